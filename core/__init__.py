@@ -1,0 +1,1 @@
+"""ConvScope's engine: models, data, training, probing and inference. Never imports Qt."""
