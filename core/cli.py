@@ -1,0 +1,313 @@
+"""Headless command line: ``train``, ``evaluate``, ``predict`` and ``archs``.
+
+Humans read the progress on stderr; scripts read the last stdout line with ``--json``. Exit codes:
+0 completed or stopped, 1 failed, 2 bad input, 3 diverged.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import time
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 1, 2, 3
+STATUS_EXIT = {"completed": EXIT_OK, "stopped": EXIT_OK, "failed": EXIT_FAILED, "diverged": EXIT_DIVERGED}
+
+
+class BadInput(Exception):
+    """Input the user must change: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one clear line instead of usage + traceback-looking text
+        raise BadInput(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="convscope", description="Train classic CNNs and look inside them. "
+                "Without a sub-command, opens the window.")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="{train,evaluate,predict,archs}")
+
+    t = sub.add_parser("train", help="train a network", description="Train a network; with --out, write "
+                       "a run directory (config, metrics.jsonl, weights, optimizer state, status).")
+    t.add_argument("--arch", default="lenet", help="architecture (see 'archs'); default lenet")
+    t.add_argument("--dataset", default="mnist-sample",
+                   help="mnist-sample (offline), mnist, fashion-mnist or cifar10; default mnist-sample")
+    t.add_argument("--data-root", help="folder in torchvision's layout (DIR/MNIST/raw/…)")
+    t.add_argument("--epochs", type=_positive_int)
+    t.add_argument("--batch-size", type=_positive_int)
+    t.add_argument("--lr", type=_positive_float, help="learning rate (> 0)")
+    t.add_argument("--optimizer", choices=["sgd", "adam", "adamw"])
+    t.add_argument("--momentum", type=_fraction, help="SGD momentum (default 0.9; 0 = d2l's plain SGD)")
+    t.add_argument("--weight-decay", type=_fraction)
+    t.add_argument("--schedule", choices=["constant", "step", "cosine", "onecycle"])
+    t.add_argument("--label-smoothing", type=_fraction)
+    t.add_argument("--shift", type=_nonneg_int, help="random shift augmentation in pixels (0 = off)")
+    t.add_argument("--form", choices=["native", "d2l"], help="native resolution or the d2l resize")
+    t.add_argument("--width", type=_positive_float, help="width multiplier for the channel counts")
+    t.add_argument("--dropout", type=_fraction)
+    t.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None)
+    t.add_argument("--shortcut", action=argparse.BooleanOptionalAction, default=None,
+                   help="ResNet skip connections (--no-shortcut: the plain stack)")
+    t.add_argument("--activation", choices=["relu", "sigmoid"], help="LeNet: relu (modern) or sigmoid")
+    t.add_argument("--subset", type=_positive_int, help="train on this many examples only")
+    t.add_argument("--seed", type=_nonneg_int)
+    t.add_argument("--device", choices=["auto", "cpu", "cuda"])
+    t.add_argument("--out", help="run directory to write")
+    t.add_argument("--json", action="store_true", help="print the result as one JSON line on stdout")
+
+    e = sub.add_parser("evaluate", help="evaluate a run directory on a dataset")
+    e.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
+    e.add_argument("--dataset", help="dataset (default: the one the run trained on)")
+    e.add_argument("--data-root")
+    e.add_argument("--split", choices=["test", "train"], default="test")
+    e.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    e.add_argument("--json", action="store_true")
+
+    r = sub.add_parser("predict", help="classify an image with a trained run")
+    r.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
+    r.add_argument("image", help="PNG/JPG of a digit (dark on light or light on dark)")
+    r.add_argument("--top", type=_positive_int, default=3)
+    r.add_argument("--json", action="store_true")
+
+    a = sub.add_parser("archs", help="list the architectures with parameters and FLOPs")
+    a.add_argument("--json", action="store_true")
+    return p
+
+
+# ---------------------------------------------------------------------------------------- progress
+class Progress:
+    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal)."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.end_epoch = 0
+        self.last = 0.0
+
+    def __call__(self, event) -> None:
+        from core import engine as E
+
+        if isinstance(event, E.RunStarted):
+            self.end_epoch = event.end_epoch
+            self._line(f"{event.config.arch} on {event.config.dataset}: {event.n_train:,} training / "
+                       f"{event.n_test:,} test images, {event.params:,} parameters, {event.device}")
+        elif isinstance(event, E.StepMetrics) and self.tty:
+            now = time.monotonic()
+            if now - self.last < 0.1 and event.step != event.steps_per_epoch:
+                return
+            self.last = now
+            frac = event.step / event.steps_per_epoch
+            bar = "#" * int(frac * 24) + "." * (24 - int(frac * 24))
+            loss = float(event.losses[-1]) if len(event.losses) else float("nan")
+            self.stream.write(f"\repoch {event.epoch}/{self.end_epoch} [{bar}] {frac:4.0%} "
+                              f"loss {loss:.4f}  {event.examples_per_s:,.0f} img/s  "
+                              f"ETA {_hms(event.eta_s)}   ")
+            self.stream.flush()
+        elif isinstance(event, E.EpochEnd):
+            self._line(f"epoch {event.epoch}/{self.end_epoch}: train loss {event.train_loss:.4f} "
+                       f"acc {event.train_acc:.2%} | test loss {event.test_loss:.4f} acc {event.test_acc:.2%}"
+                       f" | {event.examples_per_s:,.0f} img/s, {event.seconds:.1f} s")
+        elif isinstance(event, E.RunWarning):
+            self._line(f"warning: {event.message}")
+        elif isinstance(event, E.RunFinished):
+            r = event.result
+            self._line(f"{r.status}: {r.message}")
+
+    def _line(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r\033[K")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def _hms(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+# ---------------------------------------------------------------------------------------- commands
+def _emit(args, payload: dict, human: str) -> None:
+    if args.json:
+        print(json.dumps(payload))
+    else:
+        print(human)
+
+
+def cmd_train(args) -> int:
+    from core import engine as E
+    from core.checkpoints import CheckpointError, RunWriter
+
+    overrides = {k: getattr(args, k) for k in (
+        "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "label_smoothing",
+        "shift", "form", "width", "dropout", "batchnorm", "shortcut", "activation", "subset", "seed",
+        "device")}
+    overrides["data_root"] = args.data_root
+    try:
+        config = E.make_config(args.arch, args.dataset, **overrides)
+        if args.out:
+            RunWriter(args.out)  # refuse an unwritable run directory before training
+        # Read the data now: a missing or broken dataset is bad input, reported before any training.
+        from core.data import DataError, load_split
+
+        for split in ("train", "test"):
+            load_split(config.dataset, split, config.data_root)
+    except (E.ConfigError, CheckpointError, DataError) as exc:
+        raise BadInput(str(exc)) from None
+    trainer = E.Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25)
+
+    def on_sigint(signum, frame):  # Ctrl+C: stop after this batch, keep what was trained
+        sys.stderr.write("\nstopping after this batch…\n")
+        trainer.stop()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        result = trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    _emit(args, result.to_json(), f"{result.status}: {result.message}")
+    return STATUS_EXIT[result.status]
+
+
+def _load(run_dir: str, device: str = "cpu"):
+    from core.checkpoints import CheckpointError, load_run
+
+    try:
+        return load_run(run_dir, device=device)
+    except CheckpointError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def cmd_evaluate(args) -> int:
+    import torch
+
+    from core import data as D
+    from core.engine import resolve_device
+
+    device = resolve_device(args.device)
+    run = _load(args.checkpoint, str(device))
+    dataset = args.dataset or run.config["dataset"]
+    try:
+        info = D.get_info(dataset)
+        images, labels = D.load_split(dataset, args.split, args.data_root)
+    except D.DataError as exc:
+        raise BadInput(str(exc)) from None
+    model_classes = D.get_info(run.config["dataset"]).num_classes
+    if info.num_classes != model_classes:
+        raise BadInput(f"the run predicts {model_classes} classes but {dataset} has {info.num_classes}.")
+    from core.inference import run_preprocess
+
+    pre = run_preprocess(run.config, info)
+    x_all = torch.from_numpy(images).to(device)
+    y_all = torch.from_numpy(labels).to(device)
+    loss_sum, correct = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(y_all), 1000):
+            out = run.model(pre(x_all[start:start + 1000])).float()
+            yb = y_all[start:start + 1000]
+            loss_sum += float(torch.nn.functional.cross_entropy(out, yb, reduction="sum"))
+            correct += int((out.argmax(1) == yb).sum())
+    n = len(y_all)
+    payload = {"accuracy": correct / n, "loss": loss_sum / n, "n": n}
+    _emit(args, payload, f"{dataset} {args.split}: accuracy {correct / n:.4f}, loss {loss_sum / n:.4f} "
+                         f"on {n:,} images")
+    return EXIT_OK
+
+
+def cmd_predict(args) -> int:
+    from core.inference import InferenceError, Predictor
+
+    run = _load(args.checkpoint)
+    try:
+        predictor = Predictor.from_run(run)
+        top = predictor.predict_file(args.image, k=args.top)
+    except InferenceError as exc:
+        raise BadInput(str(exc)) from None
+    payload = {"top": [[int(label), float(p)] for label, p in top]}
+    human = ", ".join(f"{predictor.class_name(lbl)}: {p:.1%}" for lbl, p in top)
+    _emit(args, payload, human)
+    return EXIT_OK
+
+
+def cmd_archs(args) -> int:
+    from core.models import count_flops, count_params, create_model, list_models
+
+    entries = []
+    for spec in list_models():
+        model = create_model(spec.name)
+        entries.append({"name": spec.name, "family": spec.family, "input_size": list(spec.input_size),
+                        "params": count_params(model), "flops": count_flops(model, spec.input_size)})
+    if args.json:
+        print(json.dumps({"architectures": entries}))
+    else:
+        for e in entries:
+            print(f"{e['name']:15s} {e['family']:10s} {'×'.join(map(str, e['input_size'])):10s} "
+                  f"{e['params']:>12,} params {e['flops'] / 1e6:>10,.1f} MFLOPs")
+    return EXIT_OK
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "archs": cmd_archs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return EXIT_OK
+        return COMMANDS[args.command](args)
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

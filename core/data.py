@@ -1,0 +1,317 @@
+"""Datasets as uint8 tensors on the training device.
+
+A whole split lives on the device as one ``uint8`` tensor (60,000 MNIST digits are 47 MB); batches are
+drawn by indexing with a ``randperm``, and normalisation, resizing and the random shift run as batched
+tensor ops on the device. There is no DataLoader and no per-sample Python in the training loop.
+
+Files are read by the parsers below (IDX for MNIST/Fashion-MNIST, CIFAR-10's python batches through an
+unpickler that only accepts numpy arrays), so a dataset folder can never run code. Downloads go through
+torchvision when a split is missing and the network is there.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+SAMPLE_FILE = RESOURCES / "data" / "mnist_sample.npz"
+
+
+class DataError(RuntimeError):
+    """A dataset that cannot be read: the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    display_name: str
+    channels: int
+    size: int
+    classes: tuple[str, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    folder: str  # torchvision's folder under the data root
+    description: str
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+
+DIGITS = tuple(str(i) for i in range(10))
+DATASETS: dict[str, DatasetInfo] = {
+    "mnist-sample": DatasetInfo(
+        "mnist-sample", "MNIST sample (offline, 5,000 digits)", 1, 28, DIGITS, (0.1307,), (0.3081,), "",
+        "5,000 real MNIST digits shipped with the app: trains in a minute, no download."),
+    "mnist": DatasetInfo(
+        "mnist", "MNIST (70,000 digits)", 1, 28, DIGITS, (0.1307,), (0.3081,), "MNIST",
+        "Handwritten digits 0–9, 28×28 grey."),
+    "fashion-mnist": DatasetInfo(
+        "fashion-mnist", "Fashion-MNIST (70,000 clothes)", 1, 28,
+        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+         "Ankle boot"),
+        (0.2860,), (0.3530,), "FashionMNIST",
+        "Clothing items, 28×28 grey: harder than digits, same format."),
+    "cifar10": DatasetInfo(
+        "cifar10", "CIFAR-10 (60,000 colour images)", 3, 32,
+        ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+        (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), "cifar-10-batches-py",
+        "Small colour photos of 10 classes, 32×32 RGB."),
+}
+
+IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+CIFAR_FILES = {
+    "train": tuple(f"data_batch_{i}" for i in range(1, 6)),
+    "test": ("test_batch",),
+}
+
+
+def get_info(name: str) -> DatasetInfo:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise DataError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}.") from None
+
+
+def default_root() -> Path:
+    """Per-user folder where downloaded datasets are kept."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("convscope", appauthor=False)) / "datasets"
+
+
+# --------------------------------------------------------------------------------------------- readers
+def _read_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+        return gzip.decompress(raw) if path.suffix == ".gz" else raw
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DataError(f"cannot read {path.name} in {path.parent}: {exc}. "
+                        f"Delete it and download it again.") from None
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An IDX file (MNIST's format: magic, dims, then raw uint8), ``.gz`` or not."""
+    data = _read_bytes(path)
+    where = f"{path.name} in {path.parent}"
+    if len(data) < 8 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise DataError(f"{where} is not an IDX file of bytes (wrong header). "
+                        f"Replace it with the original MNIST file.")
+    ndim = data[3]
+    if ndim not in (1, 3) or len(data) < 4 + 4 * ndim:
+        raise DataError(f"{where} has {ndim} dimensions; expected images (3) or labels (1).")
+    dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    offset = 4 + 4 * ndim
+    expected = int(np.prod(dims))
+    if len(data) - offset != expected:
+        raise DataError(f"{where} is truncated or padded: {len(data) - offset:,} bytes of data for "
+                        f"shape {dims} ({expected:,} expected). Download it again.")
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims)
+
+
+class _ArrayOnlyUnpickler(pickle.Unpickler):
+    """Unpickles CIFAR-10 batches: dicts, lists, bytes and numpy arrays, nothing that can run code."""
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"), ("numpy", "dtype"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refused to load {module}.{name}")
+
+
+def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    where = f"{path.name} in {path.parent}"
+    try:
+        with open(path, "rb") as fh:
+            batch = _ArrayOnlyUnpickler(fh, encoding="latin1").load()
+        data = np.asarray(batch["data"], dtype=np.uint8)
+        labels = np.asarray(batch.get("labels", batch.get("fine_labels")), dtype=np.int64)
+    except OSError as exc:
+        raise DataError(f"cannot read {where}: {exc}.") from None
+    except Exception as exc:  # anything malformed: truncated pickle, wrong keys, refused classes
+        raise DataError(f"{where} is not a CIFAR-10 python batch ({exc}). Download it again.") from None
+    if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
+        raise DataError(f"{where} has data of shape {data.shape} and {len(labels)} labels; "
+                        f"expected N×3072 and N labels.")
+    return data.reshape(-1, 3, 32, 32), labels
+
+
+def _find(folder: Path, base: str) -> Path | None:
+    for candidate in (folder / base, folder / (base + ".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _missing(info: DatasetInfo, split: str, folder: Path, names) -> DataError:
+    return DataError(
+        f"{info.display_name}: {split} split not found — expected {', '.join(names)} (or .gz) in {folder}. "
+        f"Connect to the internet to download it, or pass --data-root pointing at a folder in "
+        f"torchvision's layout (e.g. DIR/{info.folder}/...).")
+
+
+def _download(info: DatasetInfo, root: Path) -> None:
+    import torchvision.datasets as tvd
+
+    cls = {"mnist": tvd.MNIST, "fashion-mnist": tvd.FashionMNIST, "cifar10": tvd.CIFAR10}[info.name]
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        cls(str(root), train=True, download=True)
+        cls(str(root), train=False, download=True)
+    except Exception as exc:  # network down, disk full, bad checksum
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"could not download {info.display_name} into {root}: {first}. "
+                        f"Without a network, use the offline dataset 'mnist-sample', or copy the files "
+                        f"into that folder.") from None
+
+
+def _load_files(info: DatasetInfo, split: str, root: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    if info.name == "cifar10":
+        folder = root / info.folder
+        paths = [folder / n for n in CIFAR_FILES[split]]
+        if not all(p.is_file() for p in paths):
+            return None
+        parts = [read_cifar_batch(p) for p in paths]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    folder = root / info.folder / "raw"
+    img_base, lbl_base = IDX_FILES[split]
+    img_path, lbl_path = _find(folder, img_base), _find(folder, lbl_base)
+    if img_path is None or lbl_path is None:
+        return None
+    images, labels = read_idx(img_path), read_idx(lbl_path)
+    if images.ndim != 3 or labels.ndim != 1:
+        raise DataError(f"{img_path.name}/{lbl_path.name} in {folder}: images and labels are swapped or "
+                        f"of the wrong kind.")
+    if len(images) != len(labels):
+        raise DataError(f"{img_path.name} holds {len(images):,} images but {lbl_path.name} "
+                        f"{len(labels):,} labels (in {folder}); one of them is from another set.")
+    return images[:, None], labels.astype(np.int64)
+
+
+def _sample_split(split: str) -> tuple[np.ndarray, np.ndarray]:
+    """The offline sample split 450/50 per class with a fixed seed (4,500 train, 500 test)."""
+    try:
+        with np.load(SAMPLE_FILE, allow_pickle=False) as npz:
+            images, labels = npz["images"], npz["labels"].astype(np.int64)
+    except (OSError, KeyError, ValueError) as exc:
+        raise DataError(f"the offline MNIST sample {SAMPLE_FILE} is missing or damaged ({exc}); "
+                        f"reinstall ConvScope.") from None
+    rng = np.random.default_rng(0)
+    test_idx = np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:50] for c in range(10)])
+    mask = np.zeros(len(labels), bool)
+    mask[test_idx] = True
+    keep = mask if split == "test" else ~mask
+    return images[keep][:, None], labels[keep]
+
+
+def load_split(name: str, split: str = "train", root: str | os.PathLike | None = None,
+               download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``(N, C, H, W)`` uint8 and labels ``(N,)`` int64 of one split, as numpy arrays."""
+    info = get_info(name)
+    if split not in ("train", "test"):
+        raise DataError(f"unknown split {split!r}; use 'train' or 'test'.")
+    if name == "mnist-sample":
+        return _sample_split(split)
+    explicit = root is not None
+    root = Path(root).expanduser() if explicit else default_root()
+    if explicit and not root.is_dir():
+        raise DataError(f"data root {root} does not exist; pass a folder in torchvision's layout "
+                        f"(e.g. DIR/{info.folder}/...).")
+    arrays = _load_files(info, split, root)
+    if arrays is None and download and not explicit:
+        _download(info, root)
+        arrays = _load_files(info, split, root)
+    if arrays is None:
+        folder = root / info.folder if name == "cifar10" else root / info.folder / "raw"
+        names = CIFAR_FILES[split] if name == "cifar10" else IDX_FILES[split]
+        raise _missing(info, split, folder, names)
+    images, labels = arrays
+    if images.shape[1:] != (info.channels, info.size, info.size):
+        raise DataError(f"{info.display_name} images in {root} have shape {images.shape[1:]}, expected "
+                        f"{(info.channels, info.size, info.size)}; is this the right dataset?")
+    if len(labels) and (labels.min() < 0 or labels.max() >= info.num_classes):
+        raise DataError(f"{info.display_name} labels in {root} fall outside 0..{info.num_classes - 1}.")
+    return images, labels
+
+
+# ---------------------------------------------------------------------------------------- device data
+class DeviceSplit:
+    """One split on the device: ``images`` uint8 (N, C, H, W), ``labels`` int64 (N,)."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, device: torch.device):
+        self.images = torch.from_numpy(np.ascontiguousarray(images)).to(device)
+        self.labels = torch.from_numpy(np.ascontiguousarray(labels)).to(device)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+class Preprocess:
+    """uint8 batch → normalised float batch of the model's input size, all on the device."""
+
+    def __init__(self, info: DatasetInfo, side: int, channels: int, channels_last: bool = False):
+        self.info, self.side, self.channels = info, side, channels
+        self.channels_last = channels_last
+        self._stats: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def _mean_std(self, device):
+        if device not in self._stats:
+            mean = torch.tensor(self.info.mean, device=device).view(1, -1, 1, 1)
+            std = torch.tensor(self.info.std, device=device).view(1, -1, 1, 1)
+            self._stats[device] = (mean, std)
+        return self._stats[device]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        mean, std = self._mean_std(x.device)
+        x = (x.float().div_(255) - mean).div_(std)
+        if x.shape[1] != self.channels:  # grey data into a colour model, or the reverse
+            x = x.expand(-1, self.channels, -1, -1) if x.shape[1] == 1 else x.mean(1, keepdim=True)
+        if x.shape[-1] != self.side or x.shape[-2] != self.side:
+            x = F.interpolate(x, size=(self.side, self.side), mode="bilinear", align_corners=False)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+
+def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Shift each image of a uint8 batch by up to ``max_shift`` px in x and y, filling with zeros.
+
+    One gather for the whole batch: pad, then index each sample's own window.
+    """
+    if max_shift <= 0:
+        return x
+    b, _, h, w = x.shape
+    dev = x.device
+    padded = F.pad(x, (max_shift,) * 4)
+    dy = torch.randint(0, 2 * max_shift + 1, (b, 1), device=dev, generator=generator)
+    dx = torch.randint(0, 2 * max_shift + 1, (b, 1), device=dev, generator=generator)
+    rows = (torch.arange(h, device=dev).view(1, h) + dy)[:, :, None]  # (B, H, 1)
+    cols = (torch.arange(w, device=dev).view(1, w) + dx)[:, None, :]  # (B, 1, W)
+    batch = torch.arange(b, device=dev).view(b, 1, 1)
+    out = padded.permute(0, 2, 3, 1)[batch, rows, cols]  # (B, H, W, C)
+    return out.permute(0, 3, 1, 2).contiguous()
+
+
+def batch_indices(n: int, batch_size: int, generator: torch.Generator, device,
+                  drop_last: bool = False) -> Iterator[torch.Tensor]:
+    """Shuffled index batches of one epoch (a single randperm, sliced)."""
+    perm = torch.randperm(n, generator=generator, device="cpu").to(device)
+    stop = n - n % batch_size if drop_last and n >= batch_size else n
+    for start in range(0, stop, batch_size):
+        yield perm[start:start + batch_size]

@@ -1,0 +1,636 @@
+"""The training loop, shared by the window and the command line.
+
+Speed: the whole dataset sits on the device as uint8 (see ``core.data``); each step indexes a batch,
+normalises it on the device, and records its loss and correct count into preallocated device buffers. The
+host reads those buffers only when it publishes (at most ``publish_interval`` apart), so there is no
+``.item()`` per step and no host/device sync in the hot path.
+
+Control: ``stop()``, ``pause()`` and ``resume()`` set ``threading.Event``s that the loop checks between
+batches, so they work from any thread and take effect within one batch.
+
+Events: the trainer calls ``on_event(event)`` with the dataclasses below. The GUI's worker turns them
+into Qt signals; the CLI prints them.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import data as data_mod
+from .checkpoints import CheckpointError
+from .models import create_model, get_spec
+from .models.registry import ModelOptionError, UnknownModelError
+
+log = logging.getLogger("convscope.engine")
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("constant", "step", "cosine", "onecycle")
+DEVICES = ("auto", "cpu", "cuda")
+STATUSES = ("completed", "stopped", "diverged", "failed")
+MODEL_OPTIONS = ("width", "batchnorm", "dropout", "shortcut", "activation")
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot train; the message says which value and what to use instead."""
+
+
+# ------------------------------------------------------------------------------------------- config
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run. Validated on construction."""
+
+    arch: str = "lenet"
+    dataset: str = "mnist-sample"
+    data_root: str | None = None
+    epochs: int = 5
+    batch_size: int = 32
+    lr: float = 3e-3
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "onecycle"
+    label_smoothing: float = 0.0
+    shift: int = 0  # random shift augmentation, in pixels (0 = off)
+    seed: int = 0
+    device: str = "auto"
+    form: str = "native"  # "native" resolution or the "d2l" resize (224/96 px)
+    width: float | None = None
+    batchnorm: bool | None = None
+    dropout: float | None = None
+    shortcut: bool | None = None
+    activation: str | None = None
+    subset: int | None = None  # train on the first N examples of a fixed shuffle
+    amp: bool = True  # autocast on CUDA
+    channels_last: bool = True
+
+    def __post_init__(self):
+        try:
+            self._validate(check_device=True)
+        except (TypeError, AttributeError) as exc:  # a value of the wrong type, e.g. lr="fast"
+            raise ConfigError(f"invalid configuration value: {exc}.") from None
+
+    # `from_dict(..., check_device=False)` lets a run trained on a GPU be opened on a laptop.
+    def _validate(self, check_device: bool) -> None:
+        def need(ok: bool, message: str):
+            if not ok:
+                raise ConfigError(message)
+
+        try:
+            spec = get_spec(self.arch)
+        except UnknownModelError as exc:
+            raise ConfigError(str(exc)) from None
+        try:
+            info = data_mod.get_info(self.dataset)
+        except data_mod.DataError as exc:
+            raise ConfigError(str(exc)) from None
+        need(isinstance(self.epochs, int) and 1 <= self.epochs <= 10_000,
+             f"epochs must be a whole number from 1 to 10000, got {self.epochs!r}.")
+        need(isinstance(self.batch_size, int) and 1 <= self.batch_size <= 65_536,
+             f"batch size must be a whole number from 1 to 65536, got {self.batch_size!r}.")
+        need(isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0,
+             f"learning rate must be a positive number (e.g. 0.001), got {self.lr!r}.")
+        need(self.optimizer in OPTIMIZERS,
+             f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}.")
+        need(math.isfinite(self.momentum) and 0 <= self.momentum < 1,
+             f"momentum must be in [0, 1) (0 gives d2l's plain SGD), got {self.momentum!r}.")
+        need(math.isfinite(self.weight_decay) and 0 <= self.weight_decay < 1,
+             f"weight decay must be in [0, 1) (typical: 1e-4 to 5e-4), got {self.weight_decay!r}.")
+        need(self.schedule in SCHEDULES,
+             f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}.")
+        need(math.isfinite(self.label_smoothing) and 0 <= self.label_smoothing < 1,
+             f"label smoothing must be in [0, 1), got {self.label_smoothing!r}.")
+        need(isinstance(self.shift, int) and 0 <= self.shift <= 8,
+             f"random shift must be 0 to 8 pixels, got {self.shift!r}.")
+        need(isinstance(self.seed, int) and 0 <= self.seed < 2**63, f"seed must be a whole number ≥ 0.")
+        need(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, got {self.device!r}.")
+        need(self.subset is None or (isinstance(self.subset, int) and self.subset >= 1),
+             f"subset must be a positive number of examples, got {self.subset!r}.")
+        need(self.form in spec.forms,
+             f"{self.arch} has no {self.form!r} form; it has {', '.join(spec.forms)}.")
+        for opt in MODEL_OPTIONS:
+            value = getattr(self, opt)
+            need(value is None or opt in spec.options,
+                 f"{self.arch} has no '{opt}' option; it takes "
+                 f"{', '.join(sorted(spec.options)) or 'no options'}.")
+        need(self.width is None or (math.isfinite(self.width) and 0 < self.width <= 4),
+             f"width multiplier must be in (0, 4], got {self.width!r}.")
+        need(self.dropout is None or (math.isfinite(self.dropout) and 0 <= self.dropout < 1),
+             f"dropout must be in [0, 1), got {self.dropout!r}.")
+        side = spec.input_side(self.form, info.size)
+        if side < spec.min_size:
+            hint = " Choose the d2l form (it resizes the images)." if spec.d2l_size else ""
+            raise ConfigError(f"{spec.display_name} needs inputs of at least {spec.min_size}×{spec.min_size} "
+                              f"px; {info.display_name} gives {side}×{side}.{hint}")
+        if check_device and self.device == "cuda" and not torch.cuda.is_available():
+            raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; "
+                              "use --device auto or cpu.")
+
+    # -- helpers -----------------------------------------------------------------------------------
+    @property
+    def spec(self):
+        return get_spec(self.arch)
+
+    @property
+    def info(self) -> data_mod.DatasetInfo:
+        return data_mod.get_info(self.dataset)
+
+    @property
+    def input_size(self) -> tuple[int, int, int]:
+        info = self.info
+        return (info.channels, self.spec.input_side(self.form, info.size),
+                self.spec.input_side(self.form, info.size))
+
+    def model_options(self) -> dict:
+        return {k: getattr(self, k) for k in MODEL_OPTIONS if getattr(self, k) is not None}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict, check_device: bool = True) -> "TrainConfig":
+        if not isinstance(raw, dict):
+            raise ConfigError("a configuration must be a JSON object.")
+        names = {f.name for f in fields(cls)}
+        unknown = set(raw) - names
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s): {', '.join(sorted(unknown))}.")
+        if check_device:
+            return cls(**raw)
+        # Skip only the device check: a run made on a GPU still opens on a CPU.
+        obj = object.__new__(cls)
+        defaults = cls()
+        for f in fields(cls):
+            object.__setattr__(obj, f.name, raw.get(f.name, getattr(defaults, f.name)))
+        try:
+            obj._validate(check_device=False)
+        except (TypeError, AttributeError) as exc:
+            raise ConfigError(f"invalid configuration value: {exc}.") from None
+        return obj
+
+
+def make_config(arch: str = "lenet", dataset: str = "mnist-sample", **overrides) -> TrainConfig:
+    """A config with the architecture's trusted defaults, then ``overrides`` (None values ignored)."""
+    try:
+        spec = get_spec(arch)
+    except UnknownModelError as exc:
+        raise ConfigError(str(exc)) from None
+    values = dict(spec.defaults)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    names = {f.name for f in fields(TrainConfig)}
+    unknown = set(values) - names
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}.")
+    return TrainConfig(arch=arch, dataset=dataset, **values)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+def device_label(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"GPU: {torch.cuda.get_device_name(device)}"
+    return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def build_model(config: TrainConfig) -> torch.nn.Module:
+    c, side, _ = config.input_size
+    try:
+        return create_model(config.arch, in_channels=c, input_size=side,
+                            num_classes=config.info.num_classes, form=config.form,
+                            **config.model_options())
+    except ModelOptionError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+# ------------------------------------------------------------------------------------------- events
+@dataclass
+class RunStarted:
+    config: TrainConfig
+    device: str
+    n_train: int
+    n_test: int
+    steps_per_epoch: int
+    start_epoch: int
+    end_epoch: int
+    params: int
+
+
+@dataclass
+class StepMetrics:
+    """Per-step training metrics since the last publication (numpy copies, safe to hand to a GUI)."""
+
+    epoch: int  # 1-based
+    step: int  # steps done in this epoch
+    steps_per_epoch: int
+    global_steps: np.ndarray  # int64, one per step published
+    losses: np.ndarray  # float32 mean loss of each step's batch
+    accuracies: np.ndarray  # float32 accuracy of each step's batch
+    lr: float
+    examples_per_s: float
+    eta_s: float  # to the end of the run
+
+
+@dataclass
+class EpochEnd:
+    epoch: int
+    train_loss: float
+    train_acc: float
+    test_loss: float
+    test_acc: float
+    lr: float
+    seconds: float  # training time of this epoch
+    examples_per_s: float
+    weights: dict | None = None  # CPU copy of the state dict, when the trainer publishes weights
+
+
+@dataclass
+class RunWarning:
+    kind: str  # "stuck"
+    message: str
+
+
+@dataclass
+class RunResult:
+    status: str
+    epochs: int
+    train_loss: float | None = None
+    train_acc: float | None = None
+    test_loss: float | None = None
+    test_acc: float | None = None
+    examples_per_s: float | None = None
+    seconds: float = 0.0
+    run_dir: str | None = None
+    message: str = ""
+    history: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        out = {k: getattr(self, k) for k in ("status", "epochs", "train_loss", "train_acc", "test_loss",
+                                             "test_acc", "examples_per_s", "seconds", "run_dir", "message")}
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}
+
+
+@dataclass
+class RunFinished:
+    result: RunResult
+
+
+def lr_hint(lr: float) -> str:
+    return f"lower the learning rate (now {lr:g}; try {lr / 10:g})"
+
+
+# ------------------------------------------------------------------------------------------ trainer
+class StopTraining(Exception):
+    """Raised inside the loop to end the run with a status."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class Trainer:
+    """Trains one model; ``run()`` may be called again to train more epochs ("+1 epoch")."""
+
+    def __init__(self, config: TrainConfig, on_event: Callable[[Any], None] | None = None,
+                 run_dir: str | None = None, publish_interval: float = 1 / 30,
+                 publish_weights: bool = False):
+        self.config = config
+        self.on_event = on_event or (lambda event: None)
+        self.run_dir = run_dir
+        self.publish_interval = publish_interval
+        self.publish_weights = publish_weights
+        # Called after every optimizer step with the trainer (between batches; e.g. the probe).
+        self.step_hooks: list[Callable[["Trainer"], None]] = []
+        self._stop = threading.Event()
+        self._unpaused = threading.Event()
+        self._unpaused.set()
+        self._ready = False
+        self.epochs_done = 0
+        self.global_step = 0
+        self.history: list[dict] = []
+        self.train_seconds = 0.0
+        self.train_examples = 0
+        self.start_loss: float | None = None
+        self.warned_stuck = False
+        self.model = None
+        self.writer = None
+
+    # -- control (any thread) ----------------------------------------------------------------------
+    def stop(self) -> None:
+        self._stop.set()
+        self._unpaused.set()
+
+    def pause(self) -> None:
+        self._unpaused.clear()
+
+    def resume(self) -> None:
+        self._unpaused.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._unpaused.is_set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    # -- set-up ------------------------------------------------------------------------------------
+    def setup(self) -> None:
+        """Load the data and build the model and optimizer (once)."""
+        if self._ready:
+            return
+        cfg = self.config
+        self.device = resolve_device(cfg.device)
+        torch.manual_seed(cfg.seed)
+        np.random.seed(cfg.seed % 2**32)
+        self.info = cfg.info
+        x_train, y_train = data_mod.load_split(cfg.dataset, "train", cfg.data_root)
+        x_test, y_test = data_mod.load_split(cfg.dataset, "test", cfg.data_root)
+        if cfg.subset is not None and cfg.subset < len(y_train):
+            keep = np.random.default_rng(cfg.seed).permutation(len(y_train))[: cfg.subset]
+            x_train, y_train = x_train[keep], y_train[keep]
+        self.train = data_mod.DeviceSplit(x_train, y_train, self.device)
+        self.test = data_mod.DeviceSplit(x_test, y_test, self.device)
+        c, side, _ = cfg.input_size
+        self.channels_last = cfg.channels_last
+        self.preprocess = data_mod.Preprocess(self.info, side, c, channels_last=self.channels_last)
+        self.model = build_model(cfg).to(self.device)
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.params = sum(p.numel() for p in self.model.parameters())
+        self.optimizer = self._make_optimizer()
+        self.criterion = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+        self.batch_gen = torch.Generator().manual_seed(cfg.seed)
+        self.aug_gen = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        self.use_amp = cfg.amp and self.device.type == "cuda"
+        self.amp_dtype = (torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported()
+                          else torch.float16)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and self.amp_dtype == torch.float16)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+        if self.run_dir:
+            from .checkpoints import RunWriter
+
+            self.writer = RunWriter(self.run_dir)
+            self.writer.write_config(cfg.to_dict())
+            self.writer.reset_metrics()
+            self.writer.write_status("running", epoch=0)
+        self._ready = True
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        cfg, params = self.config, self.model.parameters()
+        if cfg.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+        if cfg.optimizer == "adam":
+            return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        n, b = len(self.train), self.config.batch_size
+        return len(range(0, n - 1 if n % b == 1 and n > 1 else n, b))
+
+    def _make_schedule(self, epochs: int, first_run: bool):
+        cfg, opt = self.config, self.optimizer
+        total = max(1, epochs * self.steps_per_epoch)
+        kind = cfg.schedule if first_run else "constant"
+        if not first_run:
+            # More epochs after the schedule ended: continue at a small constant rate rather than at
+            # the near-zero end of a one-cycle or cosine schedule.
+            lr = max(opt.param_groups[0]["lr"], cfg.lr * 0.05)
+            for g in opt.param_groups:
+                g["lr"] = lr
+        if kind == "onecycle":
+            return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total)
+        if kind == "cosine":
+            return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
+        if kind == "step":
+            return torch.optim.lr_scheduler.MultiStepLR(opt, [total // 2, (3 * total) // 4], gamma=0.1)
+        return None
+
+    # -- the loop ----------------------------------------------------------------------------------
+    def run(self, epochs: int | None = None) -> RunResult:
+        """Train ``epochs`` more epochs (default: the configured number on the first call)."""
+        t_start = time.perf_counter()
+        self._stop.clear()
+        status, message = "completed", ""
+        first_run = self.epochs_done == 0
+        try:
+            self.setup()
+            n_epochs = self.config.epochs if epochs is None else int(epochs)
+            if n_epochs < 1:
+                raise ConfigError("train at least one epoch.")
+            self.scheduler = self._make_schedule(n_epochs, first_run)
+            start, end = self.epochs_done, self.epochs_done + n_epochs
+            self.on_event(RunStarted(self.config, device_label(self.device), len(self.train), len(self.test),
+                                     self.steps_per_epoch, start, end, self.params))
+            for epoch in range(start + 1, end + 1):
+                self._train_epoch(epoch, end)
+        except StopTraining as stop:
+            status, message = stop.status, stop.message
+        except (ConfigError, data_mod.DataError, CheckpointError) as exc:
+            status, message = "failed", str(exc)
+        except Exception as exc:  # report, never lose the run silently
+            log.exception("training failed")
+            status, message = "failed", f"{type(exc).__name__}: {exc}"
+        result = self._result(status, message, time.perf_counter() - t_start)
+        self._finish_files(result)
+        self.on_event(RunFinished(result))
+        return result
+
+    def _current_lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def _wait_if_paused(self) -> float:
+        if self._unpaused.is_set():
+            return 0.0
+        t0 = time.perf_counter()
+        self._unpaused.wait()
+        return time.perf_counter() - t0
+
+    def _train_epoch(self, epoch: int, end_epoch: int) -> None:
+        cfg, model, dev = self.config, self.model, self.device
+        steps = self.steps_per_epoch
+        loss_buf = torch.zeros(steps, device=dev)
+        correct_buf = torch.zeros(steps, device=dev, dtype=torch.int64)
+        sizes = np.zeros(steps, dtype=np.int64)
+        model.train()
+        t_epoch = time.perf_counter()
+        paused_s = 0.0
+        last_pub_t, published = t_epoch, 0
+        n = len(self.train)
+        idx_iter = data_mod.batch_indices(n, cfg.batch_size, self.batch_gen, dev,
+                                          drop_last=(n % cfg.batch_size == 1 and n > 1))
+        i = 0
+        for i, idx in enumerate(idx_iter):
+            if self._stop.is_set():
+                raise StopTraining("stopped", f"stopped by the user during epoch {epoch}.")
+            paused_s += self._wait_if_paused()
+            if self._stop.is_set():
+                raise StopTraining("stopped", f"stopped by the user during epoch {epoch}.")
+            xb = self.train.images[idx]
+            yb = self.train.labels[idx]
+            if cfg.shift:
+                xb = data_mod.random_shift(xb, cfg.shift, self.aug_gen)
+            xb = self.preprocess(xb)
+            with torch.autocast(dev.type, dtype=self.amp_dtype, enabled=self.use_amp):
+                out = model(xb)
+                loss = self.criterion(out.float(), yb)
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            if self.scheduler is not None:
+                self.scheduler.step()
+            loss_buf[i] = loss.detach()
+            correct_buf[i] = (out.detach().argmax(1) == yb).sum()
+            sizes[i] = len(idx)
+            self.global_step += 1
+            for hook in self.step_hooks:
+                hook(self)
+            now = time.perf_counter()
+            if now - last_pub_t >= self.publish_interval:
+                self._publish(epoch, i + 1, published, loss_buf, correct_buf, sizes,
+                              now - t_epoch - paused_s, end_epoch)
+                published, last_pub_t = i + 1, time.perf_counter()
+        done = i + 1
+        if published < done:
+            self._publish(epoch, done, published, loss_buf, correct_buf, sizes,
+                          time.perf_counter() - t_epoch - paused_s, end_epoch)
+        train_s = time.perf_counter() - t_epoch - paused_s
+        # One host sync for the epoch's training metrics.
+        losses = loss_buf[:done].double().cpu().numpy()
+        correct = correct_buf[:done].cpu().numpy()
+        total = int(sizes[:done].sum())
+        train_loss = float((losses * sizes[:done]).sum() / total)
+        train_acc = float(correct.sum() / total)
+        self.train_seconds += train_s
+        self.train_examples += total
+        if not math.isfinite(train_loss):
+            raise StopTraining("diverged", self._diverged_message(train_loss))
+        test_loss, test_acc = self.evaluate()
+        self.epochs_done = epoch
+        record = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
+                      test_acc=test_acc, lr=self._current_lr(), seconds=train_s,
+                      examples_per_s=total / max(train_s, 1e-9))
+        self.history.append(record)
+        if self.writer:
+            self.writer.append_metrics(record)
+            self.writer.save_weights(model, self.optimizer, {"epoch": epoch, "arch": cfg.arch})
+            self.writer.write_status("running", epoch=epoch)
+        weights = self.weights_copy() if self.publish_weights else None
+        self.on_event(EpochEnd(weights=weights, **record))
+        self._check_stuck(train_loss, train_acc, epoch)
+
+    def _publish(self, epoch, step, since, loss_buf, correct_buf, sizes, elapsed, end_epoch):
+        losses = loss_buf[since:step].float().cpu().numpy()  # the one sync of this publication
+        correct = correct_buf[since:step].cpu().numpy()
+        bs = sizes[since:step]
+        accs = (correct / np.maximum(bs, 1)).astype(np.float32)
+        first = self.global_step - (step - since) + 1
+        examples = int(sizes[:step].sum())
+        rate = examples / max(elapsed, 1e-9)
+        remaining_steps = (self.steps_per_epoch - step) + (end_epoch - epoch) * self.steps_per_epoch
+        eta = remaining_steps * (elapsed / max(step, 1))
+        self.on_event(StepMetrics(epoch, step, self.steps_per_epoch,
+                                  np.arange(first, first + len(losses), dtype=np.int64),
+                                  losses.astype(np.float32), accs, self._current_lr(), rate, eta))
+        self._check_divergence(losses)
+
+    def _diverged_message(self, value) -> str:
+        what = "became NaN/infinite" if not np.isfinite(value).all() else f"exploded to {float(np.max(value)):.3g}"
+        return (f"training diverged: the loss {what}. The learning rate is too large for this network; "
+                f"{lr_hint(self.config.lr)}.")
+
+    def _check_divergence(self, losses: np.ndarray) -> None:
+        if not np.isfinite(losses).all():
+            raise StopTraining("diverged", self._diverged_message(losses))
+        if len(losses) == 0:
+            return
+        mean = float(losses.mean())
+        chance = math.log(self.info.num_classes)
+        if self.start_loss is None:
+            self.start_loss = mean
+            return
+        # "Explodes": far above where it started and above the loss of guessing (ln C).
+        if mean > 3 * max(self.start_loss, chance):
+            raise StopTraining("diverged", self._diverged_message(losses))
+
+    def _check_stuck(self, train_loss: float, train_acc: float, epoch: int) -> None:
+        c = self.info.num_classes
+        chance = math.log(c)
+        if self.warned_stuck or abs(train_loss - chance) > 0.05 * chance or train_acc > 1.5 / c:
+            return
+        self.warned_stuck = True
+        self.on_event(RunWarning(
+            "stuck",
+            f"epoch {epoch}: the loss stays at {train_loss:.3f} ≈ ln {c} = {chance:.3f} and accuracy at "
+            f"chance ({train_acc:.1%}): the network is guessing. The learning rate may be too large "
+            f"(ReLUs died) or too small to escape; {lr_hint(self.config.lr)}, or use Adam or "
+            f"BatchNorm. Training goes on."))
+
+    @torch.no_grad()
+    def evaluate(self, batch_size: int = 512) -> tuple[float, float]:
+        """Loss and accuracy on the test split (one host sync)."""
+        model = self.model
+        was_training = model.training
+        model.eval()
+        loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
+        correct = torch.zeros((), device=self.device, dtype=torch.int64)
+        n = len(self.test)
+        for start in range(0, n, batch_size):
+            xb = self.preprocess(self.test.images[start:start + batch_size])
+            yb = self.test.labels[start:start + batch_size]
+            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
+                out = model(xb).float()
+            loss_sum += F.cross_entropy(out, yb, reduction="sum").double()
+            correct += (out.argmax(1) == yb).sum()
+        model.train(was_training)
+        if n == 0:
+            return float("nan"), float("nan")
+        return float(loss_sum.item() / n), float(correct.item() / n)
+
+    def weights_copy(self) -> dict[str, torch.Tensor]:
+        """A CPU copy of the weights, for predicting elsewhere while this model keeps training."""
+        return {k: v.detach().to("cpu", copy=True).contiguous() for k, v in self.model.state_dict().items()}
+
+    # -- the end -----------------------------------------------------------------------------------
+    def _result(self, status: str, message: str, seconds: float) -> RunResult:
+        last = self.history[-1] if self.history else {}
+        rate = self.train_examples / self.train_seconds if self.train_seconds > 0 else None
+        if status == "completed" and not message:
+            message = f"trained {self.epochs_done} epoch(s)"
+            if last:
+                message += f"; test accuracy {last['test_acc']:.2%}"
+        return RunResult(status=status, epochs=self.epochs_done, train_loss=last.get("train_loss"),
+                         train_acc=last.get("train_acc"), test_loss=last.get("test_loss"),
+                         test_acc=last.get("test_acc"), examples_per_s=rate, seconds=seconds,
+                         run_dir=str(self.writer.dir) if self.writer else None, message=message,
+                         history=list(self.history))
+
+    def _finish_files(self, result: RunResult) -> None:
+        if not self.writer:
+            return
+        try:
+            if result.status == "stopped" and self.model is not None:
+                # A stop keeps the training done so far; a diverged or failed run keeps the last good epoch.
+                params_ok = all(torch.isfinite(p).all() for p in self.model.parameters())
+                if params_ok:
+                    self.writer.save_weights(self.model, self.optimizer,
+                                             {"epoch": self.epochs_done, "arch": self.config.arch,
+                                              "partial": True})
+            self.writer.write_status(result.status, result.message, epoch=result.epochs,
+                                     test_acc=result.test_acc)
+        except OSError as exc:
+            result.message += f" (could not write the run directory: {exc})"
+            log.error("could not write run directory: %s", exc)
