@@ -121,9 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
 class Progress:
     """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal)."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.end_epoch = 0
         self.last = 0.0
 
@@ -181,6 +181,7 @@ def _emit(args, payload: dict, human: str) -> None:
 def cmd_train(args) -> int:
     from core import engine as E
     from core.checkpoints import CheckpointError, RunWriter
+    from core.data import DataError, load_split
 
     overrides = {k: getattr(args, k) for k in (
         "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "label_smoothing",
@@ -192,8 +193,6 @@ def cmd_train(args) -> int:
         if args.out:
             RunWriter(args.out)  # refuse an unwritable run directory before training
         # Read the data now: a missing or broken dataset is bad input, reported before any training.
-        from core.data import DataError, load_split
-
         for split in ("train", "test"):
             load_split(config.dataset, split, config.data_root)
     except (E.ConfigError, CheckpointError, DataError) as exc:
@@ -223,10 +222,8 @@ def _load(run_dir: str, device: str = "cpu"):
 
 
 def cmd_evaluate(args) -> int:
-    import torch
-
     from core import data as D
-    from core.engine import resolve_device
+    from core.engine import evaluate_model, resolve_device
 
     device = resolve_device(args.device)
     run = _load(args.checkpoint, str(device))
@@ -241,20 +238,11 @@ def cmd_evaluate(args) -> int:
         raise BadInput(f"the run predicts {model_classes} classes but {dataset} has {info.num_classes}.")
     from core.inference import run_preprocess
 
-    pre = run_preprocess(run.config, info)
-    x_all = torch.from_numpy(images).to(device)
-    y_all = torch.from_numpy(labels).to(device)
-    loss_sum, correct = 0.0, 0
-    with torch.no_grad():
-        for start in range(0, len(y_all), 1000):
-            out = run.model(pre(x_all[start:start + 1000])).float()
-            yb = y_all[start:start + 1000]
-            loss_sum += float(torch.nn.functional.cross_entropy(out, yb, reduction="sum"))
-            correct += int((out.argmax(1) == yb).sum())
-    n = len(y_all)
-    payload = {"accuracy": correct / n, "loss": loss_sum / n, "n": n}
-    _emit(args, payload, f"{dataset} {args.split}: accuracy {correct / n:.4f}, loss {loss_sum / n:.4f} "
-                         f"on {n:,} images")
+    split = D.DeviceSplit(images, labels, device)
+    loss, acc = evaluate_model(run.model, run_preprocess(run.config, info), split)
+    payload = {"accuracy": acc, "loss": loss, "n": len(split)}
+    _emit(args, payload, f"{dataset} {args.split}: accuracy {acc:.4f}, loss {loss:.4f} "
+                         f"on {len(split):,} images")
     return EXIT_OK
 
 

@@ -118,7 +118,7 @@ def read_idx(path: Path) -> np.ndarray:
     if len(data) - offset != expected:
         raise DataError(f"{where} is truncated or padded: {len(data) - offset:,} bytes of data for "
                         f"shape {dims} ({expected:,} expected). Download it again.")
-    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims)
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims).copy()
 
 
 class _ArrayOnlyUnpickler(pickle.Unpickler):

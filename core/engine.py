@@ -289,6 +289,31 @@ def lr_hint(lr: float) -> str:
     return f"lower the learning rate (now {lr:g}; try {lr / 10:g})"
 
 
+@torch.no_grad()
+def evaluate_model(model: torch.nn.Module, preprocess: data_mod.Preprocess, split: data_mod.DeviceSplit,
+                   batch_size: int = 512, amp_dtype: torch.dtype | None = None) -> tuple[float, float]:
+    """Mean loss and accuracy of ``model`` on a device split, with a single host sync at the end."""
+    was_training = model.training
+    model.eval()
+    device = split.labels.device
+    loss_sum = torch.zeros((), device=device, dtype=torch.float64)
+    correct = torch.zeros((), device=device, dtype=torch.int64)
+    n = len(split)
+    try:
+        for start in range(0, n, batch_size):
+            xb = preprocess(split.images[start:start + batch_size])
+            yb = split.labels[start:start + batch_size]
+            with torch.autocast(device.type, dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None):
+                out = model(xb).float()
+            loss_sum += F.cross_entropy(out, yb, reduction="sum").double()
+            correct += (out.argmax(1) == yb).sum()
+    finally:
+        model.train(was_training)
+    if n == 0:
+        return float("nan"), float("nan")
+    return float(loss_sum.item() / n), float(correct.item() / n)
+
+
 # ------------------------------------------------------------------------------------------ trainer
 class StopTraining(Exception):
     """Raised inside the loop to end the run with a status."""
@@ -516,8 +541,7 @@ class Trainer:
         train_acc = float(correct.sum() / total)
         self.train_seconds += train_s
         self.train_examples += total
-        if not math.isfinite(train_loss):
-            raise StopTraining("diverged", self._diverged_message(train_loss))
+        self._check_divergence(np.array([train_loss]))
         test_loss, test_acc = self.evaluate()
         self.epochs_done = epoch
         record = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
@@ -553,17 +577,15 @@ class Trainer:
                 f"{lr_hint(self.config.lr)}.")
 
     def _check_divergence(self, losses: np.ndarray) -> None:
+        """Non-finite, or "explodes": far above the first step's loss and above guessing (ln C)."""
         if not np.isfinite(losses).all():
             raise StopTraining("diverged", self._diverged_message(losses))
         if len(losses) == 0:
             return
-        mean = float(losses.mean())
-        chance = math.log(self.info.num_classes)
         if self.start_loss is None:
-            self.start_loss = mean
-            return
-        # "Explodes": far above where it started and above the loss of guessing (ln C).
-        if mean > 3 * max(self.start_loss, chance):
+            self.start_loss = float(losses[0])
+        limit = 3 * max(self.start_loss, math.log(self.info.num_classes))
+        if float(losses.mean()) > limit:
             raise StopTraining("diverged", self._diverged_message(losses))
 
     def _check_stuck(self, train_loss: float, train_acc: float, epoch: int) -> None:
@@ -579,26 +601,10 @@ class Trainer:
             f"(ReLUs died) or too small to escape; {lr_hint(self.config.lr)}, or use Adam or "
             f"BatchNorm. Training goes on."))
 
-    @torch.no_grad()
     def evaluate(self, batch_size: int = 512) -> tuple[float, float]:
         """Loss and accuracy on the test split (one host sync)."""
-        model = self.model
-        was_training = model.training
-        model.eval()
-        loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
-        correct = torch.zeros((), device=self.device, dtype=torch.int64)
-        n = len(self.test)
-        for start in range(0, n, batch_size):
-            xb = self.preprocess(self.test.images[start:start + batch_size])
-            yb = self.test.labels[start:start + batch_size]
-            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
-                out = model(xb).float()
-            loss_sum += F.cross_entropy(out, yb, reduction="sum").double()
-            correct += (out.argmax(1) == yb).sum()
-        model.train(was_training)
-        if n == 0:
-            return float("nan"), float("nan")
-        return float(loss_sum.item() / n), float(correct.item() / n)
+        return evaluate_model(self.model, self.preprocess, self.test, batch_size,
+                              self.amp_dtype if self.use_amp else None)
 
     def weights_copy(self) -> dict[str, torch.Tensor]:
         """A CPU copy of the weights, for predicting elsewhere while this model keeps training."""
