@@ -508,13 +508,19 @@ class Trainer:
             if cfg.shift:
                 xb = data_mod.random_shift(xb, cfg.shift, self.aug_gen)
             xb = self.preprocess(xb)
-            with torch.autocast(dev.type, dtype=self.amp_dtype, enabled=self.use_amp):
-                out = model(xb)
-                loss = self.criterion(out.float(), yb)
             self.optimizer.zero_grad(set_to_none=True)
-            self.scaler.scale(loss).backward()
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
+            if self.use_amp:
+                with torch.autocast(dev.type, dtype=self.amp_dtype):
+                    out = model(xb)
+                    loss = self.criterion(out.float(), yb)
+                self.scaler.scale(loss).backward()
+                self.scaler.step(self.optimizer)
+                self.scaler.update()
+            else:
+                out = model(xb)
+                loss = self.criterion(out, yb)
+                loss.backward()
+                self.optimizer.step()
             if self.scheduler is not None:
                 self.scheduler.step()
             loss_buf[i] = loss.detach()
