@@ -9,14 +9,20 @@ Layout of a run directory::
     status.json          {"status": "running|completed|stopped|diverged|failed", "message", "epoch", …}
 
 Every file is written to a temporary name in the same folder, flushed, fsynced and renamed over the old
-one, so a crash or a full disk leaves the previous version in place. Nothing here uses pickle: loading a
-run directory cannot run code.
+one, so a crash or a full disk leaves the previous version in place; temporary files a killed process
+left behind are removed when a writer opens the folder. ``metrics.jsonl`` is appended to: a line cut short
+by a crash is dropped before the next append. The weights and the optimizer files of one save share a
+``checkpoint`` token, so optimizer state from another save is never paired with the weights.
+
+Nothing here uses pickle: loading a run directory cannot run code. Every file is read as untrusted
+input, and anything malformed raises :class:`CheckpointError` naming the file.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -76,15 +82,31 @@ def _save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[s
 
 
 def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
-    from safetensors import SafetensorError
     from safetensors.torch import load
 
+    return _read_safetensors(path, lambda: load(path.read_bytes()))
+
+
+def _read_metadata(path: Path) -> dict[str, str]:
+    """The metadata of a safetensors file (its header only, not the tensors)."""
+    from safetensors import safe_open
+
+    def read():
+        with safe_open(path, "pt") as fh:
+            return {str(k): str(v) for k, v in (fh.metadata() or {}).items()}
+
+    return _read_safetensors(path, read)
+
+
+def _read_safetensors(path: Path, read):
+    from safetensors import SafetensorError
+
     try:
-        return load(path.read_bytes())
+        return read()
     except FileNotFoundError:
         raise CheckpointError(f"{path.name} is missing from {path.parent}; is this a ConvScope run "
                               f"directory that finished at least one epoch?") from None
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError, AttributeError) as exc:
         raise CheckpointError(f"{path.name} in {path.parent} is not a valid safetensors file ({exc}); "
                               f"it may be truncated or replaced. Train the run again or pick another.") \
             from None
@@ -96,8 +118,17 @@ def _read_json(path: Path) -> Any:
     except FileNotFoundError:
         raise CheckpointError(f"{path.name} is missing from {path.parent}; pick a ConvScope run directory "
                               f"(one made by 'train --out').") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path.name} in {path.parent} is not valid JSON ({exc}).") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise CheckpointError(f"{path.name} in {path.parent} is not valid JSON ({exc}); it may be truncated "
+                              f"or replaced.") from None
+
+
+def _read_json_object(path: Path) -> dict:
+    value = _read_json(path)
+    if not isinstance(value, dict):
+        raise CheckpointError(f"{path.name} in {path.parent} should hold a JSON object, not "
+                              f"{type(value).__name__}.")
+    return value
 
 
 # ------------------------------------------------------------------------------------ optimizer state
@@ -115,13 +146,23 @@ def optimizer_to_files(state: dict) -> tuple[dict[str, torch.Tensor], dict]:
 
 
 def optimizer_from_files(tensors: dict[str, torch.Tensor], meta: dict) -> dict:
-    state: dict[int, dict] = {}
-    for idx, entry in meta.get("state", {}).items():
-        state[int(idx)] = dict(entry)
-    for name, tensor in tensors.items():
-        idx, _, key = name.partition(".")
-        state.setdefault(int(idx), {})[key] = tensor
-    return {"state": state, "param_groups": meta["param_groups"]}
+    """The inverse of :func:`optimizer_to_files`; ``ValueError`` when the files do not have its shape."""
+    try:
+        state: dict[int, dict] = {}
+        for idx, entry in meta.get("state", {}).items():
+            if not isinstance(entry, dict):
+                raise ValueError(f"state of parameter {idx} is not an object")
+            state[int(idx)] = dict(entry)
+        for name, tensor in tensors.items():
+            idx, _, key = name.partition(".")
+            state.setdefault(int(idx), {})[key] = tensor
+        groups = meta["param_groups"]
+        if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get("params"), list)
+                                                   for g in groups):
+            raise ValueError("param_groups is not a list of objects with 'params'")
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"unexpected layout ({type(exc).__name__}: {exc})") from None
+    return {"state": state, "param_groups": groups}
 
 
 # ------------------------------------------------------------------------------------------ writing
@@ -140,14 +181,32 @@ class RunWriter:
             raise CheckpointError(f"cannot write to run directory {self.dir}: {exc.strerror or exc}. "
                                   f"Choose a folder you can write to.") from None
 
+    def start(self, config: dict) -> None:
+        """Begin a new run here: a run that was in this folder before is replaced, never mixed in."""
+        for name in (WEIGHTS, OPT_TENSORS, OPT_META, METRICS, STATUS):
+            (self.dir / name).unlink(missing_ok=True)
+        self.write_config(config)
+        self.write_status("running", epoch=0)
+
     def write_config(self, config: dict) -> None:
         atomic_write_json(self.dir / CONFIG, config)
 
     def append_metrics(self, record: dict) -> None:
-        with open(self.dir / METRICS, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(_json_safe(record)) + "\n")
+        with open(self.dir / METRICS, "a+b") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            if size:
+                fh.seek(size - 1)
+                if fh.read(1) != b"\n":  # a line cut short by a crash or a full disk: drop it
+                    fh.seek(0)
+                    data = fh.read()
+                    fh.truncate(data.rfind(b"\n") + 1)
+            fh.write((json.dumps(_json_safe(record)) + "\n").encode())
             fh.flush()
             os.fsync(fh.fileno())
+
+    def write_metrics(self, records: list[dict]) -> None:
+        atomic_write_bytes(self.dir / METRICS,
+                           "".join(json.dumps(_json_safe(r)) + "\n" for r in records).encode())
 
     def reset_metrics(self) -> None:
         (self.dir / METRICS).unlink(missing_ok=True)
@@ -155,10 +214,12 @@ class RunWriter:
     def save_weights(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
                      info: dict) -> None:
         meta = {k: str(v) for k, v in info.items()}
+        meta["checkpoint"] = secrets.token_hex(8)
         _save_tensors(self.dir / WEIGHTS, model.state_dict(), metadata=meta)
         if optimizer is not None:
             tensors, plain = optimizer_to_files(optimizer.state_dict())
-            _save_tensors(self.dir / OPT_TENSORS, tensors)
+            plain["checkpoint"] = meta["checkpoint"]
+            _save_tensors(self.dir / OPT_TENSORS, tensors, metadata={"checkpoint": meta["checkpoint"]})
             atomic_write_json(self.dir / OPT_META, plain)
 
     def write_status(self, status: str, message: str = "", **extra) -> None:
@@ -180,8 +241,9 @@ def clean_stale_temp_files(folder: Path) -> list[Path]:
 # ------------------------------------------------------------------------------------------ reading
 class LoadedRun:
     def __init__(self, run_dir: Path, config: dict, model: torch.nn.Module, status: dict,
-                 metrics: list[dict]):
+                 metrics: list[dict], info: dict[str, str] | None = None):
         self.dir, self.config, self.model, self.status, self.metrics = run_dir, config, model, status, metrics
+        self.info = info or {}  # the weights' metadata: epoch, arch, checkpoint token
 
     @property
     def epoch(self) -> int:
@@ -189,17 +251,30 @@ class LoadedRun:
 
 
 def read_metrics(run_dir: Path) -> list[dict]:
+    """The records of ``metrics.jsonl`` (``[]`` when absent). Only the last line may be broken (cut short
+    by a crash, it is skipped); anything else that is not one JSON object per line is refused."""
     path = Path(run_dir) / METRICS
-    if not path.exists():
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
         return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{METRICS} in {path.parent} is not a text file of JSON lines ({exc}); "
+                              f"it may be damaged or replaced.") from None
+    lines = text.split("\n")
     records = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut short by a crash: the rest is still good
+        except (json.JSONDecodeError, RecursionError):
+            rec = None
         if isinstance(rec, dict):
             records.append(rec)
+        elif number < len(lines):  # not the unterminated last line: the file is damaged
+            raise CheckpointError(f"{METRICS} in {path.parent}: line {number} is not a JSON object; "
+                                  f"the file is damaged or was replaced.")
     return records
 
 
@@ -211,13 +286,13 @@ def load_run(run_dir: str | os.PathLike, device: str = "cpu"):
     if not run_dir.is_dir():
         raise CheckpointError(f"run directory {run_dir} does not exist; pass the folder given to "
                               f"'train --out'.")
-    raw = _read_json(run_dir / CONFIG)
+    raw = _read_json_object(run_dir / CONFIG)
     try:
         config = TrainConfig.from_dict(raw, check_device=False)
+        model = build_model(config)
     except ConfigError as exc:
         raise CheckpointError(f"{CONFIG} in {run_dir} describes no valid run: {exc}") from None
-    state = _load_tensors(run_dir / WEIGHTS)
-    model = build_model(config)
+    state, info = _load_tensors(run_dir / WEIGHTS), _read_metadata(run_dir / WEIGHTS)
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
@@ -228,14 +303,30 @@ def load_run(run_dir: str | os.PathLike, device: str = "cpu"):
                        f"{tuple(expected[wrong[0]].shape)}")
         raise CheckpointError(f"{WEIGHTS} in {run_dir} does not fit a {config.arch} as configured in "
                               f"{CONFIG} ({detail}); the files come from different runs.")
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:  # e.g. a tensor of a type that cannot become weights
+        raise CheckpointError(f"{WEIGHTS} in {run_dir} holds tensors that cannot be loaded into a "
+                              f"{config.arch}: {str(exc).splitlines()[-1].strip()}") from None
     model.to(device).eval()
-    status = _read_json(run_dir / STATUS) if (run_dir / STATUS).exists() else {"status": "unknown"}
-    return LoadedRun(run_dir, raw, model, status, read_metrics(run_dir))
+    status = _read_json_object(run_dir / STATUS) if (run_dir / STATUS).exists() else {"status": "unknown"}
+    # The config with every key filled in (an older or hand-written config.json may leave some out).
+    return LoadedRun(run_dir, config.to_dict(), model, status, read_metrics(run_dir), info)
 
 
 def load_optimizer_state(run_dir: str | os.PathLike) -> dict | None:
+    """The optimizer state saved with the weights (``None`` when the run has none)."""
     run_dir = Path(run_dir)
     if not (run_dir / OPT_TENSORS).exists():
         return None
-    return optimizer_from_files(_load_tensors(run_dir / OPT_TENSORS), _read_json(run_dir / OPT_META))
+    tensors = _load_tensors(run_dir / OPT_TENSORS)
+    meta = _read_json_object(run_dir / OPT_META)
+    tokens = {_read_metadata(run_dir / WEIGHTS).get("checkpoint"),
+              _read_metadata(run_dir / OPT_TENSORS).get("checkpoint"), meta.pop("checkpoint", None)}
+    if len(tokens) != 1:
+        raise CheckpointError(f"the optimizer files in {run_dir} were saved with other weights than "
+                              f"{WEIGHTS} (a save was interrupted); start the optimizer afresh.")
+    try:
+        return optimizer_from_files(tensors, meta)
+    except ValueError as exc:
+        raise CheckpointError(f"{OPT_META} in {run_dir} is not optimizer state: {exc}.") from None

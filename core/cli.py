@@ -208,6 +208,9 @@ def cmd_train(args) -> int:
         result = trainer.run()
     finally:
         signal.signal(signal.SIGINT, previous)
+    if trainer.write_failed:
+        print("note: the command line cannot keep a model in memory once it exits; free some space "
+              "(or pick another --out) and train again.", file=sys.stderr)
     _emit(args, result.to_json(), f"{result.status}: {result.message}")
     return STATUS_EXIT[result.status]
 
@@ -223,7 +226,7 @@ def _load(run_dir: str, device: str = "cpu"):
 
 def cmd_evaluate(args) -> int:
     from core import data as D
-    from core.engine import evaluate_model, resolve_device
+    from core.engine import evaluate_model, is_out_of_memory, resolve_device
 
     device = resolve_device(args.device)
     run = _load(args.checkpoint, str(device))
@@ -238,8 +241,15 @@ def cmd_evaluate(args) -> int:
         raise BadInput(f"the run predicts {model_classes} classes but {dataset} has {info.num_classes}.")
     from core.inference import run_preprocess
 
-    split = D.DeviceSplit(images, labels, device)
-    loss, acc = evaluate_model(run.model, run_preprocess(run.config, info), split)
+    try:
+        split = D.DeviceSplit(images, labels, device)
+        loss, acc = evaluate_model(run.model, run_preprocess(run.config, info), split)
+    except RuntimeError as exc:
+        if not is_out_of_memory(exc):
+            raise
+        print(f"error: out of {'GPU ' if device.type == 'cuda' else ''}memory while evaluating "
+              f"{len(images):,} images, even one at a time; use --device cpu.", file=sys.stderr)
+        return EXIT_FAILED
     payload = {"accuracy": acc, "loss": loss, "n": len(split)}
     _emit(args, payload, f"{dataset} {args.split}: accuracy {acc:.4f}, loss {loss:.4f} "
                          f"on {len(split):,} images")
@@ -247,11 +257,19 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_predict(args) -> int:
+    import os
+
+    # Paths first: a typo is reported at once, before torch and the run are loaded.
+    if not os.path.exists(args.image):
+        raise BadInput(f"image {args.image} does not exist; give the path of a PNG or JPG of a digit.")
+    if os.path.isdir(args.image):
+        raise BadInput(f"{args.image} is a folder; give the path of a PNG or JPG of a digit.")
     from core.inference import InferenceError, Predictor
 
     run = _load(args.checkpoint)
     try:
         predictor = Predictor.from_run(run)
+        # The canvas's preprocessing: MNIST's framing of the ink, then the run's own normalisation.
         top = predictor.predict_file(args.image, k=args.top)
     except InferenceError as exc:
         raise BadInput(str(exc)) from None

@@ -14,6 +14,7 @@ import gzip
 import io
 import os
 import pickle
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -97,7 +98,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         raw = path.read_bytes()
         return gzip.decompress(raw) if path.suffix == ".gz" else raw
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # unreadable, truncated or corrupt .gz
         raise DataError(f"cannot read {path.name} in {path.parent}: {exc}. "
                         f"Delete it and download it again.") from None
 
@@ -181,14 +182,16 @@ def _download(info: DatasetInfo, root: Path) -> None:
                         f"into that folder.") from None
 
 
-def _load_files(info: DatasetInfo, split: str, root: Path) -> tuple[np.ndarray, np.ndarray] | None:
+def _load_files(info: DatasetInfo, split: str, root: Path) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Images, labels and the files they came from (for messages); None when the files are absent."""
     if info.name == "cifar10":
         folder = root / info.folder
         paths = [folder / n for n in CIFAR_FILES[split]]
         if not all(p.is_file() for p in paths):
             return None
         parts = [read_cifar_batch(p) for p in paths]
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        where = f"{', '.join(p.name for p in paths)} in {folder}"
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), where
     folder = root / info.folder / "raw"
     img_base, lbl_base = IDX_FILES[split]
     img_path, lbl_path = _find(folder, img_base), _find(folder, lbl_base)
@@ -201,7 +204,7 @@ def _load_files(info: DatasetInfo, split: str, root: Path) -> tuple[np.ndarray, 
     if len(images) != len(labels):
         raise DataError(f"{img_path.name} holds {len(images):,} images but {lbl_path.name} "
                         f"{len(labels):,} labels (in {folder}); one of them is from another set.")
-    return images[:, None], labels.astype(np.int64)
+    return images[:, None], labels.astype(np.int64), f"{img_path.name}/{lbl_path.name} in {folder}"
 
 
 def _sample_split(split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -241,12 +244,16 @@ def load_split(name: str, split: str = "train", root: str | os.PathLike | None =
         folder = root / info.folder if name == "cifar10" else root / info.folder / "raw"
         names = CIFAR_FILES[split] if name == "cifar10" else IDX_FILES[split]
         raise _missing(info, split, folder, names)
-    images, labels = arrays
+    images, labels, where = arrays
     if images.shape[1:] != (info.channels, info.size, info.size):
-        raise DataError(f"{info.display_name} images in {root} have shape {images.shape[1:]}, expected "
-                        f"{(info.channels, info.size, info.size)}; is this the right dataset?")
-    if len(labels) and (labels.min() < 0 or labels.max() >= info.num_classes):
-        raise DataError(f"{info.display_name} labels in {root} fall outside 0..{info.num_classes - 1}.")
+        raise DataError(f"{where}: {info.display_name} images should be "
+                        f"{info.channels}×{info.size}×{info.size}, these are "
+                        f"{'×'.join(map(str, images.shape[1:]))}; is this the right dataset?")
+    if len(labels) == 0:
+        raise DataError(f"{where} holds no {split} examples; download the dataset again.")
+    if labels.min() < 0 or labels.max() >= info.num_classes:
+        raise DataError(f"{where}: labels fall outside 0..{info.num_classes - 1}; is this the right "
+                        f"dataset?")
     return images, labels
 
 

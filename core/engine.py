@@ -10,13 +10,22 @@ batches, so they work from any thread and take effect within one batch.
 
 Events: the trainer calls ``on_event(event)`` with the dataclasses below. The GUI's worker turns them
 into Qt signals; the CLI prints them.
+
+Failures (see docs/reliability.md): a non-finite or exploding loss, or weights that became non-finite, end
+the run ``diverged`` before the epoch is saved, so the run directory keeps the last good epoch. Running out
+of memory halves the batch for the rest of the run and starts the epoch again (down to
+``MIN_OOM_BATCH``). A run directory that cannot be written (disk full, read-only) ends the run ``failed``
+while the model, the optimizer and the history stay in memory; ``save_to`` writes them elsewhere.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import math
+import os
 import threading
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Callable
 
@@ -36,6 +45,8 @@ SCHEDULES = ("constant", "step", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 STATUSES = ("completed", "stopped", "diverged", "failed")
 MODEL_OPTIONS = ("width", "batchnorm", "dropout", "shortcut", "activation")
+ACTIVATIONS = ("relu", "sigmoid")
+MIN_OOM_BATCH = 8  # out of memory: halve the batch down to this, then give up
 
 
 class ConfigError(ValueError):
@@ -72,6 +83,8 @@ class TrainConfig:
     channels_last: bool = True
 
     def __post_init__(self):
+        if isinstance(self.data_root, os.PathLike):  # stored as text: the config is saved as JSON
+            object.__setattr__(self, "data_root", os.fspath(self.data_root))
         try:
             self._validate(check_device=True)
         except (TypeError, AttributeError) as exc:  # a value of the wrong type, e.g. lr="fast"
@@ -124,6 +137,15 @@ class TrainConfig:
              f"width multiplier must be in (0, 4], got {self.width!r}.")
         need(self.dropout is None or (math.isfinite(self.dropout) and 0 <= self.dropout < 1),
              f"dropout must be in [0, 1), got {self.dropout!r}.")
+        for opt in ("batchnorm", "shortcut"):
+            value = getattr(self, opt)
+            need(value is None or isinstance(value, bool), f"{opt} must be true or false, got {value!r}.")
+        need(self.activation is None or self.activation in ACTIVATIONS,
+             f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}.")
+        need(self.data_root is None or isinstance(self.data_root, str),
+             f"data root must be a folder name, got {self.data_root!r}.")
+        need(isinstance(self.amp, bool) and isinstance(self.channels_last, bool),
+             "amp and channels_last must be true or false.")
         side = spec.input_side(self.form, info.size)
         if side < spec.min_size:
             hint = " Choose the d2l form (it resizes the images)." if spec.d2l_size else ""
@@ -256,7 +278,7 @@ class EpochEnd:
 
 @dataclass
 class RunWarning:
-    kind: str  # "stuck"
+    kind: str  # "stuck", or "oom" (out of memory: the batch was halved and the epoch starts again)
     message: str
 
 
@@ -289,10 +311,55 @@ def lr_hint(lr: float) -> str:
     return f"lower the learning rate (now {lr:g}; try {lr / 10:g})"
 
 
-@torch.no_grad()
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for a device (or host) allocation failure: worth retrying with a smaller batch."""
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
+
+
+def free_device_memory(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+
+
+def write_error_reason(exc: OSError) -> str:
+    """"No space left on device (the disk is full)": the system's words and what they mean here."""
+    hint = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+            errno.EROFS: "the folder is read-only", errno.EACCES: "the folder is not writable",
+            errno.EPERM: "the folder is not writable"}.get(exc.errno, "disk full or read-only?")
+    return f"{exc.strerror or exc} ({hint})"
+
+
+def out_of_memory_message(batch_size: int, on_gpu: bool) -> str:
+    if on_gpu:
+        return (f"out of GPU memory even at batch {batch_size}: reduce the batch size or use the CPU "
+                f"(--device cpu), or pick a smaller network or the native form.")
+    return (f"out of memory even at batch {batch_size}: reduce the batch size, or pick a smaller network "
+            f"or the native form.")
+
+
 def evaluate_model(model: torch.nn.Module, preprocess: data_mod.Preprocess, split: data_mod.DeviceSplit,
                    batch_size: int = 512, amp_dtype: torch.dtype | None = None) -> tuple[float, float]:
-    """Mean loss and accuracy of ``model`` on a device split, with a single host sync at the end."""
+    """Mean loss and accuracy of ``model`` on a device split, with a single host sync at the end.
+
+    Out of memory, it starts again with half the batch (evaluation holds no gradients, so down to 1).
+    """
+    device = split.labels.device
+    while True:
+        try:
+            return _evaluate(model, preprocess, split, batch_size, amp_dtype)
+        except RuntimeError as exc:
+            if not is_out_of_memory(exc) or batch_size <= 1:
+                raise
+        # Outside the except clause: the failed attempt's tensors are released before retrying.
+        free_device_memory(device)
+        batch_size //= 2
+
+
+@torch.no_grad()
+def _evaluate(model, preprocess, split, batch_size, amp_dtype) -> tuple[float, float]:
     was_training = model.training
     model.eval()
     device = split.labels.device
@@ -324,7 +391,10 @@ class StopTraining(Exception):
 
 
 class Trainer:
-    """Trains one model; ``run()`` may be called again to train more epochs ("+1 epoch")."""
+    """Trains one model; ``run()`` may be called again to train more epochs ("+1 epoch").
+
+    ``batch_size`` is the batch actually used: the configured one, halved after running out of memory.
+    """
 
     def __init__(self, config: TrainConfig, on_event: Callable[[Any], None] | None = None,
                  run_dir: str | None = None, publish_interval: float = 1 / 30,
@@ -349,6 +419,10 @@ class Trainer:
         self.warned_stuck = False
         self.model = None
         self.writer = None
+        self.batch_size = config.batch_size
+        self.saved_epoch = 0  # the last epoch whose weights are in the run directory
+        self.write_failed = False  # the run directory could not be written: save_to another one
+        self.last_result: RunResult | None = None
 
     # -- control (any thread) ----------------------------------------------------------------------
     def stop(self) -> None:
@@ -390,6 +464,10 @@ class Trainer:
         self.channels_last = cfg.channels_last
         self.preprocess = data_mod.Preprocess(self.info, side, c, channels_last=self.channels_last)
         self.model = build_model(cfg).to(self.device)
+        has_batchnorm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
+        if has_batchnorm and min(self.batch_size, len(self.train)) < 2:
+            raise ConfigError(f"{cfg.arch} uses BatchNorm, which needs at least 2 examples per batch; "
+                              f"use a batch size (and subset) of 2 or more.")
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.params = sum(p.numel() for p in self.model.parameters())
@@ -406,10 +484,13 @@ class Trainer:
         if self.run_dir:
             from .checkpoints import RunWriter
 
-            self.writer = RunWriter(self.run_dir)
-            self.writer.write_config(cfg.to_dict())
-            self.writer.reset_metrics()
-            self.writer.write_status("running", epoch=0)
+            writer = RunWriter(self.run_dir)
+            try:
+                writer.start(cfg.to_dict())
+            except OSError as exc:
+                raise CheckpointError(f"cannot write to run directory {writer.dir}: "
+                                      f"{write_error_reason(exc)}. Choose a folder you can write to.") from None
+            self.writer = writer
         self._ready = True
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
@@ -422,26 +503,41 @@ class Trainer:
 
     @property
     def steps_per_epoch(self) -> int:
-        n, b = len(self.train), self.config.batch_size
+        n, b = len(self.train), self.batch_size
         return len(range(0, n - 1 if n % b == 1 and n > 1 else n, b))
 
     def _make_schedule(self, epochs: int, first_run: bool):
         cfg, opt = self.config, self.optimizer
-        total = max(1, epochs * self.steps_per_epoch)
-        kind = cfg.schedule if first_run else "constant"
+        self._schedule_kind = cfg.schedule if first_run else "constant"
         if not first_run:
             # More epochs after the schedule ended: continue at a small constant rate rather than at
             # the near-zero end of a one-cycle or cosine schedule.
             lr = max(opt.param_groups[0]["lr"], cfg.lr * 0.05)
             for g in opt.param_groups:
                 g["lr"] = lr
+        return self._build_scheduler(epochs * self.steps_per_epoch)
+
+    def _build_scheduler(self, total: int, done: int = 0):
+        """The run's schedule over ``total`` steps, advanced past the ``done`` steps already taken."""
+        cfg, opt, kind = self.config, self.optimizer, self._schedule_kind
+        if kind == "constant":
+            return None
+        total = max(1, total)
+        for g in opt.param_groups:  # schedules start from the configured rate
+            g["lr"] = cfg.lr
         if kind == "onecycle":
-            return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total)
-        if kind == "cosine":
-            return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
-        if kind == "step":
-            return torch.optim.lr_scheduler.MultiStepLR(opt, [total // 2, (3 * total) // 4], gamma=0.1)
-        return None
+            # SGD keeps the momentum it was given (0 is d2l's plain SGD); Adam's beta1 cycles as usual.
+            scheduler = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total,
+                                                            cycle_momentum=cfg.optimizer != "sgd")
+        elif kind == "cosine":
+            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
+        else:
+            scheduler = torch.optim.lr_scheduler.MultiStepLR(opt, [total // 2, (3 * total) // 4], gamma=0.1)
+        with warnings.catch_warnings():  # stepping a schedule without optimizer steps is intended here
+            warnings.simplefilter("ignore")
+            for _ in range(min(done, total - 1)):
+                scheduler.step()
+        return scheduler
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self, epochs: int | None = None) -> RunResult:
@@ -457,6 +553,7 @@ class Trainer:
                 raise ConfigError("train at least one epoch.")
             self.scheduler = self._make_schedule(n_epochs, first_run)
             start, end = self.epochs_done, self.epochs_done + n_epochs
+            self._span = (start, end)
             self.on_event(RunStarted(self.config, device_label(self.device), len(self.train), len(self.test),
                                      self.steps_per_epoch, start, end, self.params))
             for epoch in range(start + 1, end + 1):
@@ -466,10 +563,14 @@ class Trainer:
         except (ConfigError, data_mod.DataError, CheckpointError) as exc:
             status, message = "failed", str(exc)
         except Exception as exc:  # report, never lose the run silently
-            log.exception("training failed")
-            status, message = "failed", f"{type(exc).__name__}: {exc}"
+            if is_out_of_memory(exc):  # outside the training steps, e.g. moving the data to the device
+                status, message = "failed", out_of_memory_message(self.batch_size, self._on_gpu(exc))
+            else:
+                log.exception("training failed")
+                status, message = "failed", f"{type(exc).__name__}: {exc}"
         result = self._result(status, message, time.perf_counter() - t_start)
         self._finish_files(result)
+        self.last_result = result
         self.on_event(RunFinished(result))
         return result
 
@@ -484,18 +585,52 @@ class Trainer:
         return time.perf_counter() - t0
 
     def _train_epoch(self, epoch: int, end_epoch: int) -> None:
-        cfg, model, dev = self.config, self.model, self.device
+        while True:
+            try:
+                losses, correct, sizes, train_s = self._train_steps(epoch, end_epoch)
+                break
+            except RuntimeError as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                on_gpu = self._on_gpu(exc)
+            # Outside the except clause, so the failed step's tensors are already released.
+            self._shrink_batch(epoch, on_gpu)
+        # One host sync for the epoch's training metrics.
+        losses, correct = losses.double().cpu().numpy(), correct.cpu().numpy()
+        total = int(sizes.sum())
+        train_loss = float((losses * sizes).sum() / total)
+        train_acc = float(correct.sum() / total)
+        self.train_seconds += train_s
+        self.train_examples += total
+        self._check_divergence(np.array([train_loss]))
+        if not self._weights_finite():  # the last step can break the weights after a finite loss
+            raise StopTraining("diverged", self._diverged_message(np.array([np.nan]), "weights"))
+        test_loss, test_acc = self.evaluate()
+        self.epochs_done = epoch
+        record = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
+                      test_acc=test_acc, lr=self._current_lr(), seconds=train_s,
+                      examples_per_s=total / max(train_s, 1e-9))
+        self.history.append(record)
+        if self.writer:
+            self._write_epoch(record)
+        weights = self.weights_copy() if self.publish_weights else None
+        self.on_event(EpochEnd(weights=weights, **record))
+        self._check_stuck(train_loss, train_acc, epoch)
+
+    def _train_steps(self, epoch: int, end_epoch: int):
+        """The optimizer steps of one epoch: per-step losses and correct counts (on the device), batch
+        sizes, and the training seconds."""
+        dev = self.device
         steps = self.steps_per_epoch
         loss_buf = torch.zeros(steps, device=dev)
         correct_buf = torch.zeros(steps, device=dev, dtype=torch.int64)
         sizes = np.zeros(steps, dtype=np.int64)
-        model.train()
+        self.model.train()
         t_epoch = time.perf_counter()
         paused_s = 0.0
         last_pub_t, published = t_epoch, 0
-        n = len(self.train)
-        idx_iter = data_mod.batch_indices(n, cfg.batch_size, self.batch_gen, dev,
-                                          drop_last=(n % cfg.batch_size == 1 and n > 1))
+        n, b = len(self.train), self.batch_size
+        idx_iter = data_mod.batch_indices(n, b, self.batch_gen, dev, drop_last=(n % b == 1 and n > 1))
         i = 0
         for i, idx in enumerate(idx_iter):
             if self._stop.is_set():
@@ -503,28 +638,11 @@ class Trainer:
             paused_s += self._wait_if_paused()
             if self._stop.is_set():
                 raise StopTraining("stopped", f"stopped by the user during epoch {epoch}.")
-            xb = self.train.images[idx]
-            yb = self.train.labels[idx]
-            if cfg.shift:
-                xb = data_mod.random_shift(xb, cfg.shift, self.aug_gen)
-            xb = self.preprocess(xb)
-            self.optimizer.zero_grad(set_to_none=True)
-            if self.use_amp:
-                with torch.autocast(dev.type, dtype=self.amp_dtype):
-                    out = model(xb)
-                    loss = self.criterion(out.float(), yb)
-                self.scaler.scale(loss).backward()
-                self.scaler.step(self.optimizer)
-                self.scaler.update()
-            else:
-                out = model(xb)
-                loss = self.criterion(out, yb)
-                loss.backward()
-                self.optimizer.step()
+            loss, correct = self._step(idx)
             if self.scheduler is not None:
                 self.scheduler.step()
-            loss_buf[i] = loss.detach()
-            correct_buf[i] = (out.detach().argmax(1) == yb).sum()
+            loss_buf[i] = loss
+            correct_buf[i] = correct
             sizes[i] = len(idx)
             self.global_step += 1
             for hook in self.step_hooks:
@@ -538,29 +656,79 @@ class Trainer:
         if published < done:
             self._publish(epoch, done, published, loss_buf, correct_buf, sizes,
                           time.perf_counter() - t_epoch - paused_s, end_epoch)
-        train_s = time.perf_counter() - t_epoch - paused_s
-        # One host sync for the epoch's training metrics.
-        losses = loss_buf[:done].double().cpu().numpy()
-        correct = correct_buf[:done].cpu().numpy()
-        total = int(sizes[:done].sum())
-        train_loss = float((losses * sizes[:done]).sum() / total)
-        train_acc = float(correct.sum() / total)
-        self.train_seconds += train_s
-        self.train_examples += total
-        self._check_divergence(np.array([train_loss]))
-        test_loss, test_acc = self.evaluate()
-        self.epochs_done = epoch
-        record = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
-                      test_acc=test_acc, lr=self._current_lr(), seconds=train_s,
-                      examples_per_s=total / max(train_s, 1e-9))
-        self.history.append(record)
-        if self.writer:
+        return loss_buf[:done], correct_buf[:done], sizes[:done], time.perf_counter() - t_epoch - paused_s
+
+    def _step(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step on the training examples ``idx``: the batch's mean loss and its number of
+        correct predictions, both still on the device."""
+        cfg, model = self.config, self.model
+        xb = self.train.images[idx]
+        yb = self.train.labels[idx]
+        if cfg.shift:
+            xb = data_mod.random_shift(xb, cfg.shift, self.aug_gen)
+        xb = self.preprocess(xb)
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.use_amp:
+            with torch.autocast(self.device.type, dtype=self.amp_dtype):
+                out = model(xb)
+                loss = self.criterion(out.float(), yb)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            out = model(xb)
+            loss = self.criterion(out, yb)
+            loss.backward()
+            self.optimizer.step()
+        return loss.detach(), (out.detach().argmax(1) == yb).sum()
+
+    def _on_gpu(self, exc: BaseException) -> bool:
+        """Whether an out-of-memory error is about GPU memory (the advice differs)."""
+        device = getattr(self, "device", None)
+        return isinstance(exc, torch.cuda.OutOfMemoryError) or (device is not None and device.type == "cuda")
+
+    def _shrink_batch(self, epoch: int, on_gpu: bool) -> None:
+        """Out of memory: halve the batch for the rest of the run and start the epoch again."""
+        self.optimizer.zero_grad(set_to_none=True)
+        free_device_memory(self.device)
+        old = self.batch_size
+        if old // 2 < MIN_OOM_BATCH:
+            raise StopTraining("failed", out_of_memory_message(old, on_gpu))
+        self.batch_size = old // 2
+        if self.scaler.is_enabled():  # forget the half-done step, keep the loss scale
+            self.scaler = torch.amp.GradScaler("cuda", init_scale=self.scaler.get_scale())
+        # The schedule was laid out in steps of the old batch: lay it out again, at this epoch's start.
+        start, end = self._span
+        self.scheduler = self._build_scheduler((end - start) * self.steps_per_epoch,
+                                               done=(epoch - 1 - start) * self.steps_per_epoch)
+        where = "GPU memory" if on_gpu else "memory"
+        self.on_event(RunWarning(
+            "oom", f"out of {where} at batch {old}: epoch {epoch} starts again with batch "
+                   f"{self.batch_size} (used for the rest of the run)."))
+
+    def _weights_finite(self) -> bool:
+        params = [p.detach() for p in self.model.parameters()]
+        return bool(torch.stack([torch.isfinite(p).all() for p in params]).all()) if params else True
+
+    def _write_epoch(self, record: dict) -> None:
+        """Save the epoch: weights first, then its metrics line and status."""
+        epoch = record["epoch"]
+        try:
+            self.writer.save_weights(self.model, self.optimizer,
+                                     {"epoch": epoch, "arch": self.config.arch, "step": self.global_step})
+            self.saved_epoch = epoch
             self.writer.append_metrics(record)
-            self.writer.save_weights(model, self.optimizer, {"epoch": epoch, "arch": cfg.arch})
-            self.writer.write_status("running", epoch=epoch)
-        weights = self.weights_copy() if self.publish_weights else None
-        self.on_event(EpochEnd(weights=weights, **record))
-        self._check_stuck(train_loss, train_acc, epoch)
+            self.writer.write_status("running", epoch=epoch, batch_size=self.batch_size)
+        except OSError as exc:
+            self.write_failed = True
+            raise StopTraining("failed", self._write_failed_message(exc)) from None
+
+    def _write_failed_message(self, exc: OSError) -> str:
+        kept = (f"the files there still hold epoch {self.saved_epoch}" if self.saved_epoch
+                else "no epoch was saved there")
+        return (f"could not write the run directory {self.writer.dir}: {write_error_reason(exc)}. Training "
+                f"stopped after epoch {self.epochs_done}; {kept}. The trained model is still in memory: "
+                f"free some space or save it to another folder.")
 
     def _publish(self, epoch, step, since, loss_buf, correct_buf, sizes, elapsed, end_epoch):
         losses = loss_buf[since:step].float().cpu().numpy()  # the one sync of this publication
@@ -577,9 +745,9 @@ class Trainer:
                                   losses.astype(np.float32), accs, self._current_lr(), rate, eta))
         self._check_divergence(losses)
 
-    def _diverged_message(self, value) -> str:
-        what = "became NaN/infinite" if not np.isfinite(value).all() else f"exploded to {float(np.max(value)):.3g}"
-        return (f"training diverged: the loss {what}. The learning rate is too large for this network; "
+    def _diverged_message(self, value, what: str = "loss") -> str:
+        how = "became NaN/infinite" if not np.isfinite(value).all() else f"exploded to {float(np.max(value)):.3g}"
+        return (f"training diverged: the {what} {how}. The learning rate is too large for this network; "
                 f"{lr_hint(self.config.lr)}.")
 
     def _check_divergence(self, losses: np.ndarray) -> None:
@@ -634,15 +802,50 @@ class Trainer:
         if not self.writer:
             return
         try:
-            if result.status == "stopped" and self.model is not None:
+            if result.status == "stopped" and self.model is not None and self._weights_finite():
                 # A stop keeps the training done so far; a diverged or failed run keeps the last good epoch.
-                params_ok = all(torch.isfinite(p).all() for p in self.model.parameters())
-                if params_ok:
-                    self.writer.save_weights(self.model, self.optimizer,
-                                             {"epoch": self.epochs_done, "arch": self.config.arch,
-                                              "partial": True})
+                self.writer.save_weights(self.model, self.optimizer,
+                                         {"epoch": self.epochs_done, "arch": self.config.arch,
+                                          "step": self.global_step, "partial": True})
             self.writer.write_status(result.status, result.message, epoch=result.epochs,
-                                     test_acc=result.test_acc)
+                                     test_acc=result.test_acc, batch_size=self.batch_size)
         except OSError as exc:
-            result.message += f" (could not write the run directory: {exc})"
-            log.error("could not write run directory: %s", exc)
+            log.error("could not write run directory %s: %s", self.writer.dir, exc)
+            if not self.write_failed:  # otherwise the message already says so
+                result.message += (f" (could not write the run directory {self.writer.dir}: "
+                                   f"{write_error_reason(exc)})")
+            self.write_failed = True
+
+    def save_to(self, run_dir: str | os.PathLike) -> str:
+        """Write a complete run directory from the in-memory state and keep writing there from now on.
+
+        For keeping a run whose own directory could not be written (disk full, read-only), or any run
+        trained without one. Call it between runs, not while ``run()`` is training. Raises
+        :class:`CheckpointError` with the reason when the folder cannot be written.
+        """
+        from .checkpoints import RunWriter
+
+        if self.model is None or not self.history:
+            raise CheckpointError("nothing to save yet: train at least one epoch first.")
+        if not self._weights_finite():
+            where = f" in {self.writer.dir}" if self.writer and self.saved_epoch else ""
+            raise CheckpointError(f"the model in memory has NaN/infinite weights (the run diverged), so it "
+                                  f"is not worth saving; the last good epoch is kept{where}.")
+        writer = RunWriter(run_dir)
+        last = self.last_result.status if self.last_result else "stopped"
+        status = last if last in ("completed", "stopped", "diverged") else "stopped"
+        # Every file is replaced atomically, so saving again into the same folder never loses what is there.
+        try:
+            writer.write_config(self.config.to_dict())
+            writer.save_weights(self.model, self.optimizer,
+                                {"epoch": self.epochs_done, "arch": self.config.arch, "step": self.global_step})
+            writer.write_metrics(self.history)
+            writer.write_status(status, f"saved from memory after epoch {self.epochs_done}",
+                                epoch=self.epochs_done, test_acc=self.history[-1]["test_acc"],
+                                batch_size=self.batch_size)
+        except OSError as exc:
+            raise CheckpointError(f"could not write the run directory {writer.dir}: {write_error_reason(exc)}. "
+                                  f"Choose another folder.") from None
+        self.writer, self.run_dir = writer, str(writer.dir)
+        self.saved_epoch, self.write_failed = self.epochs_done, False
+        return str(writer.dir)
