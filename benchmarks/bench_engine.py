@@ -45,7 +45,7 @@ def tight_rate(cfg: E.TrainConfig, epochs: int) -> float:
     model = E.build_model(cfg).to(device)
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = E.make_optimizer(cfg, model.parameters())  # the engine's optimizer, fused kernels included
     loss_fn = torch.nn.CrossEntropyLoss()
     bs, n = cfg.batch_size, len(ys)
     batches = [(xs[i:i + bs], ys[i:i + bs]) for i in range(0, n, bs)]
@@ -105,7 +105,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch", default="lenet")
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--device", default="cpu")
     a = ap.parse_args()
     cfg = E.make_config(a.arch, "mnist-sample", batch_size=a.batch_size, epochs=a.epochs, device=a.device,
