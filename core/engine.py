@@ -795,12 +795,13 @@ class Trainer:
         if self.warned_stuck or abs(train_loss - chance) > 0.05 * chance or train_acc > 1.5 / c:
             return
         self.warned_stuck = True
+        other = "switch to Adam, or add BatchNorm" if self.config.optimizer == "sgd" else "add BatchNorm"
         self.on_event(RunWarning(
             "stuck",
             f"epoch {epoch}: the loss stays at {train_loss:.3f} ≈ ln {c} = {chance:.3f} and accuracy at "
             f"chance ({train_acc:.1%}): the network is guessing. The learning rate may be too large "
-            f"(ReLUs died) or too small to escape; {lr_hint(self.config.lr)}, or use Adam or "
-            f"BatchNorm. Training goes on."))
+            f"(ReLUs died) or too small to escape; {lr_hint(self.config.lr)}, or {other}. "
+            f"Training goes on."))
 
     def evaluate(self, batch_size: int = 512) -> tuple[float, float]:
         """Loss and accuracy on the test split (one host sync)."""

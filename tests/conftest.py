@@ -73,3 +73,14 @@ def shared_mnist():
     if not (SHARED_DATA / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip("the real MNIST test set (../shared/data) is not here")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _automatic_gc_outside_window_tests(request):
+    """The window moves garbage collection to the GUI thread (app/gui_gc.py) and switches automatic
+    collection off; tests without a window get it back."""
+    import gc
+
+    if "tests/app" not in Path(str(request.node.fspath)).as_posix():
+        gc.enable()
+    yield

@@ -1,0 +1,1 @@
+"""ConvScope's window: Qt only. Imports ``core`` lazily; ``core`` never imports this package."""

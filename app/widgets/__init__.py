@@ -1,0 +1,1 @@
+"""Widgets of the main window (config panel, curves, banner, …)."""

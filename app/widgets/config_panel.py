@@ -1,0 +1,581 @@
+"""The configuration panel: presets, network, data and training settings.
+
+Pure Qt: it is built before torch is imported and filled in by :meth:`ConfigPanel.populate` once the
+model registry is available (the specs and dataset descriptions are passed in; nothing here imports
+``core``). :meth:`ConfigPanel.values` returns the keyword arguments of ``core.engine.TrainConfig``;
+validation is the window's job (it builds the ``TrainConfig`` and shows its ``ConfigError``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .spinboxes import LogSpinBox, PowerOfTwoSpinBox
+
+FAMILY_ORDER = ("LeNet", "AlexNet", "VGG", "NiN", "GoogLeNet", "ResNet")
+OPTIMIZERS = (("SGD", "sgd"), ("Adam", "adam"), ("AdamW", "adamw"))  # (label, CLI name)
+SCHEDULES = (("constant", "constant"), ("step (÷10 at 50 % and 75 %)", "step"),
+             ("cosine decay", "cosine"), ("one-cycle (warm up, then decay)", "onecycle"))
+# TrainConfig's own defaults for the hyperparameters an architecture may set.
+HYPER_DEFAULTS = dict(epochs=5, batch_size=32, lr=3e-3, optimizer="adam", momentum=0.9, weight_decay=0.0,
+                      schedule="onecycle")
+TRI_STATE = (("default", None), ("on", True), ("off", False))
+OPTION_NAMES = {"width": "width multiplier", "batchnorm": "BatchNorm", "dropout": "dropout",
+                "shortcut": "skip connections", "activation": "activation choice"}
+
+
+def _combo(name: str, items=()) -> QComboBox:
+    box = QComboBox()
+    box.setObjectName(name)
+    for text, data in items:
+        box.addItem(text, data)
+    return box
+
+
+def _hint(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setProperty("hint", True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class ConfigPanel(QWidget):
+    """Every setting of a run. Emits ``changed`` after each edit (once after a bulk load)."""
+
+    changed = Signal()
+    preset_chosen = Signal(str)  # preset id
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("configPanel")
+        self._specs: dict[str, Any] = {}
+        self._datasets: dict[str, Any] = {}
+        self._presets: list[dict] = []
+        self._preset_values: dict | None = None
+        self._loading = 0
+        self._populated = False
+        self._build()
+        self._set_loading_placeholders()
+
+    # ------------------------------------------------------------------------------------- layout
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.setSpacing(8)
+
+        # Presets
+        self._groups: list[QGroupBox] = []
+        box = QGroupBox("Start from a preset")
+        self._groups.append(box)
+        lay = QVBoxLayout(box)
+        self.preset_combo = _combo("presetCombo")
+        self.preset_combo.setToolTip("Experiments from the course notes, loaded in one click.")
+        self.preset_info = _hint()
+        self.preset_info.setObjectName("presetInfo")
+        lay.addWidget(self.preset_combo)
+        lay.addWidget(self.preset_info)
+        outer.addWidget(box)
+
+        # Network
+        box = QGroupBox("Network")
+        self._groups.append(box)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.arch_combo = _combo("archCombo")
+        self.arch_combo.setModel(QStandardItemModel(self.arch_combo))
+        self.arch_combo.setMaxVisibleItems(20)
+        self.arch_info = _hint()
+        self.arch_info.setObjectName("archInfo")
+        self.form_combo = _combo("formCombo")
+        self.form_combo.setToolTip("Native: the dataset's own 28/32 px (fast). d2l: resize the images as the "
+                                   "book does (224 or 96 px) — much slower on a CPU.")
+        self.width_spin = QDoubleSpinBox()
+        self.width_spin.setObjectName("widthSpin")
+        self.width_spin.setRange(0.05, 4.0)
+        self.width_spin.setDecimals(2)
+        self.width_spin.setSingleStep(0.25)
+        self.width_spin.setValue(1.0)
+        self.width_spin.setToolTip("Multiplies every layer's channel count: 0.5 trains about 3× faster.")
+        self.batchnorm_combo = _combo("batchnormCombo", [("network default", None), ("on", True), ("off", False)])
+        self.dropout_spin = QDoubleSpinBox()
+        self.dropout_spin.setObjectName("dropoutSpin")
+        self.dropout_spin.setRange(-0.05, 0.95)
+        self.dropout_spin.setSingleStep(0.05)
+        self.dropout_spin.setDecimals(2)
+        self.dropout_spin.setSpecialValueText("network default")
+        self.dropout_spin.setValue(-0.05)
+        self.shortcut_combo = _combo("shortcutCombo", [("network default", None), ("on", True), ("off", False)])
+        self.shortcut_combo.setToolTip("ResNet's identity shortcuts; off gives the plain stack of layers.")
+        self.activation_combo = _combo("activationCombo",
+                                       [("network default", None), ("ReLU", "relu"), ("sigmoid (1998)", "sigmoid")])
+        form.addRow("Architecture", self.arch_combo)
+        form.addRow(self.arch_info)
+        form.addRow("Input size", self.form_combo)
+        form.addRow("Width", self.width_spin)
+        form.addRow("BatchNorm", self.batchnorm_combo)
+        form.addRow("Dropout", self.dropout_spin)
+        form.addRow("Skip connections", self.shortcut_combo)
+        form.addRow("Activation", self.activation_combo)
+        outer.addWidget(box)
+
+        # Data
+        box = QGroupBox("Data")
+        self._groups.append(box)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.dataset_combo = _combo("datasetCombo")
+        self.dataset_info = _hint()
+        self.dataset_info.setObjectName("datasetInfo")
+        row = QHBoxLayout()
+        self.data_root_edit = QLineEdit()
+        self.data_root_edit.setObjectName("dataRootEdit")
+        self.data_root_edit.setPlaceholderText("default folder (downloads when online)")
+        self.data_root_edit.setToolTip("A folder in torchvision's layout, e.g. DIR/MNIST/raw/… "
+                                       "Not needed for the offline MNIST sample.")
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose a data folder")
+        browse.clicked.connect(self._browse_data_root)
+        row.addWidget(self.data_root_edit)
+        row.addWidget(browse)
+        self.subset_spin = QSpinBox()
+        self.subset_spin.setObjectName("subsetSpin")
+        self.subset_spin.setRange(0, 10_000_000)
+        self.subset_spin.setSingleStep(500)
+        self.subset_spin.setSpecialValueText("all training images")
+        self.subset_spin.setSuffix(" images")
+        self.subset_spin.setToolTip("Train on a fixed random subset: fewer images, shorter epochs.")
+        self.shift_spin = QSpinBox()
+        self.shift_spin.setObjectName("shiftSpin")
+        self.shift_spin.setRange(0, 8)
+        self.shift_spin.setSpecialValueText("off")
+        self.shift_spin.setSuffix(" px")
+        self.shift_spin.setToolTip("Augmentation: shift each training image randomly by up to this many pixels.")
+        form.addRow("Dataset", self.dataset_combo)
+        form.addRow(self.dataset_info)
+        form.addRow("Data folder", row)
+        form.addRow("Train on", self.subset_spin)
+        form.addRow("Random shift", self.shift_spin)
+        outer.addWidget(box)
+
+        # Training
+        box = QGroupBox("Training")
+        self._groups.append(box)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.epochs_spin = QSpinBox()
+        self.epochs_spin.setObjectName("epochsSpin")
+        self.epochs_spin.setRange(0, 10_000)
+        self.batch_spin = PowerOfTwoSpinBox()
+        self.batch_spin.setObjectName("batchSizeSpin")
+        self.batch_spin.setRange(0, 65_536)
+        self.batch_spin.setToolTip("Images per step. The arrows double and halve it.")
+        self.optimizer_combo = _combo("optimizerCombo", OPTIMIZERS)
+        self.lr_spin = LogSpinBox(minimum=0.0, maximum=100.0)
+        self.lr_spin.setObjectName("lrSpin")
+        self.lr_spin.setToolTip("Learning rate: type 0.001 or 1e-3; the arrows step 1 → 2 → 5 → 10.")
+        self.momentum_spin = QDoubleSpinBox()
+        self.momentum_spin.setObjectName("momentumSpin")
+        self.momentum_spin.setRange(0.0, 0.999)
+        self.momentum_spin.setDecimals(3)
+        self.momentum_spin.setSingleStep(0.05)
+        self.momentum_spin.setToolTip("0 gives d2l's plain SGD; 0.9 is the usual choice.")
+        self.momentum_label = QLabel("Momentum")
+        self.wd_spin = LogSpinBox(minimum=0.0, maximum=0.99, allow_zero=True)
+        self.wd_spin.setObjectName("weightDecaySpin")
+        self.wd_spin.setToolTip("L2 penalty on the weights; 0 = off, typical 1e-4 to 5e-4.")
+        self.schedule_combo = _combo("scheduleCombo", SCHEDULES)
+        self.schedule_combo.setToolTip("How the learning rate changes over the run (drawn on the loss plot).")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setObjectName("seedSpin")
+        self.seed_spin.setRange(0, 2_147_483_647)
+        self.seed_spin.setToolTip("Same seed, same settings → the same run.")
+        self.device_combo = _combo("deviceCombo", [("auto", "auto"), ("CPU", "cpu"), ("GPU", "cuda")])
+        self.save_check = QCheckBox("Save the run (weights and metrics)")
+        self.save_check.setObjectName("saveRunCheck")
+        self.save_check.setChecked(True)
+        form.addRow("Epochs", self.epochs_spin)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("Optimizer", self.optimizer_combo)
+        form.addRow("Learning rate", self.lr_spin)
+        form.addRow(self.momentum_label, self.momentum_spin)
+        form.addRow("Weight decay", self.wd_spin)
+        form.addRow("LR schedule", self.schedule_combo)
+        form.addRow("Seed", self.seed_spin)
+        form.addRow("Device", self.device_combo)
+        form.addRow(self.save_check)
+        outer.addWidget(box)
+        outer.addStretch(1)
+
+        # Wiring
+        self.preset_combo.activated.connect(self._on_preset_activated)
+        self.arch_combo.currentIndexChanged.connect(self._on_arch_changed)
+        self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
+        self.optimizer_combo.currentIndexChanged.connect(self._update_momentum_visibility)
+        for w in (self.form_combo, self.batchnorm_combo, self.shortcut_combo, self.activation_combo,
+                  self.optimizer_combo, self.schedule_combo, self.device_combo):
+            w.currentIndexChanged.connect(self._emit_changed)
+        for w in (self.width_spin, self.dropout_spin, self.subset_spin, self.shift_spin, self.epochs_spin,
+                  self.batch_spin, self.lr_spin, self.momentum_spin, self.wd_spin, self.seed_spin):
+            w.valueChanged.connect(self._emit_changed)
+        self.data_root_edit.textChanged.connect(self._emit_changed)
+        self.save_check.toggled.connect(self._emit_changed)
+
+    def _set_loading_placeholders(self) -> None:
+        for combo in (self.arch_combo, self.dataset_combo, self.preset_combo):
+            if combo.count() == 0:
+                combo.addItem("loading…")
+        self.arch_info.setText("Loading PyTorch and the model zoo…")
+        self.setEnabled(False)
+
+    # ----------------------------------------------------------------------------------- populate
+    def populate(self, specs, datasets: dict, presets: list[dict], device_labels: dict[str, str],
+                 cuda_available: bool) -> None:
+        """Fill the choices once the registry is loaded (``specs``: ModelSpec objects)."""
+        self._loading += 1
+        try:
+            self._specs = {s.name: s for s in specs}
+            self._datasets = dict(datasets)
+            self._presets = list(presets)
+            model: QStandardItemModel = self.arch_combo.model()
+            model.clear()
+            families = [f for f in FAMILY_ORDER if any(s.family == f for s in specs)]
+            families += [f for f in dict.fromkeys(s.family for s in specs) if f not in families]
+            bold = QFont()
+            bold.setBold(True)
+            for family in families:
+                header = QStandardItem(family)
+                header.setFlags(Qt.ItemFlag.NoItemFlags)
+                header.setFont(bold)
+                header.setData(None, Qt.ItemDataRole.UserRole)
+                model.appendRow(header)
+                for spec in specs:
+                    if spec.family != family:
+                        continue
+                    item = QStandardItem("    " + spec.display_name)
+                    item.setData(spec.name, Qt.ItemDataRole.UserRole)
+                    item.setToolTip(f"{spec.name}: {spec.description}")
+                    model.appendRow(item)
+            self.dataset_combo.clear()
+            for name, info in datasets.items():
+                self.dataset_combo.addItem(info.display_name, name)
+                self.dataset_combo.setItemData(self.dataset_combo.count() - 1, info.description,
+                                               Qt.ItemDataRole.ToolTipRole)
+            self.preset_combo.clear()
+            self.preset_combo.addItem("Custom settings", None)
+            for p in presets:
+                self.preset_combo.addItem(p["name"], p["id"])
+                self.preset_combo.setItemData(self.preset_combo.count() - 1, p.get("description", ""),
+                                              Qt.ItemDataRole.ToolTipRole)
+            for i, key in enumerate(("auto", "cpu", "cuda")):
+                self.device_combo.setItemText(i, device_labels.get(key, key))
+            item = self.device_combo.model().item(2)
+            item.setEnabled(cuda_available)
+            if not cuda_available:
+                item.setToolTip("No CUDA GPU found on this computer.")
+            self._populated = True
+            self.setEnabled(True)
+        finally:
+            self._loading -= 1
+
+    @property
+    def populated(self) -> bool:
+        return self._populated
+
+    # ------------------------------------------------------------------------------------- values
+    def current_arch(self) -> str | None:
+        return self.arch_combo.currentData()
+
+    def current_spec(self):
+        return self._specs.get(self.current_arch())
+
+    def current_dataset(self) -> str | None:
+        return self.dataset_combo.currentData()
+
+    def dataset_info_for(self, name: str | None):
+        return self._datasets.get(name)
+
+    def values(self) -> dict:
+        """Keyword arguments for ``TrainConfig`` (options the network lacks are None)."""
+        spec = self.current_spec()
+        options = spec.options if spec is not None else frozenset()
+        dropout = self.dropout_spin.value()
+        return dict(
+            arch=self.current_arch(),
+            dataset=self.current_dataset(),
+            data_root=self.data_root_edit.text().strip() or None,
+            epochs=self.epochs_spin.value(),
+            batch_size=self.batch_spin.value(),
+            lr=self.lr_spin.value(),
+            optimizer=self.optimizer_combo.currentData(),
+            momentum=self.momentum_spin.value(),
+            weight_decay=self.wd_spin.value(),
+            schedule=self.schedule_combo.currentData(),
+            shift=self.shift_spin.value(),
+            seed=self.seed_spin.value(),
+            device=self.device_combo.currentData(),
+            form=self.form_combo.currentData() or "native",
+            width=self.width_spin.value() if "width" in options else None,
+            batchnorm=self.batchnorm_combo.currentData() if "batchnorm" in options else None,
+            dropout=(None if dropout < 0 else dropout) if "dropout" in options else None,
+            shortcut=self.shortcut_combo.currentData() if "shortcut" in options else None,
+            activation=self.activation_combo.currentData() if "activation" in options else None,
+            subset=self.subset_spin.value() or None,
+        )
+
+    def save_run(self) -> bool:
+        return self.save_check.isChecked()
+
+    def set_values(self, values: dict) -> None:
+        """Set several fields at once; an ``arch`` in ``values`` first loads that network's defaults."""
+        self._loading += 1
+        try:
+            if "dataset" in values:
+                self._select_data(self.dataset_combo, values["dataset"])
+            if "arch" in values:
+                if values["arch"] != self.current_arch():
+                    self._select_data(self.arch_combo, values["arch"])  # loads the defaults
+                else:
+                    self.load_arch_defaults()
+            for key, value in values.items():
+                if key not in ("arch", "dataset"):
+                    self.set_field(key, value)
+        finally:
+            self._loading -= 1
+        self._after_bulk_change()
+
+    def set_field(self, key: str, value) -> None:
+        if key == "epochs":
+            self.epochs_spin.setValue(int(value))
+        elif key == "batch_size":
+            self.batch_spin.setValue(int(value))
+        elif key == "lr":
+            self.lr_spin.setValue(float(value))
+        elif key == "optimizer":
+            self._select_data(self.optimizer_combo, value)
+        elif key == "momentum":
+            self.momentum_spin.setValue(float(value))
+        elif key == "weight_decay":
+            self.wd_spin.setValue(float(value))
+        elif key == "schedule":
+            self._select_data(self.schedule_combo, value)
+        elif key == "shift":
+            self.shift_spin.setValue(int(value or 0))
+        elif key == "seed":
+            self.seed_spin.setValue(int(value))
+        elif key == "device":
+            self._select_data(self.device_combo, value)
+        elif key == "form":
+            self._select_data(self.form_combo, value or "native")
+        elif key == "width":
+            self.width_spin.setValue(1.0 if value is None else float(value))
+        elif key == "batchnorm":
+            self._select_data(self.batchnorm_combo, value)
+        elif key == "dropout":
+            self.dropout_spin.setValue(-0.05 if value is None else float(value))
+        elif key == "shortcut":
+            self._select_data(self.shortcut_combo, value)
+        elif key == "activation":
+            self._select_data(self.activation_combo, value)
+        elif key == "subset":
+            self.subset_spin.setValue(int(value or 0))
+        elif key == "data_root":
+            self.data_root_edit.setText(value or "")
+        elif key == "save_run":
+            self.save_check.setChecked(bool(value))
+        elif key == "dataset":
+            self._select_data(self.dataset_combo, value)
+        elif key == "arch":
+            self._select_data(self.arch_combo, value)
+        # Other TrainConfig keys (label_smoothing, amp, …) have no field here: they keep their defaults.
+
+    @staticmethod
+    def _select_data(combo: QComboBox, data) -> bool:
+        for i in range(combo.count()):
+            if combo.itemData(i) == data and combo.model().flags(combo.model().index(i, 0)) & Qt.ItemFlag.ItemIsEnabled:
+                combo.setCurrentIndex(i)
+                return True
+        return False
+
+    # ------------------------------------------------------------------------------------ presets
+    def presets(self) -> list[dict]:
+        return list(self._presets)
+
+    def apply_preset(self, preset_id: str) -> bool:
+        preset = next((p for p in self._presets if p["id"] == preset_id), None)
+        if preset is None:
+            return False
+        config = dict(preset["config"])
+        values = {"dataset": config.pop("dataset", "mnist-sample"), "arch": config.pop("arch", "lenet"),
+                  "form": "native", "shift": 0, "subset": None}
+        values.update(config)
+        self.set_values(values)
+        self._preset_values = self.values()
+        self._show_preset(preset_id)
+        return True
+
+    def _show_preset(self, preset_id: str | None) -> None:
+        idx = self.preset_combo.findData(preset_id) if preset_id else 0
+        self.preset_combo.setCurrentIndex(max(0, idx))
+        preset = next((p for p in self._presets if p["id"] == preset_id), None)
+        self.preset_info.setText(preset.get("description", "") if preset else
+                                 "Your own settings. Pick a preset above to load an experiment from the notes.")
+
+    def current_preset(self) -> str | None:
+        return self.preset_combo.currentData()
+
+    def restore_preset_marker(self, preset_id: str | None) -> None:
+        """After restoring saved settings: show the preset they came from if they still match it."""
+        preset = next((p for p in self._presets if p["id"] == preset_id), None)
+        if preset is None:
+            self._preset_values = None
+            self._show_preset(None)
+            return
+        current = self.values()
+        self._loading += 1
+        try:
+            self.apply_preset(preset_id)
+            matches = self.values() == current
+        finally:
+            self._loading -= 1
+        if not matches:
+            self.set_values(current)
+            self._preset_values = None
+            self._show_preset(None)
+
+    def _on_preset_activated(self, index: int) -> None:
+        preset_id = self.preset_combo.itemData(index)
+        if preset_id:
+            self.apply_preset(preset_id)
+            self.preset_chosen.emit(preset_id)
+        else:
+            self._preset_values = None
+            self._show_preset(None)
+
+    # ------------------------------------------------------------------------------ arch / dataset
+    def load_arch_defaults(self) -> None:
+        """The current network's trusted hyperparameters; its options back to the network's own."""
+        spec = self.current_spec()
+        if spec is None:
+            return
+        self._loading += 1
+        try:
+            values = dict(HYPER_DEFAULTS)
+            values.update({k: v for k, v in spec.defaults.items() if k in HYPER_DEFAULTS})
+            for key, value in values.items():
+                self.set_field(key, value)
+            for key in ("width", "batchnorm", "dropout", "shortcut", "activation"):
+                self.set_field(key, None)
+            # Any other default the spec gives (e.g. shift) too.
+            for key, value in spec.defaults.items():
+                if key not in HYPER_DEFAULTS:
+                    self.set_field(key, value)
+        finally:
+            self._loading -= 1
+
+    def _on_arch_changed(self, index: int) -> None:
+        if self.arch_combo.itemData(index) is None:
+            return
+        self._loading += 1
+        try:
+            self.load_arch_defaults()
+            self._update_forms()
+            self._update_option_states()
+        finally:
+            self._loading -= 1
+        self._after_bulk_change()
+
+    def _on_dataset_changed(self, index: int) -> None:
+        self._loading += 1
+        try:
+            self._update_forms()
+            info = self._datasets.get(self.current_dataset())
+            self.dataset_info.setText(info.description if info is not None else "")
+        finally:
+            self._loading -= 1
+        self._after_bulk_change()
+
+    def _update_forms(self) -> None:
+        spec = self.current_spec()
+        info = self._datasets.get(self.current_dataset())
+        previous = self.form_combo.currentData() or "native"
+        self.form_combo.blockSignals(True)
+        self.form_combo.clear()
+        side = info.size if info is not None else 28
+        self.form_combo.addItem(f"native ({side}×{side} px)", "native")
+        if spec is not None and spec.d2l_size:
+            self.form_combo.addItem(f"d2l resize ({spec.d2l_size}×{spec.d2l_size} px)", "d2l")
+        idx = self.form_combo.findData(previous)
+        self.form_combo.setCurrentIndex(max(0, idx))
+        self.form_combo.setEnabled(self.form_combo.count() > 1)
+        self.form_combo.blockSignals(False)
+
+    def _update_option_states(self) -> None:
+        spec = self.current_spec()
+        options = spec.options if spec is not None else frozenset()
+        name = spec.display_name if spec is not None else "this network"
+        for key, widget in (("width", self.width_spin), ("batchnorm", self.batchnorm_combo),
+                            ("dropout", self.dropout_spin), ("shortcut", self.shortcut_combo),
+                            ("activation", self.activation_combo)):
+            supported = key in options
+            widget.setEnabled(supported)
+            widget.setProperty("supported", supported)
+            if not supported:
+                widget.setToolTip(f"{name} has no {OPTION_NAMES[key]} option.")
+            elif key == "width":
+                widget.setToolTip("Multiplies every layer's channel count: 0.5 trains about 3× faster.")
+            else:
+                widget.setToolTip("")
+
+    def _update_momentum_visibility(self) -> None:
+        sgd = self.optimizer_combo.currentData() == "sgd"
+        self.momentum_spin.setVisible(sgd)
+        self.momentum_label.setVisible(sgd)
+
+    # ------------------------------------------------------------------------------------ editing
+    def set_editable(self, editable: bool) -> None:
+        """Lock the settings while a run is active (options the network lacks stay disabled)."""
+        for box in self._groups:
+            box.setEnabled(editable)
+
+    def _browse_data_root(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Data folder (torchvision layout)",
+                                                  self.data_root_edit.text())
+        if folder:
+            self.data_root_edit.setText(folder)
+
+    def _after_bulk_change(self) -> None:
+        if self._loading:
+            return
+        self._update_momentum_visibility()
+        self._update_option_states()
+        info = self._datasets.get(self.current_dataset())
+        self.dataset_info.setText(info.description if info is not None else "")
+        self._emit_changed()
+
+    def _emit_changed(self, *args) -> None:
+        if self._loading or not self._populated:
+            return
+        self._update_momentum_visibility()
+        if self._preset_values is not None and self.values() != self._preset_values:
+            self._preset_values = None
+            self._show_preset(None)
+        self.changed.emit()

@@ -1,0 +1,435 @@
+"""Live training curves: loss (with the learning rate on a second axis) and accuracy.
+
+The x axis is in epochs: step ``s`` sits at ``s / steps_per_epoch`` and the test point of epoch ``e`` at
+``e``, so per-step and per-epoch curves share one axis. Data arrive in batches (the window drains the
+step buffer ~30 times a second) and are appended to growable numpy arrays; :meth:`CurvesPanel.refresh`
+hands the curves their arrays only when something changed. Downsampling ("peak": the envelope survives)
+and clipping to the view are set on the PlotItems, as pyqtgraph overrides them when passed to ``plot()``.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+BLUE = (31, 119, 180)
+LIGHT_BLUE = (170, 198, 230)
+RED = (214, 39, 40)
+GREEN = (44, 160, 44)
+LIGHT_GREEN = (168, 220, 160)
+ORANGE = (255, 127, 14)
+PURPLE = (148, 103, 189)
+# Repaint the plots so that they use at most about this share of one core (and at most ~30 times a
+# second): on a 2-core laptop every millisecond the window paints is taken from training.
+PAINT_BUDGET = 0.05
+MIN_REFRESH_S = 1 / 30
+
+
+class Series:
+    """x/y points in growable arrays; non-finite points are dropped on the way in."""
+
+    def __init__(self, capacity: int = 1024):
+        self.x = np.empty(capacity, dtype=np.float64)
+        self.y = np.empty(capacity, dtype=np.float64)
+        self.n = 0
+
+    def extend(self, x, y) -> int:
+        x = np.asarray(x, dtype=np.float64).ravel()
+        y = np.asarray(y, dtype=np.float64).ravel()
+        keep = np.isfinite(x) & np.isfinite(y)
+        if not keep.all():
+            x, y = x[keep], y[keep]
+        k = len(x)
+        if k == 0:
+            return 0
+        if self.n + k > len(self.x):
+            cap = max(2 * len(self.x), self.n + k)
+            # New arrays: the views the curves hold keep pointing at the old (unchanged) ones.
+            self.x = np.concatenate([self.x[: self.n], np.empty(cap - self.n)])
+            self.y = np.concatenate([self.y[: self.n], np.empty(cap - self.n)])
+        self.x[self.n: self.n + k] = x
+        self.y[self.n: self.n + k] = y
+        self.n += k
+        return k
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.x[: self.n], self.y[: self.n]
+
+    def clear(self) -> None:
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def nearest(self, x: float) -> int | None:
+        if self.n == 0:
+            return None
+        xs = self.x[: self.n]
+        i = int(np.searchsorted(xs, x))
+        if i <= 0:
+            return 0
+        if i >= self.n:
+            return self.n - 1
+        return i if abs(xs[i] - x) < abs(xs[i - 1] - x) else i - 1
+
+
+class EMA:
+    """Debiased exponential moving average (as TensorBoard smooths its curves)."""
+
+    def __init__(self, beta: float = 0.9):
+        self.beta = beta
+        self.value = 0.0
+        self.count = 0
+
+    def reset(self, beta: float) -> None:
+        self.beta, self.value, self.count = beta, 0.0, 0
+
+    def update(self, values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(values), dtype=np.float64)
+        b, v, c = self.beta, self.value, self.count
+        for i, y in enumerate(values.tolist()):
+            if not math.isfinite(y):
+                out[i] = math.nan
+                continue
+            v = b * v + (1 - b) * y
+            c += 1
+            out[i] = v / (1 - b ** c)
+        self.value, self.count = v, c
+        return out
+
+
+def _pen(color, width=2.0, alpha=255, style=None):
+    pen = pg.mkPen(color=(*color, alpha), width=width)
+    if style is not None:
+        pen.setStyle(style)
+    return pen
+
+
+class TimedPlotWidget(pg.PlotWidget):
+    """A PlotWidget that remembers how long its last paint took (to pace the updates)."""
+
+    paint_seconds = 0.0
+
+    def paintEvent(self, event):  # noqa: N802
+        t0 = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_seconds = time.perf_counter() - t0
+
+
+def _make_plot(name: str, y_label: str) -> pg.PlotWidget:
+    plot = TimedPlotWidget(background="w")
+    plot.setObjectName(name)
+    item = plot.getPlotItem()
+    item.setDownsampling(auto=True, mode="peak")
+    item.setClipToView(True)
+    item.showGrid(x=True, y=True, alpha=0.15)
+    item.setLabel("bottom", "epoch")
+    item.setLabel("left", y_label)
+    item.setMenuEnabled(True)
+    for axis in ("left", "bottom", "right"):
+        # The grid lines belong to the axes; painting them semi-transparent costs most of a frame.
+        # Cached as a pixmap they are redrawn only when the axis range changes.
+        item.getAxis(axis).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        item.getAxis(axis).enableAutoSIPrefix(False)
+        item.getAxis(axis).setTextPen(pg.mkPen("#333"))
+        item.getAxis(axis).setPen(pg.mkPen("#888"))
+    # Same axis widths on both plots, so their x axes line up.
+    item.showAxis("right")
+    item.getAxis("left").setWidth(58)
+    item.getAxis("right").setWidth(58)
+    plot.setMinimumHeight(160)
+    plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+    return plot
+
+
+class _LeaveFilter(QObject):
+    def __init__(self, callback):
+        super().__init__()
+        self.callback = callback
+
+    def eventFilter(self, obj, event):  # noqa: N802
+        if event.type() == QEvent.Type.Leave:
+            self.callback()
+        return False
+
+
+class CurvesPanel(QWidget):
+    """The first tab of the window: loss and accuracy plots, a summary line and a hover readout."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("curvesPanel")
+        self.steps_per_epoch = 1
+        # Data
+        self.train_loss = Series()
+        self.train_loss_smooth = Series()
+        self.train_acc = Series()
+        self.train_acc_smooth = Series()
+        self.lr = Series(256)
+        self.test_loss = Series(64)
+        self.test_acc = Series(64)
+        self._ema_loss, self._ema_acc = EMA(), EMA()
+        self.best_epoch: int | None = None
+        self._dirty = False
+        self._next_refresh = 0.0
+        self._frame_cost = 0.0  # seconds to update and paint both plots (smoothed)
+
+        # Loss plot, with the learning rate on its own right axis.
+        self.loss_plot = _make_plot("lossPlot", "loss")
+        lp = self.loss_plot.getPlotItem()
+        self.loss_legend = lp.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210),
+                                        labelTextColor="#222")
+        # Opaque pens without antialiasing: Qt's raster engine draws them as fast line segments.
+        self.train_loss_raw_curve = lp.plot(pen=_pen(LIGHT_BLUE, 1))
+        self.train_loss_curve = lp.plot(pen=_pen(BLUE, 2), name="train loss (smoothed)")
+        self.test_loss_curve = lp.plot(pen=_pen(RED, 2), symbol="o", symbolSize=7, symbolBrush=RED,
+                                       symbolPen="w", name="test loss (per epoch)")
+        lp.showAxis("right")
+        lp.setLabel("right", "learning rate")
+        self.lr_view = pg.ViewBox()
+        self.lr_view.setMouseEnabled(x=False, y=False)
+        self.lr_view.setMenuEnabled(False)
+        lp.scene().addItem(self.lr_view)
+        lp.getAxis("right").linkToView(self.lr_view)
+        self.lr_view.setXLink(lp)
+        self.lr_view.setZValue(-100)  # behind the loss curves, and the mouse goes to the loss view
+        self.lr_curve = pg.PlotDataItem(pen=_pen(PURPLE, 1))
+        self.lr_curve.setDownsampling(auto=True, method="peak")
+        self.lr_curve.setClipToView(True)
+        self.lr_view.addItem(self.lr_curve)
+        self.loss_legend.addItem(self.lr_curve, "learning rate (right axis)")
+        lp.vb.sigResized.connect(self._sync_lr_view)
+        self._sync_lr_view()
+
+        # Accuracy plot.
+        self.accuracy_plot = _make_plot("accuracyPlot", "accuracy (%)")
+        ap = self.accuracy_plot.getPlotItem()
+        self.acc_legend = ap.addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 210),
+                                       labelTextColor="#222")
+        self.train_acc_raw_curve = ap.plot(pen=_pen(LIGHT_GREEN, 1))
+        self.train_acc_curve = ap.plot(pen=_pen(GREEN, 2), name="train accuracy (smoothed)")
+        self.test_acc_curve = ap.plot(pen=_pen(ORANGE, 2), symbol="o", symbolSize=7, symbolBrush=ORANGE,
+                                      symbolPen="w", name="test accuracy (per epoch)")
+        ap.getAxis("right").setStyle(showValues=False)
+        ap.setYRange(0, 100, padding=0.02)
+        ap.enableAutoRange(axis="y", enable=False)
+        ap.setLimits(yMin=-5, yMax=105)
+        self.accuracy_plot.setXLink(self.loss_plot)
+
+        # The best test epoch: a star on both plots.
+        # Drawn behind the test curves, large enough that the test point shows in the star's middle.
+        self.best_acc_marker = pg.ScatterPlotItem(size=26, symbol="star", brush=pg.mkBrush(255, 205, 40),
+                                                  pen=pg.mkPen("#8a6a00"))
+        self.best_loss_marker = pg.ScatterPlotItem(size=26, symbol="star", brush=pg.mkBrush(255, 205, 40),
+                                                   pen=pg.mkPen("#8a6a00"))
+        ap.addItem(self.best_acc_marker)
+        lp.addItem(self.best_loss_marker)
+        self.best_acc_marker.setZValue(-1)
+        self.best_loss_marker.setZValue(-1)
+
+        # Hover cursor.
+        self._cursors = []
+        for plot in (self.loss_plot, self.accuracy_plot):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((0, 0, 0, 90), width=1))
+            line.hide()
+            plot.getPlotItem().addItem(line, ignoreBounds=True)
+            self._cursors.append(line)
+            plot.scene().sigMouseMoved.connect(lambda pos, p=plot: self._on_mouse_moved(p, pos))
+        self._leave_filter = _LeaveFilter(self._on_mouse_left)
+        self.loss_plot.installEventFilter(self._leave_filter)
+        self.accuracy_plot.installEventFilter(self._leave_filter)
+
+        self.summary = QLabel("Press Train to start: the curves appear here as the network learns.")
+        self.summary.setObjectName("curvesSummary")
+        self.summary.setWordWrap(True)
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("hoverReadout")
+        self.readout.setProperty("hint", True)
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        layout.addLayout(top)
+        layout.addWidget(self.loss_plot, 1)
+        layout.addWidget(self.accuracy_plot, 1)
+        layout.addWidget(self.readout)
+
+    # ------------------------------------------------------------------------------------ data in
+    def begin_run(self, steps_per_epoch: int, new_run: bool = True, end_epoch: int | None = None) -> None:
+        """A run starts: ``new_run`` clears the plots ("+1 epoch" keeps them).
+
+        With ``end_epoch`` the x axis spans the whole planned run, so the curves grow from left to right
+        and show how much is left (zooming with the mouse still works; "A" re-fits).
+        """
+        self.steps_per_epoch = max(1, int(steps_per_epoch))
+        if end_epoch:
+            self.loss_plot.getPlotItem().setXRange(0, float(end_epoch), padding=0.02)
+        if new_run:
+            for s in (self.train_loss, self.train_loss_smooth, self.train_acc, self.train_acc_smooth,
+                      self.lr, self.test_loss, self.test_acc):
+                s.clear()
+            # Smooth over about an eighth of an epoch (at least 4 steps, at most 100).
+            window = min(100.0, max(4.0, self.steps_per_epoch / 8))
+            self._ema_loss.reset(1 - 1 / window)
+            self._ema_acc.reset(1 - 1 / window)
+            self.best_epoch = None
+            self.best_acc_marker.setData([], [])
+            self.best_loss_marker.setData([], [])
+            self.summary.setText("Training… the first points appear after the first steps.")
+            self._dirty = True
+            self.refresh(force=True)
+
+    def add_steps(self, events) -> None:
+        """Append the per-step metrics of drained ``StepMetrics`` events."""
+        if not events:
+            return
+        for ev in events:
+            n = len(ev.global_steps)
+            if n == 0:
+                continue
+            spe = float(ev.steps_per_epoch or self.steps_per_epoch)
+            if n <= ev.step:
+                # All in one epoch: place them by the epoch's own step count (it changes if the engine
+                # halves the batch after running out of memory).
+                x = (ev.epoch - 1) + (ev.step - n + 1 + np.arange(n, dtype=np.float64)) / spe
+            else:  # steps of several epochs merged while the window was busy
+                x = ev.global_steps.astype(np.float64) / float(self.steps_per_epoch)
+            losses = np.asarray(ev.losses, dtype=np.float64)
+            accs = np.asarray(ev.accuracies, dtype=np.float64) * 100.0
+            self.train_loss.extend(x, losses)
+            self.train_loss_smooth.extend(x, self._ema_loss.update(losses))
+            self.train_acc.extend(x, accs)
+            self.train_acc_smooth.extend(x, self._ema_acc.update(accs))
+            self.lr.extend([x[-1]], [ev.lr])
+        self._dirty = True
+
+    def add_epoch(self, ev) -> None:
+        """One point per finished epoch on the test curves; move the best-epoch star."""
+        self.test_loss.extend([ev.epoch], [ev.test_loss])
+        self.test_acc.extend([ev.epoch], [ev.test_acc * 100.0])
+        if self.test_acc.n:
+            xs, ys = self.test_acc.data()
+            i = int(np.argmax(ys))
+            self.best_epoch = int(round(xs[i]))
+            self.best_acc_marker.setData([xs[i]], [ys[i]])
+            lx, ly = self.test_loss.data()
+            j = np.flatnonzero(lx == xs[i])
+            self.best_loss_marker.setData([xs[i]], [ly[j[0]]] if len(j) else [])
+            if len(j) == 0:
+                self.best_loss_marker.setData([], [])
+            last = ys[-1]
+            self.summary.setText(
+                f"<b>Best test accuracy {ys[i]:.2f} %</b> at epoch {self.best_epoch} (★) · "
+                f"last epoch {int(round(xs[-1]))}: test accuracy {last:.2f} %, test loss "
+                f"{ev.test_loss:.4f} · train accuracy {ev.train_acc * 100:.2f} %")
+        self._dirty = True
+
+    def end_run(self, status: str) -> None:
+        """The run ended: fit the x axis to the data when it ended early, explain empty test curves."""
+        if status != "completed" and self.train_loss.n:
+            self.loss_plot.getPlotItem().enableAutoRange(axis="x", enable=True)
+        if self.test_acc.n == 0:
+            if self.train_loss.n == 0:
+                self.summary.setText(f"The run {status} before its first step finished: nothing to plot.")
+            else:
+                self.summary.setText(f"The run {status} before its first epoch ended: the test curves get "
+                                     f"their first point at the end of an epoch.")
+
+    def maybe_refresh(self) -> bool:
+        """Refresh if the paint budget allows it now (called on every drain of the step buffer)."""
+        now = time.perf_counter()
+        if now < self._next_refresh or not self._dirty:
+            return False
+        self.refresh()
+        spent = time.perf_counter() - now
+        # The paint of the previous refresh has happened since; count it with this refresh.
+        cost = spent + self.loss_plot.paint_seconds + self.accuracy_plot.paint_seconds
+        self._frame_cost = cost if self._frame_cost == 0 else 0.7 * self._frame_cost + 0.3 * cost
+        self._next_refresh = now + max(MIN_REFRESH_S, self._frame_cost / PAINT_BUDGET)
+        return True
+
+    @property
+    def refresh_interval(self) -> float:
+        """Seconds between plot updates at the current paint cost."""
+        return max(MIN_REFRESH_S, self._frame_cost / PAINT_BUDGET)
+
+    def refresh(self, force: bool = False) -> None:
+        """Give the curves their data if anything changed (and the plots are visible)."""
+        if not self._dirty or (not force and not self.isVisible()):
+            return
+        self._dirty = False
+        for curve, series in ((self.train_loss_raw_curve, self.train_loss),
+                              (self.train_loss_curve, self.train_loss_smooth),
+                              (self.test_loss_curve, self.test_loss),
+                              (self.train_acc_raw_curve, self.train_acc),
+                              (self.train_acc_curve, self.train_acc_smooth),
+                              (self.test_acc_curve, self.test_acc),
+                              (self.lr_curve, self.lr)):
+            x, y = series.data()
+            curve.setData(x, y, skipFiniteCheck=True)
+        if self.lr.n:
+            lo, hi = float(self.lr.y[: self.lr.n].min()), float(self.lr.y[: self.lr.n].max())
+            pad = (hi - lo) * 0.05 or hi * 0.05 or 1e-3
+            self.lr_view.setYRange(max(0.0, lo - pad), hi + pad, padding=0)
+
+    def showEvent(self, event):  # noqa: N802
+        super().showEvent(event)
+        self.refresh()
+
+    def _sync_lr_view(self) -> None:
+        vb = self.loss_plot.getPlotItem().vb
+        self.lr_view.setGeometry(vb.sceneBoundingRect())
+        self.lr_view.linkedViewChanged(vb, self.lr_view.XAxis)
+
+    # ------------------------------------------------------------------------------------- hover
+    def _on_mouse_moved(self, plot: pg.PlotWidget, pos) -> None:
+        vb = plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(pos):
+            self._on_mouse_left()
+            return
+        x = float(vb.mapSceneToView(pos).x())
+        for line in self._cursors:
+            line.setPos(x)
+            line.show()
+        self.readout.setText(self.describe(x))
+
+    def _on_mouse_left(self) -> None:
+        for line in self._cursors:
+            line.hide()
+        self.readout.setText(" ")
+
+    def describe(self, x: float) -> str:
+        """The readout text at ``x`` (epochs): the nearest step's values and the nearest epoch's."""
+        parts = []
+        i = self.train_loss.nearest(x)
+        if i is not None:
+            sx = self.train_loss.x[i]
+            step = int(round(sx * self.steps_per_epoch))
+            text = (f"epoch {sx:.2f} (step {step:,}) — train loss {self.train_loss.y[i]:.4f}")
+            j = self.train_loss_smooth.nearest(sx)
+            if j is not None:
+                text += f" (smoothed {self.train_loss_smooth.y[j]:.4f})"
+            k = self.train_acc_smooth.nearest(sx)
+            if k is not None:
+                text += f" · train accuracy {self.train_acc_smooth.y[k]:.1f} %"
+            m = self.lr.nearest(sx)
+            if m is not None:
+                text += f" · lr {self.lr.y[m]:.3g}"
+            parts.append(text)
+        # The test point of the epoch that contains x (steps of epoch e lie in (e - 1, e]).
+        e = self.test_acc.nearest(max(1.0, math.ceil(x - 1e-9)))
+        if e is not None:
+            ex = self.test_acc.x[e]
+            text = f"<b>epoch {int(round(ex))}</b>: test accuracy {self.test_acc.y[e]:.2f} %"
+            f = self.test_loss.nearest(ex)
+            if f is not None and self.test_loss.x[f] == ex:
+                text += f", test loss {self.test_loss.y[f]:.4f}"
+            parts.append(text)
+        return " &nbsp;|&nbsp; ".join(parts) if parts else " "

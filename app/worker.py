@@ -1,0 +1,279 @@
+"""Training off the GUI thread: a ``QObject`` worker moved to a ``QThread``, and its controller.
+
+Data flow (DESIGN.md, "Threads and data flow"):
+
+* The trainer calls ``on_event`` from the training thread. Per-step metrics (``StepMetrics``, up to
+  ~30 a second) go into a lock-protected, bounded :class:`StepBuffer`; the GUI drains it on its own
+  timer, so there is never one signal per step. The rare events (run started, epoch end, warning, run
+  finished) travel as queued Qt signals.
+* Stop and pause are ``threading.Event``s inside the trainer, set directly from the GUI thread: a slot
+  queued to a busy worker would only run after training ended.
+* The worker's signals are connected only to ``@Slot`` methods of :class:`RunController`, which lives in
+  the GUI thread and re-emits them there.
+* Shutting down (window closed): request stop → ``thread.quit()`` → ``thread.wait()``; never
+  ``terminate()``.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import replace
+from typing import Any, Callable
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+log = logging.getLogger("convscope.gui")
+
+
+# ------------------------------------------------------------------------------------------ buffer
+def merge_steps(events: list) -> Any:
+    """One ``StepMetrics`` holding the steps of several consecutive ones (the last one's progress)."""
+    if len(events) == 1:
+        return events[0]
+    last = events[-1]
+    return replace(last,
+                   global_steps=np.concatenate([e.global_steps for e in events]),
+                   losses=np.concatenate([e.losses for e in events]),
+                   accuracies=np.concatenate([e.accuracies for e in events]))
+
+
+class StepBuffer:
+    """Per-step metrics on their way from the training thread to the GUI.
+
+    ``push`` (training thread) and ``drain`` (GUI thread) hold the lock only to move references. The
+    number of pending events is bounded: when the GUI falls behind, the pending events are merged into
+    one, so no step is lost and the queue never grows past ``max_events``.
+    """
+
+    def __init__(self, max_events: int = 1024):
+        self._lock = threading.Lock()
+        self._items: deque = deque()
+        self.max_events = max_events
+        self.merges = 0
+
+    def push(self, event) -> None:
+        with self._lock:
+            self._items.append(event)
+            if len(self._items) >= self.max_events:
+                merged = merge_steps(list(self._items))
+                self._items.clear()
+                self._items.append(merged)
+                self.merges += 1
+
+    def drain(self) -> list:
+        with self._lock:
+            if not self._items:
+                return []
+            items = list(self._items)
+            self._items.clear()
+        return items
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+# ------------------------------------------------------------------------------------------ worker
+class TrainWorker(QObject):
+    """Runs ``trainer.run(epochs)`` in its thread and turns the trainer's events into signals."""
+
+    run_started = Signal(object)  # RunStarted
+    epoch_end = Signal(object)  # EpochEnd
+    warning = Signal(object)  # RunWarning
+    run_finished = Signal(object)  # RunResult
+    finished = Signal()
+
+    def __init__(self, trainer, epochs: int | None, buffer: StepBuffer, stop_requested: threading.Event,
+                 before_run: Callable[[], None] | None = None):
+        super().__init__()
+        self.trainer = trainer
+        self.epochs = epochs
+        self.buffer = buffer
+        self.stop_requested = stop_requested
+        self.before_run = before_run
+        self._result_sent = False
+
+    @Slot()
+    def run(self) -> None:
+        from core.engine import RunResult
+
+        result = None
+        try:
+            if self.before_run is not None:
+                self.before_run()
+            self.trainer.on_event = self._on_event
+            result = self.trainer.run(self.epochs)
+        except BaseException as exc:  # noqa: BLE001 - report every failure, never a silent stop
+            log.exception("training thread failed")
+            result = RunResult(status="failed", epochs=int(getattr(self.trainer, "epochs_done", 0) or 0),
+                               message=f"{type(exc).__name__}: {exc}")
+            self._result_sent = False
+        finally:
+            try:
+                if not self._result_sent:
+                    if result is None or not hasattr(result, "status"):
+                        result = RunResult(status="failed", epochs=0,
+                                           message="the training thread ended without a result.")
+                    self._result_sent = True
+                    self.run_finished.emit(result)
+            finally:
+                self.trainer.on_event = _ignore
+                self.trainer = None
+                self.finished.emit()
+
+    def _on_event(self, event) -> None:
+        """Called by the trainer in the training thread."""
+        from core import engine as E
+
+        try:
+            if isinstance(event, E.StepMetrics):
+                self.buffer.push(event)
+            elif isinstance(event, E.RunStarted):
+                # Trainer.run() clears its stop flag on entry: a stop asked for before that is re-applied.
+                if self.stop_requested.is_set():
+                    self.trainer.stop()
+                self.run_started.emit(event)
+            elif isinstance(event, E.EpochEnd):
+                self.epoch_end.emit(event)
+            elif isinstance(event, E.RunWarning):
+                self.warning.emit(event)
+            elif isinstance(event, E.RunFinished):
+                self._result_sent = True
+                self.run_finished.emit(event.result)
+        except Exception:  # noqa: BLE001 - never let the GUI side break the training loop
+            log.exception("could not forward a training event")
+
+
+def _ignore(event) -> None:
+    pass
+
+
+# -------------------------------------------------------------------------------------- controller
+class RunController(QObject):
+    """Owns the training thread of the window; lives in the GUI thread.
+
+    Signals (all emitted in the GUI thread): ``run_started(RunStarted)``, ``epoch_end(EpochEnd)``,
+    ``warning(RunWarning)``, ``run_finished(RunResult)`` and ``thread_finished()`` once the thread has
+    ended and :meth:`is_running` is False again.
+    """
+
+    run_started = Signal(object)
+    epoch_end = Signal(object)
+    warning = Signal(object)
+    run_finished = Signal(object)
+    thread_finished = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.buffer = StepBuffer()
+        self._thread: QThread | None = None
+        self._worker: TrainWorker | None = None
+        self._stop_requested = threading.Event()
+        self.trainer = None  # the trainer of the current or last run ("+1 epoch" reuses it)
+
+    # -- state -------------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def thread(self) -> QThread | None:
+        return self._thread
+
+    def is_paused(self) -> bool:
+        return self.is_running() and bool(getattr(self.trainer, "paused", False))
+
+    # -- control (GUI thread) ----------------------------------------------------------------------
+    def start(self, trainer, epochs: int | None = None, before_run: Callable[[], None] | None = None) -> None:
+        if self.is_running():
+            raise RuntimeError("a run is already active")
+        self.buffer.clear()
+        self._stop_requested = threading.Event()
+        self.trainer = trainer
+        thread = QThread()
+        thread.setObjectName("ConvScopeTraining")
+        worker = TrainWorker(trainer, epochs, self.buffer, self._stop_requested, before_run)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.run_started.connect(self._on_run_started)
+        worker.epoch_end.connect(self._on_epoch_end)
+        worker.warning.connect(self._on_warning)
+        worker.run_finished.connect(self._on_run_finished)
+        worker.finished.connect(thread.quit)
+        worker.finished.connect(worker.deleteLater)
+        thread.finished.connect(self._on_thread_finished)
+        thread.finished.connect(thread.deleteLater)
+        self._thread, self._worker = thread, worker
+        thread.start()
+
+    def stop(self) -> None:
+        """Ask the run to stop; it does within one batch (also while paused)."""
+        if not self.is_running():
+            return
+        self._stop_requested.set()
+        self.trainer.stop()
+
+    def pause(self) -> None:
+        if self.is_running():
+            self.trainer.pause()
+
+    def resume(self) -> None:
+        if self.is_running():
+            self.trainer.resume()
+
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
+        """Stop the run and wait for its thread to end (the window is closing).
+
+        With ``timeout_ms``, give up waiting after that long and return False: the run is still
+        stopping (a single step of a big network on a CPU can take many seconds) and
+        ``thread_finished`` comes when it has. Never terminates the thread.
+        """
+        thread = self._thread
+        if thread is None:
+            return True
+        self.stop()
+        thread.quit()  # its event loop has not started yet: exec() will return at once
+        if timeout_ms is None:
+            thread.wait()
+        elif not thread.wait(int(timeout_ms)):
+            return False
+        # Deliver what the worker queued for us (its last signals, thread.finished) now, in order.
+        QCoreApplication.sendPostedEvents(self)
+        if self._thread is thread:  # the queued finished slot did not arrive: clean up here
+            self._on_thread_finished()
+        return True
+
+    # -- worker signals (queued into the GUI thread) -----------------------------------------------
+    @Slot(object)
+    def _on_run_started(self, event) -> None:
+        self.run_started.emit(event)
+
+    @Slot(object)
+    def _on_epoch_end(self, event) -> None:
+        self.epoch_end.emit(event)
+
+    @Slot(object)
+    def _on_warning(self, event) -> None:
+        self.warning.emit(event)
+
+    @Slot(object)
+    def _on_run_finished(self, result) -> None:
+        self.run_finished.emit(result)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread = self._thread
+        if thread is None:
+            return
+        try:
+            thread.wait()  # finished was emitted from the thread just before it ended
+        except RuntimeError:  # already deleted
+            pass
+        self._thread = None
+        self._worker = None
+        self.thread_finished.emit()

@@ -1,0 +1,207 @@
+"""How much does the live window cost training, and does it stay responsive?
+
+Default mode: the same run twice (or more, alternating) —
+
+* headless: ``core.engine.Trainer`` directly, no Qt, with the settings the window uses (publish ~30 Hz,
+  a CPU weight copy each epoch, a run directory);
+* in the window: the real ``MainWindow`` (offscreen unless a display is set), its settings filled in,
+  Train clicked, curves live. Meanwhile a 10 ms ``QTimer`` records how late it fires (event-loop lag).
+
+It prints examples/s of both (training time only, as the engine counts it), their ratio, and the lag's
+p50 / p99 / max. Targets on a 2-core CPU: ratio ≥ 0.95, lag p99 ≤ 20 ms, max ≤ 200 ms.
+
+``--startup``: start ``python main.py`` a few times and report the time from launching the process to the
+window's first paint, and to "ready to train" (torch and the model zoo loaded).
+
+    .venv/bin/python benchmarks/bench_gui.py
+    .venv/bin/python benchmarks/bench_gui.py --arch nin --subset 2000 --epochs 2
+    .venv/bin/python benchmarks/bench_gui.py --startup
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def percentile(values, q):
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = min(len(s) - 1, max(0, int(round(q / 100 * (len(s) - 1)))))
+    return s[k]
+
+
+# ----------------------------------------------------------------------------------------- start-up
+def bench_startup(repeats: int) -> dict:
+    tmp = tempfile.mkdtemp(prefix="convscope-bench-")
+    env = dict(os.environ, CONVSCOPE_STARTUP_REPORT="1", CONVSCOPE_SETTINGS_DIR=f"{tmp}/settings",
+               CONVSCOPE_RUNS_DIR=f"{tmp}/runs")
+    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    paint, ready = [], []
+    for _ in range(repeats):
+        t0 = time.time()
+        proc = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        stamps = {line.split()[0]: float(line.split()[1]) for line in proc.stderr.splitlines()
+                  if line.startswith(("first-paint ", "ready "))}
+        if proc.returncode != 0 or "first-paint" not in stamps:
+            raise SystemExit(f"main.py failed:\n{proc.stderr[-2000:]}")
+        paint.append(stamps["first-paint"] - t0)
+        ready.append(stamps.get("ready", float("nan")) - t0)
+    out = {"platform": env.get("QT_QPA_PLATFORM", "display"), "first_paint_s": paint, "ready_s": ready,
+           "first_paint_median_s": statistics.median(paint), "ready_median_s": statistics.median(ready)}
+    print(f"window first paint after launch: median {out['first_paint_median_s']:.2f} s "
+          f"(runs: {', '.join(f'{v:.2f}' for v in paint)}); target ≤ 1.5 s")
+    print(f"ready to train after launch:     median {out['ready_median_s']:.2f} s "
+          f"(runs: {', '.join(f'{v:.2f}' for v in ready)})")
+    return out
+
+
+# ------------------------------------------------------------------------------------- training
+def make_config(args):
+    from core.engine import make_config
+
+    return make_config(args.arch, args.dataset, epochs=args.epochs, batch_size=args.batch_size,
+                       subset=args.subset, seed=0, device=args.device)
+
+
+def run_headless(args, run_dir: str) -> float:
+    from core.engine import Trainer
+
+    trainer = Trainer(make_config(args), run_dir=run_dir, publish_interval=1 / 30, publish_weights=True)
+    result = trainer.run()
+    if result.status != "completed":
+        raise SystemExit(f"headless run {result.status}: {result.message}")
+    return float(result.examples_per_s)
+
+
+def run_in_window(args, app) -> tuple[float, list[float], int]:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+
+    from app.main_window import MainWindow
+
+    w = MainWindow()
+    w.resize(1400, 900)
+    w.show()
+    deadline = time.time() + 300
+    while not w.is_ready():
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if time.time() > deadline:
+            raise SystemExit("the window did not become ready")
+    panel = w.config_panel
+    panel.set_values({"arch": args.arch, "dataset": args.dataset, "epochs": args.epochs,
+                      "batch_size": args.batch_size, "subset": args.subset, "seed": 0, "device": args.device})
+    w._validate()
+    cfg = w.current_config()
+    if cfg is None:
+        raise SystemExit(f"invalid settings: {w._config_error}")
+
+    lateness: list[float] = []
+    clock = QElapsedTimer()
+    state = {"last": None, "measuring": False, "drains": 0}
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(10)
+
+    def tick():
+        now = clock.nsecsElapsed() / 1e9
+        if state["measuring"] and state["last"] is not None:
+            lateness.append(max(0.0, (now - state["last"]) - 0.010))
+        state["last"] = now
+
+    timer.timeout.connect(tick)
+    results = []
+    w.run_started.connect(lambda ev: state.update(measuring=True))
+    w.run_finished.connect(lambda r: (results.append(r), state.update(measuring=False)))
+
+    clock.start()
+    timer.start()
+    w.start_button.click()
+    while w.is_running():
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    timer.stop()
+    result = results[0]
+    points = len(w.curves.train_loss)
+    w.close()
+    app.processEvents()
+    if result.status != "completed":
+        raise SystemExit(f"window run {result.status}: {result.message}")
+    return float(result.examples_per_s), lateness, points
+
+
+def bench_training(args) -> dict:
+    tmp = tempfile.mkdtemp(prefix="convscope-bench-")
+    os.environ["CONVSCOPE_SETTINGS_DIR"] = f"{tmp}/settings"
+    os.environ["CONVSCOPE_RUNS_DIR"] = f"{tmp}/runs"
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    import torch
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    cfg = make_config(args)
+    print(f"{cfg.arch} on {cfg.dataset}: {cfg.epochs} epoch(s), batch {cfg.batch_size}, subset {cfg.subset}, "
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads, Qt platform "
+          f"{os.environ.get('QT_QPA_PLATFORM', 'display')}")
+    headless, window, lags, points = [], [], [], 0
+    for i in range(args.repeats):
+        headless.append(run_headless(args, f"{tmp}/headless-{i}"))
+        print(f"  headless run {i + 1}: {headless[-1]:,.0f} examples/s")
+        rate, lateness, points = run_in_window(args, app)
+        window.append(rate)
+        lags.extend(lateness)
+        print(f"  window run {i + 1}:   {rate:,.0f} examples/s, {len(lateness)} timer ticks, "
+              f"{points} curve points")
+    h, g = statistics.median(headless), statistics.median(window)
+    ratios = [gw / hw for gw, hw in zip(window, headless)]
+    lag_ms = [v * 1000 for v in lags]
+    out = {
+        "arch": cfg.arch, "dataset": cfg.dataset, "epochs": cfg.epochs, "batch_size": cfg.batch_size,
+        "subset": cfg.subset, "repeats": args.repeats,
+        "headless_examples_per_s": h, "window_examples_per_s": g,
+        "throughput_ratio": statistics.median(ratios), "pair_ratios": ratios,
+        "lag_p50_ms": percentile(lag_ms, 50), "lag_p99_ms": percentile(lag_ms, 99),
+        "lag_max_ms": max(lag_ms) if lag_ms else float("nan"), "lag_samples": len(lag_ms),
+    }
+    ok = (out["throughput_ratio"] >= 0.95, out["lag_p99_ms"] <= 20, out["lag_max_ms"] <= 200)
+    print(f"throughput in the window / headless: {out['throughput_ratio']:.3f} (median of the pairs "
+          f"{', '.join(f'{r:.3f}' for r in ratios)}; {g:,.0f} / {h:,.0f} examples/s)  "
+          f"target ≥ 0.95 {'OK' if ok[0] else 'MISSED'}")
+    print(f"event-loop lag of a 10 ms timer: p50 {out['lag_p50_ms']:.1f} ms, p99 {out['lag_p99_ms']:.1f} ms "
+          f"{'OK' if ok[1] else 'MISSED'}, max {out['lag_max_ms']:.1f} ms {'OK' if ok[2] else 'MISSED'} "
+          f"({out['lag_samples']} ticks)")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--startup", action="store_true", help="measure the start-up time of main.py instead")
+    ap.add_argument("--arch", default="lenet")
+    ap.add_argument("--dataset", default="mnist-sample")
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--subset", type=int, default=None)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--repeats", type=int, default=3, help="alternating headless/window pairs")
+    ap.add_argument("--json", action="store_true", help="print the figures as one JSON line at the end")
+    args = ap.parse_args()
+    out = bench_startup(max(1, args.repeats + 1)) if args.startup else bench_training(args)
+    if args.json:
+        print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
