@@ -137,7 +137,7 @@ register(ModelSpec(
     ),
     input_size=(1, 28, 28),
     d2l_size=224,
-    defaults=dict(optimizer="adam", lr=1e-3, batch_size=128, epochs=10, schedule="cosine",
+    defaults=dict(optimizer="adam", lr=1e-3, batch_size=32, epochs=10, schedule="cosine",
                   weight_decay=0.0),
     options=frozenset({"width", "dropout", "batchnorm"}),
     min_size=NATIVE_MIN_SIZE,
