@@ -77,7 +77,13 @@ def make_config(args):
 
 
 def run_headless(args, run_dir: str) -> float:
+    import torch
+
+    from app.worker import training_threads
     from core.engine import Trainer
+
+    # The same run as the window's: its training thread uses every core but one (app/worker.py).
+    torch.set_num_threads(training_threads())
 
     trainer = Trainer(make_config(args), run_dir=run_dir, publish_interval=1 / 30, publish_weights=True)
     result = trainer.run()

@@ -564,3 +564,19 @@ def test_a_run_in_the_window_feeds_the_internals_views_and_the_canvas(qtbot, win
     top = canvas.prediction()
     assert len(top) >= 3 and all(isinstance(label, int) for label, _ in top)
     assert abs(sum(p for _, p in top) - 1.0) < 1e-3 or top[0][1] >= top[-1][1]
+
+
+def test_training_leaves_a_core_for_the_window(qtbot, window):
+    import os
+
+    import torch
+
+    from app.worker import training_threads
+
+    assert (training_threads(1), training_threads(2), training_threads(8)) == (1, 1, 7)
+    seen = []
+    window.trainer_setup_hooks.append(lambda t: t.step_hooks.append(lambda _t: seen.append(torch.get_num_threads())))
+    configure(window, "lenet", "mnist-sample", epochs=1, subset=64)
+    click(qtbot, window, "startButton")
+    wait_idle(qtbot, window)
+    assert seen and set(seen) == {training_threads(os.cpu_count())}
