@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .registry import ModelOptionError, ModelSpec, ProbeLayer, check_input, register, scaled
+from .registry import ModelSpec, ProbeLayer, check_form_input, register, scaled
 
 
 def init_cnn(model: nn.Module) -> None:
@@ -106,12 +106,7 @@ NATIVE_MIN_SIZE = 8
 
 
 def _build(in_channels, num_classes, input_size, form, width=1.0, dropout=0.5, batchnorm=False):
-    if form not in ("native", "d2l"):
-        raise ModelOptionError(f"alexnet has no {form!r} form")
-    if form == "d2l":
-        check_input("alexnet (d2l form)", input_size, D2L_MIN_SIZE)
-    else:
-        check_input("alexnet", input_size, NATIVE_MIN_SIZE)
+    check_form_input("alexnet", form, input_size, NATIVE_MIN_SIZE, D2L_MIN_SIZE)
     return AlexNet(in_channels, num_classes, input_size, form, float(width), float(dropout), bool(batchnorm))
 
 

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .alexnet import init_cnn
-from .registry import ModelOptionError, ModelSpec, ProbeLayer, check_input, register, scaled
+from .registry import ModelSpec, ProbeLayer, check_form_input, check_input, register, scaled
 
 
 class ConvUnit(nn.Module):
@@ -217,9 +217,7 @@ INCEPTION_NET_MIN_SIZE = 16  # two 5×5 convolutions and two 2×2 pools must lea
 
 
 def _googlenet(in_channels, num_classes, input_size, form, width=1.0, batchnorm=False):
-    if form not in ("native", "d2l"):
-        raise ModelOptionError(f"googlenet has no {form!r} form")
-    check_input("googlenet" if form == "native" else "googlenet (d2l form)", input_size, GOOGLENET_MIN_SIZE)
+    check_form_input("googlenet", form, input_size, GOOGLENET_MIN_SIZE, GOOGLENET_MIN_SIZE)
     return GoogLeNet(in_channels, num_classes, input_size, form, float(width), bool(batchnorm))
 
 

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from .alexnet import init_cnn
-from .registry import ModelOptionError, ModelSpec, ProbeLayer, check_input, register, scaled
+from .registry import ModelSpec, ProbeLayer, check_form_input, register, scaled
 
 
 class NiNBlock(nn.Module):
@@ -110,12 +110,9 @@ NATIVE_MIN_SIZE = 8
 
 
 def _build(in_channels, num_classes, input_size, form, width=1.0, dropout=0.5, batchnorm=False):
+    check_form_input("nin", form, input_size, NATIVE_MIN_SIZE, D2L_MIN_SIZE)
     if form == "d2l":
-        check_input("nin (d2l form)", input_size, D2L_MIN_SIZE)
         return NiND2L(in_channels, num_classes, input_size, float(width), float(dropout), bool(batchnorm))
-    if form != "native":
-        raise ModelOptionError(f"nin has no {form!r} form")
-    check_input("nin", input_size, NATIVE_MIN_SIZE)
     return NiN(in_channels, num_classes, input_size, float(width), float(dropout), bool(batchnorm))
 
 

@@ -185,3 +185,13 @@ def check_input(name: str, side: int, minimum: int) -> None:
             f"{name} needs inputs of at least {minimum}×{minimum} px, got {side}×{side}; "
             f"use a larger input size (e.g. the d2l resize) or another architecture."
         )
+
+
+def check_form_input(name: str, form: str, side: int, native_min: int, d2l_min: int | None = None) -> None:
+    """Refuse an unknown form, or an input too small for the form's pooling stages."""
+    if form not in ("native", "d2l") or (form == "d2l" and d2l_min is None):
+        raise ModelOptionError(f"{name} has no {form!r} form")
+    if form == "d2l":
+        check_input(f"{name} (d2l form)", side, d2l_min)
+    else:
+        check_input(name, side, native_min)

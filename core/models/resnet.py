@@ -27,7 +27,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from .registry import ModelOptionError, ModelSpec, ProbeLayer, check_input, register, scaled
+from .registry import ModelSpec, ProbeLayer, check_form_input, check_input, register, scaled
 
 
 def _norm(channels: int, batchnorm: bool) -> nn.Module:
@@ -174,9 +174,7 @@ MIN_SIZE = 8
 
 
 def _resnet18(in_channels, num_classes, input_size, form, width=1.0, batchnorm=True, shortcut=True):
-    if form not in ("native", "d2l"):
-        raise ModelOptionError(f"resnet18 has no {form!r} form")
-    check_input("resnet18" if form == "native" else "resnet18 (d2l form)", input_size, MIN_SIZE)
+    check_form_input("resnet18", form, input_size, MIN_SIZE, MIN_SIZE)
     return ResNet18(in_channels, num_classes, input_size, form, float(width), bool(batchnorm), bool(shortcut))
 
 

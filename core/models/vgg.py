@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from .alexnet import init_cnn
-from .registry import ModelOptionError, ModelSpec, ProbeLayer, check_input, register, scaled
+from .registry import ModelSpec, ProbeLayer, check_form_input, register, scaled
 
 VGG11_ARCH = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
 
@@ -94,12 +94,7 @@ NATIVE_MIN_SIZE = 8
 
 
 def _build(in_channels, num_classes, input_size, form, width=1.0, dropout=0.5, batchnorm=False):
-    if form not in ("native", "d2l"):
-        raise ModelOptionError(f"vgg11 has no {form!r} form")
-    if form == "d2l":
-        check_input("vgg11 (d2l form)", input_size, D2L_MIN_SIZE)
-    else:
-        check_input("vgg11", input_size, NATIVE_MIN_SIZE)
+    check_form_input("vgg11", form, input_size, NATIVE_MIN_SIZE, D2L_MIN_SIZE)
     return VGG(in_channels, num_classes, input_size, form, float(width), float(dropout), bool(batchnorm))
 
 
