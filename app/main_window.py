@@ -59,6 +59,7 @@ DATASET_SIZES = {"mnist-sample": (4500, 500), "mnist": (60000, 10000), "fashion-
                  "cifar10": (50000, 10000)}
 LONG_RUN_S = 10 * 60
 DRAIN_INTERVAL_MS = 33  # ~30 Hz
+PROGRESS_INTERVAL_S = 0.1  # the progress text changes at most 10 times a second
 CLOSE_WAIT_MS = 5000  # closing during a run: wait this long for it to stop, then close when it has
 
 
@@ -187,6 +188,8 @@ class MainWindow(QMainWindow):
         self._new_run = True
         self._stop_asked = False
         self._close_when_stopped = False
+        self._last_step = None  # the newest StepMetrics not yet shown in the progress bar
+        self._progress_shown = 0.0
         self._controller = None
         self._jobs = None
         self.activations = None  # live-internals views, installed once the engine is loaded
@@ -481,6 +484,7 @@ class MainWindow(QMainWindow):
         from .worker import RunController
 
         self._core = info
+        _freeze_startup_objects()
         self._jobs = BackgroundJobs()
         self._controller = RunController(self)
         self._controller.run_started.connect(self._on_run_started)
@@ -754,6 +758,7 @@ class MainWindow(QMainWindow):
             self.banner.dismiss()
         self._new_run = new_run
         self._run_info = None
+        self._last_step = None
         self._run_config = trainer.config
         self._stop_asked = False
         self._jobs.suspend()
@@ -804,13 +809,20 @@ class MainWindow(QMainWindow):
         events = self._controller.buffer.drain()
         if events:
             self.curves.add_steps(events)
-            self._show_progress(events[-1])
-        self.curves.maybe_refresh()  # paced so painting takes at most a few % of a core
+            self._last_step = events[-1]
+        now = time.perf_counter()
+        if self._last_step is not None and now - self._progress_shown >= PROGRESS_INTERVAL_S:
+            self._progress_shown = now
+            self._show_progress(self._last_step)
+            self._last_step = None
+        self.curves.maybe_refresh()  # paced so painting takes at most a few % of the time
 
     def _show_progress(self, ev) -> None:
         info = self._run_info
         if info is None:
             return
+        if self.curves is not None and ev.examples_per_s and math.isfinite(ev.examples_per_s):
+            self.curves.set_step_rate(ev.examples_per_s / max(1, info.config.batch_size))
         total_epochs = max(1, info.end_epoch - info.start_epoch)
         done = (ev.epoch - 1 - info.start_epoch) * ev.steps_per_epoch + ev.step
         frac = done / max(1, total_epochs * ev.steps_per_epoch)
@@ -840,8 +852,7 @@ class MainWindow(QMainWindow):
     def _on_epoch_end(self, ev) -> None:
         self._drain()
         if self.curves is not None:
-            self.curves.add_epoch(ev)
-            self.curves.refresh()
+            self.curves.add_epoch(ev)  # drawn on the plots' next (paced) turns
         if self._run_config is not None and ev.examples_per_s and math.isfinite(ev.examples_per_s):
             self._rate_cache[self._rate_key(self._run_config)] = (float(ev.examples_per_s), "run")
         log.info("epoch %d: train loss %.4f, accuracy %.2f%% | test loss %.4f, accuracy %.2f%% | %s images/s",
@@ -976,6 +987,21 @@ class MainWindow(QMainWindow):
 
 
 # ------------------------------------------------------------------------------------ helpers
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Once per process, after the big imports: move the objects alive now (modules, torch, Qt
+    wrappers) out of the collector's sight, so the GUI thread's full collections stay short."""
+    global _frozen
+    if not _frozen:
+        import gc
+
+        _frozen = True
+        gc.collect()
+        gc.freeze()
+
+
 def _count(config_dict: dict) -> int:
     from .background import count_parameters
 

@@ -23,9 +23,13 @@ GREEN = (44, 160, 44)
 LIGHT_GREEN = (168, 220, 160)
 ORANGE = (255, 127, 14)
 PURPLE = (148, 103, 189)
-# Repaint the plots so that they use at most about this share of one core (and at most ~30 times a
-# second): on a 2-core laptop every millisecond the window paints is taken from training.
-PAINT_BUDGET = 0.05
+# Update and repaint the plots so that they take at most about this share of the time (and at most
+# ~30 updates a second). The GUI thread holds the GIL while it paints, and a fast network's training
+# loop (LeNet: ~400 steps/s) needs the GIL for every step: for such runs the budget is tight. A heavy
+# network spends its time in torch kernels that run without the GIL, so its plots may update more often.
+PAINT_BUDGET = 0.03  # Python-bound training (many steps per second)
+PAINT_BUDGET_SLOW_STEPS = 0.10  # fewer than FAST_STEPS_PER_S steps per second
+FAST_STEPS_PER_S = 50
 MIN_REFRESH_S = 1 / 30
 
 
@@ -112,12 +116,14 @@ def _pen(color, width=2.0, alpha=255, style=None):
 class TimedPlotWidget(pg.PlotWidget):
     """A PlotWidget that remembers how long its last paint took (to pace the updates)."""
 
-    paint_seconds = 0.0
+    paint_seconds = 0.0  # the last paint
+    paint_total = 0.0  # all paints so far
 
     def paintEvent(self, event):  # noqa: N802
         t0 = time.perf_counter()
         super().paintEvent(event)
         self.paint_seconds = time.perf_counter() - t0
+        self.paint_total += self.paint_seconds
 
 
 def _make_plot(name: str, y_label: str) -> pg.PlotWidget:
@@ -176,7 +182,14 @@ class CurvesPanel(QWidget):
         self.best_epoch: int | None = None
         self._dirty = False
         self._next_refresh = 0.0
-        self._frame_cost = 0.0  # seconds to update and paint both plots (smoothed)
+        self._frame_cost = 0.0  # seconds to update and paint one plot (smoothed)
+        self.paint_budget = PAINT_BUDGET
+        self._turn = "loss"
+        self._paint_seen = {"loss": 0.0, "accuracy": 0.0}
+        self._stale: set[str] = set()
+        self._best: dict[str, tuple[list, list]] = {}  # best-epoch star per plot, to draw
+        self._best_shown: dict[str, tuple[list, list]] = {}
+        self._ranges: dict[str, tuple[float, float]] = {}
 
         # Loss plot, with the learning rate on its own right axis.
         self.loss_plot = _make_plot("lossPlot", "loss")
@@ -188,6 +201,7 @@ class CurvesPanel(QWidget):
         self.train_loss_curve = lp.plot(pen=_pen(BLUE, 2), name="train loss (smoothed)")
         self.test_loss_curve = lp.plot(pen=_pen(RED, 2), symbol="o", symbolSize=7, symbolBrush=RED,
                                        symbolPen="w", name="test loss (per epoch)")
+        lp.enableAutoRange(axis="y", enable=False)  # set by _fit_loss_range (until the user zooms)
         lp.showAxis("right")
         lp.setLabel("right", "learning rate")
         self.lr_view = pg.ViewBox()
@@ -272,6 +286,13 @@ class CurvesPanel(QWidget):
         if end_epoch:
             self.loss_plot.getPlotItem().setXRange(0, float(end_epoch), padding=0.02)
         if new_run:
+            self.loss_plot.getPlotItem().enableAutoRange(axis="y", enable=False)
+            self._ranges.clear()
+        # Pace this run from its own paints only.
+        self._paint_seen = {"loss": self.loss_plot.paint_total, "accuracy": self.accuracy_plot.paint_total}
+        self._frame_cost = 0.0
+        self._next_refresh = 0.0
+        if new_run:
             for s in (self.train_loss, self.train_loss_smooth, self.train_acc, self.train_acc_smooth,
                       self.lr, self.test_loss, self.test_acc):
                 s.clear()
@@ -280,11 +301,15 @@ class CurvesPanel(QWidget):
             self._ema_loss.reset(1 - 1 / window)
             self._ema_acc.reset(1 - 1 / window)
             self.best_epoch = None
-            self.best_acc_marker.setData([], [])
-            self.best_loss_marker.setData([], [])
+            self._best.clear()
             self.summary.setText("Training… the first points appear after the first steps.")
             self._dirty = True
+            self._stale = {"loss", "accuracy"}
             self.refresh(force=True)
+
+    def set_step_rate(self, steps_per_s: float) -> None:
+        """Training speed in steps per second: picks the paint budget (see PAINT_BUDGET)."""
+        self.paint_budget = PAINT_BUDGET if steps_per_s >= FAST_STEPS_PER_S else PAINT_BUDGET_SLOW_STEPS
 
     def add_steps(self, events) -> None:
         """Append the per-step metrics of drained ``StepMetrics`` events."""
@@ -309,6 +334,7 @@ class CurvesPanel(QWidget):
             self.train_acc_smooth.extend(x, self._ema_acc.update(accs))
             self.lr.extend([x[-1]], [ev.lr])
         self._dirty = True
+        self._stale = {"loss", "accuracy"}
 
     def add_epoch(self, ev) -> None:
         """One point per finished epoch on the test curves; move the best-epoch star."""
@@ -318,18 +344,19 @@ class CurvesPanel(QWidget):
             xs, ys = self.test_acc.data()
             i = int(np.argmax(ys))
             self.best_epoch = int(round(xs[i]))
-            self.best_acc_marker.setData([xs[i]], [ys[i]])
             lx, ly = self.test_loss.data()
             j = np.flatnonzero(lx == xs[i])
-            self.best_loss_marker.setData([xs[i]], [ly[j[0]]] if len(j) else [])
-            if len(j) == 0:
-                self.best_loss_marker.setData([], [])
+            # Drawn with the curves on the plots' next turns (not now: no extra paint, no star ahead
+            # of its curve).
+            self._best = {"accuracy": ([xs[i]], [ys[i]]),
+                          "loss": ([xs[i]], [ly[j[0]]]) if len(j) else ([], [])}
             last = ys[-1]
             self.summary.setText(
                 f"<b>Best test accuracy {ys[i]:.2f} %</b> at epoch {self.best_epoch} (★) · "
                 f"last epoch {int(round(xs[-1]))}: test accuracy {last:.2f} %, test loss "
                 f"{ev.test_loss:.4f} · train accuracy {ev.train_acc * 100:.2f} %")
         self._dirty = True
+        self._stale = {"loss", "accuracy"}
 
     def end_run(self, status: str) -> None:
         """The run ended: fit the x axis to the data when it ended early, explain empty test curves."""
@@ -343,41 +370,90 @@ class CurvesPanel(QWidget):
                                      f"their first point at the end of an epoch.")
 
     def maybe_refresh(self) -> bool:
-        """Refresh if the paint budget allows it now (called on every drain of the step buffer)."""
+        """Update one of the two plots if the paint budget allows it now (called ~30 times a second).
+
+        The plots take turns, so the GUI thread is never busy painting both at once (a shorter
+        stall of the event loop), and each turn is paced so that updating and painting take at most
+        ``PAINT_BUDGET`` of the time: everything the GUI thread does holds the GIL the training thread
+        needs. All paints count, including those of axes and of forced refreshes.
+        """
         now = time.perf_counter()
         if now < self._next_refresh or not self._dirty:
             return False
-        self.refresh()
+        plot = self._turn
+        self._turn = "accuracy" if plot == "loss" else "loss"
+        widget = self.loss_plot if plot == "loss" else self.accuracy_plot
+        painted = widget.paint_total - self._paint_seen[plot]  # since this plot's last turn
+        self._paint_seen[plot] = widget.paint_total
+        self._refresh_plot(plot)
         spent = time.perf_counter() - now
-        # The paint of the previous refresh has happened since; count it with this refresh.
-        cost = spent + self.loss_plot.paint_seconds + self.accuracy_plot.paint_seconds
+        # Cost of one turn: this update, plus the paint(s) the plot's previous turn caused.
+        cost = spent + painted
         self._frame_cost = cost if self._frame_cost == 0 else 0.7 * self._frame_cost + 0.3 * cost
-        self._next_refresh = now + max(MIN_REFRESH_S, self._frame_cost / PAINT_BUDGET)
+        self._next_refresh = now + self.refresh_interval
         return True
 
     @property
     def refresh_interval(self) -> float:
-        """Seconds between plot updates at the current paint cost."""
-        return max(MIN_REFRESH_S, self._frame_cost / PAINT_BUDGET)
+        """Seconds between two plot turns at the current paint cost."""
+        return max(MIN_REFRESH_S / 2, self._frame_cost / self.paint_budget)
 
     def refresh(self, force: bool = False) -> None:
-        """Give the curves their data if anything changed (and the plots are visible)."""
+        """Give both plots their data now if anything changed (and they are visible, or ``force``)."""
         if not self._dirty or (not force and not self.isVisible()):
             return
+        self._refresh_plot("loss")
+        self._refresh_plot("accuracy")
         self._dirty = False
-        for curve, series in ((self.train_loss_raw_curve, self.train_loss),
-                              (self.train_loss_curve, self.train_loss_smooth),
-                              (self.test_loss_curve, self.test_loss),
-                              (self.train_acc_raw_curve, self.train_acc),
-                              (self.train_acc_curve, self.train_acc_smooth),
-                              (self.test_acc_curve, self.test_acc),
-                              (self.lr_curve, self.lr)):
+
+    def _refresh_plot(self, plot: str) -> None:
+        if plot == "loss":
+            pairs = ((self.train_loss_raw_curve, self.train_loss),
+                     (self.train_loss_curve, self.train_loss_smooth),
+                     (self.test_loss_curve, self.test_loss),
+                     (self.lr_curve, self.lr))
+        else:
+            pairs = ((self.train_acc_raw_curve, self.train_acc),
+                     (self.train_acc_curve, self.train_acc_smooth),
+                     (self.test_acc_curve, self.test_acc))
+        for curve, series in pairs:
             x, y = series.data()
             curve.setData(x, y, skipFiniteCheck=True)
-        if self.lr.n:
-            lo, hi = float(self.lr.y[: self.lr.n].min()), float(self.lr.y[: self.lr.n].max())
-            pad = (hi - lo) * 0.05 or hi * 0.05 or 1e-3
-            self.lr_view.setYRange(max(0.0, lo - pad), hi + pad, padding=0)
+        marker = self.best_loss_marker if plot == "loss" else self.best_acc_marker
+        best = self._best.get(plot, ([], []))
+        if self._best_shown.get(plot) != best:
+            self._best_shown[plot] = best
+            marker.setData(*best)
+        self._stale.discard(plot)
+        if not self._stale:
+            self._dirty = False
+        if plot == "loss":
+            self._fit_loss_range()
+            if self.lr.n:
+                lo, hi = float(self.lr.y[: self.lr.n].min()), float(self.lr.y[: self.lr.n].max())
+                pad = (hi - lo) * 0.05 or hi * 0.05 or 1e-3
+                self._set_range(self.lr_view, "lr", max(0.0, lo - pad), hi + pad)
+
+    def _fit_loss_range(self) -> None:
+        """Loss y range from 0 to a little above the highest loss seen: it changes rarely, so the
+        cached axes (and their grid) are not redrawn on every update."""
+        vb = self.loss_plot.getPlotItem().vb
+        if self._loss_autorange_user():
+            return
+        tops = [float(s.y[: s.n].max()) for s in (self.train_loss, self.test_loss) if s.n]
+        if not tops:
+            return
+        top = max(tops) * 1.05 or 1.0
+        self._set_range(vb, "loss", -0.03 * top, top)  # a margin below 0 keeps the 0 tick visible
+
+    def _loss_autorange_user(self) -> bool:
+        # The user zoomed or pressed "A": leave the range to pyqtgraph.
+        return bool(self.loss_plot.getPlotItem().vb.state["autoRange"][1])
+
+    def _set_range(self, vb, key: str, lo: float, hi: float) -> None:
+        if self._ranges.get(key) != (lo, hi):
+            self._ranges[key] = (lo, hi)
+            vb.setYRange(lo, hi, padding=0)
 
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)
