@@ -1,6 +1,7 @@
 """Fixtures shared by the core and app tests: small real dataset files in torchvision's layout."""
 from __future__ import annotations
 
+import errno
 import gzip
 import os
 import pickle
@@ -61,6 +62,33 @@ def write_cifar(root: Path, n_per_batch: int = 20) -> Path:
                  "labels": rng.integers(0, 10, n_per_batch).tolist()}
         (folder / name).write_bytes(pickle.dumps(batch))
     return root
+
+
+class HalfWriter:
+    """A file whose writes store half of their bytes and then fail the way a full disk does.
+
+    ``failing()`` returns the errno to fail with, or None to write normally (a disk that fills later).
+    """
+
+    def __init__(self, fh, failing=lambda: errno.ENOSPC):
+        self.fh, self.failing = fh, failing
+
+    def write(self, data):
+        error = self.failing()
+        if error is None:
+            return self.fh.write(data)
+        self.fh.write(data[: len(data) // 2])
+        self.fh.flush()
+        raise OSError(error, os.strerror(error))
+
+    def __getattr__(self, name):
+        return getattr(self.fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from core import checkpoints as C
 from core import engine as E
 from core.cli import main
+from tests.conftest import HalfWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_FILES = (C.CONFIG, C.METRICS, C.WEIGHTS, C.OPT_TENSORS, C.OPT_META, C.STATUS)
@@ -77,27 +78,6 @@ def test_a_run_directory_round_trips(run_dir):
 
 
 # ------------------------------------------------------------------------------ 9: interrupted saves
-class _HalfWriter:
-    """A file whose write stores half of the bytes, then fails the way a full disk does."""
-
-    def __init__(self, fh):
-        self.fh = fh
-
-    def write(self, data):
-        self.fh.write(data[: len(data) // 2])
-        self.fh.flush()
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    def __getattr__(self, name):
-        return getattr(self.fh, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.fh.close()
-
-
 def test_a_save_failing_half_way_through_a_file_keeps_the_previous_checkpoint(run_dir, monkeypatch):
     before = {name: (run_dir / name).read_bytes() for name in RUN_FILES}
     run, _ = load_everything(run_dir)
@@ -106,7 +86,7 @@ def test_a_save_failing_half_way_through_a_file_keeps_the_previous_checkpoint(ru
         for p in model.parameters():
             p.add_(1.0)
     real_fdopen = os.fdopen
-    monkeypatch.setattr(C.os, "fdopen", lambda fd, *a, **k: _HalfWriter(real_fdopen(fd, *a, **k)))
+    monkeypatch.setattr(C.os, "fdopen", lambda fd, *a, **k: HalfWriter(real_fdopen(fd, *a, **k)))
     writer = C.RunWriter(run_dir)
     with pytest.raises(OSError, match="No space left"):
         writer.save_weights(model, torch.optim.Adam(model.parameters()), {"epoch": 2})

@@ -4,7 +4,6 @@ Each test runs LeNet on a few offline digits, with the failure injected where it
 training step (out of memory, a broken loss), the dataset files, the run directory's writes.
 """
 import errno
-import gzip
 import json
 import math
 import os
@@ -23,7 +22,7 @@ from core import checkpoints as C
 from core import engine as E
 from core.cli import main
 from core.models import list_models
-from tests.conftest import idx_bytes, write_cifar, write_mnist
+from tests.conftest import HalfWriter, idx_bytes, write_cifar, write_mnist
 
 
 def tiny(**overrides):
@@ -512,28 +511,11 @@ class FullDisk:
         real_fdopen, real_open = os.fdopen, open
         disk = self
 
-        class HalfFile:
-            def __init__(self, fh):
-                self.fh = fh
+        def failing():
+            return disk.error if disk.full else None
 
-            def write(self, data):
-                if not disk.full:
-                    return self.fh.write(data)
-                self.fh.write(data[: len(data) // 2])
-                self.fh.flush()
-                raise OSError(disk.error, os.strerror(disk.error))
-
-            def __getattr__(self, name):
-                return getattr(self.fh, name)
-
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                self.fh.close()
-
-        monkeypatch.setattr(C.os, "fdopen", lambda fd, *a, **k: HalfFile(real_fdopen(fd, *a, **k)))
-        monkeypatch.setattr(C, "open", lambda *a, **k: HalfFile(real_open(*a, **k)), raising=False)
+        monkeypatch.setattr(C.os, "fdopen", lambda fd, *a, **k: HalfWriter(real_fdopen(fd, *a, **k), failing))
+        monkeypatch.setattr(C, "open", lambda *a, **k: HalfWriter(real_open(*a, **k), failing), raising=False)
 
 
 def test_a_full_disk_ends_the_run_clearly_and_keeps_the_training_in_memory(tmp_path, monkeypatch):
