@@ -47,6 +47,8 @@ STATUSES = ("completed", "stopped", "diverged", "failed")
 MODEL_OPTIONS = ("width", "batchnorm", "dropout", "shortcut", "activation")
 ACTIVATIONS = ("relu", "sigmoid")
 MIN_OOM_BATCH = 8  # out of memory: halve the batch down to this, then give up
+STUCK_MIN_STEPS = 50  # the stuck-at-chance warning waits for this many optimizer steps
+ONECYCLE_WARMUP = 0.3  # share of a one-cycle schedule spent raising the learning rate
 
 
 class ConfigError(ValueError):
@@ -550,6 +552,7 @@ class Trainer:
         if kind == "onecycle":
             # SGD keeps the momentum it was given (0 is d2l's plain SGD); Adam's beta1 cycles as usual.
             scheduler = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total,
+                                                            pct_start=ONECYCLE_WARMUP,
                                                             cycle_momentum=cfg.optimizer != "sgd")
         elif kind == "cosine":
             scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
@@ -790,9 +793,13 @@ class Trainer:
             raise StopTraining("diverged", self._diverged_message(losses))
 
     def _check_stuck(self, train_loss: float, train_acc: float, epoch: int) -> None:
+        """Warn once when the loss sits at ln C (guessing) after the network had a fair chance: enough
+        steps, and the learning rate past a one-cycle schedule's warm-up (where a slow start is normal)."""
         c = self.info.num_classes
         chance = math.log(c)
         if self.warned_stuck or abs(train_loss - chance) > 0.05 * chance or train_acc > 1.5 / c:
+            return
+        if self.global_step < STUCK_MIN_STEPS or self._warming_up():
             return
         self.warned_stuck = True
         other = "switch to Adam, or add BatchNorm" if self.config.optimizer == "sgd" else "add BatchNorm"
@@ -802,6 +809,13 @@ class Trainer:
             f"chance ({train_acc:.1%}): the network is guessing. The learning rate may be too large "
             f"(ReLUs died) or too small to escape; {lr_hint(self.config.lr)}, or {other}. "
             f"Training goes on."))
+
+    def _warming_up(self) -> bool:
+        """A one-cycle schedule still raising the learning rate towards its peak."""
+        sched = self.scheduler
+        if not isinstance(sched, torch.optim.lr_scheduler.OneCycleLR):
+            return False
+        return sched.last_epoch < ONECYCLE_WARMUP * sched.total_steps
 
     def evaluate(self, batch_size: int = 512) -> tuple[float, float]:
         """Loss and accuracy on the test split (one host sync)."""

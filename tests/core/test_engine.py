@@ -133,13 +133,40 @@ def test_huge_learning_rate_diverges_with_a_hint():
     assert isinstance(events[-1], E.RunFinished)
 
 
-def test_stuck_at_chance_warns_and_goes_on():
-    cfg = tiny(lr=1e-12, optimizer="sgd", momentum=0.0, schedule="constant", epochs=2)
+def stuck_warnings(events):
+    return [e for e in events if isinstance(e, E.RunWarning) and e.kind == "stuck"]
+
+
+def test_stuck_at_chance_warns_once_and_goes_on():
+    # 32 steps an epoch: the warning waits for STUCK_MIN_STEPS (50), so it comes after epoch 2.
+    cfg = tiny(lr=1e-12, optimizer="sgd", momentum=0.0, schedule="constant", epochs=3, batch_size=8)
     _, result, events = run_collect(cfg)
-    warnings = [e for e in events if isinstance(e, E.RunWarning)]
-    assert result.status == "completed" and result.epochs == 2
-    assert len(warnings) == 1 and warnings[0].kind == "stuck"
+    warnings = stuck_warnings(events)
+    assert result.status == "completed" and result.epochs == 3
+    assert len(warnings) == 1
+    assert warnings[0].message.startswith("epoch 2:")
     assert "ln 10" in warnings[0].message and "1e-12" in warnings[0].message
+
+
+def test_stuck_warning_waits_for_enough_steps_and_the_end_of_a_warm_up():
+    # 8 steps in all: too few to call the network stuck.
+    _, _, events = run_collect(tiny(lr=1e-12, optimizer="sgd", momentum=0.0, schedule="constant"))
+    assert stuck_warnings(events) == []
+    # One-cycle over 10 epochs of 8 steps: the rate rises for the first 24 steps and the warning may
+    # only come once the 50 steps are done, at the end of epoch 7.
+    cfg = tiny(lr=1e-12, optimizer="sgd", momentum=0.0, schedule="onecycle", epochs=10)
+    _, _, events = run_collect(cfg)
+    warnings = stuck_warnings(events)
+    assert len(warnings) == 1 and warnings[0].message.startswith("epoch 7:")
+    # Past the steps but still warming up (a one-cycle schedule of 200 steps warms up for 60).
+    trainer = E.Trainer(tiny(lr=1e-12, optimizer="sgd", momentum=0.0, schedule="onecycle", epochs=25,
+                             batch_size=32), publish_interval=0)
+    seen = []
+    trainer.on_event = seen.append
+    trainer.step_hooks.append(lambda t: t.global_step == 56 and t.stop())
+    trainer.run()
+    assert trainer.global_step == 56 and trainer._warming_up()
+    assert stuck_warnings(seen) == []
 
 
 def test_same_seed_same_losses_different_seed_different():
