@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import faulthandler
 import gzip
 import os
 import pickle
@@ -17,6 +18,46 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# ------------------------------------------------------------------------------- hang watchdog
+# A test that hangs (a deadlock between threads, a modal dialog nobody answers) must fail the run
+# with a stack dump, not stall it until the CI limit. faulthandler's watchdog is a C thread: it fires
+# even when the GIL is held forever. pytest's own faulthandler_timeout and pytest-timeout both
+# stop watching once a test has failed, and a failed test's teardown is where windows close.
+TEST_TIME_LIMIT_S = int(os.environ.get("CONVSCOPE_TEST_TIME_LIMIT_S", "300"))  # the slowest test takes ~15 s on 2 cores
+_watchdog_file = None
+
+
+def pytest_configure(config):
+    global _watchdog_file
+    # Before output capture replaces stderr: the dump must reach the terminal or the CI log.
+    _watchdog_file = os.fdopen(os.dup(sys.__stderr__.fileno()), "w")
+
+
+def _arm_watchdog():
+    faulthandler.dump_traceback_later(TEST_TIME_LIMIT_S, exit=True, file=_watchdog_file)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _arm_watchdog()
+    try:
+        return (yield)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    # Also the way out: threads or Qt objects that block the interpreter's exit.
+    _arm_watchdog()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(node, call, report):
+    # pytest's faulthandler plugin cancels any watchdog here; keep watching the rest of this test.
+    if isinstance(node, pytest.Item):
+        _arm_watchdog()
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -89,6 +130,24 @@ class HalfWriter:
 
     def __exit__(self, *exc):
         self.fh.close()
+
+
+class FullDisk:
+    """Turns every file write of core.checkpoints into a full disk once ``full`` is set: each write
+    stores half of its bytes, then fails with ENOSPC (or ``error``)."""
+
+    def __init__(self, monkeypatch, error=errno.ENOSPC):
+        self.full, self.error = False, error
+        from core import checkpoints as C
+
+        real_fdopen, real_open = os.fdopen, open
+        disk = self
+
+        def failing():
+            return disk.error if disk.full else None
+
+        monkeypatch.setattr(C.os, "fdopen", lambda fd, *a, **k: HalfWriter(real_fdopen(fd, *a, **k), failing))
+        monkeypatch.setattr(C, "open", lambda *a, **k: HalfWriter(real_open(*a, **k), failing), raising=False)
 
 
 @pytest.fixture
