@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -174,6 +173,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("ConvScope — watch a CNN learn")
         self.trainer_setup_hooks: list[Callable[[Any], None]] = []
+        self._saved_elsewhere = False  # the last run could not write its folder and was saved elsewhere
         self.loaded_run = None
         self.last_result = None
         self._ready = False
@@ -707,7 +707,9 @@ class MainWindow(QMainWindow):
         if ready and not running and self._controller is not None and self._controller.trainer is not None:
             trainer = self._controller.trainer
             result = self.last_result
-            if result is None or result.status not in ("completed", "stopped") or trainer.epochs_done < 1:
+            resumable = result is not None and (result.status in ("completed", "stopped")
+                                                or self._saved_elsewhere)
+            if not resumable or trainer.epochs_done < 1:
                 tip = "Available after a run that finished or was stopped after at least one epoch."
             elif self._config is None or not _same_run_settings(self._config, trainer.config):
                 tip = "The settings changed since the last run: press Train for a new run."
@@ -876,6 +878,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_run_finished(self, result) -> None:
         self._drain()
+        self._saved_elsewhere = False
         if self.curves is not None:
             self.curves.end_run(result.status)
             self.curves.refresh(force=True)
@@ -911,9 +914,70 @@ class MainWindow(QMainWindow):
             log.error("run failed: %s", msg)
             self.progress.setFormat("Failed")
             self.statusBar().showMessage("Training failed.")
-            hint = _failure_hint(msg)
-            self.banner.show_message("error", "Training failed", f"{msg[0].upper()}{msg[1:]}{hint}")
+            if self.unsaved_trainer() is not None:
+                self.banner.show_message("error", "The run could not be saved", f"{msg[0].upper()}{msg[1:]}",
+                                         "Save to another folder…", "save-elsewhere")
+            else:
+                hint = _failure_hint(msg)
+                self.banner.show_message("error", "Training failed", f"{msg[0].upper()}{msg[1:]}{hint}")
         self.run_finished.emit(result)
+
+    # ------------------------------------------------------------------ a run that could not be saved
+    def _keep_unsaved_run(self) -> bool:
+        """Before closing: a run that exists only in memory is saved elsewhere, or knowingly dropped.
+        False keeps the window open."""
+        trainer = self.unsaved_trainer()
+        if trainer is None:
+            return True
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, "Save the trained model?",
+            f"The run directory could not be written, so "
+            f"{_epochs(trainer.saved_epoch + 1, trainer.epochs_done)} of the last run exist only in memory. "
+            f"Save the run to another folder before closing?",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        if answer == buttons.Save:
+            return self.save_run_elsewhere() is not None
+        return answer == buttons.Discard
+
+    def unsaved_trainer(self):
+        """The last run's trainer when its run directory could not be written (disk full, read-only)
+        and its trained epochs exist only in memory; else None."""
+        trainer = self._controller.trainer if self._controller is not None else None
+        if trainer is None or not getattr(trainer, "write_failed", False):
+            return None
+        return trainer if getattr(trainer, "history", None) else None
+
+    def save_run_elsewhere(self, folder: str | os.PathLike | None = None) -> str | None:
+        """Write the in-memory run of :meth:`unsaved_trainer` into a new folder inside ``folder``
+        (asked for when None). Returns the run directory written, or None (cancelled or refused; the
+        banner says why and offers to try another folder)."""
+        from core.checkpoints import CheckpointError
+
+        trainer = self.unsaved_trainer()
+        if trainer is None:
+            return None
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Save the run to another folder", str(Path.home()))
+            if not folder:
+                return None
+        target = _free_name(Path(folder), Path(trainer.run_dir or "run").name)
+        try:
+            written = trainer.save_to(target)
+        except CheckpointError as exc:
+            log.error("could not save the run to %s: %s", target, exc)
+            self.banner.show_message("error", "The run could not be saved there", str(exc),
+                                     "Save to another folder…", "save-elsewhere")
+            return None
+        log.info("run saved to %s", written)
+        self._saved_elsewhere = True  # a run stopped by its full disk can go on ("+1 epoch")
+        self.banner.show_message("success", "Run saved",
+                                 f"{_epochs(1, trainer.epochs_done).capitalize()} and the model are in "
+                                 f"{written}. "
+                                 f"“+1 epoch” goes on writing there.")
+        self.statusBar().showMessage(f"Saved to {written}.", 8000)
+        self._update_buttons()
+        return written
 
     @Slot()
     def _on_thread_finished(self) -> None:
@@ -932,6 +996,9 @@ class MainWindow(QMainWindow):
 
     def _on_banner_action(self, action_id: str) -> None:
         key, _, value = action_id.partition(":")
+        if key == "save-elsewhere":
+            self.save_run_elsewhere()
+            return
         if key == "lr":
             self.config_panel.set_field("lr", float(value))
             self.statusBar().showMessage(f"Learning rate set to {float(value):g}: press Train to try it.", 8000)
@@ -960,6 +1027,9 @@ class MainWindow(QMainWindow):
                           "(LeNet → ResNet) with a click and watch them learn.")
 
     def closeEvent(self, event):  # noqa: N802
+        if not self._keep_unsaved_run():
+            event.ignore()
+            return
         self._closing = True
         try:
             self.save_settings()
@@ -1020,6 +1090,19 @@ def _same_run_settings(a, b) -> bool:
     da.pop("epochs", None)
     db.pop("epochs", None)
     return da == db
+
+
+def _epochs(first: int, last: int) -> str:
+    return f"epoch {last}" if first >= last else f"epochs {first}–{last}"
+
+
+def _free_name(parent: Path, name: str) -> Path:
+    """``parent / name``, or ``name-2``, ``name-3``… when that exists: never write into another run."""
+    candidate, n = parent / name, 1
+    while candidate.exists():
+        n += 1
+        candidate = parent / f"{name}-{n}"
+    return candidate
 
 
 def _failure_hint(message: str) -> str:

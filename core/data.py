@@ -11,7 +11,6 @@ torchvision when a split is missing and the network is there.
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import pickle
 import zlib

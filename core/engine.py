@@ -23,10 +23,11 @@ import errno
 import logging
 import math
 import os
+import shutil
 import threading
 import time
 import warnings
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable
 
 import numpy as np
@@ -124,7 +125,7 @@ class TrainConfig:
              f"label smoothing must be in [0, 1), got {self.label_smoothing!r}.")
         need(isinstance(self.shift, int) and 0 <= self.shift <= 8,
              f"random shift must be 0 to 8 pixels, got {self.shift!r}.")
-        need(isinstance(self.seed, int) and 0 <= self.seed < 2**63, f"seed must be a whole number ≥ 0.")
+        need(isinstance(self.seed, int) and 0 <= self.seed < 2**63, "seed must be a whole number ≥ 0.")
         need(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, got {self.device!r}.")
         need(self.subset is None or (isinstance(self.subset, int) and self.subset >= 1),
              f"subset must be a positive number of examples, got {self.subset!r}.")
@@ -873,6 +874,7 @@ class Trainer:
             where = f" in {self.writer.dir}" if self.writer and self.saved_epoch else ""
             raise CheckpointError(f"the model in memory has NaN/infinite weights (the run diverged), so it "
                                   f"is not worth saving; the last good epoch is kept{where}.")
+        created = not os.path.exists(run_dir)
         writer = RunWriter(run_dir)
         last = self.last_result.status if self.last_result else "stopped"
         status = last if last in ("completed", "stopped", "diverged") else "stopped"
@@ -886,6 +888,8 @@ class Trainer:
                                 epoch=self.epochs_done, test_acc=self.history[-1]["test_acc"],
                                 batch_size=self.batch_size)
         except OSError as exc:
+            if created:  # leave no half-saved run behind
+                shutil.rmtree(writer.dir, ignore_errors=True)
             raise CheckpointError(f"could not write the run directory {writer.dir}: {write_error_reason(exc)}. "
                                   f"Choose another folder.") from None
         self.writer, self.run_dir = writer, str(writer.dir)

@@ -58,10 +58,18 @@ def started_qthreads(monkeypatch, qtbot, request):
 
 
 @pytest.fixture
-def window(qtbot):
-    """The real main window, shown and ready to train."""
+def window(qtbot, monkeypatch):
+    """The real main window, shown and ready to train.
+
+    A modal question would wait for an answer nobody gives in a test: closing the window with a run
+    that exists only in memory answers "Discard" unless the test patches the question itself (pytest-qt
+    closes the window before the test's patches are undone).
+    """
+    from PySide6.QtWidgets import QMessageBox
+
     from app.main_window import MainWindow
 
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     w = MainWindow()
     qtbot.addWidget(w)
     w.resize(1200, 800)

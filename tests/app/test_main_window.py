@@ -319,6 +319,63 @@ def test_an_error_in_the_training_thread_reaches_the_user(qtbot, window, step_ga
     assert child(w, "startButton").isEnabled()
 
 
+def test_a_full_disk_offers_to_save_the_run_elsewhere_and_keeps_it_until_then(qtbot, window, tmp_path,
+                                                                              monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from core.checkpoints import load_run, read_metrics
+    from tests.conftest import FullDisk
+
+    w = window
+    configure(w, epochs=3, subset=256, save=True)
+    disk = FullDisk(monkeypatch)
+    # The disk fills up during epoch 2: epoch 1 is on disk, epoch 2 only in memory.
+    w.trainer_setup_hooks.append(
+        lambda trainer: trainer.step_hooks.append(lambda t: setattr(disk, "full", t.epochs_done == 1)))
+    click(qtbot, w, "startButton")
+    wait_idle(qtbot, w)
+    assert w.last_result.status == "failed" and w.last_result.epochs == 2
+    banner, action = child(w, "banner"), child(w, "bannerAction")
+    assert banner.isVisible() and banner.title.text() == "The run could not be saved"
+    assert "No space left on device" in banner.message.text()
+    assert action.isVisible() and action.text() == "Save to another folder…"
+    first_dir = w.unsaved_trainer().run_dir
+    assert not child(w, "moreEpochButton").isEnabled()
+
+    # Closing now asks; "Cancel" keeps the window (and the model) open.
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
+    assert not w.close() and w.isVisible()
+    assert "epoch 2 of the last run exist only in memory" in asked[0]
+
+    # The chosen folder is on the same full disk: refused with the reason, offered again.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(elsewhere))
+    qtbot.mouseClick(action, Qt.MouseButton.LeftButton)
+    assert banner.title.text() == "The run could not be saved there" and action.isVisible()
+    assert w.unsaved_trainer() is not None
+
+    # Space freed: saved into a new folder named after the run; the model and both epochs are there.
+    disk.full = False
+    qtbot.mouseClick(action, Qt.MouseButton.LeftButton)
+    assert banner.kind == "success", banner.message.text()
+    saved = elsewhere / first_dir.rsplit("/", 1)[-1]
+    run = load_run(saved)
+    assert [m["epoch"] for m in run.metrics] == [1, 2] and run.epoch == 2
+    assert w.unsaved_trainer() is None
+    # Training goes on from there and is written to the new folder.
+    w.trainer_setup_hooks.clear()
+    click(qtbot, w, "moreEpochButton")
+    wait_idle(qtbot, w)
+    assert w.last_result.status == "completed" and w.last_result.epochs == 3
+    assert [m["epoch"] for m in read_metrics(saved)] == [1, 2, 3]
+    # Nothing left unsaved: closing asks nothing.
+    asked.clear()
+    assert w.close() and asked == []
+
+
 def test_stuck_warning_shows_a_banner_and_training_goes_on(qtbot, window):
     from core.engine import RunWarning
 

@@ -1,5 +1,4 @@
 """Dataset readers and device batching: real files, real parsers, clear errors."""
-import gzip
 import pickle
 
 import numpy as np

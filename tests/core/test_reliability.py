@@ -6,7 +6,6 @@ training step (out of memory, a broken loss), the dataset files, the run directo
 import errno
 import json
 import math
-import os
 import pickle
 import re
 import time
@@ -22,7 +21,7 @@ from core import checkpoints as C
 from core import engine as E
 from core.cli import main
 from core.models import list_models
-from tests.conftest import HalfWriter, idx_bytes, write_cifar, write_mnist
+from tests.conftest import FullDisk, idx_bytes, write_cifar, write_mnist
 
 
 def tiny(**overrides):
@@ -502,22 +501,6 @@ def test_any_train_arguments_train_or_are_refused_in_one_line(tiny_roots, tmp_pa
 
 
 # ---------------------------------------------------------------------- 13: disk full, read-only
-class FullDisk:
-    """Turns every file write under core.checkpoints into a full disk once ``full`` is set: each write
-    stores half of its bytes, then fails with ENOSPC (or ``error``)."""
-
-    def __init__(self, monkeypatch, error=errno.ENOSPC):
-        self.full, self.error = False, error
-        real_fdopen, real_open = os.fdopen, open
-        disk = self
-
-        def failing():
-            return disk.error if disk.full else None
-
-        monkeypatch.setattr(C.os, "fdopen", lambda fd, *a, **k: HalfWriter(real_fdopen(fd, *a, **k), failing))
-        monkeypatch.setattr(C, "open", lambda *a, **k: HalfWriter(real_open(*a, **k), failing), raising=False)
-
-
 def test_a_full_disk_ends_the_run_clearly_and_keeps_the_training_in_memory(tmp_path, monkeypatch):
     out = tmp_path / "run"
     disk = FullDisk(monkeypatch)
@@ -541,6 +524,10 @@ def test_a_full_disk_ends_the_run_clearly_and_keeps_the_training_in_memory(tmp_p
     assert [h["epoch"] for h in trainer.history] == [1, 2] and trainer.epochs_done == 2
     assert trainer.write_failed and trainer.saved_epoch == 1
     assert result.history == trainer.history and result.test_acc == trainer.history[-1]["test_acc"]
+    # Saving elsewhere on the same full disk fails clearly and leaves no half-saved folder.
+    with pytest.raises(C.CheckpointError, match="No space left on device"):
+        trainer.save_to(tmp_path / "attempt")
+    assert not (tmp_path / "attempt").exists()
     # On disk: a valid run at epoch 1, no half-written files.
     disk.full = False
     run = C.load_run(out)
