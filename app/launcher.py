@@ -17,8 +17,9 @@ import time
 import traceback
 
 
-def _install_excepthooks(window) -> None:
-    """Uncaught exceptions (GUI thread or any other) are logged and shown in the window's banner."""
+def _install_excepthooks(window):
+    """Uncaught exceptions (GUI thread or any other) are logged and shown in the window's banner.
+    Returns a function that puts the previous hooks back."""
     log = logging.getLogger("convscope.gui")
     previous_sys, previous_thread = sys.excepthook, threading.excepthook
 
@@ -45,6 +46,61 @@ def _install_excepthooks(window) -> None:
     sys.excepthook = sys_hook
     threading.excepthook = thread_hook
 
+    def restore():
+        sys.excepthook, threading.excepthook = previous_sys, previous_thread
+
+    return restore
+
+
+def _close_on_signals(window, signals=("SIGINT", "SIGTERM")):
+    """Ctrl+C in the terminal (SIGINT) or a polite kill (SIGTERM) closes the window as its close
+    button does: a run in progress stops and its files are finished. (Logging out closes the window
+    through Qt's session handling, the same way.)
+
+    Python runs signal handlers only between bytecodes, and the Qt event loop may not return to Python
+    for a long time: the handler's wake-up byte on a socket makes Qt call into Python at once.
+    Returns a function that puts the previous handlers back.
+    """
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier, QTimer
+
+    log = logging.getLogger("convscope.gui")
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+
+    def drain():
+        try:
+            reader.recv(64)
+        except OSError:
+            pass
+
+    notifier.activated.connect(drain)
+    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    previous = {}
+
+    def handler(signum, frame):
+        log.info("%s received: closing the window", signal.Signals(signum).name)
+        QTimer.singleShot(0, window, window.close)
+
+    for name in signals:
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            previous[signum] = signal.signal(signum, handler)
+
+    def restore():
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        signal.set_wakeup_fd(previous_fd)
+        notifier.setEnabled(False)
+        reader.close()
+        writer.close()
+
+    return restore
+
 
 def run_gui() -> int:
     from PySide6.QtCore import QTimer
@@ -69,5 +125,6 @@ def run_gui() -> int:
         window.first_painted.connect(painted)
         window.ready.connect(ready)
     _install_excepthooks(window)
+    _close_on_signals(window)
     window.show()
     return app.exec()

@@ -121,3 +121,34 @@ def test_subprocess_divergence_exit_code_and_bad_args():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_sigint_stops_and_saves(tmp_path):
+    """Ctrl+C during `train`: the run stops after the current batch, keeps its files, exits 0."""
+    import signal
+    import time
+
+    from core.checkpoints import load_run, read_metrics
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "main.py", "train", "--dataset", "mnist-sample", "--epochs", "10000",
+                             "--subset", "64", "--batch-size", "32", "--device", "cpu", "--out", str(out), "--json"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not ((out / "metrics.jsonl").exists() and (out / "metrics.jsonl").read_text().count("\n") >= 2):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no epoch finished"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "stopping after this batch" in stderr and "Traceback" not in stderr
+    result = json.loads(stdout.strip().splitlines()[-1])
+    assert result["status"] == "stopped" and result["epochs"] >= 2
+    assert json.loads((out / "status.json").read_text())["status"] == "stopped"
+    assert [m["epoch"] for m in read_metrics(out)] == list(range(1, result["epochs"] + 1))
+    assert load_run(out).epoch >= result["epochs"]
