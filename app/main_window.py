@@ -58,7 +58,9 @@ DATASET_SIZES = {"mnist-sample": (4500, 500), "mnist": (60000, 10000), "fashion-
                  "cifar10": (50000, 10000)}
 LONG_RUN_S = 10 * 60
 DRAIN_INTERVAL_MS = 33  # ~30 Hz
-PROGRESS_INTERVAL_S = 0.1  # the progress text changes at most 10 times a second
+# The progress text changes at most 4 times a second: QProgressBar repaints at once (~0.5 ms holding
+# the GIL the training thread needs), and a number that changes faster cannot be read anyway.
+PROGRESS_INTERVAL_S = 0.25
 CLOSE_WAIT_MS = 5000  # closing during a run: wait this long for it to stop, then close when it has
 
 
@@ -839,7 +841,8 @@ class MainWindow(QMainWindow):
     def _on_run_started(self, ev) -> None:
         self._run_info = ev
         if self.curves is not None:
-            self.curves.begin_run(ev.steps_per_epoch, new_run=self._new_run, end_epoch=ev.end_epoch)
+            self.curves.begin_run(ev.steps_per_epoch, new_run=self._new_run, end_epoch=ev.end_epoch,
+                                  lr_max=ev.config.lr)
         self.progress.setFormat(f"Epoch {ev.start_epoch + 1}/{ev.end_epoch} · starting…")
         cfg = ev.config
         spec = cfg.spec

@@ -25,9 +25,12 @@ ORANGE = (255, 127, 14)
 PURPLE = (148, 103, 189)
 # Update and repaint the plots so that they take at most about this share of the time (and at most
 # ~30 updates a second). The GUI thread holds the GIL while it paints, and a fast network's training
-# loop (LeNet: ~400 steps/s) needs the GIL for every step: for such runs the budget is tight. A heavy
-# network spends its time in torch kernels that run without the GIL, so its plots may update more often.
-PAINT_BUDGET = 0.03  # Python-bound training (many steps per second)
+# loop (LeNet: ~400 steps/s) needs the GIL for every step: for such runs the budget is tight. Each
+# GIL hand-over costs the training thread more than the GUI's own time (benchmarks/bench_gui.py,
+# LeNet, 5 pairs: window/headless 0.88 at 3 %, 0.93 at 2 %, 0.98 at 1.5 %). At 1.5 % each plot
+# updates about once a second. A heavy network spends its time in torch kernels that run without
+# the GIL, so its plots may update more often.
+PAINT_BUDGET = 0.015  # Python-bound training (many steps per second)
 PAINT_BUDGET_SLOW_STEPS = 0.10  # fewer than FAST_STEPS_PER_S steps per second
 FAST_STEPS_PER_S = 50
 MIN_REFRESH_S = 1 / 30
@@ -190,6 +193,8 @@ class CurvesPanel(QWidget):
         self._best: dict[str, tuple[list, list]] = {}  # best-epoch star per plot, to draw
         self._best_shown: dict[str, tuple[list, list]] = {}
         self._ranges: dict[str, tuple[float, float]] = {}
+        self._lr_max: float | None = None
+        self._pending_summary = ""  # the summary line of the latest epoch, shown with its plot
 
         # Loss plot, with the learning rate on its own right axis.
         self.loss_plot = _make_plot("lossPlot", "loss")
@@ -207,6 +212,7 @@ class CurvesPanel(QWidget):
         self.lr_view = pg.ViewBox()
         self.lr_view.setMouseEnabled(x=False, y=False)
         self.lr_view.setMenuEnabled(False)
+        self.lr_view.enableAutoRange(axis="y", enable=False)  # set by _fit_lr_range
         lp.scene().addItem(self.lr_view)
         lp.getAxis("right").linkToView(self.lr_view)
         self.lr_view.setXLink(lp)
@@ -276,13 +282,18 @@ class CurvesPanel(QWidget):
         layout.addWidget(self.readout)
 
     # ------------------------------------------------------------------------------------ data in
-    def begin_run(self, steps_per_epoch: int, new_run: bool = True, end_epoch: int | None = None) -> None:
+    def begin_run(self, steps_per_epoch: int, new_run: bool = True, end_epoch: int | None = None,
+                  lr_max: float | None = None) -> None:
         """A run starts: ``new_run`` clears the plots ("+1 epoch" keeps them).
 
         With ``end_epoch`` the x axis spans the whole planned run, so the curves grow from left to right
-        and show how much is left (zooming with the mouse still works; "A" re-fits).
+        and show how much is left (zooming with the mouse still works; "A" re-fits). ``lr_max``, the
+        highest learning rate the schedule reaches (the configured one), fixes the learning-rate axis
+        for the whole run: an axis whose range changes is repainted, and a one-cycle warm-up would
+        change it on every update.
         """
         self.steps_per_epoch = max(1, int(steps_per_epoch))
+        self._lr_max = float(lr_max) if lr_max and math.isfinite(lr_max) and lr_max > 0 else None
         if end_epoch:
             self.loss_plot.getPlotItem().setXRange(0, float(end_epoch), padding=0.02)
         if new_run:
@@ -302,6 +313,7 @@ class CurvesPanel(QWidget):
             self._ema_acc.reset(1 - 1 / window)
             self.best_epoch = None
             self._best.clear()
+            self._pending_summary = ""
             self.summary.setText("Training… the first points appear after the first steps.")
             self._dirty = True
             self._stale = {"loss", "accuracy"}
@@ -351,7 +363,8 @@ class CurvesPanel(QWidget):
             self._best = {"accuracy": ([xs[i]], [ys[i]]),
                           "loss": ([xs[i]], [ly[j[0]]]) if len(j) else ([], [])}
             last = ys[-1]
-            self.summary.setText(
+            # Shown with the accuracy plot's next update, so the text never runs ahead of the plot.
+            self._pending_summary = (
                 f"<b>Best test accuracy {ys[i]:.2f} %</b> at epoch {self.best_epoch} (★) · "
                 f"last epoch {int(round(xs[-1]))}: test accuracy {last:.2f} %, test loss "
                 f"{ev.test_loss:.4f} · train accuracy {ev.train_acc * 100:.2f} %")
@@ -424,15 +437,16 @@ class CurvesPanel(QWidget):
         if self._best_shown.get(plot) != best:
             self._best_shown[plot] = best
             marker.setData(*best)
+        if plot == "accuracy" and self._pending_summary:
+            self.summary.setText(self._pending_summary)
+            self._pending_summary = ""
         self._stale.discard(plot)
         if not self._stale:
             self._dirty = False
         if plot == "loss":
             self._fit_loss_range()
             if self.lr.n:
-                lo, hi = float(self.lr.y[: self.lr.n].min()), float(self.lr.y[: self.lr.n].max())
-                pad = (hi - lo) * 0.05 or hi * 0.05 or 1e-3
-                self._set_range(self.lr_view, "lr", max(0.0, lo - pad), hi + pad)
+                self._fit_lr_range()
 
     def _fit_loss_range(self) -> None:
         """Loss y range from 0 to a little above the highest loss seen: it changes rarely, so the
@@ -445,6 +459,17 @@ class CurvesPanel(QWidget):
             return
         top = max(tops) * 1.05 or 1.0
         self._set_range(vb, "loss", -0.03 * top, top)  # a margin below 0 keeps the 0 tick visible
+
+    def _fit_lr_range(self) -> None:
+        """From 0 to just above the schedule's peak; without one (or above it), to a top that grows in
+        steps of 1.5×, so the axis changes a few times per run rather than with every new point."""
+        hi = float(self.lr.y[: self.lr.n].max())
+        if self._lr_max and hi <= self._lr_max:
+            top = self._lr_max * 1.05
+        else:
+            current = self._ranges.get("lr", (0.0, 0.0))[1]
+            top = current if 0 < hi <= current else (hi * 1.5 or 1e-3)
+        self._set_range(self.lr_view, "lr", 0.0, top)
 
     def _loss_autorange_user(self) -> bool:
         # The user zoomed or pressed "A": leave the range to pyqtgraph.

@@ -184,10 +184,54 @@ def test_curves_readout_names_step_and_epoch(qtbot):
     panel.add_epoch(EpochEnd(1, 0.5, 0.8, 0.4, 0.85, 0.01, 1.0, 100.0))
     panel.add_epoch(EpochEnd(2, 0.4, 0.9, 0.3, 0.95, 0.01, 1.0, 100.0))
     panel.refresh(force=True)
+    assert "Best test accuracy 95.00 %" in panel.summary.text()
     text = panel.describe(1.5)
     assert "step 15" in text and "epoch 2" in text and "test accuracy 95.00 %" in text
     assert panel.best_epoch == 2
     assert len(panel.test_acc_curve.getOriginalDataset()[0]) == 2
+
+
+def test_the_summary_line_changes_with_the_accuracy_plot_not_ahead_of_it(qtbot):
+    from app.widgets.curves import CurvesPanel
+
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    panel.begin_run(10, end_epoch=3)
+    panel.add_steps([steps(1, 10, spe=10)])
+    panel.add_epoch(EpochEnd(1, 0.5, 0.8, 0.4, 0.85, 0.01, 1.0, 100.0))
+    before = panel.summary.text()
+    assert "Best test accuracy" not in before
+    panel._refresh_plot("loss")
+    assert panel.summary.text() == before
+    panel._refresh_plot("accuracy")
+    assert "Best test accuracy 85.00 %" in panel.summary.text()
+    assert list(panel.test_acc_curve.getOriginalDataset()[0]) == [1.0]
+
+
+def test_learning_rate_axis_is_set_once_for_a_warm_up(qtbot):
+    """A one-cycle warm-up raises the rate at every update; its axis (repainted whenever its range
+    changes) keeps the range of the schedule's peak."""
+    from dataclasses import replace
+
+    from app.widgets.curves import CurvesPanel
+
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    ranges = []
+    panel.lr_view.sigYRangeChanged.connect(lambda vb, r: ranges.append(tuple(r)))
+    panel.begin_run(100, end_epoch=1, lr_max=0.1)
+    ranges.clear()
+    for i in range(10):
+        panel.add_steps([replace(steps(10 * i + 1, 10), lr=0.01 * (i + 1))])
+        panel.refresh(force=True)
+    assert len(ranges) == 1 and np.allclose(ranges[0], (0.0, 0.105))
+    # Without a known peak the top grows in steps of 1.5×: a few changes, not one per update.
+    panel.begin_run(100, end_epoch=1)
+    ranges.clear()
+    for i in range(10):
+        panel.add_steps([replace(steps(10 * i + 1, 10), lr=0.01 * (i + 1))])
+        panel.refresh(force=True)
+    assert 1 <= len(ranges) <= 5 and ranges[-1][1] >= 0.1
 
 
 # --------------------------------------------------------------------------------------- start-up
