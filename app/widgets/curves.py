@@ -187,9 +187,7 @@ class CurvesPanel(QWidget):
         self._next_refresh = 0.0
         self._frame_cost = 0.0  # seconds to update and paint one plot (smoothed)
         self.paint_budget = PAINT_BUDGET
-        self._turn = "loss"
-        self._paint_seen = {"loss": 0.0, "accuracy": 0.0}
-        self._stale: set[str] = set()
+        self._paint_seen = 0.0  # paint seconds of both plots at the last update
         self._best: dict[str, tuple[list, list]] = {}  # best-epoch star per plot, to draw
         self._best_shown: dict[str, tuple[list, list]] = {}
         self._ranges: dict[str, tuple[float, float]] = {}
@@ -300,7 +298,7 @@ class CurvesPanel(QWidget):
             self.loss_plot.getPlotItem().enableAutoRange(axis="y", enable=False)
             self._ranges.clear()
         # Pace this run from its own paints only.
-        self._paint_seen = {"loss": self.loss_plot.paint_total, "accuracy": self.accuracy_plot.paint_total}
+        self._paint_seen = self.loss_plot.paint_total + self.accuracy_plot.paint_total
         self._frame_cost = 0.0
         self._next_refresh = 0.0
         if new_run:
@@ -316,7 +314,6 @@ class CurvesPanel(QWidget):
             self._pending_summary = ""
             self.summary.setText("Training… the first points appear after the first steps.")
             self._dirty = True
-            self._stale = {"loss", "accuracy"}
             self.refresh(force=True)
 
     def set_step_rate(self, steps_per_s: float) -> None:
@@ -346,7 +343,6 @@ class CurvesPanel(QWidget):
             self.train_acc_smooth.extend(x, self._ema_acc.update(accs))
             self.lr.extend([x[-1]], [ev.lr])
         self._dirty = True
-        self._stale = {"loss", "accuracy"}
 
     def add_epoch(self, ev) -> None:
         """One point per finished epoch on the test curves; move the best-epoch star."""
@@ -369,7 +365,6 @@ class CurvesPanel(QWidget):
                 f"last epoch {int(round(xs[-1]))}: test accuracy {last:.2f} %, test loss "
                 f"{ev.test_loss:.4f} · train accuracy {ev.train_acc * 100:.2f} %")
         self._dirty = True
-        self._stale = {"loss", "accuracy"}
 
     def end_run(self, status: str) -> None:
         """The run ended: fit the x axis to the data when it ended early, explain empty test curves."""
@@ -383,33 +378,34 @@ class CurvesPanel(QWidget):
                                      f"their first point at the end of an epoch.")
 
     def maybe_refresh(self) -> bool:
-        """Update one of the two plots if the paint budget allows it now (called ~30 times a second).
+        """Update both plots if the paint budget allows it now (called ~30 times a second).
 
-        The plots take turns, so the GUI thread is never busy painting both at once (a shorter
-        stall of the event loop), and each turn is paced so that updating and painting take at most
-        ``PAINT_BUDGET`` of the time: everything the GUI thread does holds the GIL the training thread
-        needs. All paints count, including those of axes and of forced refreshes.
+        Updates are paced so that updating and painting take at most ``paint_budget`` of the time:
+        everything the GUI thread does holds the GIL the training thread needs. All paints count,
+        including those of axes and of forced refreshes. Both plots update together, so the loss and
+        accuracy plots (and the summary line) always show the same moment of the run.
         """
         now = time.perf_counter()
-        if now < self._next_refresh or not self._dirty:
-            return False
-        plot = self._turn
-        self._turn = "accuracy" if plot == "loss" else "loss"
-        widget = self.loss_plot if plot == "loss" else self.accuracy_plot
-        painted = widget.paint_total - self._paint_seen[plot]  # since this plot's last turn
-        self._paint_seen[plot] = widget.paint_total
-        self._refresh_plot(plot)
+        if now < self._next_refresh or not self._dirty or not self.isVisible():
+            return False  # hidden: showEvent brings the plots up to date
+        painted = self._painted_since_last_update()
+        self.refresh(force=True)
         spent = time.perf_counter() - now
-        # Cost of one turn: this update, plus the paint(s) the plot's previous turn caused.
+        # Cost of one update: this one, plus the paints the previous update caused.
         cost = spent + painted
         self._frame_cost = cost if self._frame_cost == 0 else 0.7 * self._frame_cost + 0.3 * cost
         self._next_refresh = now + self.refresh_interval
         return True
 
+    def _painted_since_last_update(self) -> float:
+        total = self.loss_plot.paint_total + self.accuracy_plot.paint_total
+        painted, self._paint_seen = total - self._paint_seen, total
+        return painted
+
     @property
     def refresh_interval(self) -> float:
-        """Seconds between two plot turns at the current paint cost."""
-        return max(MIN_REFRESH_S / 2, self._frame_cost / self.paint_budget)
+        """Seconds between two updates at the current paint cost."""
+        return max(MIN_REFRESH_S, self._frame_cost / self.paint_budget)
 
     def refresh(self, force: bool = False) -> None:
         """Give both plots their data now if anything changed (and they are visible, or ``force``)."""
@@ -440,9 +436,6 @@ class CurvesPanel(QWidget):
         if plot == "accuracy" and self._pending_summary:
             self.summary.setText(self._pending_summary)
             self._pending_summary = ""
-        self._stale.discard(plot)
-        if not self._stale:
-            self._dirty = False
         if plot == "loss":
             self._fit_loss_range()
             if self.lr.n:
