@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--label-smoothing", type=_fraction)
     t.add_argument("--shift", type=_nonneg_int, help="random shift augmentation in pixels (0 = off)")
     t.add_argument("--form", choices=["native", "d2l"], help="native resolution or the d2l resize")
+    t.add_argument("--image-size", type=_positive_int,
+                   help="native form: resize the images to this many pixels a side (e.g. 32)")
     t.add_argument("--width", type=_positive_float, help="width multiplier for the channel counts")
     t.add_argument("--dropout", type=_fraction)
     t.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None)
@@ -167,8 +169,8 @@ def cmd_train(args) -> int:
 
     overrides = {k: getattr(args, k) for k in (
         "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "label_smoothing",
-        "shift", "form", "width", "dropout", "batchnorm", "shortcut", "activation", "subset", "seed",
-        "device")}
+        "shift", "form", "image_size", "width", "dropout", "batchnorm", "shortcut", "activation", "subset",
+        "seed", "device")}
     overrides["data_root"] = args.data_root
     try:
         config = E.make_config(args.arch, args.dataset, **overrides)

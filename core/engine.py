@@ -47,6 +47,7 @@ DEVICES = ("auto", "cpu", "cuda")
 STATUSES = ("completed", "stopped", "diverged", "failed")
 MODEL_OPTIONS = ("width", "batchnorm", "dropout", "shortcut", "activation")
 ACTIVATIONS = ("relu", "sigmoid")
+MIN_IMAGE_SIZE, MAX_IMAGE_SIZE = 8, 512  # the image-size option, in pixels
 MIN_OOM_BATCH = 8  # out of memory: halve the batch down to this, then give up
 STUCK_MIN_STEPS = 50  # the stuck-at-chance warning waits for this many optimizer steps
 ONECYCLE_WARMUP = 0.3  # share of a one-cycle schedule spent raising the learning rate
@@ -76,6 +77,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     form: str = "native"  # "native" resolution or the "d2l" resize (224/96 px)
+    image_size: int | None = None  # native form: resize the images to this side (None: the dataset's)
     width: float | None = None
     batchnorm: bool | None = None
     dropout: float | None = None
@@ -149,11 +151,23 @@ class TrainConfig:
              f"data root must be a folder name, got {self.data_root!r}.")
         need(isinstance(self.amp, bool) and isinstance(self.channels_last, bool),
              "amp and channels_last must be true or false.")
-        side = spec.input_side(self.form, info.size)
+        need(self.image_size is None or (isinstance(self.image_size, int)
+                                         and not isinstance(self.image_size, bool)
+                                         and MIN_IMAGE_SIZE <= self.image_size <= MAX_IMAGE_SIZE),
+             f"image size must be a whole number of pixels from {MIN_IMAGE_SIZE} to {MAX_IMAGE_SIZE}, "
+             f"got {self.image_size!r}.")
+        need(self.image_size is None or self.form != "d2l",
+             f"the d2l form resizes the images to {spec.d2l_size} px itself: leave the image size unset, "
+             f"or use the native form with an image size.")
+        side = self.image_size or spec.input_side(self.form, info.size)
         if side < spec.min_size:
-            hint = " Choose the d2l form (it resizes the images)." if spec.d2l_size else ""
+            fixes = [f"set the image size to at least {spec.min_size}"]
+            if spec.d2l_size:
+                fixes.append("choose the d2l form (it resizes the images)")
+            given = (f"the images are resized to {side}×{side}" if self.image_size
+                     else f"{info.display_name} gives {side}×{side}")
             raise ConfigError(f"{spec.display_name} needs inputs of at least {spec.min_size}×{spec.min_size} "
-                              f"px; {info.display_name} gives {side}×{side}.{hint}")
+                              f"px; {given}: {' or '.join(fixes)}.")
         if check_device and self.device == "cuda" and not torch.cuda.is_available():
             raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; "
                               "use --device auto or cpu.")
@@ -170,8 +184,8 @@ class TrainConfig:
     @property
     def input_size(self) -> tuple[int, int, int]:
         info = self.info
-        return (info.channels, self.spec.input_side(self.form, info.size),
-                self.spec.input_side(self.form, info.size))
+        side = self.image_size or self.spec.input_side(self.form, info.size)
+        return info.channels, side, side
 
     def model_options(self) -> dict:
         return {k: getattr(self, k) for k in MODEL_OPTIONS if getattr(self, k) is not None}

@@ -105,8 +105,9 @@ class ConfigPanel(QWidget):
         self.arch_info = _hint()
         self.arch_info.setObjectName("archInfo")
         self.form_combo = _combo("formCombo")
-        self.form_combo.setToolTip("Native: the dataset's own 28/32 px (fast). d2l: resize the images as the "
-                                   "book does (224 or 96 px) — much slower on a CPU.")
+        self.form_combo.setToolTip("Native: the dataset's own 28/32 px (fast). Resize to 32 px: digits at the "
+                                   "size of CIFAR-sized networks. d2l: resize the images as the book does (224 "
+                                   "or 96 px) — much slower on a CPU.")
         self.width_spin = QDoubleSpinBox()
         self.width_spin.setObjectName("widthSpin")
         self.width_spin.setRange(0.05, 4.0)
@@ -332,7 +333,7 @@ class ConfigPanel(QWidget):
             shift=self.shift_spin.value(),
             seed=self.seed_spin.value(),
             device=self.device_combo.currentData(),
-            form=self.form_combo.currentData() or "native",
+            **self._input_size(),
             width=self.width_spin.value() if "width" in options else None,
             batchnorm=self.batchnorm_combo.currentData() if "batchnorm" in options else None,
             dropout=(None if dropout < 0 else dropout) if "dropout" in options else None,
@@ -340,6 +341,18 @@ class ConfigPanel(QWidget):
             activation=self.activation_combo.currentData() if "activation" in options else None,
             subset=self.subset_spin.value() or None,
         )
+
+    def _input_size(self) -> dict:
+        """``form`` and ``image_size`` from the Input size box ("native", "native:32" or "d2l")."""
+        form, _, size = (self.form_combo.currentData() or "native").partition(":")
+        return {"form": form, "image_size": int(size) if size else None}
+
+    def _select_input_size(self, form: str | None, image_size: int | None) -> None:
+        form = form or "native"
+        key = f"{form}:{int(image_size)}" if image_size and form == "native" else form
+        if key != form and self.form_combo.findData(key) < 0:  # a size the box does not list (CLI runs)
+            self.form_combo.addItem(f"resize to {int(image_size)}×{int(image_size)} px", key)
+        self._select_data(self.form_combo, key)
 
     def save_run(self) -> bool:
         return self.save_check.isChecked()
@@ -356,8 +369,10 @@ class ConfigPanel(QWidget):
                 else:
                     self.load_arch_defaults()
             for key, value in values.items():
-                if key not in ("arch", "dataset"):
+                if key not in ("arch", "dataset", "form", "image_size"):
                     self.set_field(key, value)
+            if "form" in values or "image_size" in values:  # one box holds both
+                self._select_input_size(values.get("form"), values.get("image_size"))
         finally:
             self._loading -= 1
         self._after_bulk_change()
@@ -384,7 +399,9 @@ class ConfigPanel(QWidget):
         elif key == "device":
             self._select_data(self.device_combo, value)
         elif key == "form":
-            self._select_data(self.form_combo, value or "native")
+            self._select_input_size(value, None)
+        elif key == "image_size":
+            self._select_input_size("native", value)
         elif key == "width":
             self.width_spin.setValue(1.0 if value is None else float(value))
         elif key == "batchnorm":
@@ -521,6 +538,8 @@ class ConfigPanel(QWidget):
         self.form_combo.clear()
         side = info.size if info is not None else 28
         self.form_combo.addItem(f"native ({side}×{side} px)", "native")
+        if side < 32:  # 28-px digits at the 32 px of CIFAR-sized networks (the compact NiN of the notes)
+            self.form_combo.addItem("resize to 32×32 px", "native:32")
         if spec is not None and spec.d2l_size:
             self.form_combo.addItem(f"d2l resize ({spec.d2l_size}×{spec.d2l_size} px)", "d2l")
         idx = self.form_combo.findData(previous)

@@ -486,6 +486,28 @@ def test_every_preset_loads_a_valid_configuration(window):
     assert child(w, "presetCombo").currentData() is None
 
 
+def test_input_size_box_offers_native_resize_and_d2l(qtbot, window):
+    w = window
+    configure(w, arch="nin", dataset="mnist-sample")
+    box = child(w, "formCombo")
+    assert [box.itemData(i) for i in range(box.count())] == ["native", "native:32", "d2l"]
+    sizes = {}
+    for data in ("native", "native:32", "d2l"):
+        choose(box, data)
+        w._validate()
+        cfg = w.current_config()
+        sizes[data] = (cfg.form, cfg.image_size, cfg.input_size)
+    assert sizes == {"native": ("native", None, (1, 28, 28)), "native:32": ("native", 32, (1, 32, 32)),
+                     "d2l": ("d2l", None, (1, 224, 224))}
+    # A size the box does not list (a run made on the command line) is added and selected.
+    w.config_panel.set_values({"form": "native", "image_size": 48})
+    w._validate()
+    assert box.currentData() == "native:48" and w.current_config().input_size == (1, 48, 48)
+    # CIFAR-10 is 32 px already: nothing to resize to.
+    configure(w, arch="nin", dataset="cifar10")
+    assert [box.itemData(i) for i in range(box.count())] == ["native", "d2l"]
+
+
 def test_first_start_uses_the_default_preset_and_settings_persist(qtbot):
     from app.main_window import MainWindow
 

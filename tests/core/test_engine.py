@@ -227,3 +227,22 @@ def test_published_weights_are_a_copy():
     live = trainer.model.state_dict()["conv1.weight"]
     assert weights["conv1.weight"].data_ptr() != live.data_ptr()
     assert weights["conv1.weight"].device.type == "cpu"
+
+
+def test_image_size_resizes_the_input_and_is_checked_when_the_config_is_made():
+    cfg = tiny(image_size=32)
+    assert cfg.input_size == (1, 32, 32)
+    trainer, result, _ = run_collect(cfg)
+    assert result.status == "completed"
+    # The model was built for 32 px: its first linear layer sees LeNet's 5×5 maps of a 32-px input.
+    assert trainer.preprocess(trainer.test.images[:2]).shape == (2, 1, 32, 32)
+    assert E.TrainConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(E.ConfigError, match="d2l form resizes the images to 224 px itself"):
+        E.make_config("nin", "mnist-sample", form="d2l", image_size=32)
+    with pytest.raises(E.ConfigError, match="from 8 to 512"):
+        tiny(image_size=4)
+    with pytest.raises(E.ConfigError, match="from 8 to 512"):
+        tiny(image_size=True)
+    # Too small for the network: the message names the size given and the way out.
+    with pytest.raises(E.ConfigError, match=r"resized to 16×16: set the image size to at least 28\.$"):
+        tiny(image_size=16)

@@ -363,6 +363,7 @@ numbers = st.one_of(st.integers(-5, 70_000), st.floats(allow_nan=True, allow_inf
 anything = st.one_of(numbers, st.booleans(), st.none(), st.text(max_size=6), st.lists(st.integers(), max_size=2))
 SENSIBLE = {  # values a student could pick in the window
     "form": st.sampled_from(["native", "d2l"]),
+    "image_size": st.sampled_from([8, 16, 24, 32, 48, 64]),
     "width": st.sampled_from([0.25, 0.5, 1.0, 2.0]),
     "batchnorm": st.booleans(), "shortcut": st.booleans(),
     "dropout": st.floats(0, 0.9), "activation": st.sampled_from(["relu", "sigmoid"]),
@@ -464,6 +465,7 @@ def test_any_train_arguments_train_or_are_refused_in_one_line(tiny_roots, tmp_pa
         option("--activation", st.sampled_from(["relu", "sigmoid"]), st.just("tanh")),
         option("--seed", st.integers(0, 2**62), st.sampled_from([-1, 2**64])),
         option("--device", st.sampled_from(["cpu", "auto"]), st.sampled_from(["cuda", "tpu"])),
+        option("--image-size", st.sampled_from([28, 32, 36]), st.sampled_from([0, 4, 600, "x"])),
     ]
     if wild:  # options LeNet does not take, stray words
         parts += [option("--form", st.sampled_from(["native", "d2l"])),
