@@ -446,7 +446,11 @@ def test_choosing_an_architecture_loads_its_defaults_and_options(qtbot, window):
             assert getattr(cfg, key) == pytest.approx(value), (name, key)
         assert child(w, "widthSpin").isEnabled() == ("width" in spec.options)
         assert child(w, "batchnormCombo").isEnabled() == ("batchnorm" in spec.options)
-        assert child(w, "formCombo").isEnabled() == (len(spec.forms) > 1)
+        # Native size, the 32-px resize (the dataset's digits are 28 px) and the d2l form where there is one.
+        box = child(w, "formCombo")
+        assert [box.itemData(i) for i in range(box.count())] == \
+            ["native", "native:32"] + (["d2l"] if "d2l" in spec.forms else [])
+        assert box.isEnabled()
         assert child(w, "momentumSpin").isVisibleTo(w) == (cfg.optimizer == "sgd")
     info = child(w, "archInfo")
     qtbot.waitUntil(lambda: "parameters" in info.text() and "counting" not in info.text(), timeout=WAIT)
