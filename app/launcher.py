@@ -95,7 +95,10 @@ def _close_on_signals(window, signals=("SIGINT", "SIGTERM")):
         for signum, old in previous.items():
             signal.signal(signum, old)
         signal.set_wakeup_fd(previous_fd)
-        notifier.setEnabled(False)
+        try:
+            notifier.setEnabled(False)
+        except RuntimeError:  # deleted with the window
+            pass
         reader.close()
         writer.close()
 
