@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import traceback
 from collections import deque
 from dataclasses import replace
 from typing import Any, Callable
@@ -112,7 +113,9 @@ class TrainWorker(QObject):
             self.trainer.on_event = self._on_event
             result = self.trainer.run(self.epochs)
         except BaseException as exc:  # noqa: BLE001 - report every failure, never a silent stop
-            log.exception("training thread failed")
+            # The traceback as text: a log record holding the exception would keep this worker, the
+            # trainer and its model (and their frames) alive for as long as any handler keeps records.
+            log.error("training thread failed:\n%s", traceback.format_exc())
             result = RunResult(status="failed", epochs=int(getattr(self.trainer, "epochs_done", 0) or 0),
                                message=f"{type(exc).__name__}: {exc}")
             self._result_sent = False
@@ -127,6 +130,8 @@ class TrainWorker(QObject):
             finally:
                 self.trainer.on_event = _ignore
                 self.trainer = None
+                # Back to the GUI thread, to be destroyed there (see RunController.start).
+                self.moveToThread(QCoreApplication.instance().thread())
                 self.finished.emit()
 
     def _on_event(self, event) -> None:
@@ -207,7 +212,11 @@ class RunController(QObject):
         worker.warning.connect(self._on_warning)
         worker.run_finished.connect(self._on_run_finished)
         worker.finished.connect(thread.quit)
-        worker.finished.connect(worker.deleteLater)
+        # The worker is not deleteLater()-ed in its own thread: PySide needs the GIL inside ~QObject
+        # while Qt holds one of its signal-slot mutexes (a pool shared by address), and a GUI thread
+        # emitting any signal under the GIL can need that same mutex — a deadlock, seen once in a few
+        # hundred runs. It moves itself back to the GUI thread when done, and is freed there when
+        # _on_thread_finished drops it.
         thread.finished.connect(self._on_thread_finished)
         thread.finished.connect(thread.deleteLater)
         self._thread, self._worker = thread, worker

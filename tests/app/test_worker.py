@@ -114,6 +114,29 @@ def test_controller_delivers_every_event_in_the_gui_thread(qtbot, controller):
     assert list(got) == list(range(1, 101))
 
 
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_worker_is_destroyed_in_the_gui_thread(qtbot, controller, fail):
+    """A PySide QObject destroyed in the training thread needs the GIL inside ~QObject while Qt holds a
+    signal-slot mutex the GUI thread may be waiting for: a rare deadlock. The worker must die here."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, Qt
+
+    destroyed_in = []
+    controller.start(FakeTrainer(fail=fail))
+    worker = controller._worker
+    worker.destroyed.connect(lambda *_: destroyed_in.append(threading.get_ident()),
+                             Qt.ConnectionType.DirectConnection)
+    qtbot.waitUntil(lambda: not controller.is_running(), timeout=WAIT)
+    # Done: it lives in the GUI thread again, whoever holds it last (a logged traceback may).
+    assert worker.thread() is QCoreApplication.instance().thread()
+    assert controller._worker is None
+    del worker
+    gc.collect()
+    qtbot.waitUntil(lambda: len(destroyed_in) > 0, timeout=WAIT)
+    assert destroyed_in == [threading.main_thread().ident]
+
+
 def test_an_exception_in_run_becomes_a_failed_result(qtbot, controller):
     seen = collect(controller)
     controller.start(FakeTrainer(fail=True))
