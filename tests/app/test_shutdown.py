@@ -63,14 +63,20 @@ def test_fifty_start_and_close_cycles_stop_every_run_cleanly(qtbot, step_gate, s
     assert seen["epoch saved"] == CYCLES // len(moments)
 
 
-def _close_during_a_run(qtbot, w, step_gate, moment, where) -> int:
-    # 64 images in batches of 32: an epoch (and its checkpoint) every two steps.
+def _long_saved_run(w, step_gate):
+    """Settings for a run that goes on until stopped and saves an epoch every two steps (64 images in
+    batches of 32); returns its step gate and the lists its results and finished epochs go to."""
     configure(w, epochs=1000, subset=64, batch=32, save=True)
     gate = step_gate()
     w.trainer_setup_hooks.append(gate.attach)
     results, epochs = [], []
     w.run_finished.connect(results.append)
     w.epoch_finished.connect(epochs.append)
+    return gate, results, epochs
+
+
+def _close_during_a_run(qtbot, w, step_gate, moment, where) -> int:
+    gate, results, epochs = _long_saved_run(w, step_gate)
     click(qtbot, w, "startButton")
     if moment == "started":
         qtbot.waitUntil(lambda: w._run_info is not None, timeout=WAIT)
@@ -101,12 +107,7 @@ def test_ctrl_c_or_a_kill_closes_the_window_and_stops_the_run(qtbot, step_gate, 
     from app.launcher import _close_on_signals
 
     w = open_window(qtbot)
-    configure(w, epochs=1000, subset=64, batch=32, save=True)
-    gate = step_gate()
-    w.trainer_setup_hooks.append(gate.attach)
-    results, epochs = [], []
-    w.run_finished.connect(results.append)
-    w.epoch_finished.connect(epochs.append)
+    _, results, epochs = _long_saved_run(w, step_gate)
     signum = getattr(signal, signame)
     before = signal.getsignal(signum)
     restore = _close_on_signals(w)
