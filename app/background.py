@@ -1,4 +1,4 @@
-"""Small background jobs of the window: parameter counts and time estimates (they need torch).
+"""Small background jobs of the window: parameter counts and time estimates (``core.introspect``).
 
 One daemon thread per window runs the jobs, latest-only per kind (a newer request of the same kind
 replaces a pending one). Results come back to the GUI thread through a queued signal.
@@ -18,10 +18,6 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal, Slot
 
 log = logging.getLogger("convscope.gui")
-
-
-class JobCancelled(Exception):
-    """A job gave up because a run started or the window closed."""
 
 
 class _Relay(QObject):
@@ -118,10 +114,9 @@ class BackgroundJobs:
             result, error = None, None
             try:
                 result = fn(cancel)
-            except JobCancelled as exc:
-                error = exc
             except Exception as exc:  # noqa: BLE001 - a failed estimate is shown, never raised
-                log.warning("background job %s failed: %s", kind, exc)
+                if not cancel.is_set():  # a job that gave up when asked to has not failed
+                    log.warning("background job %s failed: %s", kind, exc)
                 error = exc
             finally:
                 with self._cond:
@@ -134,108 +129,3 @@ class BackgroundJobs:
                 self._relay.done.emit(callback, result, error)
             except RuntimeError:  # the window is gone
                 return
-
-
-# ------------------------------------------------------------------------------------------- jobs
-def count_parameters(config_dict: dict) -> int:
-    """Parameters of the configured model, built on the meta device (no memory, no random numbers)."""
-    import torch
-
-    from core.engine import TrainConfig, build_model
-
-    cfg = TrainConfig(**config_dict)
-    try:
-        with torch.device("meta"):
-            model = build_model(cfg)
-    except Exception:  # noqa: BLE001 - a builder that needs real tensors
-        model = build_model(cfg)
-    return int(sum(p.numel() for p in model.parameters()))
-
-
-def measure_rate(config_dict: dict, cancel: threading.Event, budget_s: float = 2.0) -> float:
-    """Training examples per second of the configured model on its device, from a few timed steps.
-
-    The model is built on the meta device and given storage without drawing from torch's global random
-    generator; the data is random. On a CPU the batch is capped at 32 (throughput per example depends
-    little on the batch beyond that) and smaller for very slow networks, so an estimate takes a few
-    seconds at most; the rate is what counts, not the result.
-    """
-    import torch
-    import torch.nn.functional as F
-
-    from core.engine import TrainConfig, build_model, resolve_device
-
-    cfg = TrainConfig(**config_dict)
-    device = resolve_device(cfg.device)
-    gen = torch.Generator(device="cpu").manual_seed(0)
-    with torch.device("meta"):
-        model = build_model(cfg)
-    model = model.to_empty(device=device)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_((torch.randn(p.shape, generator=gen) * 0.05).to(device))
-        for b in model.buffers():
-            if b.is_floating_point():
-                b.fill_(1.0)
-            else:
-                b.zero_()
-    if cfg.channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    model.train()
-    params = model.parameters()
-    if cfg.optimizer == "sgd":
-        opt = torch.optim.SGD(params, lr=1e-6, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    elif cfg.optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=1e-6, weight_decay=cfg.weight_decay)
-    else:
-        opt = torch.optim.AdamW(params, lr=1e-6, weight_decay=cfg.weight_decay)
-    c, side, _ = cfg.input_size
-    n_classes = cfg.info.num_classes
-    use_amp = cfg.amp and device.type == "cuda"
-
-    def make_batch(b):
-        x = torch.randn(b, c, side, side, generator=gen).to(device)
-        if cfg.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        return x, torch.randint(0, n_classes, (b,), generator=gen).to(device)
-
-    def step(x, y):
-        if cancel.is_set():
-            raise JobCancelled()
-        opt.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-            out = model(x)
-        loss = F.cross_entropy(out.float(), y)
-        loss.backward()
-        opt.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-
-    def timed(x, y) -> float:
-        t0 = time.perf_counter()
-        step(x, y)
-        return time.perf_counter() - t0
-
-    # Dropout draws from the global generator: give it a private state for these few steps.
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        if device.type == "cuda":
-            batch = cfg.batch_size
-        else:
-            # Gauge with a tiny batch, then time a batch that takes about a quarter of the budget
-            # (small batches use a CPU less well: measure with as large a one as the budget allows).
-            b0 = min(cfg.batch_size, 4)
-            x, y = make_batch(b0)
-            timed(x, y)  # warm-up: allocations, kernel selection
-            rate0 = b0 / max(timed(x, y), 1e-9)
-            batch = int(min(cfg.batch_size, 32, max(b0, rate0 * budget_s * 0.25)))
-        x, y = make_batch(batch)
-        if device.type == "cuda" or batch != b0:
-            timed(x, y)
-        total, steps = 0.0, 0
-        while True:
-            total += timed(x, y)
-            steps += 1
-            if total >= budget_s * 0.5 or steps >= 10:
-                break
-    return batch * steps / max(total, 1e-9)

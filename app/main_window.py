@@ -79,14 +79,12 @@ _core_future: Future | None = None
 
 
 def _load_core() -> CoreInfo:
-    import torch
-
     from core import data, engine  # noqa: F401 - imported here, off the GUI thread
+    from core.devices import host_info
     from core.models import list_models
 
-    cuda = bool(torch.cuda.is_available())
-    gpu = torch.cuda.get_device_name(0) if cuda else None
-    return CoreInfo(list_models(), dict(data.DATASETS), cuda, gpu, torch.get_num_threads())
+    host = host_info()
+    return CoreInfo(list_models(), dict(data.DATASETS), host.cuda, host.gpu_name, host.cpu_threads)
 
 
 def core_future() -> Future:
@@ -409,7 +407,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message("error", "Could not open that run", str(exc))
             return None
         self.loaded_run = run
-        arch = run.config.get("arch", "?")
+        arch = run.config.arch
         self.statusBar().showMessage(f"Opened run {path} ({arch}, epoch {run.epoch}).", 8000)
         log.info("opened run %s (%s, epoch %s)", path, arch, run.epoch)
         self.checkpoint_loaded.emit(run)
@@ -559,7 +557,7 @@ class MainWindow(QMainWindow):
     def _validate(self) -> None:
         if not self._ready:
             return
-        from core.engine import ConfigError, make_config
+        from core.config import ConfigError, make_config
 
         values = self.config_panel.values()
         arch, dataset = values.pop("arch"), values.pop("dataset")
@@ -607,7 +605,7 @@ class MainWindow(QMainWindow):
             count = f"{n:,} parameters" if n is not None else "counting parameters…"
             text += f"<br><span style='color:#555'>{count} · input {c}×{side}×{side} · {spec.paper}</span>"
             if n is None and self._jobs is not None:
-                self._jobs.submit("params", lambda cancel, d=cfg.to_dict(): _count(d),
+                self._jobs.submit("params", lambda cancel, c=cfg: _count(c),
                                   lambda result, error, k=key: self._on_params(k, result, error))
         self.config_panel.arch_info.setText(text)
 
@@ -634,7 +632,7 @@ class MainWindow(QMainWindow):
             self._show_estimate(cfg)
             return
         self.estimate_label.setText("<span style='color:#555'>Estimating the training time on this device…</span>")
-        self._jobs.submit("estimate", lambda cancel, d=cfg.to_dict(): _measure(d, cancel),
+        self._jobs.submit("estimate", lambda cancel, c=cfg: _measure(c, cancel),
                           lambda result, error, k=key: self._on_rate(k, result, error))
 
     def _on_rate(self, key: str, result, error) -> None:
@@ -642,9 +640,9 @@ class MainWindow(QMainWindow):
             self._rate_cache.setdefault(key, (float(result), "measured"))
         if self._config is not None and self._rate_key(self._config) == key and not self.is_running():
             if error is not None and key not in self._rate_cache:
-                from .background import JobCancelled
+                from core.introspect import Cancelled
 
-                if not isinstance(error, JobCancelled):
+                if not isinstance(error, Cancelled):
                     self.estimate_label.setText(f"<span style='color:#555'>No time estimate: {error}</span>")
                 return
             self._show_estimate(self._config)
@@ -1075,16 +1073,16 @@ def _freeze_startup_objects() -> None:
         gc.freeze()
 
 
-def _count(config_dict: dict) -> int:
-    from .background import count_parameters
+def _count(config) -> int:
+    from core.introspect import count_parameters
 
-    return count_parameters(config_dict)
+    return count_parameters(config)
 
 
-def _measure(config_dict: dict, cancel) -> float:
-    from .background import measure_rate
+def _measure(config, cancel) -> float:
+    from core.introspect import measure_rate
 
-    return measure_rate(config_dict, cancel)
+    return measure_rate(config, cancel)
 
 
 def _same_run_settings(a, b) -> bool:

@@ -103,7 +103,7 @@ class TrainWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from core.engine import RunResult
+        from core.events import RunResult
 
         result = None
         try:
@@ -136,7 +136,7 @@ class TrainWorker(QObject):
 
     def _on_event(self, event) -> None:
         """Called by the trainer in the training thread."""
-        from core import engine as E
+        from core import events as E
 
         try:
             if isinstance(event, E.StepMetrics):
@@ -299,6 +299,6 @@ def training_threads(cores: int | None = None) -> int:
 def _leave_a_core_for_the_window() -> None:
     # An OpenMP team as wide as the machine fights the GUI thread for the last core: measured on
     # 2 cores with the other core busy, LeNet trained ~10x slower in the window with 2 torch threads.
-    import torch
+    from core.devices import set_thread_count
 
-    torch.set_num_threads(training_threads())
+    set_thread_count(training_threads())

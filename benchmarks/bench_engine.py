@@ -24,28 +24,32 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import data as D  # noqa: E402
-from core import engine as E  # noqa: E402
+from core.build import build_model  # noqa: E402
+from core.config import TrainConfig, make_config  # noqa: E402
+from core.devices import device_label, resolve_device  # noqa: E402
+from core.engine import Trainer  # noqa: E402
+from core.optim import make_optimizer  # noqa: E402
 
 
-def engine_rate(cfg: E.TrainConfig) -> float:
-    trainer = E.Trainer(cfg, publish_interval=1 / 30)  # the GUI's publication rate
+def engine_rate(cfg: TrainConfig) -> float:
+    trainer = Trainer(cfg, publish_interval=1 / 30)  # the GUI's publication rate
     result = trainer.run()
     rates = [h["examples_per_s"] for h in result.history[1:]]
     return statistics.median(rates)
 
 
-def tight_rate(cfg: E.TrainConfig, epochs: int) -> float:
+def tight_rate(cfg: TrainConfig, epochs: int) -> float:
     torch.manual_seed(cfg.seed)
-    device = E.resolve_device(cfg.device)
+    device = resolve_device(cfg.device)
     x, y = D.load_split(cfg.dataset, "train")
     c, side, _ = cfg.input_size
     pre = D.Preprocess(cfg.info, side, c, channels_last=cfg.channels_last)
     xs = pre(torch.from_numpy(x).to(device))
     ys = torch.from_numpy(y).to(device)
-    model = E.build_model(cfg).to(device)
+    model = build_model(cfg).to(device)
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    opt = E.make_optimizer(cfg, model.parameters())  # the engine's optimizer, fused kernels included
+    opt = make_optimizer(cfg, model.parameters())  # the engine's optimizer, fused kernels included
     loss_fn = torch.nn.CrossEntropyLoss()
     bs, n = cfg.batch_size, len(ys)
     batches = [(xs[i:i + bs], ys[i:i + bs]) for i in range(0, n, bs)]
@@ -63,7 +67,7 @@ def tight_rate(cfg: E.TrainConfig, epochs: int) -> float:
     return statistics.median(rates)
 
 
-def seed_style_rate(cfg: E.TrainConfig, epochs: int) -> float:
+def seed_style_rate(cfg: TrainConfig, epochs: int) -> float:
     """The notes' loop: torchvision Dataset + transforms + DataLoader, .item() per step."""
     from torch.utils.data import DataLoader
     from torchvision import datasets, transforms
@@ -79,9 +83,9 @@ def seed_style_rate(cfg: E.TrainConfig, epochs: int) -> float:
         tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
         dataset = datasets.MNIST(root, train=True, download=False, transform=tf)
         loader = DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True)
-        device = E.resolve_device(cfg.device)
+        device = resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
-        model = E.build_model(cfg).to(device)
+        model = build_model(cfg).to(device)
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         loss_fn = torch.nn.CrossEntropyLoss()
         rates = []
@@ -108,12 +112,12 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--device", default="cpu")
     a = ap.parse_args()
-    cfg = E.make_config(a.arch, "mnist-sample", batch_size=a.batch_size, epochs=a.epochs, device=a.device,
+    cfg = make_config(a.arch, "mnist-sample", batch_size=a.batch_size, epochs=a.epochs, device=a.device,
                         schedule="constant", optimizer="adam", lr=1e-3)
-    plain = E.make_config(a.arch, "mnist-sample", batch_size=a.batch_size, epochs=a.epochs, device=a.device,
+    plain = make_config(a.arch, "mnist-sample", batch_size=a.batch_size, epochs=a.epochs, device=a.device,
                           schedule="constant", optimizer="adam", lr=1e-3, channels_last=False)
     print(f"{a.arch}, batch {a.batch_size}, {a.epochs} epochs (first is warm-up), "
-          f"{E.device_label(E.resolve_device(a.device))}, torch {torch.__version__}")
+          f"{device_label(resolve_device(a.device))}, torch {torch.__version__}")
     engine = engine_rate(cfg)
     tight = tight_rate(cfg, a.epochs)
     engine_plain = engine_rate(plain)

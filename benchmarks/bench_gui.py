@@ -70,7 +70,7 @@ def bench_startup(repeats: int) -> dict:
 
 # ------------------------------------------------------------------------------------- training
 def make_config(args):
-    from core.engine import make_config
+    from core.config import make_config
 
     return make_config(args.arch, args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                        subset=args.subset, seed=0, device=args.device)

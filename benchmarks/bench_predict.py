@@ -73,7 +73,8 @@ def bench(arch: str, n_strokes: int) -> dict:
     import torch
 
     from app.widgets.canvas import DrawPanel
-    from core.engine import build_model, make_config
+    from core.build import build_model
+    from core.config import make_config
 
     cfg = make_config(arch, "mnist-sample")
     torch.manual_seed(0)

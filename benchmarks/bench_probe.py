@@ -53,7 +53,9 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.widgets.activations import ActivationsController, PaintClock
-    from core import engine as E
+    from core.config import make_config
+    from core.devices import device_label, resolve_device
+    from core.engine import Trainer
     from core.models import get_spec
 
     import torch
@@ -71,7 +73,7 @@ def main() -> int:
             view.setVisible(live)
 
     def config(subset, epochs):
-        return E.make_config(args.arch, args.dataset, subset=subset, epochs=epochs,
+        return make_config(args.arch, args.dataset, subset=subset, epochs=epochs,
                              batch_size=args.batch_size, device=args.device, **extra)
 
     def train(trainer, while_running=None):
@@ -89,13 +91,13 @@ def main() -> int:
         return out["r"]
 
     print(f"{args.arch} (width {args.width}), batch {args.batch_size}, "
-          f"{E.device_label(E.resolve_device(args.device))}; probe every ≥ {args.interval} s; "
+          f"{device_label(resolve_device(args.device))}; probe every ≥ {args.interval} s; "
           f"mode {args.mode}")
 
     if args.mode == "interleaved":
         # Enough data for the whole time; a multiple of the batch so every step has the same size.
         n = (4096 // args.batch_size) * args.batch_size
-        trainer = E.Trainer(config(n, 10_000))
+        trainer = Trainer(config(n, 10_000))
         trainer.setup()
         ctl.attach(trainer)
         state = {"live": False}
@@ -155,7 +157,7 @@ def main() -> int:
     else:
         def run(live: bool) -> dict:
             show(live)
-            trainer = E.Trainer(config(args.subset, 1))
+            trainer = Trainer(config(args.subset, 1))
             trainer.setup()  # data loading and model building stay out of the timing either way
             ctl.attach(trainer)
             draws = ctl.draws

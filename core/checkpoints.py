@@ -19,6 +19,7 @@ input, and anything malformed raises :class:`CheckpointError` naming the file.
 """
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -28,6 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from .build import build_model
+from .config import ConfigError, TrainConfig
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -40,6 +44,14 @@ TMP_PREFIX = ".tmp-"
 
 class CheckpointError(RuntimeError):
     """A run directory that cannot be written or read; the message says what to do."""
+
+
+def write_error_reason(exc: OSError) -> str:
+    """"No space left on device (the disk is full)": the system's words and what they mean here."""
+    hint = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+            errno.EROFS: "the folder is read-only", errno.EACCES: "the folder is not writable",
+            errno.EPERM: "the folder is not writable"}.get(exc.errno, "disk full or read-only?")
+    return f"{exc.strerror or exc} ({hint})"
 
 
 def _json_safe(value: Any) -> Any:
@@ -240,7 +252,9 @@ def clean_stale_temp_files(folder: Path) -> list[Path]:
 
 # ------------------------------------------------------------------------------------------ reading
 class LoadedRun:
-    def __init__(self, run_dir: Path, config: dict, model: torch.nn.Module, status: dict,
+    """A run directory read back: its validated config, its model (eval mode), status and metrics."""
+
+    def __init__(self, run_dir: Path, config: TrainConfig, model: torch.nn.Module, status: dict,
                  metrics: list[dict], info: dict[str, str] | None = None):
         self.dir, self.config, self.model, self.status, self.metrics = run_dir, config, model, status, metrics
         self.info = info or {}  # the weights' metadata: epoch, arch, checkpoint token
@@ -280,8 +294,6 @@ def read_metrics(run_dir: Path) -> list[dict]:
 
 def load_run(run_dir: str | os.PathLike, device: str = "cpu"):
     """Rebuild the model of a run directory from its config and weights (no pickle anywhere)."""
-    from .engine import ConfigError, TrainConfig, build_model
-
     run_dir = Path(run_dir).expanduser()
     if not run_dir.is_dir():
         raise CheckpointError(f"run directory {run_dir} does not exist; pass the folder given to "
@@ -310,8 +322,7 @@ def load_run(run_dir: str | os.PathLike, device: str = "cpu"):
                               f"{config.arch}: {str(exc).splitlines()[-1].strip()}") from None
     model.to(device).eval()
     status = _read_json_object(run_dir / STATUS) if (run_dir / STATUS).exists() else {"status": "unknown"}
-    # The config with every key filled in (an older or hand-written config.json may leave some out).
-    return LoadedRun(run_dir, config.to_dict(), model, status, read_metrics(run_dir), info)
+    return LoadedRun(run_dir, config, model, status, read_metrics(run_dir), info)
 
 
 def load_optimizer_state(run_dir: str | os.PathLike) -> dict | None:

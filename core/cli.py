@@ -12,6 +12,8 @@ import signal
 import sys
 import time
 
+from core import config as C
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 1, 2, 3
 STATUS_EXIT = {"completed": EXIT_OK, "stopped": EXIT_OK, "failed": EXIT_FAILED, "diverged": EXIT_DIVERGED}
 
@@ -61,13 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=_positive_int)
     t.add_argument("--batch-size", type=_positive_int)
     t.add_argument("--lr", type=_positive_float, help="learning rate (> 0)")
-    t.add_argument("--optimizer", choices=["sgd", "adam", "adamw"])
+    t.add_argument("--optimizer", choices=C.OPTIMIZERS)
     t.add_argument("--momentum", type=_fraction, help="SGD momentum (default 0.9; 0 = d2l's plain SGD)")
     t.add_argument("--weight-decay", type=_fraction)
-    t.add_argument("--schedule", choices=["constant", "step", "cosine", "onecycle"])
+    t.add_argument("--schedule", choices=C.SCHEDULES)
     t.add_argument("--label-smoothing", type=_fraction)
     t.add_argument("--shift", type=_nonneg_int, help="random shift augmentation in pixels (0 = off)")
-    t.add_argument("--form", choices=["native", "d2l"], help="native resolution or the d2l resize")
+    t.add_argument("--form", choices=C.FORMS, help="native resolution or the d2l resize")
     t.add_argument("--image-size", type=_positive_int,
                    help="native form: resize the images to this many pixels a side (e.g. 32)")
     t.add_argument("--width", type=_positive_float, help="width multiplier for the channel counts")
@@ -75,10 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None)
     t.add_argument("--shortcut", action=argparse.BooleanOptionalAction, default=None,
                    help="ResNet skip connections (--no-shortcut: the plain stack)")
-    t.add_argument("--activation", choices=["relu", "sigmoid"], help="LeNet: relu (modern) or sigmoid")
+    t.add_argument("--activation", choices=C.ACTIVATIONS, help="LeNet: relu (modern) or sigmoid")
     t.add_argument("--subset", type=_positive_int, help="train on this many examples only")
     t.add_argument("--seed", type=_nonneg_int)
-    t.add_argument("--device", choices=["auto", "cpu", "cuda"])
+    t.add_argument("--device", choices=C.DEVICES)
     t.add_argument("--out", help="run directory to write")
     t.add_argument("--json", action="store_true", help="print the result as one JSON line on stdout")
 
@@ -87,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--dataset", help="dataset (default: the one the run trained on)")
     e.add_argument("--data-root")
     e.add_argument("--split", choices=["test", "train"], default="test")
-    e.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    e.add_argument("--device", choices=C.DEVICES, default="auto")
     e.add_argument("--json", action="store_true")
 
     r = sub.add_parser("predict", help="classify an image with a trained run")
@@ -112,7 +114,7 @@ class Progress:
         self.last = 0.0
 
     def __call__(self, event) -> None:
-        from core import engine as E
+        from core import events as E
 
         if isinstance(event, E.RunStarted):
             self.end_epoch = event.end_epoch
@@ -163,7 +165,6 @@ def _emit(args, payload: dict, human: str) -> None:
 
 
 def cmd_train(args) -> int:
-    from core import engine as E
     from core.checkpoints import CheckpointError, RunWriter
     from core.data import DataError, load_split
 
@@ -173,15 +174,17 @@ def cmd_train(args) -> int:
         "seed", "device")}
     overrides["data_root"] = args.data_root
     try:
-        config = E.make_config(args.arch, args.dataset, **overrides)
+        config = C.make_config(args.arch, args.dataset, **overrides)
         if args.out:
             RunWriter(args.out)  # refuse an unwritable run directory before training
         # Read the data now: a missing or broken dataset is bad input, reported before any training.
         for split in ("train", "test"):
             load_split(config.dataset, split, config.data_root)
-    except (E.ConfigError, CheckpointError, DataError) as exc:
+    except (C.ConfigError, CheckpointError, DataError) as exc:
         raise BadInput(str(exc)) from None
-    trainer = E.Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25)
+    from core.engine import Trainer
+
+    trainer = Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25)
 
     def on_sigint(signum, frame):  # Ctrl+C: stop after this batch, keep what was trained
         sys.stderr.write("\nstopping after this batch…\n")
@@ -210,17 +213,18 @@ def _load(run_dir: str, device: str = "cpu"):
 
 def cmd_evaluate(args) -> int:
     from core import data as D
-    from core.engine import evaluate_model, is_out_of_memory, resolve_device
+    from core.devices import is_out_of_memory, resolve_device
+    from core.evaluation import evaluate_model
 
     device = resolve_device(args.device)
     run = _load(args.checkpoint, str(device))
-    dataset = args.dataset or run.config["dataset"]
+    dataset = args.dataset or run.config.dataset
     try:
         info = D.get_info(dataset)
         images, labels = D.load_split(dataset, args.split, args.data_root)
     except D.DataError as exc:
         raise BadInput(str(exc)) from None
-    model_classes = D.get_info(run.config["dataset"]).num_classes
+    model_classes = run.config.info.num_classes
     if info.num_classes != model_classes:
         raise BadInput(f"the run predicts {model_classes} classes but {dataset} has {info.num_classes}.")
     from core.inference import run_preprocess

@@ -14,7 +14,6 @@ import gzip
 import os
 import pickle
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -22,51 +21,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .datasets import DATASETS, DataError, DatasetInfo, get_info  # noqa: F401 - the catalogue, re-exported
+
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SAMPLE_FILE = RESOURCES / "data" / "mnist_sample.npz"
 
-
-class DataError(RuntimeError):
-    """A dataset that cannot be read: the message names the file and what to do."""
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str
-    display_name: str
-    channels: int
-    size: int
-    classes: tuple[str, ...]
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    folder: str  # torchvision's folder under the data root
-    description: str
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.classes)
-
-
-DIGITS = tuple(str(i) for i in range(10))
-DATASETS: dict[str, DatasetInfo] = {
-    "mnist-sample": DatasetInfo(
-        "mnist-sample", "MNIST sample (offline, 5,000 digits)", 1, 28, DIGITS, (0.1307,), (0.3081,), "",
-        "5,000 real MNIST digits shipped with the app: trains in a minute, no download."),
-    "mnist": DatasetInfo(
-        "mnist", "MNIST (70,000 digits)", 1, 28, DIGITS, (0.1307,), (0.3081,), "MNIST",
-        "Handwritten digits 0–9, 28×28 grey."),
-    "fashion-mnist": DatasetInfo(
-        "fashion-mnist", "Fashion-MNIST (70,000 clothes)", 1, 28,
-        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-         "Ankle boot"),
-        (0.2860,), (0.3530,), "FashionMNIST",
-        "Clothing items, 28×28 grey: harder than digits, same format."),
-    "cifar10": DatasetInfo(
-        "cifar10", "CIFAR-10 (60,000 colour images)", 3, 32,
-        ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
-        (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), "cifar-10-batches-py",
-        "Small colour photos of 10 classes, 32×32 RGB."),
-}
 
 IDX_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -76,13 +35,6 @@ CIFAR_FILES = {
     "train": tuple(f"data_batch_{i}" for i in range(1, 6)),
     "test": ("test_batch",),
 }
-
-
-def get_info(name: str) -> DatasetInfo:
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise DataError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}.") from None
 
 
 def default_root() -> Path:

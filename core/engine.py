@@ -8,7 +8,7 @@ host reads those buffers only when it publishes (at most ``publish_interval`` ap
 Control: ``stop()``, ``pause()`` and ``resume()`` set ``threading.Event``s that the loop checks between
 batches, so they work from any thread and take effect within one batch.
 
-Events: the trainer calls ``on_event(event)`` with the dataclasses below. The GUI's worker turns them
+Events: the trainer calls ``on_event(event)`` with the dataclasses of :mod:`core.events`. The GUI's worker turns them
 into Qt signals; the CLI prints them.
 
 Failures (see docs/reliability.md): a non-finite or exploding loss, or weights that became non-finite, end
@@ -19,405 +19,45 @@ while the model, the optimizer and the history stay in memory; ``save_to`` write
 """
 from __future__ import annotations
 
-import errno
 import logging
 import math
 import os
 import shutil
 import threading
 import time
-import warnings
-from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from . import data as data_mod
-from .checkpoints import CheckpointError
-from .models import create_model, get_spec
-from .models.registry import ModelOptionError, UnknownModelError
+from . import events as ev
+from .build import build_model
+from .checkpoints import CheckpointError, RunWriter, write_error_reason
+from .config import ConfigError, TrainConfig
+from .devices import device_label, free_device_memory, is_out_of_memory, out_of_memory_message, resolve_device
+from .evaluation import evaluate_model
+from .events import EpochEnd, RunFinished, RunResult, RunStarted, RunWarning, StepMetrics
+from .modeltools import count_params
+from .optim import make_optimizer, make_scheduler, warming_up
 
 log = logging.getLogger("convscope.engine")
 
-OPTIMIZERS = ("sgd", "adam", "adamw")
-SCHEDULES = ("constant", "step", "cosine", "onecycle")
-DEVICES = ("auto", "cpu", "cuda")
-STATUSES = ("completed", "stopped", "diverged", "failed")
-MODEL_OPTIONS = ("width", "batchnorm", "dropout", "shortcut", "activation")
-ACTIVATIONS = ("relu", "sigmoid")
-MIN_IMAGE_SIZE, MAX_IMAGE_SIZE = 8, 512  # the image-size option, in pixels
 MIN_OOM_BATCH = 8  # out of memory: halve the batch down to this, then give up
 STUCK_MIN_STEPS = 50  # the stuck-at-chance warning waits for this many optimizer steps
-ONECYCLE_WARMUP = 0.3  # share of a one-cycle schedule spent raising the learning rate
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot train; the message says which value and what to use instead."""
-
-
-# ------------------------------------------------------------------------------------------- config
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that defines a run. Validated on construction."""
-
-    arch: str = "lenet"
-    dataset: str = "mnist-sample"
-    data_root: str | None = None
-    epochs: int = 5
-    batch_size: int = 32
-    lr: float = 3e-3
-    optimizer: str = "adam"
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    schedule: str = "onecycle"
-    label_smoothing: float = 0.0
-    shift: int = 0  # random shift augmentation, in pixels (0 = off)
-    seed: int = 0
-    device: str = "auto"
-    form: str = "native"  # "native" resolution or the "d2l" resize (224/96 px)
-    image_size: int | None = None  # native form: resize the images to this side (None: the dataset's)
-    width: float | None = None
-    batchnorm: bool | None = None
-    dropout: float | None = None
-    shortcut: bool | None = None
-    activation: str | None = None
-    subset: int | None = None  # train on the first N examples of a fixed shuffle
-    amp: bool = True  # autocast on CUDA
-    channels_last: bool = True
-
-    def __post_init__(self):
-        if isinstance(self.data_root, os.PathLike):  # stored as text: the config is saved as JSON
-            object.__setattr__(self, "data_root", os.fspath(self.data_root))
-        try:
-            self._validate(check_device=True)
-        except (TypeError, AttributeError) as exc:  # a value of the wrong type, e.g. lr="fast"
-            raise ConfigError(f"invalid configuration value: {exc}.") from None
-
-    # `from_dict(..., check_device=False)` lets a run trained on a GPU be opened on a laptop.
-    def _validate(self, check_device: bool) -> None:
-        def need(ok: bool, message: str):
-            if not ok:
-                raise ConfigError(message)
-
-        try:
-            spec = get_spec(self.arch)
-        except UnknownModelError as exc:
-            raise ConfigError(str(exc)) from None
-        try:
-            info = data_mod.get_info(self.dataset)
-        except data_mod.DataError as exc:
-            raise ConfigError(str(exc)) from None
-        need(isinstance(self.epochs, int) and 1 <= self.epochs <= 10_000,
-             f"epochs must be a whole number from 1 to 10000, got {self.epochs!r}.")
-        need(isinstance(self.batch_size, int) and 1 <= self.batch_size <= 65_536,
-             f"batch size must be a whole number from 1 to 65536, got {self.batch_size!r}.")
-        need(isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0,
-             f"learning rate must be a positive number (e.g. 0.001), got {self.lr!r}.")
-        need(self.optimizer in OPTIMIZERS,
-             f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}.")
-        need(math.isfinite(self.momentum) and 0 <= self.momentum < 1,
-             f"momentum must be in [0, 1) (0 gives d2l's plain SGD), got {self.momentum!r}.")
-        need(math.isfinite(self.weight_decay) and 0 <= self.weight_decay < 1,
-             f"weight decay must be in [0, 1) (typical: 1e-4 to 5e-4), got {self.weight_decay!r}.")
-        need(self.schedule in SCHEDULES,
-             f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}.")
-        need(math.isfinite(self.label_smoothing) and 0 <= self.label_smoothing < 1,
-             f"label smoothing must be in [0, 1), got {self.label_smoothing!r}.")
-        need(isinstance(self.shift, int) and 0 <= self.shift <= 8,
-             f"random shift must be 0 to 8 pixels, got {self.shift!r}.")
-        need(isinstance(self.seed, int) and 0 <= self.seed < 2**63, "seed must be a whole number ≥ 0.")
-        need(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, got {self.device!r}.")
-        need(self.subset is None or (isinstance(self.subset, int) and self.subset >= 1),
-             f"subset must be a positive number of examples, got {self.subset!r}.")
-        need(self.form in spec.forms,
-             f"{self.arch} has no {self.form!r} form; it has {', '.join(spec.forms)}.")
-        for opt in MODEL_OPTIONS:
-            value = getattr(self, opt)
-            need(value is None or opt in spec.options,
-                 f"{self.arch} has no '{opt}' option; it takes "
-                 f"{', '.join(sorted(spec.options)) or 'no options'}.")
-        need(self.width is None or (math.isfinite(self.width) and 0 < self.width <= 4),
-             f"width multiplier must be in (0, 4], got {self.width!r}.")
-        need(self.dropout is None or (math.isfinite(self.dropout) and 0 <= self.dropout < 1),
-             f"dropout must be in [0, 1), got {self.dropout!r}.")
-        for opt in ("batchnorm", "shortcut"):
-            value = getattr(self, opt)
-            need(value is None or isinstance(value, bool), f"{opt} must be true or false, got {value!r}.")
-        need(self.activation is None or self.activation in ACTIVATIONS,
-             f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}.")
-        need(self.data_root is None or isinstance(self.data_root, str),
-             f"data root must be a folder name, got {self.data_root!r}.")
-        need(isinstance(self.amp, bool) and isinstance(self.channels_last, bool),
-             "amp and channels_last must be true or false.")
-        need(self.image_size is None or (isinstance(self.image_size, int)
-                                         and not isinstance(self.image_size, bool)
-                                         and MIN_IMAGE_SIZE <= self.image_size <= MAX_IMAGE_SIZE),
-             f"image size must be a whole number of pixels from {MIN_IMAGE_SIZE} to {MAX_IMAGE_SIZE}, "
-             f"got {self.image_size!r}.")
-        need(self.image_size is None or self.form != "d2l",
-             f"the d2l form resizes the images to {spec.d2l_size} px itself: leave the image size unset, "
-             f"or use the native form with an image size.")
-        side = self.image_size or spec.input_side(self.form, info.size)
-        if side < spec.min_size:
-            fixes = [f"set the image size to at least {spec.min_size}"]
-            if spec.d2l_size:
-                fixes.append("choose the d2l form (it resizes the images)")
-            given = (f"the images are resized to {side}×{side}" if self.image_size
-                     else f"{info.display_name} gives {side}×{side}")
-            raise ConfigError(f"{spec.display_name} needs inputs of at least {spec.min_size}×{spec.min_size} "
-                              f"px; {given}: {' or '.join(fixes)}.")
-        if check_device and self.device == "cuda" and not torch.cuda.is_available():
-            raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; "
-                              "use --device auto or cpu.")
-
-    # -- helpers -----------------------------------------------------------------------------------
-    @property
-    def spec(self):
-        return get_spec(self.arch)
-
-    @property
-    def info(self) -> data_mod.DatasetInfo:
-        return data_mod.get_info(self.dataset)
-
-    @property
-    def input_size(self) -> tuple[int, int, int]:
-        info = self.info
-        side = self.image_size or self.spec.input_side(self.form, info.size)
-        return info.channels, side, side
-
-    def model_options(self) -> dict:
-        return {k: getattr(self, k) for k in MODEL_OPTIONS if getattr(self, k) is not None}
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict, check_device: bool = True) -> "TrainConfig":
-        if not isinstance(raw, dict):
-            raise ConfigError("a configuration must be a JSON object.")
-        names = {f.name for f in fields(cls)}
-        unknown = set(raw) - names
-        if unknown:
-            raise ConfigError(f"unknown configuration key(s): {', '.join(sorted(unknown))}.")
-        if check_device:
-            return cls(**raw)
-        # Skip only the device check: a run made on a GPU still opens on a CPU.
-        obj = object.__new__(cls)
-        defaults = cls()
-        for f in fields(cls):
-            object.__setattr__(obj, f.name, raw.get(f.name, getattr(defaults, f.name)))
-        try:
-            obj._validate(check_device=False)
-        except (TypeError, AttributeError) as exc:
-            raise ConfigError(f"invalid configuration value: {exc}.") from None
-        return obj
-
-
-def make_config(arch: str = "lenet", dataset: str = "mnist-sample", **overrides) -> TrainConfig:
-    """A config with the architecture's trusted defaults, then ``overrides`` (None values ignored)."""
-    try:
-        spec = get_spec(arch)
-    except UnknownModelError as exc:
-        raise ConfigError(str(exc)) from None
-    values = dict(spec.defaults)
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    names = {f.name for f in fields(TrainConfig)}
-    unknown = set(values) - names
-    if unknown:
-        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}.")
-    return TrainConfig(arch=arch, dataset=dataset, **values)
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
-        return torch.device("cuda")
-    return torch.device("cpu")
-
-
-def device_label(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"GPU: {torch.cuda.get_device_name(device)}"
-    return f"CPU ({torch.get_num_threads()} threads)"
-
-
-def build_model(config: TrainConfig) -> torch.nn.Module:
-    c, side, _ = config.input_size
-    try:
-        return create_model(config.arch, in_channels=c, input_size=side,
-                            num_classes=config.info.num_classes, form=config.form,
-                            **config.model_options())
-    except ModelOptionError as exc:
-        raise ConfigError(str(exc)) from None
-
-
-# ------------------------------------------------------------------------------------------- events
-@dataclass
-class RunStarted:
-    config: TrainConfig
-    device: str
-    n_train: int
-    n_test: int
-    steps_per_epoch: int
-    start_epoch: int
-    end_epoch: int
-    params: int
-
-
-@dataclass
-class StepMetrics:
-    """Per-step training metrics since the last publication (numpy copies, safe to hand to a GUI)."""
-
-    epoch: int  # 1-based
-    step: int  # steps done in this epoch
-    steps_per_epoch: int
-    global_steps: np.ndarray  # int64, one per step published
-    losses: np.ndarray  # float32 mean loss of each step's batch
-    accuracies: np.ndarray  # float32 accuracy of each step's batch
-    lr: float
-    examples_per_s: float
-    eta_s: float  # to the end of the run
-
-
-@dataclass
-class EpochEnd:
-    epoch: int
-    train_loss: float
-    train_acc: float
-    test_loss: float
-    test_acc: float
-    lr: float
-    seconds: float  # training time of this epoch
-    examples_per_s: float
-    weights: dict | None = None  # CPU copy of the state dict, when the trainer publishes weights
-
-
-@dataclass
-class RunWarning:
-    kind: str  # "stuck", or "oom" (out of memory: the batch was halved and the epoch starts again)
-    message: str
-
-
-@dataclass
-class RunResult:
-    status: str
-    epochs: int
-    train_loss: float | None = None
-    train_acc: float | None = None
-    test_loss: float | None = None
-    test_acc: float | None = None
-    examples_per_s: float | None = None
-    seconds: float = 0.0
-    run_dir: str | None = None
-    message: str = ""
-    history: list[dict] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        out = {k: getattr(self, k) for k in ("status", "epochs", "train_loss", "train_acc", "test_loss",
-                                             "test_acc", "examples_per_s", "seconds", "run_dir", "message")}
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}
-
-
-@dataclass
-class RunFinished:
-    result: RunResult
 
 
 def lr_hint(lr: float) -> str:
     return f"lower the learning rate (now {lr:g}; try {lr / 10:g})"
 
 
-def is_out_of_memory(exc: BaseException) -> bool:
-    """True for a device (or host) allocation failure: worth retrying with a smaller batch."""
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
-        return True
-    text = str(exc)
-    return isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
-
-
-def free_device_memory(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-
-
-def write_error_reason(exc: OSError) -> str:
-    """"No space left on device (the disk is full)": the system's words and what they mean here."""
-    hint = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-            errno.EROFS: "the folder is read-only", errno.EACCES: "the folder is not writable",
-            errno.EPERM: "the folder is not writable"}.get(exc.errno, "disk full or read-only?")
-    return f"{exc.strerror or exc} ({hint})"
-
-
-def out_of_memory_message(batch_size: int, on_gpu: bool) -> str:
-    if on_gpu:
-        return (f"out of GPU memory even at batch {batch_size}: reduce the batch size or use the CPU "
-                f"(--device cpu), or pick a smaller network or the native form.")
-    return (f"out of memory even at batch {batch_size}: reduce the batch size, or pick a smaller network "
-            f"or the native form.")
-
-
-def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
-    """The configured optimizer; the fused kernels (one op for all parameters) where torch has them."""
-    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[config.optimizer]
-    kwargs = dict(lr=config.lr, weight_decay=config.weight_decay)
-    if config.optimizer == "sgd":
-        kwargs["momentum"] = config.momentum
-    params = list(params)
-    try:
-        return cls(params, fused=True, **kwargs)
-    except (RuntimeError, TypeError, ValueError):  # a device or dtype without fused kernels
-        return cls(params, **kwargs)
-
-
-def evaluate_model(model: torch.nn.Module, preprocess: data_mod.Preprocess, split: data_mod.DeviceSplit,
-                   batch_size: int = 512, amp_dtype: torch.dtype | None = None) -> tuple[float, float]:
-    """Mean loss and accuracy of ``model`` on a device split, with a single host sync at the end.
-
-    Out of memory, it starts again with half the batch (evaluation holds no gradients, so down to 1).
-    """
-    device = split.labels.device
-    while True:
-        try:
-            return _evaluate(model, preprocess, split, batch_size, amp_dtype)
-        except RuntimeError as exc:
-            if not is_out_of_memory(exc) or batch_size <= 1:
-                raise
-        # Outside the except clause: the failed attempt's tensors are released before retrying.
-        free_device_memory(device)
-        batch_size //= 2
-
-
-@torch.no_grad()
-def _evaluate(model, preprocess, split, batch_size, amp_dtype) -> tuple[float, float]:
-    was_training = model.training
-    model.eval()
-    device = split.labels.device
-    loss_sum = torch.zeros((), device=device, dtype=torch.float64)
-    correct = torch.zeros((), device=device, dtype=torch.int64)
-    n = len(split)
-    try:
-        for start in range(0, n, batch_size):
-            xb = preprocess(split.images[start:start + batch_size])
-            yb = split.labels[start:start + batch_size]
-            with torch.autocast(device.type, dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None):
-                out = model(xb).float()
-            loss_sum += F.cross_entropy(out, yb, reduction="sum").double()
-            correct += (out.argmax(1) == yb).sum()
-    finally:
-        model.train(was_training)
-    if n == 0:
-        return float("nan"), float("nan")
-    return float(loss_sum.item() / n), float(correct.item() / n)
-
-
 # ------------------------------------------------------------------------------------------ trainer
 class StopTraining(Exception):
-    """Raised inside the loop to end the run with a status."""
+    """Raised inside the loop to end the run with a status (and, for a failure, its reason code)."""
 
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: str, message: str, reason: str = ""):
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.reason = status, message, reason
 
 
 class Trainer:
@@ -501,7 +141,7 @@ class Trainer:
                               f"use a batch size (and subset) of 2 or more.")
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
-        self.params = sum(p.numel() for p in self.model.parameters())
+        self.params = count_params(self.model)
         self.optimizer = self._make_optimizer()
         self.criterion = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
         self.batch_gen = torch.Generator().manual_seed(cfg.seed)
@@ -513,8 +153,6 @@ class Trainer:
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
         if self.run_dir:
-            from .checkpoints import RunWriter
-
             writer = RunWriter(self.run_dir)
             try:
                 writer.start(cfg.to_dict())
@@ -558,33 +196,14 @@ class Trainer:
 
     def _build_scheduler(self, total: int, done: int = 0):
         """The run's schedule over ``total`` steps, advanced past the ``done`` steps already taken."""
-        cfg, opt, kind = self.config, self.optimizer, self._schedule_kind
-        if kind == "constant":
-            return None
-        total = max(1, total)
-        for g in opt.param_groups:  # schedules start from the configured rate
-            g["lr"] = cfg.lr
-        if kind == "onecycle":
-            # SGD keeps the momentum it was given (0 is d2l's plain SGD); Adam's beta1 cycles as usual.
-            scheduler = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total,
-                                                            pct_start=ONECYCLE_WARMUP,
-                                                            cycle_momentum=cfg.optimizer != "sgd")
-        elif kind == "cosine":
-            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
-        else:
-            scheduler = torch.optim.lr_scheduler.MultiStepLR(opt, [total // 2, (3 * total) // 4], gamma=0.1)
-        with warnings.catch_warnings():  # stepping a schedule without optimizer steps is intended here
-            warnings.simplefilter("ignore")
-            for _ in range(min(done, total - 1)):
-                scheduler.step()
-        return scheduler
+        return make_scheduler(self.config, self.optimizer, self._schedule_kind, total, done)
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self, epochs: int | None = None) -> RunResult:
         """Train ``epochs`` more epochs (default: the configured number on the first call)."""
         t_start = time.perf_counter()
         self._stop.clear()
-        status, message = "completed", ""
+        status, message, reason = "completed", "", ""
         first_run = self.epochs_done == 0
         try:
             self.setup()
@@ -599,16 +218,21 @@ class Trainer:
             for epoch in range(start + 1, end + 1):
                 self._train_epoch(epoch, end)
         except StopTraining as stop:
-            status, message = stop.status, stop.message
-        except (ConfigError, data_mod.DataError, CheckpointError) as exc:
-            status, message = "failed", str(exc)
+            status, message, reason = stop.status, stop.message, stop.reason
+        except ConfigError as exc:
+            status, message, reason = "failed", str(exc), ev.BAD_CONFIG
+        except data_mod.DataError as exc:
+            status, message, reason = "failed", str(exc), ev.DATA
+        except CheckpointError as exc:
+            status, message, reason = "failed", str(exc), ev.WRITE_FAILED
         except Exception as exc:  # report, never lose the run silently
             if is_out_of_memory(exc):  # outside the training steps, e.g. moving the data to the device
                 status, message = "failed", out_of_memory_message(self.batch_size, self._on_gpu(exc))
+                reason = ev.NO_MEMORY
             else:
                 log.exception("training failed")
-                status, message = "failed", f"{type(exc).__name__}: {exc}"
-        result = self._result(status, message, time.perf_counter() - t_start)
+                status, message, reason = "failed", f"{type(exc).__name__}: {exc}", ev.ERROR
+        result = self._result(status, message, time.perf_counter() - t_start, reason)
         self._finish_files(result)
         self.last_result = result
         self.on_event(RunFinished(result))
@@ -644,7 +268,7 @@ class Trainer:
         self.train_examples += total
         self._check_divergence(np.array([train_loss]))
         if not self._weights_finite():  # the last step can break the weights after a finite loss
-            raise StopTraining("diverged", self._diverged_message(np.array([np.nan]), "weights"))
+            raise StopTraining("diverged", self._diverged_message(np.array([np.nan]), "weights"), ev.DIVERGED)
         test_loss, test_acc = self.evaluate()
         self.epochs_done = epoch
         record = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
@@ -738,7 +362,7 @@ class Trainer:
         free_device_memory(self.device)
         old = self.batch_size
         if old // 2 < MIN_OOM_BATCH:
-            raise StopTraining("failed", out_of_memory_message(old, on_gpu))
+            raise StopTraining("failed", out_of_memory_message(old, on_gpu), ev.NO_MEMORY)
         self.batch_size = old // 2
         if self.scaler.is_enabled():  # forget the half-done step, keep the loss scale
             self.scaler = torch.amp.GradScaler("cuda", init_scale=self.scaler.get_scale())
@@ -748,7 +372,7 @@ class Trainer:
                                                done=(epoch - 1 - start) * self.steps_per_epoch)
         where = "GPU memory" if on_gpu else "memory"
         self.on_event(RunWarning(
-            "oom", f"out of {where} at batch {old}: epoch {epoch} starts again with batch "
+            ev.OUT_OF_MEMORY, f"out of {where} at batch {old}: epoch {epoch} starts again with batch "
                    f"{self.batch_size} (used for the rest of the run)."))
 
     def _weights_finite(self) -> bool:
@@ -766,7 +390,7 @@ class Trainer:
             self.writer.write_status("running", epoch=epoch, batch_size=self.batch_size)
         except OSError as exc:
             self.write_failed = True
-            raise StopTraining("failed", self._write_failed_message(exc)) from None
+            raise StopTraining("failed", self._write_failed_message(exc), ev.WRITE_FAILED) from None
 
     def _write_failed_message(self, exc: OSError) -> str:
         kept = (f"the files there still hold epoch {self.saved_epoch}" if self.saved_epoch
@@ -798,14 +422,14 @@ class Trainer:
     def _check_divergence(self, losses: np.ndarray) -> None:
         """Non-finite, or "explodes": far above the first step's loss and above guessing (ln C)."""
         if not np.isfinite(losses).all():
-            raise StopTraining("diverged", self._diverged_message(losses))
+            raise StopTraining("diverged", self._diverged_message(losses), ev.DIVERGED)
         if len(losses) == 0:
             return
         if self.start_loss is None:
             self.start_loss = float(losses[0])
         limit = 3 * max(self.start_loss, math.log(self.info.num_classes))
         if float(losses.mean()) > limit:
-            raise StopTraining("diverged", self._diverged_message(losses))
+            raise StopTraining("diverged", self._diverged_message(losses), ev.DIVERGED)
 
     def _check_stuck(self, train_loss: float, train_acc: float, epoch: int) -> None:
         """Warn once when the loss sits at ln C (guessing) after the network had a fair chance: enough
@@ -814,23 +438,16 @@ class Trainer:
         chance = math.log(c)
         if self.warned_stuck or abs(train_loss - chance) > 0.05 * chance or train_acc > 1.5 / c:
             return
-        if self.global_step < STUCK_MIN_STEPS or self._warming_up():
+        if self.global_step < STUCK_MIN_STEPS or warming_up(self.scheduler):
             return
         self.warned_stuck = True
         other = "switch to Adam, or add BatchNorm" if self.config.optimizer == "sgd" else "add BatchNorm"
         self.on_event(RunWarning(
-            "stuck",
+            ev.STUCK,
             f"epoch {epoch}: the loss stays at {train_loss:.3f} ≈ ln {c} = {chance:.3f} and accuracy at "
             f"chance ({train_acc:.1%}): the network is guessing. The learning rate may be too large "
             f"(ReLUs died) or too small to escape; {lr_hint(self.config.lr)}, or {other}. "
             f"Training goes on."))
-
-    def _warming_up(self) -> bool:
-        """A one-cycle schedule still raising the learning rate towards its peak."""
-        sched = self.scheduler
-        if not isinstance(sched, torch.optim.lr_scheduler.OneCycleLR):
-            return False
-        return sched.last_epoch < ONECYCLE_WARMUP * sched.total_steps
 
     def evaluate(self, batch_size: int = 512) -> tuple[float, float]:
         """Loss and accuracy on the test split (one host sync)."""
@@ -842,7 +459,7 @@ class Trainer:
         return {k: v.detach().to("cpu", copy=True).contiguous() for k, v in self.model.state_dict().items()}
 
     # -- the end -----------------------------------------------------------------------------------
-    def _result(self, status: str, message: str, seconds: float) -> RunResult:
+    def _result(self, status: str, message: str, seconds: float, reason: str = "") -> RunResult:
         last = self.history[-1] if self.history else {}
         rate = self.train_examples / self.train_seconds if self.train_seconds > 0 else None
         if status == "completed" and not message:
@@ -853,7 +470,7 @@ class Trainer:
                          train_acc=last.get("train_acc"), test_loss=last.get("test_loss"),
                          test_acc=last.get("test_acc"), examples_per_s=rate, seconds=seconds,
                          run_dir=str(self.writer.dir) if self.writer else None, message=message,
-                         history=list(self.history))
+                         history=list(self.history), reason=reason)
 
     def _finish_files(self, result: RunResult) -> None:
         if not self.writer:
@@ -880,8 +497,6 @@ class Trainer:
         trained without one. Call it between runs, not while ``run()`` is training. Raises
         :class:`CheckpointError` with the reason when the folder cannot be written.
         """
-        from .checkpoints import RunWriter
-
         if self.model is None or not self.history:
             raise CheckpointError("nothing to save yet: train at least one epoch first.")
         if not self._weights_finite():

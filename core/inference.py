@@ -30,6 +30,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import data as data_mod
+from .build import empty_model
+from .config import TrainConfig
+from .modeltools import eval_mode, first_tensor, forward_hooks
 
 INK_THRESHOLD = 0.1  # a pixel brighter than this (0..1, after inversion) counts as ink
 MIN_CONTRAST = 0.15  # ink must be this much brighter than the background, or the image is blank
@@ -143,7 +146,7 @@ class Framing:
         heat = np.asarray(heat, np.float32)
         y0, x0, fh, fw = self.field_rect()
         height, width = max(1, round(fh)), max(1, round(fw))
-        big = _resize_any(heat, height, width)
+        big = resize_image(heat, height, width)
         H, W = self.source_shape
         out = np.zeros((H, W), np.float32)
         oy, ox = round(y0), round(x0)
@@ -162,7 +165,7 @@ class Framing:
         return r0 - (top + self.pad) * sy, c0 - (left + self.pad) * sx, side * sy, side * sx
 
 
-def _resize_any(img: np.ndarray, height: int, width: int) -> np.ndarray:
+def resize_image(img: np.ndarray, height: int, width: int) -> np.ndarray:
     """Bilinear resize without clamping (maps, not images)."""
     t = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32))[None, None]
     antialias = height < img.shape[0] or width < img.shape[1]
@@ -259,13 +262,10 @@ class Prepared:
         return None if self.framing is None else self.framing.to_source(heat)
 
 
-def run_preprocess(config: dict, info: data_mod.DatasetInfo | None = None) -> data_mod.Preprocess:
+def run_preprocess(config: TrainConfig, info: data_mod.DatasetInfo | None = None) -> data_mod.Preprocess:
     """The training-time normalisation of a run's config (dataset statistics, size, channels)."""
-    from .engine import TrainConfig
-
-    cfg = TrainConfig.from_dict(config, check_device=False)
-    c, side, _ = cfg.input_size
-    return data_mod.Preprocess(info or cfg.info, side, c)
+    c, side, _ = config.input_size
+    return data_mod.Preprocess(info or config.info, side, c)
 
 
 def prepare_for(info: data_mod.DatasetInfo, gray: np.ndarray) -> tuple[np.ndarray, Framing] | None:
@@ -293,14 +293,11 @@ def prepare_for(info: data_mod.DatasetInfo, gray: np.ndarray) -> tuple[np.ndarra
 class Predictor:
     """Predicts with a CPU model in eval mode; never the module being trained."""
 
-    def __init__(self, model: nn.Module, config: dict, source: str = "", epoch: int = 0):
-        from .engine import TrainConfig
-
+    def __init__(self, model: nn.Module, config: TrainConfig, source: str = "", epoch: int = 0):
         self.model = model.to("cpu").eval()
-        self.config = dict(config)
-        self.cfg = TrainConfig.from_dict(self.config, check_device=False)
-        self.info = self.cfg.info
-        self.preprocess = run_preprocess(self.config)
+        self.config = config
+        self.info = config.info
+        self.preprocess = run_preprocess(config)
         self.source, self.epoch = source, epoch
         self.note = ""  # e.g. "+40 steps" for weights taken in the middle of an epoch
         self.generation = 0  # counts weight updates, so cached predictions can tell they are stale
@@ -311,22 +308,15 @@ class Predictor:
         return cls(run.model, run.config, source=str(run.dir), epoch=run.epoch)
 
     @classmethod
-    def from_weights(cls, config: dict, weights: dict[str, torch.Tensor], source: str = "",
+    def from_weights(cls, config: TrainConfig, weights: dict[str, torch.Tensor], source: str = "",
                      epoch: int = 0) -> "Predictor":
-        """A new CPU model of ``config`` with a copy of ``weights`` (the caller's tensors are not kept)."""
-        from .engine import TrainConfig, build_model
+        """A new CPU model of ``config`` with a copy of ``weights`` (the caller's tensors are not kept).
 
-        # Built on the meta device: no random initialisation, so the global random generator that a
-        # training run in another thread draws from (dropout, shuffles) is left untouched.
-        with torch.device("meta"):
-            model = build_model(TrainConfig.from_dict(config, check_device=False))
-        model = model.to_empty(device="cpu")
+        Built without random initialisation, so the global random generator that a training run in
+        another thread draws from (dropout, shuffles) is left untouched."""
+        model = empty_model(config, "cpu")
         model.load_state_dict(_plain_state(weights))
         return cls(model, config, source, epoch)
-
-    def same_architecture(self, config: dict) -> bool:
-        keys = ("arch", "dataset", "form", "width", "batchnorm", "dropout", "shortcut", "activation")
-        return all(self.config.get(k) == config.get(k) for k in keys)
 
     def update_weights(self, weights: dict[str, torch.Tensor], epoch: int) -> None:
         """Copy newer weights of the same architecture into this predictor's own model."""
@@ -341,7 +331,7 @@ class Predictor:
         note = f" {self.note}" if self.note else ""
         if self.source:
             return f"run: {self.source}, epoch {self.epoch}{note}"
-        return f"live: {self.cfg.arch}, epoch {self.epoch}{note}"
+        return f"live: {self.config.arch}, epoch {self.epoch}{note}"
 
     def class_name(self, label: int) -> str:
         return self.info.classes[label]
@@ -362,9 +352,7 @@ class Predictor:
 
     @torch.no_grad()
     def probabilities(self, prepared: Prepared) -> np.ndarray:
-        out = self.model(prepared.tensor)
-        if isinstance(out, (tuple, list)):
-            out = out[0]
+        out = first_tensor(self.model(prepared.tensor))
         probs = torch.softmax(out.float(), 1)[0].numpy()
         if not np.isfinite(probs).all():
             raise InferenceError("the model's outputs are not finite numbers: its weights are broken "
@@ -444,12 +432,10 @@ def find_cam_layer(model: nn.Module, x: torch.Tensor) -> str:
     order: list[str] = []
     skipped: set[int] = set()
     alive: list[torch.Tensor] = []  # keeps every output alive during the pass, so ids stay unique
-    handles = []
 
     def make_hook(name: str):
         def hook(mod, inputs, output):
-            if isinstance(output, (tuple, list)):
-                output = output[0] if output else None
+            output = first_tensor(output)
             if not isinstance(output, torch.Tensor) or output.dim() != 4:
                 return
             alive.append(output)
@@ -461,18 +447,9 @@ def find_cam_layer(model: nn.Module, x: torch.Tensor) -> str:
             order.append(name)
         return hook
 
-    was_training = model.training
-    try:
-        for name, module in model.named_modules():
-            if name:
-                handles.append(module.register_forward_hook(make_hook(name)))
-        model.eval()
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
+    hooks = [(name, make_hook(name)) for name, _ in model.named_modules() if name]
+    with forward_hooks(model, hooks), eval_mode(model), torch.no_grad():
+        model(x)
     if not order:
         raise InferenceError("this network has no spatial feature maps to explain.")
     return order[-1]
@@ -502,29 +479,17 @@ def grad_cam(model: nn.Module, x: torch.Tensor, target: int | None = None,
     saved: list[torch.Tensor] = []
 
     def hook(mod, inputs, output):
-        if isinstance(output, (tuple, list)):
-            output = output[0]
         if not saved:
-            saved.append(output)
+            saved.append(first_tensor(output))
 
-    was_training = model.training
-    handle = module.register_forward_hook(hook)
-    try:
-        model.eval()
-        with torch.enable_grad():
-            inp = x.detach().to("cpu").clone().requires_grad_(True)
-            out = model(inp)
-            if isinstance(out, (tuple, list)):
-                out = out[0]
-            logits = out[0].float()
-            cls = int(logits.argmax()) if target is None else int(target)
-            if not saved:
-                raise InferenceError(f"layer {layer!r} did not run in the forward pass.")
-            acts = saved[0]
-            (grads,) = torch.autograd.grad(logits[cls], acts, allow_unused=True)
-    finally:
-        handle.remove()
-        model.train(was_training)
+    with forward_hooks(model, [(layer, hook)]), eval_mode(model), torch.enable_grad():
+        inp = x.detach().to("cpu").clone().requires_grad_(True)
+        logits = first_tensor(model(inp))[0].float()
+        cls = int(logits.argmax()) if target is None else int(target)
+        if not saved:
+            raise InferenceError(f"layer {layer!r} did not run in the forward pass.")
+        acts = saved[0]
+        (grads,) = torch.autograd.grad(logits[cls], acts, allow_unused=True)
     side = tuple(x.shape[-2:])
     if grads is None:
         heat = torch.zeros(side)

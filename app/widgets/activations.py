@@ -24,6 +24,8 @@ from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QSlider, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
+from core.introspect import ModelLayers, model_layers
+
 log = logging.getLogger("convscope.gui")
 
 TRUE_COLOUR = "#2ca02c"  # green: the true class
@@ -134,102 +136,6 @@ def _set_ticks(axis, ticks) -> None:
     if getattr(axis, "_shown_ticks", None) != ticks:
         axis.setTicks(ticks)
         axis._shown_ticks = ticks
-
-
-# ------------------------------------------------------------------------------------------ model info
-@dataclass
-class ModelLayers:
-    """What the views need to know about the network being trained (built before its first step)."""
-
-    arch: str = ""
-    display_name: str = ""
-    feature: list[tuple[str, str]] = field(default_factory=list)  # (module, label)
-    one_by_one: list[tuple[str, str]] = field(default_factory=list)
-    gap: list[tuple[str, str]] = field(default_factory=list)
-    class_names: tuple[str, ...] = ()
-    n_test: int = 0
-
-    @classmethod
-    def from_config(cls, config) -> "ModelLayers":
-        """From a ``TrainConfig``, through a weightless copy of its model on the 'meta' device (the
-        model being trained is never touched here)."""
-        import torch
-
-        from core.probe import conv_layers
-
-        spec = config.spec
-        try:
-            from core.engine import build_model
-
-            with torch.device("meta"):
-                model = build_model(config)
-        except Exception:  # noqa: BLE001 - the spec's layers are enough
-            log.exception("could not list the layers of %s", config.arch)
-            model = None
-        feature, one, gap = [], [], []
-        sizes = _channel_counts(model, config, [layer.module for layer in spec.probe_layers])
-        for layer in spec.probe_layers:
-            target = {"feature": feature, "1x1": one, "gap": gap}[layer.kind]
-            target.append((layer.module, localise_label(layer.label, *sizes.get(layer.module, (None, None)))))
-        if model is not None:
-            seen_f = {m for m, _ in feature}
-            seen_1 = {m for m, _ in one}
-            for name, conv in conv_layers(model):
-                k = "×".join(str(s) for s in conv.kernel_size)
-                desc = f"{name} ({k} conv, {conv.out_channels} maps)"
-                if name not in seen_f:
-                    feature.append((name, desc))
-                if tuple(conv.kernel_size) == (1, 1) and conv.groups == 1 and name not in seen_1:
-                    one.append((name, f"{name} (1×1 conv, {conv.in_channels} → {conv.out_channels})"))
-        return cls(arch=config.arch, display_name=spec.display_name, feature=feature, one_by_one=one,
-                   gap=gap, class_names=tuple(config.info.classes))
-
-
-def _channel_counts(model, config, names: list[str]) -> dict[str, tuple[int, int]]:
-    """(input channels, output channels) of the named modules, from one forward on the 'meta' device."""
-    import torch
-
-    if model is None:
-        return {}
-    modules = dict(model.named_modules())
-    found: dict[str, tuple[int, int]] = {}
-    handles = []
-
-    def hook(name):
-        def record(_module, inputs, output):
-            if name not in found and isinstance(output, torch.Tensor) and output.dim() == 4:
-                x = inputs[0] if inputs and isinstance(inputs[0], torch.Tensor) else None
-                found[name] = (int(x.shape[1]) if x is not None and x.dim() == 4 else None,
-                               int(output.shape[1]))
-        return record
-
-    try:
-        for name in names:
-            if name in modules:
-                handles.append(modules[name].register_forward_hook(hook(name)))
-        c, side, _ = config.input_size
-        with torch.no_grad():
-            model(torch.zeros(1, c, side, side, device="meta"))
-    except Exception:  # noqa: BLE001 - the labels then keep the spec's numbers
-        pass
-    finally:
-        for h in handles:
-            h.remove()
-    return found
-
-
-def localise_label(label: str, in_c: int | None, out_c: int | None) -> str:
-    """Make the channel counts in a spec label (written for width 1) match the model actually built."""
-    import re
-
-    if out_c is not None:
-        label = re.sub(r"\b\d[\d,]* maps\b", f"{out_c} maps", label)
-        label = re.sub(r"\b\d[\d,]* channels pooled\b", f"{out_c} channels pooled", label)
-    if in_c is not None and out_c is not None:
-        label = re.sub(r"\b\d+ → \d+\b", f"{in_c} → {out_c}", label)
-    if in_c is not None:
-        label = re.sub(r"mixes \d+ channels", f"mixes {in_c} channels", label)
-    return label
 
 
 # ------------------------------------------------------------------------------------------ small bars
@@ -1129,7 +1035,7 @@ class ActivationsController(QObject):
         self.probe = self._probe_cls(interval=self.interval, history=self.history_size,
                                      max_overhead=self.max_overhead)
         self.probe.attach(trainer)
-        self.layers = ModelLayers.from_config(trainer.config)
+        self.layers = model_layers(trainer.config)
         self._current, self._live, self._last_wanted = None, True, None
         self._samples_synced = False
         for view in self.views:

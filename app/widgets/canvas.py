@@ -428,7 +428,7 @@ class DrawPanel(QWidget):
         use_one_thread_here()  # predictions on this (GUI) thread never compete with training for cores
         self.setObjectName("drawPanel")
         self._live = None  # Predictor of the run being trained
-        self._live_config: dict | None = None
+        self._live_config = None  # core.config.TrainConfig of the run in training
         self._run = None  # Predictor of a run loaded from disk
         self._active: str | None = None  # "live" or "run"
         self._samples: SampleSource | None = None
@@ -562,12 +562,12 @@ class DrawPanel(QWidget):
         built from ``config`` (a TrainConfig dict or TrainConfig). The tensors are copied into a model of
         this panel's own; the training module is never touched. Returns False (with a message) on
         weights that do not fit the configuration."""
+        from core.config import TrainConfig
         from core.inference import Predictor
 
         try:
-            if hasattr(config, "to_dict"):
-                config = config.to_dict()
-            config = dict(config)
+            if not isinstance(config, TrainConfig):
+                config = TrainConfig.from_dict(dict(config), check_device=False)
             if self._live is not None and self._live.config == config:
                 self._live.update_weights(weights, int(epoch))
             else:
@@ -707,7 +707,7 @@ class DrawPanel(QWidget):
         self._weights_wanted.clear()
         steps = trainer.global_step - trainer.epochs_done * trainer.steps_per_epoch
         try:
-            self._weightsCopied.emit((trainer.config.to_dict(), trainer.weights_copy(),
+            self._weightsCopied.emit((trainer.config, trainer.weights_copy(),
                                       trainer.epochs_done, steps))
         except RuntimeError:  # this panel is gone
             pass
@@ -735,7 +735,7 @@ class DrawPanel(QWidget):
         config = getattr(event, "config", None)
         if config is None:
             return
-        self._live_config = config.to_dict() if hasattr(config, "to_dict") else dict(config)
+        self._live_config = config
         self._training = True
         self.refreshButton.setEnabled(True)
         if getattr(event, "start_epoch", 0) == 0 and self._live is not None:
@@ -866,10 +866,10 @@ class DrawPanel(QWidget):
         self.sourceCombo.blockSignals(True)
         self.sourceCombo.clear()
         if self._live is not None:
-            self.sourceCombo.addItem(f"Network in training ({self._live.cfg.arch}, epoch {self._live.epoch})",
+            self.sourceCombo.addItem(f"Network in training ({self._live.config.arch}, epoch {self._live.epoch})",
                                      "live")
         if self._run is not None:
-            self.sourceCombo.addItem(f"Run from disk ({self._run.cfg.arch}, epoch {self._run.epoch})", "run")
+            self.sourceCombo.addItem(f"Run from disk ({self._run.config.arch}, epoch {self._run.epoch})", "run")
         idx = self.sourceCombo.findData(self._active)
         self.sourceCombo.setCurrentIndex(max(idx, 0))
         self.sourceCombo.blockSignals(False)
@@ -891,12 +891,12 @@ class DrawPanel(QWidget):
         if predictor is None:
             self.show_message("No test set yet: train a network or open a run first.", error=True)
             return None
-        dataset = predictor.cfg.dataset
+        dataset = predictor.config.dataset
         if dataset not in self._dataset_samples:
             from core.data import DataError, load_split
 
             try:
-                images, labels = load_split(dataset, "test", predictor.cfg.data_root, download=False)
+                images, labels = load_split(dataset, "test", predictor.config.data_root, download=False)
             except DataError as exc:
                 self.show_message(f"No test samples: {exc}", error=True)
                 return None

@@ -57,14 +57,14 @@ def image_to_qimage(image: np.ndarray) -> QImage:
 
 def cam_on_image(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
     """The input image (grey or RGB in [0, 1]) with a heat map blended over it, (H, W, 3) float32."""
-    from core.inference import _resize_any
+    from core.inference import resize_image
 
     img = np.asarray(image, np.float32)
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, axis=2)
     h = np.asarray(heat, np.float32)
     if h.shape != img.shape[:2]:
-        h = np.clip(_resize_any(h, img.shape[0], img.shape[1]), 0, 1)
+        h = np.clip(resize_image(h, img.shape[0], img.shape[1]), 0, 1)
     alpha = np.clip(h * 1.4, 0, 1)[..., None] * 0.65
     return img * 0.85 * (1 - alpha) + heat_colours(h) * alpha
 

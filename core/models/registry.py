@@ -12,6 +12,8 @@ from typing import Callable, Literal
 import torch
 from torch import nn
 
+from ..modeltools import count_params, eval_mode  # noqa: F401 - count_params is part of the zoo's API
+
 ProbeKind = Literal["feature", "1x1", "gap"]
 
 
@@ -155,21 +157,12 @@ def create_model(
     return model
 
 
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 def count_flops(model: nn.Module, input_size: tuple[int, int, int]) -> int:
     """FLOPs of one forward pass on one image, as ``torch.utils.flop_counter`` counts them."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            model(torch.zeros(1, *input_size))
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.zeros(1, *input_size))
     return int(counter.get_total_flops())
 
 

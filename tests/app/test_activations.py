@@ -11,14 +11,16 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from core import engine as E
+from core.config import TrainConfig, make_config
+
+from core.engine import Trainer
 
 WAIT = 120_000  # upper bound for a run (ms); nothing depends on it
 
 
-def nin_config(subset: int) -> E.TrainConfig:
+def nin_config(subset: int) -> TrainConfig:
     # A constant, not-so-small learning rate so that a few steps visibly change the maps.
-    return E.make_config("nin", "mnist-sample", subset=subset, epochs=1, batch_size=16, width=0.25,
+    return make_config("nin", "mnist-sample", subset=subset, epochs=1, batch_size=16, width=0.25,
                          lr=3e-3, schedule="constant", device="cpu")
 
 
@@ -37,7 +39,7 @@ def controller(qtbot):
 
 def train(qtbot, ctl, config):
     """Attach the controller to a new Trainer, run it in a thread, and wait for it in the event loop."""
-    trainer = E.Trainer(config)
+    trainer = Trainer(config)
     ctl.attach(trainer)  # the main window's trainer set-up hook
     mailbox = ctl.probe.mailbox
 
@@ -162,7 +164,7 @@ def test_hidden_views_cause_no_probing_of_their_layers(qtbot, controller):
 
     # With every view hidden, the probe does not run a single forward.
     ctl.feature_view.hide()
-    trainer = E.Trainer(nin_config(subset=32))
+    trainer = Trainer(nin_config(subset=32))
     calls = []
     ctl.attach(trainer)
     trainer.setup()
@@ -183,7 +185,7 @@ def test_views_explain_themselves_and_handle_networks_without_such_layers(qtbot,
     ctl = controller
     for view in ctl.views:
         view.show()
-    ctl.attach(E.Trainer(E.make_config("lenet", "mnist-sample", subset=32, epochs=1, device="cpu")))
+    ctl.attach(Trainer(make_config("lenet", "mnist-sample", subset=32, epochs=1, device="cpu")))
     assert ctl.one_by_one_view.layer is None and ctl.gap_view.layer is None
     assert "no 1×1 convolutions" in ctl.one_by_one_view.placeholder.text()
     assert "global average pool" in ctl.gap_view.placeholder.text()
@@ -207,7 +209,7 @@ def test_drawing_stays_within_its_budget_while_training(qtbot):
     for view in ctl.views:
         qtbot.addWidget(view)
     ctl.feature_view.show()
-    trainer = E.Trainer(nin_config(subset=32))
+    trainer = Trainer(nin_config(subset=32))
     trainer.setup()
     ctl.attach(trainer)  # a run is active from now until run_finished
     qtbot.wait(50)

@@ -120,7 +120,8 @@ def lenet_run(tmp_path_factory):
     It trains in a thread of its own that runs torch on one core: the model is tiny, and on a busy
     2-core machine one thread is both faster and steadier than two.
     """
-    from core.engine import Trainer, make_config
+    from core.config import make_config
+    from core.engine import Trainer
     from core.inference import use_one_thread_here
 
     run_dir = tmp_path_factory.mktemp("canvas") / "lenet"
@@ -300,7 +301,8 @@ def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
     from PySide6.QtWidgets import QTabWidget
 
     from core.checkpoints import load_run
-    from core.engine import EpochEnd, RunStarted, TrainConfig
+    from core.config import TrainConfig
+    from core.events import EpochEnd, RunStarted
 
     class FakeWindow(QObject):
         run_started = Signal(object)
@@ -333,7 +335,7 @@ def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
     assert window.trainer_setup_hooks == [panel.attach_trainer]
 
     run = load_run(lenet_run)
-    config = TrainConfig.from_dict(run.config)
+    config = run.config
     window.run_started.emit(RunStarted(config, "CPU", 4500, 500, 141, 0, 3, 61706))
     weights = {k: v.clone() for k, v in run.model.state_dict().items()}
     window.epoch_finished.emit(EpochEnd(1, 0.5, 0.8, 0.4, 0.85, 1e-3, 1.0, 3000.0, weights=weights))
@@ -353,7 +355,9 @@ def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
 
 def test_latest_weights_on_demand_are_taken_between_batches(qtbot, panel):
     """"Latest weights" copies the weights in the training thread between two batches."""
-    from core.engine import RunStarted, Trainer, make_config
+    from core.config import make_config
+    from core.engine import Trainer
+    from core.events import RunStarted
     from core.inference import use_one_thread_here
 
     config = make_config("lenet", "mnist-sample", epochs=1, subset=320, batch_size=32, seed=3)

@@ -377,7 +377,7 @@ def test_a_full_disk_offers_to_save_the_run_elsewhere_and_keeps_it_until_then(qt
 
 
 def test_stuck_warning_shows_a_banner_and_training_goes_on(qtbot, window):
-    from core.engine import RunWarning
+    from core.events import RunWarning
 
     w = window
     configure(w, epochs=1, subset=256)
@@ -614,7 +614,7 @@ def test_a_saved_run_can_be_opened_again(qtbot, window, tmp_path):
     assert run_dir
     with qtbot.waitSignal(w.checkpoint_loaded, timeout=WAIT) as blocker:
         run = w.load_checkpoint(run_dir)
-    assert run is not None and blocker.args[0] is run and run.config["arch"] == "lenet"
+    assert run is not None and blocker.args[0] is run and run.config.arch == "lenet"
     assert w.load_checkpoint(tmp_path / "no-such-run") is None
     assert child(w, "banner").isVisible() and child(w, "banner").kind == "error"
 

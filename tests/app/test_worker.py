@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from app.worker import RunController, StepBuffer, merge_steps
-from core.engine import EpochEnd, RunFinished, RunResult, RunStarted, StepMetrics, make_config
+from core.config import make_config
+from core.events import EpochEnd, RunFinished, RunResult, RunStarted, StepMetrics
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60_000

@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import checkpoints as C
-from core import engine as E
+from core.config import TrainConfig, make_config
+from core.engine import Trainer
 from core.cli import main
 from tests.conftest import HalfWriter
 
@@ -31,13 +32,13 @@ RUN_FILES = (C.CONFIG, C.METRICS, C.WEIGHTS, C.OPT_TENSORS, C.OPT_META, C.STATUS
 def tiny(**overrides):
     values = dict(subset=128, epochs=1, batch_size=32, device="cpu")
     values.update(overrides)
-    return E.make_config("lenet", "mnist-sample", **values)
+    return make_config("lenet", "mnist-sample", **values)
 
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("trained") / "run"
-    assert E.Trainer(tiny(), run_dir=str(out)).run().status == "completed"
+    assert Trainer(tiny(), run_dir=str(out)).run().status == "completed"
     return out
 
 
@@ -66,7 +67,7 @@ def same_weights(a, b):
 # --------------------------------------------------------------------------------------- round trip
 def test_a_run_directory_round_trips(run_dir):
     run, opt_state = load_everything(run_dir)
-    assert run.config == tiny().to_dict()
+    assert run.config == tiny()
     assert run.status["status"] == "completed" and run.status["batch_size"] == 32
     assert [m["epoch"] for m in run.metrics] == [1] and run.epoch == 1
     assert run.info["epoch"] == "1" and len(run.info["checkpoint"]) == 16
@@ -128,7 +129,8 @@ import sys
 sys.path.insert(0, sys.argv[2])
 import torch
 from core.checkpoints import RunWriter
-from core.engine import build_model, make_config
+from core.build import build_model
+from core.config import make_config
 
 cfg = make_config("googlenet", "mnist-sample", device="cpu")
 model = build_model(cfg)
@@ -198,7 +200,7 @@ def test_a_killed_writer_leaves_a_loadable_checkpoint(tmp_path, when):
 def test_training_cleans_stale_temp_files_and_replaces_an_older_run(run_dir):
     stale = run_dir / (C.TMP_PREFIX + "optimizer.json.x1y2")
     stale.write_text("{")
-    trainer = E.Trainer(E.make_config("lenet-cifar", "mnist-sample", subset=64, epochs=1, device="cpu"),
+    trainer = Trainer(make_config("lenet-cifar", "mnist-sample", subset=64, epochs=1, device="cpu"),
                         run_dir=str(run_dir))
     trainer.setup()
     assert not stale.exists()
@@ -207,7 +209,7 @@ def test_training_cleans_stale_temp_files_and_replaces_an_older_run(run_dir):
     with pytest.raises(C.CheckpointError, match="model.safetensors is missing"):
         C.load_run(run_dir)
     assert trainer.run().status == "completed"
-    assert C.load_run(run_dir).config["arch"] == "lenet-cifar"
+    assert C.load_run(run_dir).config.arch == "lenet-cifar"
 
 
 def test_metrics_line_cut_short_is_skipped_then_dropped_before_the_next_append(run_dir):
@@ -313,7 +315,7 @@ def test_damaged_files_give_clear_messages(run_dir, damage, message):
 def test_a_config_with_keys_left_out_loads_with_the_defaults(run_dir, capsys):
     (run_dir / C.CONFIG).write_text(json.dumps({"arch": "lenet"}))
     run = C.load_run(run_dir)
-    assert run.config["dataset"] == "mnist-sample"
+    assert run.config.dataset == "mnist-sample"
     assert main(["evaluate", "--checkpoint", str(run_dir), "--device", "cpu", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["n"] == 500
 
@@ -322,7 +324,7 @@ json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=6)
-config_keys = st.sampled_from(sorted(E.TrainConfig().to_dict()) + ["extra"])
+config_keys = st.sampled_from(sorted(TrainConfig().to_dict()) + ["extra"])
 
 
 @settings(max_examples=60, deadline=None, database=None,
@@ -344,5 +346,5 @@ def test_any_config_json_loads_or_is_refused_with_a_message(trained_run, changes
     except C.CheckpointError as exc:
         assert "config.json" in str(exc) or "model.safetensors" in str(exc)
     else:
-        out = run.model(torch.zeros(1, *E.TrainConfig.from_dict(run.config, check_device=False).input_size))
+        out = run.model(torch.zeros(1, *run.config.input_size))
         assert out.shape == (1, 10) and np.isfinite(out.detach().numpy()).all()

@@ -36,7 +36,8 @@ def draw_seven(path: Path, dark_on_light: bool = False, size: int = 300) -> Path
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A LeNet trained for two epochs on the offline sample (on one core, in a thread of its own)."""
-    from core.engine import Trainer, make_config
+    from core.config import make_config
+    from core.engine import Trainer
     from core.inference import use_one_thread_here
 
     out = tmp_path_factory.mktemp("predict") / "lenet"

@@ -6,7 +6,13 @@ import threading
 import numpy as np
 import pytest
 
-from core import engine as E
+from core.config import ConfigError, TrainConfig, make_config
+
+from core.engine import Trainer
+from core.models import get_spec
+from core.optim import warming_up
+
+from core.events import EpochEnd, RunFinished, RunWarning, StepMetrics
 from core.checkpoints import load_run
 
 
@@ -14,12 +20,12 @@ def tiny(**overrides):
     """LeNet on 256 offline digits: a real run of a second or two."""
     values = dict(subset=256, epochs=1, batch_size=32, device="cpu")
     values.update(overrides)
-    return E.make_config("lenet", "mnist-sample", **values)
+    return make_config("lenet", "mnist-sample", **values)
 
 
 def run_collect(config, **kwargs):
     events = []
-    trainer = E.Trainer(config, on_event=events.append, publish_interval=0, **kwargs)
+    trainer = Trainer(config, on_event=events.append, publish_interval=0, **kwargs)
     return trainer, trainer.run(), events
 
 
@@ -38,31 +44,31 @@ def run_collect(config, **kwargs):
     (dict(lr="fast"), "invalid configuration value|learning rate"),
 ])
 def test_bad_config_is_refused_with_a_clear_message(overrides, message):
-    with pytest.raises(E.ConfigError, match=message):
-        E.make_config("lenet", "mnist-sample", **overrides)
+    with pytest.raises(ConfigError, match=message):
+        make_config("lenet", "mnist-sample", **overrides)
 
 
 def test_unknown_names_suggest_the_right_ones():
-    with pytest.raises(E.ConfigError, match="Did you mean 'lenet'"):
-        E.make_config("lenett")
-    with pytest.raises(E.ConfigError, match="unknown dataset 'mnits'"):
-        E.make_config("lenet", "mnits")
+    with pytest.raises(ConfigError, match="Did you mean 'lenet'"):
+        make_config("lenett")
+    with pytest.raises(ConfigError, match="unknown dataset 'mnits'"):
+        make_config("lenet", "mnits")
 
 
 def test_make_config_takes_the_architecture_defaults():
-    spec = E.get_spec("lenet")
-    cfg = E.make_config("lenet")
+    spec = get_spec("lenet")
+    cfg = make_config("lenet")
     for key, value in spec.defaults.items():
         assert getattr(cfg, key) == value
-    assert E.make_config("lenet", lr=0.5).lr == 0.5
-    cfg = E.TrainConfig.from_dict(cfg.to_dict())
-    assert cfg == E.make_config("lenet")
+    assert make_config("lenet", lr=0.5).lr == 0.5
+    cfg = TrainConfig.from_dict(cfg.to_dict())
+    assert cfg == make_config("lenet")
 
 
 def test_d2l_form_resizes_the_input():
-    cfg = E.make_config("nin", "mnist-sample", form="d2l")
+    cfg = make_config("nin", "mnist-sample", form="d2l")
     assert cfg.input_size == (1, 224, 224)
-    assert E.make_config("nin", "cifar10").input_size == (3, 32, 32)
+    assert make_config("nin", "cifar10").input_size == (3, 32, 32)
 
 
 # ------------------------------------------------------------------------------------------- runs
@@ -72,11 +78,11 @@ def test_events_arrive_in_order_and_cover_every_step():
     kinds = [type(e).__name__ for e in events]
     assert kinds[0] == "RunStarted" and kinds[-1] == "RunFinished"
     assert kinds.count("EpochEnd") == 2
-    steps = np.concatenate([e.global_steps for e in events if isinstance(e, E.StepMetrics)])
+    steps = np.concatenate([e.global_steps for e in events if isinstance(e, StepMetrics)])
     assert steps.tolist() == list(range(1, 2 * trainer.steps_per_epoch + 1))
-    losses = np.concatenate([e.losses for e in events if isinstance(e, E.StepMetrics)])
+    losses = np.concatenate([e.losses for e in events if isinstance(e, StepMetrics)])
     assert np.isfinite(losses).all() and losses.dtype == np.float32
-    ends = [e for e in events if isinstance(e, E.EpochEnd)]
+    ends = [e for e in events if isinstance(e, EpochEnd)]
     assert [e.epoch for e in ends] == [1, 2]
     assert 0 <= ends[-1].test_acc <= 1 and ends[-1].test_loss > 0
     assert result.test_acc == ends[-1].test_acc and result.examples_per_s > 0
@@ -88,7 +94,7 @@ def test_training_learns_real_digits():
 
 
 def test_stop_takes_effect_within_one_batch():
-    trainer = E.Trainer(tiny(epochs=3))
+    trainer = Trainer(tiny(epochs=3))
     stopped_at = []
 
     def hook(t):
@@ -102,7 +108,7 @@ def test_stop_takes_effect_within_one_batch():
 
 
 def test_pause_holds_progress_and_stop_while_paused_finishes():
-    trainer = E.Trainer(tiny(epochs=3))
+    trainer = Trainer(tiny(epochs=3))
     paused = threading.Event()
 
     def hook(t):
@@ -130,11 +136,11 @@ def test_huge_learning_rate_diverges_with_a_hint():
     _, result, events = run_collect(tiny(lr=1000.0, optimizer="sgd", momentum=0.0, schedule="constant"))
     assert result.status == "diverged"
     assert "1000" in result.message and "lower the learning rate" in result.message
-    assert isinstance(events[-1], E.RunFinished)
+    assert isinstance(events[-1], RunFinished)
 
 
 def stuck_warnings(events):
-    return [e for e in events if isinstance(e, E.RunWarning) and e.kind == "stuck"]
+    return [e for e in events if isinstance(e, RunWarning) and e.kind == "stuck"]
 
 
 def test_stuck_at_chance_warns_once_and_goes_on():
@@ -159,20 +165,20 @@ def test_stuck_warning_waits_for_enough_steps_and_the_end_of_a_warm_up():
     warnings = stuck_warnings(events)
     assert len(warnings) == 1 and warnings[0].message.startswith("epoch 7:")
     # Past the steps but still warming up (a one-cycle schedule of 200 steps warms up for 60).
-    trainer = E.Trainer(tiny(lr=1e-12, optimizer="sgd", momentum=0.0, schedule="onecycle", epochs=25,
+    trainer = Trainer(tiny(lr=1e-12, optimizer="sgd", momentum=0.0, schedule="onecycle", epochs=25,
                              batch_size=32), publish_interval=0)
     seen = []
     trainer.on_event = seen.append
     trainer.step_hooks.append(lambda t: t.global_step == 56 and t.stop())
     trainer.run()
-    assert trainer.global_step == 56 and trainer._warming_up()
+    assert trainer.global_step == 56 and warming_up(trainer.scheduler)
     assert stuck_warnings(seen) == []
 
 
 def test_same_seed_same_losses_different_seed_different():
     def losses(seed):
         _, _, events = run_collect(tiny(seed=seed, shift=2))
-        return np.concatenate([e.losses for e in events if isinstance(e, E.StepMetrics)])
+        return np.concatenate([e.losses for e in events if isinstance(e, StepMetrics)])
 
     a, b, c = losses(1), losses(1), losses(2)
     assert np.array_equal(a, b)
@@ -180,7 +186,7 @@ def test_same_seed_same_losses_different_seed_different():
 
 
 def test_more_epochs_continue_from_where_the_run_stopped():
-    trainer = E.Trainer(tiny(epochs=1))
+    trainer = Trainer(tiny(epochs=1))
     assert trainer.run().epochs == 1
     step = trainer.global_step
     result = trainer.run(epochs=1)
@@ -206,7 +212,7 @@ def test_run_directory_is_written_and_loads_back(tmp_path):
 
 def test_divergence_keeps_the_last_good_weights(tmp_path):
     out = tmp_path / "run"
-    trainer = E.Trainer(tiny(epochs=1), run_dir=str(out))
+    trainer = Trainer(tiny(epochs=1), run_dir=str(out))
     assert trainer.run().status == "completed"
     good = (out / "model.safetensors").read_bytes()
     for group in trainer.optimizer.param_groups:
@@ -220,9 +226,9 @@ def test_divergence_keeps_the_last_good_weights(tmp_path):
 
 def test_published_weights_are_a_copy():
     events = []
-    trainer = E.Trainer(tiny(), on_event=events.append, publish_weights=True)
+    trainer = Trainer(tiny(), on_event=events.append, publish_weights=True)
     trainer.run()
-    weights = next(e for e in events if isinstance(e, E.EpochEnd)).weights
+    weights = next(e for e in events if isinstance(e, EpochEnd)).weights
     assert set(weights) == set(trainer.model.state_dict())
     live = trainer.model.state_dict()["conv1.weight"]
     assert weights["conv1.weight"].data_ptr() != live.data_ptr()
@@ -236,13 +242,13 @@ def test_image_size_resizes_the_input_and_is_checked_when_the_config_is_made():
     assert result.status == "completed"
     # The model was built for 32 px: its first linear layer sees LeNet's 5×5 maps of a 32-px input.
     assert trainer.preprocess(trainer.test.images[:2]).shape == (2, 1, 32, 32)
-    assert E.TrainConfig.from_dict(cfg.to_dict()) == cfg
-    with pytest.raises(E.ConfigError, match="d2l form resizes the images to 224 px itself"):
-        E.make_config("nin", "mnist-sample", form="d2l", image_size=32)
-    with pytest.raises(E.ConfigError, match="from 8 to 512"):
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ConfigError, match="d2l form resizes the images to 224 px itself"):
+        make_config("nin", "mnist-sample", form="d2l", image_size=32)
+    with pytest.raises(ConfigError, match="from 8 to 512"):
         tiny(image_size=4)
-    with pytest.raises(E.ConfigError, match="from 8 to 512"):
+    with pytest.raises(ConfigError, match="from 8 to 512"):
         tiny(image_size=True)
     # Too small for the network: the message names the size given and the way out.
-    with pytest.raises(E.ConfigError, match=r"resized to 16×16: set the image size to at least 28\.$"):
+    with pytest.raises(ConfigError, match=r"resized to 16×16: set the image size to at least 28\.$"):
         tiny(image_size=16)

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from core import inference as I
-from core.engine import build_model, make_config
+from core.build import build_model
+from core.config import make_config
 
 CENTRE = 14.0  # centre of mass of MNIST's training digits, in pixel-index coordinates
 
@@ -61,7 +62,7 @@ def assert_mnist_framed(out: np.ndarray) -> None:
 
 
 def predictor(arch="lenet", dataset="mnist-sample", **overrides) -> I.Predictor:
-    config = make_config(arch, dataset, **overrides).to_dict()
+    config = make_config(arch, dataset, **overrides)
     torch.manual_seed(0)
     return I.Predictor.from_weights(config, build_model(make_config(arch, dataset, **overrides)).state_dict())
 
@@ -237,7 +238,7 @@ def test_from_weights_copies_and_leaves_the_global_generator_alone():
     source = build_model(cfg)
     weights = {k: v.detach().clone() for k, v in source.state_dict().items()}
     state = torch.random.get_rng_state()
-    p = I.Predictor.from_weights(cfg.to_dict(), weights, epoch=3)
+    p = I.Predictor.from_weights(cfg, weights, epoch=3)
     assert torch.equal(state, torch.random.get_rng_state())  # no random initialisation drawn
     for k, v in p.model.state_dict().items():
         assert torch.equal(v, weights[k]) and v.data_ptr() != weights[k].data_ptr()
@@ -246,7 +247,7 @@ def test_from_weights_copies_and_leaves_the_global_generator_alone():
     p.update_weights(compiled, 4)
     assert p.epoch == 4 and p.generation == 1
     with pytest.raises(RuntimeError):
-        I.Predictor.from_weights(cfg.to_dict(), {"x": torch.zeros(1)})
+        I.Predictor.from_weights(cfg, {"x": torch.zeros(1)})
 
 
 def test_use_one_thread_here_leaves_other_threads_alone():

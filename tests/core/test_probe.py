@@ -9,10 +9,12 @@ import pytest
 import torch
 
 from core import data as D
-from core import engine as E
+from core.build import build_model
+from core.config import make_config
+from core.engine import Trainer
 from core.models import create_model, list_models
-from core.probe import (Capture, Mailbox, Probe, ProbeOptions, Snapshot, capture, grid_shape,
-                        one_by_one_layers)
+from core.introspect import one_by_one_layers
+from core.probe import Capture, Mailbox, Probe, ProbeOptions, Snapshot, capture, grid_shape
 
 SPECS = list_models()
 
@@ -250,8 +252,8 @@ def test_training_with_the_probe_gives_the_same_weights_as_without():
 
 
 def test_probe_attached_to_a_real_trainer_probes_between_steps():
-    cfg = E.make_config("lenet", "mnist-sample", subset=64, epochs=1, batch_size=16, device="cpu")
-    trainer = E.Trainer(cfg)
+    cfg = make_config("lenet", "mnist-sample", subset=64, epochs=1, batch_size=16, device="cpu")
+    trainer = Trainer(cfg)
     probe = Probe(interval=0, max_overhead=1.0).attach(trainer)
     assert trainer.step_hooks == [probe.on_step]
     probe.set_wanted({"act1", "act2"}, output=True)
@@ -401,8 +403,8 @@ def test_probe_image_sample_and_user_image():
 
 
 def test_set_wanted_takes_the_kind_from_the_spec():
-    cfg = E.make_config("nin", "mnist-sample", width=0.25)
-    trainer = fake_trainer(E.build_model(cfg), (1, 28, 28))
+    cfg = make_config("nin", "mnist-sample", width=0.25)
+    trainer = fake_trainer(build_model(cfg), (1, 28, 28))
     trainer.config = cfg
     probe = Probe(interval=0)
     probe.trainer = trainer

@@ -18,9 +18,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from core import checkpoints as C
-from core import engine as E
+from core.build import build_model
+from core.config import ConfigError, MODEL_OPTIONS, TrainConfig, make_config
+from core.devices import is_out_of_memory
+from core.engine import Trainer
+from core.evaluation import evaluate_model
+from core.events import EpochEnd, RunFinished, RunWarning, StepMetrics
 from core.cli import main
-from core.models import list_models
+from core.models import get_spec, list_models
 from tests.conftest import FullDisk, idx_bytes, write_cifar, write_mnist
 
 
@@ -28,7 +33,7 @@ def tiny(**overrides):
     """LeNet on 128 offline digits: four steps of 32 per epoch."""
     values = dict(subset=128, epochs=1, batch_size=32, device="cpu")
     values.update(overrides)
-    return E.make_config("lenet", "mnist-sample", **values)
+    return make_config("lenet", "mnist-sample", **values)
 
 
 def of(events, kind):
@@ -36,7 +41,7 @@ def of(events, kind):
 
 
 def oom_warnings(events):
-    return [e for e in of(events, E.RunWarning) if e.kind == "oom"]
+    return [e for e in of(events, RunWarning) if e.kind == "oom"]
 
 
 def last_json(out: str) -> dict:
@@ -51,7 +56,7 @@ class Recorder:
 
     def __call__(self, event):
         self.events.append(event)
-        if isinstance(event, E.EpochEnd) and self.run_dir and (self.run_dir / C.WEIGHTS).exists():
+        if isinstance(event, EpochEnd) and self.run_dir and (self.run_dir / C.WEIGHTS).exists():
             self.saved[event.epoch] = (self.run_dir / C.WEIGHTS).read_bytes()
 
 
@@ -71,7 +76,7 @@ def cuda_oom():
 def test_non_finite_loss_ends_diverged_and_keeps_the_last_good_checkpoint(tmp_path, bad):
     out = tmp_path / "run"
     rec = Recorder(out)
-    trainer = E.Trainer(tiny(epochs=3), on_event=rec, run_dir=str(out), publish_interval=0)
+    trainer = Trainer(tiny(epochs=3), on_event=rec, run_dir=str(out), publish_interval=0)
 
     def step(t, idx, real):
         loss, correct = real(idx)
@@ -84,9 +89,9 @@ def test_non_finite_loss_ends_diverged_and_keeps_the_last_good_checkpoint(tmp_pa
     assert result.status == "diverged" and result.epochs == 1
     assert "loss became NaN/infinite" in result.message
     assert "lower the learning rate (now 0.003; try 0.0003)" in result.message
-    assert isinstance(rec.events[-1], E.RunFinished) and len(of(rec.events, E.EpochEnd)) == 1
+    assert isinstance(rec.events[-1], RunFinished) and len(of(rec.events, EpochEnd)) == 1
     # The non-finite loss was published (the plots filter it) and nothing after it.
-    published = of(rec.events, E.StepMetrics)
+    published = of(rec.events, StepMetrics)
     assert not np.isfinite(published[-1].losses).all() and published[-1].step == 2
     # On disk: epoch 1, untouched.
     assert (out / C.WEIGHTS).read_bytes() == rec.saved[1]
@@ -101,7 +106,7 @@ def test_weights_broken_by_an_epochs_last_step_are_not_saved(tmp_path):
     """A finite loss whose step still wrecks the weights: caught before the epoch is written."""
     out = tmp_path / "run"
     rec = Recorder(out)
-    trainer = E.Trainer(tiny(epochs=2), on_event=rec, run_dir=str(out))
+    trainer = Trainer(tiny(epochs=2), on_event=rec, run_dir=str(out))
 
     def step(t, idx, real):
         loss, correct = real(idx)
@@ -121,7 +126,7 @@ def test_weights_broken_by_an_epochs_last_step_are_not_saved(tmp_path):
 
 def test_a_stop_after_a_good_epoch_saves_the_partial_epoch_but_never_broken_weights(tmp_path):
     out = tmp_path / "run"
-    trainer = E.Trainer(tiny(epochs=3), run_dir=str(out), publish_interval=1e9)
+    trainer = Trainer(tiny(epochs=3), run_dir=str(out), publish_interval=1e9)
     trainer.step_hooks.append(lambda t: t.stop() if t.global_step == 6 else None)
     assert trainer.run().status == "stopped"
     assert C.load_run(out).info["partial"] == "True" and C.load_run(out).info["step"] == "6"
@@ -138,7 +143,7 @@ def test_out_of_memory_halves_the_batch_until_it_fits(tmp_path):
     out = tmp_path / "run"
     rec = Recorder(out)
     cfg = tiny(batch_size=64, epochs=2, schedule="onecycle")
-    trainer = E.Trainer(cfg, on_event=rec, run_dir=str(out), publish_interval=0)
+    trainer = Trainer(cfg, on_event=rec, run_dir=str(out), publish_interval=0)
     sizes = []
 
     def step(t, idx, real):
@@ -156,11 +161,11 @@ def test_out_of_memory_halves_the_batch_until_it_fits(tmp_path):
     assert "out of GPU memory at batch 64" in warnings[0].message
     assert "starts again with batch 16" in warnings[1].message
     assert trainer.batch_size == 16 and trainer.steps_per_epoch == 8 and cfg.batch_size == 64
-    assert {e.steps_per_epoch for e in of(rec.events, E.StepMetrics)} == {8}
+    assert {e.steps_per_epoch for e in of(rec.events, StepMetrics)} == {8}
     assert trainer.train_examples == 2 * 128
     # The one-cycle schedule was laid out again over the smaller steps: it ends where a run at batch 16
     # ends.
-    at_16 = E.Trainer(tiny(batch_size=16, epochs=2, schedule="onecycle"))
+    at_16 = Trainer(tiny(batch_size=16, epochs=2, schedule="onecycle"))
     at_16.run()
     assert trainer._current_lr() == pytest.approx(at_16._current_lr()) and at_16.global_step == 16
     assert json.loads((out / C.STATUS).read_text())["batch_size"] == 16
@@ -170,7 +175,7 @@ def test_out_of_memory_halves_the_batch_until_it_fits(tmp_path):
 def test_out_of_memory_in_the_middle_of_an_epoch_starts_that_epoch_again():
     events = []
     cfg = tiny(epochs=2, schedule="cosine")
-    trainer = E.Trainer(cfg, on_event=events.append, publish_interval=0)
+    trainer = Trainer(cfg, on_event=events.append, publish_interval=0)
     failed = []
 
     def step(t, idx, real):
@@ -184,9 +189,9 @@ def test_out_of_memory_in_the_middle_of_an_epoch_starts_that_epoch_again():
     assert result.status == "completed" and result.epochs == 2
     assert [w.message for w in oom_warnings(events)] == [
         "out of memory at batch 32: epoch 2 starts again with batch 16 (used for the rest of the run)."]
-    steps = np.concatenate([e.global_steps for e in of(events, E.StepMetrics)])
+    steps = np.concatenate([e.global_steps for e in of(events, StepMetrics)])
     assert steps.tolist() == list(range(1, 4 + 2 + 8 + 1))  # the plots' step axis never goes back
-    last = of(events, E.StepMetrics)[-1]
+    last = of(events, StepMetrics)[-1]
     assert last.epoch == 2 and last.step == last.steps_per_epoch == 8
     assert [h["epoch"] for h in trainer.history] == [1, 2]
     assert all(math.isfinite(h["train_loss"]) for h in trainer.history)
@@ -195,7 +200,7 @@ def test_out_of_memory_in_the_middle_of_an_epoch_starts_that_epoch_again():
 
 def test_out_of_memory_at_the_smallest_batch_fails_with_advice(tmp_path, capsys, monkeypatch):
     rec = Recorder()
-    trainer = E.Trainer(tiny(), on_event=rec)
+    trainer = Trainer(tiny(), on_event=rec)
     patch_step(trainer, lambda t, idx, real: (_ for _ in ()).throw(cuda_oom()))
     result = trainer.run()
     assert result.status == "failed"
@@ -205,7 +210,7 @@ def test_out_of_memory_at_the_smallest_batch_fails_with_advice(tmp_path, capsys,
         "out of GPU memory at batch 32", "out of GPU memory at batch 16"]
 
     # The same through the command line: exit code 1, the advice in the JSON, no traceback.
-    monkeypatch.setattr(E.Trainer, "_step", lambda self, idx: (_ for _ in ()).throw(cuda_oom()))
+    monkeypatch.setattr(Trainer, "_step", lambda self, idx: (_ for _ in ()).throw(cuda_oom()))
     code = main(["train", "--subset", "64", "--epochs", "1", "--device", "cpu", "--json",
                  "--out", str(tmp_path / "run")])
     out, err = capsys.readouterr()
@@ -215,20 +220,20 @@ def test_out_of_memory_at_the_smallest_batch_fails_with_advice(tmp_path, capsys,
 
 
 def test_other_runtime_errors_are_not_taken_for_out_of_memory():
-    trainer = E.Trainer(tiny())
+    trainer = Trainer(tiny())
     patch_step(trainer, lambda t, idx, real: (_ for _ in ()).throw(
         RuntimeError("mat1 and mat2 shapes cannot be multiplied (32x400 and 256x120)")))
     result = trainer.run()
     assert result.status == "failed" and "mat1 and mat2 shapes" in result.message
     assert trainer.batch_size == 32
-    assert E.is_out_of_memory(cuda_oom()) and E.is_out_of_memory(RuntimeError("CUDA error: out of memory"))
-    assert not E.is_out_of_memory(ValueError("out of memory"))
+    assert is_out_of_memory(cuda_oom()) and is_out_of_memory(RuntimeError("CUDA error: out of memory"))
+    assert not is_out_of_memory(ValueError("out of memory"))
 
 
 def test_evaluation_out_of_memory_retries_with_smaller_batches():
-    trainer = E.Trainer(tiny())
+    trainer = Trainer(tiny())
     trainer.run()
-    expected = E.evaluate_model(trainer.model, trainer.preprocess, trainer.test, batch_size=100)
+    expected = evaluate_model(trainer.model, trainer.preprocess, trainer.test, batch_size=100)
     seen = []
 
     def forward_hook(module, inputs):
@@ -238,7 +243,7 @@ def test_evaluation_out_of_memory_retries_with_smaller_batches():
 
     handle = trainer.model.register_forward_pre_hook(forward_hook)
     try:
-        got = E.evaluate_model(trainer.model, trainer.preprocess, trainer.test, batch_size=512)
+        got = evaluate_model(trainer.model, trainer.preprocess, trainer.test, batch_size=512)
     finally:
         handle.remove()
     assert seen[:3] == [500, 256, 128] and max(seen[3:]) == 64  # 500 test images
@@ -247,12 +252,12 @@ def test_evaluation_out_of_memory_retries_with_smaller_batches():
 
 # ------------------------------------------------------------------------------ 8: reproducibility
 def test_same_seed_same_weights_whatever_ran_before_and_with_or_without_a_run_directory(tmp_path):
-    a = E.Trainer(tiny(seed=7, shift=2))
+    a = Trainer(tiny(seed=7, shift=2))
     a.run()
     torch.manual_seed(1234)
     torch.rand(1000)
     np.random.rand(10)
-    b = E.Trainer(tiny(seed=7, shift=2), run_dir=str(tmp_path / "run"))
+    b = Trainer(tiny(seed=7, shift=2), run_dir=str(tmp_path / "run"))
     b.run()
     wa, wb = a.weights_copy(), b.weights_copy()
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
@@ -261,7 +266,7 @@ def test_same_seed_same_weights_whatever_ran_before_and_with_or_without_a_run_di
 
 def test_plain_sgd_keeps_momentum_zero_under_the_one_cycle_schedule():
     """d2l's plain SGD (momentum 0) stays plain: the one-cycle schedule cycles only Adam's beta1."""
-    trainer = E.Trainer(tiny(optimizer="sgd", momentum=0.0, lr=0.05, schedule="onecycle"))
+    trainer = Trainer(tiny(optimizer="sgd", momentum=0.0, lr=0.05, schedule="onecycle"))
     trainer.step_hooks.append(lambda t: momenta.append(t.optimizer.param_groups[0]["momentum"]))
     momenta = []
     assert trainer.run().status == "completed"
@@ -343,7 +348,7 @@ def test_a_broken_dataset_is_named_before_training(tmp_path, capsys, dataset, da
     damage(root)
     arch = "lenet-cifar" if dataset == "cifar10" else "lenet"
     events = []
-    trainer = E.Trainer(E.make_config(arch, dataset, data_root=str(root), epochs=1, device="cpu"),
+    trainer = Trainer(make_config(arch, dataset, data_root=str(root), epochs=1, device="cpu"),
                         on_event=events.append)
     result = trainer.run()
     assert result.status == "failed" and len(events) == 1  # RunFinished only: nothing trained
@@ -392,15 +397,15 @@ def test_any_config_builds_a_model_that_fits_its_input_or_is_refused_with_a_reas
     wild = data.draw(st.booleans(), label="wild")
     arch = data.draw(st.sampled_from(ARCHS + (["lenett", "", "VGG11"] if wild else [])), label="arch")
     dataset = data.draw(st.sampled_from(DATASETS + (["imagenet"] if wild else [])), label="dataset")
-    keys = list(WILD) if wild else [k for k in SENSIBLE if k not in E.MODEL_OPTIONS
-                                     or k in E.get_spec(arch).options]
-    if not wild and "d2l" not in E.get_spec(arch).forms:
+    keys = list(WILD) if wild else [k for k in SENSIBLE if k not in MODEL_OPTIONS
+                                     or k in get_spec(arch).options]
+    if not wild and "d2l" not in get_spec(arch).forms:
         keys.remove("form")
     values = data.draw(st.fixed_dictionaries({}, optional={k: (WILD if wild else SENSIBLE)[k] for k in keys}),
                        label="values")
     try:
-        cfg = E.make_config(arch, dataset, **values)
-    except E.ConfigError as exc:
+        cfg = make_config(arch, dataset, **values)
+    except ConfigError as exc:
         event("refused")
         assert len(str(exc)) > 10 and "\n" not in str(exc)
         return
@@ -408,18 +413,18 @@ def test_any_config_builds_a_model_that_fits_its_input_or_is_refused_with_a_reas
     # On the meta device shapes are checked as on a real one (a kernel or pool larger than its input,
     # a flatten that does not fit the linear layer), without computing anything.
     with torch.device("meta"), torch.no_grad():
-        out = E.build_model(cfg).eval()(torch.zeros(2, *cfg.input_size))
+        out = build_model(cfg).eval()(torch.zeros(2, *cfg.input_size))
     assert out.shape == (2, cfg.info.num_classes)
-    assert E.TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
 
 
 @pytest.mark.parametrize("overrides", [dict(batch_size=1), dict(subset=1)])
 def test_batchnorm_with_batches_of_one_is_refused_before_training(overrides):
     events = []
-    cfg = E.make_config("resnet-small", "mnist-sample", **{"subset": 64, "epochs": 1, "device": "cpu",
+    cfg = make_config("resnet-small", "mnist-sample", **{"subset": 64, "epochs": 1, "device": "cpu",
                                                            **overrides})
-    result = E.Trainer(cfg, on_event=events.append).run()
-    assert result.status == "failed" and [type(e) for e in events] == [E.RunFinished]
+    result = Trainer(cfg, on_event=events.append).run()
+    assert result.status == "failed" and [type(e) for e in events] == [RunFinished]
     assert "BatchNorm, which needs at least 2 examples per batch" in result.message
 
 
@@ -511,11 +516,11 @@ def test_a_full_disk_ends_the_run_clearly_and_keeps_the_training_in_memory(tmp_p
 
     def on_event(event):
         rec(event)
-        if isinstance(event, E.EpochEnd):
+        if isinstance(event, EpochEnd):
             snapshots[event.epoch] = event.weights
             disk.full = event.epoch == 1  # the disk fills up during epoch 2, and is freed later
 
-    trainer = E.Trainer(tiny(epochs=3), on_event=on_event, run_dir=str(out), publish_weights=True)
+    trainer = Trainer(tiny(epochs=3), on_event=on_event, run_dir=str(out), publish_weights=True)
     result = trainer.run()
     assert result.status == "failed"
     msg = result.message
@@ -557,10 +562,10 @@ def test_a_run_directory_that_stops_accepting_writes_is_reported(tmp_path, monke
     disk = FullDisk(monkeypatch, error)
 
     def on_event(event):
-        if isinstance(event, E.EpochEnd):
+        if isinstance(event, EpochEnd):
             disk.full = True
 
-    result = E.Trainer(tiny(epochs=2), on_event=on_event, run_dir=str(out)).run()
+    result = Trainer(tiny(epochs=2), on_event=on_event, run_dir=str(out)).run()
     assert result.status == "failed" and words in result.message
     assert "the files there still hold epoch 1" in result.message
     disk.full = False
@@ -568,8 +573,8 @@ def test_a_run_directory_that_stops_accepting_writes_is_reported(tmp_path, monke
     # Unwritable from the start: refused before training, with the same reason.
     disk.full = True
     events = []
-    result = E.Trainer(tiny(), on_event=events.append, run_dir=str(tmp_path / "other")).run()
-    assert result.status == "failed" and [type(e) for e in events] == [E.RunFinished]
+    result = Trainer(tiny(), on_event=events.append, run_dir=str(tmp_path / "other")).run()
+    assert result.status == "failed" and [type(e) for e in events] == [RunFinished]
     assert result.message == (f"cannot write to run directory {tmp_path / 'other'}: {words}. Choose a "
                               f"folder you can write to.")
 
@@ -578,9 +583,9 @@ def test_a_run_directory_that_cannot_be_created_fails_before_training(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     events = []
-    result = E.Trainer(tiny(), on_event=events.append, run_dir=str(blocker / "run")).run()
+    result = Trainer(tiny(), on_event=events.append, run_dir=str(blocker / "run")).run()
     assert result.status == "failed" and "cannot write to run directory" in result.message
-    assert [type(e) for e in events] == [E.RunFinished]
+    assert [type(e) for e in events] == [RunFinished]
 
 
 def test_full_disk_through_the_command_line(tmp_path, monkeypatch, capsys):

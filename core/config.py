@@ -1,0 +1,228 @@
+"""What defines a run: :class:`TrainConfig`, its validation, and the vocabulary of every choice.
+
+The window's settings panel and the command line both take their choices and defaults from here, so the
+two never drift apart. Importing this module does not import torch (the window builds its panel before
+torch has loaded); the model zoo and the CUDA check are imported when a config is validated.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import asdict, dataclass, fields
+
+from .datasets import DATASETS, DataError, DatasetInfo, get_info
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("constant", "step", "cosine", "onecycle")
+DEVICES = ("auto", "cpu", "cuda")
+STATUSES = ("completed", "stopped", "diverged", "failed")
+MODEL_OPTIONS = ("width", "batchnorm", "dropout", "shortcut", "activation")
+ACTIVATIONS = ("relu", "sigmoid")
+FORMS = ("native", "d2l")  # the dataset's own resolution, or the d2l book's resize (224/96 px)
+DATASET_NAMES = tuple(DATASETS)
+MIN_IMAGE_SIZE, MAX_IMAGE_SIZE = 8, 512  # the image-size option, in pixels
+# The hyperparameters an architecture's defaults may set (ModelSpec.defaults); the rest are the run's.
+HYPERPARAMETERS = ("epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule")
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot train; the message says which value and what to use instead."""
+
+
+# ------------------------------------------------------------------------------------------- config
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run. Validated on construction."""
+
+    arch: str = "lenet"
+    dataset: str = "mnist-sample"
+    data_root: str | None = None
+    epochs: int = 5
+    batch_size: int = 32
+    lr: float = 3e-3
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "onecycle"
+    label_smoothing: float = 0.0
+    shift: int = 0  # random shift augmentation, in pixels (0 = off)
+    seed: int = 0
+    device: str = "auto"
+    form: str = "native"  # "native" resolution or the "d2l" resize (224/96 px)
+    image_size: int | None = None  # native form: resize the images to this side (None: the dataset's)
+    width: float | None = None
+    batchnorm: bool | None = None
+    dropout: float | None = None
+    shortcut: bool | None = None
+    activation: str | None = None
+    subset: int | None = None  # train on the first N examples of a fixed shuffle
+    amp: bool = True  # autocast on CUDA
+    channels_last: bool = True
+
+    def __post_init__(self):
+        if isinstance(self.data_root, os.PathLike):  # stored as text: the config is saved as JSON
+            object.__setattr__(self, "data_root", os.fspath(self.data_root))
+        try:
+            self._validate(check_device=True)
+        except (TypeError, AttributeError) as exc:  # a value of the wrong type, e.g. lr="fast"
+            raise ConfigError(f"invalid configuration value: {exc}.") from None
+
+    # `from_dict(..., check_device=False)` lets a run trained on a GPU be opened on a laptop.
+    def _validate(self, check_device: bool) -> None:
+        def need(ok: bool, message: str):
+            if not ok:
+                raise ConfigError(message)
+
+        spec = _spec(self.arch)
+        try:
+            info = get_info(self.dataset)
+        except DataError as exc:
+            raise ConfigError(str(exc)) from None
+        need(isinstance(self.epochs, int) and 1 <= self.epochs <= 10_000,
+             f"epochs must be a whole number from 1 to 10000, got {self.epochs!r}.")
+        need(isinstance(self.batch_size, int) and 1 <= self.batch_size <= 65_536,
+             f"batch size must be a whole number from 1 to 65536, got {self.batch_size!r}.")
+        need(isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0,
+             f"learning rate must be a positive number (e.g. 0.001), got {self.lr!r}.")
+        need(self.optimizer in OPTIMIZERS,
+             f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}.")
+        need(math.isfinite(self.momentum) and 0 <= self.momentum < 1,
+             f"momentum must be in [0, 1) (0 gives d2l's plain SGD), got {self.momentum!r}.")
+        need(math.isfinite(self.weight_decay) and 0 <= self.weight_decay < 1,
+             f"weight decay must be in [0, 1) (typical: 1e-4 to 5e-4), got {self.weight_decay!r}.")
+        need(self.schedule in SCHEDULES,
+             f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}.")
+        need(math.isfinite(self.label_smoothing) and 0 <= self.label_smoothing < 1,
+             f"label smoothing must be in [0, 1), got {self.label_smoothing!r}.")
+        need(isinstance(self.shift, int) and 0 <= self.shift <= 8,
+             f"random shift must be 0 to 8 pixels, got {self.shift!r}.")
+        need(isinstance(self.seed, int) and 0 <= self.seed < 2**63, "seed must be a whole number ≥ 0.")
+        need(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, got {self.device!r}.")
+        need(self.subset is None or (isinstance(self.subset, int) and self.subset >= 1),
+             f"subset must be a positive number of examples, got {self.subset!r}.")
+        need(self.form in spec.forms,
+             f"{self.arch} has no {self.form!r} form; it has {', '.join(spec.forms)}.")
+        for opt in MODEL_OPTIONS:
+            value = getattr(self, opt)
+            need(value is None or opt in spec.options,
+                 f"{self.arch} has no '{opt}' option; it takes "
+                 f"{', '.join(sorted(spec.options)) or 'no options'}.")
+        need(self.width is None or (math.isfinite(self.width) and 0 < self.width <= 4),
+             f"width multiplier must be in (0, 4], got {self.width!r}.")
+        need(self.dropout is None or (math.isfinite(self.dropout) and 0 <= self.dropout < 1),
+             f"dropout must be in [0, 1), got {self.dropout!r}.")
+        for opt in ("batchnorm", "shortcut"):
+            value = getattr(self, opt)
+            need(value is None or isinstance(value, bool), f"{opt} must be true or false, got {value!r}.")
+        need(self.activation is None or self.activation in ACTIVATIONS,
+             f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}.")
+        need(self.data_root is None or isinstance(self.data_root, str),
+             f"data root must be a folder name, got {self.data_root!r}.")
+        need(isinstance(self.amp, bool) and isinstance(self.channels_last, bool),
+             "amp and channels_last must be true or false.")
+        need(self.image_size is None or (isinstance(self.image_size, int)
+                                         and not isinstance(self.image_size, bool)
+                                         and MIN_IMAGE_SIZE <= self.image_size <= MAX_IMAGE_SIZE),
+             f"image size must be a whole number of pixels from {MIN_IMAGE_SIZE} to {MAX_IMAGE_SIZE}, "
+             f"got {self.image_size!r}.")
+        need(self.image_size is None or self.form != "d2l",
+             f"the d2l form resizes the images to {spec.d2l_size} px itself: leave the image size unset, "
+             f"or use the native form with an image size.")
+        side = self.image_size or spec.input_side(self.form, info.size)
+        if side < spec.min_size:
+            fixes = [f"set the image size to at least {spec.min_size}"]
+            if spec.d2l_size:
+                fixes.append("choose the d2l form (it resizes the images)")
+            given = (f"the images are resized to {side}×{side}" if self.image_size
+                     else f"{info.display_name} gives {side}×{side}")
+            raise ConfigError(f"{spec.display_name} needs inputs of at least {spec.min_size}×{spec.min_size} "
+                              f"px; {given}: {' or '.join(fixes)}.")
+        if check_device and self.device == "cuda" and not _cuda_available():
+            raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; "
+                              "use --device auto or cpu.")
+
+    # -- helpers -----------------------------------------------------------------------------------
+    @property
+    def spec(self):
+        """The architecture's ``ModelSpec`` (imports the model zoo, and with it torch)."""
+        return _spec(self.arch)
+
+    @property
+    def info(self) -> DatasetInfo:
+        return get_info(self.dataset)
+
+    @property
+    def input_size(self) -> tuple[int, int, int]:
+        info = self.info
+        side = self.image_size or self.spec.input_side(self.form, info.size)
+        return info.channels, side, side
+
+    def model_options(self) -> dict:
+        return {k: getattr(self, k) for k in MODEL_OPTIONS if getattr(self, k) is not None}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict, check_device: bool = True) -> "TrainConfig":
+        if not isinstance(raw, dict):
+            raise ConfigError("a configuration must be a JSON object.")
+        names = {f.name for f in fields(cls)}
+        unknown = set(raw) - names
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s): {', '.join(sorted(unknown))}.")
+        if check_device:
+            return cls(**raw)
+        # Skip only the device check: a run made on a GPU still opens on a CPU.
+        obj = object.__new__(cls)
+        defaults = cls()
+        for f in fields(cls):
+            object.__setattr__(obj, f.name, raw.get(f.name, getattr(defaults, f.name)))
+        try:
+            obj._validate(check_device=False)
+        except (TypeError, AttributeError) as exc:
+            raise ConfigError(f"invalid configuration value: {exc}.") from None
+        return obj
+
+
+def make_config(arch: str = "lenet", dataset: str = "mnist-sample", **overrides) -> TrainConfig:
+    """A config with the architecture's trusted defaults, then ``overrides`` (None values ignored)."""
+    values = dict(_spec(arch).defaults)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    names = {f.name for f in fields(TrainConfig)}
+    unknown = set(values) - names
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}.")
+    return TrainConfig(arch=arch, dataset=dataset, **values)
+
+
+# TrainConfig's own defaults for the hyperparameters an architecture may set.
+HYPER_DEFAULTS: dict = {f.name: f.default for f in fields(TrainConfig) if f.name in HYPERPARAMETERS}
+
+
+def architecture_names() -> tuple[str, ...]:
+    """The registered architectures, in curriculum order (imports the model zoo)."""
+    from .models import list_models
+
+    return tuple(spec.name for spec in list_models())
+
+
+def architecture_defaults(arch: str) -> dict:
+    """The settings an architecture brings (a student can trust them); ``make_config`` applies them."""
+    return dict(_spec(arch).defaults)
+
+
+def _spec(arch: str):
+    from .models import get_spec
+    from .models.registry import UnknownModelError
+
+    try:
+        return get_spec(arch)
+    except UnknownModelError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
