@@ -52,7 +52,7 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from app.widgets.activations import ActivationsController, PaintClock
+    from app.widgets.activations import PAINT_METER, ActivationsController
     from core.config import make_config
     from core.devices import device_label, resolve_device
     from core.engine import Trainer
@@ -121,9 +121,9 @@ def main() -> int:
                 switch["windows"] += 1
 
         show(False)
-        paint0 = PaintClock.seconds
+        paint0 = PAINT_METER.seconds
         train(trainer, toggle)
-        paint = PaintClock.seconds - paint0
+        paint = PAINT_METER.seconds - paint0
         per = {False: [0, 0.0], True: [0, 0.0]}
         windows = {False: [], True: []}
         cur = None

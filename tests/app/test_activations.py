@@ -201,8 +201,17 @@ def test_views_explain_themselves_and_handle_networks_without_such_layers(qtbot,
     assert isinstance(ctl.feature_view, FeatureMapView)
 
 
+class Clock:
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        return self.t
+
+
 def test_drawing_stays_within_its_budget_while_training(qtbot):
     """Over budget, the GUI leaves the snapshot in the mailbox, so the probe does not run either."""
+    from app.pacing import PaintBudget
     from app.widgets.activations import ActivationsController
 
     ctl = ActivationsController(draw_budget=0.02, draw_burst=0.05)
@@ -213,18 +222,105 @@ def test_drawing_stays_within_its_budget_while_training(qtbot):
     trainer.setup()
     ctl.attach(trainer)  # a run is active from now until run_finished
     qtbot.wait(50)
+    clock = Clock()  # time passes only when the test says so
+    ctl.budget = PaintBudget(ctl.draw_budget, burst=ctl.draw_burst, clock=clock)
     snap = ctl.probe.probe(trainer)
-    ctl._tokens = -1.0  # as if the views had just spent a second drawing
+    ctl.budget.charge(1.0, drew=False)  # as if the views had just spent a second drawing
     ctl._poll()
     assert ctl.probe.mailbox.peek() is snap and ctl.draws == 0
     ctl.probe.on_step(trainer)
     assert ctl.probe.forwards == 1  # the probe waits for the GUI to take the last snapshot
-    ctl._tokens = 0.05
+    clock.t += 60  # a quiet minute: the full burst of credit is back
+    assert ctl.budget.credit == pytest.approx(0.05)
     ctl._poll()
     assert ctl.current is snap and ctl.draws == 1 and not ctl.probe.mailbox.full
-    assert ctl._tokens < 0.05  # the draw was charged
+    assert ctl.budget.credit < 0.05  # the draw was charged
     ctl.on_run_finished(None)  # outside a run there is no budget: user actions draw at once
-    ctl._tokens = -1.0
+    ctl.budget.charge(1.0, drew=False)
     ctl.set_sample(2)
     qtbot.waitUntil(lambda: ctl.current.source == "test sample 2", timeout=5000)
     ctl.detach()
+
+
+def lenet_trainer() -> Trainer:
+    trainer = Trainer(make_config("lenet", "mnist-sample", subset=32, epochs=1, device="cpu"))
+    trainer.setup()
+    return trainer
+
+
+def test_a_failing_probe_is_explained_in_every_view_until_a_snapshot_comes(qtbot, controller, monkeypatch,
+                                                                             caplog):
+    import core.probe
+
+    ctl = controller
+    for view in ctl.views:
+        view.show()
+    trainer = lenet_trainer()
+    ctl.attach(trainer)  # a run is active from now until run_finished
+    real_capture = core.probe.capture
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied (1x400 and 256x120)")
+
+    def problem_shown(view) -> bool:
+        return view.problem.isVisible() and "shapes cannot be multiplied" in view.problem.message.text()
+
+    monkeypatch.setattr(core.probe, "capture", broken)
+    with caplog.at_level("WARNING", logger="convscope.gui"):
+        for _ in range(2):  # the probe keeps failing: the views say so, the log once
+            assert ctl.probe.probe(trainer) is None
+            ctl._poll()
+    assert ctl.probe.errors == 2
+    for view in ctl.views:
+        assert problem_shown(view), type(view).__name__
+        assert "Could not look inside the network" in view.problem.title.text()
+        assert "Training goes on" in view.problem.message.text()
+        assert ctl.probe.last_error in view.problem_text
+    warnings = [r for r in caplog.records if r.name == "convscope.gui" and "shapes" in r.getMessage()]
+    assert len(warnings) == 1
+
+    # The next good snapshot clears the message.
+    monkeypatch.setattr(core.probe, "capture", real_capture)
+    snap = ctl.probe.probe(trainer)
+    assert snap is not None
+    ctl._poll()
+    assert ctl.current is snap
+    assert all(not v.problem.isVisible() and not v.problem_text for v in ctl.views)
+
+    # After the run, probing in the GUI thread for a new image: a failure shows there too.
+    ctl.on_run_finished(None)
+    monkeypatch.setattr(core.probe, "capture", broken)
+    ctl.set_sample(3)
+    qtbot.waitUntil(lambda: all(problem_shown(v) for v in ctl.views), timeout=5000)
+    assert "Training goes on" not in ctl.output_view.problem.message.text()
+    monkeypatch.setattr(core.probe, "capture", real_capture)
+    ctl.set_sample(4)
+    qtbot.waitUntil(lambda: ctl.current.source == "test sample 4", timeout=5000)
+    assert all(not v.problem.isVisible() for v in ctl.views)
+
+
+def test_a_drawing_prepared_for_another_network_is_probed_as_the_trained_one_expects(qtbot, controller):
+    from core.build import build_model
+    from core.inference import Predictor
+
+    cifar = make_config("lenet-cifar", "cifar10", device="cpu")
+    predictor = Predictor.from_weights(cifar, build_model(cifar).state_dict())
+    gray = np.zeros((200, 200), np.uint8)
+    gray[30:170, 90:110] = 255  # a "1"
+    prepared = predictor.prepare(gray)
+    assert tuple(prepared.tensor.shape) == (1, 3, 32, 32)  # the other network's input
+
+    ctl = controller
+    for view in ctl.views:
+        view.show()
+    ctl.attach(lenet_trainer())  # LeNet on MNIST: 1×28×28
+    ctl.on_run_finished(None)
+    qtbot.waitUntil(lambda: ctl.current is not None, timeout=5000)
+    ctl.set_probe_image(prepared, label=1)
+    qtbot.waitUntil(lambda: ctl.current.source == "your drawing", timeout=5000)
+    assert ctl.probe.errors == 0 and not ctl.problem
+    drawing = np.round(prepared.image * 255).astype(np.uint8)
+    np.testing.assert_array_equal(ctl.current.image, drawing)
+    np.testing.assert_array_equal(ctl.output_view.input_item.image, drawing)
+    assert ctl.current.label == 1 and len(ctl.current.probs) == 10
+    assert "act1" in ctl.current.features

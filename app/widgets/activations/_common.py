@@ -1,0 +1,109 @@
+"""What the inside views share: colours, image and label helpers, and the meter of their paint time."""
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy
+
+from app.pacing import PaintMeter, timed_paint
+
+log = logging.getLogger("convscope.gui")
+
+TRUE_COLOUR = "#2ca02c"  # green: the true class
+PRED_COLOUR = "#ff7f0e"  # orange: the predicted class (when it is wrong)
+BAR_COLOUR = "#5b8def"
+EXPLANATION_WIDTH = 270
+
+
+def _cmap(name: str) -> pg.ColorMap:
+    return pg.colormap.get(name)
+
+
+def _image_item() -> pg.ImageItem:
+    return pg.ImageItem(axisOrder="row-major")
+
+
+def _image_box(layout: pg.GraphicsLayout, row: int, col: int, rowspan: int = 1, colspan: int = 1
+               ) -> pg.ViewBox:
+    box = layout.addViewBox(row=row, col=col, rowspan=rowspan, colspan=colspan, lockAspect=True,
+                            invertY=True, enableMouse=False, enableMenu=False)
+    box.setDefaultPadding(0.02)
+    return box
+
+
+def set_image(item: pg.ImageItem, image: np.ndarray, levels: tuple[float, float]) -> None:
+    """Fixed levels, no auto-levelling; a contiguous copy (pyqtgraph draws strided arrays wrongly)."""
+    item.setImage(np.ascontiguousarray(image), autoLevels=False, levels=levels)
+
+
+def _label(layout: pg.GraphicsLayout, row: int, col: int, text: str = "", colspan: int = 1,
+           size: str = "9pt") -> pg.LabelItem:
+    item = pg.LabelItem(text, size=size, justify="center")
+    layout.addItem(item, row=row, col=col, colspan=colspan)
+    return item
+
+
+def _explanation(html: str) -> QLabel:
+    label = QLabel(html)
+    label.setObjectName("explanation")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.RichText)
+    label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+    label.setFixedWidth(EXPLANATION_WIDTH)
+    label.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Expanding)
+    label.setStyleSheet("QLabel { padding: 6px; }")
+    return label
+
+
+def tile_maps(maps: np.ndarray, cols: int | None = None) -> tuple[np.ndarray, tuple[int, int]]:
+    """(K, h, w) float maps → one float image of tiles with 1-px NaN gaps; returns (image, (rows, cols))."""
+    k, h, w = maps.shape
+    if cols is None:
+        cols = max(1, math.ceil(math.sqrt(k * 2)))
+        cols = min(cols, k)
+    rows = max(1, math.ceil(k / cols))
+    out = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan, np.float32)
+    for i in range(k):
+        r, c = divmod(i, cols)
+        out[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = maps[i]
+    return out, (rows, cols)
+
+
+def mosaic_to_float(mosaic: np.ndarray) -> np.ndarray:
+    """A probe mosaic (uint8; 0 = gap, 1…255 = each channel's min…max) → float in [0, 1], NaN gaps."""
+    out = (mosaic.astype(np.float32) - 1.0) / 254.0
+    out[mosaic == 0] = np.nan
+    return out
+
+
+def _symmetric(a: np.ndarray) -> tuple[float, float]:
+    m = float(np.nanmax(np.abs(a))) if a.size else 0.0
+    m = m if math.isfinite(m) and m > 0 else 1.0
+    return (-m, m)
+
+
+def _fmt_class(names: tuple[str, ...], k: int | None) -> str:
+    if k is None or k < 0:
+        return "?"
+    return names[k] if 0 <= k < len(names) else str(k)
+
+
+PAINT_METER = PaintMeter()  # CPU time the GUI thread spent painting the inside views (all of them)
+TimedGraphicsLayoutWidget = timed_paint(pg.GraphicsLayoutWidget, PAINT_METER, "TimedGraphicsLayoutWidget")
+
+
+def _set_text(item, text: str, **kwargs) -> None:
+    """Set a label's text only when it changed (a new text re-lays out the scene and repaints it)."""
+    if getattr(item, "_shown_text", None) != (text, kwargs):
+        item.setText(text, **kwargs)
+        item._shown_text = (text, kwargs)
+
+
+def _set_ticks(axis, ticks) -> None:
+    if getattr(axis, "_shown_ticks", None) != ticks:
+        axis.setTicks(ticks)
+        axis._shown_ticks = ticks

@@ -1,0 +1,189 @@
+"""The frame every inside view shares: layer picker, probe image, drawing area, explanation, timeline."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from app.widgets.banner import Banner
+from core.introspect import ModelLayers
+
+from ._common import TimedGraphicsLayoutWidget, _explanation, _fmt_class, log
+from .bars import SampleBar, TimelineBar
+
+PROBLEM_TITLE = "Could not look inside the network"
+
+
+class InsideView(QWidget):
+    """Common frame: header (layer picker, probe image), drawing area, explanation, a message strip for
+    probe failures (hidden otherwise), caption, timeline."""
+
+    wanted_changed = Signal()
+    TITLE = ""
+    EXPLANATION = ""
+    LAYER_KIND = ""  # "feature", "1x1", "gap" or "" (no layer picker)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.layers = ModelLayers()
+        self.snapshot = None
+        self.shown_seq = -1  # seq of the snapshot drawn (-1: none)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        header = QHBoxLayout()
+        self.layer_combo = QComboBox()
+        self.layer_combo.setObjectName(f"{self.objectName() or type(self).__name__}LayerCombo")
+        self.layer_combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+        self.layer_combo.setMinimumContentsLength(24)
+        self.layer_combo.currentIndexChanged.connect(self._layer_changed)
+        self.layer_label = QLabel("Layer:")
+        if self.LAYER_KIND:
+            header.addWidget(self.layer_label)
+            header.addWidget(self.layer_combo)
+        else:
+            self.layer_combo.hide()
+        self.header_extra = QHBoxLayout()
+        header.addLayout(self.header_extra)
+        header.addStretch(1)
+        self.samples = SampleBar()
+        header.addWidget(self.samples)
+        outer.addLayout(header)
+        body = QHBoxLayout()
+        self.stack = QStackedWidget()
+        self.graphics = TimedGraphicsLayoutWidget()
+        self.graphics.setMinimumSize(360, 260)
+        self.graphics.ci.setContentsMargins(4, 4, 4, 4)
+        self.placeholder = QLabel("Start training to see inside the network.")
+        self.placeholder.setAlignment(Qt.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.stack.addWidget(self.graphics)
+        self.stack.addWidget(self.placeholder)
+        body.addWidget(self.stack, 1)
+        self.explanation = _explanation(self.EXPLANATION)
+        body.addWidget(self.explanation)
+        outer.addLayout(body, 1)
+        # Why the pictures stopped updating, when the probe fails (hidden otherwise).
+        self.problem = Banner()
+        self.problem.message.setTextFormat(Qt.PlainText)
+        self.problem_text = ""
+        outer.addWidget(self.problem)
+        self.info = QLabel("")
+        self.info.setObjectName("viewInfo")
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.info.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        # A fixed height: a longer text must not resize (and so repaint) the drawing area.
+        self.info.setFixedHeight(3 * self.info.fontMetrics().lineSpacing() + 4)
+        outer.addWidget(self.info)
+        self.timeline = TimelineBar()
+        outer.addWidget(self.timeline)
+        self.build()
+        self.show_placeholder("Start training to see inside the network.")
+
+    # -- for subclasses ----------------------------------------------------------------------------
+    def build(self) -> None:
+        """Create the graphics items."""
+
+    def draw(self, snap) -> None:
+        """Draw ``snap`` (a ``core.probe.Snapshot``)."""
+
+    def layer_choices(self, layers: ModelLayers) -> list[tuple[str, str]]:
+        return []
+
+    def no_layers_message(self, layers: ModelLayers) -> str:
+        return f"{layers.display_name} has no layer of this kind."
+
+    # -- public ------------------------------------------------------------------------------------
+    def is_live(self) -> bool:
+        """Whether the view is on screen (a hidden view costs nothing: nothing is probed for it)."""
+        if not self.isVisible():
+            return False
+        win = self.window()
+        return not (win is not None and win.isMinimized())
+
+    @property
+    def layer(self) -> str | None:
+        data = self.layer_combo.currentData()
+        return data if isinstance(data, str) and data else None
+
+    def set_layer(self, module: str) -> bool:
+        i = self.layer_combo.findData(module)
+        if i >= 0:
+            self.layer_combo.setCurrentIndex(i)
+        return i >= 0
+
+    def wanted(self) -> set[tuple[str, str]]:
+        """The (module, kind) pairs this view needs from the probe."""
+        layer = self.layer
+        return {(layer, self.LAYER_KIND)} if (layer and self.LAYER_KIND) else set()
+
+    def wants_output(self) -> bool:
+        return False
+
+    def set_model(self, layers: ModelLayers) -> None:
+        self.layers = layers
+        self.snapshot, self.shown_seq = None, -1
+        choices = self.layer_choices(layers)
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.clear()
+        for module, label in choices:
+            self.layer_combo.addItem(label if module in label else f"{label}  [{module}]", module)
+            self.layer_combo.setItemData(self.layer_combo.count() - 1, module, Qt.ToolTipRole)
+        self.layer_combo.blockSignals(False)
+        if self.LAYER_KIND:
+            self.layer_combo.setVisible(bool(choices))
+            self.layer_label.setVisible(bool(choices))
+        if self.LAYER_KIND and not choices:
+            self.show_placeholder(self.no_layers_message(layers))
+        else:
+            self.show_placeholder(f"{layers.display_name}: waiting for the first snapshot…")
+        self.wanted_changed.emit()
+
+    def show_placeholder(self, text: str) -> None:
+        self.placeholder.setText(text)
+        self.stack.setCurrentWidget(self.placeholder)
+
+    def show_problem(self, message: str, detail: str = "") -> None:
+        """Say that looking inside failed: ``message`` under the title "Could not look inside the network"
+        (``detail``, e.g. the whole error, as its tooltip); "" hides it."""
+        self.problem_text = f"{PROBLEM_TITLE}: {message}" if message else ""
+        if not message:
+            self.problem.dismiss()
+            return
+        self.problem.show_message("warning", PROBLEM_TITLE, message)
+        self.problem.setToolTip(detail)
+
+    def show_snapshot(self, snap) -> None:
+        self.snapshot = snap
+        self.shown_seq = snap.seq if snap is not None else -1
+        if snap is None:
+            return
+        if self.LAYER_KIND and self.layer_combo.count() == 0:
+            self.show_placeholder(self.no_layers_message(self.layers))
+            return
+        try:
+            missing = self.draw(snap)
+        except Exception:  # noqa: BLE001 - a drawing bug must not take the window down
+            log.exception("could not draw snapshot %s in %s", snap.seq, type(self).__name__)
+            self.show_placeholder("Could not draw this snapshot (see the log).")
+            return
+        if missing:
+            self.show_placeholder(missing)
+        else:
+            self.stack.setCurrentWidget(self.graphics)
+
+    def image_items(self) -> list[pg.ImageItem]:
+        return [item for item in self.graphics.scene().items() if isinstance(item, pg.ImageItem)]
+
+    @Slot(int)
+    def _layer_changed(self, _index: int) -> None:
+        self.wanted_changed.emit()
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
+
+    def _caption(self, snap) -> str:
+        names = snap.class_names
+        pred = snap.predicted
+        p = float(snap.probs[pred]) if 0 <= pred < len(snap.probs) else float("nan")
+        label = f"true {_fmt_class(names, snap.label)} · " if snap.label is not None else ""
+        return f"{snap.source}<br>{label}predicted {_fmt_class(names, pred)} ({p:.0%})"
