@@ -72,7 +72,7 @@ def wait_until(condition, timeout: float = 5.0) -> float:
 def bench(arch: str, n_strokes: int) -> dict:
     import torch
 
-    from app.widgets.canvas import DrawPanel
+    from app.widgets.draw_panel import DrawPanel
     from core.build import build_model
     from core.config import make_config
 
@@ -83,7 +83,7 @@ def bench(arch: str, n_strokes: int) -> dict:
     panel.resize(760, 460)
     panel.show()
     QApplication.processEvents()
-    assert panel.set_live_weights(cfg.to_dict(), weights, epoch=1)
+    assert panel.set_live_weights(cfg, weights, epoch=1)
     canvas, bars, view = panel.canvas, panel.view.bars, panel.view
     bars_ms, cam_ms = [], []
     warmup = 3

@@ -161,7 +161,7 @@ class _Thumb(QLabel):
 class PredictionView(QWidget):
     """The network's answer for the drawing (see the module's docstring)."""
 
-    showInsideRequested = Signal(object)  # core.inference.Prepared: .tensor (1, C, S, S), .image
+    show_inside_requested = Signal(object)  # core.inference.Prepared: .tensor (1, C, S, S), .image
     updated = Signal()  # the bars show a new prediction
 
     THUMB = 112  # 28 px × 4
@@ -317,7 +317,7 @@ class PredictionView(QWidget):
 
     def _emit_show_inside(self) -> None:
         if self._prepared is not None:
-            self.showInsideRequested.emit(self._prepared)
+            self.show_inside_requested.emit(self._prepared)
 
 
 def _escape(text: str) -> str:

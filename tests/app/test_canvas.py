@@ -144,7 +144,7 @@ def lenet_run(tmp_path_factory):
 
 @pytest.fixture
 def panel(qtbot):
-    from app.widgets.canvas import DrawPanel
+    from app.widgets.draw_panel import DrawPanel
 
     w = DrawPanel()
     qtbot.addWidget(w)
@@ -205,7 +205,7 @@ def test_bars_follow_the_pen(qtbot, trained_panel):
 def test_show_inside_emits_the_prepared_input(qtbot, trained_panel):
     draw(qtbot, trained_panel.canvas, DIGITS[1][0])
     qtbot.waitUntil(lambda: trained_panel.view.showInsideButton.isEnabled(), timeout=2000)
-    with qtbot.waitSignal(trained_panel.showInsideRequested, timeout=2000) as blocker:
+    with qtbot.waitSignal(trained_panel.show_inside_requested, timeout=2000) as blocker:
         qtbot.mouseClick(trained_panel.view.showInsideButton, LEFT)
     prepared = blocker.args[0]
     assert tuple(prepared.tensor.shape) == (1, 1, 28, 28)
@@ -301,7 +301,6 @@ def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
     from PySide6.QtWidgets import QTabWidget
 
     from core.checkpoints import load_run
-    from core.config import TrainConfig
     from core.events import EpochEnd, RunStarted
 
     class FakeWindow(QObject):
@@ -404,3 +403,65 @@ def test_load_image_either_polarity(qtbot, trained_panel, tmp_path):
     assert "blank" in trained_panel.message()
     assert not trained_panel.load_image_file(str(tmp_path / "missing.png"))
     assert "does not exist" in trained_panel.message()
+
+
+def test_install_uses_the_run_the_window_already_has(qtbot, panel, lenet_run):
+    """A run opened before the panel existed (``load_checkpoint`` during start-up) is used at install."""
+    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtWidgets import QTabWidget
+
+    from core.checkpoints import load_run
+
+    class EarlyWindow(QObject):
+        run_started = Signal(object)
+        epoch_finished = Signal(object)
+        run_finished = Signal(object)
+        checkpoint_loaded = Signal(object)
+
+        def __init__(self, run):
+            super().__init__()
+            self.tabs = QTabWidget()
+            self.trainer_setup_hooks = []
+            self.loaded_run = run
+
+        def add_inside_tab(self, widget, title):
+            return self.tabs.addTab(widget, title)
+
+    from app.widgets import canvas, draw_panel
+
+    assert canvas.DrawPanel is draw_panel.DrawPanel  # the main window imports it from app.widgets.canvas
+    run = load_run(lenet_run)
+    window = EarlyWindow(run)
+    qtbot.addWidget(window.tabs)
+    assert panel.predictor() is None
+    panel.install(window)
+    predictor = panel.predictor()
+    assert predictor is not None and predictor.model is run.model and predictor.source == str(run.dir)
+    assert "run:" in panel.view.model_text()
+    draw(qtbot, panel.canvas, DIGITS[7][0])
+    assert panel.canvas.prediction()
+
+
+def test_model_source_choices_and_selection(qtbot, lenet_run):
+    """The model source without any widget: live weights, a run from disk, the choices between them."""
+    from app.model_source import ModelSource
+    from core.checkpoints import load_run
+
+    source = ModelSource()
+    assert source.active() is None and source.choices() == [] and not source.select("run")
+    run = load_run(lenet_run)
+    weights = {k: v.clone() for k, v in run.model.state_dict().items()}
+    with pytest.raises(TypeError):
+        source.set_live_weights(run.config.to_dict(), weights, 1)  # a TrainConfig, not its dict
+    assert source.active() is None
+    with qtbot.waitSignal(source.changed, timeout=1000):
+        source.set_live_weights(run.config, weights, 1)
+    assert source.active_key() == "live" and source.active().describe() == "live: lenet, epoch 1"
+    source.use_run(run)
+    assert source.active_key() == "run" and [key for key, _ in source.choices()] == ["live", "run"]
+    source.set_live_weights(run.config, weights, 2)  # new weights do not take over from the chosen run
+    assert source.active_key() == "run" and "epoch 2" in source.choices()[0][1]
+    assert source.select("live") and source.active().epoch == 2 and not source.select("live")
+    source.begin_training(run.config, new_run=True)  # a new run: the old live weights are dropped
+    assert source.active() is None and [key for key, _ in source.choices()] == ["run"]
+    assert source.training() and not source.can_refresh()  # no trainer attached
