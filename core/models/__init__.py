@@ -11,6 +11,9 @@ from .registry import (
     list_models,
 )
 
+# Importing a family registers its architectures; this order is the order of list_models() (d2l ch. 7-8).
+from . import lenet, alexnet, vgg, nin, googlenet, resnet  # noqa: E402,F401  isort: skip
+
 __all__ = [
     "ModelOptionError", "ModelSpec", "ProbeLayer", "UnknownModelError", "count_flops", "count_params",
     "create_model", "get_spec", "list_models",

@@ -1,7 +1,8 @@
 """The model zoo: one :class:`ModelSpec` per architecture, and the functions to list and build them.
 
 Each family file (``lenet.py``, ``nin.py``, …) builds its networks and calls :func:`register` once per
-architecture name. The names are a contract with the CLI and the GUI (``lenet``, ``nin``, …).
+architecture name; the package imports the families (in curriculum order) right after this module, so
+the registry is complete whenever ``core.models`` has been imported. The names are a contract with the CLI and the GUI (``lenet``, ``nin``, …).
 """
 from __future__ import annotations
 
@@ -90,26 +91,12 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
-# The families in the order of the curriculum (d2l chapters 7-8); list_models() follows it.
-FAMILY_MODULES = ("lenet", "alexnet", "vgg", "nin", "googlenet", "resnet")
-
-
-def _ensure_loaded() -> None:
-    # Importing the family modules registers their architectures.
-    import importlib
-
-    for module in FAMILY_MODULES:
-        importlib.import_module(f"{__package__}.{module}")
-
-
 def list_models() -> list[ModelSpec]:
     """All registered architectures, in curriculum order (LeNet → ResNet)."""
-    _ensure_loaded()
     return list(_REGISTRY.values())
 
 
 def get_spec(name: str) -> ModelSpec:
-    _ensure_loaded()
     try:
         return _REGISTRY[name]
     except KeyError:
