@@ -1,7 +1,8 @@
 """Open the window as fast as possible.
 
-Only PySide6 is imported here and by ``app.main_window`` at import time; torch, torchvision, pyqtgraph
-and ``core`` are imported after the window is shown (the window does it, partly in a background thread).
+Only PySide6 is imported here and by ``app.main_window`` at import time. Building the window reads
+``core.config`` (torch-free) for the settings' choices; torch, torchvision, pyqtgraph and the rest of
+``core`` are imported after the window is shown (:mod:`app.startup`, partly in a background thread).
 
 ``CONVSCOPE_STARTUP_REPORT=1`` prints the wall-clock time (``time.time()``) of the window's first paint
 and of the moment it is ready to train to stderr, then quits: ``benchmarks/bench_gui.py --startup``

@@ -1,8 +1,7 @@
 """The main window: settings on the left, run controls, live curves and the inside views on the right.
 
-Start-up is split so the window shows at once: this module imports only PySide6. When the window is
-first shown it starts importing torch and the model zoo in a background thread, and once it has painted
-it imports pyqtgraph and builds the plots; when both are done the settings fill in and Train becomes
+The window shows at once: this module imports only PySide6, and torch, the model zoo and pyqtgraph load
+after it is on screen (:mod:`app.startup`). When they are there the settings fill in and Train becomes
 enabled (:meth:`MainWindow.is_ready`, the ``ready`` signal).
 
 Hooks for other parts of the app:
@@ -10,158 +9,54 @@ Hooks for other parts of the app:
 * ``add_inside_tab(widget, title)`` — a tab beside the curves (feature maps, 1×1 conv, GAP, drawing).
 * ``trainer_setup_hooks`` — callables ``f(trainer)`` run in the GUI thread after a ``Trainer`` is
   created and before its thread starts (e.g. to attach an activation probe to ``trainer.step_hooks``).
+* ``loaded_run`` — the run opened last with :meth:`MainWindow.load_checkpoint` (or None).
 * Signals in the GUI thread: ``ready()``, ``run_started(RunStarted)``, ``epoch_finished(EpochEnd)`` (with
   a CPU copy of the weights in ``weights``), ``run_finished(RunResult)``, ``checkpoint_loaded(LoadedRun)``.
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
-import os
-import threading
 import time
-from concurrent.futures import Future
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
-    QScrollArea,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from .settings import open_settings, runs_root
+from . import notices
+from .estimates import Estimates
+from .log_view import LogView
+from .pacing import debounce_timer, repeating_timer
+from .rescue import SAVE_ELSEWHERE, RunRescue
+from .settings import new_run_dir, restore_panel, runs_root, save_panel, saved_geometry
+from .startup import RESOURCES, CoreInfo, StartupSequence, freeze_startup_objects, load_presets
 from .widgets.banner import Banner
-from .widgets.config_panel import ConfigPanel
+from .widgets.run_progress import RunProgress
 
 log = logging.getLogger("convscope.gui")
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-PRESETS_FILE = RESOURCES / "presets.json"
 STYLE_FILE = RESOURCES / "style.qss"
-# (training, test) images per dataset, for time estimates before any data is loaded.
-DATASET_SIZES = {"mnist-sample": (4500, 500), "mnist": (60000, 10000), "fashion-mnist": (60000, 10000),
-                 "cifar10": (50000, 10000)}
-LONG_RUN_S = 10 * 60
 DRAIN_INTERVAL_MS = 33  # ~30 Hz
 # The progress text changes at most 4 times a second: QProgressBar repaints at once (~0.5 ms holding
 # the GIL the training thread needs), and a number that changes faster cannot be read anyway.
 PROGRESS_INTERVAL_S = 0.25
+SAVE_DELAY_MS = 800  # the settings are written this long after the last change
 CLOSE_WAIT_MS = 5000  # closing during a run: wait this long for it to stop, then close when it has
 
 
-# ------------------------------------------------------------------------------- heavy imports
-@dataclass
-class CoreInfo:
-    specs: list
-    datasets: dict
-    cuda: bool
-    gpu_name: str | None
-    cpu_threads: int
+def _same_run_settings(a, b) -> bool:
+    """Whether config ``a`` would continue the run of config ``b`` ("+1 epoch" ignores epochs)."""
+    return {**a.to_dict(), "epochs": None} == {**b.to_dict(), "epochs": None}
 
 
-_core_lock = threading.Lock()
-_core_future: Future | None = None
-
-
-def _load_core() -> CoreInfo:
-    from core import data, engine  # noqa: F401 - imported here, off the GUI thread
-    from core.devices import host_info
-    from core.models import list_models
-
-    host = host_info()
-    return CoreInfo(list_models(), dict(data.DATASETS), host.cuda, host.gpu_name, host.cpu_threads)
-
-
-def core_future() -> Future:
-    """torch + the model zoo, imported once per process in a background thread."""
-    global _core_future
-    with _core_lock:
-        if _core_future is None:
-            fut: Future = Future()
-
-            def work():
-                try:
-                    fut.set_result(_load_core())
-                except BaseException as exc:  # noqa: BLE001 - shown in the window
-                    fut.set_exception(exc)
-
-            _core_future = fut
-            threading.Thread(target=work, name="convscope-import", daemon=True).start()
-        return _core_future
-
-
-def load_presets(path: Path = PRESETS_FILE) -> tuple[list[dict], str | None]:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        presets = [p for p in raw.get("presets", []) if isinstance(p, dict) and "id" in p and "config" in p]
-        return presets, raw.get("default")
-    except (OSError, ValueError) as exc:
-        log.warning("could not read presets from %s: %s", path, exc)
-        return [], None
-
-
-def format_duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    if seconds < 60:
-        return "under a minute"
-    minutes = int(round(seconds / 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def format_clock(seconds: float) -> str:
-    if not math.isfinite(seconds) or seconds < 0:
-        return "?"
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
-# ------------------------------------------------------------------------------------ logging
-class _LogRelay(QObject):
-    line = Signal(str)
-
-
-class _WindowLogHandler(logging.Handler):
-    """Log records (from any thread) → the window's Log tab, through a queued signal."""
-
-    def __init__(self, relay: _LogRelay):
-        super().__init__(logging.INFO)
-        self.relay = relay
-        self.setFormatter(logging.Formatter("%(asctime)s  %(levelname)-7s %(message)s", "%H:%M:%S"))
-
-    def emit(self, record):
-        try:
-            self.relay.line.emit(self.format(record))
-        except RuntimeError:  # the window is gone
-            pass
-        except Exception:  # noqa: BLE001
-            self.handleError(record)
-
-
-# ---------------------------------------------------------------------------------- the window
 class MainWindow(QMainWindow):
     ready = Signal()
     first_painted = Signal()
-    run_started = Signal(object)  # core.engine.RunStarted
-    epoch_finished = Signal(object)  # core.engine.EpochEnd
-    run_finished = Signal(object)  # core.engine.RunResult
+    run_started = Signal(object)  # core.events.RunStarted
+    epoch_finished = Signal(object)  # core.events.EpochEnd
+    run_finished = Signal(object)  # core.events.RunResult
     checkpoint_loaded = Signal(object)  # core.checkpoints.LoadedRun
     _error_reported = Signal(str, str)
 
@@ -173,12 +68,9 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("ConvScope — watch a CNN learn")
         self.trainer_setup_hooks: list[Callable[[Any], None]] = []
-        self._saved_elsewhere = False  # the last run could not write its folder and was saved elsewhere
         self.loaded_run = None
         self.last_result = None
         self._ready = False
-        self._startup_begun = False
-        self._painted = False
         self._closing = False
         self._core: CoreInfo | None = None
         self._config = None
@@ -195,37 +87,26 @@ class MainWindow(QMainWindow):
         self.activations = None  # live-internals views, installed once the engine is loaded
         self.draw_panel = None
         self.curves = None
-        self._param_cache: dict[str, int] = {}
-        self._rate_cache: dict[str, tuple[float, str]] = {}  # key → (img/s, where from)
         self._presets, self._default_preset = load_presets()
         self._t_created = time.perf_counter()
 
-        self._log_relay = _LogRelay(self)
         try:
             self.setStyleSheet(STYLE_FILE.read_text(encoding="utf-8"))
         except OSError:
             pass
         self._build_ui()
-        self._log_handler = _WindowLogHandler(self._log_relay)
-        self._log_relay.line.connect(self._append_log)
-        logging.getLogger("convscope").addHandler(self._log_handler)
-        if logging.getLogger("convscope").level == logging.NOTSET:
-            logging.getLogger("convscope").setLevel(logging.INFO)
+        self.log_view.attach()
         self._error_reported.connect(self._show_error)
-
-        self._validate_timer = QTimer(self, singleShot=True, interval=0)
-        self._validate_timer.timeout.connect(self._validate)
-        self._estimate_timer = QTimer(self, singleShot=True, interval=350)
-        self._estimate_timer.timeout.connect(self._request_estimate)
-        self._save_timer = QTimer(self, singleShot=True, interval=800)
-        self._save_timer.timeout.connect(self.save_settings)
-        self._drain_timer = QTimer(self, interval=DRAIN_INTERVAL_MS)
-        self._drain_timer.timeout.connect(self._drain)
-        self._poll_timer = QTimer(self, interval=40)
-        self._poll_timer.timeout.connect(self._poll_startup)
-        self.installEventFilter(self)
+        self.estimates = Estimates(self.config_panel, self.config_panel.arch_info, self.estimate_label, self)
+        self.rescue = RunRescue(self, self.banner, self._last_trainer)
+        self.rescue.run_saved.connect(self._on_run_saved_elsewhere)
+        self.startup = StartupSequence(self, self.first_painted.emit, self._build_curves, self._finish_startup,
+                                       self._startup_failed)
+        self._validate_timer = debounce_timer(self, 0, self._validate)
+        self._save_timer = debounce_timer(self, SAVE_DELAY_MS, self.save_settings)
+        self._drain_timer = repeating_timer(self, DRAIN_INTERVAL_MS, self._drain)
         self._update_buttons()
-        geometry = open_settings().value("window/geometry")
+        geometry = saved_geometry()
         if geometry is not None:
             try:
                 self.restoreGeometry(geometry)
@@ -234,85 +115,34 @@ class MainWindow(QMainWindow):
 
     # =========================================================================== building the UI
     def _build_ui(self) -> None:
+        from .widgets.settings_column import SettingsColumn  # its panel reads core.config (torch-free)
+
         self.resize(1440, 900)
         self._build_menu()
-
-        # Left: settings (scrollable), the validation message, the estimate, and the run buttons.
-        self.config_panel = ConfigPanel()
+        # Left: the settings, what is wrong with them, the estimate and the run buttons.
+        left = SettingsColumn()
+        self.config_panel, self.settings_column = left.config_panel, left
+        self.error_label, self.estimate_label = left.error_label, left.estimate_label
+        self.start_button, self.pause_button = left.start_button, left.pause_button
+        self.stop_button, self.more_button = left.stop_button, left.more_button
         self.config_panel.changed.connect(self._on_config_changed)
-        scroll = QScrollArea()
-        scroll.setObjectName("configScroll")
-        scroll.setWidget(self.config_panel)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(340)
+        for button, slot in ((self.start_button, self.start_training), (self.pause_button, self.toggle_pause),
+                             (self.stop_button, self.stop_training), (self.more_button, self.train_one_more_epoch)):
+            button.clicked.connect(slot)
 
-        self.error_label = QLabel()
-        self.error_label.setObjectName("configError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828; font-weight: bold;")
-        self.error_label.hide()
-        self.estimate_label = QLabel("Loading PyTorch…")
-        self.estimate_label.setObjectName("estimateLabel")
-        self.estimate_label.setWordWrap(True)
-        self.estimate_label.setTextFormat(Qt.TextFormat.RichText)
-        self.estimate_label.linkActivated.connect(self._on_estimate_link)
-
-        self.start_button = QPushButton("▶  Train")
-        self.start_button.setObjectName("startButton")
-        self.start_button.setToolTip("Train a new network with these settings (Ctrl+Enter)")
-        self.start_button.setShortcut(QKeySequence("Ctrl+Return"))
-        self.start_button.clicked.connect(self.start_training)
-        self.pause_button = QPushButton("❚❚  Pause")
-        self.pause_button.setObjectName("pauseButton")
-        self.pause_button.setToolTip("Pause after this batch; press again to resume")
-        self.pause_button.clicked.connect(self.toggle_pause)
-        self.stop_button = QPushButton("■  Stop")
-        self.stop_button.setObjectName("stopButton")
-        self.stop_button.setToolTip("Stop after this batch (the epochs done so far are kept)")
-        self.stop_button.clicked.connect(self.stop_training)
-        self.more_button = QPushButton("+1 epoch")
-        self.more_button.setObjectName("moreEpochButton")
-        self.more_button.setToolTip("Train the last network one more epoch, from where it stopped")
-        self.more_button.clicked.connect(self.train_one_more_epoch)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(6)
-        buttons.addWidget(self.start_button, 2)
-        buttons.addWidget(self.pause_button, 1)
-        buttons.addWidget(self.stop_button, 1)
-        buttons.addWidget(self.more_button, 1)
-
-        left = QWidget()
-        left.setObjectName("leftColumn")
-        lay = QVBoxLayout(left)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.addWidget(scroll, 1)
-        lay.addWidget(self.error_label)
-        lay.addWidget(self.estimate_label)
-        lay.addLayout(buttons)
-
-        # Right: banner, progress, and the tabs (curves first).
+        # Right: banner, progress, and the tabs (curves first, the log last).
         self.banner = Banner()
         self.banner.action_triggered.connect(self._on_banner_action)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("progressBar")
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("Not started")
+        self.progress = RunProgress()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("insideTabs")
         self.tabs.setDocumentMode(True)
         self._curves_placeholder = QLabel("Loading the plots…")
         self._curves_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.tabs.addTab(self._curves_placeholder, "Curves")
-        self.log_view = QPlainTextEdit()
-        self.log_view.setObjectName("logView")
-        self.log_view.setReadOnly(True)
-        self.log_view.setMaximumBlockCount(5000)
+        self.log_view = LogView()
         self.tabs.addTab(self.log_view, "Log")
         self.tabs.currentChanged.connect(self._on_tab_changed)
-
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(6, 6, 6, 6)
@@ -329,27 +159,18 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([420, 1020])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
-
         self.device_label = QLabel("")
         self.device_label.setObjectName("deviceLabel")
         self.statusBar().addPermanentWidget(self.device_label)
         self.statusBar().showMessage("Starting…")
 
     def _build_menu(self) -> None:
+        keys = QKeySequence.StandardKey
         file_menu = self.menuBar().addMenu("&File")
-        open_action = QAction("&Open run…", self)
-        open_action.setShortcut(QKeySequence.StandardKey.Open)
-        open_action.triggered.connect(self._open_run_dialog)
-        file_menu.addAction(open_action)
+        file_menu.addAction("&Open run…", QKeySequence(keys.Open), self._open_run_dialog)
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About ConvScope", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        file_menu.addAction("&Quit", QKeySequence(keys.Quit), self.close)
+        self.menuBar().addMenu("&Help").addAction("&About ConvScope", self._about)
 
     # ================================================================================ public API
     def is_ready(self) -> bool:
@@ -381,15 +202,7 @@ class MainWindow(QMainWindow):
         """The trainer for a new run (replace this to train something else, e.g. a fake engine)."""
         from core.engine import Trainer
 
-        run_dir = None
-        if self.config_panel.save_run():
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            base = runs_root() / f"{stamp}-{config.arch}-{config.dataset}"
-            run_dir, n = base, 1
-            while run_dir.exists():
-                n += 1
-                run_dir = base.with_name(f"{base.name}-{n}")
-            run_dir = str(run_dir)
+        run_dir = new_run_dir(config.arch, config.dataset) if self.config_panel.save_run() else None
         return Trainer(config, run_dir=run_dir, publish_interval=1 / 30, publish_weights=True)
 
     def report_error(self, title: str, message: str) -> None:
@@ -397,7 +210,9 @@ class MainWindow(QMainWindow):
         self._error_reported.emit(title, message)
 
     def load_checkpoint(self, path):
-        """Load a saved run (for prediction); returns it, or None with the reason in the banner."""
+        """Load a saved run (for prediction); returns it, or None with the reason in the banner.
+
+        Works before the window is ready too: the views installed later take ``loaded_run``."""
         from core.checkpoints import CheckpointError, load_run
 
         try:
@@ -413,26 +228,28 @@ class MainWindow(QMainWindow):
         self.checkpoint_loaded.emit(run)
         return run
 
+    def estimate_seconds(self, cfg) -> float | None:
+        """Seconds a run of ``cfg`` would take on this machine, or None (not measured yet)."""
+        return self.estimates.estimate_seconds(cfg)
+
+    def unsaved_trainer(self):
+        """The last run's trainer when its run directory could not be written (disk full, read-only)
+        and its trained epochs exist only in memory; else None."""
+        return self.rescue.unsaved_trainer()
+
+    def save_run_elsewhere(self, folder=None) -> str | None:
+        """Write the in-memory run of :meth:`unsaved_trainer` into a new folder inside ``folder``
+        (asked for when None); returns the run directory written, or None."""
+        return self.rescue.save_elsewhere(folder)
+
     # ==================================================================================== start-up
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)
-        if not self._startup_begun:
-            self._startup_begun = True
-            core_future()
-            self._poll_timer.start()
-            # If no paint event comes (some platforms), build the plots anyway.
-            QTimer.singleShot(400, self, self._build_curves)
+        self.startup.begin()
 
-    def eventFilter(self, obj, event):  # noqa: N802
-        if obj is self and event.type() == QEvent.Type.Paint and not self._painted:
-            self._painted = True
-            self.first_painted.emit()
-            QTimer.singleShot(0, self, self._build_curves)
-        return super().eventFilter(obj, event)
-
-    def _build_curves(self) -> None:
-        if self.curves is not None or self._closing:
-            return
+    def _build_curves(self) -> bool:
+        if self._closing:
+            return False
         try:
             from .widgets.curves import CurvesPanel
 
@@ -440,7 +257,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001
             log.exception("could not build the plots")
             self._startup_failed(f"could not build the plots: {type(exc).__name__}: {exc}")
-            return
+            return False
         self.curves = curves
         index = self.tabs.indexOf(self._curves_placeholder)
         self.tabs.removeTab(index)
@@ -450,29 +267,10 @@ class MainWindow(QMainWindow):
         # Object names of the contract, reachable from the window.
         self.lossPlot = curves.loss_plot
         self.accuracyPlot = curves.accuracy_plot
-        self._poll_startup()
-
-    def _poll_startup(self) -> None:
-        if self._ready or self._closing:
-            self._poll_timer.stop()
-            return
-        fut = core_future()
-        if not fut.done() or self.curves is None:
-            return
-        self._poll_timer.stop()
-        try:
-            info = fut.result()
-        except BaseException as exc:  # noqa: BLE001
-            self._startup_failed(f"could not load PyTorch or the model zoo: {type(exc).__name__}: {exc}")
-            return
-        try:
-            self._finish_startup(info)
-        except Exception as exc:  # noqa: BLE001
-            log.exception("start-up failed")
-            self._startup_failed(f"{type(exc).__name__}: {exc}")
+        return True
 
     def _startup_failed(self, message: str) -> None:
-        self._poll_timer.stop()
+        self.startup.stop()
         self.estimate_label.setText("")
         self.banner.show_message("error", "ConvScope could not start training",
                                  f"{message}. Check that PyTorch is installed in this environment "
@@ -484,77 +282,50 @@ class MainWindow(QMainWindow):
         from .worker import RunController
 
         self._core = info
-        _freeze_startup_objects()
+        freeze_startup_objects()
         self._jobs = BackgroundJobs()
         self._controller = RunController(self)
         self._controller.run_started.connect(self._on_run_started)
-        self._controller.epoch_end.connect(self._on_epoch_end)
-        self._controller.warning.connect(self._on_warning)
+        self._controller.epoch_finished.connect(self._on_epoch_finished)
+        self._controller.warning_raised.connect(self._on_warning_raised)
         self._controller.run_finished.connect(self._on_run_finished)
         self._controller.thread_finished.connect(self._on_thread_finished)
+        self.estimates.start(self._jobs, info, self.is_running)
 
-        cpu = f"CPU, {info.cpu_threads} threads"
-        labels = {"auto": f"auto ({'GPU: ' + info.gpu_name if info.cuda else cpu})",
-                  "cpu": f"CPU ({info.cpu_threads} threads)",
-                  "cuda": f"GPU: {info.gpu_name}" if info.cuda else "GPU (none found)"}
-        self.device_label.setText(f"GPU: {info.gpu_name}" if info.cuda else cpu)
-        self.config_panel.populate(info.specs, info.datasets, self._presets, labels, info.cuda)
+        self.device_label.setText(info.hardware)
+        self.config_panel.populate(info.specs, info.datasets, self._presets, info.device_labels(), info.cuda)
         self._install_inside_views()
-        self._restore_settings()
+        restore_panel(self.config_panel, [spec.name for spec in info.specs], info.datasets, self._default_preset)
         self._ready = True
         self._validate()
         self.statusBar().showMessage("Ready: pick a network and a dataset, then press Train.", 10000)
-        log.info("ready in %.2f s (%s)", time.perf_counter() - self._t_created,
-                 f"GPU: {info.gpu_name}" if info.cuda else cpu)
+        log.info("ready in %.2f s (%s)", time.perf_counter() - self._t_created, info.hardware)
         self.ready.emit()
 
     def _install_inside_views(self) -> None:
         """The live-internals views and the drawing panel, once the engine is loaded."""
         from .widgets.activations import ActivationsController
-        from .widgets.canvas import DrawPanel
+        from .widgets.draw_panel import DrawPanel
 
         self.activations = ActivationsController(parent=self)
         self.activations.install(self)
         self.draw_panel = DrawPanel()
         self.draw_panel.install(self, internals=self.activations)
+        if self.loaded_run is not None and self.draw_panel.predictor() is None:
+            # Opened before the panel existed, and the panel did not take it from ``loaded_run`` itself.
+            self.draw_panel.on_checkpoint_loaded(self.loaded_run)
 
     # ================================================================================== settings
-    def _restore_settings(self) -> None:
-        s = open_settings()
-        restored = False
-        raw = s.value("config")
-        if raw:
-            try:
-                values = json.loads(raw)
-                if isinstance(values, dict) and values.get("arch") in {sp.name for sp in self._core.specs} \
-                        and values.get("dataset") in self._core.datasets:
-                    self.config_panel.set_values(values)
-                    self.config_panel.restore_preset_marker(s.value("preset") or None)
-                    restored = True
-            except (ValueError, TypeError) as exc:
-                log.warning("ignoring saved settings: %s", exc)
-        if not restored:
-            if not (self._default_preset and self.config_panel.apply_preset(self._default_preset)):
-                self.config_panel.set_values({"arch": "lenet", "dataset": "mnist-sample"})
-        save = s.value("save_run")
-        if save is not None:
-            self.config_panel.set_field("save_run", str(save).lower() in ("true", "1"))
-
     def save_settings(self) -> None:
-        if not self._ready:
-            return
-        s = open_settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("config", json.dumps(self.config_panel.values()))
-        s.setValue("preset", self.config_panel.current_preset() or "")
-        s.setValue("save_run", self.config_panel.save_run())
-        s.sync()
+        if self._ready:
+            save_panel(self.config_panel, self.saveGeometry())
 
-    # ================================================================================ validation
     def _on_config_changed(self) -> None:
         self._validate_timer.start()
 
     def _validate(self) -> None:
+        """Build the ``TrainConfig`` of the settings shown (``current_config``), or say what is wrong."""
+        self._validate_timer.stop()  # done now: a pending validation has nothing left to do
         if not self._ready:
             return
         from core.config import ConfigError, make_config
@@ -572,165 +343,39 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError) as exc:
             error = f"invalid setting: {exc}"
         self._config, self._config_error = config, error
-        if error:
-            self.error_label.setText(f"⚠ {error[0].upper()}{error[1:]}")
-            self.error_label.show()
-        else:
-            self.error_label.hide()
-        self._update_arch_info()
+        self.settings_column.show_error(error)
+        self.estimates.set_config(config)
         self._update_buttons()
         if config is not None:
-            self._estimate_timer.start()
             self._save_timer.start()
-        else:
-            self.estimate_label.setText("")
-
-    # ------------------------------------------------------------------------ parameter counts
-    @staticmethod
-    def _param_key(cfg) -> str:
-        c, side, _ = cfg.input_size
-        return json.dumps([cfg.arch, c, side, cfg.info.num_classes, cfg.form, cfg.model_options()],
-                          sort_keys=True, default=str)
-
-    def _update_arch_info(self) -> None:
-        spec = self.config_panel.current_spec()
-        if spec is None:
-            return
-        cfg = self._config
-        text = f"{spec.description}"
-        if cfg is not None:
-            c, side, _ = cfg.input_size
-            key = self._param_key(cfg)
-            n = self._param_cache.get(key)
-            count = f"{n:,} parameters" if n is not None else "counting parameters…"
-            text += f"<br><span style='color:#555'>{count} · input {c}×{side}×{side} · {spec.paper}</span>"
-            if n is None and self._jobs is not None:
-                self._jobs.submit("params", lambda cancel, c=cfg: _count(c),
-                                  lambda result, error, k=key: self._on_params(k, result, error))
-        self.config_panel.arch_info.setText(text)
-
-    def _on_params(self, key: str, result, error) -> None:
-        if error is None and result is not None:
-            self._param_cache[key] = int(result)
-            if self._config is not None and self._param_key(self._config) == key:
-                self._update_arch_info()
-
-    # -------------------------------------------------------------------------------- estimate
-    @staticmethod
-    def _rate_key(cfg) -> str:
-        c, side, _ = cfg.input_size
-        return json.dumps([cfg.arch, c, side, cfg.info.num_classes, cfg.form, cfg.model_options(),
-                           cfg.optimizer, cfg.device, min(cfg.batch_size, 32) if cfg.device != "cuda"
-                           else cfg.batch_size], sort_keys=True, default=str)
-
-    def _request_estimate(self) -> None:
-        cfg = self._config
-        if cfg is None or self._jobs is None or self.is_running():
-            return
-        key = self._rate_key(cfg)
-        if key in self._rate_cache:
-            self._show_estimate(cfg)
-            return
-        self.estimate_label.setText("<span style='color:#555'>Estimating the training time on this device…</span>")
-        self._jobs.submit("estimate", lambda cancel, c=cfg: _measure(c, cancel),
-                          lambda result, error, k=key: self._on_rate(k, result, error))
-
-    def _on_rate(self, key: str, result, error) -> None:
-        if error is None and result:
-            self._rate_cache.setdefault(key, (float(result), "measured"))
-        if self._config is not None and self._rate_key(self._config) == key and not self.is_running():
-            if error is not None and key not in self._rate_cache:
-                from core.introspect import Cancelled
-
-                if not isinstance(error, Cancelled):
-                    self.estimate_label.setText(f"<span style='color:#555'>No time estimate: {error}</span>")
-                return
-            self._show_estimate(self._config)
-
-    def estimate_seconds(self, cfg) -> float | None:
-        entry = self._rate_cache.get(self._rate_key(cfg))
-        if entry is None:
-            return None
-        rate = entry[0]
-        n_train, n_test = DATASET_SIZES.get(cfg.dataset, (60000, 10000))
-        if cfg.subset:
-            n_train = min(n_train, cfg.subset)
-        # Evaluating the test split costs about a third of training on as many images.
-        return cfg.epochs * (n_train + n_test / 3) / max(rate, 1e-9) + 2.0
-
-    def _show_estimate(self, cfg) -> None:
-        seconds = self.estimate_seconds(cfg)
-        if seconds is None:
-            return
-        rate, source = self._rate_cache[self._rate_key(cfg)]
-        where = self._core.gpu_name if (self._core and self._core.cuda and cfg.device != "cpu") else "this CPU"
-        origin = "from your last run" if source == "run" else "measured"
-        approx = "≈ " if seconds >= 60 else ""
-        text = (f"<b>{approx}{format_duration(seconds)}</b> on {where} "
-                f"<span style='color:#555'>({rate:,.0f} images/s, {origin})</span>")
-        if seconds > LONG_RUN_S:
-            offers = []
-            spec = cfg.spec
-            if "width" in spec.options and (cfg.width or 1.0) > 0.5:
-                offers.append("<a href='width:0.5'>use width 0.5</a> (about 3× faster)")
-            n_train = DATASET_SIZES.get(cfg.dataset, (60000, 10000))[0]
-            if cfg.subset:
-                n_train = min(n_train, cfg.subset)
-            target = int(n_train * (5 * 60) / seconds) // 500 * 500
-            if n_train > 1000:
-                subset = max(500, min(target, n_train // 2))
-                offers.append(f"<a href='subset:{subset}'>train on {subset:,} images</a>")
-            if cfg.form == "d2l":
-                offers.append("<a href='form:native'>use the native size</a>")
-            if offers:
-                text += "<br><span style='color:#a84300'>That is long. Try: " + ", or ".join(offers) + ".</span>"
-        self.estimate_label.setText(text)
-
-    def _on_estimate_link(self, link: str) -> None:
-        key, _, value = link.partition(":")
-        if key == "width":
-            self.config_panel.set_field("width", float(value))
-        elif key == "subset":
-            self.config_panel.set_field("subset", int(value))
-        elif key == "form":
-            self.config_panel.set_field("form", value)
 
     # ===================================================================================== runs
+    def _last_trainer(self):
+        return self._controller.trainer if self._controller is not None else None
+
     def _update_buttons(self) -> None:
-        running = self.is_running()
-        ready = self._ready
-        self.start_button.setEnabled(ready and self._config is not None and not running)
-        self.pause_button.setEnabled(running and not self._stop_asked)
-        self.stop_button.setEnabled(running and not self._stop_asked)
-        more = False
-        tip = "Train the last network one more epoch, from where it stopped"
-        if ready and not running and self._controller is not None and self._controller.trainer is not None:
-            trainer = self._controller.trainer
+        running, ready, trainer = self.is_running(), self._ready, self._last_trainer()
+        more, tip = False, None if running else "Available after a run."  # None: what the button does
+        if ready and not running and trainer is not None:
             result = self.last_result
             resumable = result is not None and (result.status in ("completed", "stopped")
-                                                or self._saved_elsewhere)
+                                                or self.rescue.saved_elsewhere)
             if not resumable or trainer.epochs_done < 1:
                 tip = "Available after a run that finished or was stopped after at least one epoch."
             elif self._config is None or not _same_run_settings(self._config, trainer.config):
                 tip = "The settings changed since the last run: press Train for a new run."
             else:
-                more = True
-        elif not running:
-            tip = "Available after a run."
-        self.more_button.setEnabled(more)
-        self.more_button.setToolTip(tip)
-        if not ready:
-            self.start_button.setToolTip("Loading PyTorch…")
-        elif self._config is None:
-            self.start_button.setToolTip("Fix the setting shown in red first.")
-        else:
-            self.start_button.setToolTip("Train a new network with these settings (Ctrl+Enter)")
+                more, tip = True, None
+        self.settings_column.set_buttons(ready, running, not self._stop_asked, self._config is not None, more, tip)
 
     @Slot()
     def start_training(self) -> bool:
-        """Start a new run with the current settings (what the Train button does)."""
+        """Start a new run with the settings shown (what the Train button does)."""
+        if not self._ready or self.is_running():
+            return False
+        self._validate()  # an edit of this very turn of the event loop may not be validated yet
         cfg = self._config
-        if not self._ready or cfg is None or self.is_running():
+        if cfg is None:
             return False
         try:
             trainer = self.create_trainer(cfg)
@@ -743,20 +388,22 @@ class MainWindow(QMainWindow):
                 hook(trainer)
             except Exception as exc:  # noqa: BLE001 - a view that cannot attach must not stop the run
                 log.exception("trainer set-up hook %r failed", hook)
-                self.banner.show_message("warning", "A live view could not attach to this run",
-                                         f"{type(exc).__name__}: {exc}. Training goes on without it.")
+                self._notify(notices.live_view_notice(exc))
         self._launch(trainer, epochs=None, new_run=True)
         return True
 
     @Slot()
     def train_one_more_epoch(self) -> bool:
+        if self.is_running():
+            return False
+        self._validate()  # "+1 epoch" only continues the run of the settings shown
         if not self.more_button.isEnabled():
             return False
         self._launch(self._controller.trainer, epochs=1, new_run=False)
         return True
 
     def _launch(self, trainer, epochs, new_run: bool) -> None:
-        if not (self.banner.kind == "warning" and self.banner.title.text().startswith("A live view")):
+        if self.banner.tag != notices.LIVE_VIEW:  # a view that could not attach to this run says so
             self.banner.dismiss()
         self._new_run = new_run
         self._run_info = None
@@ -764,18 +411,15 @@ class MainWindow(QMainWindow):
         self._run_config = trainer.config
         self._stop_asked = False
         self._jobs.suspend()
-        self._estimate_timer.stop()
+        self.estimates.hold()
         self._controller.start(trainer, epochs=epochs, before_run=self._jobs.wait_idle)
         self.config_panel.set_editable(False)
-        self.pause_button.setText("❚❚  Pause")
-        self.progress.setValue(0)
-        self.progress.setFormat("Loading the data and building the network…")
+        self.settings_column.set_paused(False)
+        self.progress.preparing()
         self.statusBar().showMessage("Starting…")
         self._drain_timer.start()
         self._update_buttons()
         cfg = trainer.config
-        self.estimate_label.setText("<span style='color:#555'>Training — settings are locked until the "
-                                    "run ends. Stop or Pause at any time.</span>")
         log.info("%s: %s on %s, %s epoch(s), batch %s, %s lr %g", "new run" if new_run else "one more epoch",
                  cfg.arch, cfg.dataset, cfg.epochs if epochs is None else epochs, cfg.batch_size,
                  cfg.optimizer, cfg.lr)
@@ -787,7 +431,7 @@ class MainWindow(QMainWindow):
         self._controller.stop()
         self._stop_asked = True
         self.statusBar().showMessage("Stopping after this batch…")
-        self.progress.setFormat("Stopping…")
+        self.progress.stopping()
         self._update_buttons()
 
     @Slot()
@@ -796,13 +440,13 @@ class MainWindow(QMainWindow):
             return
         if self._controller.is_paused():
             self._controller.resume()
-            self.pause_button.setText("❚❚  Pause")
+            self.settings_column.set_paused(False)
             self.statusBar().showMessage("Resumed.", 3000)
         else:
             self._controller.pause()
-            self.pause_button.setText("▶  Resume")
+            self.settings_column.set_paused(True)
             self.statusBar().showMessage("Paused — press Resume to go on.")
-            self.progress.setFormat("Paused · " + self.progress.format())
+            self.progress.paused()
 
     # --------------------------------------------------------------------------- run events
     def _drain(self) -> None:
@@ -812,28 +456,14 @@ class MainWindow(QMainWindow):
         if events:
             self.curves.add_steps(events)
             self._last_step = events[-1]
-        now = time.perf_counter()
-        if self._last_step is not None and now - self._progress_shown >= PROGRESS_INTERVAL_S:
-            self._progress_shown = now
-            self._show_progress(self._last_step)
-            self._last_step = None
+        ev, now = self._last_step, time.perf_counter()
+        if ev is not None and now - self._progress_shown >= PROGRESS_INTERVAL_S:
+            self._progress_shown, self._last_step = now, None
+            info = self._run_info
+            if ev.examples_per_s and math.isfinite(ev.examples_per_s):
+                self.curves.set_step_rate(ev.examples_per_s / max(1, info.config.batch_size))
+            self.progress.show_step(ev, info, self._controller.is_paused())
         self.curves.maybe_refresh()  # paced so painting takes at most a few % of the time
-
-    def _show_progress(self, ev) -> None:
-        info = self._run_info
-        if info is None:
-            return
-        if self.curves is not None and ev.examples_per_s and math.isfinite(ev.examples_per_s):
-            self.curves.set_step_rate(ev.examples_per_s / max(1, info.config.batch_size))
-        total_epochs = max(1, info.end_epoch - info.start_epoch)
-        done = (ev.epoch - 1 - info.start_epoch) * ev.steps_per_epoch + ev.step
-        frac = done / max(1, total_epochs * ev.steps_per_epoch)
-        self.progress.setValue(int(1000 * min(1.0, frac)))
-        text = (f"Epoch {ev.epoch}/{info.end_epoch} · step {ev.step}/{ev.steps_per_epoch} · "
-                f"{ev.examples_per_s:,.0f} images/s · {format_clock(ev.eta_s)} left")
-        if self._controller.is_paused():
-            text = "Paused · " + text
-        self.progress.setFormat(text)
 
     @Slot(object)
     def _on_run_started(self, ev) -> None:
@@ -841,144 +471,58 @@ class MainWindow(QMainWindow):
         if self.curves is not None:
             self.curves.begin_run(ev.steps_per_epoch, new_run=self._new_run, end_epoch=ev.end_epoch,
                                   lr_max=ev.config.lr)
-        self.progress.setFormat(f"Epoch {ev.start_epoch + 1}/{ev.end_epoch} · starting…")
+        self.progress.begin(ev)
         cfg = ev.config
-        spec = cfg.spec
         self.statusBar().showMessage(
-            f"Training {spec.display_name}: {ev.n_train:,} training / {ev.n_test:,} test images, "
+            f"Training {cfg.spec.display_name}: {ev.n_train:,} training / {ev.n_test:,} test images, "
             f"{ev.params:,} parameters.")
         log.info("training %s: %s training / %s test images, %s parameters, %s", cfg.arch,
                  f"{ev.n_train:,}", f"{ev.n_test:,}", f"{ev.params:,}", ev.device)
         self.run_started.emit(ev)
 
     @Slot(object)
-    def _on_epoch_end(self, ev) -> None:
+    def _on_epoch_finished(self, ev) -> None:
         self._drain()
         if self.curves is not None:
             self.curves.add_epoch(ev)  # drawn on the plots' next (paced) turns
         if self._run_config is not None and ev.examples_per_s and math.isfinite(ev.examples_per_s):
-            self._rate_cache[self._rate_key(self._run_config)] = (float(ev.examples_per_s), "run")
+            self.estimates.record_rate(self._run_config, ev.examples_per_s)
         log.info("epoch %d: train loss %.4f, accuracy %.2f%% | test loss %.4f, accuracy %.2f%% | %s images/s",
                  ev.epoch, ev.train_loss, 100 * ev.train_acc, ev.test_loss, 100 * ev.test_acc,
                  f"{ev.examples_per_s:,.0f}")
         self.epoch_finished.emit(ev)
 
     @Slot(object)
-    def _on_warning(self, ev) -> None:
+    def _on_warning_raised(self, ev) -> None:
         log.warning("%s", ev.message)
-        action, action_id = "", ""
-        cfg = self._run_config
-        if cfg is not None:
-            action, action_id = f"Use lr {cfg.lr / 10:g} next time", f"lr:{cfg.lr / 10!r}"
-        title = {"stuck": "The network is stuck at chance: it only guesses",
-                 "oom": "Out of memory: the batch was halved"}.get(ev.kind, "Warning")
-        if ev.kind != "stuck":
-            action, action_id = "", ""
-        self.banner.show_message("warning", title, ev.message[0].upper() + ev.message[1:], action, action_id)
+        self._notify(notices.warning_notice(ev, self._run_config))
 
     @Slot(object)
     def _on_run_finished(self, result) -> None:
         self._drain()
-        self._saved_elsewhere = False
+        self.rescue.saved_elsewhere = False
         if self.curves is not None:
             self.curves.end_run(result.status)
             self.curves.refresh(force=True)
         self.last_result = result
+        self.progress.finished(result)
         msg = result.message or result.status
-        cfg = self._run_config
         if result.status == "completed":
-            text = f"Finished: {msg}."
-            if result.run_dir:
-                text += f" Saved to {result.run_dir}."
-            self.statusBar().showMessage(text)
-            self.progress.setValue(1000)
-            self.progress.setFormat(f"Done · {result.epochs} epoch(s)"
-                                    + (f" · test accuracy {100 * result.test_acc:.2f} %"
-                                       if result.test_acc is not None else ""))
+            saved = f" Saved to {result.run_dir}." if result.run_dir else ""
+            self.statusBar().showMessage(f"Finished: {msg}.{saved}")
             log.info("run completed: %s", msg)
         elif result.status == "stopped":
             self.statusBar().showMessage(f"Stopped: {msg}")
-            self.progress.setFormat(f"Stopped · {result.epochs} epoch(s) done")
             log.info("run stopped: %s", msg)
         elif result.status == "diverged":
             log.error("run diverged: %s", msg)
-            self.progress.setFormat("Diverged")
             self.statusBar().showMessage("Training diverged.")
-            action, action_id = "", ""
-            if cfg is not None:
-                action, action_id = f"Use lr {cfg.lr / 10:g}", f"lr:{cfg.lr / 10!r}"
-            self.banner.show_message(
-                "error", "Diverged — the learning rate is too large",
-                f"{msg[0].upper()}{msg[1:]} Other fixes: Adam instead of SGD, BatchNorm, or a warm-up "
-                f"schedule (one-cycle).", action, action_id)
+            self._notify(notices.diverged_notice(result, self._run_config))
         else:
             log.error("run failed: %s", msg)
-            self.progress.setFormat("Failed")
             self.statusBar().showMessage("Training failed.")
-            if self.unsaved_trainer() is not None:
-                self.banner.show_message("error", "The run could not be saved", f"{msg[0].upper()}{msg[1:]}",
-                                         "Save to another folder…", "save-elsewhere")
-            else:
-                hint = _failure_hint(msg)
-                self.banner.show_message("error", "Training failed", f"{msg[0].upper()}{msg[1:]}{hint}")
+            self._notify(notices.failed_notice(result, unsaved=self.unsaved_trainer() is not None))
         self.run_finished.emit(result)
-
-    # ------------------------------------------------------------------ a run that could not be saved
-    def _keep_unsaved_run(self) -> bool:
-        """Before closing: a run that exists only in memory is saved elsewhere, or knowingly dropped.
-        False keeps the window open."""
-        trainer = self.unsaved_trainer()
-        if trainer is None:
-            return True
-        buttons = QMessageBox.StandardButton
-        answer = QMessageBox.question(
-            self, "Save the trained model?",
-            f"The run directory could not be written, so "
-            f"{_epochs(trainer.saved_epoch + 1, trainer.epochs_done)} of the last run exist only in memory. "
-            f"Save the run to another folder before closing?",
-            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
-        if answer == buttons.Save:
-            return self.save_run_elsewhere() is not None
-        return answer == buttons.Discard
-
-    def unsaved_trainer(self):
-        """The last run's trainer when its run directory could not be written (disk full, read-only)
-        and its trained epochs exist only in memory; else None."""
-        trainer = self._controller.trainer if self._controller is not None else None
-        if trainer is None or not getattr(trainer, "write_failed", False):
-            return None
-        return trainer if getattr(trainer, "history", None) else None
-
-    def save_run_elsewhere(self, folder: str | os.PathLike | None = None) -> str | None:
-        """Write the in-memory run of :meth:`unsaved_trainer` into a new folder inside ``folder``
-        (asked for when None). Returns the run directory written, or None (cancelled or refused; the
-        banner says why and offers to try another folder)."""
-        from core.checkpoints import CheckpointError
-
-        trainer = self.unsaved_trainer()
-        if trainer is None:
-            return None
-        if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, "Save the run to another folder", str(Path.home()))
-            if not folder:
-                return None
-        target = _free_name(Path(folder), Path(trainer.run_dir or "run").name)
-        try:
-            written = trainer.save_to(target)
-        except CheckpointError as exc:
-            log.error("could not save the run to %s: %s", target, exc)
-            self.banner.show_message("error", "The run could not be saved there", str(exc),
-                                     "Save to another folder…", "save-elsewhere")
-            return None
-        log.info("run saved to %s", written)
-        self._saved_elsewhere = True  # a run stopped by its full disk can go on ("+1 epoch")
-        self.banner.show_message("success", "Run saved",
-                                 f"{_epochs(1, trainer.epochs_done).capitalize()} and the model are in "
-                                 f"{written}. "
-                                 f"“+1 epoch” goes on writing there.")
-        self.statusBar().showMessage(f"Saved to {written}.", 8000)
-        self._update_buttons()
-        return written
 
     @Slot()
     def _on_thread_finished(self) -> None:
@@ -986,31 +530,35 @@ class MainWindow(QMainWindow):
         self._drain_timer.stop()
         self._run_info = None
         self.config_panel.set_editable(True)
-        self.pause_button.setText("❚❚  Pause")
+        self.settings_column.set_paused(False)
         if self._jobs is not None:
             self._jobs.resume()
         self._update_buttons()
         if not self._closing:
-            self._estimate_timer.start()
+            self.estimates.schedule()
         if self._close_when_stopped:
             QTimer.singleShot(0, self, self.close)
 
+    def _on_run_saved_elsewhere(self, run_dir: str) -> None:
+        self.statusBar().showMessage(f"Saved to {run_dir}.", 8000)
+        self._update_buttons()
+
+    # ================================================================================== messages
+    def _notify(self, notice: notices.Notice) -> None:
+        self.banner.show_message(notice.kind, notice.title, notice.message, notice.action, notice.action_id,
+                                 tag=notice.tag)
+
     def _on_banner_action(self, action_id: str) -> None:
         key, _, value = action_id.partition(":")
-        if key == "save-elsewhere":
+        if key == SAVE_ELSEWHERE:
             self.save_run_elsewhere()
-            return
-        if key == "lr":
+        elif key == "lr":
             self.config_panel.set_field("lr", float(value))
             self.statusBar().showMessage(f"Learning rate set to {float(value):g}: press Train to try it.", 8000)
 
     @Slot(str, str)
     def _show_error(self, title: str, message: str) -> None:
         self.banner.show_message("error", title, message)
-
-    @Slot(str)
-    def _append_log(self, line: str) -> None:
-        self.log_view.appendPlainText(line)
 
     def _on_tab_changed(self, index: int) -> None:
         if self.curves is not None and self.tabs.widget(index) is self.curves:
@@ -1028,7 +576,7 @@ class MainWindow(QMainWindow):
                           "(LeNet → ResNet) with a click and watch them learn.")
 
     def closeEvent(self, event):  # noqa: N802
-        if not self._keep_unsaved_run():
+        if not self.rescue.keep_before_close():
             event.ignore()
             return
         self._closing = True
@@ -1036,8 +584,10 @@ class MainWindow(QMainWindow):
             self.save_settings()
         except Exception:  # noqa: BLE001 - never block closing
             log.exception("could not save the settings")
-        for timer in (self._validate_timer, self._estimate_timer, self._save_timer, self._poll_timer):
+        for timer in (self._validate_timer, self._save_timer):
             timer.stop()
+        self.estimates.stop()
+        self.startup.stop()
         if self._controller is not None and self._controller.is_running():
             log.info("window closed during training: stopping the run")
             if not self._controller.shutdown(timeout_ms=CLOSE_WAIT_MS):
@@ -1053,64 +603,5 @@ class MainWindow(QMainWindow):
             self.activations.detach()
         if self._jobs is not None:
             self._jobs.close(timeout=1.0)
-        logging.getLogger("convscope").removeHandler(self._log_handler)
+        self.log_view.detach()
         super().closeEvent(event)
-
-
-# ------------------------------------------------------------------------------------ helpers
-_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Once per process, after the big imports: move the objects alive now (modules, torch, Qt
-    wrappers) out of the collector's sight, so the GUI thread's full collections stay short."""
-    global _frozen
-    if not _frozen:
-        import gc
-
-        _frozen = True
-        gc.collect()
-        gc.freeze()
-
-
-def _count(config) -> int:
-    from core.introspect import count_parameters
-
-    return count_parameters(config)
-
-
-def _measure(config, cancel) -> float:
-    from core.introspect import measure_rate
-
-    return measure_rate(config, cancel)
-
-
-def _same_run_settings(a, b) -> bool:
-    """Whether config ``a`` would continue the run of config ``b`` ("+1 epoch" ignores epochs)."""
-    da, db = a.to_dict(), b.to_dict()
-    da.pop("epochs", None)
-    db.pop("epochs", None)
-    return da == db
-
-
-def _epochs(first: int, last: int) -> str:
-    return f"epoch {last}" if first >= last else f"epochs {first}–{last}"
-
-
-def _free_name(parent: Path, name: str) -> Path:
-    """``parent / name``, or ``name-2``, ``name-3``… when that exists: never write into another run."""
-    candidate, n = parent / name, 1
-    while candidate.exists():
-        n += 1
-        candidate = parent / f"{name}-{n}"
-    return candidate
-
-
-def _failure_hint(message: str) -> str:
-    lower = message.lower()
-    if "not found" in lower or "download" in lower or "data root" in lower:
-        return (" Without a network, use the offline “MNIST sample” dataset, or set the data folder to "
-                "a folder that holds the files.")
-    if "out of memory" in lower:
-        return " Lower the batch size, use a smaller width, or train on the CPU."
-    return " The Log tab has the details."

@@ -1,6 +1,6 @@
 """Training off the GUI thread: a ``QObject`` worker moved to a ``QThread``, and its controller.
 
-Data flow (DESIGN.md, "Threads and data flow"):
+Data flow:
 
 * The trainer calls ``on_event`` from the training thread. Per-step metrics (``StepMetrics``, up to
   ~30 a second) go into a lock-protected, bounded :class:`StepBuffer`; the GUI drains it on its own
@@ -86,8 +86,8 @@ class TrainWorker(QObject):
     """Runs ``trainer.run(epochs)`` in its thread and turns the trainer's events into signals."""
 
     run_started = Signal(object)  # RunStarted
-    epoch_end = Signal(object)  # EpochEnd
-    warning = Signal(object)  # RunWarning
+    epoch_finished = Signal(object)  # EpochEnd
+    warning_raised = Signal(object)  # RunWarning
     run_finished = Signal(object)  # RunResult
     finished = Signal()
 
@@ -103,7 +103,7 @@ class TrainWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from core.events import RunResult
+        from core.events import ERROR, RunResult
 
         result = None
         try:
@@ -117,13 +117,13 @@ class TrainWorker(QObject):
             # trainer and its model (and their frames) alive for as long as any handler keeps records.
             log.error("training thread failed:\n%s", traceback.format_exc())
             result = RunResult(status="failed", epochs=int(getattr(self.trainer, "epochs_done", 0) or 0),
-                               message=f"{type(exc).__name__}: {exc}")
+                               message=f"{type(exc).__name__}: {exc}", reason=ERROR)
             self._result_sent = False
         finally:
             try:
                 if not self._result_sent:
                     if result is None or not hasattr(result, "status"):
-                        result = RunResult(status="failed", epochs=0,
+                        result = RunResult(status="failed", epochs=0, reason=ERROR,
                                            message="the training thread ended without a result.")
                     self._result_sent = True
                     self.run_finished.emit(result)
@@ -147,9 +147,9 @@ class TrainWorker(QObject):
                     self.trainer.stop()
                 self.run_started.emit(event)
             elif isinstance(event, E.EpochEnd):
-                self.epoch_end.emit(event)
+                self.epoch_finished.emit(event)
             elif isinstance(event, E.RunWarning):
-                self.warning.emit(event)
+                self.warning_raised.emit(event)
             elif isinstance(event, E.RunFinished):
                 self._result_sent = True
                 self.run_finished.emit(event.result)
@@ -165,14 +165,14 @@ def _ignore(event) -> None:
 class RunController(QObject):
     """Owns the training thread of the window; lives in the GUI thread.
 
-    Signals (all emitted in the GUI thread): ``run_started(RunStarted)``, ``epoch_end(EpochEnd)``,
-    ``warning(RunWarning)``, ``run_finished(RunResult)`` and ``thread_finished()`` once the thread has
-    ended and :meth:`is_running` is False again.
+    Signals (all emitted in the GUI thread): ``run_started(RunStarted)``, ``epoch_finished(EpochEnd)``,
+    ``warning_raised(RunWarning)``, ``run_finished(RunResult)`` and ``thread_finished()`` once the thread
+    has ended and :meth:`is_running` is False again.
     """
 
     run_started = Signal(object)
-    epoch_end = Signal(object)
-    warning = Signal(object)
+    epoch_finished = Signal(object)
+    warning_raised = Signal(object)
     run_finished = Signal(object)
     thread_finished = Signal()
 
@@ -208,8 +208,8 @@ class RunController(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.run_started.connect(self._on_run_started)
-        worker.epoch_end.connect(self._on_epoch_end)
-        worker.warning.connect(self._on_warning)
+        worker.epoch_finished.connect(self._on_epoch_finished)
+        worker.warning_raised.connect(self._on_warning_raised)
         worker.run_finished.connect(self._on_run_finished)
         worker.finished.connect(thread.quit)
         # The worker is not deleteLater()-ed in its own thread: PySide needs the GIL inside ~QObject
@@ -265,12 +265,12 @@ class RunController(QObject):
         self.run_started.emit(event)
 
     @Slot(object)
-    def _on_epoch_end(self, event) -> None:
-        self.epoch_end.emit(event)
+    def _on_epoch_finished(self, event) -> None:
+        self.epoch_finished.emit(event)
 
     @Slot(object)
-    def _on_warning(self, event) -> None:
-        self.warning.emit(event)
+    def _on_warning_raised(self, event) -> None:
+        self.warning_raised.emit(event)
 
     @Slot(object)
     def _on_run_finished(self, result) -> None:

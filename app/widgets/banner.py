@@ -14,7 +14,11 @@ STYLES = {
 
 
 class Banner(QFrame):
-    """Hidden until :meth:`show_message`; an optional action button (e.g. "Use lr 0.01")."""
+    """Hidden until :meth:`show_message`; an optional action button (e.g. "Use lr 0.01").
+
+    ``kind`` and ``tag`` say what is shown ("" when hidden): the tag given to :meth:`show_message` names
+    the message, so code recognises it without reading its text.
+    """
 
     action_triggered = Signal(str)  # the action id given to show_message
 
@@ -22,6 +26,7 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         self.kind = ""
+        self.tag = ""
         self._action_id = ""
         lay = QHBoxLayout(self)
         lay.setContentsMargins(12, 8, 8, 8)
@@ -50,9 +55,9 @@ class Banner(QFrame):
         self.hide()
 
     def show_message(self, kind: str, title: str, message: str, action_text: str = "",
-                     action_id: str = "") -> None:
+                     action_id: str = "", tag: str = "") -> None:
         bg, border, fg = STYLES.get(kind, STYLES["info"])
-        self.kind = kind
+        self.kind, self.tag = kind, tag
         self.setStyleSheet(f"#banner {{ background: {bg}; border: 1px solid {border}; "
                            f"border-left: 6px solid {border}; border-radius: 4px; }}"
                            f"#bannerTitle {{ color: {fg}; font-weight: bold; }}"
@@ -65,5 +70,5 @@ class Banner(QFrame):
         self.show()
 
     def dismiss(self) -> None:
-        self.kind = ""
+        self.kind = self.tag = ""
         self.hide()

@@ -1,14 +1,361 @@
-"""The Draw tab's widgets, under one name.
+"""The drawing surface of the Draw tab.
 
-The drawing surface is :mod:`app.widgets.draw_canvas` (:class:`DrawCanvas`, ``drawCanvas``), the tab
-around it :mod:`app.widgets.draw_panel` (:class:`DrawPanel`), and the choice of the network that predicts
-:mod:`app.model_source`. This module gathers what they offer for ``from app.widgets.canvas import …``.
+:class:`DrawCanvas` (``drawCanvas``) is a square of black paper on which the left mouse button draws
+white ink with a round pen about as thick, relative to the digit, as MNIST's strokes (22 px on the 280-px
+canvas: a digit about 200 px tall becomes 20 px, its strokes 2–3 px). The right button, or the eraser
+toggle, erases. Strokes are rendered into a ``QImage`` and read back as a numpy array for prediction, which
+goes through :mod:`core.inference` (MNIST's framing, then the run's normalisation).
 """
 from __future__ import annotations
 
-from ..model_source import ModelSource, SampleSource
-from .draw_canvas import CANVAS_SIZE, ERASER_WIDTH, PEN_WIDTH, CanvasPrediction, DrawCanvas, gray_to_qimage
-from .draw_panel import DrawPanel
+import logging
+from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["CANVAS_SIZE", "ERASER_WIDTH", "PEN_WIDTH", "CanvasPrediction", "DrawCanvas", "DrawPanel",
-           "ModelSource", "SampleSource", "gray_to_qimage"]
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QWidget
+
+from .prediction import heat_rgba
+
+log = logging.getLogger("convscope.gui")
+
+CANVAS_SIZE = 280
+PEN_WIDTH = 22.0  # ≈ 2.2 px of 28 once a 200-px digit is scaled to MNIST's 20-px box
+ERASER_WIDTH = 44.0
+
+
+@dataclass
+class _Stroke:
+    points: list[QPointF]
+    erase: bool
+    width: float
+
+
+@dataclass
+class _Base:
+    """An image under the strokes (a loaded picture or a test sample), drawn over a black canvas."""
+
+    image: QImage
+    label: int | None = None
+
+
+@dataclass
+class CanvasPrediction:
+    """The prediction for one state of the drawing."""
+
+    prepared: Any  # core.inference.Prepared
+    probs: np.ndarray
+    top: list[tuple[int, float]] = field(default_factory=list)
+
+
+def gray_to_qimage(gray: np.ndarray) -> QImage:
+    """(H, W) float in [0, 1] or uint8 → a Grayscale8 QImage that owns its pixels."""
+    a = np.asarray(gray)
+    if a.dtype != np.uint8:
+        a = np.clip(np.round(a.astype(np.float32) * 255), 0, 255).astype(np.uint8)
+    a = np.ascontiguousarray(a)
+    h, w = a.shape
+    return QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+
+
+class DrawCanvas(QWidget):
+    """The drawing surface. ``prediction()`` (top-k, best first) and ``clear()`` are used by automation
+    and tests: keep their behaviour."""
+
+    drawing_changed = Signal()  # any change, also while a stroke is being drawn
+    stroke_finished = Signal()  # the drawing settled: pen lifted, undo, clear, image loaded
+    eraser_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None, size: int = CANVAS_SIZE):
+        super().__init__(parent)
+        self.setObjectName("drawCanvas")
+        self.setAccessibleName("Drawing canvas")
+        self.setAccessibleDescription("Draw a digit with the left mouse button; the right button erases.")
+        self.setFixedSize(size, size)
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.pen_width = PEN_WIDTH * size / CANVAS_SIZE
+        self.eraser_width = ERASER_WIDTH * size / CANVAS_SIZE
+        self._image = QImage(size, size, QImage.Format.Format_RGB32)
+        self._image.fill(Qt.GlobalColor.black)
+        self._history: list[_Stroke | _Base] = []
+        self._current: _Stroke | None = None
+        self._button = Qt.MouseButton.NoButton
+        self._eraser = False
+        self._hover: QPointF | None = None
+        self._overlay: QImage | None = None
+        self._frame: QRectF | None = None
+        self._version = 0
+        self._predictor = None
+        self._cache: tuple | None = None  # (key, CanvasPrediction | None)
+        self.last_error: str | None = None
+
+    # -- state -------------------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return not self._history and self._current is None
+
+    def is_drawing(self) -> bool:
+        return self._current is not None
+
+    def version(self) -> int:
+        """Counts changes of the drawing."""
+        return self._version
+
+    def can_undo(self) -> bool:
+        return bool(self._history)
+
+    def eraser(self) -> bool:
+        return self._eraser
+
+    def set_eraser(self, on: bool) -> None:
+        on = bool(on)
+        if on != self._eraser:
+            self._eraser = on
+            self.eraser_toggled.emit(on)
+            self.update()
+
+    def base_label(self) -> int | None:
+        """The true label of the test sample under the strokes, if one is there."""
+        for item in reversed(self._history):
+            if isinstance(item, _Base):
+                return item.label
+        return None
+
+    def image(self) -> QImage:
+        return self._image.copy()
+
+    def array(self) -> np.ndarray:
+        """The drawing as a uint8 (H, W) array: white ink (255) on black (0)."""
+        img = self._image
+        h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+        buf = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl)
+        return buf[:, : 4 * w].reshape(h, w, 4)[..., 1].copy()  # grey: every colour channel is the same
+
+    # -- editing -----------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Empty the canvas."""
+        self._history.clear()
+        self._current = None
+        self._button = Qt.MouseButton.NoButton
+        self._render()
+        self._changed(finished=True)
+
+    def undo(self) -> None:
+        """Remove the last stroke (or the last loaded image)."""
+        if self._current is not None or not self._history:
+            return
+        self._history.pop()
+        self._render()
+        self._changed(finished=True)
+
+    def set_image(self, image: np.ndarray, label: int | None = None) -> bool:
+        """Put an image under the drawing (a test sample or a picture), shown as white ink on black.
+
+        Returns False (and changes nothing) when the image holds no ink.
+        """
+        from core.inference import to_light_on_dark
+
+        gray = to_light_on_dark(image)
+        if not (gray > 0.1).any():
+            return False
+        qimg = gray_to_qimage(gray)
+        side = self.width()
+        margin = 0 if max(gray.shape) <= 64 else side // 14  # small samples fill the canvas as drawn
+        scaled = qimg.scaled(QSize(side - 2 * margin, side - 2 * margin),
+                             Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+        self._history = [_Base(scaled, label)]
+        self._current = None
+        self._render()
+        self._changed(finished=True)
+        return True
+
+    def load_image(self, path: str) -> None:
+        """Load a PNG/JPG of a digit (either polarity). Raises ``core.inference.InferenceError``."""
+        from core.inference import InferenceError, load_image
+
+        if not self.set_image(load_image(path)):
+            raise InferenceError(f"{path} looks blank: no ink stands out from the background.")
+
+    # -- prediction --------------------------------------------------------------------------------
+    def set_predictor(self, predictor) -> None:
+        """The ``core.inference.Predictor`` to use (None: no model)."""
+        self._predictor = predictor
+        self._cache = None
+
+    def predictor(self):
+        return self._predictor
+
+    def result(self) -> CanvasPrediction | None:
+        """Prediction for the current drawing (cached until the drawing or the model changes)."""
+        from core.inference import InferenceError, top_k
+
+        p = self._predictor
+        key = (self._version, id(p), getattr(p, "generation", 0))
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        result = None
+        self.last_error = None
+        if p is not None and not self.is_empty():
+            try:
+                prepared = p.prepare(self.array())
+                if prepared is not None:
+                    probs = p.probabilities(prepared)
+                    result = CanvasPrediction(prepared, probs, top_k(probs, len(probs)))
+            except InferenceError as exc:
+                self.last_error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - a broken model must not break drawing
+                log.exception("prediction failed")
+                self.last_error = f"prediction failed: {type(exc).__name__}: {exc}"
+        self._cache = (key, result)
+        return result
+
+    def prediction(self) -> list[tuple[int, float]]:
+        """``[(label, probability), …]`` best first for the current drawing; ``[]`` when it is empty or
+        there is no model."""
+        result = self.result()
+        return [] if result is None else list(result.top)
+
+    def set_overlay(self, heat: np.ndarray | None, frame: tuple | None = None) -> None:
+        """A heat map over the canvas ((H, W) in [0, 1]), shown until the drawing changes; ``frame``:
+        (top, left, height, width) of the region the network saw, outlined."""
+        self._frame = None if heat is None or frame is None else QRectF(frame[1], frame[0], frame[3], frame[2])
+        if heat is None:
+            self._overlay = None
+        else:
+            rgba = heat_rgba(heat)
+            h, w = rgba.shape[:2]
+            self._overlay = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+        self.update()
+
+    def has_overlay(self) -> bool:
+        return self._overlay is not None
+
+    # -- rendering ---------------------------------------------------------------------------------
+    def _pen(self, stroke: _Stroke) -> QPen:
+        colour = QColor(0, 0, 0) if stroke.erase else QColor(255, 255, 255)
+        return QPen(colour, stroke.width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                    Qt.PenJoinStyle.RoundJoin)
+
+    def _paint_stroke(self, painter: QPainter, stroke: _Stroke, points: list[QPointF] | None = None):
+        painter.setPen(self._pen(stroke))
+        pts = stroke.points if points is None else points
+        if len(pts) == 1:
+            painter.drawPoint(pts[0])
+        else:
+            painter.drawPolyline(QPolygonF(pts))
+
+    def _render(self) -> None:
+        self._image.fill(Qt.GlobalColor.black)
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for item in self._history:
+            if isinstance(item, _Base):
+                painter.fillRect(self._image.rect(), Qt.GlobalColor.black)
+                x = (self._image.width() - item.image.width()) // 2
+                y = (self._image.height() - item.image.height()) // 2
+                painter.drawImage(x, y, item.image)
+            else:
+                self._paint_stroke(painter, item)
+        painter.end()
+
+    def _changed(self, finished: bool) -> None:
+        self._version += 1
+        self._overlay = None
+        self.update()
+        self.drawing_changed.emit()
+        if finished:
+            self.stroke_finished.emit()
+
+    def _to_image(self, pos: QPointF) -> QPointF:
+        sx = self._image.width() / max(1, self.width())
+        sy = self._image.height() / max(1, self.height())
+        return QPointF(pos.x() * sx, pos.y() * sy)
+
+    # -- mouse -------------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        button = event.button()
+        if self._current is not None or button not in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            event.ignore()
+            return
+        erase = button == Qt.MouseButton.RightButton or self._eraser
+        width = self.eraser_width if erase else self.pen_width
+        p = self._to_image(event.position())
+        self._current = _Stroke([p], erase, width)
+        self._button = button
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_stroke(painter, self._current)
+        painter.end()
+        self._hover = event.position()
+        self._changed(finished=False)
+        event.accept()
+
+    def mouseMoveEvent(self, event) -> None:
+        self._hover = event.position()
+        if self._current is None:
+            self.update()
+            return
+        p = self._to_image(event.position())
+        last = self._current.points[-1]
+        if (p - last).manhattanLength() < 0.5:
+            return
+        self._current.points.append(p)
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_stroke(painter, self._current, [last, p])
+        painter.end()
+        self._changed(finished=False)
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._current is None or event.button() != self._button:
+            event.ignore()
+            return
+        self._history.append(self._current)
+        self._current = None
+        self._button = Qt.MouseButton.NoButton
+        self._changed(finished=True)
+        event.accept()
+
+    def leaveEvent(self, event) -> None:
+        self._hover = None
+        self.update()
+        super().leaveEvent(event)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        target = QRectF(self.rect())
+        painter.drawImage(target, self._image)
+        if self._overlay is not None and self._current is None:
+            painter.drawImage(target, self._overlay)
+            if self._frame is not None:
+                k = self.width() / self._image.width()
+                frame = QRectF(self._frame.x() * k, self._frame.y() * k, self._frame.width() * k,
+                               self._frame.height() * k)
+                painter.setPen(QPen(QColor(200, 200, 200, 160), 1, Qt.PenStyle.DashLine))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRect(frame)
+        if self.is_empty():
+            painter.setPen(QColor(120, 120, 120))
+            font = QFont(self.font())
+            font.setPointSizeF(font.pointSizeF() * 1.15)
+            painter.setFont(font)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             "Draw a digit here\n(right button erases)")
+        if self._hover is not None and self.underMouse() or self._current is not None:
+            if self._hover is not None:
+                erase = self._current.erase if self._current is not None else self._eraser
+                r = (self.eraser_width if erase else self.pen_width) / 2 * self.width() / self._image.width()
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                painter.setPen(QPen(QColor(255, 140, 0) if erase else QColor(90, 160, 255), 1.2))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(self._hover, r, r)
+        painter.setPen(QPen(QColor(90, 90, 90), 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.end()

@@ -1,9 +1,11 @@
 """The configuration panel: presets, network, data and training settings.
 
-Pure Qt: it is built before torch is imported and filled in by :meth:`ConfigPanel.populate` once the
-model registry is available (the specs and dataset descriptions are passed in; nothing here imports
-``core``). :meth:`ConfigPanel.values` returns the keyword arguments of ``core.engine.TrainConfig``;
-validation is the window's job (it builds the ``TrainConfig`` and shows its ``ConfigError``).
+It is built before torch is imported and filled in by :meth:`ConfigPanel.populate` once the model
+registry is available (the specs and dataset descriptions are passed in). The names of the choices and
+the default hyperparameters come from ``core.config`` (torch-free at import); this panel only adds their
+display labels, and a choice it has no label for shows its own name. :meth:`ConfigPanel.values` returns
+the keyword arguments of ``core.config.TrainConfig``; validation is the window's job (it builds the
+``TrainConfig`` and shows its ``ConfigError``).
 """
 from __future__ import annotations
 
@@ -27,18 +29,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.config import ACTIVATIONS, DEVICES, FORMS, HYPER_DEFAULTS, OPTIMIZERS, SCHEDULES
+
 from .spinboxes import LogSpinBox, PowerOfTwoSpinBox
 
 FAMILY_ORDER = ("LeNet", "AlexNet", "VGG", "NiN", "GoogLeNet", "ResNet")
-OPTIMIZERS = (("SGD", "sgd"), ("Adam", "adam"), ("AdamW", "adamw"))  # (label, CLI name)
-SCHEDULES = (("constant", "constant"), ("step (÷10 at 50 % and 75 %)", "step"),
-             ("cosine decay", "cosine"), ("one-cycle (warm up, then decay)", "onecycle"))
-# TrainConfig's own defaults for the hyperparameters an architecture may set.
-HYPER_DEFAULTS = dict(epochs=5, batch_size=32, lr=3e-3, optimizer="adam", momentum=0.9, weight_decay=0.0,
-                      schedule="onecycle")
-TRI_STATE = (("default", None), ("on", True), ("off", False))
+# Display labels of core.config's choices (name → label).
+OPTIMIZER_LABELS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
+SCHEDULE_LABELS = {"constant": "constant", "step": "step (÷10 at 50 % and 75 %)", "cosine": "cosine decay",
+                   "onecycle": "one-cycle (warm up, then decay)"}
+DEVICE_LABELS = {"auto": "auto", "cpu": "CPU", "cuda": "GPU"}  # replaced by the hardware's names (populate)
+ACTIVATION_LABELS = {"relu": "ReLU", "sigmoid": "sigmoid (1998)"}
+FORM_LABELS = {"native": "native ({side}×{side} px)", "d2l": "d2l resize ({d2l}×{d2l} px)"}
+NETWORK_DEFAULT = ("network default", None)  # the first item of an option's box: the network's own choice
 OPTION_NAMES = {"width": "width multiplier", "batchnorm": "BatchNorm", "dropout": "dropout",
                 "shortcut": "skip connections", "activation": "activation choice"}
+
+
+def choices(names, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """(label, name) for each of core's ``names``, in core's order; a name without a label shows itself."""
+    return [(labels.get(name, name), name) for name in names]
 
 
 def _combo(name: str, items=()) -> QComboBox:
@@ -115,7 +125,7 @@ class ConfigPanel(QWidget):
         self.width_spin.setSingleStep(0.25)
         self.width_spin.setValue(1.0)
         self.width_spin.setToolTip("Multiplies every layer's channel count: 0.5 trains about 3× faster.")
-        self.batchnorm_combo = _combo("batchnormCombo", [("network default", None), ("on", True), ("off", False)])
+        self.batchnorm_combo = _combo("batchnormCombo", [NETWORK_DEFAULT, ("on", True), ("off", False)])
         self.dropout_spin = QDoubleSpinBox()
         self.dropout_spin.setObjectName("dropoutSpin")
         self.dropout_spin.setRange(-0.05, 0.95)
@@ -123,10 +133,10 @@ class ConfigPanel(QWidget):
         self.dropout_spin.setDecimals(2)
         self.dropout_spin.setSpecialValueText("network default")
         self.dropout_spin.setValue(-0.05)
-        self.shortcut_combo = _combo("shortcutCombo", [("network default", None), ("on", True), ("off", False)])
+        self.shortcut_combo = _combo("shortcutCombo", [NETWORK_DEFAULT, ("on", True), ("off", False)])
         self.shortcut_combo.setToolTip("ResNet's identity shortcuts; off gives the plain stack of layers.")
         self.activation_combo = _combo("activationCombo",
-                                       [("network default", None), ("ReLU", "relu"), ("sigmoid (1998)", "sigmoid")])
+                                       [NETWORK_DEFAULT, *choices(ACTIVATIONS, ACTIVATION_LABELS)])
         form.addRow("Architecture", self.arch_combo)
         form.addRow(self.arch_info)
         form.addRow("Input size", self.form_combo)
@@ -189,7 +199,7 @@ class ConfigPanel(QWidget):
         self.batch_spin.setObjectName("batchSizeSpin")
         self.batch_spin.setRange(0, 65_536)
         self.batch_spin.setToolTip("Images per step. The arrows double and halve it.")
-        self.optimizer_combo = _combo("optimizerCombo", OPTIMIZERS)
+        self.optimizer_combo = _combo("optimizerCombo", choices(OPTIMIZERS, OPTIMIZER_LABELS))
         self.lr_spin = LogSpinBox(minimum=0.0, maximum=100.0)
         self.lr_spin.setObjectName("lrSpin")
         self.lr_spin.setToolTip("Learning rate: type 0.001 or 1e-3; the arrows step 1 → 2 → 5 → 10.")
@@ -203,13 +213,13 @@ class ConfigPanel(QWidget):
         self.wd_spin = LogSpinBox(minimum=0.0, maximum=0.99, allow_zero=True)
         self.wd_spin.setObjectName("weightDecaySpin")
         self.wd_spin.setToolTip("L2 penalty on the weights; 0 = off, typical 1e-4 to 5e-4.")
-        self.schedule_combo = _combo("scheduleCombo", SCHEDULES)
+        self.schedule_combo = _combo("scheduleCombo", choices(SCHEDULES, SCHEDULE_LABELS))
         self.schedule_combo.setToolTip("How the learning rate changes over the run (drawn on the loss plot).")
         self.seed_spin = QSpinBox()
         self.seed_spin.setObjectName("seedSpin")
         self.seed_spin.setRange(0, 2_147_483_647)
         self.seed_spin.setToolTip("Same seed, same settings → the same run.")
-        self.device_combo = _combo("deviceCombo", [("auto", "auto"), ("CPU", "cpu"), ("GPU", "cuda")])
+        self.device_combo = _combo("deviceCombo", choices(DEVICES, DEVICE_LABELS))
         self.save_check = QCheckBox("Save the run (weights and metrics)")
         self.save_check.setObjectName("saveRunCheck")
         self.save_check.setChecked(True)
@@ -286,12 +296,15 @@ class ConfigPanel(QWidget):
                 self.preset_combo.addItem(p["name"], p["id"])
                 self.preset_combo.setItemData(self.preset_combo.count() - 1, p.get("description", ""),
                                               Qt.ItemDataRole.ToolTipRole)
-            for i, key in enumerate(("auto", "cpu", "cuda")):
-                self.device_combo.setItemText(i, device_labels.get(key, key))
-            item = self.device_combo.model().item(2)
-            item.setEnabled(cuda_available)
-            if not cuda_available:
-                item.setToolTip("No CUDA GPU found on this computer.")
+            for i in range(self.device_combo.count()):
+                key = self.device_combo.itemData(i)
+                self.device_combo.setItemText(i, device_labels.get(key, DEVICE_LABELS.get(key, key)))
+            cuda = self.device_combo.findData("cuda")
+            if cuda >= 0:
+                item = self.device_combo.model().item(cuda)
+                item.setEnabled(cuda_available)
+                if not cuda_available:
+                    item.setToolTip("No CUDA GPU found on this computer.")
             self._populated = True
             self.setEnabled(True)
         finally:
@@ -537,11 +550,12 @@ class ConfigPanel(QWidget):
         self.form_combo.blockSignals(True)
         self.form_combo.clear()
         side = info.size if info is not None else 28
-        self.form_combo.addItem(f"native ({side}×{side} px)", "native")
-        if side < 32:  # 28-px digits at the 32 px of CIFAR-sized networks (the compact NiN of the notes)
-            self.form_combo.addItem("resize to 32×32 px", "native:32")
-        if spec is not None and spec.d2l_size:
-            self.form_combo.addItem(f"d2l resize ({spec.d2l_size}×{spec.d2l_size} px)", "d2l")
+        forms, d2l = (spec.forms, spec.d2l_size) if spec is not None else (("native",), None)
+        for form in (f for f in FORMS if f in forms):
+            self.form_combo.addItem(FORM_LABELS.get(form, form).format(side=side, d2l=d2l), form)
+            if form == "native" and side < 32:
+                # 28-px digits at the 32 px of CIFAR-sized networks (the compact NiN of the notes)
+                self.form_combo.addItem("resize to 32×32 px", "native:32")
         idx = self.form_combo.findData(previous)
         self.form_combo.setCurrentIndex(max(0, idx))
         self.form_combo.setEnabled(self.form_combo.count() > 1)

@@ -16,6 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ..pacing import PaintBudget, timed_paint
+
 BLUE = (31, 119, 180)
 LIGHT_BLUE = (170, 198, 230)
 RED = (214, 39, 40)
@@ -116,17 +118,8 @@ def _pen(color, width=2.0, alpha=255, style=None):
     return pen
 
 
-class TimedPlotWidget(pg.PlotWidget):
-    """A PlotWidget that remembers how long its last paint took (to pace the updates)."""
-
-    paint_seconds = 0.0  # the last paint
-    paint_total = 0.0  # all paints so far
-
-    def paintEvent(self, event):  # noqa: N802
-        t0 = time.perf_counter()
-        super().paintEvent(event)
-        self.paint_seconds = time.perf_counter() - t0
-        self.paint_total += self.paint_seconds
+# A PlotWidget that adds up the time of its paints (``paint_total``), to pace the updates.
+TimedPlotWidget = timed_paint(pg.PlotWidget, name="TimedPlotWidget")
 
 
 def _make_plot(name: str, y_label: str) -> pg.PlotWidget:
@@ -184,9 +177,8 @@ class CurvesPanel(QWidget):
         self._ema_loss, self._ema_acc = EMA(), EMA()
         self.best_epoch: int | None = None
         self._dirty = False
-        self._next_refresh = 0.0
-        self._frame_cost = 0.0  # seconds to update and paint one plot (smoothed)
         self.paint_budget = PAINT_BUDGET
+        self._budget = self._new_budget()
         self._paint_seen = 0.0  # paint seconds of both plots at the last update
         self._best: dict[str, tuple[list, list]] = {}  # best-epoch star per plot, to draw
         self._best_shown: dict[str, tuple[list, list]] = {}
@@ -299,8 +291,7 @@ class CurvesPanel(QWidget):
             self._ranges.clear()
         # Pace this run from its own paints only.
         self._paint_seen = self.loss_plot.paint_total + self.accuracy_plot.paint_total
-        self._frame_cost = 0.0
-        self._next_refresh = 0.0
+        self._budget = self._new_budget()
         if new_run:
             for s in (self.train_loss, self.train_loss_smooth, self.train_acc, self.train_acc_smooth,
                       self.lr, self.test_loss, self.test_acc):
@@ -319,6 +310,10 @@ class CurvesPanel(QWidget):
     def set_step_rate(self, steps_per_s: float) -> None:
         """Training speed in steps per second: picks the paint budget (see PAINT_BUDGET)."""
         self.paint_budget = PAINT_BUDGET if steps_per_s >= FAST_STEPS_PER_S else PAINT_BUDGET_SLOW_STEPS
+        self._budget.share = self.paint_budget
+
+    def _new_budget(self) -> PaintBudget:
+        return PaintBudget(self.paint_budget, burst=0.0, min_interval=MIN_REFRESH_S)
 
     def add_steps(self, events) -> None:
         """Append the per-step metrics of drained ``StepMetrics`` events."""
@@ -380,32 +375,24 @@ class CurvesPanel(QWidget):
     def maybe_refresh(self) -> bool:
         """Update both plots if the paint budget allows it now (called ~30 times a second).
 
-        Updates are paced so that updating and painting take at most ``paint_budget`` of the time:
-        everything the GUI thread does holds the GIL the training thread needs. All paints count,
-        including those of axes and of forced refreshes. Both plots update together, so the loss and
-        accuracy plots (and the summary line) always show the same moment of the run.
+        Updates are paced so that updating and painting take at most ``paint_budget`` of the time
+        (a :class:`PaintBudget`): everything the GUI thread does holds the GIL the training thread
+        needs. Each update is charged with its own time and the paints since the previous one, of axes
+        and of forced refreshes too. Both plots update together, so the loss and accuracy plots (and
+        the summary line) always show the same moment of the run.
         """
-        now = time.perf_counter()
-        if now < self._next_refresh or not self._dirty or not self.isVisible():
+        if not self._dirty or not self.isVisible() or not self._budget.ready():
             return False  # hidden: showEvent brings the plots up to date
+        t0 = time.perf_counter()
         painted = self._painted_since_last_update()
         self.refresh(force=True)
-        spent = time.perf_counter() - now
-        # Cost of one update: this one, plus the paints the previous update caused.
-        cost = spent + painted
-        self._frame_cost = cost if self._frame_cost == 0 else 0.7 * self._frame_cost + 0.3 * cost
-        self._next_refresh = now + self.refresh_interval
+        self._budget.charge(time.perf_counter() - t0 + painted)
         return True
 
     def _painted_since_last_update(self) -> float:
         total = self.loss_plot.paint_total + self.accuracy_plot.paint_total
         painted, self._paint_seen = total - self._paint_seen, total
         return painted
-
-    @property
-    def refresh_interval(self) -> float:
-        """Seconds between two updates at the current paint cost."""
-        return max(MIN_REFRESH_S, self._frame_cost / self.paint_budget)
 
     def refresh(self, force: bool = False) -> None:
         """Give both plots their data now if anything changed (and they are visible, or ``force``)."""

@@ -1,6 +1,6 @@
 """The Draw tab: draw a digit (or load one) and see what the network makes of it.
 
-:class:`DrawPanel` puts the :class:`~app.widgets.draw_canvas.DrawCanvas`, its tools and a
+:class:`DrawPanel` puts the :class:`~app.widgets.canvas.DrawCanvas`, its tools and a
 :class:`~app.widgets.prediction.PredictionView` together, schedules the predictions while the pen moves,
 shows Grad-CAM, and follows the main window's runs. Which network predicts is kept by an
 :class:`~app.model_source.ModelSource`: a CPU copy of the weights of the run being trained, republished at
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from ..model_source import ModelSource, NoTestSamples
-from .draw_canvas import DrawCanvas
+from .canvas import DrawCanvas
 from .prediction import PredictionView
 
 log = logging.getLogger("convscope.gui")

@@ -427,9 +427,6 @@ def test_install_uses_the_run_the_window_already_has(qtbot, panel, lenet_run):
         def add_inside_tab(self, widget, title):
             return self.tabs.addTab(widget, title)
 
-    from app.widgets import canvas, draw_panel
-
-    assert canvas.DrawPanel is draw_panel.DrawPanel  # the main window imports it from app.widgets.canvas
     run = load_run(lenet_run)
     window = EarlyWindow(run)
     qtbot.addWidget(window.tabs)

@@ -432,6 +432,41 @@ def test_start_is_disabled_while_a_setting_is_invalid(qtbot, window):
     qtbot.waitUntil(start.isEnabled, timeout=WAIT)
 
 
+def test_train_uses_the_settings_shown_even_before_they_were_validated(qtbot, window):
+    """A setting changed and Train pressed in the same turn of the event loop: the run trains what the
+    panel shows, and settings that cannot train start nothing."""
+    w = window
+    configure(w, epochs=1, subset=64)
+    child(w, "epochsSpin").setValue(2)
+    child(w, "lrSpin").setValue(0.002)
+    assert w.start_training()  # no events processed since the edits
+    cfg = w.controller.trainer.config
+    assert (cfg.epochs, cfg.lr) == (2, pytest.approx(0.002))
+    wait_idle(qtbot, w)
+    assert w.last_result.status == "completed" and w.last_result.epochs == 2
+    child(w, "lrSpin").setValue(0.0)
+    assert not w.start_training()
+    assert not w.is_running() and w.current_config() is None
+    assert child(w, "configError").isVisibleTo(w)
+
+
+def test_the_panel_offers_the_choices_of_core_config(qtbot):
+    """Names and defaults come from core.config; the panel only labels them (a name without a label
+    shows itself)."""
+    from app.widgets import config_panel as P
+    from core.config import ACTIVATIONS, DEVICES, OPTIMIZERS, SCHEDULES
+
+    panel = P.ConfigPanel()
+    qtbot.addWidget(panel)
+    for box, names, labels in ((panel.optimizer_combo, OPTIMIZERS, P.OPTIMIZER_LABELS),
+                               (panel.schedule_combo, SCHEDULES, P.SCHEDULE_LABELS),
+                               (panel.device_combo, DEVICES, P.DEVICE_LABELS),
+                               (panel.activation_combo, (None, *ACTIVATIONS), P.ACTIVATION_LABELS)):
+        assert [box.itemData(i) for i in range(box.count())] == list(names), box.objectName()
+        assert set(labels) <= set(names), f"{box.objectName()}: labels of choices core does not have"
+    assert P.choices(("sgd", "lion"), P.OPTIMIZER_LABELS) == [("SGD", "sgd"), ("lion", "lion")]
+
+
 def test_choosing_an_architecture_loads_its_defaults_and_options(qtbot, window):
     from core.models import get_spec
 
@@ -548,12 +583,14 @@ def test_an_estimate_is_shown_before_a_run(qtbot, window):
 def test_long_runs_offer_a_smaller_width_or_a_subset(qtbot, window):
     w = window
     configure(w, "nin", "fashion-mnist", epochs=12, subset=0, batch=32)
+    from app.estimates import rate_key
+
     cfg = w.current_config()
-    w._rate_cache[w._rate_key(cfg)] = (150.0, "measured")  # the notes' figure for this CPU
-    w._show_estimate(cfg)
+    w.estimates.rates[rate_key(cfg)] = (150.0, "measured")  # the notes' figure for this CPU
+    w.estimates.show(cfg)
     text = child(w, "estimateLabel").text()
     assert "h" in text and "width 0.5" in text and "subset:" in text
-    w._on_estimate_link("width:0.5")
+    w.estimates.on_link("width:0.5")
     w._validate()
     assert w.current_config().width == 0.5
 
@@ -617,6 +654,24 @@ def test_a_saved_run_can_be_opened_again(qtbot, window, tmp_path):
     assert run is not None and blocker.args[0] is run and run.config.arch == "lenet"
     assert w.load_checkpoint(tmp_path / "no-such-run") is None
     assert child(w, "banner").isVisible() and child(w, "banner").kind == "error"
+
+
+def test_a_run_opened_before_start_up_finished_reaches_the_drawing_panel(qtbot, tmp_path):
+    from app.main_window import MainWindow
+    from core.config import make_config
+    from core.engine import Trainer
+
+    run_dir = tmp_path / "opened-early"
+    result = Trainer(make_config("lenet", "mnist-sample", epochs=1, subset=64), run_dir=str(run_dir)).run()
+    assert result.status == "completed", result.message
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert w.load_checkpoint(run_dir) is not None  # before the window is shown: no drawing panel yet
+    assert not w.is_ready()
+    w.show()
+    qtbot.waitUntil(w.is_ready, timeout=WAIT)
+    predictor = w.draw_panel.predictor()
+    assert predictor is not None and str(run_dir) in predictor.describe()
 
 
 # ------------------------------------------------------------------------------ views in the window

@@ -85,9 +85,9 @@ def controller(qtbot):
 def collect(controller):
     seen = {"started": [], "epochs": [], "results": [], "threads": []}
     controller.run_started.connect(lambda ev: seen["started"].append(ev))
-    controller.epoch_end.connect(lambda ev: seen["epochs"].append(ev))
+    controller.epoch_finished.connect(lambda ev: seen["epochs"].append(ev))
     controller.run_finished.connect(lambda r: seen["results"].append(r))
-    for sig in (controller.run_started, controller.epoch_end, controller.run_finished):
+    for sig in (controller.run_started, controller.epoch_finished, controller.run_finished):
         sig.connect(lambda *_: seen["threads"].append(threading.current_thread() is threading.main_thread()))
     return seen
 

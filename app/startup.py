@@ -1,0 +1,172 @@
+"""The window's start-up: torch and the model zoo load in a background thread while the window paints.
+
+The window shows at once because nothing heavy is imported before it is on screen. When it is first
+shown, :class:`StartupSequence` starts importing torch and the model zoo in a background thread
+(:func:`core_future`, once per process); once the window has painted it asks the window to build its
+plots (pyqtgraph); when both are done it hands the loaded :class:`CoreInfo` to the window.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+
+from .pacing import repeating_timer
+
+log = logging.getLogger("convscope.gui")
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+PRESETS_FILE = RESOURCES / "presets.json"
+POLL_INTERVAL_MS = 40  # how often the window looks whether the background import is done
+PLOTS_FALLBACK_MS = 400  # if no paint event comes (some platforms), build the plots anyway
+
+
+@dataclass
+class CoreInfo:
+    specs: list
+    datasets: dict
+    cuda: bool
+    gpu_name: str | None
+    cpu_threads: int
+
+    @property
+    def hardware(self) -> str:
+        """What training runs on by default: "GPU: name" or "CPU, n threads"."""
+        return f"GPU: {self.gpu_name}" if self.cuda else f"CPU, {self.cpu_threads} threads"
+
+    def device_labels(self) -> dict[str, str]:
+        """The device choices (``core.config.DEVICES``) named by this machine's hardware."""
+        return {"auto": f"auto ({self.hardware})", "cpu": f"CPU ({self.cpu_threads} threads)",
+                "cuda": f"GPU: {self.gpu_name}" if self.cuda else "GPU (none found)"}
+
+
+_core_lock = threading.Lock()
+_core_future: Future | None = None
+
+
+def _load_core() -> CoreInfo:
+    import importlib
+
+    from core import data
+    from core.devices import host_info
+    from core.models import list_models
+
+    importlib.import_module("core.engine")  # here, off the GUI thread: Train does not wait for it
+
+    host = host_info()
+    return CoreInfo(list_models(), dict(data.DATASETS), host.cuda, host.gpu_name, host.cpu_threads)
+
+
+def core_future() -> Future:
+    """torch + the model zoo, imported once per process in a background thread."""
+    global _core_future
+    with _core_lock:
+        if _core_future is None:
+            fut: Future = Future()
+
+            def work():
+                try:
+                    fut.set_result(_load_core())
+                except BaseException as exc:  # noqa: BLE001 - shown in the window
+                    fut.set_exception(exc)
+
+            _core_future = fut
+            threading.Thread(target=work, name="convscope-import", daemon=True).start()
+        return _core_future
+
+
+def load_presets(path: Path = PRESETS_FILE) -> tuple[list[dict], str | None]:
+    """The presets of ``presets.json`` and the id of the default one (empty when unreadable)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        presets = [p for p in raw.get("presets", []) if isinstance(p, dict) and "id" in p and "config" in p]
+        return presets, raw.get("default")
+    except (OSError, ValueError) as exc:
+        log.warning("could not read presets from %s: %s", path, exc)
+        return [], None
+
+
+_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Once per process, after the big imports: move the objects alive now (modules, torch, Qt
+    wrappers) out of the collector's sight, so the GUI thread's full collections stay short."""
+    global _frozen
+    if not _frozen:
+        import gc
+
+        _frozen = True
+        gc.collect()
+        gc.freeze()
+
+
+class StartupSequence(QObject):
+    """Drives the start-up of ``window``, which calls :meth:`begin` when it is first shown.
+
+    ``painted()`` is called after the window's first paint, ``build_plots()`` (returns whether the plots
+    exist) once it has painted, ``finish(CoreInfo)`` when both the plots and the engine are there, and
+    ``fail(message)`` when the engine cannot be loaded or ``finish`` raised.
+    """
+
+    def __init__(self, window, painted: Callable[[], None], build_plots: Callable[[], bool],
+                 finish: Callable[[CoreInfo], None], fail: Callable[[str], None]):
+        super().__init__(window)
+        self._window = window
+        self._painted_cb, self._build_plots, self._finish, self._fail = painted, build_plots, finish, fail
+        self._begun = self._painted = self._plots = self._done = False
+        self._timer = repeating_timer(self, POLL_INTERVAL_MS, self.poll)
+        window.installEventFilter(self)
+
+    def begin(self) -> None:
+        if self._begun:
+            return
+        self._begun = True
+        core_future()
+        self._timer.start()
+        QTimer.singleShot(PLOTS_FALLBACK_MS, self, self._want_plots)
+
+    def stop(self) -> None:
+        """The window is closing (or start-up failed): no more polling, nothing more to build."""
+        self._done = True
+        self._timer.stop()
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if obj is self._window and event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            obj.removeEventFilter(self)  # every event of the window would pass through Python otherwise
+            self._painted_cb()
+            QTimer.singleShot(0, self, self._want_plots)
+        return False
+
+    def _want_plots(self) -> None:
+        if self._plots or self._done:
+            return
+        self._plots = bool(self._build_plots())
+        if self._plots:
+            self.poll()
+
+    def poll(self) -> None:
+        if self._done:
+            self._timer.stop()
+            return
+        fut = core_future()
+        if not fut.done() or not self._plots:
+            return
+        self.stop()
+        try:
+            info = fut.result()
+        except BaseException as exc:  # noqa: BLE001
+            self._fail(f"could not load PyTorch or the model zoo: {type(exc).__name__}: {exc}")
+            return
+        try:
+            self._finish(info)
+        except Exception as exc:  # noqa: BLE001 - shown in the window
+            log.exception("start-up failed")
+            self._fail(f"{type(exc).__name__}: {exc}")

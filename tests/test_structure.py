@@ -1,0 +1,339 @@
+"""The shape of the code, enforced: layering, no import cycles, no huge files. No Qt needed.
+
+- `core/` is the Qt-free engine, `app/` is the GUI on top of it: app may import core, core never
+  imports app, PySide6 or pyqtgraph, and app never imports torch/torchvision itself (it goes
+  through core). The contracts live in pyproject.toml (`[tool.importlinter]`) and are checked by
+  import-linter (`lint-imports`, also run by `make test`); the tests here run it and prove that
+  the contracts really catch a violation.
+- No module of core/ or app/ takes part in an import cycle, counting lazy (function-level)
+  imports: a lazy cycle is a cycle that merely has not gone off yet.
+- No .py file in core/ or app/ is longer than MAX_LINES lines.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("core", "app")
+MAX_LINES = 700
+LINT_TIMEOUT_S = 60
+
+# The same command `make test` runs, without depending on where the console script is installed.
+# lint-imports puts its working directory first on sys.path, so it analyses the tree it runs in.
+_LINT_IMPORTS = [sys.executable, "-c",
+                 "from importlinter.cli import lint_imports_command; lint_imports_command()"]
+
+
+def _lint_imports(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(cwd), *filter(None, [env.get("PYTHONPATH")])])
+    env["COLUMNS"] = "250"  # rich wraps at 80 columns otherwise, splitting names and chains
+    env.pop("FORCE_COLOR", None)
+    env["NO_COLOR"] = "1"
+    return subprocess.run(
+        [*_LINT_IMPORTS, "--no-logo", "--no-cache", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=LINT_TIMEOUT_S,
+    )
+
+
+def _contracts() -> dict[str, dict]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
+
+
+# ------------------------------------------------------------------------------ import-linter
+
+
+def test_import_contracts_hold() -> None:
+    contracts = _contracts()
+    assert {"layers", "core-no-qt", "app-no-torch"} <= contracts.keys()
+    result = _lint_imports(ROOT)
+    output, exit_code = result.stdout + result.stderr, result.returncode
+    assert exit_code == 0, f"lint-imports failed (exit {exit_code}):\n{output}"
+    assert f"Contracts: {len(contracts)} kept, 0 broken." in output, output
+
+
+def _copy_project(dest: Path) -> None:
+    """Copy the .py files of core/ and app/ and pyproject.toml (so: the real contracts) to dest."""
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            target = dest / path.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    shutil.copyfile(ROOT / "pyproject.toml", dest / "pyproject.toml")
+
+
+LEAKS = {
+    "app-imports-torch": ("app-no-torch", {"app/_leak.py": "import torch\n"}, ["app._leak -> torch"]),
+    "app-imports-torchvision-lazily": (
+        "app-no-torch",
+        {"app/_leak.py": "def load():\n    from torchvision import transforms\n    return transforms\n"},
+        ["app._leak -> torchvision"],
+    ),
+    "core-imports-qt": ("core-no-qt", {"core/_leak.py": "import PySide6\n"}, ["core._leak -> PySide6"]),
+    "core-imports-qt-indirectly": (
+        "core-no-qt",
+        {
+            "core/_leak.py": "def show():\n    from app import _leak_qt\n",
+            "app/_leak_qt.py": "import pyqtgraph\n",
+        },
+        ["core._leak", "app._leak_qt", "pyqtgraph"],
+    ),
+    "core-imports-app-lazily": (
+        "layers",
+        {"core/_leak.py": "def notify():\n    from app import _leak_target\n"},
+        ["core._leak -> app._leak_target"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LEAKS))
+def test_a_broken_contract_is_caught(case: str, tmp_path: Path) -> None:
+    contract_id, files, expected = LEAKS[case]
+    _copy_project(tmp_path)
+    for relative, source in files.items():
+        (tmp_path / relative).write_text(source, encoding="utf-8")
+    (tmp_path / "app" / "_leak_target.py").write_text("X = 1\n", encoding="utf-8")
+
+    result = _lint_imports(tmp_path, "--contract", contract_id)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, f"lint-imports missed the {case} leak:\n{output}"
+    name = _contracts()[contract_id]["name"]
+    assert f"{name} BROKEN" in output, output
+    assert "Contracts: 0 kept, 1 broken." in output, output
+    for text in expected:  # names the leak: proves the copy, not the installed package, was analysed
+        assert text in output, f"{text!r} not in the lint-imports output:\n{output}"
+
+
+# ------------------------------------------------------------------------------ file size
+
+
+def _py_files(root: Path) -> list[Path]:
+    return sorted(path for package in PACKAGES for path in (root / package).rglob("*.py"))
+
+
+def test_no_file_over_700_lines() -> None:
+    counts = {path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+              for path in _py_files(ROOT)}
+    assert counts, "no .py files found under core/ and app/"
+    offenders = {name: n for name, n in counts.items() if n > MAX_LINES}
+    assert not offenders, f"files over {MAX_LINES} lines: " + ", ".join(
+        f"{name} ({n} lines)" for name, n in sorted(offenders.items(), key=lambda item: -item[1]))
+
+
+# ------------------------------------------------------------------------------ import graph
+
+
+def _module_names(root: Path, packages: tuple[str, ...]) -> dict[str, Path]:
+    """Dotted module name -> file, for every .py under the given top-level packages."""
+    modules = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join(parts)] = path
+    return modules
+
+
+def _ancestors(name: str) -> list[str]:
+    """'a.b.c' -> ['a', 'a.b']: the packages Python imports (runs the __init__ of) first."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _resolve_from(importer: str, is_package: bool, node: ast.ImportFrom) -> str:
+    """The absolute module name a `from X import ...` statement in `importer` takes names from."""
+    if not node.level:
+        return node.module or ""
+    package = importer if is_package else importer.rpartition(".")[0]
+    parts = package.split(".")
+    if node.level - 1 >= len(parts):
+        raise ValueError(f"{importer}: relative import beyond the top-level package (line {node.lineno})")
+    base = ".".join(parts[: len(parts) - (node.level - 1)])
+    return f"{base}.{node.module}" if node.module else base
+
+
+Edges = dict[str, dict[str, str]]  # importer -> {imported: "file:line" of the first such import}
+
+
+def import_graph(root: Path, packages: tuple[str, ...]) -> Edges:
+    """The import graph between the modules of `packages` (directories under `root`).
+
+    Every import statement counts, wherever it is: module level, inside functions and methods
+    (lazy imports), under `if`/`try`, and under `if TYPE_CHECKING:`. Dynamic imports
+    (`importlib.import_module(...)`) are not seen. Imports of modules outside `packages` are
+    ignored. The rules:
+
+    - `import a.b.c` is an edge to `a.b.c`; `from a.b import n` is an edge to the module `a.b.n`
+      if that is a module, else to `a.b` (its `__init__`, which defines `n`). Relative imports
+      (`from . import x`, `from .m import y`, `from .. import z`) are resolved first.
+    - Importing `a.b.c` first runs the `__init__` of the packages `a` and `a.b`: those are edges
+      too (to the `__init__` modules only), EXCEPT where the package contains the importer itself.
+      Python has already started running every package above a module before the module's own
+      code runs, so for `core/models/vgg.py` doing `from .registry import x` the implicit
+      `core.models.vgg -> core.models` edge changes nothing and is left out; otherwise every
+      package `__init__` that re-exports from its submodules would be "in a cycle" with them.
+      An EXPLICIT import of the parent package (`from . import name_defined_in_init`,
+      `import core.models`) is an edge: it reads a possibly half-initialised `__init__`.
+    """
+    modules = _module_names(root, packages)
+    edges: Edges = {name: {} for name in modules}
+
+    for importer, path in modules.items():
+        is_package = path.name == "__init__.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        own_packages = set(_ancestors(importer)) | ({importer} if is_package else set())
+
+        for node in ast.walk(tree):
+            explicit: list[str] = []
+            if isinstance(node, ast.Import):
+                explicit = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _resolve_from(importer, is_package, node)
+                for alias in node.names:
+                    submodule = f"{base}.{alias.name}"
+                    explicit.append(submodule if alias.name != "*" and submodule in modules else base)
+            else:
+                continue
+            where = f"{path.relative_to(root).as_posix()}:{node.lineno}"
+            targets = set(explicit)
+            for name in explicit:
+                targets.update(p for p in _ancestors(name) if p not in own_packages)
+            for target in targets:
+                if target in modules and target != importer:
+                    edges[importer].setdefault(target, where)
+    return edges
+
+
+def find_cycle(edges: Edges) -> list[str] | None:
+    """One cycle of the graph as a path [m0, m1, ..., m0], or None if it is acyclic."""
+    WHITE, GREY, BLACK = 0, 1, 2
+    color = dict.fromkeys(edges, WHITE)
+    for start in sorted(edges):
+        if color[start] != WHITE:
+            continue
+        stack = [(start, iter(sorted(edges[start])))]
+        path = [start]
+        color[start] = GREY
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                color[node] = BLACK
+            elif color.get(child, BLACK) == GREY:
+                return path[path.index(child):] + [child]
+            elif color.get(child) == WHITE:
+                color[child] = GREY
+                path.append(child)
+                stack.append((child, iter(sorted(edges[child]))))
+    return None
+
+
+def _describe(cycle: list[str], edges: Edges) -> str:
+    return " -> ".join(cycle) + "\n" + "\n".join(
+        f"  {a} -> {b}  ({edges[a][b]})" for a, b in zip(cycle, cycle[1:]))
+
+
+def test_no_import_cycle_between_project_modules() -> None:
+    """See `import_graph` for what counts as an import (lazy imports do)."""
+    edges = import_graph(ROOT, PACKAGES)
+    assert len(edges) > 10, f"too few modules found: {sorted(edges)}"
+    cycle = find_cycle(edges)
+    assert cycle is None, "import cycle between project modules:\n" + _describe(cycle, edges)
+
+
+def _write_tree(root: Path, files: dict[str, str]) -> None:
+    for relative, source in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+
+
+def test_cycle_detector_finds_a_lazy_cycle(tmp_path: Path) -> None:
+    _write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "def run():\n    from . import b\n    return b\n",
+        "pkg/b.py": "class B:\n    def method(self):\n        import pkg.a\n",
+        "pkg/c.py": "from pkg import a\n",
+    })
+    edges = import_graph(tmp_path, ("pkg",))
+    assert edges["pkg.a"] == {"pkg.b": "pkg/a.py:2"}
+    assert edges["pkg.b"] == {"pkg.a": "pkg/b.py:3"}
+    assert find_cycle(edges) in (["pkg.a", "pkg.b", "pkg.a"], ["pkg.b", "pkg.a", "pkg.b"])
+
+
+def test_cycle_detector_resolves_relative_and_parent_imports(tmp_path: Path) -> None:
+    _write_tree(tmp_path, {
+        "top/__init__.py": "from .sub.reg import X\n",
+        "top/z.py": "Z = 1\n",
+        "top/sub/__init__.py": "",
+        "top/sub/reg.py": "from .. import z\nfrom ..z import Z\nX = 1\n",
+        "top/sub/fam.py": "from .reg import X\nimport top.z\n",
+        "top/user.py": "from top.sub import fam\n",
+    })
+    edges = import_graph(tmp_path, ("top",))
+    assert set(edges["top"]) == {"top.sub", "top.sub.reg"}  # the implicit edge to the package too
+    assert set(edges["top.sub.reg"]) == {"top.z"}  # no implicit edges to its own packages
+    assert set(edges["top.sub.fam"]) == {"top.sub.reg", "top.z"}
+    assert set(edges["top.user"]) == {"top.sub.fam", "top.sub"}
+    assert find_cycle(edges) is None
+
+
+def test_cycle_detector_parent_package_rule(tmp_path: Path) -> None:
+    # A package re-exporting from its submodule is fine: the submodule's implicit import of its
+    # parent package is no edge...
+    _write_tree(tmp_path, {
+        "ok/__init__.py": "from .fam import F\n",
+        "ok/fam.py": "from .reg import R\nF = R\n",
+        "ok/reg.py": "R = 1\n",
+    })
+    assert find_cycle(import_graph(tmp_path, ("ok",))) is None
+    # ...but reading a name from the half-initialised parent package explicitly is a cycle.
+    _write_tree(tmp_path, {
+        "bad/__init__.py": "from .fam import F\nX = 1\n",
+        "bad/fam.py": "from . import X\nF = X\n",
+    })
+    cycle = find_cycle(import_graph(tmp_path, ("bad",)))
+    assert cycle in (["bad", "bad.fam", "bad"], ["bad.fam", "bad", "bad.fam"])
+
+
+def test_find_cycle_on_synthetic_graphs() -> None:
+    assert find_cycle({"a": {"b": ""}, "b": {"c": ""}, "c": {}}) is None
+    diamond = {"a": {"b": "", "c": ""}, "b": {"d": ""}, "c": {"d": ""}, "d": {}}
+    assert find_cycle(diamond) is None
+    assert find_cycle({"a": {"b": ""}, "b": {"c": ""}, "c": {"a": ""}}) == ["a", "b", "c", "a"]
+    behind_a_tail = {"x": {"y": ""}, "y": {}, "p": {"q": ""}, "q": {"q2": ""}, "q2": {"q": ""}}
+    assert find_cycle(behind_a_tail) == ["q", "q2", "q"]
+
+
+# ------------------------------------------------------------------------------ app and torch
+
+
+def test_app_never_imports_torch() -> None:
+    """app/ reaches torch only through core: no `import torch...`/`from torchvision...` anywhere."""
+    offenders = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[0] in ("torch", "torchvision"):
+                    offenders.append((path.relative_to(ROOT).as_posix(), node.lineno, name))
+    assert not offenders, "app/ imports torch directly:\n" + "\n".join(
+        f"{file}:{line}: import {name}" for file, line, name in sorted(offenders))
