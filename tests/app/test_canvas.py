@@ -11,7 +11,8 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
+from PySide6.QtWidgets import QTabWidget
 
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 NOMOD = Qt.KeyboardModifier.NoModifier
@@ -295,27 +296,29 @@ def test_live_weights_and_test_samples(qtbot, panel, lenet_run):
     assert "Cannot use" in panel.message()
 
 
+class FakeWindow(QObject):
+    """What ``DrawPanel.install`` uses of the main window: a tab widget, its run signals, the trainer
+    set-up hooks, and the run it has open (``loaded_run``)."""
+
+    run_started = Signal(object)
+    epoch_finished = Signal(object)
+    run_finished = Signal(object)
+    checkpoint_loaded = Signal(object)
+
+    def __init__(self, loaded_run=None):
+        super().__init__()
+        self.tabs = QTabWidget()
+        self.trainer_setup_hooks = []
+        self.loaded_run = loaded_run
+
+    def add_inside_tab(self, widget, title):
+        return self.tabs.addTab(widget, title)
+
+
 def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
     """The integration API: a tab, the run's config, weights at each epoch end, opened runs, probe image."""
-    from PySide6.QtCore import QObject, Signal
-    from PySide6.QtWidgets import QTabWidget
-
     from core.checkpoints import load_run
     from core.events import EpochEnd, RunStarted
-
-    class FakeWindow(QObject):
-        run_started = Signal(object)
-        epoch_finished = Signal(object)
-        run_finished = Signal(object)
-        checkpoint_loaded = Signal(object)
-
-        def __init__(self):
-            super().__init__()
-            self.tabs = QTabWidget()
-            self.trainer_setup_hooks = []
-
-        def add_inside_tab(self, widget, title):
-            return self.tabs.addTab(widget, title)
 
     class Internals:
         probe = object()
@@ -407,28 +410,10 @@ def test_load_image_either_polarity(qtbot, trained_panel, tmp_path):
 
 def test_install_uses_the_run_the_window_already_has(qtbot, panel, lenet_run):
     """A run opened before the panel existed (``load_checkpoint`` during start-up) is used at install."""
-    from PySide6.QtCore import QObject, Signal
-    from PySide6.QtWidgets import QTabWidget
-
     from core.checkpoints import load_run
 
-    class EarlyWindow(QObject):
-        run_started = Signal(object)
-        epoch_finished = Signal(object)
-        run_finished = Signal(object)
-        checkpoint_loaded = Signal(object)
-
-        def __init__(self, run):
-            super().__init__()
-            self.tabs = QTabWidget()
-            self.trainer_setup_hooks = []
-            self.loaded_run = run
-
-        def add_inside_tab(self, widget, title):
-            return self.tabs.addTab(widget, title)
-
     run = load_run(lenet_run)
-    window = EarlyWindow(run)
+    window = FakeWindow(loaded_run=run)
     qtbot.addWidget(window.tabs)
     assert panel.predictor() is None
     panel.install(window)
