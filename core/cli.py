@@ -52,13 +52,16 @@ _fraction = _number(float, lambda v: 0 <= v < 1, "in [0, 1)")
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="convscope", description="Train classic CNNs and look inside them. "
                 "Without a sub-command, opens the window.")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="{train,evaluate,predict,archs}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser,
+                           metavar="{train,evaluate,predict,archs,presets}")
 
     t = sub.add_parser("train", help="train a network", description="Train a network; with --out, write "
                        "a run directory (config, metrics.jsonl, weights, optimizer state, status).")
-    t.add_argument("--arch", default="lenet", help="architecture (see 'archs'); default lenet")
-    t.add_argument("--dataset", default="mnist-sample",
-                   help="mnist-sample (offline), mnist, fashion-mnist or cifar10; default mnist-sample")
+    t.add_argument("--preset", help="start from a preset of the course notes (see 'presets'); the other "
+                   "options override its settings")
+    t.add_argument("--arch", help="architecture (see 'archs'); default lenet")
+    t.add_argument("--dataset", help=f"{', '.join(C.DATASET_NAMES)}; default mnist-sample (the *-sample "
+                   f"datasets ship with ConvScope: no download)")
     t.add_argument("--data-root", help="folder in torchvision's layout (DIR/MNIST/raw/…)")
     t.add_argument("--epochs", type=_positive_int)
     t.add_argument("--batch-size", type=_positive_int)
@@ -91,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--split", choices=["test", "train"], default="test")
     e.add_argument("--device", choices=C.DEVICES, default="auto")
     e.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("presets", help="list the presets (the experiments of the course notes)")
+    s.add_argument("--json", action="store_true", help="print them as one JSON line")
 
     r = sub.add_parser("predict", help="classify an image with a trained run")
     r.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
@@ -173,8 +179,23 @@ def cmd_train(args) -> int:
         "shift", "form", "image_size", "width", "dropout", "batchnorm", "shortcut", "activation", "subset",
         "seed", "device")}
     overrides["data_root"] = args.data_root
+    arch, dataset = args.arch, args.dataset
+    if args.preset:
+        from core.presets import PresetError, get_preset, resolve
+
+        try:
+            resolved = resolve(get_preset(args.preset), args.data_root)
+        except PresetError as exc:
+            raise BadInput(str(exc)) from None
+        if resolved.note and dataset is None:
+            print(f"note: {resolved.note}", file=sys.stderr)
+        preset_values = dict(resolved.config)
+        arch = arch or preset_values.pop("arch", None)
+        dataset = dataset or preset_values.pop("dataset", None)
+        preset_values.pop("arch", None), preset_values.pop("dataset", None)
+        overrides = {**preset_values, **{k: v for k, v in overrides.items() if v is not None}}
     try:
-        config = C.make_config(args.arch, args.dataset, **overrides)
+        config = C.make_config(arch or "lenet", dataset or "mnist-sample", **overrides)
         if args.out:
             RunWriter(args.out)  # refuse an unwritable run directory before training
         # Read the data now: a missing or broken dataset is bad input, reported before any training.
@@ -284,7 +305,25 @@ def cmd_archs(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "archs": cmd_archs}
+def cmd_presets(args) -> int:
+    from core.presets import PresetError, load_presets
+
+    try:
+        presets, default = load_presets()
+    except PresetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps({"presets": [p.to_json() for p in presets], "default": default}))
+    else:
+        for p in presets:
+            c = p.config
+            print(f"{p.id:22s} {c.get('arch', 'lenet'):14s} {c.get('dataset', 'mnist-sample'):22s} {p.name}")
+    return EXIT_OK
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "archs": cmd_archs,
+            "presets": cmd_presets}
 
 
 def main(argv: list[str] | None = None) -> int:

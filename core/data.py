@@ -21,10 +21,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .datasets import DATASETS, DataError, DatasetInfo, get_info  # noqa: F401 - the catalogue, re-exported
+from .datasets import (DATASETS, SAMPLE_TEST_SHARE, DataError, DatasetInfo, DatasetMissing,  # noqa: F401
+                       get_info, sample_of)
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-SAMPLE_FILE = RESOURCES / "data" / "mnist_sample.npz"
+SAMPLE_FOLDER = RESOURCES / "data"
+# Datasets installed system-wide, read when no data root is given: Debian's package
+# dataset-fashion-mnist puts the four Fashion-MNIST files (gzipped IDX) here.
+INSTALLED_FOLDERS: dict[str, tuple[Path, ...]] = {
+    "fashion-mnist": (Path("/usr/share/datasets/fashion-mnist"),),
+}
 
 
 IDX_FILES = {
@@ -111,11 +117,40 @@ def _find(folder: Path, base: str) -> Path | None:
     return None
 
 
+def _instead(info: DatasetInfo) -> str:
+    """What to do without the files: "use the offline sample …, pass --data-root …, or install …"."""
+    sample = sample_of(info.name)
+    options = [f"use the offline sample '{sample}' (it ships with ConvScope)"] if sample else []
+    options.append(f"pass --data-root DIR with the files in torchvision's layout (DIR/{info.folder}/…)")
+    if info.name in INSTALLED_FOLDERS:
+        options.append("install the Debian package dataset-fashion-mnist")
+    return ", ".join(options[:-1]) + (", or " if len(options) > 1 else "") + options[-1]
+
+
 def _missing(info: DatasetInfo, split: str, folder: Path, names) -> DataError:
-    return DataError(
-        f"{info.display_name}: {split} split not found — expected {', '.join(names)} (or .gz) in {folder}. "
-        f"Connect to the internet to download it, or pass --data-root pointing at a folder in "
-        f"torchvision's layout (e.g. DIR/{info.folder}/...).")
+    looked = [str(folder)] + [str(f) for f in INSTALLED_FOLDERS.get(info.name, ())]
+    return DatasetMissing(
+        f"{info.display_name}: {split} split not found — expected {', '.join(names)} (or .gz) in "
+        f"{' or '.join(looked)}. Connect to the internet to download it, or {_instead(info)}.",
+        info.name, sample_of(info.name))
+
+
+def _download_failure(exc: BaseException) -> str:
+    """Why a download failed, in words (never the raw exception text of urllib)."""
+    import urllib.error
+
+    text = str(exc).lower()
+    if isinstance(exc, OSError) and getattr(exc, "errno", None) in (28, 122):
+        return "the disk is full"
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"the server answered {exc.code} {exc.reason}"
+    if isinstance(exc, (urllib.error.URLError, ConnectionError, TimeoutError)) or any(
+            w in text for w in ("urlopen", "name or service", "network is unreachable", "timed out",
+                                "connection", "temporary failure in name resolution")):
+        return "the internet cannot be reached"
+    if "md5" in text or "checksum" in text or "integrity" in text:
+        return "the downloaded files were damaged"
+    return "the download failed"
 
 
 def _download(info: DatasetInfo, root: Path) -> None:
@@ -127,10 +162,9 @@ def _download(info: DatasetInfo, root: Path) -> None:
         cls(str(root), train=True, download=True)
         cls(str(root), train=False, download=True)
     except Exception as exc:  # network down, disk full, bad checksum
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"could not download {info.display_name} into {root}: {first}. "
-                        f"Without a network, use the offline dataset 'mnist-sample', or copy the files "
-                        f"into that folder.") from None
+        raise DatasetMissing(f"{info.display_name} is not on this computer and could not be downloaded into "
+                             f"{root} ({_download_failure(exc)}). Without a network, {_instead(info)}.",
+                             info.name, sample_of(info.name)) from None
 
 
 def _load_files(info: DatasetInfo, split: str, root: Path) -> tuple[np.ndarray, np.ndarray, str] | None:
@@ -143,7 +177,11 @@ def _load_files(info: DatasetInfo, split: str, root: Path) -> tuple[np.ndarray, 
         parts = [read_cifar_batch(p) for p in paths]
         where = f"{', '.join(p.name for p in paths)} in {folder}"
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), where
-    folder = root / info.folder / "raw"
+    return _read_idx_pair(root / info.folder / "raw", split)
+
+
+def _read_idx_pair(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """A split's IDX images and labels in ``folder`` (``.gz`` or not); None when they are absent."""
     img_base, lbl_base = IDX_FILES[split]
     img_path, lbl_path = _find(folder, img_base), _find(folder, lbl_base)
     if img_path is None or lbl_path is None:
@@ -158,20 +196,52 @@ def _load_files(info: DatasetInfo, split: str, root: Path) -> tuple[np.ndarray, 
     return images[:, None], labels.astype(np.int64), f"{img_path.name}/{lbl_path.name} in {folder}"
 
 
-def _sample_split(split: str) -> tuple[np.ndarray, np.ndarray]:
-    """The offline sample split 450/50 per class with a fixed seed (4,500 train, 500 test)."""
+def _sample_split(info: DatasetInfo, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """An offline sample, split with a fixed seed: a tenth of each class is the test split."""
+    path = SAMPLE_FOLDER / info.sample_file
     try:
-        with np.load(SAMPLE_FILE, allow_pickle=False) as npz:
+        with np.load(path, allow_pickle=False) as npz:
             images, labels = npz["images"], npz["labels"].astype(np.int64)
     except (OSError, KeyError, ValueError) as exc:
-        raise DataError(f"the offline MNIST sample {SAMPLE_FILE} is missing or damaged ({exc}); "
+        raise DataError(f"the offline sample {path} is missing or damaged ({exc}); "
                         f"reinstall ConvScope.") from None
     rng = np.random.default_rng(0)
-    test_idx = np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:50] for c in range(10)])
+    test_idx = np.concatenate([rng.permutation(idx)[:len(idx) // SAMPLE_TEST_SHARE]
+                               for idx in (np.flatnonzero(labels == c) for c in range(info.num_classes))])
     mask = np.zeros(len(labels), bool)
     mask[test_idx] = True
     keep = mask if split == "test" else ~mask
-    return images[keep][:, None], labels[keep]
+    images = images[keep]
+    return (images[:, None] if images.ndim == 3 else images), labels[keep]
+
+
+def _installed(info: DatasetInfo, split: str) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """The split from a system-wide installation (e.g. Debian's dataset-fashion-mnist), if any."""
+    for folder in INSTALLED_FOLDERS.get(info.name, ()):
+        arrays = _read_idx_pair(folder, split)
+        if arrays is not None:
+            return arrays
+    return None
+
+
+def files_present(name: str, root: str | os.PathLike | None = None) -> bool:
+    """Whether the files of both splits of ``name`` are here (in ``root``, or the download folder and the
+    system-wide installations); checks names only, reads nothing. Offline samples are always here."""
+    info = get_info(name)
+    if info.offline:
+        return True
+    roots = [Path(root).expanduser()] if root is not None else [default_root()]
+    for split in ("train", "test"):
+        if info.name == "cifar10":
+            found = any(all((r / info.folder / n).is_file() for n in CIFAR_FILES[split]) for r in roots)
+        else:
+            folders = [r / info.folder / "raw" for r in roots]
+            if root is None:
+                folders += list(INSTALLED_FOLDERS.get(info.name, ()))
+            found = any(all(_find(f, base) for base in IDX_FILES[split]) for f in folders)
+        if not found:
+            return False
+    return True
 
 
 def load_split(name: str, split: str = "train", root: str | os.PathLike | None = None,
@@ -180,14 +250,16 @@ def load_split(name: str, split: str = "train", root: str | os.PathLike | None =
     info = get_info(name)
     if split not in ("train", "test"):
         raise DataError(f"unknown split {split!r}; use 'train' or 'test'.")
-    if name == "mnist-sample":
-        return _sample_split(split)
+    if info.offline:
+        return _sample_split(info, split)
     explicit = root is not None
     root = Path(root).expanduser() if explicit else default_root()
     if explicit and not root.is_dir():
         raise DataError(f"data root {root} does not exist; pass a folder in torchvision's layout "
                         f"(e.g. DIR/{info.folder}/...).")
     arrays = _load_files(info, split, root)
+    if arrays is None and not explicit:
+        arrays = _installed(info, split)
     if arrays is None and download and not explicit:
         _download(info, root)
         arrays = _load_files(info, split, root)

@@ -222,7 +222,8 @@ class Trainer:
         except ConfigError as exc:
             status, message, reason = "failed", str(exc), ev.BAD_CONFIG
         except data_mod.DataError as exc:
-            status, message, reason = "failed", str(exc), ev.DATA
+            status, message = "failed", str(exc)
+            reason = ev.DATA_MISSING if isinstance(exc, data_mod.DatasetMissing) else ev.DATA
         except CheckpointError as exc:
             status, message, reason = "failed", str(exc), ev.WRITE_FAILED
         except Exception as exc:  # report, never lose the run silently

@@ -20,11 +20,12 @@ WARNINGS = (STUCK, OUT_OF_MEMORY)
 # RunResult.reason
 DIVERGED = "diverged"  # non-finite or exploding loss: the learning rate is too large
 BAD_CONFIG = "config"  # the settings cannot train (e.g. BatchNorm with batches of one)
-DATA = "data"  # a dataset that is missing, cannot be downloaded or is damaged
+DATA = "data"  # a dataset that cannot be read (damaged, the wrong format)
+DATA_MISSING = "data-missing"  # a dataset that is not on this computer and could not be downloaded
 WRITE_FAILED = "write"  # the run directory could not be written (disk full, read-only)
 NO_MEMORY = "oom"  # out of memory even at the smallest batch
 ERROR = "error"  # anything else (the log has the traceback)
-FAILURES = (DIVERGED, BAD_CONFIG, DATA, WRITE_FAILED, NO_MEMORY, ERROR)
+FAILURES = (DIVERGED, BAD_CONFIG, DATA, DATA_MISSING, WRITE_FAILED, NO_MEMORY, ERROR)
 
 
 @dataclass

@@ -1,0 +1,98 @@
+"""Presets: the experiments of the course notes, ready to run, in ``resources/presets.json``.
+
+A preset names its full dataset (Fashion-MNIST, CIFAR-10…). Where that dataset is not on this computer
+(no data folder, no earlier download, no system-wide installation), :func:`resolve` falls back to the
+dataset's offline sample and says so in one line, so every preset trains offline. Reading the file and
+resolving a preset import no torch (the window lists the presets before torch has loaded).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .datasets import get_info, sample_of
+
+log = logging.getLogger("convscope.engine")
+
+PRESETS_FILE = Path(__file__).resolve().parent.parent / "resources" / "presets.json"
+
+
+class PresetError(ValueError):
+    """An unknown preset id or an unreadable presets file; the message lists what there is."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    name: str
+    description: str
+    config: dict = field(default_factory=dict)  # TrainConfig keyword arguments (arch and dataset included)
+    lesson: dict = field(default_factory=dict)  # teaching extras (a view to highlight, a question)
+
+    def to_json(self) -> dict:
+        out = {"id": self.id, "name": self.name, "description": self.description, "config": dict(self.config)}
+        if self.lesson:
+            out["lesson"] = dict(self.lesson)
+        return out
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A preset's settings as they will train here: ``config`` with the dataset that is available."""
+
+    preset: Preset
+    config: dict
+    note: str = ""  # one line when the dataset was swapped for its offline sample
+
+
+def load_presets(path: Path = PRESETS_FILE) -> tuple[list[Preset], str | None]:
+    """The presets of ``path`` and the id of the default one. Malformed entries are skipped (logged);
+    an unreadable file raises :class:`PresetError`."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PresetError(f"cannot read the presets in {path}: {exc}") from None
+    presets = []
+    for entry in raw.get("presets", []) if isinstance(raw, dict) else []:
+        if not (isinstance(entry, dict) and isinstance(entry.get("id"), str)
+                and isinstance(entry.get("config"), dict)):
+            log.warning("skipping a malformed preset in %s: %r", path, entry)
+            continue
+        presets.append(Preset(entry["id"], str(entry.get("name", entry["id"])),
+                              str(entry.get("description", "")), dict(entry["config"]),
+                              dict(entry.get("lesson") or {})))
+    default = raw.get("default") if isinstance(raw, dict) else None
+    return presets, default if isinstance(default, str) else None
+
+
+def get_preset(preset_id: str, path: Path = PRESETS_FILE) -> Preset:
+    presets, _ = load_presets(path)
+    for preset in presets:
+        if preset.id == preset_id:
+            return preset
+    raise PresetError(f"unknown preset {preset_id!r}; choose one of: {', '.join(p.id for p in presets)} "
+                      f"(see 'presets').")
+
+
+def resolve(preset: Preset, data_root: str | None = None) -> Resolved:
+    """The preset's config for this computer: its dataset if it is here, else the offline sample."""
+    config = dict(preset.config)
+    name = config.get("dataset", "mnist-sample")
+    sample = sample_of(name)
+    if sample is None or data_root is not None or dataset_on_disk(name):
+        return Resolved(preset, config)
+    config["dataset"] = sample
+    full, small = get_info(name), get_info(sample)
+    note = (f"{full.display_name.split(' (')[0]} is not on this computer: this preset trains on the offline "
+            f"{small.display_name.split(' (')[0]} ({small.n_train + small.n_test:,} real images) instead; "
+            f"download the full set (pick it in the dataset list) for the notes' figures.")
+    return Resolved(preset, config, note)
+
+
+def dataset_on_disk(name: str) -> bool:
+    """Whether both splits of the full dataset ``name`` are already here (downloaded or installed)."""
+    from .data import files_present  # the file layouts live with the readers
+
+    return files_present(name)
