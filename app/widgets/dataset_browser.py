@@ -1,0 +1,344 @@
+"""The Dataset tab: what the chosen dataset looks like, one row per class.
+
+A header line (the dataset's name, its train/test sizes, the image size), then a scrollable grid: for each
+class its name and counts, its mean training image and a few random training images. The numbers and
+images come from :func:`core.overview.dataset_overview`, computed off the GUI thread.
+
+Integration (the main window)::
+
+    browser = DatasetBrowser()
+    browser.install(main_window)          # adds the "Dataset" tab, connects nothing else
+    # and whenever the dataset setting changes (the window wires this itself):
+    browser.show_dataset(config.dataset, config.data_root)
+
+Threads: :meth:`DatasetBrowser.show_dataset` hands the request to a small loader thread (latest-only: a
+request made while one is loading replaces the pending one). The thread imports ``core.overview``
+(and so torch) lazily, reads the files, and emits the result through a module-wide relay that lives in
+the GUI thread; the slot there draws it, unless the browser asked for another dataset meanwhile. The
+thread never touches a widget and holds the browser only by a weak reference, so a browser closed during
+a load is freed in the GUI thread as usual.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPalette, QPixmap
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+
+from core.datasets import DataError, get_info
+
+if TYPE_CHECKING:
+    from core.overview import DatasetOverview
+
+log = logging.getLogger("convscope.gui")
+
+Loader = Callable[[str, Any, int], "DatasetOverview"]  # (name, root, per_class) -> overview
+
+
+def _default_loader(name: str, root, per_class: int) -> "DatasetOverview":
+    from core.overview import dataset_overview  # imports torch (core.data): only ever in the loader thread
+
+    return dataset_overview(name, root, per_class=per_class)
+
+
+# ------------------------------------------------------------------------------------------ images
+def to_qimage(image: np.ndarray) -> QImage:
+    """A uint8 (H, W) grey or (H, W, 3) RGB array as a QImage that owns a copy of its pixels."""
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    h, w = image.shape[:2]
+    if image.ndim == 2:
+        qimage = QImage(image.data, w, h, w, QImage.Format.Format_Grayscale8)
+    else:
+        qimage = QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return qimage.copy()  # detach from the numpy buffer
+
+
+def to_pixmap(image: np.ndarray, scale: int) -> QPixmap:
+    """Scaled by an integer factor with nearest-neighbour sampling: small images stay crisp."""
+    pixmap = QPixmap.fromImage(to_qimage(image))
+    return pixmap.scaled(pixmap.width() * scale, pixmap.height() * scale,
+                         Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation)
+
+
+def display_scale(side: int, target: int = 60) -> int:
+    """The integer zoom that brings a ``side``-pixel image nearest to ``target`` pixels (at least 1)."""
+    return max(1, round(target / max(1, side)))
+
+
+def _image_label(pixmap: QPixmap, name: str, tooltip: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setPixmap(pixmap)
+    label.setFixedSize(pixmap.size())
+    label.setToolTip(tooltip)
+    return label
+
+
+# ------------------------------------------------------------------------------------------ thread
+class _Relay(QObject):
+    """Lives in the GUI thread for the whole session; loader threads emit ``delivered`` on it."""
+
+    delivered = Signal(object, int, object, object)  # weakref to the browser, request, overview, error
+
+    @Slot(object, int, object, object)
+    def deliver(self, browser_ref, request: int, overview, error) -> None:
+        browser = browser_ref()
+        if browser is not None:
+            browser._on_loaded(request, overview, error)
+
+
+_relay: _Relay | None = None
+
+
+def _the_relay() -> _Relay:
+    """Created on first use, in the GUI thread (``show_dataset`` runs there); never destroyed."""
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+        _relay.delivered.connect(_relay.deliver, Qt.ConnectionType.QueuedConnection)
+    return _relay
+
+
+class _LoaderThread:
+    """Runs the latest request of one browser in a daemon thread; a plain Python object, no Qt."""
+
+    def __init__(self, browser: "DatasetBrowser", loader: Loader):
+        self._browser_ref = weakref.ref(browser)
+        self._relay = _the_relay()
+        self._loader = loader
+        self._lock = threading.Lock()
+        self._pending: tuple[int, str, Any, int] | None = None
+        self._thread: threading.Thread | None = None
+
+    def submit(self, request: int, name: str, root, per_class: int) -> None:
+        with self._lock:
+            self._pending = (request, name, root, per_class)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="convscope-dataset-browser",
+                                                daemon=True)
+                self._thread.start()
+
+    def busy(self) -> bool:
+        with self._lock:
+            return self._thread is not None
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                job, self._pending = self._pending, None
+                if job is None:
+                    self._thread = None
+                    return
+            request, name, root, per_class = job
+            overview, error = None, None
+            try:
+                overview = self._loader(name, root, per_class)
+            except Exception as exc:  # noqa: BLE001 — shown in the tab; DataError carries its own words
+                error = exc
+                if not isinstance(exc, DataError):
+                    log.exception("the overview of dataset %s failed", name)
+            self._relay.delivered.emit(self._browser_ref, request, overview, error)
+            del overview, error
+
+
+# ------------------------------------------------------------------------------------------ widget
+class DatasetBrowser(QWidget):
+    """Samples of every class of a dataset, their counts and mean images (the "Dataset" tab).
+
+    ``loader(name, root, per_class)`` makes the :class:`~core.overview.DatasetOverview` (default:
+    :func:`core.overview.dataset_overview`, which never downloads); tests pass a slower or failing one.
+    """
+
+    dataset_shown = Signal(str)  # the CLI name of the dataset now drawn
+    dataset_failed = Signal(str, str)  # name, message
+
+    def __init__(self, parent: QWidget | None = None, per_class: int = 8, loader: Loader | None = None):
+        super().__init__(parent)
+        self.setObjectName("datasetBrowser")
+        self.per_class = per_class
+        self.overview: DatasetOverview | None = None  # the one drawn now
+        self._request = 0
+        self._wanted: tuple[str, Any] | None = None  # (name, root) asked for last
+        self._failed = False  # whether that one could not be shown
+        self._status_text = ""
+        self._loader = _LoaderThread(self, loader or _default_loader)
+
+        self.header = QLabel("Choose a dataset in the settings to see its classes here.")
+        self.header.setObjectName("datasetHeader")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        self.status = QLabel("")
+        self.status.setObjectName("datasetStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.hide()
+
+        self.grid_widget = QWidget()
+        self.grid_widget.setObjectName("datasetGrid")
+        self.grid = QGridLayout(self.grid_widget)
+        self.grid.setContentsMargins(4, 4, 4, 4)
+        self.grid.setHorizontalSpacing(4)
+        self.grid.setVerticalSpacing(6)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("datasetScroll")
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.grid_widget)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.header)
+        layout.addWidget(self.status)
+        layout.addWidget(self.scroll, 1)
+
+    # -- main window -------------------------------------------------------------------------------
+    def install(self, main_window) -> None:
+        """Add this browser as the "Dataset" tab (``main_window.add_inside_tab(self, "Dataset")``).
+
+        Connects nothing else: the window calls :meth:`show_dataset` when its dataset setting changes
+        (and once at start-up with the current one)."""
+        main_window.add_inside_tab(self, "Dataset")
+
+    # -- showing a dataset -------------------------------------------------------------------------
+    def show_dataset(self, name: str, root=None) -> None:
+        """Show dataset ``name`` (its files under ``root`` as for ``core.data.load_split``), loaded in the
+        background; "Loading…" meanwhile, the reason in words when it cannot be read. Asking again for
+        the dataset shown or being loaded does nothing; asking again after a failure tries again."""
+        if self._wanted == (name, root) and not self._failed:
+            return
+        self._wanted, self._failed = (name, root), False
+        self._request += 1
+        try:
+            title = get_info(name).display_name
+        except DataError as exc:  # an unknown name: no need for a thread
+            self._show_error(name, str(exc))
+            return
+        self._clear_grid()
+        self.overview = None
+        self.header.setText(f"<b>{_escape(title)}</b>")
+        self._show_status(f"Loading {title}…")
+        self._loader.submit(self._request, name, root, self.per_class)
+
+    def reload(self) -> None:
+        """Read the dataset shown again (e.g. after its files were downloaded)."""
+        if self._wanted is not None:
+            name, root = self._wanted
+            self._failed = True
+            self.show_dataset(name, root)
+
+    def is_loading(self) -> bool:
+        return self._loader.busy()
+
+    def current_dataset(self) -> str | None:
+        """The CLI name of the dataset asked for last (drawn, loading or failed)."""
+        return self._wanted[0] if self._wanted else None
+
+    def status_text(self) -> str:
+        """The "Loading…" or error line ("" when the grid is shown)."""
+        return self._status_text if not self.status.isHidden() else ""
+
+    def class_labels(self) -> list[QLabel]:
+        """The class-name labels of the grid, one per row, in class order."""
+        labels = [self.grid.itemAtPosition(r, 0) for r in range(1, self.grid.rowCount())]
+        return [item.widget() for item in labels if item is not None and isinstance(item.widget(), QLabel)]
+
+    @Slot(int, object, object)
+    def _on_loaded(self, request: int, overview, error) -> None:
+        if request != self._request:  # the user chose another dataset meanwhile
+            return
+        name = self._wanted[0] if self._wanted else ""
+        if error is not None:
+            message = str(error) if isinstance(error, DataError) else (
+                f"Could not read {name}: {type(error).__name__}: {error}")
+            self._show_error(name, message)
+            return
+        self.overview = overview
+        self._draw(overview)
+        self.status.hide()
+        self.dataset_shown.emit(overview.name)
+
+    def _show_error(self, name: str, message: str) -> None:
+        self._clear_grid()
+        self.overview, self._failed = None, True
+        try:
+            title = get_info(name).display_name
+        except DataError:
+            title = name
+        self.header.setText(f"<b>{_escape(title)}</b>")
+        self._show_status(message)
+        self.dataset_failed.emit(name, message)
+
+    def _show_status(self, text: str) -> None:
+        self._status_text = text
+        self.status.setText(_unbroken_flags(text))
+        self.status.show()
+
+    # -- the grid ----------------------------------------------------------------------------------
+    def _clear_grid(self) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
+
+    def _draw(self, ov: "DatasetOverview") -> None:
+        self._clear_grid()
+        kind = "RGB" if ov.colour else "grey"
+        self.header.setText(
+            f"<b>{_escape(ov.display_name)}</b> &nbsp;·&nbsp; {ov.n_train:,} training / {ov.n_test:,} test "
+            f"images &nbsp;·&nbsp; {ov.width}×{ov.height} {kind} &nbsp;·&nbsp; {ov.num_classes} classes")
+        scale = display_scale(max(ov.height, ov.width))
+        for col, text in ((0, "class"), (1, "mean"), (2, f"{ov.per_class} random training images")):
+            head = QLabel(text)
+            head.setObjectName("datasetColumnHeader")
+            _quieter(head)
+            span = max(1, ov.per_class) if col == 2 else 1
+            self.grid.addWidget(head, 0, col, 1, span, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        means = np.clip(np.rint(ov.means * 255), 0, 255).astype(np.uint8)
+        for k, cls in enumerate(ov.classes):
+            row = k + 1
+            n_train, n_test = int(ov.train_counts[k]), int(ov.test_counts[k])
+            name = QLabel(f"<b>{_escape(cls)}</b><br>{n_train:,} train / {n_test:,} test")
+            name.setObjectName("classLabel")
+            name.setTextFormat(Qt.TextFormat.RichText)
+            name.setToolTip(f"{cls} · {n_train:,} train / {n_test:,} test")
+            name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            self.grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            mean = _image_label(to_pixmap(means[k], scale), "meanImage",
+                                f"Mean of the {n_train:,} training images of {cls}")
+            self.grid.addWidget(mean, row, 1)
+            for j in range(int(ov.example_counts[k])):
+                index = int(ov.example_indices[k, j])
+                self.grid.addWidget(_image_label(to_pixmap(ov.examples[k, j], scale), "exampleImage",
+                                                 f"{cls}: training image #{index:,}"), row, 2 + j)
+        self.grid.setColumnMinimumWidth(0, 150)
+        self.grid.setColumnMinimumWidth(1, scale * ov.width + 12)  # a gap between the mean and examples
+
+
+def _quieter(label: QLabel) -> None:
+    """Text halfway between the palette's text and background colours (readable in light and dark)."""
+    palette = label.palette()
+    text, back = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
+    palette.setColor(QPalette.ColorRole.WindowText, QColor((text.red() + back.red()) // 2,
+                                                           (text.green() + back.green()) // 2,
+                                                           (text.blue() + back.blue()) // 2))
+    label.setPalette(palette)
+
+
+def _unbroken_flags(text: str) -> str:
+    """Command-line flags ("--data-root") never split at their hyphens by word wrapping: a word joiner
+    (U+2060, invisible) after each of their hyphens (Qt's layout ignores <nobr> and white-space)."""
+    return re.sub(r"(?<!\S)--[\w-]+", lambda m: m.group(0).replace("-", "-\u2060"), text)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
