@@ -47,9 +47,7 @@ def rate_key(cfg) -> str:
 
 
 def _train_images(cfg) -> int:
-    from core.datasets import get_info
-
-    n_train = get_info(cfg.dataset).n_train
+    n_train = cfg.info.n_train  # the run's own dataset (a folder of images: its own counts)
     return min(n_train, cfg.subset) if cfg.subset else n_train
 
 
@@ -163,13 +161,11 @@ class Estimates(QObject):
 
     def estimate_seconds(self, cfg) -> float | None:
         """Seconds a run of ``cfg`` takes at the known rate, or None (no rate known yet)."""
-        from core.datasets import get_info
-
         entry = self.rates.get(rate_key(cfg))
         if entry is None:
             return None
         # Evaluating the test split costs about a third of training on as many images.
-        images = _train_images(cfg) + get_info(cfg.dataset).n_test / 3
+        images = _train_images(cfg) + cfg.info.n_test / 3
         return cfg.epochs * images / max(entry[0], 1e-9) + 2.0
 
     def show(self, cfg) -> None:

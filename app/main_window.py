@@ -31,7 +31,7 @@ from .log_view import LogView
 from .pacing import debounce_timer, repeating_timer
 from .rescue import SAVE_ELSEWHERE, RunRescue
 from .settings import new_run_dir, restore_panel, runs_root, save_panel, saved_geometry
-from .startup import RESOURCES, CoreInfo, StartupSequence, freeze_startup_objects, load_presets
+from .startup import RESOURCES, CoreInfo, StartupSequence, freeze_startup_objects, preset_resolver
 from .widgets.banner import Banner
 from .widgets.run_progress import RunProgress
 
@@ -86,8 +86,8 @@ class MainWindow(QMainWindow):
         self._jobs = None
         self.activations = None  # live-internals views, installed once the engine is loaded
         self.draw_panel = None
+        self.dataset_browser = None  # the Dataset tab
         self.curves = None
-        self._presets, self._default_preset = load_presets()
         self._t_created = time.perf_counter()
 
         try:
@@ -293,9 +293,10 @@ class MainWindow(QMainWindow):
         self.estimates.start(self._jobs, info, self.is_running)
 
         self.device_label.setText(info.hardware)
-        self.config_panel.populate(info.specs, info.datasets, self._presets, info.device_labels(), info.cuda)
+        self.config_panel.populate(info.specs, info.datasets, [p.to_json() for p in info.presets],
+                                   info.device_labels(), info.cuda, preset_resolver(info.presets))
         self._install_inside_views()
-        restore_panel(self.config_panel, [spec.name for spec in info.specs], info.datasets, self._default_preset)
+        restore_panel(self.config_panel, [spec.name for spec in info.specs], info.datasets, info.default_preset)
         self._ready = True
         self._validate()
         self.statusBar().showMessage("Ready: pick a network and a dataset, then press Train.", 10000)
@@ -311,6 +312,10 @@ class MainWindow(QMainWindow):
         self.activations.install(self)
         self.draw_panel = DrawPanel()
         self.draw_panel.install(self, internals=self.activations)
+        from .widgets.dataset_browser import DatasetBrowser
+
+        self.dataset_browser = DatasetBrowser()
+        self.dataset_browser.install(self)
         if self.loaded_run is not None and self.draw_panel.predictor() is None:
             # Opened before the panel existed, and the panel did not take it from ``loaded_run`` itself.
             self.draw_panel.on_checkpoint_loaded(self.loaded_run)
@@ -321,6 +326,8 @@ class MainWindow(QMainWindow):
             save_panel(self.config_panel, self.saveGeometry())
 
     def _on_config_changed(self) -> None:
+        if self.banner.tag in notices.STALE_WHEN_SETTINGS_CHANGE:  # about the last run or settings
+            self.banner.dismiss()
         self._validate_timer.start()
 
     def _validate(self) -> None:
@@ -329,6 +336,7 @@ class MainWindow(QMainWindow):
         if not self._ready:
             return
         from core.config import ConfigError, make_config
+        from core.datasets import DataError
 
         values = self.config_panel.values()
         arch, dataset = values.pop("arch"), values.pop("dataset")
@@ -338,7 +346,7 @@ class MainWindow(QMainWindow):
             if root and not Path(root).expanduser().is_dir():
                 raise ConfigError(f"data folder {root} does not exist; clear the field to use the default.")
             config = make_config(arch, dataset, **values)
-        except ConfigError as exc:
+        except (ConfigError, DataError) as exc:
             error = str(exc)
         except (TypeError, ValueError) as exc:
             error = f"invalid setting: {exc}"
@@ -348,6 +356,7 @@ class MainWindow(QMainWindow):
         self._update_buttons()
         if config is not None:
             self._save_timer.start()
+            self._show_dataset()
 
     # ===================================================================================== runs
     def _last_trainer(self):
@@ -377,11 +386,14 @@ class MainWindow(QMainWindow):
         cfg = self._config
         if cfg is None:
             return False
+        if not self._data_is_here(cfg):
+            self._notify(notices.not_downloaded_notice(cfg))
+            return False
         try:
             trainer = self.create_trainer(cfg)
         except Exception as exc:  # noqa: BLE001
             log.exception("could not create the trainer")
-            self.banner.show_message("error", "Could not start training", f"{type(exc).__name__}: {exc}")
+            self._notify(notices.start_failed_notice(exc))
             return False
         for hook in list(self.trainer_setup_hooks):
             try:
@@ -391,6 +403,22 @@ class MainWindow(QMainWindow):
                 self._notify(notices.live_view_notice(exc))
         self._launch(trainer, epochs=None, new_run=True)
         return True
+
+    @staticmethod
+    def confirm_download(parent, dataset: str, root) -> bool:
+        """Ask to download ``dataset`` and do it with a progress dialog; True once its files are here."""
+        from .widgets.download_dialog import ask_to_download
+
+        return ask_to_download(parent, dataset, root)
+
+    def _data_is_here(self, cfg) -> bool:
+        """A full dataset that is not on this computer is downloaded first, in the window (progress,
+        Cancel), rather than silently in the training thread. Samples and folders given need nothing."""
+        if cfg.info.offline or cfg.data_root is not None or cfg.dataset == "imagefolder":
+            return True
+        from core.data import files_present
+
+        return files_present(cfg.dataset) or self.confirm_download(self, cfg.dataset, None)
 
     @Slot()
     def train_one_more_epoch(self) -> bool:
@@ -405,6 +433,8 @@ class MainWindow(QMainWindow):
     def _launch(self, trainer, epochs, new_run: bool) -> None:
         if self.banner.tag != notices.LIVE_VIEW:  # a view that could not attach to this run says so
             self.banner.dismiss()
+        if new_run and self.curves is not None:  # at once: a run that fails before it starts plots nothing
+            self.curves.clear()
         self._new_run = new_run
         self._run_info = None
         self._last_step = None
@@ -506,22 +536,11 @@ class MainWindow(QMainWindow):
             self.curves.refresh(force=True)
         self.last_result = result
         self.progress.finished(result)
-        msg = result.message or result.status
-        if result.status == "completed":
-            saved = f" Saved to {result.run_dir}." if result.run_dir else ""
-            self.statusBar().showMessage(f"Finished: {msg}.{saved}")
-            log.info("run completed: %s", msg)
-        elif result.status == "stopped":
-            self.statusBar().showMessage(f"Stopped: {msg}")
-            log.info("run stopped: %s", msg)
-        elif result.status == "diverged":
-            log.error("run diverged: %s", msg)
-            self.statusBar().showMessage("Training diverged.")
-            self._notify(notices.diverged_notice(result, self._run_config))
-        else:
-            log.error("run failed: %s", msg)
-            self.statusBar().showMessage("Training failed.")
-            self._notify(notices.failed_notice(result, unsaved=self.unsaved_trainer() is not None))
+        status_text, notice = notices.run_end(result, self._run_config, self.unsaved_trainer() is not None)
+        (log.info if notice is None else log.error)("run %s: %s", result.status, result.message or result.status)
+        self.statusBar().showMessage(status_text)
+        if notice is not None:
+            self._notify(notice)
         self.run_finished.emit(result)
 
     @Slot()
@@ -555,6 +574,10 @@ class MainWindow(QMainWindow):
         elif key == "lr":
             self.config_panel.set_field("lr", float(value))
             self.statusBar().showMessage(f"Learning rate set to {float(value):g}: press Train to try it.", 8000)
+        elif key == notices.USE_SAMPLE and self.config_panel.select_dataset(value):
+            self._validate()
+            info = self.config_panel.dataset_info_for(value)
+            self.statusBar().showMessage(f"Dataset: {info.display_name if info else value}. Press Train.", 8000)
 
     @Slot(str, str)
     def _show_error(self, title: str, message: str) -> None:
@@ -563,6 +586,13 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, index: int) -> None:
         if self.curves is not None and self.tabs.widget(index) is self.curves:
             self.curves.refresh()
+        self._show_dataset()
+
+    def _show_dataset(self) -> None:
+        """The Dataset tab follows the dataset setting, loading only while it is the tab shown."""
+        browser, cfg = self.dataset_browser, self._config
+        if browser is not None and cfg is not None and self.tabs.currentWidget() is browser:
+            browser.show_dataset(cfg.dataset, cfg.data_root)
 
     # ====================================================================================== misc
     def _open_run_dialog(self) -> None:

@@ -251,7 +251,8 @@ class ModelSource(QObject):
             from core.data import DataError, load_split
 
             try:
-                images, labels = load_split(dataset, "test", predictor.config.data_root, download=False)
+                images, labels = load_split(dataset, "test", predictor.config.data_root, download=False,
+                                            info=predictor.config.info)
             except DataError as exc:
                 raise NoTestSamples(f"No test samples: {exc}") from None
             self._dataset_samples[dataset] = SampleSource(images, labels)

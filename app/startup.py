@@ -3,15 +3,15 @@
 The window shows at once because nothing heavy is imported before it is on screen. When it is first
 shown, :class:`StartupSequence` starts importing torch and the model zoo in a background thread
 (:func:`core_future`, once per process); once the window has painted it asks the window to build its
-plots (pyqtgraph); when both are done it hands the loaded :class:`CoreInfo` to the window.
+plots (pyqtgraph); when both are done it hands the loaded :class:`CoreInfo` to the window. The presets
+(``core.presets``) are read in that thread too, and :func:`preset_resolver` resolves them for this computer.
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -22,7 +22,6 @@ from .pacing import repeating_timer
 log = logging.getLogger("convscope.gui")
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-PRESETS_FILE = RESOURCES / "presets.json"
 POLL_INTERVAL_MS = 40  # how often the window looks whether the background import is done
 PLOTS_FALLBACK_MS = 400  # if no paint event comes (some platforms), build the plots anyway
 
@@ -34,6 +33,8 @@ class CoreInfo:
     cuda: bool
     gpu_name: str | None
     cpu_threads: int
+    presets: list = field(default_factory=list)  # core.presets.Preset, in the file's order
+    default_preset: str | None = None  # the id of the preset of a first start
 
     @property
     def hardware(self) -> str:
@@ -60,7 +61,37 @@ def _load_core() -> CoreInfo:
     importlib.import_module("core.engine")  # here, off the GUI thread: Train does not wait for it
 
     host = host_info()
-    return CoreInfo(list_models(), dict(data.DATASETS), host.cuda, host.gpu_name, host.cpu_threads)
+    presets, default = _load_presets()
+    return CoreInfo(list_models(), dict(data.DATASETS), host.cuda, host.gpu_name, host.cpu_threads,
+                    presets, default)
+
+
+def _load_presets() -> tuple[list, str | None]:
+    """The presets of ``core.presets`` and the id of the default one (none when the file is unreadable)."""
+    from core.presets import PresetError, load_presets
+
+    try:
+        return load_presets()
+    except PresetError as exc:
+        log.warning("%s", exc)
+        return [], None
+
+
+def preset_resolver(presets) -> Callable[[dict, str | None], tuple[dict, str]]:
+    """For the settings panel: a preset (``Preset.to_json()``) and the data folder shown → the config it
+    trains here and the note that says why it differs (its dataset is not here: the offline sample)."""
+    by_id = {p.id: p for p in presets}
+
+    def resolve_here(preset: dict, data_root: str | None) -> tuple[dict, str]:
+        from core.presets import resolve
+
+        known = by_id.get(preset.get("id"))
+        if known is None:
+            return dict(preset.get("config", {})), ""
+        resolved = resolve(known, data_root or None)
+        return resolved.config, resolved.note
+
+    return resolve_here
 
 
 def core_future() -> Future:
@@ -79,17 +110,6 @@ def core_future() -> Future:
             _core_future = fut
             threading.Thread(target=work, name="convscope-import", daemon=True).start()
         return _core_future
-
-
-def load_presets(path: Path = PRESETS_FILE) -> tuple[list[dict], str | None]:
-    """The presets of ``presets.json`` and the id of the default one (empty when unreadable)."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        presets = [p for p in raw.get("presets", []) if isinstance(p, dict) and "id" in p and "config" in p]
-        return presets, raw.get("default")
-    except (OSError, ValueError) as exc:
-        log.warning("could not read presets from %s: %s", path, exc)
-        return [], None
 
 
 _frozen = False

@@ -61,8 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "options override its settings")
     t.add_argument("--arch", help="architecture (see 'archs'); default lenet")
     t.add_argument("--dataset", help=f"{', '.join(C.DATASET_NAMES)}; default mnist-sample (the *-sample "
-                   f"datasets ship with ConvScope: no download)")
-    t.add_argument("--data-root", help="folder in torchvision's layout (DIR/MNIST/raw/…)")
+                   f"datasets ship with ConvScope: no download; imagefolder: your own images, "
+                   f"with --data-root DIR holding one sub-folder per class)")
+    t.add_argument("--data-root", help="folder in torchvision's layout (DIR/MNIST/raw/…); for imagefolder "
+                   "the folder of class sub-folders (DIR/cats/*.jpg, DIR/dogs/*.png, …)")
     t.add_argument("--epochs", type=_positive_int)
     t.add_argument("--batch-size", type=_positive_int)
     t.add_argument("--lr", type=_positive_float, help="learning rate (> 0)")
@@ -100,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("predict", help="classify an image with a trained run")
     r.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
-    r.add_argument("image", help="PNG/JPG of a digit (dark on light or light on dark)")
+    r.add_argument("image", help="PNG/JPG of a digit (dark on light or light on dark); for a run trained "
+                   "on imagefolder, an image like its training images")
     r.add_argument("--top", type=_positive_int, default=3)
     r.add_argument("--json", action="store_true")
 
@@ -200,7 +203,7 @@ def cmd_train(args) -> int:
             RunWriter(args.out)  # refuse an unwritable run directory before training
         # Read the data now: a missing or broken dataset is bad input, reported before any training.
         for split in ("train", "test"):
-            load_split(config.dataset, split, config.data_root)
+            load_split(config.dataset, split, config.data_root, info=config.info)
     except (C.ConfigError, CheckpointError, DataError) as exc:
         raise BadInput(str(exc)) from None
     from core.engine import Trainer
@@ -240,9 +243,15 @@ def cmd_evaluate(args) -> int:
     device = resolve_device(args.device)
     run = _load(args.checkpoint, str(device))
     dataset = args.dataset or run.config.dataset
+    root = args.data_root
     try:
-        info = D.get_info(dataset)
-        images, labels = D.load_split(dataset, args.split, args.data_root)
+        if dataset == D.IMAGEFOLDER:  # the run's own folder, read at its size in its class order
+            same = run.config.dataset == dataset
+            root = root or (run.config.data_root if same else None)
+            info = run.config.info if same else D.imagefolder.folder_info(root)
+        else:
+            info = D.get_info(dataset)
+        images, labels = D.load_split(dataset, args.split, root, info=info)
     except D.DataError as exc:
         raise BadInput(str(exc)) from None
     model_classes = run.config.info.num_classes

@@ -10,7 +10,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, fields
 
-from .datasets import DATASETS, DataError, DatasetInfo, get_info
+from .datasets import DATASETS, IMAGEFOLDER, DataError, DatasetInfo, get_info
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "step", "cosine", "onecycle")
@@ -58,14 +58,42 @@ class TrainConfig:
     subset: int | None = None  # train on the first N examples of a fixed shuffle
     amp: bool = True  # autocast on CUDA
     channels_last: bool = True
+    # imagefolder only (None for every other dataset): the folder's classes (its sorted sub-folder
+    # names, one output each) and channels (1 grey, 3 colour), read from the folder when the config is
+    # made and saved with the run, so that its model is rebuilt, evaluated and predicts on a computer
+    # without the folder. See core/imagefolder.py for how they are decided.
+    classes: tuple[str, ...] | None = None
+    channels: int | None = None
 
     def __post_init__(self):
         if isinstance(self.data_root, os.PathLike):  # stored as text: the config is saved as JSON
             object.__setattr__(self, "data_root", os.fspath(self.data_root))
         try:
+            self._record_folder(absolute=True)
             self._validate(check_device=True)
         except (TypeError, AttributeError) as exc:  # a value of the wrong type, e.g. lr="fast"
             raise ConfigError(f"invalid configuration value: {exc}.") from None
+
+    def _record_folder(self, absolute: bool) -> None:
+        """imagefolder: the classes and channels read from the folder where they are not recorded yet
+        (and, for a new config, the folder as an absolute path: the run may be evaluated from elsewhere)."""
+        if isinstance(self.classes, list):  # read back from JSON
+            object.__setattr__(self, "classes", tuple(self.classes))
+        if self.dataset != IMAGEFOLDER or not isinstance(self.data_root, str) or not self.data_root:
+            return
+        if absolute:
+            object.__setattr__(self, "data_root", os.path.abspath(os.path.expanduser(self.data_root)))
+        if self.classes is None or self.channels is None:
+            from . import imagefolder  # Pillow and numpy, no torch
+
+            try:
+                found = imagefolder.scan(self.data_root)
+            except DataError as exc:
+                raise ConfigError(str(exc)) from None
+            if self.classes is None:
+                object.__setattr__(self, "classes", found.classes)
+            if self.channels is None:
+                object.__setattr__(self, "channels", found.channels)
 
     # `from_dict(..., check_device=False)` lets a run trained on a GPU be opened on a laptop.
     def _validate(self, check_device: bool) -> None:
@@ -118,6 +146,19 @@ class TrainConfig:
              f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}.")
         need(self.data_root is None or isinstance(self.data_root, str),
              f"data root must be a folder name, got {self.data_root!r}.")
+        if self.dataset == IMAGEFOLDER:
+            need(bool(self.data_root), "the imagefolder dataset reads your own images: give the folder with "
+                                       "--data-root DIR: one sub-folder per class.")
+            need(isinstance(self.classes, tuple) and len(self.classes) >= 2
+                 and all(isinstance(c, str) and c for c in self.classes)
+                 and len(set(self.classes)) == len(self.classes),
+                 f"classes must name at least two different class folders, got {self.classes!r}.")
+            need(isinstance(self.channels, int) and not isinstance(self.channels, bool)
+                 and self.channels in (1, 3), f"channels must be 1 (grey) or 3 (colour), got {self.channels!r}.")
+        else:
+            need(self.classes is None and self.channels is None,
+                 f"classes and channels are recorded for the imagefolder dataset only; leave them unset "
+                 f"for {self.dataset}.")
         need(isinstance(self.amp, bool) and isinstance(self.channels_last, bool),
              "amp and channels_last must be true or false.")
         need(self.image_size is None or (isinstance(self.image_size, int)
@@ -149,6 +190,12 @@ class TrainConfig:
 
     @property
     def info(self) -> DatasetInfo:
+        """The dataset's info. For imagefolder the run's own, from its recorded classes and channels, at
+        the side its images are stored at (the image size, else 32 px); no folder needed."""
+        if self.dataset == IMAGEFOLDER:
+            from . import imagefolder
+
+            return imagefolder.recorded_info(self.classes, self.channels, self.image_size, self.data_root)
         return get_info(self.dataset)
 
     @property
@@ -179,6 +226,7 @@ class TrainConfig:
         for f in fields(cls):
             object.__setattr__(obj, f.name, raw.get(f.name, getattr(defaults, f.name)))
         try:
+            obj._record_folder(absolute=False)
             obj._validate(check_device=False)
         except (TypeError, AttributeError) as exc:
             raise ConfigError(f"invalid configuration value: {exc}.") from None

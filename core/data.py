@@ -5,8 +5,11 @@ drawn by indexing with a ``randperm``, and normalisation, resizing and the rando
 tensor ops on the device. There is no DataLoader and no per-sample Python in the training loop.
 
 Files are read by the parsers below (IDX for MNIST/Fashion-MNIST, CIFAR-10's python batches through an
-unpickler that only accepts numpy arrays), so a dataset folder can never run code. Downloads go through
-torchvision when a split is missing and the network is there.
+unpickler that only accepts numpy arrays), so a dataset folder can never run code. A split is looked for
+in the data root given, else in the per-user download folder and the system-wide installations (Debian's
+``dataset-fashion-mnist``); when it is in none of them it is downloaded (:mod:`core.download`). The offline
+samples ship in ``resources/data/``; ``imagefolder`` reads a folder of your own images
+(:mod:`core.imagefolder`).
 """
 from __future__ import annotations
 
@@ -21,8 +24,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .datasets import (DATASETS, SAMPLE_TEST_SHARE, DataError, DatasetInfo, DatasetMissing,  # noqa: F401
-                       get_info, sample_of)
+from . import imagefolder
+from .datasets import (DATASETS, IMAGEFOLDER, SAMPLE_TEST_SHARE, DataError, DatasetInfo,  # noqa: F401
+                       DatasetMissing, get_info, sample_of)
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SAMPLE_FOLDER = RESOURCES / "data"
@@ -154,14 +158,16 @@ def _download_failure(exc: BaseException) -> str:
 
 
 def _download(info: DatasetInfo, root: Path) -> None:
-    import torchvision.datasets as tvd
+    from .download import DownloadFailed, download_dataset
 
-    cls = {"mnist": tvd.MNIST, "fashion-mnist": tvd.FashionMNIST, "cifar10": tvd.CIFAR10}[info.name]
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        cls(str(root), train=True, download=True)
-        cls(str(root), train=False, download=True)
-    except Exception as exc:  # network down, disk full, bad checksum
+        download_dataset(info.name, root)
+    except DownloadFailed as exc:  # names the file, the address and the folder
+        raise DatasetMissing(f"{info.display_name} is not on this computer and {exc.clause}. "
+                             f"Without a network, {_instead(info)}.", info.name, sample_of(info.name)) from None
+    except DataError:
+        raise
+    except Exception as exc:  # anything download_dataset did not put in words
         raise DatasetMissing(f"{info.display_name} is not on this computer and could not be downloaded into "
                              f"{root} ({_download_failure(exc)}). Without a network, {_instead(info)}.",
                              info.name, sample_of(info.name)) from None
@@ -230,6 +236,8 @@ def files_present(name: str, root: str | os.PathLike | None = None) -> bool:
     info = get_info(name)
     if info.offline:
         return True
+    if name == IMAGEFOLDER:  # your own folder: there when it is
+        return root is not None and Path(root).expanduser().is_dir()
     roots = [Path(root).expanduser()] if root is not None else [default_root()]
     for split in ("train", "test"):
         if info.name == "cifar10":
@@ -245,11 +253,17 @@ def files_present(name: str, root: str | os.PathLike | None = None) -> bool:
 
 
 def load_split(name: str, split: str = "train", root: str | os.PathLike | None = None,
-               download: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Images ``(N, C, H, W)`` uint8 and labels ``(N,)`` int64 of one split, as numpy arrays."""
-    info = get_info(name)
+               download: bool = True, info: DatasetInfo | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``(N, C, H, W)`` uint8 and labels ``(N,)`` int64 of one split, as numpy arrays.
+
+    ``info`` matters for imagefolder only (``root`` is the folder): a run's own (``TrainConfig.info``)
+    makes the images at its size and channels with its label order; the other datasets are fixed.
+    """
     if split not in ("train", "test"):
         raise DataError(f"unknown split {split!r}; use 'train' or 'test'.")
+    if name == IMAGEFOLDER:
+        return imagefolder.load_split(root, split, info)
+    info = get_info(name)
     if info.offline:
         return _sample_split(info, split)
     explicit = root is not None

@@ -35,6 +35,7 @@ class DatasetInfo:
     n_test: int  # images in the test split
     sample_file: str = ""  # an offline sample shipped in resources/data/ (empty: files on disk or a download)
     full: str = ""  # a sample's full dataset (its runs evaluate on it; presets fall back from it to the sample)
+    note: str = ""  # what reading the files found worth telling (e.g. files of an image folder skipped)
 
     @property
     def num_classes(self) -> int:
@@ -54,6 +55,7 @@ FASHION_STATS = ((0.2860,), (0.3530,))
 CIFAR10_STATS = ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))
 # The offline samples are split with a fixed seed: a tenth of each class is the test split.
 SAMPLE_TEST_SHARE = 10
+IMAGEFOLDER = "imagefolder"  # your own images, DIR/<class>/<image> (core/imagefolder.py)
 DATASETS: dict[str, DatasetInfo] = {
     "mnist-sample": DatasetInfo(
         "mnist-sample", "MNIST sample (offline, 5,000 digits)", 1, 28, DIGITS, (0.1307,), (0.3081,), "",
@@ -78,6 +80,12 @@ DATASETS: dict[str, DatasetInfo] = {
         "cifar10", "CIFAR-10 (60,000 colour images)", 3, 32, CIFAR10_CLASSES, *CIFAR10_STATS,
         "cifar-10-batches-py",
         "Small colour photos of 10 classes, 32×32 RGB.", 50000, 10000),
+    # A template for the choice lists: a folder's own classes, channels and counts come from
+    # core.imagefolder.folder_info(root), or from a run's config (TrainConfig.info, which records them).
+    IMAGEFOLDER: DatasetInfo(
+        IMAGEFOLDER, "Folder of images…", 3, 32, (), (0.5,) * 3, (0.5,) * 3, "",
+        "Your own images: a folder with one sub-folder per class (DIR/cats/…, DIR/dogs/…), PNG, JPEG, BMP, "
+        "GIF, WebP or TIFF of any size, resized to 32×32.", 0, 0),
 }
 
 

@@ -123,8 +123,9 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
         self.info = cfg.info
-        x_train, y_train = data_mod.load_split(cfg.dataset, "train", cfg.data_root)
-        x_test, y_test = data_mod.load_split(cfg.dataset, "test", cfg.data_root)
+        # info: an image folder is read at the run's size and channels, in its recorded class order
+        x_train, y_train = data_mod.load_split(cfg.dataset, "train", cfg.data_root, info=self.info)
+        x_test, y_test = data_mod.load_split(cfg.dataset, "test", cfg.data_root, info=self.info)
         if cfg.subset is not None and cfg.subset < len(y_train):
             keep = np.random.default_rng(cfg.seed).permutation(len(y_train))[: cfg.subset]
             x_train, y_train = x_train[keep], y_train[keep]

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import data as data_mod
+from . import imagefolder
 from .build import empty_model
 from .config import TrainConfig
 from .modeltools import eval_mode, first_tensor, forward_hooks
@@ -270,7 +271,14 @@ def run_preprocess(config: TrainConfig, info: data_mod.DatasetInfo | None = None
 
 def prepare_for(info: data_mod.DatasetInfo, gray: np.ndarray) -> tuple[np.ndarray, Framing] | None:
     """A drawing framed for a dataset: MNIST's framing, or Fashion-MNIST's, padded to the dataset's
-    size and repeated over its channels. Returns ((S, S) or (S, S, C) float32, Framing) or None."""
+    size and repeated over its channels. Returns ((S, S) or (S, S, C) float32, Framing) or None.
+
+    Your own images (imagefolder) are photos, not digits: the whole image, grey or colour, is resized
+    to the stored size as the training images were (:func:`core.imagefolder.fit_array`)."""
+    if info.name == data_mod.IMAGEFOLDER:
+        image = imagefolder.fit_array(gray, info.size, info.channels)
+        h, w, s = *np.shape(gray)[:2], info.size
+        return image, Framing((h, w), (0, 0, h, w), (0, 0, s, s), s)
     if info.name == "fashion-mnist":
         framed = frame_digit(gray, box=DIGIT_FIELD, field=DIGIT_FIELD, center="box")
     else:
@@ -341,7 +349,8 @@ class Predictor:
         return self.info.classes
 
     def prepare(self, gray: np.ndarray) -> Prepared | None:
-        """A grey (H, W) image in [0, 1] or 0..255, either polarity → model input (None if empty)."""
+        """A grey (H, W) image in [0, 1] or 0..255, either polarity → model input (None if empty). A model
+        trained on your own colour images (imagefolder) also takes (H, W, 3) colour images."""
         framed = prepare_for(self.info, gray)
         if framed is None:
             return None
@@ -366,7 +375,8 @@ class Predictor:
         return top_k(self.probabilities(prepared), k)
 
     def predict_file(self, path: str | os.PathLike, k: int = 3) -> list[tuple[int, float]]:
-        gray = load_image(path)
+        photo = self.info.name == data_mod.IMAGEFOLDER and self.info.channels == 3
+        gray = load_image(path, "RGB" if photo else "L")  # (H, W, 3) for a colour photo model
         prepared = self.prepare(gray)
         if prepared is None:
             raise InferenceError(f"image {os.fspath(path)} is blank: no ink found to classify. "

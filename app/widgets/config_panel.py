@@ -9,7 +9,8 @@ the keyword arguments of ``core.config.TrainConfig``; validation is the window's
 """
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
@@ -33,6 +34,8 @@ from core.config import ACTIVATIONS, DEVICES, FORMS, HYPER_DEFAULTS, OPTIMIZERS,
 
 from .spinboxes import LogSpinBox, PowerOfTwoSpinBox
 
+log = logging.getLogger("convscope.gui")
+
 FAMILY_ORDER = ("LeNet", "AlexNet", "VGG", "NiN", "GoogLeNet", "ResNet")
 # Display labels of core.config's choices (name → label).
 OPTIMIZER_LABELS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
@@ -41,6 +44,7 @@ SCHEDULE_LABELS = {"constant": "constant", "step": "step (÷10 at 50 % and 75 %)
 DEVICE_LABELS = {"auto": "auto", "cpu": "CPU", "cuda": "GPU"}  # replaced by the hardware's names (populate)
 ACTIVATION_LABELS = {"relu": "ReLU", "sigmoid": "sigmoid (1998)"}
 FORM_LABELS = {"native": "native ({side}×{side} px)", "d2l": "d2l resize ({d2l}×{d2l} px)"}
+NOTE_STYLE = "color: #a84300;"  # amber: a note about a preset (e.g. it trains on the offline sample)
 NETWORK_DEFAULT = ("network default", None)  # the first item of an option's box: the network's own choice
 OPTION_NAMES = {"width": "width multiplier", "batchnorm": "BatchNorm", "dropout": "dropout",
                 "shortcut": "skip connections", "activation": "activation choice"}
@@ -80,6 +84,8 @@ class ConfigPanel(QWidget):
         self._datasets: dict[str, Any] = {}
         self._presets: list[dict] = []
         self._preset_values: dict | None = None
+        self._preset_note = ""  # why the preset applied last trains other settings than its own
+        self._resolve: Callable[[dict, str | None], tuple[dict, str]] | None = None
         self._loading = 0
         self._populated = False
         self._build()
@@ -100,8 +106,13 @@ class ConfigPanel(QWidget):
         self.preset_combo.setToolTip("Experiments from the course notes, loaded in one click.")
         self.preset_info = _hint()
         self.preset_info.setObjectName("presetInfo")
+        self.preset_note = _hint()
+        self.preset_note.setObjectName("presetNote")
+        self.preset_note.setStyleSheet(NOTE_STYLE)
+        self.preset_note.hide()
         lay.addWidget(self.preset_combo)
         lay.addWidget(self.preset_info)
+        lay.addWidget(self.preset_note)
         outer.addWidget(box)
 
         # Network
@@ -160,7 +171,7 @@ class ConfigPanel(QWidget):
         self.data_root_edit.setObjectName("dataRootEdit")
         self.data_root_edit.setPlaceholderText("default folder (downloads when online)")
         self.data_root_edit.setToolTip("A folder in torchvision's layout, e.g. DIR/MNIST/raw/… "
-                                       "Not needed for the offline MNIST sample.")
+                                       "Not needed for the offline samples.")
         browse = QToolButton()
         browse.setText("…")
         browse.setToolTip("Choose a data folder")
@@ -259,10 +270,16 @@ class ConfigPanel(QWidget):
 
     # ----------------------------------------------------------------------------------- populate
     def populate(self, specs, datasets: dict, presets: list[dict], device_labels: dict[str, str],
-                 cuda_available: bool) -> None:
-        """Fill the choices once the registry is loaded (``specs``: ModelSpec objects)."""
+                 cuda_available: bool, resolve_preset: Callable[[dict, str | None], tuple[dict, str]] | None = None
+                 ) -> None:
+        """Fill the choices once the registry is loaded (``specs``: ModelSpec objects).
+
+        ``resolve_preset(preset, data_root)`` gives the config a preset trains on this computer and a
+        one-line note when it differs from the preset's own (its dataset is not here: the offline sample);
+        without it a preset loads its own config."""
         self._loading += 1
         try:
+            self._resolve = resolve_preset
             self._specs = {s.name: s for s in specs}
             self._datasets = dict(datasets)
             self._presets = list(presets)
@@ -437,6 +454,10 @@ class ConfigPanel(QWidget):
             self._select_data(self.arch_combo, value)
         # Other TrainConfig keys (label_smoothing, amp, …) have no field here: they keep their defaults.
 
+    def select_dataset(self, name: str) -> bool:
+        """Show dataset ``name`` (False when the list has no such choice)."""
+        return self._select_data(self.dataset_combo, name)
+
     @staticmethod
     def _select_data(combo: QComboBox, data) -> bool:
         for i in range(combo.count()):
@@ -453,21 +474,38 @@ class ConfigPanel(QWidget):
         preset = next((p for p in self._presets if p["id"] == preset_id), None)
         if preset is None:
             return False
-        config = dict(preset["config"])
+        config, note = self._resolved(preset)
         values = {"dataset": config.pop("dataset", "mnist-sample"), "arch": config.pop("arch", "lenet"),
                   "form": "native", "shift": 0, "subset": None}
         values.update(config)
         self.set_values(values)
         self._preset_values = self.values()
-        self._show_preset(preset_id)
+        self._show_preset(preset_id, note)
         return True
 
-    def _show_preset(self, preset_id: str | None) -> None:
+    def _resolved(self, preset: dict) -> tuple[dict, str]:
+        """The preset's config for this computer and the note that says how it differs (see populate)."""
+        if self._resolve is not None:
+            try:
+                config, note = self._resolve(preset, self.data_root_edit.text().strip() or None)
+                return dict(config), note or ""
+            except Exception:  # noqa: BLE001 - a preset that cannot be resolved still loads as written
+                log.exception("could not resolve preset %r", preset.get("id"))
+        return dict(preset["config"]), ""
+
+    def _show_preset(self, preset_id: str | None, note: str = "") -> None:
         idx = self.preset_combo.findData(preset_id) if preset_id else 0
         self.preset_combo.setCurrentIndex(max(0, idx))
         preset = next((p for p in self._presets if p["id"] == preset_id), None)
         self.preset_info.setText(preset.get("description", "") if preset else
                                  "Your own settings. Pick a preset above to load an experiment from the notes.")
+        self._preset_note = note if preset else ""
+        self.preset_note.setText(f"Note: {self._preset_note}" if self._preset_note else "")
+        self.preset_note.setVisible(bool(self._preset_note))
+
+    def preset_note_text(self) -> str:
+        """The note under the preset shown ("" when none), e.g. that it trains on the offline sample."""
+        return self._preset_note
 
     def current_preset(self) -> str | None:
         return self.preset_combo.currentData()

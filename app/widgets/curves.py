@@ -293,19 +293,23 @@ class CurvesPanel(QWidget):
         self._paint_seen = self.loss_plot.paint_total + self.accuracy_plot.paint_total
         self._budget = self._new_budget()
         if new_run:
-            for s in (self.train_loss, self.train_loss_smooth, self.train_acc, self.train_acc_smooth,
-                      self.lr, self.test_loss, self.test_acc):
-                s.clear()
             # Smooth over about an eighth of an epoch (at least 4 steps, at most 100).
             window = min(100.0, max(4.0, self.steps_per_epoch / 8))
             self._ema_loss.reset(1 - 1 / window)
             self._ema_acc.reset(1 - 1 / window)
-            self.best_epoch = None
-            self._best.clear()
-            self._pending_summary = ""
-            self.summary.setText("Training… the first points appear after the first steps.")
-            self._dirty = True
-            self.refresh(force=True)
+            self.clear("Training… the first points appear after the first steps.")
+
+    def clear(self, summary: str = "Starting a new run…") -> None:
+        """Empty the plots (a new run was asked for: the last run's curves no longer apply)."""
+        for s in (self.train_loss, self.train_loss_smooth, self.train_acc, self.train_acc_smooth,
+                  self.lr, self.test_loss, self.test_acc):
+            s.clear()
+        self.best_epoch = None
+        self._best.clear()
+        self._pending_summary = ""
+        self.summary.setText(summary)
+        self._dirty = True
+        self.refresh(force=True)
 
     def set_step_rate(self, steps_per_s: float) -> None:
         """Training speed in steps per second: picks the paint budget (see PAINT_BUDGET)."""

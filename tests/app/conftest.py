@@ -14,6 +14,15 @@ from PySide6.QtCore import QSettings, QThread  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
+def _no_download_dialog(monkeypatch):
+    """Train on a full dataset that is not here goes ahead as if its download had been confirmed (the
+    training thread then reads or fails to download it): no modal dialog waits for a click in a test."""
+    from app.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "confirm_download", staticmethod(lambda parent, dataset, root: True))
+
+
+@pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path, monkeypatch):
     """The user's real settings and runs are never read or written by a test."""
     settings_dir = tmp_path / "settings"

@@ -200,3 +200,20 @@ def test_install_adds_the_dataset_tab_and_nothing_else(qtbot):
     w.install(window)
     assert window.tabs == [(w, "Dataset")] and w.objectName() == "datasetBrowser"
     assert not w.is_loading() and w.overview is None and w.current_dataset() is None
+
+
+def test_the_window_has_a_dataset_tab_that_follows_the_dataset_setting(qtbot, window):
+    from tests.app.test_main_window import configure
+
+    w = window
+    browser = w.dataset_browser
+    assert w.tabs.indexOf(browser) >= 0 and w.tabs.tabText(w.tabs.indexOf(browser)) == "Dataset"
+    configure(w, "lenet", "fashion-mnist-sample")
+    assert w.tabs.currentWidget() is not browser and browser.current_dataset() != "fashion-mnist-sample"  # hidden
+    w.tabs.setCurrentWidget(browser)
+    qtbot.waitUntil(lambda: browser.overview is not None and browser.overview.name == "fashion-mnist-sample",
+                    timeout=30_000)
+    assert "T-shirt/top" in " ".join(label.text() for label in browser.class_labels())
+    configure(w, "lenet-cifar", "cifar10-sample")
+    qtbot.waitUntil(lambda: browser.overview is not None and browser.overview.name == "cifar10-sample",
+                    timeout=30_000)

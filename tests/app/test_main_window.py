@@ -510,12 +510,16 @@ def test_every_preset_loads_a_valid_configuration(window):
     ids = {p["id"] for p in presets}
     assert {"lenet-sample", "nin-fashion-compact", "nin-d2l-128", "nin-d2l-256", "inception-mnist",
             "lenet-cifar", "resnet-small-bn", "resnet-small-nobn"} <= ids
+    from core.datasets import sample_of
+
     for preset in presets:
         assert w.config_panel.apply_preset(preset["id"])
         w._validate()
         cfg = w.current_config()
         assert cfg is not None, (preset["id"], w._config_error)
-        for key, value in preset["config"].items():
+        # A dataset that is not on this computer trains on its offline sample (tests/app/test_offline.py).
+        assert cfg.dataset in (preset["config"]["dataset"], sample_of(preset["config"]["dataset"]))
+        for key, value in {**preset["config"], "dataset": cfg.dataset}.items():
             assert getattr(cfg, key) == pytest.approx(value) if isinstance(value, float) else \
                 getattr(cfg, key) == value, (preset["id"], key)
         assert child(w, "presetCombo").currentData() == preset["id"]

@@ -85,18 +85,21 @@ def test_a_missing_dataset_says_where_it_looked_and_what_to_do(nothing_downloade
 
 
 def test_a_failed_download_is_explained_in_words(nothing_downloaded, monkeypatch):
-    import urllib.error
+    import socket
 
-    import torchvision.datasets as tvd
+    from core.download import MIRROR_ENV
 
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("[Errno -2] Name or service not known")
-
-    monkeypatch.setattr(tvd, "CIFAR10", offline)
+    with socket.socket() as s:  # a port on 127.0.0.1 where nothing listens: connections are refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv(MIRROR_ENV, f"http://127.0.0.1:{port}/")
+    for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
     with pytest.raises(D.DatasetMissing) as err:
         D.load_split("cifar10", "train")
     text = str(err.value)
     assert "the internet cannot be reached" in text and "cifar10-sample" in text
+    assert "cifar-10-python.tar.gz" in text and str(nothing_downloaded / "downloads") in text
     assert "urlopen" not in text and "Errno" not in text
 
 
