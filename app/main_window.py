@@ -23,14 +23,15 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from . import notices
 from .estimates import Estimates
+from .help import build_help_menu
 from .log_view import LogView
 from .pacing import debounce_timer, repeating_timer
 from .rescue import SAVE_ELSEWHERE, RunRescue
-from .settings import new_run_dir, restore_panel, runs_root, save_panel, saved_geometry
+from .settings import LEFT_COLUMN_WIDTH, keep_on_screen, new_run_dir, place_window, restore_panel, runs_root, save_panel
 from .startup import RESOURCES, CoreInfo, StartupSequence, freeze_startup_objects, preset_resolver
 from .widgets.banner import Banner
 from .widgets.run_progress import RunProgress
@@ -106,18 +107,15 @@ class MainWindow(QMainWindow):
         self._save_timer = debounce_timer(self, SAVE_DELAY_MS, self.save_settings)
         self._drain_timer = repeating_timer(self, DRAIN_INTERVAL_MS, self._drain)
         self._update_buttons()
-        geometry = saved_geometry()
-        if geometry is not None:
-            try:
-                self.restoreGeometry(geometry)
-            except TypeError:
-                pass
+        place_window(self)  # last time's geometry kept on this screen, or a first size that fits it
+        left = min(LEFT_COLUMN_WIDTH, max(410, self.width() // 3))
+        self.splitter.setSizes([left, max(1, self.width() - left)])
+        self._placed = False
 
     # =========================================================================== building the UI
     def _build_ui(self) -> None:
         from .widgets.settings_column import SettingsColumn  # its panel reads core.config (torch-free)
 
-        self.resize(1440, 900)
         self._build_menu()
         # Left: the settings, what is wrong with them, the estimate and the run buttons.
         left = SettingsColumn()
@@ -156,7 +154,6 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([420, 1020])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         self.device_label = QLabel("")
@@ -169,8 +166,8 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction("&Open run…", QKeySequence(keys.Open), self._open_run_dialog)
         file_menu.addSeparator()
-        file_menu.addAction("&Quit", QKeySequence(keys.Quit), self.close)
-        self.menuBar().addMenu("&Help").addAction("&About ConvScope", self._about)
+        file_menu.addAction("&Quit", QKeySequence("Ctrl+Q"), self.close)  # StandardKey.Quit is empty on Windows
+        build_help_menu(self)  # the guide (F1) and About
 
     # ================================================================================ public API
     def is_ready(self) -> bool:
@@ -245,6 +242,9 @@ class MainWindow(QMainWindow):
     # ==================================================================================== start-up
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)
+        if not self._placed:  # the frame is known once shown: keep the title bar and edges on screen
+            self._placed = True
+            QTimer.singleShot(0, self, lambda: keep_on_screen(self))
         self.startup.begin()
 
     def _build_curves(self) -> bool:
@@ -599,11 +599,6 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Open a saved run", str(runs_root()))
         if folder:
             self.load_checkpoint(folder)
-
-    def _about(self) -> None:
-        QMessageBox.about(self, "About ConvScope",
-                          "<b>ConvScope</b><br>Train the classic CNNs of <i>Dive into Deep Learning</i> "
-                          "(LeNet → ResNet) with a click and watch them learn.")
 
     def closeEvent(self, event):  # noqa: N802
         if not self.rescue.keep_before_close():

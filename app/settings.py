@@ -5,7 +5,9 @@ Settings live in an INI file under the user's config folder (organisation and ap
 where training runs are saved (the tests point both at temporary folders).
 
 Kept: the window's geometry, the settings panel's values (as JSON), the preset they came from, and
-whether runs are saved.
+whether runs are saved. The window opens at most :data:`DESIGN_SIZE`, at most :data:`SCREEN_FRACTION` of
+the screen's available area, and a geometry saved on a bigger screen is shrunk and moved onto this one
+(:func:`place_window`, :func:`keep_on_screen`); the screen's area comes from :func:`available_geometry`.
 """
 from __future__ import annotations
 
@@ -15,10 +17,15 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QPoint, QRect, QSettings, QSize
+from PySide6.QtGui import QGuiApplication
 
 log = logging.getLogger("convscope.gui")
 FIRST_START = {"arch": "lenet", "dataset": "mnist-sample"}  # when there is no default preset either
+
+DESIGN_SIZE = QSize(1440, 900)  # the size the window was laid out for; never opened larger
+SCREEN_FRACTION = 0.9  # a first window takes at most this much of the screen's free area
+LEFT_COLUMN_WIDTH = 420  # the settings column at the design size (narrower on a small screen)
 
 ORGANISATION = "ConvScope"
 APPLICATION = "ConvScope"
@@ -57,6 +64,61 @@ def new_run_dir(arch: str, dataset: str) -> str:
 def saved_geometry():
     """The window geometry saved last time (a QByteArray), or None."""
     return open_settings().value("window/geometry")
+
+
+def available_geometry(window=None) -> QRect:
+    """The free area (without task bars and docks) of the screen ``window`` is on, else of the primary
+    screen, in global coordinates (the tests replace this function to pretend a small screen)."""
+    screen = window.screen() if window is not None else None
+    screen = screen or QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen is not None else QRect(QPoint(0, 0), DESIGN_SIZE)
+
+
+def first_size(area: QRect) -> QSize:
+    """The size of a first window on a screen whose free area is ``area``."""
+    return DESIGN_SIZE.boundedTo(QSize(int(area.width() * SCREEN_FRACTION), int(area.height() * SCREEN_FRACTION)))
+
+
+def clamped(rect: QRect, area: QRect) -> QRect:
+    """``rect`` made no larger than ``area`` and moved inside it."""
+    size = rect.size().boundedTo(area.size())
+    x = min(max(rect.x(), area.left()), area.left() + area.width() - size.width())
+    y = min(max(rect.y(), area.top()), area.top() + area.height() - size.height())
+    return QRect(x, y, size.width(), size.height())
+
+
+def place_window(window) -> None:
+    """Give a window that is not shown yet its geometry of last time, kept on this screen, or a first
+    size centred on the screen."""
+    area = available_geometry(window)
+    geometry = saved_geometry()
+    restored = False
+    if geometry is not None:
+        try:
+            restored = bool(window.restoreGeometry(geometry))
+        except TypeError:
+            restored = False
+    if restored and (window.isMaximized() or window.isFullScreen()):
+        return
+    if restored:
+        window.setGeometry(clamped(window.geometry(), area))
+        return
+    rect = QRect(QPoint(0, 0), first_size(area))
+    rect.moveCenter(area.center())
+    window.setGeometry(clamped(rect, area))
+
+
+def keep_on_screen(window) -> None:
+    """Once shown (its frame is known): move and shrink ``window`` so its frame lies on its screen."""
+    if window.isMaximized() or window.isFullScreen():
+        return
+    area, frame, inner = available_geometry(window), window.frameGeometry(), window.geometry()
+    if area.contains(frame):
+        return
+    target = clamped(frame, area)
+    extra = frame.size() - inner.size()  # the title bar and borders
+    window.resize(max(1, target.width() - extra.width()), max(1, target.height() - extra.height()))
+    window.move(target.topLeft())
 
 
 def restore_panel(panel, arch_names, dataset_names, default_preset: str | None) -> None:

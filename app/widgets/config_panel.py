@@ -15,6 +15,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -32,7 +33,8 @@ from PySide6.QtWidgets import (
 
 from core.config import ACTIVATIONS, DEVICES, FORMS, HYPER_DEFAULTS, OPTIMIZERS, SCHEDULES
 
-from .spinboxes import LogSpinBox, PowerOfTwoSpinBox
+from .spinboxes import LogSpinBox, PowerOfTwoSpinBox, guard_wheel
+from .tooltips import apply_tips, tip, unsupported_tip
 
 log = logging.getLogger("convscope.gui")
 
@@ -103,7 +105,6 @@ class ConfigPanel(QWidget):
         self._groups.append(box)
         lay = QVBoxLayout(box)
         self.preset_combo = _combo("presetCombo")
-        self.preset_combo.setToolTip("Experiments from the course notes, loaded in one click.")
         self.preset_info = _hint()
         self.preset_info.setObjectName("presetInfo")
         self.preset_note = _hint()
@@ -126,16 +127,12 @@ class ConfigPanel(QWidget):
         self.arch_info = _hint()
         self.arch_info.setObjectName("archInfo")
         self.form_combo = _combo("formCombo")
-        self.form_combo.setToolTip("Native: the dataset's own 28/32 px (fast). Resize to 32 px: digits at the "
-                                   "size of CIFAR-sized networks. d2l: resize the images as the book does (224 "
-                                   "or 96 px) — much slower on a CPU.")
         self.width_spin = QDoubleSpinBox()
         self.width_spin.setObjectName("widthSpin")
         self.width_spin.setRange(0.05, 4.0)
         self.width_spin.setDecimals(2)
         self.width_spin.setSingleStep(0.25)
         self.width_spin.setValue(1.0)
-        self.width_spin.setToolTip("Multiplies every layer's channel count: 0.5 trains about 3× faster.")
         self.batchnorm_combo = _combo("batchnormCombo", [NETWORK_DEFAULT, ("on", True), ("off", False)])
         self.dropout_spin = QDoubleSpinBox()
         self.dropout_spin.setObjectName("dropoutSpin")
@@ -145,7 +142,6 @@ class ConfigPanel(QWidget):
         self.dropout_spin.setSpecialValueText("network default")
         self.dropout_spin.setValue(-0.05)
         self.shortcut_combo = _combo("shortcutCombo", [NETWORK_DEFAULT, ("on", True), ("off", False)])
-        self.shortcut_combo.setToolTip("ResNet's identity shortcuts; off gives the plain stack of layers.")
         self.activation_combo = _combo("activationCombo",
                                        [NETWORK_DEFAULT, *choices(ACTIVATIONS, ACTIVATION_LABELS)])
         form.addRow("Architecture", self.arch_combo)
@@ -169,9 +165,7 @@ class ConfigPanel(QWidget):
         row = QHBoxLayout()
         self.data_root_edit = QLineEdit()
         self.data_root_edit.setObjectName("dataRootEdit")
-        self.data_root_edit.setPlaceholderText("default folder (downloads when online)")
-        self.data_root_edit.setToolTip("A folder in torchvision's layout, e.g. DIR/MNIST/raw/… "
-                                       "Not needed for the offline samples.")
+        self.data_root_edit.setPlaceholderText("default folder")
         browse = QToolButton()
         browse.setText("…")
         browse.setToolTip("Choose a data folder")
@@ -184,13 +178,11 @@ class ConfigPanel(QWidget):
         self.subset_spin.setSingleStep(500)
         self.subset_spin.setSpecialValueText("all training images")
         self.subset_spin.setSuffix(" images")
-        self.subset_spin.setToolTip("Train on a fixed random subset: fewer images, shorter epochs.")
         self.shift_spin = QSpinBox()
         self.shift_spin.setObjectName("shiftSpin")
         self.shift_spin.setRange(0, 8)
         self.shift_spin.setSpecialValueText("off")
         self.shift_spin.setSuffix(" px")
-        self.shift_spin.setToolTip("Augmentation: shift each training image randomly by up to this many pixels.")
         form.addRow("Dataset", self.dataset_combo)
         form.addRow(self.dataset_info)
         form.addRow("Data folder", row)
@@ -209,27 +201,21 @@ class ConfigPanel(QWidget):
         self.batch_spin = PowerOfTwoSpinBox()
         self.batch_spin.setObjectName("batchSizeSpin")
         self.batch_spin.setRange(0, 65_536)
-        self.batch_spin.setToolTip("Images per step. The arrows double and halve it.")
         self.optimizer_combo = _combo("optimizerCombo", choices(OPTIMIZERS, OPTIMIZER_LABELS))
         self.lr_spin = LogSpinBox(minimum=0.0, maximum=100.0)
         self.lr_spin.setObjectName("lrSpin")
-        self.lr_spin.setToolTip("Learning rate: type 0.001 or 1e-3; the arrows step 1 → 2 → 5 → 10.")
         self.momentum_spin = QDoubleSpinBox()
         self.momentum_spin.setObjectName("momentumSpin")
         self.momentum_spin.setRange(0.0, 0.999)
         self.momentum_spin.setDecimals(3)
         self.momentum_spin.setSingleStep(0.05)
-        self.momentum_spin.setToolTip("0 gives d2l's plain SGD; 0.9 is the usual choice.")
         self.momentum_label = QLabel("Momentum")
         self.wd_spin = LogSpinBox(minimum=0.0, maximum=0.99, allow_zero=True)
         self.wd_spin.setObjectName("weightDecaySpin")
-        self.wd_spin.setToolTip("L2 penalty on the weights; 0 = off, typical 1e-4 to 5e-4.")
         self.schedule_combo = _combo("scheduleCombo", choices(SCHEDULES, SCHEDULE_LABELS))
-        self.schedule_combo.setToolTip("How the learning rate changes over the run (drawn on the loss plot).")
         self.seed_spin = QSpinBox()
         self.seed_spin.setObjectName("seedSpin")
         self.seed_spin.setRange(0, 2_147_483_647)
-        self.seed_spin.setToolTip("Same seed, same settings → the same run.")
         self.device_combo = _combo("deviceCombo", choices(DEVICES, DEVICE_LABELS))
         self.save_check = QCheckBox("Save the run (weights and metrics)")
         self.save_check.setObjectName("saveRunCheck")
@@ -246,6 +232,8 @@ class ConfigPanel(QWidget):
         form.addRow(self.save_check)
         outer.addWidget(box)
         outer.addStretch(1)
+        apply_tips(self)  # what each setting means, on its field and its label
+        guard_wheel([*self.findChildren(QAbstractSpinBox), *self.findChildren(QComboBox)], self)
 
         # Wiring
         self.preset_combo.activated.connect(self._on_preset_activated)
@@ -609,12 +597,8 @@ class ConfigPanel(QWidget):
             supported = key in options
             widget.setEnabled(supported)
             widget.setProperty("supported", supported)
-            if not supported:
-                widget.setToolTip(f"{name} has no {OPTION_NAMES[key]} option.")
-            elif key == "width":
-                widget.setToolTip("Multiplies every layer's channel count: 0.5 trains about 3× faster.")
-            else:
-                widget.setToolTip("")
+            field = widget.objectName()
+            widget.setToolTip(tip(field) if supported else unsupported_tip(field, name, OPTION_NAMES[key]))
 
     def _update_momentum_visibility(self) -> None:
         sgd = self.optimizer_combo.currentData() == "sgd"

@@ -3,7 +3,7 @@ run, and the run buttons (Train, Pause, Stop, +1 epoch). The window connects the
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from .config_panel import ConfigPanel
@@ -43,6 +43,8 @@ class SettingsColumn(QWidget):
 
         self.start_button = _button("▶  Train", "startButton", TRAIN_TIP)
         self.start_button.setShortcut(QKeySequence("Ctrl+Return"))
+        keypad = QShortcut(QKeySequence("Ctrl+Enter"), self)  # the Enter key of the number pad too
+        keypad.activated.connect(self.start_button.animateClick)
         self.pause_button = _button("❚❚  Pause", "pauseButton", "Pause after this batch; press again to resume")
         self.stop_button = _button("■  Stop", "stopButton", "Stop after this batch (the epochs done so far are kept)")
         self.more_button = _button("+1 epoch", "moreEpochButton", MORE_TIP)

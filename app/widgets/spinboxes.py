@@ -1,10 +1,12 @@
-"""Spin boxes for values that span decades (learning rate, weight decay) or powers of two (batch size)."""
+"""Spin boxes for values that span decades (learning rate, weight decay) or powers of two (batch size), and
+a guard that keeps the mouse wheel from changing a field the pointer merely passes over."""
 from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QWidget
 
 
 def _nice_steps(lo_exp: int = -9, hi_exp: int = 3) -> list[float]:
@@ -94,3 +96,23 @@ class PowerOfTwoSpinBox(QSpinBox):
             for _ in range(-steps - 1):
                 nxt //= 2
         self.setValue(max(self.minimum(), min(self.maximum(), max(1, nxt))))
+
+
+class WheelGuard(QObject):
+    """Scrolling the settings column must not change the learning rate the pointer passes over: a field
+    takes the wheel only once clicked into (focused); otherwise the wheel scrolls the column."""
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, QWidget) and not obj.hasFocus():
+            event.ignore()  # ignored: Qt hands it to the parents, up to the scroll area
+            return True
+        return False
+
+
+def guard_wheel(widgets, parent: QObject) -> WheelGuard:
+    """Install one :class:`WheelGuard` (owned by ``parent``) on ``widgets``; the wheel no longer focuses them."""
+    guard = WheelGuard(parent)
+    for widget in widgets:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        widget.installEventFilter(guard)
+    return guard
