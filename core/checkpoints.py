@@ -30,8 +30,10 @@ from typing import Any
 
 import torch
 
-from .build import build_model
+from .build import ModelBudget, empty_model, meta_model, model_budget
 from .config import ConfigError, TrainConfig
+from .safe_read import (JSON_LIMIT, METRICS_LIMIT, SAFETENSORS_HEADER_LIMIT, FileRefused, human_size,
+                        loads_strict, open_regular, read_bounded, read_exactly)
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -40,6 +42,7 @@ OPT_TENSORS = "optimizer.safetensors"
 OPT_META = "optimizer.json"
 STATUS = "status.json"
 TMP_PREFIX = ".tmp-"
+FILE_MODE = 0o600  # every file of a run directory (the atomic writes' temporary files are made so)
 
 
 class CheckpointError(RuntimeError):
@@ -64,22 +67,47 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
-    path = Path(path)
+def _write_temp(path: Path, data: bytes) -> str:
+    """``data`` in a fsynced temporary file next to ``path`` (mode FILE_MODE); its name. Removed on failure."""
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name + ".", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _remove(tmp)
         raise
+    return tmp
+
+
+def _remove(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def atomic_write_many(files: list[tuple[Path, bytes]]) -> None:
+    """Write several files so that a failure while writing any of them (a full disk) changes none: every
+    temporary file is written first, and only then are they renamed over the old ones."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            temps.append((_write_temp(Path(path), data), Path(path)))
+        while temps:
+            tmp, path = temps[0]
+            os.replace(tmp, path)
+            temps.pop(0)
+    except BaseException:
+        for tmp, _ in temps:
+            _remove(tmp)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
+    atomic_write_many([(Path(path), data)])
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
@@ -93,21 +121,76 @@ def _save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[s
     atomic_write_bytes(path, save(cpu, metadata=metadata))
 
 
-def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
-    from safetensors.torch import load
+def _missing_weights(path: Path) -> CheckpointError:
+    return CheckpointError(f"{path.name} is missing from {path.parent}; is this a ConvScope run "
+                           f"directory that finished at least one epoch?")
 
-    return _read_safetensors(path, lambda: load(path.read_bytes()))
+
+def _bad_safetensors(path: Path, why) -> CheckpointError:
+    return CheckpointError(f"{path.name} in {path.parent} is not a valid safetensors file ({why}); "
+                           f"it may be truncated or replaced. Train the run again or pick another.")
+
+
+def read_safetensors_header(path: Path, limit: int | None = None) -> tuple[dict, dict[str, str], int]:
+    """The tensors a safetensors file declares (name → {"dtype", "shape", "data_offsets"}), its metadata and
+    its size; reads the header only. Refused unless it is a regular file (at most ``limit`` bytes) whose
+    header fits it and whose tensors fill it exactly."""
+    try:
+        fd, size = open_regular(path)
+        try:
+            if limit is not None and size > limit:
+                raise FileRefused(f"it is {human_size(size)}, more than the {human_size(limit)} its model "
+                                  f"needs")
+            prefix = read_exactly(fd, 8)
+            if len(prefix) < 8:
+                raise FileRefused("it is shorter than a header")
+            n = int.from_bytes(prefix, "little")
+            if n > min(SAFETENSORS_HEADER_LIMIT, size - 8):
+                raise FileRefused(f"its header claims {n:,} bytes")
+            header = loads_strict(read_exactly(fd, n).decode("utf-8"))
+        finally:
+            os.close(fd)
+    except FileNotFoundError:
+        raise _missing_weights(path) from None
+    except (FileRefused, OSError, ValueError, RecursionError) as exc:
+        raise _bad_safetensors(path, exc) from None
+    if not isinstance(header, dict):
+        raise _bad_safetensors(path, "its header is not an object")
+    meta = header.pop("__metadata__", None) or {}
+    end = 0
+    for name, entry in header.items():
+        try:
+            begin, stop = entry["data_offsets"]
+            shape, dtype = [int(d) for d in entry["shape"]], str(entry["dtype"])
+            if not (0 <= begin <= stop and all(d >= 0 for d in shape)):
+                raise ValueError
+        except (KeyError, TypeError, ValueError):
+            raise _bad_safetensors(path, f"tensor {name!r} is described wrongly") from None
+        entry["shape"], entry["dtype"] = shape, dtype
+        end = max(end, stop)
+    if 8 + n + end != size:
+        raise _bad_safetensors(path, f"its tensors need {8 + n + end:,} bytes, the file has {size:,}")
+    if not isinstance(meta, dict):
+        raise _bad_safetensors(path, "its metadata is not an object")
+    return header, {str(k): str(v) for k, v in meta.items()}, size
+
+
+def _load_tensors(path: Path, limit: int | None = None) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file, memory-mapped (never read whole), its header checked first."""
+    from safetensors import safe_open
+
+    read_safetensors_header(path, limit)
+    return _read_safetensors(path, lambda: _mapped(safe_open, path))
+
+
+def _mapped(safe_open, path: Path) -> dict[str, torch.Tensor]:
+    with safe_open(path, "pt") as fh:
+        return {k: fh.get_tensor(k) for k in fh.keys()}
 
 
 def _read_metadata(path: Path) -> dict[str, str]:
     """The metadata of a safetensors file (its header only, not the tensors)."""
-    from safetensors import safe_open
-
-    def read():
-        with safe_open(path, "pt") as fh:
-            return {str(k): str(v) for k, v in (fh.metadata() or {}).items()}
-
-    return _read_safetensors(path, read)
+    return read_safetensors_header(path)[1]
 
 
 def _read_safetensors(path: Path, read):
@@ -116,21 +199,21 @@ def _read_safetensors(path: Path, read):
     try:
         return read()
     except FileNotFoundError:
-        raise CheckpointError(f"{path.name} is missing from {path.parent}; is this a ConvScope run "
-                              f"directory that finished at least one epoch?") from None
+        raise _missing_weights(path) from None
     except (SafetensorError, OSError, ValueError, RuntimeError, TypeError, AttributeError) as exc:
-        raise CheckpointError(f"{path.name} in {path.parent} is not a valid safetensors file ({exc}); "
-                              f"it may be truncated or replaced. Train the run again or pick another.") \
-            from None
+        raise _bad_safetensors(path, exc) from None
 
 
-def _read_json(path: Path) -> Any:
+def _read_json(path: Path, limit: int = JSON_LIMIT) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return loads_strict(read_bounded(path, limit).decode("utf-8"))
     except FileNotFoundError:
         raise CheckpointError(f"{path.name} is missing from {path.parent}; pick a ConvScope run directory "
                               f"(one made by 'train --out').") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except FileRefused as exc:
+        raise CheckpointError(f"{path.name} in {path.parent} cannot be read: it {exc}; it was replaced. "
+                              f"Pick a ConvScope run directory.") from None
+    except (OSError, ValueError, RecursionError) as exc:  # also bad UTF-8, NaN, a number of 5000 digits
         raise CheckpointError(f"{path.name} in {path.parent} is not valid JSON ({exc}); it may be truncated "
                               f"or replaced.") from None
 
@@ -183,6 +266,7 @@ class RunWriter:
 
     def __init__(self, run_dir: str | os.PathLike):
         self.dir = Path(run_dir).expanduser()
+        self.weights_epoch = self.optimizer_epoch = None  # what the last save_weights wrote, file by file
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             clean_stale_temp_files(self.dir)
@@ -204,7 +288,12 @@ class RunWriter:
         atomic_write_json(self.dir / CONFIG, config)
 
     def append_metrics(self, record: dict) -> None:
-        with open(self.dir / METRICS, "a+b") as fh:
+        path = self.dir / METRICS
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+                     | getattr(os, "O_BINARY", 0), FILE_MODE)
+        if hasattr(os, "fchmod"):  # one mode for every run file, also for one an older version made
+            os.fchmod(fd, FILE_MODE)
+        with open(fd, "a+b") as fh:
             size = fh.seek(0, os.SEEK_END)
             if size:
                 fh.seek(size - 1)
@@ -225,14 +314,17 @@ class RunWriter:
 
     def save_weights(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
                      info: dict) -> None:
+        self.weights_epoch = self.optimizer_epoch = None
         meta = {k: str(v) for k, v in info.items()}
         meta["checkpoint"] = secrets.token_hex(8)
         _save_tensors(self.dir / WEIGHTS, model.state_dict(), metadata=meta)
+        self.weights_epoch = info.get("epoch")  # what the files hold when a later write fails
         if optimizer is not None:
             tensors, plain = optimizer_to_files(optimizer.state_dict())
             plain["checkpoint"] = meta["checkpoint"]
             _save_tensors(self.dir / OPT_TENSORS, tensors, metadata={"checkpoint": meta["checkpoint"]})
             atomic_write_json(self.dir / OPT_META, plain)
+        self.optimizer_epoch = info.get("epoch")
 
     def write_status(self, status: str, message: str = "", **extra) -> None:
         atomic_write_json(self.dir / STATUS, {"status": status, "message": message, **extra})
@@ -269,9 +361,12 @@ def read_metrics(run_dir: Path) -> list[dict]:
     by a crash, it is skipped); anything else that is not one JSON object per line is refused."""
     path = Path(run_dir) / METRICS
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_bounded(path, METRICS_LIMIT).decode("utf-8")
     except FileNotFoundError:
         return []
+    except FileRefused as exc:
+        raise CheckpointError(f"{METRICS} in {path.parent} cannot be read: it {exc}; it was replaced.") \
+            from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{METRICS} in {path.parent} is not a text file of JSON lines ({exc}); "
                               f"it may be damaged or replaced.") from None
@@ -281,8 +376,8 @@ def read_metrics(run_dir: Path) -> list[dict]:
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
+            rec = loads_strict(line)
+        except (ValueError, RecursionError):
             rec = None
         if isinstance(rec, dict):
             records.append(rec)
@@ -292,34 +387,69 @@ def read_metrics(run_dir: Path) -> list[dict]:
     return records
 
 
+SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
+                      torch.int64: "I64", torch.int32: "I32", torch.int8: "I8", torch.uint8: "U8",
+                      torch.bool: "BOOL"}
+
+
+def _config_of(run_dir: Path) -> tuple[TrainConfig, torch.nn.Module, ModelBudget]:
+    """The run's validated config, its weightless model and what that model needs, refused before any
+    memory is spent when it is beyond what this app builds from a file."""
+    raw = _read_json_object(run_dir / CONFIG)
+    try:
+        config = TrainConfig.from_dict(raw, check_device=False)
+        model = meta_model(config)
+        budget = model_budget(model, config)
+        budget.check()
+    except ConfigError as exc:
+        raise CheckpointError(f"{CONFIG} in {run_dir} describes no valid run: {exc}") from None
+    except (RuntimeError, ValueError, TypeError, MemoryError) as exc:  # a network torch cannot lay out
+        raise CheckpointError(f"{CONFIG} in {run_dir} describes no network that can be built "
+                              f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}).") from None
+    return config, model, budget
+
+
+def _check_fits(run_dir: Path, config: TrainConfig, expected: dict, header: dict) -> None:
+    """The weights' header against the model's state: names, shapes and types, before reading a tensor."""
+    missing = sorted(set(expected) - set(header))
+    unexpected = sorted(set(header) - set(expected))
+    wrong = [k for k in expected if k in header and list(header[k]["shape"]) != list(expected[k].shape)]
+    if missing or unexpected or wrong:
+        detail = (f"missing {missing[:3]}" if missing else f"unexpected {unexpected[:3]}" if unexpected
+                  else f"{wrong[0]} has shape {tuple(header[wrong[0]]['shape'])}, expected "
+                       f"{tuple(expected[wrong[0]].shape)}")
+        raise CheckpointError(f"{WEIGHTS} in {run_dir} does not fit a {config.arch} as configured in "
+                              f"{CONFIG} ({detail}); the files come from different runs.")
+    for k, tensor in expected.items():
+        want = SAFETENSORS_DTYPES.get(tensor.dtype)
+        if header[k]["dtype"] != want:
+            raise CheckpointError(f"{WEIGHTS} in {run_dir} holds tensors that cannot be loaded into a "
+                                  f"{config.arch}: {k} is of type {header[k]['dtype']}, not {want}; the file "
+                                  f"was not written by ConvScope.")
+
+
 def load_run(run_dir: str | os.PathLike, device: str = "cpu"):
-    """Rebuild the model of a run directory from its config and weights (no pickle anywhere)."""
+    """Rebuild the model of a run directory from its config and weights (no pickle anywhere).
+
+    Every refusal is a :class:`CheckpointError`: the config's model is measured on the meta device and
+    the weights' header checked against it before any memory is spent on either."""
     run_dir = Path(run_dir).expanduser()
     if not run_dir.is_dir():
         raise CheckpointError(f"run directory {run_dir} does not exist; pass the folder given to "
                               f"'train --out'.")
-    raw = _read_json_object(run_dir / CONFIG)
+    config, meta, budget = _config_of(run_dir)
+    expected = meta.state_dict()
+    header, info, _ = read_safetensors_header(run_dir / WEIGHTS, limit=budget.state_bytes
+                                              + SAFETENSORS_HEADER_LIMIT + 8)
+    _check_fits(run_dir, config, expected, header)
+    state = _load_tensors(run_dir / WEIGHTS)
     try:
-        config = TrainConfig.from_dict(raw, check_device=False)
-        model = build_model(config)
-    except ConfigError as exc:
-        raise CheckpointError(f"{CONFIG} in {run_dir} describes no valid run: {exc}") from None
-    state, info = _load_tensors(run_dir / WEIGHTS), _read_metadata(run_dir / WEIGHTS)
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = [k for k in expected if k in state and state[k].shape != expected[k].shape]
-    if missing or unexpected or wrong:
-        detail = (f"missing {missing[:3]}" if missing else f"unexpected {unexpected[:3]}" if unexpected
-                  else f"{wrong[0]} has shape {tuple(state[wrong[0]].shape)}, expected "
-                       f"{tuple(expected[wrong[0]].shape)}")
-        raise CheckpointError(f"{WEIGHTS} in {run_dir} does not fit a {config.arch} as configured in "
-                              f"{CONFIG} ({detail}); the files come from different runs.")
-    try:
+        model = empty_model(config)
         model.load_state_dict(state)
-    except RuntimeError as exc:  # e.g. a tensor of a type that cannot become weights
+    except (RuntimeError, MemoryError) as exc:  # e.g. a tensor of a type that cannot become weights
         raise CheckpointError(f"{WEIGHTS} in {run_dir} holds tensors that cannot be loaded into a "
                               f"{config.arch}: {str(exc).splitlines()[-1].strip()}") from None
+    del state
     model.to(device).eval()
     status = _read_json_object(run_dir / STATUS) if (run_dir / STATUS).exists() else {"status": "unknown"}
     return LoadedRun(run_dir, config, model, status, read_metrics(run_dir), info)
@@ -330,7 +460,12 @@ def load_optimizer_state(run_dir: str | os.PathLike) -> dict | None:
     run_dir = Path(run_dir)
     if not (run_dir / OPT_TENSORS).exists():
         return None
-    tensors = _load_tensors(run_dir / OPT_TENSORS)
+    # Adam keeps two tensors per weight: at most a few times the weights' own size.
+    try:
+        weights_size = os.stat(run_dir / WEIGHTS).st_size
+    except OSError:
+        weights_size = 0
+    tensors = _load_tensors(run_dir / OPT_TENSORS, limit=3 * weights_size + SAFETENSORS_HEADER_LIMIT)
     meta = _read_json_object(run_dir / OPT_META)
     tokens = {_read_metadata(run_dir / WEIGHTS).get("checkpoint"),
               _read_metadata(run_dir / OPT_TENSORS).get("checkpoint"), meta.pop("checkpoint", None)}

@@ -166,9 +166,20 @@ def _hms(seconds: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------- commands
+def _strict(value):
+    """NaN and infinities as null: what scripts read with --json is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
+
+
 def _emit(args, payload: dict, human: str) -> None:
     if args.json:
-        print(json.dumps(payload))
+        print(json.dumps(_strict(payload), allow_nan=False))
     else:
         print(human)
 
@@ -199,6 +210,9 @@ def cmd_train(args) -> int:
         overrides = {**preset_values, **{k: v for k, v in overrides.items() if v is not None}}
     try:
         config = C.make_config(arch or "lenet", dataset or "mnist-sample", **overrides)
+        from core.build import meta_model, model_budget
+
+        model_budget(meta_model(config), config).check()  # a network too large is refused, not tried
         if args.out:
             RunWriter(args.out)  # refuse an unwritable run directory before training
         # Read the data now: a missing or broken dataset is bad input, reported before any training.
@@ -207,22 +221,27 @@ def cmd_train(args) -> int:
     except (C.ConfigError, CheckpointError, DataError) as exc:
         raise BadInput(str(exc)) from None
     from core.engine import Trainer
+    from core.events import BAD_CONFIG
 
     trainer = Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25)
 
-    def on_sigint(signum, frame):  # Ctrl+C: stop after this batch, keep what was trained
+    def on_sigint(signum, frame):  # Ctrl+C or SIGTERM: stop after this batch, keep what was trained
         sys.stderr.write("\nstopping after this batch…\n")
         trainer.stop()
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {sig: signal.signal(sig, on_sigint) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         result = trainer.run()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if trainer.write_failed:
         print("note: the command line cannot keep a model in memory once it exits; free some space "
               "(or pick another --out) and train again.", file=sys.stderr)
     _emit(args, result.to_json(), f"{result.status}: {result.message}")
+    if result.status == "failed" and result.reason == BAD_CONFIG and not result.epochs:
+        print(f"error: {result.message}", file=sys.stderr)  # refused at set-up: bad input, not a failure
+        return EXIT_BAD_INPUT
     return STATUS_EXIT[result.status]
 
 
@@ -240,6 +259,12 @@ def cmd_evaluate(args) -> int:
     from core.devices import is_out_of_memory, resolve_device
     from core.evaluation import evaluate_model
 
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise BadInput("device 'cuda' was asked for but no CUDA GPU is available; use --device auto "
+                           "or cpu.")
     device = resolve_device(args.device)
     run = _load(args.checkpoint, str(device))
     dataset = args.dataset or run.config.dataset
@@ -282,6 +307,10 @@ def cmd_predict(args) -> int:
         raise BadInput(f"image {args.image} does not exist; give the path of a PNG or JPG of a digit.")
     if os.path.isdir(args.image):
         raise BadInput(f"{args.image} is a folder; give the path of a PNG or JPG of a digit.")
+    import stat
+
+    if not stat.S_ISREG(os.stat(args.image).st_mode):  # a FIFO or a device would block or never end
+        raise BadInput(f"{args.image} is not a regular file; give the path of a PNG or JPG of a digit.")
     from core.inference import InferenceError, Predictor
 
     run = _load(args.checkpoint)

@@ -383,20 +383,35 @@ class Trainer:
 
     def _write_epoch(self, record: dict) -> None:
         """Save the epoch: weights first, then its metrics line and status."""
-        epoch = record["epoch"]
+        epoch, before = record["epoch"], self.saved_epoch
+        written = []
         try:
             self.writer.save_weights(self.model, self.optimizer,
                                      {"epoch": epoch, "arch": self.config.arch, "step": self.global_step})
             self.saved_epoch = epoch
             self.writer.append_metrics(record)
+            written.append("metrics")
             self.writer.write_status("running", epoch=epoch, batch_size=self.batch_size)
         except OSError as exc:
             self.write_failed = True
-            raise StopTraining("failed", self._write_failed_message(exc), ev.WRITE_FAILED) from None
+            if self.writer.weights_epoch == epoch:  # the weights were replaced before the disk filled up
+                self.saved_epoch = epoch
+            raise StopTraining("failed", self._write_failed_message(exc, epoch, before, written),
+                               ev.WRITE_FAILED) from None
 
-    def _write_failed_message(self, exc: OSError) -> str:
-        kept = (f"the files there still hold epoch {self.saved_epoch}" if self.saved_epoch
-                else "no epoch was saved there")
+    def _write_failed_message(self, exc: OSError, epoch: int = 0, before: int = 0,
+                              written: list | None = None) -> str:
+        """What the files on disk hold after a write failed, file by file when a save was cut short."""
+        if self.saved_epoch != epoch or not epoch:
+            kept = (f"the files there still hold epoch {self.saved_epoch}" if self.saved_epoch
+                    else "no epoch was saved there")
+        elif "metrics" in (written or []):
+            kept = f"the files there hold epoch {epoch}"
+        else:
+            optimizer = ("" if self.optimizer is None or self.writer.optimizer_epoch == epoch
+                         else " without its optimizer state (training on from it starts the optimizer afresh)")
+            kept = (f"the weights there (model.safetensors) hold epoch {epoch}{optimizer}, "
+                    f"the metrics (metrics.jsonl) epoch {before or 'none'}")
         return (f"could not write the run directory {self.writer.dir}: {write_error_reason(exc)}. Training "
                 f"stopped after epoch {self.epochs_done}; {kept}. The trained model is still in memory: "
                 f"free some space or save it to another folder.")
