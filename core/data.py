@@ -13,7 +13,7 @@ samples ship in ``resources/data/``; ``imagefolder`` reads a folder of your own 
 """
 from __future__ import annotations
 
-import gzip
+import io
 import os
 import pickle
 import zlib
@@ -25,11 +25,12 @@ import torch
 import torch.nn.functional as F
 
 from . import imagefolder
+from .resources import resource_path
+from .safe_read import MIB, FileRefused, human_size, inflate_bounded, read_bounded
 from .datasets import (DATASETS, IMAGEFOLDER, SAMPLE_TEST_SHARE, DataError, DatasetInfo,  # noqa: F401
                        DatasetMissing, get_info, sample_of)
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-SAMPLE_FOLDER = RESOURCES / "data"
+SAMPLE_FOLDER = resource_path("data")  # the offline samples, shipped in the wheel
 # Datasets installed system-wide, read when no data root is given: Debian's package
 # dataset-fashion-mnist puts the four Fashion-MNIST files (gzipped IDX) here.
 INSTALLED_FOLDERS: dict[str, tuple[Path, ...]] = {
@@ -55,13 +56,52 @@ def default_root() -> Path:
 
 
 # --------------------------------------------------------------------------------------------- readers
+IDX_LIMIT = 256 * MIB  # the largest IDX file read (MNIST's training images are 47 MB), before or after gzip
+CIFAR_BATCH_LIMIT = 64 * MIB  # a CIFAR-10 batch file is 31 MB
+CIFAR_MAX_ROWS = 10_000  # rows of one batch
+
+
+def _idx_header(head: bytes):
+    """For :func:`inflate_bounded`: the bytes an IDX header still needs, then its declared total size."""
+    if len(head) < 4:
+        return 4 - len(head)
+    if head[:3] != b"\0\0\x08" or head[3] not in (1, 3):
+        return None  # not an IDX file of bytes: read_idx says so
+    offset = 4 + 4 * head[3]
+    if len(head) < offset:
+        return offset - len(head)
+    dims = [int.from_bytes(head[4 + 4 * i: 8 + 4 * i], "big") for i in range(head[3])]
+    return ("total", offset + _declared(dims))
+
+
+def _declared(dims) -> int:
+    n = 1
+    for d in dims:
+        n *= d
+    return n
+
+
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes (decompressed for ``.gz``): never more than IDX_LIMIT, and a ``.gz`` inflated no
+    further than the size its IDX header declares (one byte past it shows padding)."""
     try:
-        raw = path.read_bytes()
-        return gzip.decompress(raw) if path.suffix == ".gz" else raw
+        raw = read_bounded(path, IDX_LIMIT)
+        if path.suffix != ".gz":
+            return raw
+        return inflate_bounded(raw, lambda head: _capped(_idx_header(head), path))
+    except FileRefused as exc:
+        raise DataError(f"cannot read {path.name} in {path.parent}: it {exc}. "
+                        f"Replace it with the original file.") from None
     except (OSError, EOFError, zlib.error) as exc:  # unreadable, truncated or corrupt .gz
         raise DataError(f"cannot read {path.name} in {path.parent}: {exc}. "
                         f"Delete it and download it again.") from None
+
+
+def _capped(want, path: Path):
+    if isinstance(want, tuple) and want[1] > IDX_LIMIT:
+        raise DataError(f"{path.name} in {path.parent} declares {human_size(want[1])} of data, more than the "
+                        f"{human_size(IDX_LIMIT)} an IDX file can be here; it is not an original MNIST file.")
+    return want
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -76,11 +116,53 @@ def read_idx(path: Path) -> np.ndarray:
         raise DataError(f"{where} has {ndim} dimensions; expected images (3) or labels (1).")
     dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     offset = 4 + 4 * ndim
-    expected = int(np.prod(dims))
+    expected = _declared(dims)
     if len(data) - offset != expected:
         raise DataError(f"{where} is truncated or padded: {len(data) - offset:,} bytes of data for "
                         f"shape {dims} ({expected:,} expected). Download it again.")
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims).copy()
+
+
+class _ArrayStub:
+    """What the unpickler makes of numpy's ``_reconstruct``: nothing until ``__setstate__`` gives it its
+    data, whose size must be exactly the declared shape's (an array never filled, or declared larger than
+    its bytes, is refused instead of handing out uninitialised memory)."""
+
+    array = None
+
+    def __setstate__(self, state):
+        if not (isinstance(state, tuple) and len(state) == 5):
+            raise pickle.UnpicklingError("an array whose state is not numpy's")
+        _, shape, dtype, fortran, raw = state
+        if not (isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)):
+            raise pickle.UnpicklingError(f"an array of shape {shape!r}")
+        if not isinstance(dtype, np.dtype) or dtype.hasobject:
+            raise pickle.UnpicklingError("an array that is not of numbers")
+        if isinstance(raw, str):  # a Python 2 pickle read with encoding="latin1"
+            raw = raw.encode("latin1")
+        if not isinstance(raw, (bytes, bytearray)):
+            raise pickle.UnpicklingError("an array whose data is not bytes")
+        count = _declared(shape)
+        if count > CIFAR_MAX_ROWS * 3 * 32 * 32:
+            raise pickle.UnpicklingError(f"an array of shape {shape}, more than {CIFAR_MAX_ROWS:,} images")
+        if count * dtype.itemsize != len(raw):
+            raise pickle.UnpicklingError(f"an array of shape {shape} with {len(raw):,} bytes of data "
+                                         f"({count * dtype.itemsize:,} needed)")
+        self.array = np.frombuffer(bytes(raw), dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
+
+
+def _reconstruct(subtype, shape, dtype):
+    if subtype is not np.ndarray:
+        raise pickle.UnpicklingError("an array of another type than numpy's ndarray")
+    return _ArrayStub()
+
+
+def _resolve(value, what: str):
+    if isinstance(value, _ArrayStub):
+        if value.array is None:
+            raise pickle.UnpicklingError(f"its {what} is an array declared without its data")
+        return value.array
+    return value
 
 
 class _ArrayOnlyUnpickler(pickle.Unpickler):
@@ -93,19 +175,26 @@ class _ArrayOnlyUnpickler(pickle.Unpickler):
 
     def find_class(self, module, name):
         if (module, name) in self.ALLOWED:
-            return super().find_class(module, name)
+            return _reconstruct if name == "_reconstruct" else super().find_class(module, name)
         raise pickle.UnpicklingError(f"refused to load {module}.{name}")
 
 
 def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     where = f"{path.name} in {path.parent}"
     try:
-        with open(path, "rb") as fh:
-            batch = _ArrayOnlyUnpickler(fh, encoding="latin1").load()
-        data = np.asarray(batch["data"], dtype=np.uint8)
-        labels = np.asarray(batch.get("labels", batch.get("fine_labels")), dtype=np.int64)
+        raw = read_bounded(path, CIFAR_BATCH_LIMIT)
+    except FileRefused as exc:
+        raise DataError(f"cannot read {where}: it {exc}. Replace it with the original file.") from None
     except OSError as exc:
         raise DataError(f"cannot read {where}: {exc}.") from None
+    try:
+        batch = _ArrayOnlyUnpickler(io.BytesIO(raw), encoding="latin1").load()
+        labels = _resolve(batch.get("labels", batch.get("fine_labels")), "labels")
+        data = _resolve(batch["data"], "data")
+        if len(data) > CIFAR_MAX_ROWS or len(labels) > CIFAR_MAX_ROWS:
+            raise ValueError(f"more than {CIFAR_MAX_ROWS:,} rows")
+        data = np.asarray(data, dtype=np.uint8)
+        labels = np.asarray(labels, dtype=np.int64)
     except Exception as exc:  # anything malformed: truncated pickle, wrong keys, refused classes
         raise DataError(f"{where} is not a CIFAR-10 python batch ({exc}). Download it again.") from None
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):

@@ -228,9 +228,23 @@ def fit_style(gray: np.ndarray, field: int) -> np.ndarray | None:
     return None if framed is None else framed[0]
 
 
+IMAGE_PIXEL_LIMIT = 40_000_000  # the largest image read (a 40-megapixel photo); larger ones are refused
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as Pillow's conversion to "L"
+
+
 def load_image(path: str | os.PathLike, mode: str = "L") -> np.ndarray:
-    """An image file as float32 in [0, 1] ((H, W) for mode "L"); transparency becomes white paper."""
+    """An image file as float32 in [0, 1] ((H, W) for mode "L", (H, W, 3) for "RGB").
+
+    Any bit depth is scaled to [0, 1] (16-bit and 32-bit grey, floats), transparency is composited onto
+    the background that keeps the ink's contrast (dark ink onto white paper, light ink onto black), and
+    only regular files of at most :data:`IMAGE_PIXEL_LIMIT` pixels are read (a FIFO, a device or a
+    decompression bomb is refused, never read)."""
+    import io
+    import warnings
+
     from PIL import Image, ImageOps, UnidentifiedImageError
+
+    from .safe_read import IMAGE_FILE_LIMIT, FileRefused, read_bounded
 
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -238,15 +252,63 @@ def load_image(path: str | os.PathLike, mode: str = "L") -> np.ndarray:
     if os.path.isdir(path):
         raise InferenceError(f"{path} is a folder; give an image file (PNG or JPG).")
     try:
-        with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
-            if im.mode in ("RGBA", "LA", "P", "PA"):
-                rgba = im.convert("RGBA")
-                bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))  # transparent → white paper
-                im = Image.alpha_composite(bg, rgba)
-            return np.asarray(im.convert(mode), dtype=np.float32) / 255.0
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raw = read_bounded(path, IMAGE_FILE_LIMIT)
+    except FileRefused as exc:
+        raise InferenceError(f"cannot read image {path}: it {exc}. Use a PNG or JPG file.") from None
+    except OSError as exc:
+        raise InferenceError(f"cannot read image {path}: {exc.strerror or exc}. Use a PNG or JPG file.") \
+            from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as im:
+                w, h = im.size
+                if w * h > IMAGE_PIXEL_LIMIT:
+                    raise InferenceError(f"image {path} is {w}×{h} pixels, more than the "
+                                         f"{IMAGE_PIXEL_LIMIT // 1_000_000} megapixels ConvScope reads; "
+                                         f"scale it down.")
+                return _image_array(ImageOps.exif_transpose(im), mode)
+    except InferenceError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError, MemoryError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InferenceError(f"cannot read image {path}: {exc}. Use a PNG or JPG file.") from None
+
+
+def _image_array(im, mode: str) -> np.ndarray:
+    """A Pillow image as float32 in [0, 1]: grey (H, W) for mode "L", else (H, W, 3)."""
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):
+        gray = _scaled(np.asarray(im), im.mode)
+        return gray if mode == "L" else np.repeat(gray[..., None], 3, axis=2)
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
+        rgba = np.asarray(im.convert("RGBA"), dtype=np.float32) / 255.0
+        rgb, alpha = rgba[..., :3], rgba[..., 3:]
+        if float(alpha.min()) < 1.0:
+            # What shows is the ink (and any paper): on white paper if it is dark, on black if it is light,
+            # so that white ink on a transparent background keeps its contrast.
+            seen = alpha[..., 0]
+            light = float(((rgb @ _LUMA) * seen).sum()) > 0.5 * max(float(seen.sum()), 1e-6)
+            rgb = rgb * alpha + (0.0 if light else 1.0) * (1.0 - alpha)
+        return (rgb @ _LUMA if mode == "L" else rgb).astype(np.float32)
+    return np.asarray(im.convert(mode), dtype=np.float32) / 255.0
+
+
+def _scaled(a: np.ndarray, mode: str) -> np.ndarray:
+    """16-bit grey by its maximum (65535); 32-bit integers by the range their values use (8 or 16 bits,
+    else their own minimum to maximum); floats as they are in [0, 1], else from their minimum to maximum."""
+    a = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    if mode.startswith("I;16"):
+        return (a / 65535.0).astype(np.float32)
+    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if mode == "F" and lo >= 0 and hi <= 1.0:
+        scaled = a
+    elif mode != "F" and lo >= 0 and hi <= 255:
+        scaled = a / 255.0
+    elif mode != "F" and lo >= 0 and hi <= 65535:
+        scaled = a / 65535.0
+    else:
+        scaled = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+    return np.clip(scaled, 0.0, 1.0).astype(np.float32)
 
 
 # ------------------------------------------------------------------------------------------ predictor
@@ -269,17 +331,60 @@ def run_preprocess(config: TrainConfig, info: data_mod.DatasetInfo | None = None
     return data_mod.Preprocess(info or config.info, side, c)
 
 
-def prepare_for(info: data_mod.DatasetInfo, gray: np.ndarray) -> tuple[np.ndarray, Framing] | None:
-    """A drawing framed for a dataset: MNIST's framing, or Fashion-MNIST's, padded to the dataset's
-    size and repeated over its channels. Returns ((S, S) or (S, S, C) float32, Framing) or None.
+DIGITS_KIND, CLOTHES_KIND, PHOTOS_KIND = "digits", "clothes", "photos"
 
-    Your own images (imagefolder) are photos, not digits: the whole image, grey or colour, is resized
-    to the stored size as the training images were (:func:`core.imagefolder.fit_array`)."""
-    if info.name == data_mod.IMAGEFOLDER:
-        image = imagefolder.fit_array(gray, info.size, info.channels)
-        h, w, s = *np.shape(gray)[:2], info.size
+
+def input_kind(info: data_mod.DatasetInfo) -> str:
+    """What a dataset's images are: ``"digits"`` (MNIST and its sample), ``"clothes"`` (Fashion-MNIST and
+    its sample) or ``"photos"`` (CIFAR-10, your own images, anything else). Digits and clothes are drawn;
+    photos are loaded or taken from the test set."""
+    if info.name.startswith("fashion-mnist"):
+        return CLOTHES_KIND
+    if info.name.startswith("mnist"):
+        return DIGITS_KIND
+    return PHOTOS_KIND
+
+
+def is_colour(image: np.ndarray) -> bool:
+    """An (H, W, 3|4) or (3, H, W) array: a colour image rather than a grey one."""
+    shape = np.shape(image)
+    return len(shape) == 3 and (shape[-1] in (3, 4) or (shape[0] == 3 and shape[-1] not in (1, 3, 4)))
+
+
+def as_photo(image: np.ndarray) -> np.ndarray:
+    """(H, W), (H, W, 1|3|4) or (1|3, H, W) image, uint8 or float → float32 in [0, 1]: (H, W) for a grey
+    one, (H, W, 3) for a colour one (alpha dropped). Nothing else changes: no inversion, no framing."""
+    a = np.asarray(image)
+    is_int = a.dtype.kind in "uib"
+    a = a.astype(np.float32, copy=False)
+    if a.ndim == 3 and a.shape[0] in (1, 3) and a.shape[-1] not in (1, 3, 4):
+        a = a.transpose(1, 2, 0)
+    if a.ndim == 3 and a.shape[-1] == 1:
+        a = a[..., 0]
+    elif a.ndim == 3 and a.shape[-1] in (3, 4):
+        a = a[..., :3]
+    if a.ndim not in (2, 3) or a.ndim == 3 and a.shape[-1] != 3 or a.size == 0:
+        raise InferenceError(f"expected a grey or colour image, got an array of shape {np.shape(image)}")
+    if is_int or float(np.nanmax(a)) > 1.0:
+        a = a / 255.0
+    return np.ascontiguousarray(np.clip(np.nan_to_num(a), 0.0, 1.0), dtype=np.float32)
+
+
+def prepare_for(info: data_mod.DatasetInfo, gray: np.ndarray) -> tuple[np.ndarray, Framing] | None:
+    """An image framed for a dataset. Returns ((S, S) or (S, S, C) float32, Framing) or None (no ink).
+
+    * Photos are not digits: for your own images (imagefolder) any image, and for CIFAR-10 a colour
+      (H, W, 3) one, is resized whole to the dataset's size as the training images were
+      (:func:`core.imagefolder.fit_array`), grey or colour as the dataset is.
+    * A drawing (a grey image) gets MNIST's framing, or Fashion-MNIST's for clothes, padded to the
+      dataset's size and repeated over its channels (a digit drawn for a CIFAR-10 network)."""
+    kind = input_kind(info)
+    if info.name == data_mod.IMAGEFOLDER or (kind == PHOTOS_KIND and is_colour(gray)):
+        photo = as_photo(gray)
+        image = imagefolder.fit_array(photo, info.size, info.channels)
+        h, w, s = *photo.shape[:2], info.size
         return image, Framing((h, w), (0, 0, h, w), (0, 0, s, s), s)
-    if info.name == "fashion-mnist":
+    if kind == CLOTHES_KIND:
         framed = frame_digit(gray, box=DIGIT_FIELD, field=DIGIT_FIELD, center="box")
     else:
         framed = frame_digit(gray)
@@ -349,8 +454,10 @@ class Predictor:
         return self.info.classes
 
     def prepare(self, gray: np.ndarray) -> Prepared | None:
-        """A grey (H, W) image in [0, 1] or 0..255, either polarity → model input (None if empty). A model
-        trained on your own colour images (imagefolder) also takes (H, W, 3) colour images."""
+        """An image → model input (None if a drawing is empty), see :func:`prepare_for`: a grey (H, W)
+        drawing in [0, 1] or 0..255, either polarity, is framed like the dataset's digits or clothes; a
+        photo model (CIFAR-10, your own images) takes a colour (H, W, 3) or (3, H, W) photo too, resized
+        whole to its input size."""
         framed = prepare_for(self.info, gray)
         if framed is None:
             return None
@@ -375,12 +482,13 @@ class Predictor:
         return top_k(self.probabilities(prepared), k)
 
     def predict_file(self, path: str | os.PathLike, k: int = 3) -> list[tuple[int, float]]:
-        photo = self.info.name == data_mod.IMAGEFOLDER and self.info.channels == 3
+        photo = input_kind(self.info) == PHOTOS_KIND and self.info.channels == 3
         gray = load_image(path, "RGB" if photo else "L")  # (H, W, 3) for a colour photo model
         prepared = self.prepare(gray)
         if prepared is None:
-            raise InferenceError(f"image {os.fspath(path)} is blank: no ink found to classify. "
-                                 f"Give a picture of one digit, dark on light or light on dark.")
+            what = "a digit" if input_kind(self.info) == DIGITS_KIND else "one piece of clothing"
+            raise InferenceError(f"image {os.fspath(path)} is blank: nothing to classify. Give a picture of "
+                                 f"{what}, dark on light or light on dark.")
         return top_k(self.probabilities(prepared), k)
 
     def grad_cam(self, prepared: Prepared, target: int | None = None) -> "GradCam":

@@ -5,10 +5,15 @@ white ink with a round pen about as thick, relative to the digit, as MNIST's str
 canvas: a digit about 200 px tall becomes 20 px, its strokes 2–3 px). The right button, or the eraser
 toggle, erases. Strokes are rendered into a ``QImage`` and read back as a numpy array for prediction, which
 goes through :mod:`core.inference` (MNIST's framing, then the run's normalisation).
+
+A photo (a test sample or a picture for a network of photos, :meth:`DrawCanvas.set_photo`) is shown as it
+is, in colour, filling the canvas; the network then gets the photo's own pixels (or, once strokes are
+drawn over it, the canvas over the photo's area), resized whole to its input size.
 """
 from __future__ import annotations
 
 import logging
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +22,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
-from .prediction import heat_rgba
+from .prediction import heat_rgba, image_to_qimage
 
 log = logging.getLogger("convscope.gui")
 
@@ -39,6 +44,8 @@ class _Base:
 
     image: QImage
     label: int | None = None
+    photo: np.ndarray | None = None  # a photo's own pixels: (H, W) or (H, W, 3) float32 in [0, 1]
+    rect: tuple[int, int, int, int] = (0, 0, 0, 0)  # (top, left, height, width) of the image on the canvas
 
 
 @dataclass
@@ -92,6 +99,7 @@ class DrawCanvas(QWidget):
         self._version = 0
         self._predictor = None
         self._cache: tuple | None = None  # (key, CanvasPrediction | None)
+        self._placeholder = "Draw a digit here\n(right button erases)"
         self.last_error: str | None = None
 
     # -- state -------------------------------------------------------------------------------------
@@ -125,15 +133,57 @@ class DrawCanvas(QWidget):
                 return item.label
         return None
 
+    def photo(self) -> np.ndarray | None:
+        """The photo under the strokes ((H, W) or (H, W, 3) float32 in [0, 1]), if one is there."""
+        base = self._photo_base()
+        return None if base is None else base[0].photo
+
+    def _photo_base(self) -> tuple[_Base, bool] | None:
+        """(the photo on the canvas, whether strokes were drawn after it), or None."""
+        for i in range(len(self._history) - 1, -1, -1):
+            item = self._history[i]
+            if isinstance(item, _Base):
+                return (item, i < len(self._history) - 1) if item.photo is not None else None
+        return None
+
     def image(self) -> QImage:
         return self._image.copy()
 
-    def array(self) -> np.ndarray:
-        """The drawing as a uint8 (H, W) array: white ink (255) on black (0)."""
+    def _bgra(self) -> np.ndarray:
         img = self._image
         h, w, bpl = img.height(), img.width(), img.bytesPerLine()
         buf = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl)
-        return buf[:, : 4 * w].reshape(h, w, 4)[..., 1].copy()  # grey: every colour channel is the same
+        return buf[:, : 4 * w].reshape(h, w, 4)  # RGB32: blue, green, red, unused
+
+    def array(self) -> np.ndarray:
+        """The drawing as a uint8 (H, W) array: white ink (255) on black (0) (a photo in grey)."""
+        if not any(isinstance(item, _Base) and item.photo is not None for item in self._history):
+            return self._bgra()[..., 1].copy()  # grey: every colour channel is the same
+        rgb = self.rgb_array().astype(np.float32)
+        return np.round(rgb @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
+
+    def rgb_array(self) -> np.ndarray:
+        """The canvas as a uint8 (H, W, 3) RGB array."""
+        return self._bgra()[..., 2::-1].copy()
+
+    def model_input(self) -> np.ndarray:
+        """What the network is given: a photo's own pixels while nothing is drawn over it, the canvas
+        over the photo's area once something is (in colour for a colour photo), or the drawing."""
+        based = self._photo_base()
+        if based is None:
+            return self.array()
+        base, drawn_over = based
+        if not drawn_over:
+            return base.photo
+        top, left, h, w = base.rect
+        if base.photo.ndim == 3:
+            return self.rgb_array()[top:top + h, left:left + w]
+        return self.array()[top:top + h, left:left + w]
+
+    def set_placeholder(self, text: str) -> None:
+        """The hint shown on the empty canvas."""
+        self._placeholder = text
+        self.update()
 
     # -- editing -----------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -174,6 +224,31 @@ class DrawCanvas(QWidget):
         self._changed(finished=True)
         return True
 
+    def set_photo(self, image: np.ndarray, label: int | None = None, colour: bool = False) -> None:
+        """Put a photo on the canvas as it is (grey or colour, no inversion), as large as the canvas
+        allows; ``colour``: a grey one is kept as RGB (for a colour network). Raises
+        ``core.inference.InferenceError`` on an array that is not an image."""
+        from core.inference import as_photo
+
+        photo = as_photo(image)
+        if colour and photo.ndim == 2:
+            photo = np.repeat(photo[..., None], 3, axis=2)
+        side = self.width()
+        scaled = image_to_qimage(photo).scaled(QSize(side, side), Qt.AspectRatioMode.KeepAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation)
+        h, w = scaled.height(), scaled.width()
+        rect = ((self._image.height() - h) // 2, (self._image.width() - w) // 2, h, w)
+        self._history = [_Base(scaled, label, photo, rect)]
+        self._current = None
+        self._render()
+        self._changed(finished=True)
+
+    def load_photo(self, path: str, colour: bool = True) -> None:
+        """Load a picture as a photo (in colour, or grey). Raises ``core.inference.InferenceError``."""
+        from core.inference import load_image
+
+        self.set_photo(load_image(path, "RGB" if colour else "L"), colour=colour)
+
     def load_image(self, path: str) -> None:
         """Load a PNG/JPG of a digit (either polarity). Raises ``core.inference.InferenceError``."""
         from core.inference import InferenceError, load_image
@@ -202,7 +277,7 @@ class DrawCanvas(QWidget):
         self.last_error = None
         if p is not None and not self.is_empty():
             try:
-                prepared = p.prepare(self.array())
+                prepared = self._on_canvas(p.prepare(self.model_input()))
                 if prepared is not None:
                     probs = p.probabilities(prepared)
                     result = CanvasPrediction(prepared, probs, top_k(probs, len(probs)))
@@ -213,6 +288,20 @@ class DrawCanvas(QWidget):
                 self.last_error = f"prediction failed: {type(exc).__name__}: {exc}"
         self._cache = (key, result)
         return result
+
+    def _on_canvas(self, prepared):
+        """A photo's Prepared with its framing mapped from the photo's pixels (or the canvas over its area)
+        onto the canvas."""
+        based = self._photo_base()
+        if prepared is None or prepared.framing is None or based is None:
+            return prepared  # a drawing: framed on the canvas already
+        base, f = based[0], prepared.framing
+        top, left, h, w = base.rect
+        sy, sx = h / max(1, f.source_shape[0]), w / max(1, f.source_shape[1])
+        r0, c0, ch, cw = f.crop
+        crop = (top + r0 * sy, left + c0 * sx, ch * sy, cw * sx)
+        shape = (self._image.height(), self._image.width())
+        return dataclasses.replace(prepared, framing=dataclasses.replace(f, source_shape=shape, crop=crop))
 
     def prediction(self) -> list[tuple[int, float]]:
         """``[(label, probability), …]`` best first for the current drawing; ``[]`` when it is empty or
@@ -345,8 +434,8 @@ class DrawCanvas(QWidget):
             font = QFont(self.font())
             font.setPointSizeF(font.pointSizeF() * 1.15)
             painter.setFont(font)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                             "Draw a digit here\n(right button erases)")
+            painter.drawText(self.rect().adjusted(12, 0, -12, 0),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
         if self._hover is not None and self.underMouse() or self._current is not None:
             if self._hover is not None:
                 erase = self._current.erase if self._current is not None else self._eraser

@@ -1,5 +1,9 @@
 """The Draw tab: draw a digit (or load one) and see what the network makes of it.
 
+A network of photos (CIFAR-10, your own images) is shown a photo instead: a picture loaded from a file or
+a test sample, in colour on the canvas and resized whole to the network's input size; the panel says so,
+and drawing stays possible. Digits and clothes (Fashion-MNIST) are drawn, and framed like their dataset.
+
 :class:`DrawPanel` puts the :class:`~app.widgets.canvas.DrawCanvas`, its tools and a
 :class:`~app.widgets.prediction.PredictionView` together, schedules the predictions while the pen moves,
 shows Grad-CAM, and follows the main window's runs. Which network predicts is kept by an
@@ -102,6 +106,13 @@ class DrawPanel(QWidget):
         self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.messageLabel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.messageLabel.hide()
+        self.photoHint = QLabel("This network classifies photos: load an image or use a test sample. "
+                                "Drawing is for digit networks.")
+        self.photoHint.setObjectName("photoHint")
+        self.photoHint.setWordWrap(True)
+        self.photoHint.setFixedWidth(self.canvas.width())
+        self.photoHint.setStyleSheet("color: #1565c0;")
+        self.photoHint.hide()
 
         tools = QHBoxLayout()
         tools.setSpacing(4)
@@ -114,9 +125,11 @@ class DrawPanel(QWidget):
         more.addWidget(self.sampleButton)
         more.addStretch(1)
         left = QVBoxLayout()
+        left.addWidget(self.photoHint)
         left.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignLeft)
         left.addLayout(tools)
         left.addLayout(more)
+        self._left, self._rows = left, (tools, more)  # for photos the image buttons come first
         left.addWidget(self.overlayCheck)
         left.addStretch(1)
         src = QHBoxLayout()
@@ -192,7 +205,13 @@ class DrawPanel(QWidget):
         one, the test split of the model's dataset is used."""
         self.source.set_test_samples(provider, labels)
 
+    def photos(self) -> bool:
+        """The network in use classifies photos (CIFAR-10, your own images), not drawings."""
+        return self.canvas.predictor() is not None and self.view.kind() == "photos"
+
     def use_test_sample(self) -> bool:
+        from core.inference import InferenceError
+
         try:
             source = self.source.test_samples()
         except NoTestSamples as exc:
@@ -203,7 +222,13 @@ class DrawPanel(QWidget):
         except Exception as exc:  # noqa: BLE001 - a provider that fails must not break the window
             self.show_message(f"No test sample: {_first_line(exc)}", error=True)
             return False
-        if not self.canvas.set_image(image, label):
+        if self.photos():
+            try:
+                self.canvas.set_photo(image, label, colour=self.canvas.predictor().info.channels == 3)
+            except InferenceError as exc:
+                self.show_message(f"No test sample: {exc}", error=True)
+                return False
+        elif not self.canvas.set_image(image, label):
             self.show_message("That test sample is blank; try another.", error=True)
             return False
         what = f"Test sample #{index}" if index is not None else "Test sample"
@@ -215,7 +240,10 @@ class DrawPanel(QWidget):
         from core.inference import InferenceError
 
         try:
-            self.canvas.load_image(path)
+            if self.photos():
+                self.canvas.load_photo(path, colour=self.canvas.predictor().info.channels == 3)
+            else:
+                self.canvas.load_image(path)
         except InferenceError as exc:
             self.show_message(str(exc), error=True)
             return False
@@ -320,6 +348,8 @@ class DrawPanel(QWidget):
     @Slot(object)
     def on_run_finished(self, _result=None) -> None:
         self.source.end_training()
+        if self.messageLabel.text().startswith("Training started"):  # about a run that ended: no longer true
+            self.show_message("", error=False)
 
     @Slot(object)
     def on_epoch_finished(self, event) -> None:
@@ -436,8 +466,28 @@ class DrawPanel(QWidget):
         self.sourceCombo.setVisible(self.sourceCombo.count() > 1)
         self._update_refresh_button()
         self.view.set_model(predictor)
+        self._show_kind()
         self.sampleButton.setEnabled(self.source.has_test_samples())
         self.update_prediction()
+
+    def _show_kind(self) -> None:
+        """Hint, placeholder, tooltips and the order of the buttons for what the network classifies."""
+        kind = self.view.kind() if self.canvas.predictor() is not None else "digits"
+        photos = kind == "photos"
+        self.photoHint.setVisible(photos)
+        self.canvas.set_placeholder({
+            "digits": "Draw a digit here\n(right button erases)",
+            "clothes": "Draw a piece of clothing here\n(right button erases)",
+            "photos": "Load an image or use a test sample\n(drawing works too)"}[kind])
+        self.loadButton.setToolTip("Open a PNG or JPG photo: the network sees it resized whole" if photos
+                                   else "Open a PNG or JPG of a digit (dark on light or light on dark)")
+        first, second = self._rows[::-1] if photos else self._rows
+        at = self._left.indexOf(self.canvas) + 1
+        if self._left.itemAt(at).layout() is not first:
+            for row in self._rows:
+                self._left.removeItem(row)
+            self._left.insertLayout(at, first)
+            self._left.insertLayout(at + 1, second)
 
     def _update_refresh_button(self) -> None:
         self.refreshButton.setVisible(self.source.can_refresh())
@@ -467,7 +517,8 @@ class DrawPanel(QWidget):
 
     @Slot()
     def _choose_image(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load an image of a digit", "",
+        title = "Load a photo" if self.photos() else "Load an image of a digit"
+        path, _ = QFileDialog.getOpenFileName(self, title, "",
                                               "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)")
         if path:
             self.load_image_file(path)

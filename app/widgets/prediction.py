@@ -5,8 +5,9 @@
 * which model answers ("live: lenet, epoch 3" for the network in training, "run: /path, epoch 5" for a run
   loaded from disk);
 * its answer in large type and the top-k classes as probability bars, with the dataset's class names;
-* "what the network sees": the framed 28×28 image it actually got (the drawing cropped, scaled to a 20-px
-  box and centred on its centre of mass, as MNIST's digits were);
+* "what the network sees": the image it actually got, at the dataset's size: for digits the drawing
+  cropped, scaled to a 20-px box and centred on its centre of mass in 28×28, as MNIST's digits were; for
+  clothes cropped and scaled to fill the field; for photos the photo resized whole, in colour;
 * "where it looked": a Grad-CAM heat map over that image;
 * a "Show inside" button that hands the prepared input to the live-internals views as their probe image.
 """
@@ -144,10 +145,13 @@ class _Thumb(QLabel):
 
     def __init__(self, side: int, parent: QWidget | None = None):
         super().__init__(parent)
-        self.side = side
-        self.setFixedSize(side + 2, side + 2)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("background: #000; border: 1px solid palette(mid);")
+        self.set_side(side)
+
+    def set_side(self, side: int) -> None:
+        self.side = side
+        self.setFixedSize(side + 2, side + 2)
 
     def set_image(self, image: np.ndarray | None) -> None:
         if image is None:
@@ -174,6 +178,7 @@ class PredictionView(QWidget):
         self._prepared = None
         self._probs: np.ndarray | None = None
         self._classes: tuple[str, ...] = ()
+        self._kind = "digits"
         self.cam_shown_at = 0.0
 
         self.modelLabel = QLabel()
@@ -196,8 +201,6 @@ class PredictionView(QWidget):
         self.bars = ProbabilityBars(self, top_k)
         self.seesImage = _Thumb(self.THUMB)
         self.seesImage.setObjectName("networkInputImage")
-        self.seesImage.setToolTip("The drawing cropped, scaled to a 20-px box and centred on its centre of "
-                                  "mass in 28×28, as MNIST's digits were: this is the network's input")
         self.camImage = _Thumb(self.THUMB)
         self.camImage.setObjectName("gradCamImage")
         self.camImage.setToolTip("Grad-CAM: the parts of the input that raised the score of the answer")
@@ -252,6 +255,24 @@ class PredictionView(QWidget):
             self._classes = tuple(predictor.classes)
             self.modelLabel.setText(f"Model — {_escape(predictor.describe())}")
         self.modelLabel.setToolTip(self.modelLabel.text())
+        info = getattr(predictor, "info", None)
+        if info is None:
+            self._kind = "digits"
+        else:
+            from core.inference import input_kind
+
+            self._kind = input_kind(info)
+        size = 28 if info is None else info.size
+        side = 4 * size if size <= 32 else self.THUMB  # whole pixels, 4× for MNIST's and CIFAR's sizes
+        self.seesImage.set_side(side)
+        self.camImage.set_side(side)
+        self.seesImage.setToolTip(_SEES_TIPS[self._kind].format(size=size))
+        if self._probs is None:
+            self.answerDetail.setText(_EMPTY_TEXT[self._kind] if self._classes else "")
+
+    def kind(self) -> str:
+        """What the model in use classifies: ``"digits"``, ``"clothes"`` or ``"photos"``."""
+        return self._kind
 
     def model_text(self) -> str:
         return self.modelLabel.text()
@@ -265,7 +286,7 @@ class PredictionView(QWidget):
             self._classes = tuple(predictor.classes)
         if self._probs is None:
             self.answerLabel.setText("")
-            self.answerDetail.setText("Draw a digit on the canvas." if self._classes else "")
+            self.answerDetail.setText(_EMPTY_TEXT[self._kind] if self._classes else "")
             self.bars.set_entries([])
             self.seesImage.set_image(None)
             self.camImage.set_image(None)
@@ -318,6 +339,21 @@ class PredictionView(QWidget):
     def _emit_show_inside(self) -> None:
         if self._prepared is not None:
             self.show_inside_requested.emit(self._prepared)
+
+
+_EMPTY_TEXT = {
+    "digits": "Draw a digit on the canvas.",
+    "clothes": "Draw a piece of clothing on the canvas, or use a test sample.",
+    "photos": "Load an image or use a test sample.",
+}
+_SEES_TIPS = {
+    "digits": "The drawing cropped, scaled to a 20-px box and centred on its centre of mass in 28×28, as "
+              "MNIST's digits were: this is the network's input",
+    "clothes": "The drawing cropped, scaled to fill {size}×{size} and centred, as Fashion-MNIST's images "
+               "were: this is the network's input",
+    "photos": "The photo resized whole to {size}×{size}, as the training images were: this is the "
+              "network's input",
+}
 
 
 def _escape(text: str) -> str:

@@ -447,3 +447,17 @@ def test_model_source_choices_and_selection(qtbot, lenet_run):
     source.begin_training(run.config, new_run=True)  # a new run: the old live weights are dropped
     assert source.active() is None and [key for key, _ in source.choices()] == ["run"]
     assert source.training() and not source.can_refresh()  # no trainer attached
+
+
+def test_the_training_started_hint_goes_when_the_run_ends(qtbot, panel, lenet_run):
+    from core.checkpoints import load_run
+    from core.events import RunStarted
+
+    window = FakeWindow()
+    qtbot.addWidget(window.tabs)
+    panel.install(window)
+    config = load_run(lenet_run).config
+    window.run_started.emit(RunStarted(config, "CPU", 4500, 500, 141, 0, 3, 61706))
+    assert panel.messageLabel.text().startswith("Training started")  # (the tab itself is not shown here)
+    window.run_finished.emit(None)
+    assert panel.messageLabel.text() == "" and not panel.messageLabel.isVisibleTo(panel)
