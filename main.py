@@ -1,16 +1,8 @@
-"""ConvScope: `python main.py` opens the window; `python main.py train|evaluate|predict|archs` runs headless."""
+"""ConvScope: `python main.py` opens the window; `python main.py train|evaluate|predict|archs|presets` runs
+headless. The same as the installed `convscope` command: both are `app.launcher.main`."""
 import sys
 
-
-def main() -> int:
-    if len(sys.argv) > 1:
-        from core.cli import main as cli_main
-
-        return cli_main(sys.argv[1:])
-    from app.launcher import run_gui
-
-    return run_gui()
-
+from app.launcher import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,6 +8,7 @@ plots (pyqtgraph); when both are done it hands the loaded :class:`CoreInfo` to t
 """
 from __future__ import annotations
 
+import importlib.resources
 import logging
 import threading
 from concurrent.futures import Future
@@ -21,7 +22,19 @@ from .pacing import repeating_timer
 
 log = logging.getLogger("convscope.gui")
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+def _resources_folder() -> Path:
+    """ConvScope's resources (style.qss, help.html…), wherever it is installed: the folder
+    ``core.resources.resource_root()`` finds, found the same way without importing ``core`` (the window's
+    modules import only Qt before the window shows)."""
+    try:
+        root = importlib.resources.files("convscope_resources")
+    except ModuleNotFoundError:  # a checkout whose project is not installed
+        return Path(__file__).resolve().parent.parent / "resources"
+    return Path(str(root))
+
+
+RESOURCES = _resources_folder()
 POLL_INTERVAL_MS = 40  # how often the window looks whether the background import is done
 PLOTS_FALLBACK_MS = 400  # if no paint event comes (some platforms), build the plots anyway
 

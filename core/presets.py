@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .datasets import get_info, sample_of
+from .resources import resource_path
 
 log = logging.getLogger("convscope.engine")
 
-PRESETS_FILE = Path(__file__).resolve().parent.parent / "resources" / "presets.json"
+PRESETS_FILE = resource_path("presets.json")
 
 
 class PresetError(ValueError):
