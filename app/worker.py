@@ -26,6 +26,8 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from .threads import start_in_thread
+
 log = logging.getLogger("convscope.gui")
 
 
@@ -202,25 +204,18 @@ class RunController(QObject):
         self.buffer.clear()
         self._stop_requested = threading.Event()
         self.trainer = trainer
-        thread = QThread()
-        thread.setObjectName("ConvScopeTraining")
         worker = TrainWorker(trainer, epochs, self.buffer, self._stop_requested, before_run)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.run_started.connect(self._on_run_started)
         worker.epoch_finished.connect(self._on_epoch_finished)
         worker.warning_raised.connect(self._on_warning_raised)
         worker.run_finished.connect(self._on_run_finished)
-        worker.finished.connect(thread.quit)
         # The worker is not deleteLater()-ed in its own thread: PySide needs the GIL inside ~QObject
         # while Qt holds one of its signal-slot mutexes (a pool shared by address), and a GUI thread
         # emitting any signal under the GIL can need that same mutex — a deadlock, seen once in a few
         # hundred runs. It moves itself back to the GUI thread when done, and is freed there when
         # _on_thread_finished drops it.
-        thread.finished.connect(self._on_thread_finished)
-        thread.finished.connect(thread.deleteLater)
-        self._thread, self._worker = thread, worker
-        thread.start()
+        self._worker = worker
+        self._thread = start_in_thread(worker, "ConvScopeTraining", self._on_thread_finished)
 
     def stop(self) -> None:
         """Ask the run to stop; it does within one batch (also while paused)."""

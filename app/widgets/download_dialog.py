@@ -20,6 +20,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QProgressBar, Q
 from core.datasets import DataError, get_info
 from core.download import KNOWN_SIZES, download_dataset
 
+from ..threads import start_in_thread
+
 log = logging.getLogger("convscope.gui")
 
 BAR_STEPS = 1000  # the progress bar counts in thousandths (a byte count overflows a Qt int past 2 GB)
@@ -167,18 +169,11 @@ class DownloadDialog(QDialog):
         self.download_button.hide()
         self.cancel_button.setText("Cancel")
         self.cancel_button.setEnabled(True)
-        thread = QThread()
-        thread.setObjectName("ConvScopeDownload")
         worker = DownloadWorker(self.dataset, self.root, self._cancel, dict(self.options))
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.progressed.connect(self._on_progress)
         worker.download_finished.connect(self._on_download_finished)
-        worker.finished.connect(thread.quit)
-        thread.finished.connect(self._on_thread_finished)
-        thread.finished.connect(thread.deleteLater)
-        self._thread, self._worker = thread, worker
-        thread.start()
+        self._worker = worker
+        self._thread = start_in_thread(worker, "ConvScopeDownload", self._on_thread_finished)
 
     @Slot()
     def cancel(self) -> None:

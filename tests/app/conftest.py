@@ -129,3 +129,16 @@ def _collect_garbage_in_the_gui_thread():
     yield
     gc.collect()
 
+
+
+@pytest.fixture
+def panel(qtbot):
+    """A Draw tab of its own, shown (the drawing tests and the photo tests use it)."""
+    from app.widgets.draw_panel import DrawPanel
+
+    w = DrawPanel()
+    qtbot.addWidget(w)
+    w.resize(760, 480)
+    w.show()
+    qtbot.waitExposed(w)
+    return w

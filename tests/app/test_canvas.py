@@ -144,18 +144,6 @@ def lenet_run(tmp_path_factory):
 
 
 @pytest.fixture
-def panel(qtbot):
-    from app.widgets.draw_panel import DrawPanel
-
-    w = DrawPanel()
-    qtbot.addWidget(w)
-    w.resize(760, 460)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-@pytest.fixture
 def trained_panel(panel, lenet_run):
     assert panel.load_checkpoint(lenet_run), panel.message()
     return panel

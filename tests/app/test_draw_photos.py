@@ -22,18 +22,6 @@ def weights_of(arch: str, dataset: str):
 
 
 @pytest.fixture
-def panel(qtbot):
-    from app.widgets.draw_panel import DrawPanel
-
-    w = DrawPanel()
-    qtbot.addWidget(w)
-    w.resize(760, 480)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-@pytest.fixture
 def cifar_panel(panel):
     config, weights = weights_of("lenet-cifar", "cifar10-sample")
     assert panel.set_live_weights(config, weights, 0), panel.message()

@@ -1,0 +1,27 @@
+"""Running a QObject worker on a QThread of its own, wired the one way that is safe here.
+
+The worker's ``run`` slot starts when the thread does; its ``finished`` signal ends the thread's event
+loop; the thread is deleted (``deleteLater``) in the GUI thread once it has finished. Connect the worker's
+other signals before calling :func:`start_in_thread`, so that none is emitted unconnected. The worker
+must move itself back to the GUI thread before it emits ``finished`` (a PySide object destroyed in
+another thread can deadlock against the GIL: see ``app/worker.py``).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QObject, QThread
+
+
+def start_in_thread(worker: QObject, name: str, on_thread_finished: Callable[[], None]) -> QThread:
+    """Move ``worker`` to a new thread named ``name`` and start it; ``on_thread_finished`` runs in the
+    GUI thread when the thread has ended. Keep a reference to the returned thread for its whole life."""
+    thread = QThread()
+    thread.setObjectName(name)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit)
+    thread.finished.connect(on_thread_finished)
+    thread.finished.connect(thread.deleteLater)
+    thread.start()
+    return thread
