@@ -119,7 +119,7 @@ def _pen(color, width=2.0, alpha=255, style=None):
 
 
 # A PlotWidget that adds up the time of its paints (``paint_total``), to pace the updates.
-TimedPlotWidget = timed_paint(pg.PlotWidget, name="TimedPlotWidget")
+TimedPlotWidget = timed_paint(pg.PlotWidget, name="TimedPlotWidget", clock=time.perf_counter)  # wall time
 
 
 def _make_plot(name: str, y_label: str) -> pg.PlotWidget:
