@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QObject, QThread
+from PySide6.QtCore import QCoreApplication, QObject, QThread
 
 
 def start_in_thread(worker: QObject, name: str, on_thread_finished: Callable[[], None]) -> QThread:
@@ -25,3 +25,17 @@ def start_in_thread(worker: QObject, name: str, on_thread_finished: Callable[[],
     thread.finished.connect(thread.deleteLater)
     thread.start()
     return thread
+
+
+def wait_for_thread(owner: QObject, thread: QThread, timeout_ms: int | None = None) -> bool:
+    """After asking the worker to stop: end ``thread`` and wait for it (at most ``timeout_ms``; None:
+    as long as it takes), then deliver what the worker queued for ``owner`` (its last signals,
+    ``thread.finished``) in order. False when the thread is still running after the timeout. Never
+    terminates it."""
+    thread.quit()  # its event loop has not started yet: exec() will return at once
+    if timeout_ms is None:
+        thread.wait()
+    elif not thread.wait(int(timeout_ms)):
+        return False
+    QCoreApplication.sendPostedEvents(owner)
+    return True

@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from .threads import start_in_thread
+from .threads import start_in_thread, wait_for_thread
 
 log = logging.getLogger("convscope.gui")
 
@@ -243,13 +243,8 @@ class RunController(QObject):
         if thread is None:
             return True
         self.stop()
-        thread.quit()  # its event loop has not started yet: exec() will return at once
-        if timeout_ms is None:
-            thread.wait()
-        elif not thread.wait(int(timeout_ms)):
+        if not wait_for_thread(self, thread, timeout_ms):
             return False
-        # Deliver what the worker queued for us (its last signals, thread.finished) now, in order.
-        QCoreApplication.sendPostedEvents(self)
         if self._thread is thread:  # the queued finished slot did not arrive: clean up here
             self._on_thread_finished()
         return True

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QProgressBar, Q
 from core.datasets import DataError, get_info
 from core.download import KNOWN_SIZES, download_dataset
 
-from ..threads import start_in_thread
+from ..threads import start_in_thread, wait_for_thread
 
 log = logging.getLogger("convscope.gui")
 
@@ -192,12 +192,8 @@ class DownloadDialog(QDialog):
         if thread is None:
             return True
         self.cancel()
-        thread.quit()  # its event loop has not started yet: exec() will return at once
-        if timeout_ms is None:
-            thread.wait()
-        elif not thread.wait(int(timeout_ms)):
+        if not wait_for_thread(self, thread, timeout_ms):
             return False
-        QCoreApplication.sendPostedEvents(self)  # the worker's last signals, thread.finished
         if self._thread is thread:
             self._on_thread_finished()
         return True
