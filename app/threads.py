@@ -39,3 +39,12 @@ def wait_for_thread(owner: QObject, thread: QThread, timeout_ms: int | None = No
         return False
     QCoreApplication.sendPostedEvents(owner)
     return True
+
+
+def join_finished(thread: QThread) -> None:
+    """In the slot of ``thread.finished``: wait the moment until the thread has really ended (the signal
+    is emitted from the thread just before it does); a thread already deleted is fine."""
+    try:
+        thread.wait()
+    except RuntimeError:  # already deleted
+        pass

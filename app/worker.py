@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from .threads import start_in_thread, wait_for_thread
+from .threads import join_finished, start_in_thread, wait_for_thread
 
 log = logging.getLogger("convscope.gui")
 
@@ -271,10 +271,7 @@ class RunController(QObject):
         thread = self._thread
         if thread is None:
             return
-        try:
-            thread.wait()  # finished was emitted from the thread just before it ended
-        except RuntimeError:  # already deleted
-            pass
+        join_finished(thread)
         self._thread = None
         self._worker = None
         self.thread_finished.emit()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QProgressBar, Q
 from core.datasets import DataError, get_info
 from core.download import KNOWN_SIZES, download_dataset
 
-from ..threads import start_in_thread, wait_for_thread
+from ..threads import join_finished, start_in_thread, wait_for_thread
 
 log = logging.getLogger("convscope.gui")
 
@@ -229,10 +229,7 @@ class DownloadDialog(QDialog):
         thread = self._thread
         if thread is None:
             return
-        try:
-            thread.wait()  # finished was emitted from the thread just before it ended
-        except RuntimeError:  # already deleted
-            pass
+        join_finished(thread)
         self._thread = self._worker = None
         ok, message = self.ok, self.message or "the download stopped without a result."
         if ok:
