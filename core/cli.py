@@ -204,9 +204,8 @@ def cmd_train(args) -> int:
         if resolved.note and dataset is None:
             print(f"note: {resolved.note}", file=sys.stderr)
         preset_values = dict(resolved.config)
-        arch = arch or preset_values.pop("arch", None)
-        dataset = dataset or preset_values.pop("dataset", None)
-        preset_values.pop("arch", None), preset_values.pop("dataset", None)
+        preset_arch, preset_dataset = preset_values.pop("arch", None), preset_values.pop("dataset", None)
+        arch, dataset = arch or preset_arch, dataset or preset_dataset
         overrides = {**preset_values, **{k: v for k, v in overrides.items() if v is not None}}
     try:
         config = C.make_config(arch or "lenet", dataset or "mnist-sample", **overrides)
