@@ -11,7 +11,11 @@ It prints examples/s of both (training time only, as the engine counts it), thei
 p50 / p99 / max. Targets on a 2-core CPU: ratio ≥ 0.95, lag p99 ≤ 20 ms, max ≤ 200 ms.
 
 ``--startup``: start ``python main.py`` a few times and report the time from launching the process to the
-window's first paint, and to "ready to train" (torch and the model zoo loaded).
+window's first paint, and to "ready to train" (torch and the model zoo loaded). Then, in one real window,
+for LeNet and for NiN at width 0.5: how long the training-time estimate takes to appear once the window is
+ready, the CPU the ready window uses while it idles (target ≤ 3 % of one core), and the estimate against
+the real run that follows (Train clicked): estimated ÷ real images/s and estimated ÷ real seconds
+(target: within 2× either way on an idle machine).
 
     .venv/bin/python benchmarks/bench_gui.py
     .venv/bin/python benchmarks/bench_gui.py --arch nin --subset 2000 --epochs 2
@@ -166,7 +170,8 @@ def run_in_window(w) -> tuple[float, list[float], int]:
     return float(result.examples_per_s), lateness, len(w.curves.train_loss)
 
 
-def bench_training(args) -> dict:
+def qt_app():
+    """The QApplication of the in-process benchmarks, with throw-away settings and runs folders."""
     tmp = tempfile.mkdtemp(prefix="convscope-bench-")
     os.environ["CONVSCOPE_SETTINGS_DIR"] = f"{tmp}/settings"
     os.environ["CONVSCOPE_RUNS_DIR"] = f"{tmp}/runs"
@@ -174,11 +179,15 @@ def bench_training(args) -> dict:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
+    return QApplication.instance() or QApplication(sys.argv), tmp
+
+
+def bench_training(args) -> dict:
     import torch
 
     from app.worker import training_threads
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    app, tmp = qt_app()
     cfg = make_config(args)
     print(f"{cfg.arch} on {cfg.dataset}: {cfg.epochs} epoch(s), batch {cfg.batch_size}, subset {cfg.subset}, "
           f"torch {torch.__version__}, {training_threads()} training thread(s), Qt platform "
@@ -216,6 +225,70 @@ def bench_training(args) -> dict:
     return out
 
 
+# ------------------------------------------------------------------------------------ estimates
+ESTIMATE_CASES = (("lenet", "mnist-sample", {}), ("nin", "fashion-mnist-sample", {"width": 0.5}))
+
+
+def _spin(ms: int) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def _wait_for(predicate, timeout_s: float) -> bool:
+    end = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > end:
+            return False
+        _spin(20)
+    return True
+
+
+def bench_estimates(args) -> list[dict]:
+    """The estimate of a ready window against the real run, and the CPU a ready window idles at."""
+    from app.estimates import rate_key
+
+    app, _tmp = qt_app()
+    results = []
+    for arch, dataset, fields in ESTIMATE_CASES:
+        case = argparse.Namespace(**{**vars(args), "arch": arch, "dataset": dataset, "epochs": 2,
+                                     "subset": None})
+        w = open_window(case)
+        for key, value in fields.items():
+            w.config_panel.set_field(key, value)
+        w._validate()
+        cfg = w.current_config()
+        t0 = time.monotonic()
+        if not _wait_for(lambda: w.estimates._complete(cfg) and not w._jobs.busy, 120):
+            raise SystemExit(f"no estimate for {arch}: {w.estimate_label.text()}")
+        shown_after = time.monotonic() - t0
+        est_rate = w.estimates.rates[rate_key(cfg)][0]
+        est_seconds = w.estimate_seconds(cfg)
+        _spin(1000)  # let the last paints settle, then idle
+        cpu0, wall0 = time.process_time(), time.monotonic()
+        _spin(5000)
+        idle = 100 * (time.process_time() - cpu0) / (time.monotonic() - wall0)
+        t1 = time.monotonic()
+        real_rate, _lateness, _points = run_in_window(w)
+        real_seconds = time.monotonic() - t1
+        w.close()
+        app.processEvents()
+        row = {"arch": arch, "dataset": dataset, **fields, "estimate_shown_after_s": shown_after,
+               "idle_cpu_percent": idle, "estimate_images_per_s": est_rate, "real_images_per_s": real_rate,
+               "rate_ratio": est_rate / real_rate, "estimate_s": est_seconds, "real_s": real_seconds,
+               "time_ratio": est_seconds / real_seconds}
+        within = 0.5 <= row["rate_ratio"] <= 2 and 0.5 <= row["time_ratio"] <= 2
+        print(f"{arch} {fields or ''} on {dataset}, 2 epochs: estimate shown {shown_after:.1f} s after ready; "
+              f"ready window idles at {idle:.1f} % of a core {'OK' if idle <= 3 else 'MISSED'}")
+        print(f"  estimate {est_rate:,.0f} images/s, {est_seconds:.0f} s; real {real_rate:,.0f} images/s, "
+              f"{real_seconds:.0f} s: estimate ÷ real = {row['rate_ratio']:.2f} (rate), "
+              f"{row['time_ratio']:.2f} (time)  target within 2× {'OK' if within else 'MISSED'}")
+        results.append(row)
+    return results
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--startup", action="store_true", help="measure the start-up time of main.py instead")
@@ -230,7 +303,11 @@ def main() -> int:
                          "±10 %% on a shared 2-core machine: use several)")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON line at the end")
     args = ap.parse_args()
-    out = bench_startup(max(1, args.repeats + 1)) if args.startup else bench_training(args)
+    if args.startup:
+        out = bench_startup(max(1, args.repeats + 1))
+        out["estimates"] = bench_estimates(args)
+    else:
+        out = bench_training(args)
     if args.json:
         print(json.dumps(out))
     return 0

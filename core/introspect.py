@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import statistics
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from torch import nn
 
 from .build import build_model, meta_model
 from .config import TrainConfig
-from .devices import resolve_device
+from .devices import resolve_device, set_thread_count
 from .modeltools import count_params, forward_hooks
 from .optim import make_optimizer
 
@@ -130,16 +131,32 @@ def count_parameters(config: TrainConfig) -> int:
 
 
 # ------------------------------------------------------------------------------------------ speed
-def measure_rate(config: TrainConfig, cancel: threading.Event | None = None, budget_s: float = 2.0) -> float:
+def measure_rate(config: TrainConfig, cancel: threading.Event | None = None, budget_s: float = 2.0,
+                 threads: int | None = None) -> float:
     """Training examples per second of the configured model on its device, from a few timed steps.
 
     The model is built on the meta device and given storage without drawing from torch's global random
     generator; the data is random. On a CPU the batch is capped at 32 (throughput per example depends
     little on the batch beyond that) and smaller for very slow networks, so an estimate takes a few
     seconds at most; the rate is what counts, not the result.
+
+    ``threads``: the torch threads the run will train with (the window keeps a core for itself). Timing
+    with more threads than the run gets overstates its speed, and on a machine whose other cores are busy
+    (the window starting, another program) a team of threads waiting for a busy core times many times
+    slower than the run. The calling thread's count is restored afterwards. The rate is the batch over the
+    median step time, so a step slowed by something else on the machine does not set it.
     """
-    cfg = config
-    cancel = cancel or threading.Event()
+    if threads is None:
+        return _measure_rate(config, cancel or threading.Event(), budget_s)
+    before = torch.get_num_threads()
+    set_thread_count(threads)
+    try:
+        return _measure_rate(config, cancel or threading.Event(), budget_s)
+    finally:
+        set_thread_count(before)
+
+
+def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) -> float:
     device = resolve_device(cfg.device)
     gen = torch.Generator(device="cpu").manual_seed(0)
     model = meta_model(cfg).to_empty(device=device)
@@ -200,10 +217,9 @@ def measure_rate(config: TrainConfig, cancel: threading.Event | None = None, bud
         x, y = make_batch(batch)
         if device.type == "cuda" or batch != b0:
             timed(x, y)
-        total, steps = 0.0, 0
+        times: list[float] = []
         while True:
-            total += timed(x, y)
-            steps += 1
-            if total >= budget_s * 0.5 or steps >= 10:
+            times.append(timed(x, y))
+            if sum(times) >= budget_s * 0.5 or len(times) >= 10:
                 break
-    return batch * steps / max(total, 1e-9)
+    return batch / max(statistics.median(times), 1e-9)

@@ -587,16 +587,37 @@ def test_an_estimate_is_shown_before_a_run(qtbot, window):
 def test_long_runs_offer_a_smaller_width_or_a_subset(qtbot, window):
     w = window
     configure(w, "nin", "fashion-mnist", epochs=12, subset=0, batch=32)
-    from app.estimates import rate_key
+    from app.estimates import rate_key, variants
 
     cfg = w.current_config()
     w.estimates.rates[rate_key(cfg)] = (150.0, "measured")  # the notes' figure for this CPU
+    w.estimates.rates[rate_key(variants(cfg)["width:0.5"])] = (450.0, "measured")
     w.estimates.show(cfg)
     text = child(w, "estimateLabel").text()
     assert "h" in text and "width 0.5" in text and "subset:" in text
+    promised = w.estimates.estimate_seconds(variants(cfg)["width:0.5"])
+    from app.estimates import format_duration
+
+    assert f"width 0.5</a> (≈ {format_duration(promised)})" in text
     w.estimates.on_link("width:0.5")
     w._validate()
     assert w.current_config().width == 0.5
+    # The offer promised what the estimate now says: both come from the same measurement.
+    assert w.estimates.estimate_seconds(w.current_config()) == promised
+    assert format_duration(promised) in child(w, "estimateLabel").text()
+
+
+def test_a_smaller_width_that_is_not_faster_is_not_offered(window):
+    w = window
+    configure(w, "nin", "fashion-mnist", epochs=12, subset=0, batch=32)
+    from app.estimates import rate_key, variants
+
+    cfg = w.current_config()
+    w.estimates.rates[rate_key(cfg)] = (150.0, "measured")
+    w.estimates.rates[rate_key(variants(cfg)["width:0.5"])] = (160.0, "measured")  # hardly faster
+    w.estimates.show(cfg)
+    text = child(w, "estimateLabel").text()
+    assert "That is long" in text and "width 0.5" not in text and "subset:" in text
 
 
 def test_inside_tabs_can_be_added_beside_the_curves(window):
