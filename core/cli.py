@@ -1,4 +1,4 @@
-"""Headless command line: ``train``, ``evaluate``, ``predict`` and ``archs``.
+"""Headless command line: ``train``, ``evaluate``, ``predict``, ``archs``, ``presets``, ``summary``, ``export``.
 
 Humans read the progress on stderr; scripts read the last stdout line with ``--json``. Exit codes:
 0 completed or stopped, 1 failed, 2 bad input, 3 diverged.
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="convscope", description="Train classic CNNs and look inside them. "
                 "Without a sub-command, opens the window.")
     sub = p.add_subparsers(dest="command", parser_class=_Parser,
-                           metavar="{train,evaluate,predict,archs,presets}")
+                           metavar="{train,evaluate,predict,archs,presets,summary,export}")
 
     t = sub.add_parser("train", help="train a network", description="Train a network; with --out, write "
                        "a run directory (config, metrics.jsonl, weights, optimizer state, status).")
@@ -109,6 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("archs", help="list the architectures with parameters and FLOPs")
     a.add_argument("--json", action="store_true")
+
+    m = sub.add_parser("summary", help="per layer: output shape, parameters and FLOPs of a network or a run")
+    m.add_argument("--checkpoint", help="a run directory (default: the network --arch on --dataset)")
+    m.add_argument("--arch", default="lenet")
+    m.add_argument("--dataset", default="mnist-sample")
+    m.add_argument("--form", choices=C.FORMS)
+    m.add_argument("--json", action="store_true")
+
+    x = sub.add_parser("export", help="a run as ONNX, its metrics as CSV, TensorBoard scalars or a PNG")
+    x.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
+    x.add_argument("--format", required=True, choices=("onnx", "csv", "tensorboard", "png"))
+    x.add_argument("--output", required=True, help="file to write (for tensorboard: a folder)")
+    x.add_argument("--json", action="store_true")
     return p
 
 
@@ -255,6 +268,7 @@ def _load(run_dir: str, device: str = "cpu"):
 
 def cmd_evaluate(args) -> int:
     from core import data as D
+    from core.analysis import eval_split
     from core.devices import is_out_of_memory, resolve_device
     from core.evaluation import evaluate_model
 
@@ -266,21 +280,11 @@ def cmd_evaluate(args) -> int:
                            "or cpu.")
     device = resolve_device(args.device)
     run = _load(args.checkpoint, str(device))
-    dataset = args.dataset or run.config.dataset
-    root = args.data_root
     try:
-        if dataset == D.IMAGEFOLDER:  # the run's own folder, read at its size in its class order
-            same = run.config.dataset == dataset
-            root = root or (run.config.data_root if same else None)
-            info = run.config.info if same else D.imagefolder.folder_info(root)
-        else:
-            info = D.get_info(dataset)
-        images, labels = D.load_split(dataset, args.split, root, info=info)
+        ev = eval_split(run.config, args.dataset, args.split, args.data_root)
     except D.DataError as exc:
         raise BadInput(str(exc)) from None
-    model_classes = run.config.info.num_classes
-    if info.num_classes != model_classes:
-        raise BadInput(f"the run predicts {model_classes} classes but {dataset} has {info.num_classes}.")
+    dataset, info, images, labels = ev.dataset, ev.info, ev.images, ev.labels
     from core.inference import run_preprocess
 
     try:
@@ -359,8 +363,40 @@ def cmd_presets(args) -> int:
     return EXIT_OK
 
 
+def cmd_summary(args) -> int:
+    from core.summary import summarize
+
+    if args.checkpoint:
+        config = _load(args.checkpoint).config
+    else:
+        try:
+            config = C.make_config(args.arch, args.dataset, form=args.form)
+        except (C.ConfigError, ValueError) as exc:
+            raise BadInput(str(exc)) from None
+    s = summarize(config)
+    lines = [f"{s.display_name}, input {'×'.join(map(str, s.input_shape))}",
+             f"{'layer':24s} {'type':18s} {'output':>14s} {'params':>12s} {'MFLOPs':>10s}"]
+    lines += [f"{r.name:24s} {r.kind:18s} {'×'.join(map(str, r.output_shape)):>14s} {r.params:>12,} "
+              f"{r.flops / 1e6:>10,.2f}" for r in s.rows]
+    lines.append(f"{'total':24s} {'':18s} {'':>14s} {s.total_params:>12,} {s.total_flops / 1e6:>10,.2f}")
+    _emit(args, s.to_json(), "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from core.checkpoints import CheckpointError
+    from core.export import ExportError, export
+
+    try:
+        done = export(args.checkpoint, args.format, args.output)
+    except (ExportError, CheckpointError, OSError) as exc:
+        raise BadInput(str(exc)) from None
+    _emit(args, done, f"wrote {done['output']} ({args.format})")
+    return EXIT_OK
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "archs": cmd_archs,
-            "presets": cmd_presets}
+            "presets": cmd_presets, "summary": cmd_summary, "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:
