@@ -1,0 +1,77 @@
+"""The Evaluation tab's confusion matrix: a click on a cell shows exactly that pair's test images."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from app.widgets.confusion_view import ConfusionView
+
+
+@pytest.fixture(scope="module")
+def analysis(tmp_path_factory):
+    from core.analysis import analyse, eval_split
+    from core.config import make_config
+    from core.engine import Trainer
+
+    cfg = make_config("lenet", "fashion-mnist-sample", epochs=1, subset=256, device="cpu", seed=0)
+    trainer = Trainer(cfg, run_dir=tmp_path_factory.mktemp("confusion") / "run")
+    assert trainer.run().status == "completed"
+    return analyse(trainer.model, cfg, eval_split(cfg))
+
+
+def click_cell(qtbot, view, true: int, predicted: int) -> None:
+    plot = view.matrix_plot
+    qtbot.wait(50)  # the plot fits its range to the new matrix on its next turn
+    scene_pos = view.matrix_item.mapToScene(QPointF(predicted + 0.5, true + 0.5))
+    pos = plot.mapFromScene(scene_pos)
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos.x(), pos.y()))
+
+
+def test_a_cell_click_shows_exactly_that_pairs_images(qtbot, analysis):
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_analysis(analysis, "LeNet")
+    assert view.matrix_item.image.shape == (10, 10) and "test accuracy" in view.status.text()
+    m = analysis.matrix
+    off = m - np.diag(np.diag(m))
+    t, p = np.unravel_index(int(np.argmax(off)), off.shape)
+    assert view.cell == (t, p)  # it opens on the most frequent confusion
+    # Another cell, clicked with the mouse: a diagonal one (the images read right).
+    target = (2, 2) if m[2, 2] else (int(t), int(p))
+    with qtbot.waitSignal(view.cell_selected, timeout=5000) as blocker:
+        click_cell(qtbot, view, *target)
+    assert tuple(blocker.args) == target and view.cell == target
+    expected = np.flatnonzero((analysis.true == target[0]) & (analysis.predicted == target[1]))
+    shown = view.cell_image_indices()
+    assert sorted(shown) == sorted(expected.tolist())[:200] and view.cell_images.count() == len(shown)
+    confidence = analysis.top_p[shown, 0]
+    assert (np.diff(confidence) <= 1e-6).all()  # the most confident first
+    first = view.cell_images.item(0)
+    assert first.text().count("%") == 3  # its top-3
+
+
+def test_clicking_an_image_makes_it_the_probe_image(qtbot, analysis):
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.set_analysis(analysis, "LeNet")
+    item = view.cell_images.item(0)
+    index = item.data(Qt.ItemDataRole.UserRole)
+    with qtbot.waitSignal(view.image_chosen, timeout=5000) as blocker:
+        view.cell_images.itemClicked.emit(item)
+    image, label, source = blocker.args
+    assert np.array_equal(image, analysis.split.images[index]) and label == analysis.true[index]
+    assert str(index) in source
+
+
+def test_clear_forgets_the_previous_network(qtbot, analysis):
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.set_analysis(analysis, "LeNet")
+    view.clear()
+    assert view.analysis is None and view.cell_images.count() == 0 and view.matrix_item.image is None
+    view.select_cell(0, 0)  # nothing to show: no error
+    assert view.cell is None
