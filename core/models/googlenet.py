@@ -61,6 +61,8 @@ class Inception(nn.Module):
         super().__init__()
         norm = (lambda c: nn.BatchNorm2d(c)) if batchnorm else (lambda c: nn.Identity())
         self.out_channels = c1 + c2[1] + c3[1] + c4
+        # The branches in the order forward() concatenates them: (name, channels).
+        self.branches = (("1×1", c1), ("3×3", c2[1]), ("5×5", c3[1]), ("pool", c4))
         # Branch 1: a single 1×1 convolution.
         self.conv1 = nn.Conv2d(in_channels, c1, kernel_size=1)
         self.bn1 = norm(c1)
@@ -166,6 +168,8 @@ class InceptionA(nn.Module):
     """The Inception block of the course notes: four branches, no activation inside, 88 channels out."""
 
     out_channels = 88
+    # The branches in the order forward() concatenates them: (name, channels).
+    branches = (("1×1", 16), ("5×5", 24), ("3×3", 24), ("pool", 24))
 
     def __init__(self, in_channels):
         super().__init__()
