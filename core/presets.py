@@ -1,4 +1,9 @@
-"""Presets: the experiments of the course notes, ready to run, in ``resources/presets.json``.
+"""Presets: the experiments of the course notes, ready to run, in ``resources/presets.json``; and lessons.
+
+A **lesson** (``resources/lessons.json``) is a preset with a ``lesson`` part: the view to look at (a
+widget's object name), a short text, a question to answer, the chapter, optionally the lesson it pairs
+with, and each text in Chinese (``*_zh``). Lessons are listed after the presets, by ``presets`` too, and
+``train --preset ID`` runs one headless.
 
 A preset names its full dataset (Fashion-MNIST, CIFAR-10…). Where that dataset is not on this computer
 (no data folder, no earlier download, no system-wide installation), :func:`resolve` falls back to the
@@ -18,6 +23,7 @@ from .resources import resource_path
 log = logging.getLogger("convscope.engine")
 
 PRESETS_FILE = resource_path("presets.json")
+LESSONS_FILE = resource_path("lessons.json")
 
 
 class PresetError(ValueError):
@@ -48,28 +54,42 @@ class Resolved:
     note: str = ""  # one line when the dataset was swapped for its offline sample
 
 
-def load_presets(path: Path = PRESETS_FILE) -> tuple[list[Preset], str | None]:
-    """The presets of ``path`` and the id of the default one. Malformed entries are skipped (logged);
-    an unreadable file raises :class:`PresetError`."""
+def _read_entries(path: Path, key: str) -> tuple[list[Preset], dict]:
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise PresetError(f"cannot read the presets in {path}: {exc}") from None
-    presets = []
-    for entry in raw.get("presets", []) if isinstance(raw, dict) else []:
+    entries = []
+    for entry in raw.get(key, []) if isinstance(raw, dict) else []:
         if not (isinstance(entry, dict) and isinstance(entry.get("id"), str)
                 and isinstance(entry.get("config"), dict)):
             log.warning("skipping a malformed preset in %s: %r", path, entry)
             continue
-        presets.append(Preset(entry["id"], str(entry.get("name", entry["id"])),
+        entries.append(Preset(entry["id"], str(entry.get("name", entry["id"])),
                               str(entry.get("description", "")), dict(entry["config"]),
                               dict(entry.get("lesson") or {})))
-    default = raw.get("default") if isinstance(raw, dict) else None
+    return entries, raw if isinstance(raw, dict) else {}
+
+
+def load_presets(path: Path = PRESETS_FILE, lessons: Path | None = LESSONS_FILE) -> tuple[list[Preset], str | None]:
+    """The presets of ``path``, then the lessons of ``lessons`` (None: none), and the id of the default
+    preset. Malformed entries are skipped (logged); an unreadable file raises :class:`PresetError`."""
+    presets, raw = _read_entries(path, "presets")
+    if lessons is not None:
+        known = {p.id for p in presets}
+        for lesson in _read_entries(lessons, "lessons")[0]:
+            if lesson.id in known or not lesson.lesson:
+                log.warning("skipping lesson %r in %s: its id is taken or it has no lesson part", lesson.id,
+                            lessons)
+                continue
+            presets.append(lesson)
+            known.add(lesson.id)
+    default = raw.get("default")
     return presets, default if isinstance(default, str) else None
 
 
-def get_preset(preset_id: str, path: Path = PRESETS_FILE) -> Preset:
-    presets, _ = load_presets(path)
+def get_preset(preset_id: str, path: Path = PRESETS_FILE, lessons: Path | None = LESSONS_FILE) -> Preset:
+    presets, _ = load_presets(path, lessons)
     for preset in presets:
         if preset.id == preset_id:
             return preset
