@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from app.pacing import PaintMeter, timed_paint
@@ -84,6 +84,17 @@ def _symmetric(a: np.ndarray) -> tuple[float, float]:
     m = float(np.nanmax(np.abs(a))) if a.size else 0.0
     m = m if math.isfinite(m) and m > 0 else 1.0
     return (-m, m)
+
+
+def source_text(source: str) -> str:
+    """Where the probe image came from ("test sample 12", "your drawing"), in the window's language."""
+    head, _, number = source.rpartition(" ")
+    if head == "test sample" and number.isdigit():
+        return QCoreApplication.translate("InsideViews", "test sample {n}").format(n=number)
+    return QCoreApplication.translate("InsideViews", source)
+
+
+KNOWN_SOURCES = (QT_TRANSLATE_NOOP("InsideViews", "your drawing"),)  # the sources the app gives (core names the test samples)
 
 
 def _fmt_class(names: tuple[str, ...], k: int | None) -> str:
