@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from core.config import ACTIVATIONS, DEVICES, FORMS, HYPER_DEFAULTS, OPTIMIZERS, SCHEDULES
 
+from ..core_texts import core_text
 from .spinboxes import LogSpinBox, PowerOfTwoSpinBox, guard_wheel
 from .tooltips import apply_tips, tip, unsupported_tip
 
@@ -52,7 +53,7 @@ FORM_LABELS = {"native": QT_TRANSLATE_NOOP("ConfigPanel", "native ({side}×{side
                "d2l": QT_TRANSLATE_NOOP("ConfigPanel", "d2l resize ({d2l}×{d2l} px)")}
 NOTE_STYLE = "color: #a84300;"  # amber: a note about a preset (e.g. it trains on the offline sample)
 NETWORK_DEFAULT = (QT_TRANSLATE_NOOP("ConfigPanel", "network default"), None)  # the first item of an option's box: the network's own choice
-OPTION_NAMES = {"width": QT_TRANSLATE_NOOP("ConfigPanel", "width multiplier"), "batchnorm": "BatchNorm",
+OPTION_NAMES = {"width": QT_TRANSLATE_NOOP("ConfigPanel", "width multiplier"), "batchnorm": QT_TRANSLATE_NOOP("ConfigPanel", "BatchNorm"),
                 "dropout": QT_TRANSLATE_NOOP("ConfigPanel", "dropout"),
                 "shortcut": QT_TRANSLATE_NOOP("ConfigPanel", "skip connections"),
                 "activation": QT_TRANSLATE_NOOP("ConfigPanel", "activation choice")}
@@ -158,7 +159,7 @@ class ConfigPanel(QWidget):
         form.addRow(self.arch_info)
         form.addRow(self.tr("Input size"), self.form_combo)
         form.addRow(self.tr("Width"), self.width_spin)
-        form.addRow("BatchNorm", self.batchnorm_combo)
+        form.addRow(self.tr("BatchNorm"), self.batchnorm_combo)
         form.addRow(self.tr("Dropout"), self.dropout_spin)
         form.addRow(self.tr("Skip connections"), self.shortcut_combo)
         form.addRow(self.tr("Activation"), self.activation_combo)
@@ -296,20 +297,20 @@ class ConfigPanel(QWidget):
                 for spec in specs:
                     if spec.family != family:
                         continue
-                    item = QStandardItem("    " + spec.display_name)
+                    item = QStandardItem("    " + core_text(spec.display_name))
                     item.setData(spec.name, Qt.ItemDataRole.UserRole)
-                    item.setToolTip(f"{spec.name}: {spec.description}")
+                    item.setToolTip(f"{spec.name}: {core_text(spec.description)}")
                     model.appendRow(item)
             self.dataset_combo.clear()
             for name, info in datasets.items():
-                self.dataset_combo.addItem(info.display_name, name)
-                self.dataset_combo.setItemData(self.dataset_combo.count() - 1, info.description,
+                self.dataset_combo.addItem(core_text(info.display_name), name)
+                self.dataset_combo.setItemData(self.dataset_combo.count() - 1, core_text(info.description),
                                                Qt.ItemDataRole.ToolTipRole)
             self.preset_combo.clear()
             self.preset_combo.addItem(self.tr("Custom settings"), None)
             for p in presets:
-                self.preset_combo.addItem(p["name"], p["id"])
-                self.preset_combo.setItemData(self.preset_combo.count() - 1, p.get("description", ""),
+                self.preset_combo.addItem(core_text(p["name"]), p["id"])
+                self.preset_combo.setItemData(self.preset_combo.count() - 1, core_text(p.get("description", "")),
                                               Qt.ItemDataRole.ToolTipRole)
             for i in range(self.device_combo.count()):
                 key = self.device_combo.itemData(i)
@@ -495,7 +496,7 @@ class ConfigPanel(QWidget):
         idx = self.preset_combo.findData(preset_id) if preset_id else 0
         self.preset_combo.setCurrentIndex(max(0, idx))
         preset = next((p for p in self._presets if p["id"] == preset_id), None)
-        self.preset_info.setText(preset.get("description", "") if preset else
+        self.preset_info.setText(core_text(preset.get("description", "")) if preset else
                                  self.tr("Your own settings. Pick a preset above to load an experiment from the notes."))
         self._preset_note = note if preset else ""
         self.preset_note.setText(self.tr("Note: {note}").format(note=self._preset_note) if self._preset_note else "")
@@ -574,7 +575,7 @@ class ConfigPanel(QWidget):
         try:
             self._update_forms()
             info = self._datasets.get(self.current_dataset())
-            self.dataset_info.setText(info.description if info is not None else "")
+            self.dataset_info.setText(core_text(info.description) if info is not None else "")
         finally:
             self._loading -= 1
         self._after_bulk_change()
@@ -633,7 +634,7 @@ class ConfigPanel(QWidget):
         self._update_momentum_visibility()
         self._update_option_states()
         info = self._datasets.get(self.current_dataset())
-        self.dataset_info.setText(info.description if info is not None else "")
+        self.dataset_info.setText(core_text(info.description) if info is not None else "")
         self._emit_changed()
 
     def _emit_changed(self, *args) -> None:

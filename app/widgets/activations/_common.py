@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
+from app.core_texts import core_text
 from app.pacing import PaintMeter, timed_paint
 
 log = logging.getLogger("convscope.gui")
@@ -100,7 +101,7 @@ KNOWN_SOURCES = (QT_TRANSLATE_NOOP("InsideViews", "your drawing"),)  # the sourc
 def _fmt_class(names: tuple[str, ...], k: int | None) -> str:
     if k is None or k < 0:
         return "?"
-    return names[k] if 0 <= k < len(names) else str(k)
+    return core_text(names[k]) if 0 <= k < len(names) else str(k)
 
 
 PAINT_METER = PaintMeter()  # CPU time the GUI thread spent painting the inside views (all of them)
