@@ -79,7 +79,7 @@ class InsideView(QWidget):
         self.timeline = TimelineBar()
         outer.addWidget(self.timeline)
         self.build()
-        self.show_placeholder("Start training to see inside the network.")
+        self.show_placeholder(QCoreApplication.translate("InsideViews", "Start training to see inside the network."))
 
     # -- for subclasses ----------------------------------------------------------------------------
     def build(self) -> None:
