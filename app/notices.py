@@ -65,11 +65,20 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Codes whose text says all that core's message says but its numbers (the banner's action has the new
+# learning rate); for the others core's message follows as the details (it names files and folders).
+SELF_CONTAINED = frozenset({"stuck", "oom-warning", "diverged", "oom"})
+
+
 def _core_message(code: str, message: str) -> str:
-    """Core's ``message`` (English), or in another language what ``code`` means with it as the details."""
+    """Core's ``message`` (English), or in another language what ``code`` means (with core's message as
+    the details, unless the code says it all)."""
     if i18n.is_english() or code not in CODE_TEXTS:
         return _sentence(message)
-    return _tr(CODE_TEXTS[code]) + "\n" + QCoreApplication.translate("Notices", "Details: {message}").format(message=message)
+    if code in SELF_CONTAINED:
+        return _tr(CODE_TEXTS[code])
+    details = QCoreApplication.translate("Notices", "Details: {message}").format(message=message)
+    return _tr(CODE_TEXTS[code]) + "\n" + details
 
 
 def _lower_lr(cfg, text: str) -> tuple[str, str]:

@@ -943,7 +943,7 @@
     </message>
     <message>
         <source>&lt;b&gt;{duration}&lt;/b&gt; on {where} &lt;span style=&apos;color:#555&apos;&gt;({rate} images/s, {origin})&lt;/span&gt;</source>
-        <translation>在{where}上 &lt;b&gt;{duration}&lt;/b&gt; &lt;span style=&apos;color:#555&apos;&gt;（{rate} images/s，{origin}）&lt;/span&gt;</translation>
+        <translation>在 {where} 上 &lt;b&gt;{duration}&lt;/b&gt; &lt;span style=&apos;color:#555&apos;&gt;（{rate} images/s，{origin}）&lt;/span&gt;</translation>
     </message>
     <message>
         <source>That is long. Try: {offers}.</source>
@@ -1014,6 +1014,134 @@
     <message>
         <source>your drawing</source>
         <translation>你的画</translation>
+    </message>
+    <message>
+        <source>one score map per class, averaged into the class scores</source>
+        <translation>每个类别一张得分图，平均后得到类别得分</translation>
+    </message>
+    <message>
+        <source>{0} channels pooled then fc</source>
+        <translation>{0} 个通道汇聚后接全连接层</translation>
+    </message>
+    <message>
+        <source>mixes {0} channels per pixel</source>
+        <translation>逐像素混合 {0} 个通道</translation>
+    </message>
+    <message>
+        <source>{0} channels</source>
+        <translation>{0} 个通道</translation>
+    </message>
+    <message>
+        <source>1×1 reduce before the {0}</source>
+        <translation>{0} 之前的 1×1 降维</translation>
+    </message>
+    <message>
+        <source>1×1 before the {0}s</source>
+        <translation>{0} 之前的 1×1</translation>
+    </message>
+    <message>
+        <source>1×1 before the {0}</source>
+        <translation>{0} 之前的 1×1</translation>
+    </message>
+    <message>
+        <source>1×1 after the average pool</source>
+        <translation>平均汇聚之后的 1×1</translation>
+    </message>
+    <message>
+        <source>1×1 branch</source>
+        <translation>1×1 分支</translation>
+    </message>
+    <message>
+        <source>1×1 shortcut conv</source>
+        <translation>1×1 捷径卷积</translation>
+    </message>
+    <message>
+        <source>first Inception block output</source>
+        <translation>第一个 Inception 块的输出</translation>
+    </message>
+    <message>
+        <source>last Inception block</source>
+        <translation>最后一个 Inception 块</translation>
+    </message>
+    <message>
+        <source>first Inception</source>
+        <translation>第一个 Inception 块</translation>
+    </message>
+    <message>
+        <source>two residual blocks</source>
+        <translation>两个残差块</translation>
+    </message>
+    <message>
+        <source>block {0} output</source>
+        <translation>第 {0} 块的输出</translation>
+    </message>
+    <message>
+        <source>block {0}</source>
+        <translation>第 {0} 块</translation>
+    </message>
+    <message>
+        <source>stage {0}</source>
+        <translation>第 {0} 阶段</translation>
+    </message>
+    <message>
+        <source>last block</source>
+        <translation>最后一块</translation>
+    </message>
+    <message>
+        <source>last stage</source>
+        <translation>最后阶段</translation>
+    </message>
+    <message>
+        <source>stem</source>
+        <translation>主干</translation>
+    </message>
+    <message>
+        <source>first {0} conv</source>
+        <translation>第一个 {0} 卷积</translation>
+    </message>
+    <message>
+        <source>second {0} conv</source>
+        <translation>第二个 {0} 卷积</translation>
+    </message>
+    <message>
+        <source>last {0} conv</source>
+        <translation>最后一个 {0} 卷积</translation>
+    </message>
+    <message>
+        <source>first conv</source>
+        <translation>第一个卷积</translation>
+    </message>
+    <message>
+        <source>{0} conv</source>
+        <translation>{0} 卷积</translation>
+    </message>
+    <message>
+        <source>{0} maps</source>
+        <translation>{0} 张特征图</translation>
+    </message>
+    <message>
+        <source>half size</source>
+        <translation>尺寸减半</translation>
+    </message>
+    <message>
+        <source>stride {0}</source>
+        <translation>步幅 {0}</translation>
+    </message>
+    <message>
+        <source> ({0})</source>
+        <translation>（{0}）</translation>
+    </message>
+    <message>
+        <source>({0})</source>
+        <translation>（{0}）</translation>
+    </message>
+    <message>
+        <source>: </source>
+        <translation>：</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
     </message>
     <message>
         <source>Timeline</source>
@@ -1533,7 +1661,7 @@
     </message>
     <message>
         <source> Saved to {dir}.</source>
-        <translation> 已保存到 {dir}。</translation>
+        <translation>已保存到 {dir}。</translation>
     </message>
     <message>
         <source>; test accuracy {acc}</source>
@@ -1565,7 +1693,7 @@
     </message>
     <message>
         <source> Other fixes: Adam instead of SGD, BatchNorm, or a warm-up schedule (one-cycle).</source>
-        <translation> 其他解决办法：用 Adam 代替 SGD、使用批量规范化，或使用带预热的调度（单周期）。</translation>
+        <translation>其他解决办法：用 Adam 代替 SGD、使用批量规范化，或使用带预热的调度（单周期）。</translation>
     </message>
     <message>
         <source>The run could not be saved</source>
@@ -1589,11 +1717,11 @@
     </message>
     <message>
         <source> Train on its offline sample instead, or set the data folder to one that holds the files.</source>
-        <translation> 请改用它的离线样本训练，或者把数据文件夹设为存放这些文件的文件夹。</translation>
+        <translation>请改用它的离线样本训练，或者把数据文件夹设为存放这些文件的文件夹。</translation>
     </message>
     <message>
         <source> Set the data folder to one that holds the files.</source>
-        <translation> 请把数据文件夹设为存放这些文件的文件夹。</translation>
+        <translation>请把数据文件夹设为存放这些文件的文件夹。</translation>
     </message>
     <message>
         <source>{name} is not on this computer and was not downloaded, so nothing was trained.{instead}</source>
@@ -1605,11 +1733,11 @@
     </message>
     <message>
         <source> Lower the batch size, use a smaller width, or train on the CPU.</source>
-        <translation> 请减小批量大小、使用更小的宽度，或在 CPU 上训练。</translation>
+        <translation>请减小批量大小、使用更小的宽度，或在 CPU 上训练。</translation>
     </message>
     <message>
         <source> The Log tab has the details.</source>
-        <translation> 详细信息见“日志”标签页。</translation>
+        <translation>详细信息见“日志”标签页。</translation>
     </message>
     <message>
         <source>A live view could not attach to this run</source>

@@ -191,7 +191,7 @@ def test_banners_say_what_the_reason_code_means_in_chinese(qapp):
     chinese = notices.warning_notice(warning, cfg)
     assert chinese.title == "网络卡在随机猜测水平：它只是在猜"
     assert chinese.message.startswith("损失停留在随机猜测的水平")
-    assert "epoch 2: the loss stays" in chinese.message  # core's words, as the details
+    assert english_words(chinese.message) == []  # the code says it all: no English details
     assert chinese.action == "下次使用学习率 0.01" and chinese.action_id == english.action_id
     diverged = E.RunResult("diverged", 1, message="training diverged: the loss exploded", reason=E.DIVERGED)
     status, notice = notices.run_end(diverged, cfg, unsaved=False)
@@ -199,6 +199,10 @@ def test_banners_say_what_the_reason_code_means_in_chinese(qapp):
     assert notice.message.startswith("训练发散：损失变成了 NaN") and notice.action == "使用学习率 0.01"
     done = E.RunResult("completed", 3, test_acc=0.9712, message="trained 3 epoch(s); test accuracy 97.12%")
     assert notices.run_end(done, cfg, unsaved=False) == ("完成：训练了 3 轮；测试准确率 97.12%。", None)
+    failed = E.RunResult("failed", 0, message="could not read /data/x: bad header", reason=E.DATA)
+    notice = notices.failed_notice(failed, False, cfg)
+    assert notice.title == "训练失败" and notice.message.startswith("无法读取数据集的文件")
+    assert "详细信息：could not read /data/x: bad header" in notice.message  # the file, in core's words
     missing = notices.not_downloaded_notice(SimpleNamespace(
         dataset="fashion-mnist", info=SimpleNamespace(display_name="Fashion-MNIST (70,000 clothes)")))
     assert missing.title == "找不到数据集" and missing.action == "使用离线样本"
@@ -289,3 +293,21 @@ def test_every_text_of_core_the_window_shows_is_translated(qapp):
                     and t not in ("LeNet-5 · Fashion-MNIST",)]
     assert untranslated == []
     assert core_texts.core_text("MNIST sample (offline, 5,000 digits)") == "MNIST 样本（离线，5,000 个数字）"
+
+
+def test_layer_labels_of_every_network_read_in_chinese(qapp):
+    """The layer picker's labels come from core (English); the window words them in its language."""
+    from app.widgets.activations._common import layer_label_text
+    from core.models import list_models
+
+    labels = {layer.label for spec in list_models() for layer in spec.probe_layers}
+    labels |= {"conv3 (3×3 conv, 16 maps)", "b.conv (1×1 conv, 32 → 64)"}  # core.introspect's own
+    assert len(labels) > 30
+    assert {label: layer_label_text(label) for label in labels if layer_label_text(label) != label} == {}
+    i18n.install(i18n.CHINESE)
+    assert layer_label_text("block 1: first 1×1 conv (mixes 96 channels per pixel)") == \
+        "第 1 块：第一个 1×1 卷积（逐像素混合 96 个通道）"
+    assert layer_label_text("stage 2: two residual blocks (128 maps, half size)") == \
+        "第 2 阶段：两个残差块（128 张特征图，尺寸减半）"
+    names = PROPER_NAMES + ("conv1", "conv2", "conv3", "conv5", "b1", "b2", "b.conv")
+    assert {label: layer_label_text(label) for label in labels if english_words(layer_label_text(label), names)} == {}

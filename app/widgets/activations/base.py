@@ -9,7 +9,7 @@ from app.widgets.banner import Banner
 from core.introspect import ModelLayers
 
 from ._common import (PRED_COLOUR, TRUE_COLOUR, TimedGraphicsLayoutWidget, _explanation, _fmt_class, log,
-                      source_text)
+                      layer_label_text, source_text)
 from .bars import SampleBar, TimelineBar
 
 PROBLEM_TITLE = QT_TRANSLATE_NOOP("InsideViews", "Could not look inside the network")
@@ -136,6 +136,7 @@ class InsideView(QWidget):
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
         for module, label in choices:
+            label = layer_label_text(label)
             self.layer_combo.addItem(label if module in label else f"{label}  [{module}]", module)
             self.layer_combo.setItemData(self.layer_combo.count() - 1, module, Qt.ToolTipRole)
         self.layer_combo.blockSignals(False)
