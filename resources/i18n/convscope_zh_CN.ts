@@ -1297,7 +1297,7 @@
     </message>
     <message>
         <source>{layer}: {shown}, {h}×{w} px each</source>
-        <translation>{layer}：{shown}，每个 {h}×{w} 像素</translation>
+        <translation>{layer}：{shown}（{h}×{w}）</translation>
     </message>
     <message>
         <source> (shown averaged down to {h}×{w})</source>
@@ -1417,7 +1417,7 @@
     </message>
     <message>
         <source>x at pixel ({r}, {c}): {n} input channels (dark low, yellow high)</source>
-        <translation>像素 ({r}, {c}) 处的 x：{n} 个输入通道（暗为低，黄为高）</translation>
+        <translation>x：像素 ({r}, {c})，{n} 个通道</translation>
     </message>
     <message>
         <source>{n}×{n} averaged pixels</source>
