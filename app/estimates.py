@@ -104,8 +104,8 @@ class Estimates(QObject):
     def hold(self) -> None:
         """A run is training: no estimates until :meth:`schedule`, and the line says why."""
         self._timer.stop()
-        self.label.setText("<span style='color:#555'>" + QCoreApplication.translate("Estimates", "Training — settings are locked until the run ends. "
-                                                            "Stop or Pause at any time.") + "</span>")
+        self.label.setText("<span style='color:#555'>" + QCoreApplication.translate(
+            "Estimates", "Training — settings are locked until the run ends. Stop or Pause at any time.") + "</span>")
 
     def record_rate(self, cfg, images_per_s: float) -> None:
         """The rate a real run of ``cfg`` reached: it replaces any measured one."""
@@ -122,8 +122,11 @@ class Estimates(QObject):
             c, side, _ = cfg.input_size
             key = param_key(cfg)
             n = self.params.get(key)
-            count = QCoreApplication.translate("Estimates", "{n} parameters").format(n=f"{n:,}") if n is not None else QCoreApplication.translate("Estimates", "counting parameters…")
-            text += "<br><span style='color:#555'>" + QCoreApplication.translate("Estimates", "{count} · input {c}×{side}×{side} · {paper}").format(
+            count = QCoreApplication.translate(
+                "Estimates", "{n} parameters").format(n=f"{n:,}") if n is not None else QCoreApplication.translate(
+                "Estimates", "counting parameters…")
+            text += "<br><span style='color:#555'>" + QCoreApplication.translate(
+                "Estimates", "{count} · input {c}×{side}×{side} · {paper}").format(
                 count=count, c=c, side=side, paper=spec.paper) + "</span>"
             if n is None and self._jobs is not None:
                 self._jobs.submit("params", lambda cancel, c=cfg: _count(c),
@@ -145,7 +148,8 @@ class Estimates(QObject):
         if key in self.rates:
             self.show(cfg)
             return
-        self.label.setText("<span style='color:#555'>" + QCoreApplication.translate("Estimates", "Estimating the training time on this device…")
+        self.label.setText("<span style='color:#555'>" + QCoreApplication.translate(
+            "Estimates", "Estimating the training time on this device…")
                            + "</span>")
         self._jobs.submit("estimate", lambda cancel, c=cfg: _measure(c, cancel),
                           lambda result, error, k=key: self._on_rate(k, result, error))
@@ -158,7 +162,8 @@ class Estimates(QObject):
                 from core.introspect import Cancelled
 
                 if not isinstance(error, Cancelled):
-                    self.label.setText("<span style='color:#555'>" + QCoreApplication.translate("Estimates", "No time estimate: {error}").format(
+                    self.label.setText("<span style='color:#555'>" + QCoreApplication.translate(
+                        "Estimates", "No time estimate: {error}").format(
                         error=error) + "</span>")
                 return
             self.show(self._config)
@@ -178,14 +183,19 @@ class Estimates(QObject):
             return
         rate, source = self.rates[rate_key(cfg)]
         core = self._core
-        where = core.gpu_name if (core and core.cuda and cfg.device != "cpu") else QCoreApplication.translate("Estimates", "this CPU")
-        origin = QCoreApplication.translate("Estimates", "from your last run") if source == "run" else QCoreApplication.translate("Estimates", "measured")
+        where = core.gpu_name if (core and core.cuda and cfg.device != "cpu") else QCoreApplication.translate(
+            "Estimates", "this CPU")
+        origin = QCoreApplication.translate("Estimates", "from your last run") if source == "run" else \
+            QCoreApplication.translate("Estimates", "measured")
         approx = "≈ " if seconds >= 60 else ""
-        text = QCoreApplication.translate("Estimates", "<b>{duration}</b> on {where} <span style='color:#555'>({rate} images/s, {origin})</span>").format(
+        text = QCoreApplication.translate(
+            "Estimates", "<b>{duration}</b> on {where} "
+                         "<span style='color:#555'>({rate} images/s, {origin})</span>").format(
             duration=approx + format_duration(seconds), where=where, rate=f"{rate:,.0f}", origin=origin)
         offers = self._offers(cfg, seconds) if seconds > LONG_RUN_S else []
         if offers:
-            text += "<br><span style='color:#a84300'>" + QCoreApplication.translate("Estimates", "That is long. Try: {offers}.").format(
+            text += "<br><span style='color:#a84300'>" + QCoreApplication.translate(
+                "Estimates", "That is long. Try: {offers}.").format(
                 offers=QCoreApplication.translate("Estimates", ", or ").join(offers)) + "</span>"
         self.label.setText(text)
 
@@ -193,12 +203,15 @@ class Estimates(QObject):
     def _offers(cfg, seconds: float) -> list[str]:
         offers = []
         if "width" in cfg.spec.options and (cfg.width or 1.0) > 0.5:
-            offers.append(QCoreApplication.translate("Estimates", "<a href='width:0.5'>use width 0.5</a> (about 3× faster)"))
+            offers.append(QCoreApplication.translate(
+                "Estimates", "<a href='width:0.5'>use width 0.5</a> (about 3× faster)"))
         n_train = _train_images(cfg)
         target = int(n_train * SHORT_RUN_S / seconds) // 500 * 500
         if n_train > 1000:
             subset = max(500, min(target, n_train // 2))
-            offers.append(QCoreApplication.translate("Estimates", "<a href='subset:{subset}'>train on {n} images</a>").format(subset=subset, n=f"{subset:,}"))
+            offers.append(QCoreApplication.translate(
+                "Estimates", "<a href='subset:{subset}'>train on {n} images</a>").format(subset=subset,
+                                                                                         n=f"{subset:,}"))
         if cfg.form == "d2l":
             offers.append(QCoreApplication.translate("Estimates", "<a href='form:native'>use the native size</a>"))
         return offers

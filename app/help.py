@@ -115,6 +115,8 @@ def show_about(window) -> None:
 def build_help_menu(window) -> None:
     """The window's Help menu."""
     menu = window.menuBar().addMenu(QCoreApplication.translate("Help", "&Help"))
-    action = menu.addAction(QCoreApplication.translate("Help", "ConvScope &guide"), QKeySequence(Qt.Key.Key_F1), lambda: show_guide(window))
+    action = menu.addAction(QCoreApplication.translate(
+        "Help", "ConvScope &guide"), QKeySequence(Qt.Key.Key_F1), lambda: show_guide(window))
     action.setObjectName("guideAction")
-    menu.addAction(QCoreApplication.translate("Help", "&About ConvScope"), lambda: show_about(window)).setObjectName("aboutAction")
+    menu.addAction(QCoreApplication.translate(
+        "Help", "&About ConvScope"), lambda: show_about(window)).setObjectName("aboutAction")

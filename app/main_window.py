@@ -168,7 +168,8 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.tr("&Open run…"), QKeySequence(keys.Open), self._open_run_dialog)
         file_menu.addSeparator()
-        file_menu.addAction(self.tr("&Quit"), QKeySequence("Ctrl+Q"), self.close)  # StandardKey.Quit is empty on Windows
+        file_menu.addAction(self.tr(
+            "&Quit"), QKeySequence("Ctrl+Q"), self.close)  # StandardKey.Quit is empty on Windows
         i18n.build_language_menu(self)  # English / 中文, applied at the next start
         build_help_menu(self)  # the guide (F1) and About
 

@@ -105,7 +105,8 @@ class ModelSource(QObject):
         """``[(key, text), …]`` of the models there are, for a menu."""
         out = []
         if self._live is not None:
-            out.append((LIVE, QCoreApplication.translate("ModelSource", "Network in training ({arch}, epoch {epoch})").format(
+            out.append((LIVE, QCoreApplication.translate(
+                "ModelSource", "Network in training ({arch}, epoch {epoch})").format(
                 arch=self._live.config.arch, epoch=self._live.epoch)))
         if self._run is not None:
             out.append((RUN, QCoreApplication.translate("ModelSource", "Run from disk ({arch}, epoch {epoch})").format(

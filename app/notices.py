@@ -104,12 +104,16 @@ def run_end(result, cfg, unsaved: bool) -> tuple[str, Notice | None]:
     """The status-bar line when the run of ``cfg`` ended with ``result``, and the banner it needs (None:
     none); ``unsaved``: its trained epochs exist only in memory."""
     msg = result.message or result.status
-    saved = QCoreApplication.translate("Notices", " Saved to {dir}.").format(dir=result.run_dir) if result.run_dir else ""
+    saved = QCoreApplication.translate(
+        "Notices", " Saved to {dir}.").format(dir=result.run_dir) if result.run_dir else ""
     if result.status == "completed":
         if i18n.is_english():
             return f"Finished: {msg}." + saved, None
-        acc = QCoreApplication.translate("Notices", "; test accuracy {acc}").format(acc=f"{result.test_acc:.2%}") if result.test_acc is not None else ""
-        return QCoreApplication.translate("Notices", "Finished: trained {n} epoch(s){acc}.").format(n=result.epochs, acc=acc) + saved, None
+        acc = QCoreApplication.translate(
+            "Notices", "; test accuracy {acc}").format(
+                acc=f"{result.test_acc:.2%}") if result.test_acc is not None else ""
+        return QCoreApplication.translate(
+            "Notices", "Finished: trained {n} epoch(s){acc}.").format(n=result.epochs, acc=acc) + saved, None
     if result.status == "stopped":
         if i18n.is_english():
             return f"Stopped: {msg}", None
@@ -125,7 +129,8 @@ def diverged_notice(result, cfg) -> Notice:
     action, action_id = _lower_lr(cfg, QT_TRANSLATE_NOOP("Notices", "Use lr {lr}"))
     return Notice("error", QCoreApplication.translate("Notices", "Diverged — the learning rate is too large"),
                   _core_message(E.DIVERGED, result.message or result.status)
-                  + QCoreApplication.translate("Notices", " Other fixes: Adam instead of SGD, BatchNorm, or a warm-up schedule (one-cycle)."),
+                  + QCoreApplication.translate(
+                      "Notices", " Other fixes: Adam instead of SGD, BatchNorm, or a warm-up schedule (one-cycle)."),
                   action, action_id, tag=RUN_FAILED)
 
 
@@ -140,13 +145,18 @@ def failed_notice(result, unsaved: bool, cfg=None, *, own_text: bool = False) ->
     raw = result.message or result.status
     message = _sentence(raw) if own_text else _core_message(E.WRITE_FAILED if unsaved else reason, raw)
     if unsaved:
-        return Notice("error", QCoreApplication.translate("Notices", "The run could not be saved"), message, QCoreApplication.translate("Notices", "Save to another folder…"),
+        return Notice("error", QCoreApplication.translate(
+            "Notices", "The run could not be saved"), message, QCoreApplication.translate(
+            "Notices", "Save to another folder…"),
                       SAVE_ELSEWHERE, tag=UNSAVED)
     if reason == E.DATA_MISSING:  # core's message says where it looked and what to do: nothing to add
         sample = _sample_of(getattr(cfg, "dataset", None))
-        action = (QCoreApplication.translate("Notices", "Use the offline sample"), f"{USE_SAMPLE}:{sample}") if sample else ("", "")
-        return Notice("error", QCoreApplication.translate("Notices", "Dataset not found"), message, *action, tag=RUN_FAILED)
-    return Notice("error", QCoreApplication.translate("Notices", "Training failed"), message + failure_hint(reason), tag=RUN_FAILED)
+        action = (QCoreApplication.translate(
+            "Notices", "Use the offline sample"), f"{USE_SAMPLE}:{sample}") if sample else ("", "")
+        return Notice("error", QCoreApplication.translate(
+            "Notices", "Dataset not found"), message, *action, tag=RUN_FAILED)
+    return Notice("error", QCoreApplication.translate(
+        "Notices", "Training failed"), message + failure_hint(reason), tag=RUN_FAILED)
 
 
 def not_downloaded_notice(cfg) -> Notice:
@@ -155,16 +165,19 @@ def not_downloaded_notice(cfg) -> Notice:
 
     name = cfg.info.display_name.split(" (")[0]
     sample = _sample_of(cfg.dataset)
-    instead = QCoreApplication.translate("Notices", " Train on its offline sample instead, or set the data folder to one that holds the files.") \
+    instead = QCoreApplication.translate(
+        "Notices", " Train on its offline sample instead, or set the data folder to one that holds the files.") \
         if sample else QCoreApplication.translate("Notices", " Set the data folder to one that holds the files.")
-    message = QCoreApplication.translate("Notices", "{name} is not on this computer and was not downloaded, so nothing was trained.{instead}")
+    message = QCoreApplication.translate(
+        "Notices", "{name} is not on this computer and was not downloaded, so nothing was trained.{instead}")
     return failed_notice(RunResult("failed", 0, message=message.format(name=name, instead=instead),
                                    reason=DATA_MISSING), False, cfg, own_text=True)
 
 
 def start_failed_notice(exc: BaseException) -> Notice:
     """The trainer of a new run could not be created (the settings shown cannot train)."""
-    return Notice("error", QCoreApplication.translate("Notices", "Could not start training"), f"{type(exc).__name__}: {exc}", tag=RUN_FAILED)
+    return Notice("error", QCoreApplication.translate(
+        "Notices", "Could not start training"), f"{type(exc).__name__}: {exc}", tag=RUN_FAILED)
 
 
 def _sample_of(dataset: str | None) -> str | None:
@@ -186,5 +199,6 @@ def failure_hint(reason: str) -> str:
 
 def live_view_notice(exc: BaseException) -> Notice:
     return Notice("warning", QCoreApplication.translate("Notices", "A live view could not attach to this run"),
-                  QCoreApplication.translate("Notices", "{error}. Training goes on without it.").format(error=f"{type(exc).__name__}: {exc}"),
+                  QCoreApplication.translate(
+                      "Notices", "{error}. Training goes on without it.").format(error=f"{type(exc).__name__}: {exc}"),
                   tag=LIVE_VIEW)

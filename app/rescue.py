@@ -62,7 +62,8 @@ class RunRescue(QObject):
         if trainer is None:
             return None
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self._window, QCoreApplication.translate("Rescue", "Save the run to another folder"),
+            folder = QFileDialog.getExistingDirectory(self._window, QCoreApplication.translate(
+                "Rescue", "Save the run to another folder"),
                                                       str(Path.home()))
             if not folder:
                 return None
@@ -71,13 +72,16 @@ class RunRescue(QObject):
             written = trainer.save_to(target)
         except CheckpointError as exc:
             log.error("could not save the run to %s: %s", target, exc)
-            self._banner.show_message("error", QCoreApplication.translate("Rescue", "The run could not be saved there"), str(exc),
+            self._banner.show_message("error", QCoreApplication.translate(
+                "Rescue", "The run could not be saved there"), str(exc),
                                       QCoreApplication.translate("Rescue", "Save to another folder…"), SAVE_ELSEWHERE)
             return None
         log.info("run saved to %s", written)
         self.saved_elsewhere = True  # a run stopped by its full disk can go on ("+1 epoch")
         self._banner.show_message("success", QCoreApplication.translate("Rescue", "Run saved"),
-                                  QCoreApplication.translate("Rescue", "{epochs} and the model are in {dir}. “+1 epoch” goes on writing there.")
+                                  QCoreApplication.translate(
+                                      "Rescue", "{epochs} and the model are in {dir}. “+1 epoch” goes on writing "
+                                                "there.")
                                   .format(epochs=epochs_text(1, trainer.epochs_done).capitalize(), dir=written))
         self.run_saved.emit(str(written))
         return written
@@ -91,8 +95,9 @@ class RunRescue(QObject):
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
             self._window, QCoreApplication.translate("Rescue", "Save the trained model?"),
-            QCoreApplication.translate("Rescue", "The run directory could not be written, so {epochs} of the last run exist only in memory. Save "
-               "the run to another folder before closing?").format(
+            QCoreApplication.translate(
+                "Rescue", "The run directory could not be written, so {epochs} of the last run exist only in memory. "
+                          "Save the run to another folder before closing?").format(
                 epochs=epochs_text(trainer.saved_epoch + 1, trainer.epochs_done)),
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         if answer == buttons.Save:

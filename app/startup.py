@@ -53,13 +53,15 @@ class CoreInfo:
     @property
     def hardware(self) -> str:
         """What training runs on by default: "GPU: name" or "CPU, n threads"."""
-        return f"GPU: {self.gpu_name}" if self.cuda else QCoreApplication.translate("Startup", "CPU, {n} threads").format(n=self.cpu_threads)
+        return f"GPU: {self.gpu_name}" if self.cuda else QCoreApplication.translate(
+            "Startup", "CPU, {n} threads").format(n=self.cpu_threads)
 
     def device_labels(self) -> dict[str, str]:
         """The device choices (``core.config.DEVICES``) named by this machine's hardware."""
         return {"auto": QCoreApplication.translate("Startup", "auto ({hardware})").format(hardware=self.hardware),
                 "cpu": QCoreApplication.translate("Startup", "CPU ({n} threads)").format(n=self.cpu_threads),
-                "cuda": f"GPU: {self.gpu_name}" if self.cuda else QCoreApplication.translate("Startup", "GPU (none found)")}
+                "cuda": f"GPU: {self.gpu_name}" if self.cuda else QCoreApplication.translate(
+                    "Startup", "GPU (none found)")}
 
 
 _core_lock = threading.Lock()

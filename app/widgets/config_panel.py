@@ -52,8 +52,11 @@ ACTIVATION_LABELS = {"relu": "ReLU", "sigmoid": QT_TRANSLATE_NOOP("ConfigPanel",
 FORM_LABELS = {"native": QT_TRANSLATE_NOOP("ConfigPanel", "native ({side}×{side} px)"),
                "d2l": QT_TRANSLATE_NOOP("ConfigPanel", "d2l resize ({d2l}×{d2l} px)")}
 NOTE_STYLE = "color: #a84300;"  # amber: a note about a preset (e.g. it trains on the offline sample)
-NETWORK_DEFAULT = (QT_TRANSLATE_NOOP("ConfigPanel", "network default"), None)  # the first item of an option's box: the network's own choice
-OPTION_NAMES = {"width": QT_TRANSLATE_NOOP("ConfigPanel", "width multiplier"), "batchnorm": QT_TRANSLATE_NOOP("ConfigPanel", "BatchNorm"),
+NETWORK_DEFAULT = (QT_TRANSLATE_NOOP(
+    "ConfigPanel", "network default"), None)  # the first item of an option's box: the network's own choice
+OPTION_NAMES = {"width": QT_TRANSLATE_NOOP(
+    "ConfigPanel", "width multiplier"), "batchnorm": QT_TRANSLATE_NOOP(
+    "ConfigPanel", "BatchNorm"),
                 "dropout": QT_TRANSLATE_NOOP("ConfigPanel", "dropout"),
                 "shortcut": QT_TRANSLATE_NOOP("ConfigPanel", "skip connections"),
                 "activation": QT_TRANSLATE_NOOP("ConfigPanel", "activation choice")}
@@ -144,7 +147,9 @@ class ConfigPanel(QWidget):
         self.width_spin.setDecimals(2)
         self.width_spin.setSingleStep(0.25)
         self.width_spin.setValue(1.0)
-        self.batchnorm_combo = _combo("batchnormCombo", [NETWORK_DEFAULT, (self.tr("on"), True), (self.tr("off"), False)])
+        self.batchnorm_combo = _combo("batchnormCombo", [NETWORK_DEFAULT, (self.tr(
+            "on"), True), (self.tr(
+            "off"), False)])
         self.dropout_spin = QDoubleSpinBox()
         self.dropout_spin.setObjectName("dropoutSpin")
         self.dropout_spin.setRange(-0.05, 0.95)
@@ -497,7 +502,8 @@ class ConfigPanel(QWidget):
         self.preset_combo.setCurrentIndex(max(0, idx))
         preset = next((p for p in self._presets if p["id"] == preset_id), None)
         self.preset_info.setText(core_text(preset.get("description", "")) if preset else
-                                 self.tr("Your own settings. Pick a preset above to load an experiment from the notes."))
+                                 self.tr(
+                                     "Your own settings. Pick a preset above to load an experiment from the notes."))
         self._preset_note = note if preset else ""
         self.preset_note.setText(self.tr("Note: {note}").format(note=self._preset_note) if self._preset_note else "")
         self.preset_note.setVisible(bool(self._preset_note))

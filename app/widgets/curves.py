@@ -123,7 +123,10 @@ TimedPlotWidget = timed_paint(pg.PlotWidget, name="TimedPlotWidget", clock=time.
 
 
 # How a run ended, as the summary line says it ("The run stopped before …").
-STATUS_WORDS = {"completed": QT_TRANSLATE_NOOP("Curves", "completed"), "stopped": QT_TRANSLATE_NOOP("Curves", "stopped"), "diverged": QT_TRANSLATE_NOOP("Curves", "diverged"),
+STATUS_WORDS = {"completed": QT_TRANSLATE_NOOP(
+    "Curves", "completed"), "stopped": QT_TRANSLATE_NOOP(
+    "Curves", "stopped"), "diverged": QT_TRANSLATE_NOOP(
+    "Curves", "diverged"),
                 "failed": QT_TRANSLATE_NOOP("Curves", "failed")}
 
 
@@ -198,9 +201,11 @@ class CurvesPanel(QWidget):
                                         labelTextColor="#222")
         # Opaque pens without antialiasing: Qt's raster engine draws them as fast line segments.
         self.train_loss_raw_curve = lp.plot(pen=_pen(LIGHT_BLUE, 1))
-        self.train_loss_curve = lp.plot(pen=_pen(BLUE, 2), name=QCoreApplication.translate("Curves", "train loss (smoothed)"))
+        self.train_loss_curve = lp.plot(pen=_pen(BLUE, 2), name=QCoreApplication.translate(
+            "Curves", "train loss (smoothed)"))
         self.test_loss_curve = lp.plot(pen=_pen(RED, 2), symbol="o", symbolSize=7, symbolBrush=RED,
-                                       symbolPen="w", name=QCoreApplication.translate("Curves", "test loss (per epoch)"))
+                                       symbolPen="w", name=QCoreApplication.translate(
+                                           "Curves", "test loss (per epoch)"))
         lp.enableAutoRange(axis="y", enable=False)  # set by _fit_loss_range (until the user zooms)
         lp.showAxis("right")
         lp.setLabel("right", QCoreApplication.translate("Curves", "learning rate"))
@@ -226,9 +231,11 @@ class CurvesPanel(QWidget):
         self.acc_legend = ap.addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 210),
                                        labelTextColor="#222")
         self.train_acc_raw_curve = ap.plot(pen=_pen(LIGHT_GREEN, 1))
-        self.train_acc_curve = ap.plot(pen=_pen(GREEN, 2), name=QCoreApplication.translate("Curves", "train accuracy (smoothed)"))
+        self.train_acc_curve = ap.plot(pen=_pen(GREEN, 2), name=QCoreApplication.translate(
+            "Curves", "train accuracy (smoothed)"))
         self.test_acc_curve = ap.plot(pen=_pen(ORANGE, 2), symbol="o", symbolSize=7, symbolBrush=ORANGE,
-                                      symbolPen="w", name=QCoreApplication.translate("Curves", "test accuracy (per epoch)"))
+                                      symbolPen="w", name=QCoreApplication.translate(
+                                          "Curves", "test accuracy (per epoch)"))
         ap.getAxis("right").setStyle(showValues=False)
         ap.setYRange(0, 100, padding=0.02)
         ap.enableAutoRange(axis="y", enable=False)
@@ -258,7 +265,8 @@ class CurvesPanel(QWidget):
         self.loss_plot.installEventFilter(self._leave_filter)
         self.accuracy_plot.installEventFilter(self._leave_filter)
 
-        self.summary = QLabel(QCoreApplication.translate("Curves", "Press Train to start: the curves appear here as the network learns."))
+        self.summary = QLabel(QCoreApplication.translate(
+            "Curves", "Press Train to start: the curves appear here as the network learns."))
         self.summary.setObjectName("curvesSummary")
         self.summary.setWordWrap(True)
         self.readout = QLabel(" ")
@@ -302,7 +310,8 @@ class CurvesPanel(QWidget):
             window = min(100.0, max(4.0, self.steps_per_epoch / 8))
             self._ema_loss.reset(1 - 1 / window)
             self._ema_acc.reset(1 - 1 / window)
-            self.clear(QCoreApplication.translate("Curves", "Training… the first points appear after the first steps."))
+            self.clear(QCoreApplication.translate(
+                "Curves", "Training… the first points appear after the first steps."))
 
     def clear(self, summary: str | None = None) -> None:
         """Empty the plots (a new run was asked for: the last run's curves no longer apply)."""
@@ -366,8 +375,10 @@ class CurvesPanel(QWidget):
             last = ys[-1]
             # Shown with the accuracy plot's next update, so the text never runs ahead of the plot.
             self._pending_summary = (
-                QCoreApplication.translate("Curves", "<b>Best test accuracy {best} %</b> at epoch {best_epoch} (★) · last epoch {last_epoch}: "
-                   "test accuracy {last} %, test loss {loss} · train accuracy {train} %").format(
+                QCoreApplication.translate(
+                    "Curves", "<b>Best test accuracy {best} %</b> at epoch {best_epoch} (★) · last epoch "
+                              "{last_epoch}: test accuracy {last} %, test loss {loss} · train accuracy "
+                              "{train} %").format(
                     best=f"{ys[i]:.2f}", best_epoch=self.best_epoch, last_epoch=int(round(xs[-1])),
                     last=f"{last:.2f}", loss=f"{ev.test_loss:.4f}", train=f"{ev.train_acc * 100:.2f}"))
         self._dirty = True
@@ -378,12 +389,16 @@ class CurvesPanel(QWidget):
             self.loss_plot.getPlotItem().enableAutoRange(axis="x", enable=True)
         if self.test_acc.n == 0:
             if self.train_loss.n == 0:
-                self.summary.setText(QCoreApplication.translate("Curves", "The run {status} before its first step finished: nothing to plot.")
-                                     .format(status=QCoreApplication.translate("Curves", STATUS_WORDS.get(status, status))))
+                self.summary.setText(QCoreApplication.translate(
+                    "Curves", "The run {status} before its first step finished: nothing to plot.")
+                                     .format(status=QCoreApplication.translate(
+                                         "Curves", STATUS_WORDS.get(status, status))))
             else:
-                self.summary.setText(QCoreApplication.translate("Curves", "The run {status} before its first epoch ended: the test curves get "
-                                        "their first point at the end of an epoch.")
-                                     .format(status=QCoreApplication.translate("Curves", STATUS_WORDS.get(status, status))))
+                self.summary.setText(QCoreApplication.translate(
+                    "Curves", "The run {status} before its first epoch ended: the test curves get their first point "
+                              "at the end of an epoch.")
+                                     .format(status=QCoreApplication.translate(
+                                         "Curves", STATUS_WORDS.get(status, status))))
 
     def maybe_refresh(self) -> bool:
         """Update both plots if the paint budget allows it now (called ~30 times a second).
@@ -510,10 +525,12 @@ class CurvesPanel(QWidget):
                 epoch=f"{sx:.2f}", step=f"{step:,}", loss=f"{self.train_loss.y[i]:.4f}")
             j = self.train_loss_smooth.nearest(sx)
             if j is not None:
-                text += QCoreApplication.translate("Curves", " (smoothed {loss})").format(loss=f"{self.train_loss_smooth.y[j]:.4f}")
+                text += QCoreApplication.translate(
+                    "Curves", " (smoothed {loss})").format(loss=f"{self.train_loss_smooth.y[j]:.4f}")
             k = self.train_acc_smooth.nearest(sx)
             if k is not None:
-                text += QCoreApplication.translate("Curves", " · train accuracy {acc} %").format(acc=f"{self.train_acc_smooth.y[k]:.1f}")
+                text += QCoreApplication.translate(
+                    "Curves", " · train accuracy {acc} %").format(acc=f"{self.train_acc_smooth.y[k]:.1f}")
             m = self.lr.nearest(sx)
             if m is not None:
                 text += f" · lr {self.lr.y[m]:.3g}"
@@ -526,6 +543,7 @@ class CurvesPanel(QWidget):
                 epoch=int(round(ex)), acc=f"{self.test_acc.y[e]:.2f}")
             f = self.test_loss.nearest(ex)
             if f is not None and self.test_loss.x[f] == ex:
-                text += QCoreApplication.translate("Curves", ", test loss {loss}").format(loss=f"{self.test_loss.y[f]:.4f}")
+                text += QCoreApplication.translate(
+                    "Curves", ", test loss {loss}").format(loss=f"{self.test_loss.y[f]:.4f}")
             parts.append(text)
         return " &nbsp;|&nbsp; ".join(parts) if parts else " "

@@ -242,7 +242,8 @@ class DownloadDialog(QDialog):
         elif self.cancelled:
             super().reject()
         else:
-            self.title.setText(self.tr("{name} could not be downloaded.").format(name=core_text(self.info.display_name)))
+            self.title.setText(self.tr(
+                "{name} could not be downloaded.").format(name=core_text(self.info.display_name)))
             self.detail.setText(message[:1].upper() + message[1:])
             self.download_button.setText(self.tr("Try again"))
             self.download_button.show()

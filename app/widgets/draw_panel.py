@@ -61,9 +61,12 @@ class DrawPanel(QWidget):
         self.view = PredictionView(self)
         self.view.show_inside_requested.connect(self._show_inside)
 
-        self.penButton = self._tool(self.tr("Pen"), "penButton", self.tr("Draw with the left mouse button (P)"), checkable=True)
-        self.eraserButton = self._tool(self.tr("Eraser"), "eraserButton", self.tr("Erase with the left button; the right "
-                                                                               "button always erases (E)"), checkable=True)
+        self.penButton = self._tool(self.tr(
+            "Pen"), "penButton", self.tr(
+            "Draw with the left mouse button (P)"), checkable=True)
+        self.eraserButton = self._tool(self.tr(
+            "Eraser"), "eraserButton", self.tr(
+            "Erase with the left button; the right button always erases (E)"), checkable=True)
         self.penButton.setChecked(True)
         self.penButton.toggled.connect(lambda on: on and self.canvas.set_eraser(False))
         self.eraserButton.toggled.connect(lambda on: self.canvas.set_eraser(on))
@@ -346,7 +349,9 @@ class DrawPanel(QWidget):
         self.source.begin_training(config, new_run=getattr(event, "start_epoch", 0) == 0)
         if self.source.active() is None:
             self.show_message(self._started_text()
-                              + (self.tr(" (or press “Latest weights”).") if self.source.can_refresh() else self.tr(".")),
+                              + (self.tr(
+                                  " (or press “Latest weights”).") if self.source.can_refresh() else self.tr(
+                                  ".")),
                               error=False)
 
     @Slot(object)

@@ -268,7 +268,8 @@ class PredictionView(QWidget):
         side = 4 * size if size <= 32 else self.THUMB  # whole pixels, 4× for MNIST's and CIFAR's sizes
         self.seesImage.set_side(side)
         self.camImage.set_side(side)
-        self.seesImage.setToolTip(QCoreApplication.translate("PredictionView", _SEES_TIPS[self._kind]).format(size=size))
+        self.seesImage.setToolTip(QCoreApplication.translate(
+            "PredictionView", _SEES_TIPS[self._kind]).format(size=size))
         if self._probs is None:
             self.answerDetail.setText(self.tr(_EMPTY_TEXT[self._kind]) if self._classes else "")
 
@@ -361,12 +362,15 @@ _EMPTY_TEXT = {
     "photos": QT_TRANSLATE_NOOP("PredictionView", "Load an image or use a test sample."),
 }
 _SEES_TIPS = {
-    "digits": QT_TRANSLATE_NOOP("PredictionView", "The drawing cropped, scaled to a 20-px box and centred on its centre of mass in 28×28, "
-                   "as MNIST's digits were: this is the network's input"),
-    "clothes": QT_TRANSLATE_NOOP("PredictionView", "The drawing cropped, scaled to fill {size}×{size} and centred, as Fashion-MNIST's images "
-                    "were: this is the network's input"),
-    "photos": QT_TRANSLATE_NOOP("PredictionView", "The photo resized whole to {size}×{size}, as the training images were: this is the "
-                   "network's input"),
+    "digits": QT_TRANSLATE_NOOP(
+        "PredictionView", "The drawing cropped, scaled to a 20-px box and centred on its centre of mass in 28×28, as "
+                          "MNIST's digits were: this is the network's input"),
+    "clothes": QT_TRANSLATE_NOOP(
+        "PredictionView", "The drawing cropped, scaled to fill {size}×{size} and centred, as Fashion-MNIST's images "
+                          "were: this is the network's input"),
+    "photos": QT_TRANSLATE_NOOP(
+        "PredictionView", "The photo resized whole to {size}×{size}, as the training images were: this is the "
+                          "network's input"),
 }
 
 

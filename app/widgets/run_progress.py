@@ -30,7 +30,8 @@ class RunProgress(QProgressBar):
 
     def begin(self, info) -> None:
         """The run started (``RunStarted``)."""
-        self.setFormat(self.tr("Epoch {epoch}/{end} · starting…").format(epoch=info.start_epoch + 1, end=info.end_epoch))
+        self.setFormat(self.tr(
+            "Epoch {epoch}/{end} · starting…").format(epoch=info.start_epoch + 1, end=info.end_epoch))
 
     def show_step(self, ev, info, paused: bool) -> None:
         """Where the run of ``info`` (``RunStarted``) is after the step of ``ev`` (``StepMetrics``)."""

@@ -46,9 +46,11 @@ class SettingsColumn(QWidget):
         keypad = QShortcut(QKeySequence("Ctrl+Enter"), self)  # the Enter key of the number pad too
         keypad.activated.connect(self.start_button.animateClick)
         self.pause_button = _button(QT_TRANSLATE_NOOP("SettingsColumn", "❚❚  Pause"), "pauseButton",
-                                    QT_TRANSLATE_NOOP("SettingsColumn", "Pause after this batch; press again to resume"))
+                                    QT_TRANSLATE_NOOP(
+                                        "SettingsColumn", "Pause after this batch; press again to resume"))
         self.stop_button = _button(QT_TRANSLATE_NOOP("SettingsColumn", "■  Stop"), "stopButton",
-                                   QT_TRANSLATE_NOOP("SettingsColumn", "Stop after this batch (the epochs done so far are kept)"))
+                                   QT_TRANSLATE_NOOP(
+                                       "SettingsColumn", "Stop after this batch (the epochs done so far are kept)"))
         self.more_button = _button(QT_TRANSLATE_NOOP("SettingsColumn", "+1 epoch"), "moreEpochButton", MORE_TIP)
         buttons = QHBoxLayout()
         buttons.setSpacing(6)

@@ -96,7 +96,8 @@ def source_text(source: str) -> str:
     return QCoreApplication.translate("InsideViews", source)
 
 
-KNOWN_SOURCES = (QT_TRANSLATE_NOOP("InsideViews", "your drawing"),)  # the sources the app gives (core names the test samples)
+KNOWN_SOURCES = (QT_TRANSLATE_NOOP(
+    "InsideViews", "your drawing"),)  # the sources the app gives (core names the test samples)
 
 
 # The layer labels of core (ModelSpec.probe_layers, core.introspect): their phrases, longest first, each

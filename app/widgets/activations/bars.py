@@ -17,7 +17,8 @@ class TimelineBar(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         title = QLabel(QCoreApplication.translate("InsideViews", "Timeline"))
-        title.setToolTip(QCoreApplication.translate("InsideViews", "Scrub back through the last snapshots to see how the maps formed."))
+        title.setToolTip(QCoreApplication.translate(
+            "InsideViews", "Scrub back through the last snapshots to see how the maps formed."))
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setObjectName("timelineSlider")
         self.slider.setEnabled(False)

@@ -54,7 +54,8 @@ class InsideView(QWidget):
         self.graphics = TimedGraphicsLayoutWidget()
         self.graphics.setMinimumSize(360, 260)
         self.graphics.ci.setContentsMargins(4, 4, 4, 4)
-        self.placeholder = QLabel(QCoreApplication.translate("InsideViews", "Start training to see inside the network."))
+        self.placeholder = QLabel(QCoreApplication.translate(
+            "InsideViews", "Start training to see inside the network."))
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.stack.addWidget(self.graphics)
@@ -92,7 +93,8 @@ class InsideView(QWidget):
         return []
 
     def no_layers_message(self, layers: ModelLayers) -> str:
-        return QCoreApplication.translate("InsideViews", "{network} has no layer of this kind.").format(network=layers.display_name)
+        return QCoreApplication.translate(
+            "InsideViews", "{network} has no layer of this kind.").format(network=layers.display_name)
 
     def title(self) -> str:
         """The view's tab title, in the window's language."""
@@ -100,7 +102,8 @@ class InsideView(QWidget):
 
     def explanation_text(self) -> str:
         """The explanation beside the view (rich text), in the window's language."""
-        return QCoreApplication.translate("InsideViews", self.EXPLANATION).format(true_colour=TRUE_COLOUR, pred_colour=PRED_COLOUR)
+        return QCoreApplication.translate(
+                "InsideViews", self.EXPLANATION).format(true_colour=TRUE_COLOUR, pred_colour=PRED_COLOUR)
 
     # -- public ------------------------------------------------------------------------------------
     def is_live(self) -> bool:
@@ -146,7 +149,8 @@ class InsideView(QWidget):
         if self.LAYER_KIND and not choices:
             self.show_placeholder(self.no_layers_message(layers))
         else:
-            self.show_placeholder(QCoreApplication.translate("InsideViews", "{network}: waiting for the first snapshot…").format(network=layers.display_name))
+            self.show_placeholder(QCoreApplication.translate(
+                "InsideViews", "{network}: waiting for the first snapshot…").format(network=layers.display_name))
         self.wanted_changed.emit()
 
     def show_placeholder(self, text: str) -> None:
@@ -176,7 +180,8 @@ class InsideView(QWidget):
             missing = self.draw(snap)
         except Exception:  # noqa: BLE001 - a drawing bug must not take the window down
             log.exception("could not draw snapshot %s in %s", snap.seq, type(self).__name__)
-            self.show_placeholder(QCoreApplication.translate("InsideViews", "Could not draw this snapshot (see the log)."))
+            self.show_placeholder(QCoreApplication.translate(
+                "InsideViews", "Could not draw this snapshot (see the log)."))
             return
         if missing:
             self.show_placeholder(missing)
@@ -196,6 +201,8 @@ class InsideView(QWidget):
         names = snap.class_names
         pred = snap.predicted
         p = float(snap.probs[pred]) if 0 <= pred < len(snap.probs) else float("nan")
-        label = QCoreApplication.translate("InsideViews", "true {name} · ").format(name=_fmt_class(names, snap.label)) if snap.label is not None else ""
+        label = QCoreApplication.translate(
+            "InsideViews", "true {name} · ").format(name=_fmt_class(names,
+                                                                    snap.label)) if snap.label is not None else ""
         return QCoreApplication.translate("InsideViews", "{source}<br>{true}predicted {name} ({p})").format(
             source=source_text(snap.source), true=label, name=_fmt_class(names, pred), p=f"{p:.0%}")

@@ -27,8 +27,10 @@ def probe_problem_text(error: str, running: bool) -> str:
         first = first[:MAX_ERROR_CHARS - 1].rstrip() + "…"
     if not first.endswith((".", "!", "?", "…")):
         first += "."
-    then = (QCoreApplication.translate("InsideViews", "Training goes on; these pictures update again once a look inside works.") if running else
-            QCoreApplication.translate("InsideViews", "The network itself is not affected. Try another probe image, layer or test sample."))
+    then = (QCoreApplication.translate(
+        "InsideViews", "Training goes on; these pictures update again once a look inside works.") if running else
+            QCoreApplication.translate(
+                "InsideViews", "The network itself is not affected. Try another probe image, layer or test sample."))
     return f"{first} {then}"
 
 
@@ -152,7 +154,8 @@ class ActivationsController(QObject):
         if self.probe is None:
             return
         self.probe.set_image(image, label=label, source=source)
-        self._sync_samples(note=QCoreApplication.translate("InsideViews", "now: {source}").format(source=source_text(source)))
+        self._sync_samples(note=QCoreApplication.translate(
+            "InsideViews", "now: {source}").format(source=source_text(source)))
         self._request_idle_refresh()
 
     def _sync_samples(self, note: str = "") -> None:
@@ -287,7 +290,8 @@ class ActivationsController(QObject):
             self._set_problem("")
         if not self._samples_synced:
             self._sync_samples(note="" if snap.source.startswith("test sample") else
-                               QCoreApplication.translate("InsideViews", "now: {source}").format(source=source_text(snap.source)))
+                               QCoreApplication.translate(
+                                   "InsideViews", "now: {source}").format(source=source_text(snap.source)))
         for view in self.live_views():
             view.show_snapshot(snap)
         self._update_timelines()
@@ -334,8 +338,10 @@ class ActivationsController(QObject):
         if cur is not None:
             when = time.strftime("%H:%M:%S", time.localtime(cur.wall_time))
             pos = seq - first + 1
-            which = QCoreApplication.translate("InsideViews", "live") if self._live else QCoreApplication.translate("InsideViews", "snapshot {pos} of {n}").format(pos=pos, n=len(history))
-            text = QCoreApplication.translate("InsideViews", "step {step} · epoch {epoch} · {when} · {which}").format(
+            which = QCoreApplication.translate("InsideViews", "live") if self._live else \
+                QCoreApplication.translate("InsideViews", "snapshot {pos} of {n}").format(pos=pos, n=len(history))
+            text = QCoreApplication.translate(
+                "InsideViews", "step {step} · epoch {epoch} · {when} · {which}").format(
                 step=f"{cur.step:,}", epoch=cur.epoch, when=when, which=which)
         else:
             text = ""

@@ -38,8 +38,9 @@ class FeatureMapView(InsideView):
         self.channel_mode.setObjectName("featureChannelMode")
         self.channel_mode.addItem(QCoreApplication.translate("InsideViews", "first channels"), "first")
         self.channel_mode.addItem(QCoreApplication.translate("InsideViews", "strongest channels"), "top")
-        self.channel_mode.setToolTip(QCoreApplication.translate("InsideViews", "Show the first channels of the layer, or those with the largest "
-                                        "mean activation for this image"))
+        self.channel_mode.setToolTip(QCoreApplication.translate(
+            "InsideViews", "Show the first channels of the layer, or those with the largest mean activation for this "
+                           "image"))
         self.channel_mode.currentIndexChanged.connect(lambda _i: self.wanted_changed.emit())
         self.header_extra.addWidget(self.channel_mode)
 
@@ -66,7 +67,8 @@ class FeatureMapView(InsideView):
         self.mosaic_box.addItem(self.mosaic_item)
         self.cmap = _cmap("viridis")
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False,
-                                        label=QCoreApplication.translate("InsideViews", "activation (each tile: min → max)"), width=14,
+                                        label=QCoreApplication.translate(
+                                            "InsideViews", "activation (each tile: min → max)"), width=14,
                                         colorMapMenu=False)
         self.colorbar.setImageItem([self.mosaic_item, self.tile_item])
         lay.addItem(self.colorbar, row=1, col=2, rowspan=3)
@@ -86,24 +88,33 @@ class FeatureMapView(InsideView):
         self._set_input(snap.image)
         payload = snap.features.get(self.layer) if self.layer else None
         if payload is None:
-            return (QCoreApplication.translate("InsideViews", "No feature maps of {layer} in this snapshot yet (step {step}); they come with the "
-                       "next one.").format(layer=self.layer, step=snap.step) if self.layer else QCoreApplication.translate("InsideViews", "Pick a layer."))
+            if not self.layer:
+                return QCoreApplication.translate("InsideViews", "Pick a layer.")
+            return QCoreApplication.translate(
+                "InsideViews", "No feature maps of {layer} in this snapshot yet (step {step}); they come with the "
+                               "next one.").format(layer=self.layer, step=snap.step)
         img = mosaic_to_float(payload.mosaic)
         set_image(self.mosaic_item, img, (0.0, 1.0))
         self.mosaic_item.setRect(QRectF(0, 0, img.shape[1], img.shape[0]))
         c, h, w = payload.shape
         k = len(payload.channels)
-        which = QCoreApplication.translate("InsideViews", "the strongest {k} of {c} channels") if payload.selection == "top" else \
+        which = QCoreApplication.translate(
+            "InsideViews", "the strongest {k} of {c} channels") if payload.selection == "top" else \
             QCoreApplication.translate("InsideViews", "the first {k} of {c} channels")
-        shown = QCoreApplication.translate("InsideViews", "all {c} channels").format(c=c) if k == c else which.format(k=k, c=c)
-        _set_text(self.mosaic_title, QCoreApplication.translate("InsideViews", "{layer}: {shown}, {h}×{w} px each").format(
+        shown = QCoreApplication.translate(
+            "InsideViews", "all {c} channels").format(c=c) if k == c else which.format(k=k, c=c)
+        _set_text(self.mosaic_title, QCoreApplication.translate(
+            "InsideViews", "{layer}: {shown}, {h}×{w} px each").format(
             layer=self.layer, shown=shown, h=h, w=w))
-        small = "" if payload.tile == (h, w) else QCoreApplication.translate("InsideViews", " (shown averaged down to {h}×{w})").format(
+        small = "" if payload.tile == (h, w) else QCoreApplication.translate(
+            "InsideViews", " (shown averaged down to {h}×{w})").format(
             h=payload.tile[0], w=payload.tile[1])
         dead = int(np.sum(payload.ch_max - payload.ch_min <= 1e-6))
-        dead_text = QCoreApplication.translate("InsideViews", " {dead} of the shown channels are flat (the same value everywhere).").format(
+        dead_text = QCoreApplication.translate(
+            "InsideViews", " {dead} of the shown channels are flat (the same value everywhere).").format(
             dead=dead) if dead else ""
-        _set_text(self.info, QCoreApplication.translate("InsideViews", "Layer output: {c} channels × {h}×{w} pixels{small}.{dead}").format(
+        _set_text(self.info, QCoreApplication.translate(
+            "InsideViews", "Layer output: {c} channels × {h}×{w} pixels{small}.{dead}").format(
             c=c, h=h, w=w, small=small, dead=dead_text))
         self._draw_tile(payload)
         return None
@@ -138,7 +149,8 @@ class FeatureMapView(InsideView):
         r, c = divmod(i, payload.grid[1])
         self.highlight.setRect(QRectF(c * (tw + 1) - 0.5, r * (th + 1) - 0.5, tw + 1, th + 1))
         self.highlight.setVisible(True)
-        _set_text(self.tile_title, QCoreApplication.translate("InsideViews", "channel {ch}: {lo} … {hi}<br>(mean {mean})").format(
+        _set_text(self.tile_title, QCoreApplication.translate(
+            "InsideViews", "channel {ch}: {lo} … {hi}<br>(mean {mean})").format(
             ch=self.selected, lo=f"{payload.ch_min[i]:.3g}", hi=f"{payload.ch_max[i]:.3g}",
             mean=f"{payload.ch_mean[i]:.3g}"))
 

@@ -44,9 +44,10 @@ class GapView(InsideView):
         return layers.gap
 
     def no_layers_message(self, layers):
-        return QCoreApplication.translate("InsideViews", "{network} ends in fully connected layers, not in a global average pool, so there are no "
-                  "class maps to show. Train NiN, GoogLeNet or a ResNet to see them; the Output view shows "
-                  "this network's scores.").format(network=layers.display_name)
+        return QCoreApplication.translate(
+            "InsideViews", "{network} ends in fully connected layers, not in a global average pool, so there are no "
+                           "class maps to show. Train NiN, GoogLeNet or a ResNet to see them; the Output view shows "
+                           "this network's scores.").format(network=layers.display_name)
 
     def build(self) -> None:
         lay = self.graphics.ci
@@ -57,11 +58,13 @@ class GapView(InsideView):
         self.cmap = _cmap("CET-D1")
         self.cmap_positive = _cmap("viridis")
         self.maps_bar = pg.ColorBarItem(values=(-1, 1), colorMap=self.cmap, interactive=False,
-                                        label=QCoreApplication.translate("InsideViews", "evidence"), width=12, colorMapMenu=False)
+                                        label=QCoreApplication.translate(
+                                            "InsideViews", "evidence"), width=12, colorMapMenu=False)
         self.maps_bar.setImageItem(self.maps_item)
         lay.addItem(self.maps_bar, row=1, col=1)
         self.score_plot = lay.addPlot(row=1, col=2)
-        self.score_plot.setTitle(QCoreApplication.translate("InsideViews", "average = score (logit), p = softmax"), size="9pt")
+        self.score_plot.setTitle(QCoreApplication.translate(
+            "InsideViews", "average = score (logit), p = softmax"), size="9pt")
         self.score_plot.setMouseEnabled(False, False)
         self.score_plot.setMenuEnabled(False)
         self.score_plot.hideButtons()
@@ -89,8 +92,11 @@ class GapView(InsideView):
     def draw(self, snap):
         p = snap.gap.get(self.layer) if self.layer else None
         if p is None:
-            return (QCoreApplication.translate("InsideViews", "No class maps of {layer} in this snapshot yet (step {step}); they come with the "
-                       "next one.").format(layer=self.layer, step=snap.step) if self.layer else QCoreApplication.translate("InsideViews", "Pick a layer."))
+            if not self.layer:
+                return QCoreApplication.translate("InsideViews", "Pick a layer.")
+            return QCoreApplication.translate(
+                "InsideViews", "No class maps of {layer} in this snapshot yet (step {step}); they come with the next "
+                               "one.").format(layer=self.layer, step=snap.step)
         names = snap.class_names or tuple(str(i) for i in range(len(p.scores)))
         k, h, w = p.class_maps.shape
         cols = 5 if k == 10 else max(1, math.ceil(math.sqrt(k * 2)))
@@ -107,15 +113,18 @@ class GapView(InsideView):
         pred, true = snap.predicted, snap.label
         self._tile_labels(names, k, h, w, cols)
         self._frames(k, h, w, cols, true, pred)
-        what = (QCoreApplication.translate("InsideViews", "class activation maps (fc weights × {n} maps)").format(n=p.channels)
+        what = (QCoreApplication.translate(
+            "InsideViews", "class activation maps (fc weights × {n} maps)").format(n=p.channels)
                 if p.from_fc else QCoreApplication.translate("InsideViews", "score maps, one per class"))
         _set_text(self.maps_title, QCoreApplication.translate("InsideViews", "{layer}: {what} ({h}×{w} px)").format(
             layer=self.layer, what=what, h=p.size[0], w=p.size[1]))
         self._bars(p.scores, snap.probs, names, true, pred)
         _set_text(self.info,
-            (QCoreApplication.translate("InsideViews", "{caption}. The {k} scores are the averages of the maps; the pooled vector has {n} values, "
-                "fed to one fully connected layer.") if p.from_fc else
-             QCoreApplication.translate("InsideViews", "{caption}. The {k} scores are the averages of the maps, with no weights in between."))
+            (QCoreApplication.translate(
+                "InsideViews", "{caption}. The {k} scores are the averages of the maps; the pooled vector has {n} "
+                               "values, fed to one fully connected layer.") if p.from_fc else
+             QCoreApplication.translate(
+                 "InsideViews", "{caption}. The {k} scores are the averages of the maps, with no weights in between."))
             .format(caption=self._caption(snap).replace('<br>', ': '), k=k, n=p.channels))
         return None
 

@@ -41,7 +41,8 @@ class OutputView(InsideView):
         self.input_item.setColorMap(pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)]))
         self.input_box.addItem(self.input_item)
         self.logit_plot = lay.addPlot(row=1, col=1, title=QCoreApplication.translate("InsideViews", "scores (logits)"))
-        self.prob_plot = lay.addPlot(row=1, col=2, title=QCoreApplication.translate("InsideViews", "probabilities (softmax)"))
+        self.prob_plot = lay.addPlot(row=1, col=2, title=QCoreApplication.translate(
+            "InsideViews", "probabilities (softmax)"))
         for plot in (self.logit_plot, self.prob_plot):
             plot.setMouseEnabled(False, False)
             plot.setMenuEnabled(False)
