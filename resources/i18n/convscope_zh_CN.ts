@@ -1417,7 +1417,7 @@
     </message>
     <message>
         <source>x at pixel ({r}, {c}): {n} input channels (dark low, yellow high)</source>
-        <translation>x：像素 ({r}, {c})，{n} 个通道</translation>
+        <translation>x ({r}, {c})，{n} 通道</translation>
     </message>
     <message>
         <source>{n}×{n} averaged pixels</source>
