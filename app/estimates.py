@@ -19,27 +19,33 @@ import json
 import math
 from typing import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
+from .core_texts import core_text
 from .pacing import debounce_timer
 
 LONG_RUN_S = 10 * 60
 SHORT_RUN_S = 5 * 60  # what the "train on fewer images" offer aims at
 ESTIMATE_DELAY_MS = 350  # estimate once the user has stopped changing settings for this long
-MEASURING = "<span style='color:#555'>Estimating the training time on this device…</span>"
 RUN_OVERHEAD_S = 0.5  # reading the data, building the network, saving it (measured: under 1 s for LeNet)
 FASTER = 0.8  # an offer that changes the network is made when its run takes at most this share of the time
+
+
+def measuring_text() -> str:
+    """The line while a new estimate is measured: no figure, so an old one is never read as the new one."""
+    return ("<span style='color:#555'>" + QCoreApplication.translate(
+        "Estimates", "Estimating the training time on this device…") + "</span>")
 
 
 def format_duration(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "?"
     if seconds < 60:
-        return "under a minute"
+        return QCoreApplication.translate("Estimates", "under a minute")
     minutes = int(round(seconds / 60))
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+        return QCoreApplication.translate("Estimates", "{m} min").format(m=minutes)
+    return QCoreApplication.translate("Estimates", "{h} h {m} min").format(h=minutes // 60, m=f"{minutes % 60:02d}")
 
 
 def param_key(cfg) -> str:
@@ -143,7 +149,7 @@ class Estimates(QObject):
             if rate_key(cfg) in self.rates:
                 self.show(cfg)  # a known rate: the figure now (the offers' variants may follow)
             else:
-                self.label.setText(MEASURING)
+                self.label.setText(measuring_text())
             if self._complete(cfg):
                 self._timer.stop()
             else:
@@ -158,8 +164,8 @@ class Estimates(QObject):
     def hold(self) -> None:
         """A run is training: no estimates until :meth:`schedule`, and the line says why."""
         self._timer.stop()
-        self.label.setText("<span style='color:#555'>Training — settings are locked until the run ends. "
-                           "Stop or Pause at any time.</span>")
+        self.label.setText("<span style='color:#555'>" + QCoreApplication.translate(
+            "Estimates", "Training — settings are locked until the run ends. Stop or Pause at any time.") + "</span>")
 
     def record_rate(self, cfg, images_per_s: float) -> None:
         """The rate a real run of ``cfg`` reached: it replaces any measured one."""
@@ -171,13 +177,17 @@ class Estimates(QObject):
         if spec is None:
             return
         cfg = self._config
-        text = f"{spec.description}"
+        text = core_text(spec.description)
         if cfg is not None:
             c, side, _ = cfg.input_size
             key = param_key(cfg)
             n = self.params.get(key)
-            count = f"{n:,} parameters" if n is not None else "counting parameters…"
-            text += f"<br><span style='color:#555'>{count} · input {c}×{side}×{side} · {spec.paper}</span>"
+            count = QCoreApplication.translate(
+                "Estimates", "{n} parameters").format(n=f"{n:,}") if n is not None else QCoreApplication.translate(
+                "Estimates", "counting parameters…")
+            text += "<br><span style='color:#555'>" + QCoreApplication.translate(
+                "Estimates", "{count} · input {c}×{side}×{side} · {paper}").format(
+                count=count, c=c, side=side, paper=spec.paper) + "</span>"
             if n is None and self._jobs is not None:
                 self._jobs.submit("params", lambda cancel, c=cfg: _count(c),
                                   lambda result, error, k=key: self._on_params(k, result, error))
@@ -207,7 +217,7 @@ class Estimates(QObject):
             self.show(cfg)
             return
         if rate_key(cfg) not in self.rates:
-            self.label.setText(MEASURING)
+            self.label.setText(measuring_text())
         known = {k: v[0] for k, v in self.rates.items()}
         self._jobs.submit("estimate", lambda cancel, c=cfg, k=known: _measure_all(c, k, cancel),
                           lambda result, error, key=rate_key(cfg): self._on_rates(key, result, error))
@@ -223,7 +233,8 @@ class Estimates(QObject):
             from core.introspect import Cancelled
 
             if not isinstance(error, Cancelled):
-                self.label.setText(f"<span style='color:#555'>No time estimate: {error}</span>")
+                self.label.setText("<span style='color:#555'>" + QCoreApplication.translate(
+                    "Estimates", "No time estimate: {error}").format(error=error) + "</span>")
             return
         self.show(cfg)
 
@@ -238,19 +249,26 @@ class Estimates(QObject):
             return
         rate, source = self.rates[rate_key(cfg)]
         core = self._core
-        where = core.gpu_name if (core and core.cuda and cfg.device != "cpu") else "this CPU"
-        origin = "from your last run" if source == "run" else "measured"
+        where = core.gpu_name if (core and core.cuda and cfg.device != "cpu") else QCoreApplication.translate(
+            "Estimates", "this CPU")
+        origin = QCoreApplication.translate("Estimates", "from your last run") if source == "run" else \
+            QCoreApplication.translate("Estimates", "measured")
         approx = "≈ " if seconds >= 60 else ""
-        text = (f"<b>{approx}{format_duration(seconds)}</b> on {where} "
-                f"<span style='color:#555'>({rate:,.0f} images/s, {origin})</span>")
+        text = QCoreApplication.translate(
+            "Estimates", "<b>{duration}</b> on {where} "
+                         "<span style='color:#555'>({rate} images/s, {origin})</span>").format(
+            duration=approx + format_duration(seconds), where=where, rate=f"{rate:,.0f}", origin=origin)
         offers = self._offers(cfg, seconds) if seconds > LONG_RUN_S else []
         if offers:
-            text += "<br><span style='color:#a84300'>That is long. Try: " + ", or ".join(offers) + ".</span>"
+            text += "<br><span style='color:#a84300'>" + QCoreApplication.translate(
+                "Estimates", "That is long. Try: {offers}.").format(
+                offers=QCoreApplication.translate("Estimates", ", or ").join(offers)) + "</span>"
         self.label.setText(text)
 
     def _offers(self, cfg, seconds: float) -> list[str]:
         offers = []
-        names = {"width:0.5": "use width 0.5", "form:native": "use the native size"}
+        names = {"width:0.5": QCoreApplication.translate("Estimates", "use width 0.5"),
+                 "form:native": QCoreApplication.translate("Estimates", "use the native size")}
         for link, variant in variants(cfg).items():
             faster = self.estimate_seconds(variant)  # measured in the same job as cfg's own rate
             if faster is not None and faster <= FASTER * seconds:
@@ -260,8 +278,9 @@ class Estimates(QObject):
         if n_train > 1000:
             subset = max(500, min(target, n_train // 2))
             shorter = run_seconds(dataclasses.replace(cfg, subset=subset), self.rates[rate_key(cfg)][0])
-            offers.append(f"<a href='subset:{subset}'>train on {subset:,} images</a> "
-                          f"(≈ {format_duration(shorter)})")
+            offers.append(QCoreApplication.translate(
+                "Estimates", "<a href='subset:{subset}'>train on {n} images</a>").format(
+                subset=subset, n=f"{subset:,}") + f" (≈ {format_duration(shorter)})")
         return offers
 
     def on_link(self, link: str) -> None:

@@ -9,17 +9,17 @@ from __future__ import annotations
 import html
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrowser, QVBoxLayout
 
-from . import settings
+from . import i18n, settings
 from .startup import RESOURCES
 
 log = logging.getLogger("convscope.gui")
 
 GUIDE_FILE = RESOURCES / "help.html"
-GUIDE_TITLE = "ConvScope guide"
+GUIDE_TITLE = QT_TRANSLATE_NOOP("Help", "ConvScope guide")
 GUIDE_SIZE = (760, 820)  # at most; smaller on a small screen
 
 
@@ -30,7 +30,7 @@ def app_version() -> str:
     try:
         return version("convscope")
     except PackageNotFoundError:
-        return "development version"
+        return QCoreApplication.translate("Help", "development version")
 
 
 def _shortcut_rows(window) -> str:
@@ -38,7 +38,8 @@ def _shortcut_rows(window) -> str:
     rows = []
     button = getattr(window, "start_button", None)
     if button is not None and not button.shortcut().isEmpty():
-        rows.append((button.shortcut(), "Train with the settings shown (Ctrl+Enter on the number pad too)"))
+        rows.append((button.shortcut(), QCoreApplication.translate(
+            "Help", "Train with the settings shown (Ctrl+Enter on the number pad too)")))
     for menu_action in window.menuBar().actions():
         menu = menu_action.menu()
         for action in (menu.actions() if menu is not None else ()):
@@ -49,14 +50,23 @@ def _shortcut_rows(window) -> str:
                      f"<td>{html.escape(what)}</td></tr>" for keys, what in rows)
 
 
+def guide_file():
+    """The guide in the window's language (``help_zh_CN.html`` in Chinese), else the English one."""
+    translated = GUIDE_FILE.with_name(f"help_{i18n.current_language()}.html")
+    return translated if not i18n.is_english() and translated.is_file() else GUIDE_FILE
+
+
 def guide_html(window) -> str:
     """The guide's page for ``window``."""
+    path = guide_file()
     try:
-        page = GUIDE_FILE.read_text(encoding="utf-8")
+        page = path.read_text(encoding="utf-8")
     except OSError as exc:
-        log.error("could not read the guide %s: %s", GUIDE_FILE, exc)
-        return (f"<h1>{GUIDE_TITLE}</h1><p>The guide's file {html.escape(str(GUIDE_FILE))} is missing. "
-                "The README of ConvScope explains the same things.</p>")
+        log.error("could not read the guide %s: %s", path, exc)
+        return QCoreApplication.translate(
+            "Help", "<h1>{title}</h1><p>The guide's file {file} is missing. The README of ConvScope explains "
+            "the same things.</p>").format(title=QCoreApplication.translate("Help", GUIDE_TITLE),
+                                           file=html.escape(str(path)))
     return (page.replace("{{SHORTCUTS}}", _shortcut_rows(window))
             .replace("{{RUNS_DIR}}", html.escape(str(settings.runs_root())))
             .replace("{{SETTINGS_FILE}}", html.escape(settings.open_settings().fileName())))
@@ -68,7 +78,7 @@ class GuideDialog(QDialog):
     def __init__(self, window):
         super().__init__(window)
         self.setObjectName("guideDialog")
-        self.setWindowTitle(GUIDE_TITLE)
+        self.setWindowTitle(QCoreApplication.translate("Help", GUIDE_TITLE))
         self.browser = QTextBrowser()
         self.browser.setObjectName("guideText")
         self.browser.setOpenExternalLinks(True)
@@ -94,15 +104,19 @@ def show_guide(window) -> GuideDialog:
 
 
 def show_about(window) -> None:
-    QMessageBox.about(window, "About ConvScope",
-                      f"<b>ConvScope</b> {html.escape(app_version())}<br>Train the classic CNNs of "
-                      "<i>Dive into Deep Learning</i> (LeNet → ResNet) with a click and watch them learn."
-                      f"<br><br>Press F1 for the {GUIDE_TITLE}.")
+    QMessageBox.about(window, QCoreApplication.translate("Help", "About ConvScope"),
+                      QCoreApplication.translate(
+                          "Help", "<b>ConvScope</b> {version}<br>Train the classic CNNs of <i>Dive into Deep "
+                          "Learning</i> (LeNet → ResNet) with a click and watch them learn.<br><br>Press F1 for "
+                          "the {guide}.").format(version=html.escape(app_version()),
+                                                 guide=QCoreApplication.translate("Help", GUIDE_TITLE)))
 
 
 def build_help_menu(window) -> None:
     """The window's Help menu."""
-    menu = window.menuBar().addMenu("&Help")
-    action = menu.addAction("ConvScope &guide", QKeySequence(Qt.Key.Key_F1), lambda: show_guide(window))
+    menu = window.menuBar().addMenu(QCoreApplication.translate("Help", "&Help"))
+    action = menu.addAction(QCoreApplication.translate(
+        "Help", "ConvScope &guide"), QKeySequence(Qt.Key.Key_F1), lambda: show_guide(window))
     action.setObjectName("guideAction")
-    menu.addAction("&About ConvScope", lambda: show_about(window)).setObjectName("aboutAction")
+    menu.addAction(QCoreApplication.translate(
+        "Help", "&About ConvScope"), lambda: show_about(window)).setObjectName("aboutAction")

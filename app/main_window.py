@@ -25,7 +25,7 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from . import notices
+from . import i18n, notices
 from .estimates import Estimates
 from .help import build_help_menu
 from .log_view import LogView
@@ -33,6 +33,7 @@ from .pacing import debounce_timer, repeating_timer
 from .rescue import SAVE_ELSEWHERE, RunRescue
 from .settings import LEFT_COLUMN_WIDTH, keep_on_screen, new_run_dir, place_window, restore_panel, runs_root, save_panel
 from .startup import RESOURCES, CoreInfo, StartupSequence, freeze_startup_objects, preset_resolver
+from .core_texts import core_text
 from .widgets.banner import Banner
 from .widgets.run_progress import RunProgress
 
@@ -66,8 +67,9 @@ class MainWindow(QMainWindow):
         from . import gui_gc
 
         gui_gc.install()  # cycles holding Qt objects must die in this thread, never in a worker's
+        i18n.apply_language()  # before any text is set: the saved choice, else the system's locale
         self.setObjectName("mainWindow")
-        self.setWindowTitle("ConvScope — watch a CNN learn")
+        self.setWindowTitle(self.tr("ConvScope — watch a CNN learn"))
         self.trainer_setup_hooks: list[Callable[[Any], None]] = []
         self.loaded_run = None
         self.last_result = None
@@ -135,11 +137,11 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("insideTabs")
         self.tabs.setDocumentMode(True)
-        self._curves_placeholder = QLabel("Loading the plots…")
+        self._curves_placeholder = QLabel(self.tr("Loading the plots…"))
         self._curves_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.tabs.addTab(self._curves_placeholder, "Curves")
+        self.tabs.addTab(self._curves_placeholder, self.tr("Curves"))
         self.log_view = LogView()
-        self.tabs.addTab(self.log_view, "Log")
+        self.tabs.addTab(self.log_view, self.tr("Log"))
         self.tabs.currentChanged.connect(self._on_tab_changed)
         right = QWidget()
         rlay = QVBoxLayout(right)
@@ -159,14 +161,16 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel("")
         self.device_label.setObjectName("deviceLabel")
         self.statusBar().addPermanentWidget(self.device_label)
-        self.statusBar().showMessage("Starting…")
+        self.statusBar().showMessage(self.tr("Starting…"))
 
     def _build_menu(self) -> None:
         keys = QKeySequence.StandardKey
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction("&Open run…", QKeySequence(keys.Open), self._open_run_dialog)
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.tr("&Open run…"), QKeySequence(keys.Open), self._open_run_dialog)
         file_menu.addSeparator()
-        file_menu.addAction("&Quit", QKeySequence("Ctrl+Q"), self.close)  # StandardKey.Quit is empty on Windows
+        file_menu.addAction(self.tr(
+            "&Quit"), QKeySequence("Ctrl+Q"), self.close)  # StandardKey.Quit is empty on Windows
+        i18n.build_language_menu(self)  # English / 中文, applied at the next start
         build_help_menu(self)  # the guide (F1) and About
 
     # ================================================================================ public API
@@ -216,11 +220,12 @@ class MainWindow(QMainWindow):
             run = load_run(path, device="cpu")
         except (CheckpointError, OSError, ValueError) as exc:
             log.error("could not open run %s: %s", path, exc)
-            self.banner.show_message("error", "Could not open that run", str(exc))
+            self.banner.show_message("error", self.tr("Could not open that run"), str(exc))
             return None
         self.loaded_run = run
         arch = run.config.arch
-        self.statusBar().showMessage(f"Opened run {path} ({arch}, epoch {run.epoch}).", 8000)
+        self.statusBar().showMessage(self.tr("Opened run {path} ({arch}, epoch {epoch}).").format(
+            path=path, arch=arch, epoch=run.epoch), 8000)
         log.info("opened run %s (%s, epoch %s)", path, arch, run.epoch)
         self.checkpoint_loaded.emit(run)
         return run
@@ -262,7 +267,7 @@ class MainWindow(QMainWindow):
         index = self.tabs.indexOf(self._curves_placeholder)
         self.tabs.removeTab(index)
         self._curves_placeholder.deleteLater()
-        self.tabs.insertTab(0, curves, "Curves")
+        self.tabs.insertTab(0, curves, self.tr("Curves"))
         self.tabs.setCurrentIndex(0)
         # Object names of the contract, reachable from the window.
         self.lossPlot = curves.loss_plot
@@ -272,10 +277,10 @@ class MainWindow(QMainWindow):
     def _startup_failed(self, message: str) -> None:
         self.startup.stop()
         self.estimate_label.setText("")
-        self.banner.show_message("error", "ConvScope could not start training",
-                                 f"{message}. Check that PyTorch is installed in this environment "
-                                 f"(see the README), then restart.")
-        self.statusBar().showMessage("Start-up failed.")
+        self.banner.show_message("error", self.tr("ConvScope could not start training"),
+                                 self.tr("{message}. Check that PyTorch is installed in this environment "
+                                         "(see the README), then restart.").format(message=message))
+        self.statusBar().showMessage(self.tr("Start-up failed."))
 
     def _finish_startup(self, info: CoreInfo) -> None:
         from .background import BackgroundJobs
@@ -299,7 +304,7 @@ class MainWindow(QMainWindow):
         restore_panel(self.config_panel, [spec.name for spec in info.specs], info.datasets, info.default_preset)
         self._ready = True
         self._validate()
-        self.statusBar().showMessage("Ready: pick a network and a dataset, then press Train.", 10000)
+        self.statusBar().showMessage(self.tr("Ready: pick a network and a dataset, then press Train."), 10000)
         log.info("ready in %.2f s (%s)", time.perf_counter() - self._t_created, info.hardware)
         self.ready.emit()
 
@@ -344,12 +349,13 @@ class MainWindow(QMainWindow):
         try:
             root = values.get("data_root")
             if root and not Path(root).expanduser().is_dir():
-                raise ConfigError(f"data folder {root} does not exist; clear the field to use the default.")
+                raise ConfigError(self.tr("data folder {root} does not exist; clear the field to use the default.")
+                                  .format(root=root))
             config = make_config(arch, dataset, **values)
         except (ConfigError, DataError) as exc:
             error = str(exc)
         except (TypeError, ValueError) as exc:
-            error = f"invalid setting: {exc}"
+            error = self.tr("invalid setting: {error}").format(error=exc)
         self._config, self._config_error = config, error
         self.settings_column.show_error(error)
         self.estimates.set_config(config)
@@ -364,15 +370,15 @@ class MainWindow(QMainWindow):
 
     def _update_buttons(self) -> None:
         running, ready, trainer = self.is_running(), self._ready, self._last_trainer()
-        more, tip = False, None if running else "Available after a run."  # None: what the button does
+        more, tip = False, None if running else self.tr("Available after a run.")  # None: what the button does
         if ready and not running and trainer is not None:
             result = self.last_result
             resumable = result is not None and (result.status in ("completed", "stopped")
                                                 or self.rescue.saved_elsewhere)
             if not resumable or trainer.epochs_done < 1:
-                tip = "Available after a run that finished or was stopped after at least one epoch."
+                tip = self.tr("Available after a run that finished or was stopped after at least one epoch.")
             elif self._config is None or not _same_run_settings(self._config, trainer.config):
-                tip = "The settings changed since the last run: press Train for a new run."
+                tip = self.tr("The settings changed since the last run: press Train for a new run.")
             else:
                 more, tip = True, None
         self.settings_column.set_buttons(ready, running, not self._stop_asked, self._config is not None, more, tip)
@@ -446,7 +452,7 @@ class MainWindow(QMainWindow):
         self.config_panel.set_editable(False)
         self.settings_column.set_paused(False)
         self.progress.preparing()
-        self.statusBar().showMessage("Starting…")
+        self.statusBar().showMessage(self.tr("Starting…"))
         self._drain_timer.start()
         self._update_buttons()
         cfg = trainer.config
@@ -460,7 +466,7 @@ class MainWindow(QMainWindow):
             return
         self._controller.stop()
         self._stop_asked = True
-        self.statusBar().showMessage("Stopping after this batch…")
+        self.statusBar().showMessage(self.tr("Stopping after this batch…"))
         self.progress.stopping()
         self._update_buttons()
 
@@ -471,11 +477,11 @@ class MainWindow(QMainWindow):
         if self._controller.is_paused():
             self._controller.resume()
             self.settings_column.set_paused(False)
-            self.statusBar().showMessage("Resumed.", 3000)
+            self.statusBar().showMessage(self.tr("Resumed."), 3000)
         else:
             self._controller.pause()
             self.settings_column.set_paused(True)
-            self.statusBar().showMessage("Paused — press Resume to go on.")
+            self.statusBar().showMessage(self.tr("Paused — press Resume to go on."))
             self.progress.paused()
 
     # --------------------------------------------------------------------------- run events
@@ -504,8 +510,9 @@ class MainWindow(QMainWindow):
         self.progress.begin(ev)
         cfg = ev.config
         self.statusBar().showMessage(
-            f"Training {cfg.spec.display_name}: {ev.n_train:,} training / {ev.n_test:,} test images, "
-            f"{ev.params:,} parameters.")
+            self.tr("Training {network}: {n_train} training / {n_test} test images, {params} parameters.").format(
+                network=core_text(cfg.spec.display_name), n_train=f"{ev.n_train:,}", n_test=f"{ev.n_test:,}",
+                params=f"{ev.params:,}"))
         log.info("training %s: %s training / %s test images, %s parameters, %s", cfg.arch,
                  f"{ev.n_train:,}", f"{ev.n_test:,}", f"{ev.params:,}", ev.device)
         self.run_started.emit(ev)
@@ -559,7 +566,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, self.close)
 
     def _on_run_saved_elsewhere(self, run_dir: str) -> None:
-        self.statusBar().showMessage(f"Saved to {run_dir}.", 8000)
+        self.statusBar().showMessage(self.tr("Saved to {dir}.").format(dir=run_dir), 8000)
         self._update_buttons()
 
     # ================================================================================== messages
@@ -573,11 +580,13 @@ class MainWindow(QMainWindow):
             self.save_run_elsewhere()
         elif key == "lr":
             self.config_panel.set_field("lr", float(value))
-            self.statusBar().showMessage(f"Learning rate set to {float(value):g}: press Train to try it.", 8000)
+            self.statusBar().showMessage(self.tr("Learning rate set to {lr}: press Train to try it.").format(
+                lr=f"{float(value):g}"), 8000)
         elif key == notices.USE_SAMPLE and self.config_panel.select_dataset(value):
             self._validate()
             info = self.config_panel.dataset_info_for(value)
-            self.statusBar().showMessage(f"Dataset: {info.display_name if info else value}. Press Train.", 8000)
+            name = core_text(info.display_name) if info else value
+            self.statusBar().showMessage(self.tr("Dataset: {name}. Press Train.").format(name=name), 8000)
 
     @Slot(str, str)
     def _show_error(self, title: str, message: str) -> None:
@@ -596,7 +605,7 @@ class MainWindow(QMainWindow):
 
     # ====================================================================================== misc
     def _open_run_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a saved run", str(runs_root()))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a saved run"), str(runs_root()))
         if folder:
             self.load_checkpoint(folder)
 
@@ -620,7 +629,7 @@ class MainWindow(QMainWindow):
                 self._close_when_stopped = True
                 self._stop_asked = True
                 self._update_buttons()
-                self.statusBar().showMessage("Stopping the run… the window closes as soon as it has.")
+                self.statusBar().showMessage(self.tr("Stopping the run… the window closes as soon as it has."))
                 event.ignore()
                 return
         self._drain_timer.stop()

@@ -19,7 +19,7 @@ import logging
 import threading
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 log = logging.getLogger("convscope.gui")
 
@@ -105,9 +105,12 @@ class ModelSource(QObject):
         """``[(key, text), …]`` of the models there are, for a menu."""
         out = []
         if self._live is not None:
-            out.append((LIVE, f"Network in training ({self._live.config.arch}, epoch {self._live.epoch})"))
+            out.append((LIVE, QCoreApplication.translate(
+                "ModelSource", "Network in training ({arch}, epoch {epoch})").format(
+                arch=self._live.config.arch, epoch=self._live.epoch)))
         if self._run is not None:
-            out.append((RUN, f"Run from disk ({self._run.config.arch}, epoch {self._run.epoch})"))
+            out.append((RUN, QCoreApplication.translate("ModelSource", "Run from disk ({arch}, epoch {epoch})").format(
+                arch=self._run.config.arch, epoch=self._run.epoch)))
         return out
 
     def select(self, key: str) -> bool:

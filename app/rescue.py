@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 log = logging.getLogger("convscope.gui")
@@ -16,7 +16,8 @@ SAVE_ELSEWHERE = "save-elsewhere"  # the banner action that asks for another fol
 
 
 def epochs_text(first: int, last: int) -> str:
-    return f"epoch {last}" if first >= last else f"epochs {first}–{last}"
+    return QCoreApplication.translate("Rescue", "epoch {last}").format(last=last) if first >= last else \
+        QCoreApplication.translate("Rescue", "epochs {first}–{last}").format(first=first, last=last)
 
 
 def free_name(parent: Path, name: str) -> Path:
@@ -61,7 +62,8 @@ class RunRescue(QObject):
         if trainer is None:
             return None
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self._window, "Save the run to another folder",
+            folder = QFileDialog.getExistingDirectory(self._window, QCoreApplication.translate(
+                "Rescue", "Save the run to another folder"),
                                                       str(Path.home()))
             if not folder:
                 return None
@@ -70,14 +72,17 @@ class RunRescue(QObject):
             written = trainer.save_to(target)
         except CheckpointError as exc:
             log.error("could not save the run to %s: %s", target, exc)
-            self._banner.show_message("error", "The run could not be saved there", str(exc),
-                                      "Save to another folder…", SAVE_ELSEWHERE)
+            self._banner.show_message("error", QCoreApplication.translate(
+                "Rescue", "The run could not be saved there"), str(exc),
+                                      QCoreApplication.translate("Rescue", "Save to another folder…"), SAVE_ELSEWHERE)
             return None
         log.info("run saved to %s", written)
         self.saved_elsewhere = True  # a run stopped by its full disk can go on ("+1 epoch")
-        self._banner.show_message("success", "Run saved",
-                                  f"{epochs_text(1, trainer.epochs_done).capitalize()} and the model are in "
-                                  f"{written}. “+1 epoch” goes on writing there.")
+        self._banner.show_message("success", QCoreApplication.translate("Rescue", "Run saved"),
+                                  QCoreApplication.translate(
+                                      "Rescue", "{epochs} and the model are in {dir}. “+1 epoch” goes on writing "
+                                                "there.")
+                                  .format(epochs=epochs_text(1, trainer.epochs_done).capitalize(), dir=written))
         self.run_saved.emit(str(written))
         return written
 
@@ -89,10 +94,11 @@ class RunRescue(QObject):
             return True
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
-            self._window, "Save the trained model?",
-            f"The run directory could not be written, so "
-            f"{epochs_text(trainer.saved_epoch + 1, trainer.epochs_done)} of the last run exist only in "
-            f"memory. Save the run to another folder before closing?",
+            self._window, QCoreApplication.translate("Rescue", "Save the trained model?"),
+            QCoreApplication.translate(
+                "Rescue", "The run directory could not be written, so {epochs} of the last run exist only in memory. "
+                          "Save the run to another folder before closing?").format(
+                epochs=epochs_text(trainer.saved_epoch + 1, trainer.epochs_done)),
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         if answer == buttons.Save:
             return self.save_elsewhere() is not None

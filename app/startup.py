@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
+from .core_texts import core_text
 from .pacing import repeating_timer
 
 log = logging.getLogger("convscope.gui")
@@ -52,12 +53,15 @@ class CoreInfo:
     @property
     def hardware(self) -> str:
         """What training runs on by default: "GPU: name" or "CPU, n threads"."""
-        return f"GPU: {self.gpu_name}" if self.cuda else f"CPU, {self.cpu_threads} threads"
+        return f"GPU: {self.gpu_name}" if self.cuda else QCoreApplication.translate(
+            "Startup", "CPU, {n} threads").format(n=self.cpu_threads)
 
     def device_labels(self) -> dict[str, str]:
         """The device choices (``core.config.DEVICES``) named by this machine's hardware."""
-        return {"auto": f"auto ({self.hardware})", "cpu": f"CPU ({self.cpu_threads} threads)",
-                "cuda": f"GPU: {self.gpu_name}" if self.cuda else "GPU (none found)"}
+        return {"auto": QCoreApplication.translate("Startup", "auto ({hardware})").format(hardware=self.hardware),
+                "cpu": QCoreApplication.translate("Startup", "CPU ({n} threads)").format(n=self.cpu_threads),
+                "cuda": f"GPU: {self.gpu_name}" if self.cuda else QCoreApplication.translate(
+                    "Startup", "GPU (none found)")}
 
 
 _core_lock = threading.Lock()
@@ -102,9 +106,27 @@ def preset_resolver(presets) -> Callable[[dict, str | None], tuple[dict, str]]:
         if known is None:
             return dict(preset.get("config", {})), ""
         resolved = resolve(known, data_root or None)
-        return resolved.config, resolved.note
+        return resolved.config, _note_text(known, resolved)
 
     return resolve_here
+
+
+def _note_text(preset, resolved) -> str:
+    """The preset's note (its dataset was swapped for the offline sample) in the window's language (core's
+    own note in English)."""
+    from core.datasets import get_info, sample_of
+
+    name = preset.config.get("dataset", "mnist-sample")
+    sample = resolved.config.get("dataset")
+    template = QCoreApplication.translate(
+        "Startup", "{full} is not on this computer: this preset trains on the offline {small} ({n} real images) "
+        "instead; download the full set (pick it in the dataset list) for the notes' figures.")
+    if not resolved.note or sample != sample_of(name) or template.startswith("{full} is not"):
+        return resolved.note
+    full, small = get_info(name), get_info(sample)
+    return template.format(full=full.display_name.split(" (")[0],
+                           small=core_text(small.display_name).split(" (")[0].split("（")[0],
+                           n=f"{small.n_train + small.n_test:,}")
 
 
 def core_future() -> Future:

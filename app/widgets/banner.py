@@ -48,7 +48,7 @@ class Banner(QFrame):
         close = QToolButton()
         close.setObjectName("bannerClose")
         close.setText("✕")
-        close.setToolTip("Hide this message")
+        close.setToolTip(self.tr("Hide this message"))
         close.setAutoRaise(True)
         close.clicked.connect(self.dismiss)
         lay.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)

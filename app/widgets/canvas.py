@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
@@ -78,8 +78,8 @@ class DrawCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None, size: int = CANVAS_SIZE):
         super().__init__(parent)
         self.setObjectName("drawCanvas")
-        self.setAccessibleName("Drawing canvas")
-        self.setAccessibleDescription("Draw a digit with the left mouse button; the right button erases.")
+        self.setAccessibleName(self.tr("Drawing canvas"))
+        self.setAccessibleDescription(self.tr("Draw a digit with the left mouse button; the right button erases."))
         self.setFixedSize(size, size)
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -99,7 +99,7 @@ class DrawCanvas(QWidget):
         self._version = 0
         self._predictor = None
         self._cache: tuple | None = None  # (key, CanvasPrediction | None)
-        self._placeholder = "Draw a digit here\n(right button erases)"
+        self._placeholder = QCoreApplication.translate("DrawPanel", "Draw a digit here\n(right button erases)")
         self.last_error: str | None = None
 
     # -- state -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from core.config import ACTIVATIONS, DEVICES, FORMS, HYPER_DEFAULTS, OPTIMIZERS, SCHEDULES
 
+from ..core_texts import core_text
 from .spinboxes import LogSpinBox, PowerOfTwoSpinBox, guard_wheel
 from .tooltips import apply_tips, tip, unsupported_tip
 
@@ -41,27 +42,40 @@ log = logging.getLogger("convscope.gui")
 FAMILY_ORDER = ("LeNet", "AlexNet", "VGG", "NiN", "GoogLeNet", "ResNet")
 # Display labels of core.config's choices (name → label).
 OPTIMIZER_LABELS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
-SCHEDULE_LABELS = {"constant": "constant", "step": "step (÷10 at 50 % and 75 %)", "cosine": "cosine decay",
-                   "onecycle": "one-cycle (warm up, then decay)"}
-DEVICE_LABELS = {"auto": "auto", "cpu": "CPU", "cuda": "GPU"}  # replaced by the hardware's names (populate)
-ACTIVATION_LABELS = {"relu": "ReLU", "sigmoid": "sigmoid (1998)"}
-FORM_LABELS = {"native": "native ({side}×{side} px)", "d2l": "d2l resize ({d2l}×{d2l} px)"}
+SCHEDULE_LABELS = {"constant": QT_TRANSLATE_NOOP("ConfigPanel", "constant"),
+                   "step": QT_TRANSLATE_NOOP("ConfigPanel", "step (÷10 at 50 % and 75 %)"),
+                   "cosine": QT_TRANSLATE_NOOP("ConfigPanel", "cosine decay"),
+                   "onecycle": QT_TRANSLATE_NOOP("ConfigPanel", "one-cycle (warm up, then decay)")}
+DEVICE_LABELS = {"auto": QT_TRANSLATE_NOOP("ConfigPanel", "auto"), "cpu": "CPU",
+                 "cuda": "GPU"}  # replaced by the hardware's names (populate)
+ACTIVATION_LABELS = {"relu": "ReLU", "sigmoid": QT_TRANSLATE_NOOP("ConfigPanel", "sigmoid (1998)")}
+FORM_LABELS = {"native": QT_TRANSLATE_NOOP("ConfigPanel", "native ({side}×{side} px)"),
+               "d2l": QT_TRANSLATE_NOOP("ConfigPanel", "d2l resize ({d2l}×{d2l} px)")}
 NOTE_STYLE = "color: #a84300;"  # amber: a note about a preset (e.g. it trains on the offline sample)
-NETWORK_DEFAULT = ("network default", None)  # the first item of an option's box: the network's own choice
-OPTION_NAMES = {"width": "width multiplier", "batchnorm": "BatchNorm", "dropout": "dropout",
-                "shortcut": "skip connections", "activation": "activation choice"}
+NETWORK_DEFAULT = (QT_TRANSLATE_NOOP(
+    "ConfigPanel", "network default"), None)  # the first item of an option's box: the network's own choice
+OPTION_NAMES = {"width": QT_TRANSLATE_NOOP(
+    "ConfigPanel", "width multiplier"), "batchnorm": QT_TRANSLATE_NOOP(
+    "ConfigPanel", "BatchNorm"),
+                "dropout": QT_TRANSLATE_NOOP("ConfigPanel", "dropout"),
+                "shortcut": QT_TRANSLATE_NOOP("ConfigPanel", "skip connections"),
+                "activation": QT_TRANSLATE_NOOP("ConfigPanel", "activation choice")}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ConfigPanel", text)
 
 
 def choices(names, labels: dict[str, str]) -> list[tuple[str, str]]:
     """(label, name) for each of core's ``names``, in core's order; a name without a label shows itself."""
-    return [(labels.get(name, name), name) for name in names]
+    return [(_tr(labels.get(name, name)), name) for name in names]
 
 
 def _combo(name: str, items=()) -> QComboBox:
     box = QComboBox()
     box.setObjectName(name)
     for text, data in items:
-        box.addItem(text, data)
+        box.addItem(_tr(text), data)
     return box
 
 
@@ -101,7 +115,7 @@ class ConfigPanel(QWidget):
 
         # Presets
         self._groups: list[QGroupBox] = []
-        box = QGroupBox("Start from a preset")
+        box = QGroupBox(self.tr("Start from a preset"))
         self._groups.append(box)
         lay = QVBoxLayout(box)
         self.preset_combo = _combo("presetCombo")
@@ -117,7 +131,7 @@ class ConfigPanel(QWidget):
         outer.addWidget(box)
 
         # Network
-        box = QGroupBox("Network")
+        box = QGroupBox(self.tr("Network"))
         self._groups.append(box)
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -133,29 +147,31 @@ class ConfigPanel(QWidget):
         self.width_spin.setDecimals(2)
         self.width_spin.setSingleStep(0.25)
         self.width_spin.setValue(1.0)
-        self.batchnorm_combo = _combo("batchnormCombo", [NETWORK_DEFAULT, ("on", True), ("off", False)])
+        self.batchnorm_combo = _combo("batchnormCombo", [NETWORK_DEFAULT, (self.tr(
+            "on"), True), (self.tr(
+            "off"), False)])
         self.dropout_spin = QDoubleSpinBox()
         self.dropout_spin.setObjectName("dropoutSpin")
         self.dropout_spin.setRange(-0.05, 0.95)
         self.dropout_spin.setSingleStep(0.05)
         self.dropout_spin.setDecimals(2)
-        self.dropout_spin.setSpecialValueText("network default")
+        self.dropout_spin.setSpecialValueText(self.tr("network default"))
         self.dropout_spin.setValue(-0.05)
-        self.shortcut_combo = _combo("shortcutCombo", [NETWORK_DEFAULT, ("on", True), ("off", False)])
+        self.shortcut_combo = _combo("shortcutCombo", [NETWORK_DEFAULT, (self.tr("on"), True), (self.tr("off"), False)])
         self.activation_combo = _combo("activationCombo",
                                        [NETWORK_DEFAULT, *choices(ACTIVATIONS, ACTIVATION_LABELS)])
-        form.addRow("Architecture", self.arch_combo)
+        form.addRow(self.tr("Architecture"), self.arch_combo)
         form.addRow(self.arch_info)
-        form.addRow("Input size", self.form_combo)
-        form.addRow("Width", self.width_spin)
-        form.addRow("BatchNorm", self.batchnorm_combo)
-        form.addRow("Dropout", self.dropout_spin)
-        form.addRow("Skip connections", self.shortcut_combo)
-        form.addRow("Activation", self.activation_combo)
+        form.addRow(self.tr("Input size"), self.form_combo)
+        form.addRow(self.tr("Width"), self.width_spin)
+        form.addRow(self.tr("BatchNorm"), self.batchnorm_combo)
+        form.addRow(self.tr("Dropout"), self.dropout_spin)
+        form.addRow(self.tr("Skip connections"), self.shortcut_combo)
+        form.addRow(self.tr("Activation"), self.activation_combo)
         outer.addWidget(box)
 
         # Data
-        box = QGroupBox("Data")
+        box = QGroupBox(self.tr("Data"))
         self._groups.append(box)
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -165,10 +181,10 @@ class ConfigPanel(QWidget):
         row = QHBoxLayout()
         self.data_root_edit = QLineEdit()
         self.data_root_edit.setObjectName("dataRootEdit")
-        self.data_root_edit.setPlaceholderText("default folder")
+        self.data_root_edit.setPlaceholderText(self.tr("default folder"))
         browse = QToolButton()
         browse.setText("…")
-        browse.setToolTip("Choose a data folder")
+        browse.setToolTip(self.tr("Choose a data folder"))
         browse.clicked.connect(self._browse_data_root)
         row.addWidget(self.data_root_edit)
         row.addWidget(browse)
@@ -176,22 +192,22 @@ class ConfigPanel(QWidget):
         self.subset_spin.setObjectName("subsetSpin")
         self.subset_spin.setRange(0, 10_000_000)
         self.subset_spin.setSingleStep(500)
-        self.subset_spin.setSpecialValueText("all training images")
-        self.subset_spin.setSuffix(" images")
+        self.subset_spin.setSpecialValueText(self.tr("all training images"))
+        self.subset_spin.setSuffix(self.tr(" images"))
         self.shift_spin = QSpinBox()
         self.shift_spin.setObjectName("shiftSpin")
         self.shift_spin.setRange(0, 8)
-        self.shift_spin.setSpecialValueText("off")
+        self.shift_spin.setSpecialValueText(self.tr("off"))
         self.shift_spin.setSuffix(" px")
-        form.addRow("Dataset", self.dataset_combo)
+        form.addRow(self.tr("Dataset"), self.dataset_combo)
         form.addRow(self.dataset_info)
-        form.addRow("Data folder", row)
-        form.addRow("Train on", self.subset_spin)
-        form.addRow("Random shift", self.shift_spin)
+        form.addRow(self.tr("Data folder"), row)
+        form.addRow(self.tr("Train on"), self.subset_spin)
+        form.addRow(self.tr("Random shift"), self.shift_spin)
         outer.addWidget(box)
 
         # Training
-        box = QGroupBox("Training")
+        box = QGroupBox(self.tr("Training"))
         self._groups.append(box)
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -209,7 +225,7 @@ class ConfigPanel(QWidget):
         self.momentum_spin.setRange(0.0, 0.999)
         self.momentum_spin.setDecimals(3)
         self.momentum_spin.setSingleStep(0.05)
-        self.momentum_label = QLabel("Momentum")
+        self.momentum_label = QLabel(self.tr("Momentum"))
         self.wd_spin = LogSpinBox(minimum=0.0, maximum=0.99, allow_zero=True)
         self.wd_spin.setObjectName("weightDecaySpin")
         self.schedule_combo = _combo("scheduleCombo", choices(SCHEDULES, SCHEDULE_LABELS))
@@ -217,18 +233,18 @@ class ConfigPanel(QWidget):
         self.seed_spin.setObjectName("seedSpin")
         self.seed_spin.setRange(0, 2_147_483_647)
         self.device_combo = _combo("deviceCombo", choices(DEVICES, DEVICE_LABELS))
-        self.save_check = QCheckBox("Save the run (weights and metrics)")
+        self.save_check = QCheckBox(self.tr("Save the run (weights and metrics)"))
         self.save_check.setObjectName("saveRunCheck")
         self.save_check.setChecked(True)
-        form.addRow("Epochs", self.epochs_spin)
-        form.addRow("Batch size", self.batch_spin)
-        form.addRow("Optimizer", self.optimizer_combo)
-        form.addRow("Learning rate", self.lr_spin)
+        form.addRow(self.tr("Epochs"), self.epochs_spin)
+        form.addRow(self.tr("Batch size"), self.batch_spin)
+        form.addRow(self.tr("Optimizer"), self.optimizer_combo)
+        form.addRow(self.tr("Learning rate"), self.lr_spin)
         form.addRow(self.momentum_label, self.momentum_spin)
-        form.addRow("Weight decay", self.wd_spin)
-        form.addRow("LR schedule", self.schedule_combo)
-        form.addRow("Seed", self.seed_spin)
-        form.addRow("Device", self.device_combo)
+        form.addRow(self.tr("Weight decay"), self.wd_spin)
+        form.addRow(self.tr("LR schedule"), self.schedule_combo)
+        form.addRow(self.tr("Seed"), self.seed_spin)
+        form.addRow(self.tr("Device"), self.device_combo)
         form.addRow(self.save_check)
         outer.addWidget(box)
         outer.addStretch(1)
@@ -252,8 +268,8 @@ class ConfigPanel(QWidget):
     def _set_loading_placeholders(self) -> None:
         for combo in (self.arch_combo, self.dataset_combo, self.preset_combo):
             if combo.count() == 0:
-                combo.addItem("loading…")
-        self.arch_info.setText("Loading PyTorch and the model zoo…")
+                combo.addItem(self.tr("loading…"))
+        self.arch_info.setText(self.tr("Loading PyTorch and the model zoo…"))
         self.setEnabled(False)
 
     # ----------------------------------------------------------------------------------- populate
@@ -286,30 +302,30 @@ class ConfigPanel(QWidget):
                 for spec in specs:
                     if spec.family != family:
                         continue
-                    item = QStandardItem("    " + spec.display_name)
+                    item = QStandardItem("    " + core_text(spec.display_name))
                     item.setData(spec.name, Qt.ItemDataRole.UserRole)
-                    item.setToolTip(f"{spec.name}: {spec.description}")
+                    item.setToolTip(f"{spec.name}: {core_text(spec.description)}")
                     model.appendRow(item)
             self.dataset_combo.clear()
             for name, info in datasets.items():
-                self.dataset_combo.addItem(info.display_name, name)
-                self.dataset_combo.setItemData(self.dataset_combo.count() - 1, info.description,
+                self.dataset_combo.addItem(core_text(info.display_name), name)
+                self.dataset_combo.setItemData(self.dataset_combo.count() - 1, core_text(info.description),
                                                Qt.ItemDataRole.ToolTipRole)
             self.preset_combo.clear()
-            self.preset_combo.addItem("Custom settings", None)
+            self.preset_combo.addItem(self.tr("Custom settings"), None)
             for p in presets:
-                self.preset_combo.addItem(p["name"], p["id"])
-                self.preset_combo.setItemData(self.preset_combo.count() - 1, p.get("description", ""),
+                self.preset_combo.addItem(core_text(p["name"]), p["id"])
+                self.preset_combo.setItemData(self.preset_combo.count() - 1, core_text(p.get("description", "")),
                                               Qt.ItemDataRole.ToolTipRole)
             for i in range(self.device_combo.count()):
                 key = self.device_combo.itemData(i)
-                self.device_combo.setItemText(i, device_labels.get(key, DEVICE_LABELS.get(key, key)))
+                self.device_combo.setItemText(i, device_labels.get(key, _tr(DEVICE_LABELS.get(key, key))))
             cuda = self.device_combo.findData("cuda")
             if cuda >= 0:
                 item = self.device_combo.model().item(cuda)
                 item.setEnabled(cuda_available)
                 if not cuda_available:
-                    item.setToolTip("No CUDA GPU found on this computer.")
+                    item.setToolTip(self.tr("No CUDA GPU found on this computer."))
             self._populated = True
             self.setEnabled(True)
         finally:
@@ -369,7 +385,7 @@ class ConfigPanel(QWidget):
         form = form or "native"
         key = f"{form}:{int(image_size)}" if image_size and form == "native" else form
         if key != form and self.form_combo.findData(key) < 0:  # a size the box does not list (CLI runs)
-            self.form_combo.addItem(f"resize to {int(image_size)}×{int(image_size)} px", key)
+            self.form_combo.addItem(self.tr("resize to {side}×{side} px").format(side=int(image_size)), key)
         self._select_data(self.form_combo, key)
 
     def save_run(self) -> bool:
@@ -485,10 +501,11 @@ class ConfigPanel(QWidget):
         idx = self.preset_combo.findData(preset_id) if preset_id else 0
         self.preset_combo.setCurrentIndex(max(0, idx))
         preset = next((p for p in self._presets if p["id"] == preset_id), None)
-        self.preset_info.setText(preset.get("description", "") if preset else
-                                 "Your own settings. Pick a preset above to load an experiment from the notes.")
+        self.preset_info.setText(core_text(preset.get("description", "")) if preset else
+                                 self.tr(
+                                     "Your own settings. Pick a preset above to load an experiment from the notes."))
         self._preset_note = note if preset else ""
-        self.preset_note.setText(f"Note: {self._preset_note}" if self._preset_note else "")
+        self.preset_note.setText(self.tr("Note: {note}").format(note=self._preset_note) if self._preset_note else "")
         self.preset_note.setVisible(bool(self._preset_note))
 
     def preset_note_text(self) -> str:
@@ -564,7 +581,7 @@ class ConfigPanel(QWidget):
         try:
             self._update_forms()
             info = self._datasets.get(self.current_dataset())
-            self.dataset_info.setText(info.description if info is not None else "")
+            self.dataset_info.setText(core_text(info.description) if info is not None else "")
         finally:
             self._loading -= 1
         self._after_bulk_change()
@@ -578,10 +595,10 @@ class ConfigPanel(QWidget):
         side = info.size if info is not None else 28
         forms, d2l = (spec.forms, spec.d2l_size) if spec is not None else (("native",), None)
         for form in (f for f in FORMS if f in forms):
-            self.form_combo.addItem(FORM_LABELS.get(form, form).format(side=side, d2l=d2l), form)
+            self.form_combo.addItem(_tr(FORM_LABELS.get(form, form)).format(side=side, d2l=d2l), form)
             if form == "native" and side < 32:
                 # 28-px digits at the 32 px of CIFAR-sized networks (the compact NiN of the notes)
-                self.form_combo.addItem("resize to 32×32 px", "native:32")
+                self.form_combo.addItem(self.tr("resize to 32×32 px"), "native:32")
         idx = self.form_combo.findData(previous)
         self.form_combo.setCurrentIndex(max(0, idx))
         self.form_combo.setEnabled(self.form_combo.count() > 1)
@@ -590,7 +607,7 @@ class ConfigPanel(QWidget):
     def _update_option_states(self) -> None:
         spec = self.current_spec()
         options = spec.options if spec is not None else frozenset()
-        name = spec.display_name if spec is not None else "this network"
+        name = spec.display_name if spec is not None else self.tr("this network")
         for key, widget in (("width", self.width_spin), ("batchnorm", self.batchnorm_combo),
                             ("dropout", self.dropout_spin), ("shortcut", self.shortcut_combo),
                             ("activation", self.activation_combo)):
@@ -598,7 +615,7 @@ class ConfigPanel(QWidget):
             widget.setEnabled(supported)
             widget.setProperty("supported", supported)
             field = widget.objectName()
-            widget.setToolTip(tip(field) if supported else unsupported_tip(field, name, OPTION_NAMES[key]))
+            widget.setToolTip(tip(field) if supported else unsupported_tip(field, name, _tr(OPTION_NAMES[key])))
 
     def _update_momentum_visibility(self) -> None:
         sgd = self.optimizer_combo.currentData() == "sgd"
@@ -612,7 +629,7 @@ class ConfigPanel(QWidget):
             box.setEnabled(editable)
 
     def _browse_data_root(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Data folder (torchvision layout)",
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Data folder (torchvision layout)"),
                                                   self.data_root_edit.text())
         if folder:
             self.data_root_edit.setText(folder)
@@ -623,7 +640,7 @@ class ConfigPanel(QWidget):
         self._update_momentum_visibility()
         self._update_option_states()
         info = self._datasets.get(self.current_dataset())
-        self.dataset_info.setText(info.description if info is not None else "")
+        self.dataset_info.setText(core_text(info.description) if info is not None else "")
         self._emit_changed()
 
     def _emit_changed(self, *args) -> None:

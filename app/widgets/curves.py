@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..pacing import PaintBudget, timed_paint
@@ -122,6 +122,14 @@ def _pen(color, width=2.0, alpha=255, style=None):
 TimedPlotWidget = timed_paint(pg.PlotWidget, name="TimedPlotWidget", clock=time.perf_counter)  # wall time
 
 
+# How a run ended, as the summary line says it ("The run stopped before …").
+STATUS_WORDS = {"completed": QT_TRANSLATE_NOOP(
+    "Curves", "completed"), "stopped": QT_TRANSLATE_NOOP(
+    "Curves", "stopped"), "diverged": QT_TRANSLATE_NOOP(
+    "Curves", "diverged"),
+                "failed": QT_TRANSLATE_NOOP("Curves", "failed")}
+
+
 def _make_plot(name: str, y_label: str) -> pg.PlotWidget:
     plot = TimedPlotWidget(background="w")
     plot.setObjectName(name)
@@ -129,8 +137,8 @@ def _make_plot(name: str, y_label: str) -> pg.PlotWidget:
     item.setDownsampling(auto=True, mode="peak")
     item.setClipToView(True)
     item.showGrid(x=True, y=True, alpha=0.15)
-    item.setLabel("bottom", "epoch")
-    item.setLabel("left", y_label)
+    item.setLabel("bottom", QCoreApplication.translate("Curves", "epoch"))
+    item.setLabel("left", QCoreApplication.translate("Curves", y_label))
     item.setMenuEnabled(True)
     for axis in ("left", "bottom", "right"):
         # The grid lines belong to the axes; painting them semi-transparent costs most of a frame.
@@ -187,18 +195,20 @@ class CurvesPanel(QWidget):
         self._pending_summary = ""  # the summary line of the latest epoch, shown with its plot
 
         # Loss plot, with the learning rate on its own right axis.
-        self.loss_plot = _make_plot("lossPlot", "loss")
+        self.loss_plot = _make_plot("lossPlot", QT_TRANSLATE_NOOP("Curves", "loss"))
         lp = self.loss_plot.getPlotItem()
         self.loss_legend = lp.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210),
                                         labelTextColor="#222")
         # Opaque pens without antialiasing: Qt's raster engine draws them as fast line segments.
         self.train_loss_raw_curve = lp.plot(pen=_pen(LIGHT_BLUE, 1))
-        self.train_loss_curve = lp.plot(pen=_pen(BLUE, 2), name="train loss (smoothed)")
+        self.train_loss_curve = lp.plot(pen=_pen(BLUE, 2), name=QCoreApplication.translate(
+            "Curves", "train loss (smoothed)"))
         self.test_loss_curve = lp.plot(pen=_pen(RED, 2), symbol="o", symbolSize=7, symbolBrush=RED,
-                                       symbolPen="w", name="test loss (per epoch)")
+                                       symbolPen="w", name=QCoreApplication.translate(
+                                           "Curves", "test loss (per epoch)"))
         lp.enableAutoRange(axis="y", enable=False)  # set by _fit_loss_range (until the user zooms)
         lp.showAxis("right")
-        lp.setLabel("right", "learning rate")
+        lp.setLabel("right", QCoreApplication.translate("Curves", "learning rate"))
         self.lr_view = pg.ViewBox()
         self.lr_view.setMouseEnabled(x=False, y=False)
         self.lr_view.setMenuEnabled(False)
@@ -211,19 +221,21 @@ class CurvesPanel(QWidget):
         self.lr_curve.setDownsampling(auto=True, method="peak")
         self.lr_curve.setClipToView(True)
         self.lr_view.addItem(self.lr_curve)
-        self.loss_legend.addItem(self.lr_curve, "learning rate (right axis)")
+        self.loss_legend.addItem(self.lr_curve, QCoreApplication.translate("Curves", "learning rate (right axis)"))
         lp.vb.sigResized.connect(self._sync_lr_view)
         self._sync_lr_view()
 
         # Accuracy plot.
-        self.accuracy_plot = _make_plot("accuracyPlot", "accuracy (%)")
+        self.accuracy_plot = _make_plot("accuracyPlot", QT_TRANSLATE_NOOP("Curves", "accuracy (%)"))
         ap = self.accuracy_plot.getPlotItem()
         self.acc_legend = ap.addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 210),
                                        labelTextColor="#222")
         self.train_acc_raw_curve = ap.plot(pen=_pen(LIGHT_GREEN, 1))
-        self.train_acc_curve = ap.plot(pen=_pen(GREEN, 2), name="train accuracy (smoothed)")
+        self.train_acc_curve = ap.plot(pen=_pen(GREEN, 2), name=QCoreApplication.translate(
+            "Curves", "train accuracy (smoothed)"))
         self.test_acc_curve = ap.plot(pen=_pen(ORANGE, 2), symbol="o", symbolSize=7, symbolBrush=ORANGE,
-                                      symbolPen="w", name="test accuracy (per epoch)")
+                                      symbolPen="w", name=QCoreApplication.translate(
+                                          "Curves", "test accuracy (per epoch)"))
         ap.getAxis("right").setStyle(showValues=False)
         ap.setYRange(0, 100, padding=0.02)
         ap.enableAutoRange(axis="y", enable=False)
@@ -253,7 +265,8 @@ class CurvesPanel(QWidget):
         self.loss_plot.installEventFilter(self._leave_filter)
         self.accuracy_plot.installEventFilter(self._leave_filter)
 
-        self.summary = QLabel("Press Train to start: the curves appear here as the network learns.")
+        self.summary = QLabel(QCoreApplication.translate(
+            "Curves", "Press Train to start: the curves appear here as the network learns."))
         self.summary.setObjectName("curvesSummary")
         self.summary.setWordWrap(True)
         self.readout = QLabel(" ")
@@ -297,10 +310,12 @@ class CurvesPanel(QWidget):
             window = min(100.0, max(4.0, self.steps_per_epoch / 8))
             self._ema_loss.reset(1 - 1 / window)
             self._ema_acc.reset(1 - 1 / window)
-            self.clear("Training… the first points appear after the first steps.")
+            self.clear(QCoreApplication.translate(
+                "Curves", "Training… the first points appear after the first steps."))
 
-    def clear(self, summary: str = "Starting a new run…") -> None:
+    def clear(self, summary: str | None = None) -> None:
         """Empty the plots (a new run was asked for: the last run's curves no longer apply)."""
+        summary = QCoreApplication.translate("Curves", "Starting a new run…") if summary is None else summary
         for s in (self.train_loss, self.train_loss_smooth, self.train_acc, self.train_acc_smooth,
                   self.lr, self.test_loss, self.test_acc):
             s.clear()
@@ -360,9 +375,12 @@ class CurvesPanel(QWidget):
             last = ys[-1]
             # Shown with the accuracy plot's next update, so the text never runs ahead of the plot.
             self._pending_summary = (
-                f"<b>Best test accuracy {ys[i]:.2f} %</b> at epoch {self.best_epoch} (★) · "
-                f"last epoch {int(round(xs[-1]))}: test accuracy {last:.2f} %, test loss "
-                f"{ev.test_loss:.4f} · train accuracy {ev.train_acc * 100:.2f} %")
+                QCoreApplication.translate(
+                    "Curves", "<b>Best test accuracy {best} %</b> at epoch {best_epoch} (★) · last epoch "
+                              "{last_epoch}: test accuracy {last} %, test loss {loss} · train accuracy "
+                              "{train} %").format(
+                    best=f"{ys[i]:.2f}", best_epoch=self.best_epoch, last_epoch=int(round(xs[-1])),
+                    last=f"{last:.2f}", loss=f"{ev.test_loss:.4f}", train=f"{ev.train_acc * 100:.2f}"))
         self._dirty = True
 
     def end_run(self, status: str) -> None:
@@ -371,10 +389,16 @@ class CurvesPanel(QWidget):
             self.loss_plot.getPlotItem().enableAutoRange(axis="x", enable=True)
         if self.test_acc.n == 0:
             if self.train_loss.n == 0:
-                self.summary.setText(f"The run {status} before its first step finished: nothing to plot.")
+                self.summary.setText(QCoreApplication.translate(
+                    "Curves", "The run {status} before its first step finished: nothing to plot.")
+                                     .format(status=QCoreApplication.translate(
+                                         "Curves", STATUS_WORDS.get(status, status))))
             else:
-                self.summary.setText(f"The run {status} before its first epoch ended: the test curves get "
-                                     f"their first point at the end of an epoch.")
+                self.summary.setText(QCoreApplication.translate(
+                    "Curves", "The run {status} before its first epoch ended: the test curves get their first point "
+                              "at the end of an epoch.")
+                                     .format(status=QCoreApplication.translate(
+                                         "Curves", STATUS_WORDS.get(status, status))))
 
     def maybe_refresh(self) -> bool:
         """Update both plots if the paint budget allows it now (called ~30 times a second).
@@ -497,13 +521,16 @@ class CurvesPanel(QWidget):
         if i is not None:
             sx = self.train_loss.x[i]
             step = int(round(sx * self.steps_per_epoch))
-            text = (f"epoch {sx:.2f} (step {step:,}) — train loss {self.train_loss.y[i]:.4f}")
+            text = QCoreApplication.translate("Curves", "epoch {epoch} (step {step}) — train loss {loss}").format(
+                epoch=f"{sx:.2f}", step=f"{step:,}", loss=f"{self.train_loss.y[i]:.4f}")
             j = self.train_loss_smooth.nearest(sx)
             if j is not None:
-                text += f" (smoothed {self.train_loss_smooth.y[j]:.4f})"
+                text += QCoreApplication.translate(
+                    "Curves", " (smoothed {loss})").format(loss=f"{self.train_loss_smooth.y[j]:.4f}")
             k = self.train_acc_smooth.nearest(sx)
             if k is not None:
-                text += f" · train accuracy {self.train_acc_smooth.y[k]:.1f} %"
+                text += QCoreApplication.translate(
+                    "Curves", " · train accuracy {acc} %").format(acc=f"{self.train_acc_smooth.y[k]:.1f}")
             m = self.lr.nearest(sx)
             if m is not None:
                 text += f" · lr {self.lr.y[m]:.3g}"
@@ -512,9 +539,11 @@ class CurvesPanel(QWidget):
         e = self.test_acc.nearest(max(1.0, math.ceil(x - 1e-9)))
         if e is not None:
             ex = self.test_acc.x[e]
-            text = f"<b>epoch {int(round(ex))}</b>: test accuracy {self.test_acc.y[e]:.2f} %"
+            text = QCoreApplication.translate("Curves", "<b>epoch {epoch}</b>: test accuracy {acc} %").format(
+                epoch=int(round(ex)), acc=f"{self.test_acc.y[e]:.2f}")
             f = self.test_loss.nearest(ex)
             if f is not None and self.test_loss.x[f] == ex:
-                text += f", test loss {self.test_loss.y[f]:.4f}"
+                text += QCoreApplication.translate(
+                    "Curves", ", test loss {loss}").format(loss=f"{self.test_loss.y[f]:.4f}")
             parts.append(text)
         return " &nbsp;|&nbsp; ".join(parts) if parts else " "

@@ -33,6 +33,8 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePol
 
 from core.datasets import DataError, get_info
 
+from ..core_texts import core_text
+
 if TYPE_CHECKING:
     from core.overview import DatasetOverview
 
@@ -169,7 +171,7 @@ class DatasetBrowser(QWidget):
         self._status_text = ""
         self._loader = _LoaderThread(self, loader or _default_loader)
 
-        self.header = QLabel("Choose a dataset in the settings to see its classes here.")
+        self.header = QLabel(self.tr("Choose a dataset in the settings to see its classes here."))
         self.header.setObjectName("datasetHeader")
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
@@ -205,7 +207,7 @@ class DatasetBrowser(QWidget):
 
         Connects nothing else: the window calls :meth:`show_dataset` when its dataset setting changes
         (and once at start-up with the current one)."""
-        main_window.add_inside_tab(self, "Dataset")
+        main_window.add_inside_tab(self, self.tr("Dataset"))
 
     # -- showing a dataset -------------------------------------------------------------------------
     def show_dataset(self, name: str, root=None) -> None:
@@ -217,14 +219,14 @@ class DatasetBrowser(QWidget):
         self._wanted, self._failed = (name, root), False
         self._request += 1
         try:
-            title = get_info(name).display_name
+            title = core_text(get_info(name).display_name)
         except DataError as exc:  # an unknown name: no need for a thread
             self._show_error(name, str(exc))
             return
         self._clear_grid()
         self.overview = None
         self.header.setText(f"<b>{_escape(title)}</b>")
-        self._show_status(f"Loading {title}…")
+        self._show_status(self.tr("Loading {name}…").format(name=title))
         self._loader.submit(self._request, name, root, self.per_class)
 
     def reload(self) -> None:
@@ -257,7 +259,7 @@ class DatasetBrowser(QWidget):
         name = self._wanted[0] if self._wanted else ""
         if error is not None:
             message = str(error) if isinstance(error, DataError) else (
-                f"Could not read {name}: {type(error).__name__}: {error}")
+                self.tr("Could not read {name}: {error}").format(name=name, error=f"{type(error).__name__}: {error}"))
             self._show_error(name, message)
             return
         self.overview = overview
@@ -269,7 +271,7 @@ class DatasetBrowser(QWidget):
         self._clear_grid()
         self.overview, self._failed = None, True
         try:
-            title = get_info(name).display_name
+            title = core_text(get_info(name).display_name)
         except DataError:
             title = name
         self.header.setText(f"<b>{_escape(title)}</b>")
@@ -292,12 +294,15 @@ class DatasetBrowser(QWidget):
 
     def _draw(self, ov: "DatasetOverview") -> None:
         self._clear_grid()
-        kind = "RGB" if ov.colour else "grey"
-        self.header.setText(
-            f"<b>{_escape(ov.display_name)}</b> &nbsp;·&nbsp; {ov.n_train:,} training / {ov.n_test:,} test "
-            f"images &nbsp;·&nbsp; {ov.width}×{ov.height} {kind} &nbsp;·&nbsp; {ov.num_classes} classes")
+        kind = "RGB" if ov.colour else self.tr("grey")
+        self.header.setText(self.tr(
+            "<b>{name}</b> &nbsp;·&nbsp; {n_train} training / {n_test} test images &nbsp;·&nbsp; {w}×{h} {kind} "
+            "&nbsp;·&nbsp; {classes} classes").format(
+            name=_escape(core_text(ov.display_name)), n_train=f"{ov.n_train:,}", n_test=f"{ov.n_test:,}",
+            w=ov.width, h=ov.height, kind=kind, classes=ov.num_classes))
         scale = display_scale(max(ov.height, ov.width))
-        for col, text in ((0, "class"), (1, "mean"), (2, f"{ov.per_class} random training images")):
+        for col, text in ((0, self.tr("class")), (1, self.tr("mean")),
+                          (2, self.tr("{n} random training images").format(n=ov.per_class))):
             head = QLabel(text)
             head.setObjectName("datasetColumnHeader")
             _quieter(head)
@@ -305,21 +310,24 @@ class DatasetBrowser(QWidget):
             self.grid.addWidget(head, 0, col, 1, span, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
         means = np.clip(np.rint(ov.means * 255), 0, 255).astype(np.uint8)
         for k, cls in enumerate(ov.classes):
+            cls = core_text(cls)
             row = k + 1
             n_train, n_test = int(ov.train_counts[k]), int(ov.test_counts[k])
-            name = QLabel(f"<b>{_escape(cls)}</b><br>{n_train:,} train / {n_test:,} test")
+            counts = self.tr("{n_train} train / {n_test} test").format(n_train=f"{n_train:,}", n_test=f"{n_test:,}")
+            name = QLabel(f"<b>{_escape(cls)}</b><br>{counts}")
             name.setObjectName("classLabel")
             name.setTextFormat(Qt.TextFormat.RichText)
-            name.setToolTip(f"{cls} · {n_train:,} train / {n_test:,} test")
+            name.setToolTip(f"{cls} · {counts}")
             name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             self.grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             mean = _image_label(to_pixmap(means[k], scale), "meanImage",
-                                f"Mean of the {n_train:,} training images of {cls}")
+                                self.tr("Mean of the {n} training images of {name}").format(n=f"{n_train:,}", name=cls))
             self.grid.addWidget(mean, row, 1)
             for j in range(int(ov.example_counts[k])):
                 index = int(ov.example_indices[k, j])
                 self.grid.addWidget(_image_label(to_pixmap(ov.examples[k, j], scale), "exampleImage",
-                                                 f"{cls}: training image #{index:,}"), row, 2 + j)
+                                                 self.tr("{name}: training image #{n}").format(
+                                                     name=cls, n=f"{index:,}")), row, 2 + j)
         self.grid.setColumnMinimumWidth(0, 150)
         self.grid.setColumnMinimumWidth(1, scale * ov.width + 12)  # a gap between the mean and examples
 

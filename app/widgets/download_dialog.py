@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QProgressBar, Q
 from core.datasets import DataError, get_info
 from core.download import KNOWN_SIZES, download_dataset
 
+from ..core_texts import core_text
 from ..threads import join_finished, start_in_thread, wait_for_thread
 
 log = logging.getLogger("convscope.gui")
@@ -40,7 +41,8 @@ def size_text(n: int, unit_of: int | None = None) -> str:
 def progress_text(done: int, total: int, file_name: str) -> str:
     """ "3.1 of 29.5 MB · train-images-idx3-ubyte.gz"."""
     done_number = size_text(done, unit_of=total).partition(" ")[0]
-    return f"{done_number} of {size_text(total)} · {file_name}"
+    return QCoreApplication.translate("DownloadDialog", "{done} of {total} · {file}").format(
+        done=done_number, total=size_text(total), file=file_name)
 
 
 # ------------------------------------------------------------------------------------------ worker
@@ -105,7 +107,7 @@ class DownloadDialog(QDialog):
         self._worker: DownloadWorker | None = None
         self._cancel = threading.Event()
         self.setObjectName("downloadDialog")
-        self.setWindowTitle(f"Download {self.info.display_name}")
+        self.setWindowTitle(self.tr("Download {name}").format(name=core_text(self.info.display_name)))
         self.setModal(True)
         self.setMinimumWidth(460)
 
@@ -126,12 +128,12 @@ class DownloadDialog(QDialog):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.detail)
         buttons = QDialogButtonBox()
-        self.download_button = QPushButton("Download")
+        self.download_button = QPushButton(self.tr("Download"))
         self.download_button.setObjectName("downloadStart")
         self.download_button.setDefault(True)
         self.download_button.clicked.connect(self.start)
         buttons.addButton(self.download_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setObjectName("downloadCancel")
         self.cancel_button.clicked.connect(self.reject)
         buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
@@ -149,8 +151,9 @@ class DownloadDialog(QDialog):
     def _show_question(self) -> None:
         size = sum(KNOWN_SIZES.get(self.dataset, {}).values())
         amount = f" ({size_text(size)})" if size else ""
-        self.title.setText(f"{self.info.display_name} is not on this computer. Download it{amount} from "
-                           f"the internet into {self.root}?")
+        self.title.setText(self.tr("{name} is not on this computer. Download it{amount} from the internet into "
+                                   "{root}?").format(name=core_text(self.info.display_name), amount=amount,
+                                                     root=self.root))
         self.bar.hide()
         self.detail.setText("")
 
@@ -162,12 +165,13 @@ class DownloadDialog(QDialog):
             return
         self.ok, self.message, self.cancelled = False, "", False
         self._cancel = threading.Event()
-        self.title.setText(f"Downloading {self.info.display_name} into {self.root}…")
+        self.title.setText(self.tr("Downloading {name} into {root}…").format(name=core_text(self.info.display_name),
+                                                                             root=self.root))
         self.bar.setValue(0)
         self.bar.show()
-        self.detail.setText("Connecting…")
+        self.detail.setText(self.tr("Connecting…"))
         self.download_button.hide()
-        self.cancel_button.setText("Cancel")
+        self.cancel_button.setText(self.tr("Cancel"))
         self.cancel_button.setEnabled(True)
         worker = DownloadWorker(self.dataset, self.root, self._cancel, dict(self.options))
         worker.progressed.connect(self._on_progress)
@@ -182,9 +186,9 @@ class DownloadDialog(QDialog):
             return
         self.cancelled = True
         self._cancel.set()
-        self.cancel_button.setText("Cancelling…")
+        self.cancel_button.setText(self.tr("Cancelling…"))
         self.cancel_button.setEnabled(False)
-        self.detail.setText("Cancelling…")
+        self.detail.setText(self.tr("Cancelling…"))
 
     def shutdown(self, timeout_ms: int | None = None) -> bool:
         """Cancel and wait for the download thread to end (False: still ending after ``timeout_ms``)."""
@@ -231,18 +235,19 @@ class DownloadDialog(QDialog):
             return
         join_finished(thread)
         self._thread = self._worker = None
-        ok, message = self.ok, self.message or "the download stopped without a result."
+        ok, message = self.ok, self.message or self.tr("the download stopped without a result.")
         if ok:
             self.bar.setValue(BAR_STEPS)
             self.accept()
         elif self.cancelled:
             super().reject()
         else:
-            self.title.setText(f"{self.info.display_name} could not be downloaded.")
+            self.title.setText(self.tr(
+                "{name} could not be downloaded.").format(name=core_text(self.info.display_name)))
             self.detail.setText(message[:1].upper() + message[1:])
-            self.download_button.setText("Try again")
+            self.download_button.setText(self.tr("Try again"))
             self.download_button.show()
-            self.cancel_button.setText("Close")
+            self.cancel_button.setText(self.tr("Close"))
             self.cancel_button.setEnabled(True)
         self.download_finished.emit(ok, message)  # last: whoever listens sees the dialog as it stays
 

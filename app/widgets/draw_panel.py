@@ -20,6 +20,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
+from ..core_texts import core_text
 from ..model_source import ModelSource, NoTestSamples
 from .canvas import DrawCanvas
 from .prediction import PredictionView
@@ -60,16 +61,19 @@ class DrawPanel(QWidget):
         self.view = PredictionView(self)
         self.view.show_inside_requested.connect(self._show_inside)
 
-        self.penButton = self._tool("Pen", "penButton", "Draw with the left mouse button (P)", checkable=True)
-        self.eraserButton = self._tool("Eraser", "eraserButton", "Erase with the left button; the right "
-                                       "button always erases (E)", checkable=True)
+        self.penButton = self._tool(self.tr(
+            "Pen"), "penButton", self.tr(
+            "Draw with the left mouse button (P)"), checkable=True)
+        self.eraserButton = self._tool(self.tr(
+            "Eraser"), "eraserButton", self.tr(
+            "Erase with the left button; the right button always erases (E)"), checkable=True)
         self.penButton.setChecked(True)
         self.penButton.toggled.connect(lambda on: on and self.canvas.set_eraser(False))
         self.eraserButton.toggled.connect(lambda on: self.canvas.set_eraser(on))
         self.canvas.eraser_toggled.connect(self._on_eraser_toggled)
-        self.undoButton = self._tool("Undo stroke", "undoButton", "Remove the last stroke (Ctrl+Z)")
+        self.undoButton = self._tool(self.tr("Undo stroke"), "undoButton", self.tr("Remove the last stroke (Ctrl+Z)"))
         self.undoButton.clicked.connect(self.canvas.undo)
-        self.clearButton = self._tool("Clear", "clearButton", "Empty the canvas (Delete)")
+        self.clearButton = self._tool(self.tr("Clear"), "clearButton", self.tr("Empty the canvas (Delete)"))
         self.clearButton.clicked.connect(self.canvas.clear)
         # Keys that work while the focus is in this panel (not window-wide: other tabs keep theirs).
         for keys, slot in ((QKeySequence.StandardKey.Undo, self.canvas.undo),
@@ -79,25 +83,25 @@ class DrawPanel(QWidget):
             shortcut = QShortcut(keys, self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
-        self.loadButton = _push("Load image…", "loadImageButton",
-                                "Open a PNG or JPG of a digit (dark on light or light on dark)")
+        self.loadButton = _push(self.tr("Load image…"), "loadImageButton",
+                                self.tr("Open a PNG or JPG of a digit (dark on light or light on dark)"))
         self.loadButton.clicked.connect(self._choose_image)
-        self.sampleButton = _push("Use a test sample", "testSampleButton",
-                                  "Put a random image of the test set on the canvas")
+        self.sampleButton = _push(self.tr("Use a test sample"), "testSampleButton",
+                                  self.tr("Put a random image of the test set on the canvas"))
         self.sampleButton.clicked.connect(self.use_test_sample)
-        self.overlayCheck = QCheckBox("Show where it looked")
+        self.overlayCheck = QCheckBox(self.tr("Show where it looked"))
         self.overlayCheck.setObjectName("gradCamCheck")
-        self.overlayCheck.setToolTip("Grad-CAM: colour the parts of your drawing that pushed the network "
-                                     "towards its answer")
+        self.overlayCheck.setToolTip(self.tr("Grad-CAM: colour the parts of your drawing that pushed the network "
+                                             "towards its answer"))
         self.overlayCheck.toggled.connect(self._on_overlay_toggled)
         self.sourceCombo = QComboBox()
         self.sourceCombo.setObjectName("modelSourceCombo")
-        self.sourceCombo.setToolTip("Which network predicts: the one training now, or a run from disk")
+        self.sourceCombo.setToolTip(self.tr("Which network predicts: the one training now, or a run from disk"))
         self.sourceCombo.currentIndexChanged.connect(self._on_source_chosen)
         self.sourceCombo.hide()
-        self.refreshButton = _push("Latest weights", "latestWeightsButton",
-                                   "Use the weights the training has now, without waiting for the end of "
-                                   "the epoch")
+        self.refreshButton = _push(self.tr("Latest weights"), "latestWeightsButton",
+                                   self.tr("Use the weights the training has now, without waiting for the end "
+                                           "of the epoch"))
         self.refreshButton.clicked.connect(self.request_latest_weights)
         self.refreshButton.hide()
         self.messageLabel = QLabel()
@@ -106,8 +110,8 @@ class DrawPanel(QWidget):
         self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.messageLabel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.messageLabel.hide()
-        self.photoHint = QLabel("This network classifies photos: load an image or use a test sample. "
-                                "Drawing is for digit networks.")
+        self.photoHint = QLabel(self.tr("This network classifies photos: load an image or use a test sample. "
+                                        "Drawing is for digit networks."))
         self.photoHint.setObjectName("photoHint")
         self.photoHint.setWordWrap(True)
         self.photoHint.setFixedWidth(self.canvas.width())
@@ -184,7 +188,8 @@ class DrawPanel(QWidget):
             self.source.set_live_weights(config, weights, epoch)
         except Exception as exc:  # noqa: BLE001 - wrong or broken weights: say so, keep drawing
             log.warning("cannot use live weights: %s", exc)
-            self.show_message(f"Cannot use the training's weights: {_first_line(exc)}", error=True)
+            self.show_message(self.tr("Cannot use the training's weights: {reason}").format(reason=_first_line(exc)),
+                              error=True)
             return False
         return True
 
@@ -194,7 +199,7 @@ class DrawPanel(QWidget):
         try:
             self.source.load_run(path)
         except Exception as exc:  # noqa: BLE001 - CheckpointError, ConfigError, anything odd in the files
-            self.show_message(f"Could not open the run: {_first_line(exc)}", error=True)
+            self.show_message(self.tr("Could not open the run: {reason}").format(reason=_first_line(exc)), error=True)
             return False
         self.show_message("", error=False)
         return True
@@ -220,19 +225,20 @@ class DrawPanel(QWidget):
         try:
             image, label, index = source.next()
         except Exception as exc:  # noqa: BLE001 - a provider that fails must not break the window
-            self.show_message(f"No test sample: {_first_line(exc)}", error=True)
+            self.show_message(self.tr("No test sample: {reason}").format(reason=_first_line(exc)), error=True)
             return False
         if self.photos():
             try:
                 self.canvas.set_photo(image, label, colour=self.canvas.predictor().info.channels == 3)
             except InferenceError as exc:
-                self.show_message(f"No test sample: {exc}", error=True)
+                self.show_message(self.tr("No test sample: {reason}").format(reason=exc), error=True)
                 return False
         elif not self.canvas.set_image(image, label):
-            self.show_message("That test sample is blank; try another.", error=True)
+            self.show_message(self.tr("That test sample is blank; try another."), error=True)
             return False
-        what = f"Test sample #{index}" if index is not None else "Test sample"
-        self.show_message(what + (f" — its label: {self._class_name(label)}." if label is not None else "."),
+        what = self.tr("Test sample #{n}").format(n=index) if index is not None else self.tr("Test sample")
+        self.show_message(what + (self.tr(" — its label: {name}.").format(name=self._class_name(label))
+                                  if label is not None else self.tr(".")),
                           error=False)
         return True
 
@@ -247,7 +253,7 @@ class DrawPanel(QWidget):
         except InferenceError as exc:
             self.show_message(str(exc), error=True)
             return False
-        self.show_message(f"Loaded {path}.", error=False)
+        self.show_message(self.tr("Loaded {path}.").format(path=path), error=False)
         return True
 
     def show_message(self, text: str, error: bool = True) -> None:
@@ -275,7 +281,7 @@ class DrawPanel(QWidget):
         from core.checkpoints import LoadedRun
 
         self._main_window = main_window
-        main_window.add_inside_tab(self, "Draw")
+        main_window.add_inside_tab(self, self.tr("Draw"))
         for name, slot in (("run_started", self.on_run_started), ("epoch_finished", self.on_epoch_finished),
                            ("run_finished", self.on_run_finished),
                            ("checkpoint_loaded", self.on_checkpoint_loaded)):
@@ -303,19 +309,20 @@ class DrawPanel(QWidget):
         if internals is None:
             return
         if getattr(internals, "probe", True) is None:
-            self.show_message("Start a training run first: the feature-map views show a network as it "
-                              "trains.", error=True)
+            self.show_message(self.tr("Start a training run first: the feature-map views show a network as it "
+                                      "trains."), error=True)
             return
         try:
             internals.set_probe_image(prepared, label=None, source="your drawing")
         except Exception as exc:  # noqa: BLE001
-            self.show_message(f"Could not show the drawing inside: {_first_line(exc)}", error=True)
+            self.show_message(self.tr("Could not show the drawing inside: {reason}").format(reason=_first_line(exc)),
+                              error=True)
             return
         views = getattr(internals, "views", None)
         tabs = getattr(self._main_window, "tabs", None)
         if views and tabs is not None and tabs.indexOf(views[0]) >= 0:
             tabs.setCurrentWidget(views[0])
-        self.show_message("Your drawing is now the probe image of the feature-map views.", error=False)
+        self.show_message(self.tr("Your drawing is now the probe image of the feature-map views."), error=False)
 
     def attach_trainer(self, trainer) -> None:
         """GUI thread, before the run starts: let "Latest weights" take a copy between two batches."""
@@ -331,7 +338,7 @@ class DrawPanel(QWidget):
     @Slot(str)
     def _on_live_weights_refused(self, reason: str) -> None:
         self._update_refresh_button()
-        self.show_message(f"Cannot use the training's weights: {reason}", error=True)
+        self.show_message(self.tr("Cannot use the training's weights: {reason}").format(reason=reason), error=True)
 
     @Slot(object)
     def on_run_started(self, event) -> None:
@@ -341,14 +348,19 @@ class DrawPanel(QWidget):
             return
         self.source.begin_training(config, new_run=getattr(event, "start_epoch", 0) == 0)
         if self.source.active() is None:
-            self.show_message("Training started: the canvas uses the network after its first epoch"
-                              + (" (or press “Latest weights”)." if self.source.can_refresh() else "."),
+            self.show_message(self._started_text()
+                              + (self.tr(
+                                  " (or press “Latest weights”).") if self.source.can_refresh() else self.tr(
+                                  ".")),
                               error=False)
 
     @Slot(object)
+    def _started_text(self) -> str:
+        return self.tr("Training started: the canvas uses the network after its first epoch")
+
     def on_run_finished(self, _result=None) -> None:
         self.source.end_training()
-        if self.messageLabel.text().startswith("Training started"):  # about a run that ended: no longer true
+        if self.messageLabel.text().startswith(self._started_text()):  # about a run that ended: no longer true
             self.show_message("", error=False)
 
     @Slot(object)
@@ -356,17 +368,17 @@ class DrawPanel(QWidget):
         """An epoch ended (``EpochEnd``): predict with its published weights."""
         weights = getattr(event, "weights", None)
         if weights is None:
-            self.show_message("The training did not publish its weights, so the canvas cannot use it.",
+            self.show_message(self.tr("The training did not publish its weights, so the canvas cannot use it."),
                               error=True)
             return
         config = self.source.live_config()
         if config is None and self._main_window is not None and hasattr(self._main_window, "current_config"):
             config = self._main_window.current_config()
         if config is None:
-            self.show_message("No configuration known for the training's weights.", error=True)
+            self.show_message(self.tr("No configuration known for the training's weights."), error=True)
             return
         if self.set_live_weights(config, weights, int(getattr(event, "epoch", 0))):
-            if self.message().startswith("Training started"):
+            if self.message().startswith(self._started_text()):
                 self.show_message("", error=False)
 
     @Slot(object)
@@ -375,7 +387,7 @@ class DrawPanel(QWidget):
         try:
             self.source.use_run(run)
         except Exception as exc:  # noqa: BLE001
-            self.show_message(f"Could not use the run: {_first_line(exc)}", error=True)
+            self.show_message(self.tr("Could not use the run: {reason}").format(reason=_first_line(exc)), error=True)
 
     # -- scheduling --------------------------------------------------------------------------------
     @Slot()
@@ -476,11 +488,11 @@ class DrawPanel(QWidget):
         photos = kind == "photos"
         self.photoHint.setVisible(photos)
         self.canvas.set_placeholder({
-            "digits": "Draw a digit here\n(right button erases)",
-            "clothes": "Draw a piece of clothing here\n(right button erases)",
-            "photos": "Load an image or use a test sample\n(drawing works too)"}[kind])
-        self.loadButton.setToolTip("Open a PNG or JPG photo: the network sees it resized whole" if photos
-                                   else "Open a PNG or JPG of a digit (dark on light or light on dark)")
+            "digits": self.tr("Draw a digit here\n(right button erases)"),
+            "clothes": self.tr("Draw a piece of clothing here\n(right button erases)"),
+            "photos": self.tr("Load an image or use a test sample\n(drawing works too)")}[kind])
+        self.loadButton.setToolTip(self.tr("Open a PNG or JPG photo: the network sees it resized whole") if photos
+                                   else self.tr("Open a PNG or JPG of a digit (dark on light or light on dark)"))
         first, second = self._rows[::-1] if photos else self._rows
         at = self._left.indexOf(self.canvas) + 1
         if self._left.itemAt(at).layout() is not first:
@@ -502,7 +514,7 @@ class DrawPanel(QWidget):
     def _class_name(self, label: int) -> str:
         predictor = self.canvas.predictor()
         if predictor is not None and 0 <= label < len(predictor.classes):
-            return predictor.classes[label]
+            return core_text(predictor.classes[label])
         return str(label)
 
     # -- buttons -----------------------------------------------------------------------------------
@@ -517,9 +529,9 @@ class DrawPanel(QWidget):
 
     @Slot()
     def _choose_image(self) -> None:
-        title = "Load a photo" if self.photos() else "Load an image of a digit"
+        title = self.tr("Load a photo") if self.photos() else self.tr("Load an image of a digit")
         path, _ = QFileDialog.getOpenFileName(self, title, "",
-                                              "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)")
+                                              self.tr("Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)"))
         if path:
             self.load_image_file(path)
 

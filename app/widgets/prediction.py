@@ -16,10 +16,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout,
                                QWidget)
+
+from ..core_texts import core_text
 
 # A perceptual heat scale (dark blue → teal → yellow → red), sampled at 5 points.
 _HEAT_STOPS = np.array([
@@ -203,9 +205,9 @@ class PredictionView(QWidget):
         self.seesImage.setObjectName("networkInputImage")
         self.camImage = _Thumb(self.THUMB)
         self.camImage.setObjectName("gradCamImage")
-        self.camImage.setToolTip("Grad-CAM: the parts of the input that raised the score of the answer")
-        self.seesCaption = QLabel("What the network sees")
-        self.camCaption = QLabel("Where it looked")
+        self.camImage.setToolTip(self.tr("Grad-CAM: the parts of the input that raised the score of the answer"))
+        self.seesCaption = QLabel(self.tr("What the network sees"))
+        self.camCaption = QLabel(self.tr("Where it looked"))
         self.seesDetail = QLabel()
         self.camDetail = QLabel()
         small = QFont(self.font())
@@ -215,9 +217,9 @@ class PredictionView(QWidget):
             cap.setTextFormat(Qt.TextFormat.PlainText)
         for cap in (self.seesDetail, self.camDetail):
             cap.setFont(small)
-        self.showInsideButton = QPushButton("Show inside")
+        self.showInsideButton = QPushButton(self.tr("Show inside"))
         self.showInsideButton.setObjectName("showInsideButton")
-        self.showInsideButton.setToolTip("Use this drawing as the probe image of the feature-map views")
+        self.showInsideButton.setToolTip(self.tr("Use this drawing as the probe image of the feature-map views"))
         self.showInsideButton.setEnabled(False)
         self.showInsideButton.clicked.connect(self._emit_show_inside)
 
@@ -249,11 +251,11 @@ class PredictionView(QWidget):
         """The ``core.inference.Predictor`` whose answers are shown (None: no model yet)."""
         if predictor is None:
             self._classes = ()
-            self.modelLabel.setText("<b>No model yet.</b> Train a network (Start), or open a saved run "
-                                    "(File → Open run…).")
+            self.modelLabel.setText(self.tr("<b>No model yet.</b> Train a network (Start), or open a saved run "
+                                            "(File → Open run…)."))
         else:
             self._classes = tuple(predictor.classes)
-            self.modelLabel.setText(f"Model — {_escape(predictor.describe())}")
+            self.modelLabel.setText(self.tr("Model — {model}").format(model=_escape(self._describe(predictor))))
         self.modelLabel.setToolTip(self.modelLabel.text())
         info = getattr(predictor, "info", None)
         if info is None:
@@ -266,9 +268,10 @@ class PredictionView(QWidget):
         side = 4 * size if size <= 32 else self.THUMB  # whole pixels, 4× for MNIST's and CIFAR's sizes
         self.seesImage.set_side(side)
         self.camImage.set_side(side)
-        self.seesImage.setToolTip(_SEES_TIPS[self._kind].format(size=size))
+        self.seesImage.setToolTip(QCoreApplication.translate(
+            "PredictionView", _SEES_TIPS[self._kind]).format(size=size))
         if self._probs is None:
-            self.answerDetail.setText(_EMPTY_TEXT[self._kind] if self._classes else "")
+            self.answerDetail.setText(self.tr(_EMPTY_TEXT[self._kind]) if self._classes else "")
 
     def kind(self) -> str:
         """What the model in use classifies: ``"digits"``, ``"clothes"`` or ``"photos"``."""
@@ -286,7 +289,7 @@ class PredictionView(QWidget):
             self._classes = tuple(predictor.classes)
         if self._probs is None:
             self.answerLabel.setText("")
-            self.answerDetail.setText(_EMPTY_TEXT[self._kind] if self._classes else "")
+            self.answerDetail.setText(self.tr(_EMPTY_TEXT[self._kind]) if self._classes else "")
             self.bars.set_entries([])
             self.seesImage.set_image(None)
             self.camImage.set_image(None)
@@ -301,15 +304,15 @@ class PredictionView(QWidget):
             name = self._name(best)
             self.answerLabel.setText(_short(name))
             conf = float(self._probs[best])
-            hint = "sure" if conf >= 0.9 else "fairly sure" if conf >= 0.6 else "unsure"
+            hint = self.tr("sure") if conf >= 0.9 else self.tr("fairly sure") if conf >= 0.6 else self.tr("unsure")
             self.answerDetail.setText((f"{name}\n" if _short(name) != name else "") + f"{conf:.1%} — {hint}")
             self.seesImage.set_image(prepared.image if prepared is not None else None)
             if prepared is not None:
                 shown = prepared.image.shape[:2]
                 side = tuple(prepared.tensor.shape[-2:])
-                text = f"{shown[0]}×{shown[1]} input"
+                text = self.tr("{h}×{w} input").format(h=shown[0], w=shown[1])
                 if side != shown:
-                    text += f", resized to {side[0]}×{side[1]}"
+                    text += self.tr(", resized to {h}×{w}").format(h=side[0], w=side[1])
                 self.seesDetail.setText(text)
             self.showInsideButton.setEnabled(prepared is not None)
         self.updated.emit()
@@ -323,9 +326,9 @@ class PredictionView(QWidget):
             return
         self.camImage.set_image(cam_on_image(prepared.image, cam.heatmap))
         self.cam_shown_at = time.perf_counter()
-        self.camDetail.setText(f"Grad-CAM for “{_short(self._name(cam.target))}”")
-        self.camImage.setToolTip(f"Grad-CAM of the class “{self._name(cam.target)}” on layer {cam.layer}: "
-                                 f"the parts of the input that raised its score")
+        self.camDetail.setText(self.tr("Grad-CAM for “{name}”").format(name=_short(self._name(cam.target))))
+        self.camImage.setToolTip(self.tr("Grad-CAM of the class “{name}” on layer {layer}: the parts of the input "
+                                         "that raised its score").format(name=self._name(cam.target), layer=cam.layer))
 
     def probabilities(self) -> np.ndarray | None:
         return None if self._probs is None else self._probs.copy()
@@ -334,7 +337,19 @@ class PredictionView(QWidget):
         return self._prepared
 
     def _name(self, label: int) -> str:
-        return self._classes[label] if 0 <= label < len(self._classes) else str(label)
+        return core_text(self._classes[label]) if 0 <= label < len(self._classes) else str(label)
+
+    def _describe(self, predictor) -> str:
+        """"live: lenet, epoch 3" or "run: /path, epoch 5" (core's ``describe()``) in the window's language."""
+        try:
+            note = f" {predictor.note}" if predictor.note else ""
+            if predictor.source:
+                return self.tr("run: {source}, epoch {epoch}").format(source=predictor.source,
+                                                                     epoch=predictor.epoch) + note
+            return self.tr("live: {arch}, epoch {epoch}").format(arch=predictor.config.arch,
+                                                                epoch=predictor.epoch) + note
+        except AttributeError:  # another kind of predictor: its own words
+            return predictor.describe()
 
     def _emit_show_inside(self) -> None:
         if self._prepared is not None:
@@ -342,17 +357,20 @@ class PredictionView(QWidget):
 
 
 _EMPTY_TEXT = {
-    "digits": "Draw a digit on the canvas.",
-    "clothes": "Draw a piece of clothing on the canvas, or use a test sample.",
-    "photos": "Load an image or use a test sample.",
+    "digits": QT_TRANSLATE_NOOP("PredictionView", "Draw a digit on the canvas."),
+    "clothes": QT_TRANSLATE_NOOP("PredictionView", "Draw a piece of clothing on the canvas, or use a test sample."),
+    "photos": QT_TRANSLATE_NOOP("PredictionView", "Load an image or use a test sample."),
 }
 _SEES_TIPS = {
-    "digits": "The drawing cropped, scaled to a 20-px box and centred on its centre of mass in 28×28, as "
-              "MNIST's digits were: this is the network's input",
-    "clothes": "The drawing cropped, scaled to fill {size}×{size} and centred, as Fashion-MNIST's images "
-               "were: this is the network's input",
-    "photos": "The photo resized whole to {size}×{size}, as the training images were: this is the "
-              "network's input",
+    "digits": QT_TRANSLATE_NOOP(
+        "PredictionView", "The drawing cropped, scaled to a 20-px box and centred on its centre of mass in 28×28, as "
+                          "MNIST's digits were: this is the network's input"),
+    "clothes": QT_TRANSLATE_NOOP(
+        "PredictionView", "The drawing cropped, scaled to fill {size}×{size} and centred, as Fashion-MNIST's images "
+                          "were: this is the network's input"),
+    "photos": QT_TRANSLATE_NOOP(
+        "PredictionView", "The photo resized whole to {size}×{size}, as the training images were: this is the "
+                          "network's input"),
 }
 
 

@@ -22,15 +22,16 @@ class RunProgress(QProgressBar):
         self.setRange(0, STEPS)
         self.setValue(0)
         self.setTextVisible(True)
-        self.setFormat("Not started")
+        self.setFormat(self.tr("Not started"))
 
     def preparing(self) -> None:
         self.setValue(0)
-        self.setFormat("Loading the data and building the network…")
+        self.setFormat(self.tr("Loading the data and building the network…"))
 
     def begin(self, info) -> None:
         """The run started (``RunStarted``)."""
-        self.setFormat(f"Epoch {info.start_epoch + 1}/{info.end_epoch} · starting…")
+        self.setFormat(self.tr(
+            "Epoch {epoch}/{end} · starting…").format(epoch=info.start_epoch + 1, end=info.end_epoch))
 
     def show_step(self, ev, info, paused: bool) -> None:
         """Where the run of ``info`` (``RunStarted``) is after the step of ``ev`` (``StepMetrics``)."""
@@ -38,26 +39,27 @@ class RunProgress(QProgressBar):
         done = (ev.epoch - 1 - info.start_epoch) * ev.steps_per_epoch + ev.step
         frac = done / max(1, total_epochs * ev.steps_per_epoch)
         self.setValue(int(STEPS * min(1.0, frac)))
-        text = (f"Epoch {ev.epoch}/{info.end_epoch} · step {ev.step}/{ev.steps_per_epoch} · "
-                f"{ev.examples_per_s:,.0f} images/s · {format_clock(ev.eta_s)} left")
-        self.setFormat(("Paused · " if paused else "") + text)
+        text = self.tr("Epoch {epoch}/{end} · step {step}/{steps} · {rate} images/s · {left} left").format(
+            epoch=ev.epoch, end=info.end_epoch, step=ev.step, steps=ev.steps_per_epoch,
+            rate=f"{ev.examples_per_s:,.0f}", left=format_clock(ev.eta_s))
+        self.setFormat((self.tr("Paused · ") if paused else "") + text)
 
     def paused(self) -> None:
-        self.setFormat("Paused · " + self.format())
+        self.setFormat(self.tr("Paused · ") + self.format())
 
     def stopping(self) -> None:
-        self.setFormat("Stopping…")
+        self.setFormat(self.tr("Stopping…"))
 
     def finished(self, result) -> None:
         """How the run ended (``RunResult``)."""
         if result.status == "completed":
             self.setValue(STEPS)
-            self.setFormat(f"Done · {result.epochs} epoch(s)"
-                           + (f" · test accuracy {100 * result.test_acc:.2f} %" if result.test_acc is not None
-                              else ""))
+            self.setFormat(self.tr("Done · {n} epoch(s)").format(n=result.epochs)
+                           + (self.tr(" · test accuracy {acc} %").format(acc=f"{100 * result.test_acc:.2f}")
+                              if result.test_acc is not None else ""))
         elif result.status == "stopped":
-            self.setFormat(f"Stopped · {result.epochs} epoch(s) done")
+            self.setFormat(self.tr("Stopped · {n} epoch(s) done").format(n=result.epochs))
         elif result.status == "diverged":
-            self.setFormat("Diverged")
+            self.setFormat(self.tr("Diverged"))
         else:
-            self.setFormat("Failed")
+            self.setFormat(self.tr("Failed"))

@@ -35,6 +35,18 @@ def _isolated_settings(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _english(_isolated_settings, qapp):
+    """The window in English whatever the system's locale (the tests read its English texts); a test of
+    another language picks it itself (tests/app/test_i18n.py). No translator outlives its test."""
+    from app import i18n
+
+    i18n.save_language(i18n.ENGLISH)
+    i18n.install(i18n.ENGLISH)
+    yield
+    i18n.install(i18n.ENGLISH)
+
+
+@pytest.fixture(autouse=True)
 def started_qthreads(monkeypatch, qtbot, request):
     """Fail any test that leaves a QThread running (the idea of napari's ``_dangling_qthreads``).
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
+from app.core_texts import core_text
 from app.pacing import PaintMeter, timed_paint
 
 log = logging.getLogger("convscope.gui")
@@ -86,10 +88,82 @@ def _symmetric(a: np.ndarray) -> tuple[float, float]:
     return (-m, m)
 
 
+def source_text(source: str) -> str:
+    """Where the probe image came from ("test sample 12", "your drawing"), in the window's language."""
+    head, _, number = source.rpartition(" ")
+    if head == "test sample" and number.isdigit():
+        return QCoreApplication.translate("InsideViews", "test sample {n}").format(n=number)
+    return QCoreApplication.translate("InsideViews", source)
+
+
+KNOWN_SOURCES = (QT_TRANSLATE_NOOP(
+    "InsideViews", "your drawing"),)  # the sources the app gives (core names the test samples)
+
+
+# The layer labels of core (ModelSpec.probe_layers, core.introspect): their phrases, longest first, each
+# with its words in the window's language ({0}, {1}: the numbers of the label).
+LAYER_PHRASES = (
+    (r"one score map per class, averaged into the class scores",
+     QT_TRANSLATE_NOOP("InsideViews", "one score map per class, averaged into the class scores")),
+    (r"(\d[\d,]*) channels pooled then fc", QT_TRANSLATE_NOOP("InsideViews", "{0} channels pooled then fc")),
+    (r"mixes (\d[\d,]*) channels per pixel", QT_TRANSLATE_NOOP("InsideViews", "mixes {0} channels per pixel")),
+    (r"(\d+ → \d+) channels", QT_TRANSLATE_NOOP("InsideViews", "{0} channels")),
+    (r"1×1 reduce before the (\d×\d)", QT_TRANSLATE_NOOP("InsideViews", "1×1 reduce before the {0}")),
+    (r"1×1 before the (\d×\d)s\b", QT_TRANSLATE_NOOP("InsideViews", "1×1 before the {0}s")),
+    (r"1×1 before the (\d×\d)\b", QT_TRANSLATE_NOOP("InsideViews", "1×1 before the {0}")),
+    (r"1×1 after the average pool", QT_TRANSLATE_NOOP("InsideViews", "1×1 after the average pool")),
+    (r"1×1 branch", QT_TRANSLATE_NOOP("InsideViews", "1×1 branch")),
+    (r"1×1 shortcut conv", QT_TRANSLATE_NOOP("InsideViews", "1×1 shortcut conv")),
+    (r"first Inception block output", QT_TRANSLATE_NOOP("InsideViews", "first Inception block output")),
+    (r"last Inception block", QT_TRANSLATE_NOOP("InsideViews", "last Inception block")),
+    (r"first Inception", QT_TRANSLATE_NOOP("InsideViews", "first Inception")),
+    (r"two residual blocks", QT_TRANSLATE_NOOP("InsideViews", "two residual blocks")),
+    (r"block (\d+) output", QT_TRANSLATE_NOOP("InsideViews", "block {0} output")),
+    (r"\bblock (\d+)", QT_TRANSLATE_NOOP("InsideViews", "block {0}")),
+    (r"\bstage (\d+)", QT_TRANSLATE_NOOP("InsideViews", "stage {0}")),
+    (r"last block", QT_TRANSLATE_NOOP("InsideViews", "last block")),
+    (r"last stage", QT_TRANSLATE_NOOP("InsideViews", "last stage")),
+    (r"\bstem\b", QT_TRANSLATE_NOOP("InsideViews", "stem")),
+    (r"first (\d×\d) conv", QT_TRANSLATE_NOOP("InsideViews", "first {0} conv")),
+    (r"second (\d×\d) conv", QT_TRANSLATE_NOOP("InsideViews", "second {0} conv")),
+    (r"last (\d×\d) conv", QT_TRANSLATE_NOOP("InsideViews", "last {0} conv")),
+    (r"first conv", QT_TRANSLATE_NOOP("InsideViews", "first conv")),
+    (r"(\d×\d) conv", QT_TRANSLATE_NOOP("InsideViews", "{0} conv")),
+    (r"(\d[\d,]*) maps", QT_TRANSLATE_NOOP("InsideViews", "{0} maps")),
+    (r"half size", QT_TRANSLATE_NOOP("InsideViews", "half size")),
+    (r"stride (\d+)", QT_TRANSLATE_NOOP("InsideViews", "stride {0}")),
+    (r" \((.*)\)$", QT_TRANSLATE_NOOP("InsideViews", " ({0})")),
+    (r"\((.*)\)$", QT_TRANSLATE_NOOP("InsideViews", "({0})")),
+    (r": ", QT_TRANSLATE_NOOP("InsideViews", ": ")),
+    (r", ", QT_TRANSLATE_NOOP("InsideViews", ", ")),
+)
+
+
+def layer_label_text(label: str) -> str:
+    """A layer label of core ("block 1: first 1×1 conv (mixes 96 channels per pixel)") in the window's
+    language; in English it is the label itself."""
+    out, i = [], 0
+    while i < len(label):  # one pass, left to right: a translated phrase is never matched again
+        best = None
+        for pattern, template in LAYER_PHRASES:
+            m = re.match(pattern, label[i:])
+            if m and (best is None or m.end() > best[0].end()):
+                best = (m, template)
+        if best is None:
+            out.append(label[i])
+            i += 1
+            continue
+        m, template = best
+        groups = [layer_label_text(g) if any(c.isalpha() for c in g) else g for g in m.groups()]
+        out.append(QCoreApplication.translate("InsideViews", template).format(*groups))
+        i += m.end()
+    return "".join(out)
+
+
 def _fmt_class(names: tuple[str, ...], k: int | None) -> str:
     if k is None or k < 0:
         return "?"
-    return names[k] if 0 <= k < len(names) else str(k)
+    return core_text(names[k]) if 0 <= k < len(names) else str(k)
 
 
 PAINT_METER = PaintMeter()  # CPU time the GUI thread spent painting the inside views (all of them)

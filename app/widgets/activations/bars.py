@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QWidget
 
 
@@ -16,19 +16,20 @@ class TimelineBar(QWidget):
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("Timeline")
-        title.setToolTip("Scrub back through the last snapshots to see how the maps formed.")
+        title = QLabel(QCoreApplication.translate("InsideViews", "Timeline"))
+        title.setToolTip(QCoreApplication.translate(
+            "InsideViews", "Scrub back through the last snapshots to see how the maps formed."))
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setObjectName("timelineSlider")
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self._moved)
-        self.text = QLabel("no snapshot yet")
+        self.text = QLabel(QCoreApplication.translate("InsideViews", "no snapshot yet"))
         self.text.setMinimumWidth(250)
-        self.live = QPushButton("Live")
+        self.live = QPushButton(QCoreApplication.translate("InsideViews", "Live"))
         self.live.setObjectName("timelineLive")
         self.live.setCheckable(True)
         self.live.setChecked(True)
-        self.live.setToolTip("Follow the newest snapshot")
+        self.live.setToolTip(QCoreApplication.translate("InsideViews", "Follow the newest snapshot"))
         self.live.clicked.connect(self._live_clicked)
         lay.addWidget(title)
         lay.addWidget(self.slider, 1)
@@ -67,15 +68,15 @@ class SampleBar(QWidget):
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(QLabel("Probe image: test sample"))
+        lay.addWidget(QLabel(QCoreApplication.translate("InsideViews", "Probe image: test sample")))
         self.spin = QSpinBox()
         self.spin.setObjectName("probeSampleSpin")
         self.spin.setRange(0, 9999)
         self.spin.setKeyboardTracking(False)
-        self.spin.setToolTip("Which test image the network is probed with")
+        self.spin.setToolTip(QCoreApplication.translate("InsideViews", "Which test image the network is probed with"))
         self.spin.valueChanged.connect(self._changed)
-        self.random = QPushButton("Another")
-        self.random.setToolTip("Probe with a random test image")
+        self.random = QPushButton(QCoreApplication.translate("InsideViews", "Another"))
+        self.random.setToolTip(QCoreApplication.translate("InsideViews", "Probe with a random test image"))
         self.random.clicked.connect(self._random)
         self.note = QLabel("")
         lay.addWidget(self.spin)

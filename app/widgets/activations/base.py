@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from app.widgets.banner import Banner
 from core.introspect import ModelLayers
 
-from ._common import TimedGraphicsLayoutWidget, _explanation, _fmt_class, log
+from ._common import (PRED_COLOUR, TRUE_COLOUR, TimedGraphicsLayoutWidget, _explanation, _fmt_class, log,
+                      layer_label_text, source_text)
 from .bars import SampleBar, TimelineBar
 
-PROBLEM_TITLE = "Could not look inside the network"
+PROBLEM_TITLE = QT_TRANSLATE_NOOP("InsideViews", "Could not look inside the network")
 
 
 class InsideView(QWidget):
@@ -36,7 +37,7 @@ class InsideView(QWidget):
         self.layer_combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         self.layer_combo.setMinimumContentsLength(24)
         self.layer_combo.currentIndexChanged.connect(self._layer_changed)
-        self.layer_label = QLabel("Layer:")
+        self.layer_label = QLabel(QCoreApplication.translate("InsideViews", "Layer:"))
         if self.LAYER_KIND:
             header.addWidget(self.layer_label)
             header.addWidget(self.layer_combo)
@@ -53,13 +54,14 @@ class InsideView(QWidget):
         self.graphics = TimedGraphicsLayoutWidget()
         self.graphics.setMinimumSize(360, 260)
         self.graphics.ci.setContentsMargins(4, 4, 4, 4)
-        self.placeholder = QLabel("Start training to see inside the network.")
+        self.placeholder = QLabel(QCoreApplication.translate(
+            "InsideViews", "Start training to see inside the network."))
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.stack.addWidget(self.graphics)
         self.stack.addWidget(self.placeholder)
         body.addWidget(self.stack, 1)
-        self.explanation = _explanation(self.EXPLANATION)
+        self.explanation = _explanation(self.explanation_text())
         body.addWidget(self.explanation)
         outer.addLayout(body, 1)
         # Why the pictures stopped updating, when the probe fails (hidden otherwise).
@@ -78,7 +80,7 @@ class InsideView(QWidget):
         self.timeline = TimelineBar()
         outer.addWidget(self.timeline)
         self.build()
-        self.show_placeholder("Start training to see inside the network.")
+        self.show_placeholder(QCoreApplication.translate("InsideViews", "Start training to see inside the network."))
 
     # -- for subclasses ----------------------------------------------------------------------------
     def build(self) -> None:
@@ -91,7 +93,17 @@ class InsideView(QWidget):
         return []
 
     def no_layers_message(self, layers: ModelLayers) -> str:
-        return f"{layers.display_name} has no layer of this kind."
+        return QCoreApplication.translate(
+            "InsideViews", "{network} has no layer of this kind.").format(network=layers.display_name)
+
+    def title(self) -> str:
+        """The view's tab title, in the window's language."""
+        return QCoreApplication.translate("InsideViews", self.TITLE)
+
+    def explanation_text(self) -> str:
+        """The explanation beside the view (rich text), in the window's language."""
+        return QCoreApplication.translate(
+                "InsideViews", self.EXPLANATION).format(true_colour=TRUE_COLOUR, pred_colour=PRED_COLOUR)
 
     # -- public ------------------------------------------------------------------------------------
     def is_live(self) -> bool:
@@ -127,6 +139,7 @@ class InsideView(QWidget):
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
         for module, label in choices:
+            label = layer_label_text(label)
             self.layer_combo.addItem(label if module in label else f"{label}  [{module}]", module)
             self.layer_combo.setItemData(self.layer_combo.count() - 1, module, Qt.ToolTipRole)
         self.layer_combo.blockSignals(False)
@@ -136,7 +149,8 @@ class InsideView(QWidget):
         if self.LAYER_KIND and not choices:
             self.show_placeholder(self.no_layers_message(layers))
         else:
-            self.show_placeholder(f"{layers.display_name}: waiting for the first snapshot…")
+            self.show_placeholder(QCoreApplication.translate(
+                "InsideViews", "{network}: waiting for the first snapshot…").format(network=layers.display_name))
         self.wanted_changed.emit()
 
     def show_placeholder(self, text: str) -> None:
@@ -146,11 +160,12 @@ class InsideView(QWidget):
     def show_problem(self, message: str, detail: str = "") -> None:
         """Say that looking inside failed: ``message`` under the title "Could not look inside the network"
         (``detail``, e.g. the whole error, as its tooltip); "" hides it."""
-        self.problem_text = f"{PROBLEM_TITLE}: {message}" if message else ""
+        title = QCoreApplication.translate("InsideViews", PROBLEM_TITLE)
+        self.problem_text = f"{title}: {message}" if message else ""
         if not message:
             self.problem.dismiss()
             return
-        self.problem.show_message("warning", PROBLEM_TITLE, message)
+        self.problem.show_message("warning", QCoreApplication.translate("InsideViews", PROBLEM_TITLE), message)
         self.problem.setToolTip(detail)
 
     def show_snapshot(self, snap) -> None:
@@ -165,7 +180,8 @@ class InsideView(QWidget):
             missing = self.draw(snap)
         except Exception:  # noqa: BLE001 - a drawing bug must not take the window down
             log.exception("could not draw snapshot %s in %s", snap.seq, type(self).__name__)
-            self.show_placeholder("Could not draw this snapshot (see the log).")
+            self.show_placeholder(QCoreApplication.translate(
+                "InsideViews", "Could not draw this snapshot (see the log)."))
             return
         if missing:
             self.show_placeholder(missing)
@@ -185,5 +201,8 @@ class InsideView(QWidget):
         names = snap.class_names
         pred = snap.predicted
         p = float(snap.probs[pred]) if 0 <= pred < len(snap.probs) else float("nan")
-        label = f"true {_fmt_class(names, snap.label)} · " if snap.label is not None else ""
-        return f"{snap.source}<br>{label}predicted {_fmt_class(names, pred)} ({p:.0%})"
+        label = QCoreApplication.translate(
+            "InsideViews", "true {name} · ").format(name=_fmt_class(names,
+                                                                    snap.label)) if snap.label is not None else ""
+        return QCoreApplication.translate("InsideViews", "{source}<br>{true}predicted {name} ({p})").format(
+            source=source_text(snap.source), true=label, name=_fmt_class(names, pred), p=f"{p:.0%}")

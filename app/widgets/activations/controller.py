@@ -4,12 +4,12 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from app.pacing import PaintBudget, debounce_timer, repeating_timer
 from core.introspect import ModelLayers, model_layers
 
-from ._common import PAINT_METER, log
+from ._common import PAINT_METER, log, source_text
 from .base import InsideView
 from .feature_maps import FeatureMapView
 from .gap import GapView
@@ -22,13 +22,15 @@ MAX_ERROR_CHARS = 300  # of the probe's error shown in the views (the whole of i
 def probe_problem_text(error: str, running: bool) -> str:
     """What a view says when the probe failed: the error, readable, and that training is not harmed."""
     lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    first = lines[0] if lines else "an unknown error"
+    first = lines[0] if lines else QCoreApplication.translate("InsideViews", "an unknown error")
     if len(first) > MAX_ERROR_CHARS:
         first = first[:MAX_ERROR_CHARS - 1].rstrip() + "…"
     if not first.endswith((".", "!", "?", "…")):
         first += "."
-    then = ("Training goes on; these pictures update again once a look inside works." if running else
-            "The network itself is not affected. Try another probe image, layer or test sample.")
+    then = (QCoreApplication.translate(
+        "InsideViews", "Training goes on; these pictures update again once a look inside works.") if running else
+            QCoreApplication.translate(
+                "InsideViews", "The network itself is not affected. Try another probe image, layer or test sample."))
     return f"{first} {then}"
 
 
@@ -97,7 +99,7 @@ class ActivationsController(QObject):
     # -- wiring ------------------------------------------------------------------------------------
     def install(self, main_window) -> None:
         for view in self.views:
-            main_window.add_inside_tab(view, view.TITLE)
+            main_window.add_inside_tab(view, view.title())
         main_window.trainer_setup_hooks.append(self.attach)
         main_window.run_finished.connect(self.on_run_finished)
         if self._external_running is None and hasattr(main_window, "is_running"):
@@ -152,7 +154,8 @@ class ActivationsController(QObject):
         if self.probe is None:
             return
         self.probe.set_image(image, label=label, source=source)
-        self._sync_samples(note=f"now: {source}")
+        self._sync_samples(note=QCoreApplication.translate(
+            "InsideViews", "now: {source}").format(source=source_text(source)))
         self._request_idle_refresh()
 
     def _sync_samples(self, note: str = "") -> None:
@@ -286,7 +289,9 @@ class ActivationsController(QObject):
         if fresh:
             self._set_problem("")
         if not self._samples_synced:
-            self._sync_samples(note="" if snap.source.startswith("test sample") else f"now: {snap.source}")
+            self._sync_samples(note="" if snap.source.startswith("test sample") else
+                               QCoreApplication.translate(
+                                   "InsideViews", "now: {source}").format(source=source_text(snap.source)))
         for view in self.live_views():
             view.show_snapshot(snap)
         self._update_timelines()
@@ -325,7 +330,7 @@ class ActivationsController(QObject):
         history = self.probe.history() if self.probe is not None else []
         if not history:
             for view in self.views:
-                view.timeline.set_state(0, 0, 0, True, "no snapshot yet")
+                view.timeline.set_state(0, 0, 0, True, QCoreApplication.translate("InsideViews", "no snapshot yet"))
             return
         first, last = history[0].seq, history[-1].seq
         cur = self._current
@@ -333,8 +338,11 @@ class ActivationsController(QObject):
         if cur is not None:
             when = time.strftime("%H:%M:%S", time.localtime(cur.wall_time))
             pos = seq - first + 1
-            text = (f"step {cur.step:,} · epoch {cur.epoch} · {when} · "
-                    f"{'live' if self._live else f'snapshot {pos} of {len(history)}'}")
+            which = QCoreApplication.translate("InsideViews", "live") if self._live else \
+                QCoreApplication.translate("InsideViews", "snapshot {pos} of {n}").format(pos=pos, n=len(history))
+            text = QCoreApplication.translate(
+                "InsideViews", "step {step} · epoch {epoch} · {when} · {which}").format(
+                step=f"{cur.step:,}", epoch=cur.epoch, when=when, which=which)
         else:
             text = ""
         for view in self.views:

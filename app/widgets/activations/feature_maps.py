@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem
 
 from ._common import _cmap, _image_box, _image_item, _label, _set_text, mosaic_to_float, set_image
@@ -13,9 +13,10 @@ from .base import InsideView
 class FeatureMapView(InsideView):
     """The channels of one convolutional layer for the probe image, as one colour-mapped mosaic."""
 
-    TITLE = "Feature maps"
+    TITLE = QT_TRANSLATE_NOOP("InsideViews", "Feature maps")
     LAYER_KIND = "feature"
-    EXPLANATION = (
+    EXPLANATION = QT_TRANSLATE_NOOP(
+        "InsideViews",
         "<b>What feature maps show</b><br>"
         "A convolutional layer slides each of its filters over the image. The result of one filter is "
         "one <i>feature map</i> (a channel): bright where the filter found its pattern, dark where it "
@@ -35,10 +36,11 @@ class FeatureMapView(InsideView):
         self.layer_combo.setObjectName("featureLayerCombo")
         self.channel_mode = QComboBox()
         self.channel_mode.setObjectName("featureChannelMode")
-        self.channel_mode.addItem("first channels", "first")
-        self.channel_mode.addItem("strongest channels", "top")
-        self.channel_mode.setToolTip("Show the first channels of the layer, or those with the largest "
-                                     "mean activation for this image")
+        self.channel_mode.addItem(QCoreApplication.translate("InsideViews", "first channels"), "first")
+        self.channel_mode.addItem(QCoreApplication.translate("InsideViews", "strongest channels"), "top")
+        self.channel_mode.setToolTip(QCoreApplication.translate(
+            "InsideViews", "Show the first channels of the layer, or those with the largest mean activation for this "
+                           "image"))
         self.channel_mode.currentIndexChanged.connect(lambda _i: self.wanted_changed.emit())
         self.header_extra.addWidget(self.channel_mode)
 
@@ -51,21 +53,22 @@ class FeatureMapView(InsideView):
 
     def build(self) -> None:
         lay = self.graphics.ci
-        self.input_title = _label(lay, 0, 0, "probe image")
+        self.input_title = _label(lay, 0, 0, QCoreApplication.translate("InsideViews", "probe image"))
         self.input_box = _image_box(lay, 1, 0)
         self.input_item = _image_item()
         self.input_box.addItem(self.input_item)
-        self.tile_title = _label(lay, 2, 0, "click a tile")
+        self.tile_title = _label(lay, 2, 0, QCoreApplication.translate("InsideViews", "click a tile"))
         self.tile_box = _image_box(lay, 3, 0)
         self.tile_item = _image_item()
         self.tile_box.addItem(self.tile_item)
-        self.mosaic_title = _label(lay, 0, 1, "channels", colspan=2)
+        self.mosaic_title = _label(lay, 0, 1, QCoreApplication.translate("InsideViews", "channels"), colspan=2)
         self.mosaic_box = _image_box(lay, 1, 1, rowspan=3)
         self.mosaic_item = _image_item()
         self.mosaic_box.addItem(self.mosaic_item)
         self.cmap = _cmap("viridis")
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False,
-                                        label="activation (each tile: min → max)", width=14,
+                                        label=QCoreApplication.translate(
+                                            "InsideViews", "activation (each tile: min → max)"), width=14,
                                         colorMapMenu=False)
         self.colorbar.setImageItem([self.mosaic_item, self.tile_item])
         lay.addItem(self.colorbar, row=1, col=2, rowspan=3)
@@ -85,20 +88,34 @@ class FeatureMapView(InsideView):
         self._set_input(snap.image)
         payload = snap.features.get(self.layer) if self.layer else None
         if payload is None:
-            return (f"No feature maps of {self.layer} in this snapshot yet (step {snap.step}); "
-                    "they come with the next one." if self.layer else "Pick a layer.")
+            if not self.layer:
+                return QCoreApplication.translate("InsideViews", "Pick a layer.")
+            return QCoreApplication.translate(
+                "InsideViews", "No feature maps of {layer} in this snapshot yet (step {step}); they come with the "
+                               "next one.").format(layer=self.layer, step=snap.step)
         img = mosaic_to_float(payload.mosaic)
         set_image(self.mosaic_item, img, (0.0, 1.0))
         self.mosaic_item.setRect(QRectF(0, 0, img.shape[1], img.shape[0]))
         c, h, w = payload.shape
         k = len(payload.channels)
-        which = "strongest" if payload.selection == "top" else "first"
-        shown = f"all {c} channels" if k == c else f"the {which} {k} of {c} channels"
-        _set_text(self.mosaic_title, f"{self.layer}: {shown}, {h}×{w} px each")
-        small = "" if payload.tile == (h, w) else f" (shown averaged down to {payload.tile[0]}×{payload.tile[1]})"
+        which = QCoreApplication.translate(
+            "InsideViews", "the strongest {k} of {c} channels") if payload.selection == "top" else \
+            QCoreApplication.translate("InsideViews", "the first {k} of {c} channels")
+        shown = QCoreApplication.translate(
+            "InsideViews", "all {c} channels").format(c=c) if k == c else which.format(k=k, c=c)
+        _set_text(self.mosaic_title, QCoreApplication.translate(
+            "InsideViews", "{layer}: {shown}, {h}×{w} px each").format(
+            layer=self.layer, shown=shown, h=h, w=w))
+        small = "" if payload.tile == (h, w) else QCoreApplication.translate(
+            "InsideViews", " (shown averaged down to {h}×{w})").format(
+            h=payload.tile[0], w=payload.tile[1])
         dead = int(np.sum(payload.ch_max - payload.ch_min <= 1e-6))
-        dead_text = f" {dead} of the shown channels are flat (the same value everywhere)." if dead else ""
-        _set_text(self.info, f"Layer output: {c} channels × {h}×{w} pixels{small}.{dead_text}")
+        dead_text = QCoreApplication.translate(
+            "InsideViews", " {dead} of the shown channels are flat (the same value everywhere).").format(
+            dead=dead) if dead else ""
+        _set_text(self.info, QCoreApplication.translate(
+            "InsideViews", "Layer output: {c} channels × {h}×{w} pixels{small}.{dead}").format(
+            c=c, h=h, w=w, small=small, dead=dead_text))
         self._draw_tile(payload)
         return None
 
@@ -124,7 +141,7 @@ class FeatureMapView(InsideView):
         if len(idx) == 0:
             self.tile_item.clear()
             self.highlight.setVisible(False)
-            _set_text(self.tile_title, "click a tile to enlarge it")
+            _set_text(self.tile_title, QCoreApplication.translate("InsideViews", "click a tile to enlarge it"))
             return
         i = int(idx[0])
         set_image(self.tile_item, mosaic_to_float(payload.tile_image(i)), (0.0, 1.0))
@@ -132,8 +149,10 @@ class FeatureMapView(InsideView):
         r, c = divmod(i, payload.grid[1])
         self.highlight.setRect(QRectF(c * (tw + 1) - 0.5, r * (th + 1) - 0.5, tw + 1, th + 1))
         self.highlight.setVisible(True)
-        _set_text(self.tile_title, f"channel {self.selected}: {payload.ch_min[i]:.3g} … {payload.ch_max[i]:.3g}"
-                                f"<br>(mean {payload.ch_mean[i]:.3g})")
+        _set_text(self.tile_title, QCoreApplication.translate(
+            "InsideViews", "channel {ch}: {lo} … {hi}<br>(mean {mean})").format(
+            ch=self.selected, lo=f"{payload.ch_min[i]:.3g}", hi=f"{payload.ch_max[i]:.3g}",
+            mean=f"{payload.ch_mean[i]:.3g}"))
 
     def _clicked(self, event) -> None:
         payload = self._payload()

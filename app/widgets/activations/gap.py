@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from ._common import (BAR_COLOUR, PRED_COLOUR, TRUE_COLOUR, _cmap, _image_box, _image_item, _label, _set_text,
@@ -16,9 +16,10 @@ from .base import InsideView
 class GapView(InsideView):
     """The per-class maps before global average pooling, and the pooled scores with probabilities."""
 
-    TITLE = "Global average pooling"
+    TITLE = QT_TRANSLATE_NOOP("InsideViews", "Global average pooling")
     LAYER_KIND = "gap"
-    EXPLANATION = (
+    EXPLANATION = QT_TRANSLATE_NOOP(
+        "InsideViews",
         "<b>Why global average pooling</b><br>"
         "Instead of flattening the last maps into big fully connected layers, the network averages "
         "each map into a single number. In NiN the last block has one channel per class, so each map "
@@ -31,8 +32,8 @@ class GapView(InsideView):
         "ResNet and GoogLeNet average their last maps and then apply one fully connected layer. "
         "Weighting the maps by that layer before averaging gives the same scores: these are the "
         "<i>class activation maps</i> shown for them.<br>"
-        f"<span style='color:{TRUE_COLOUR}'>■</span> true class "
-        f"<span style='color:{PRED_COLOUR}'>■</span> prediction (when wrong)")
+        "<span style='color:{true_colour}'>■</span> true class "
+        "<span style='color:{pred_colour}'>■</span> prediction (when wrong)")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -43,24 +44,27 @@ class GapView(InsideView):
         return layers.gap
 
     def no_layers_message(self, layers):
-        return (f"{layers.display_name} ends in fully connected layers, not in a global average pool, so "
-                "there are no class maps to show. Train NiN, GoogLeNet or a ResNet to see them; the "
-                "Output view shows this network's scores.")
+        return QCoreApplication.translate(
+            "InsideViews", "{network} ends in fully connected layers, not in a global average pool, so there are no "
+                           "class maps to show. Train NiN, GoogLeNet or a ResNet to see them; the Output view shows "
+                           "this network's scores.").format(network=layers.display_name)
 
     def build(self) -> None:
         lay = self.graphics.ci
-        self.maps_title = _label(lay, 0, 0, "class maps", colspan=3)
+        self.maps_title = _label(lay, 0, 0, QCoreApplication.translate("InsideViews", "class maps"), colspan=3)
         self.maps_box = _image_box(lay, 1, 0)
         self.maps_item = _image_item()
         self.maps_box.addItem(self.maps_item)
         self.cmap = _cmap("CET-D1")
         self.cmap_positive = _cmap("viridis")
         self.maps_bar = pg.ColorBarItem(values=(-1, 1), colorMap=self.cmap, interactive=False,
-                                        label="evidence", width=12, colorMapMenu=False)
+                                        label=QCoreApplication.translate(
+                                            "InsideViews", "evidence"), width=12, colorMapMenu=False)
         self.maps_bar.setImageItem(self.maps_item)
         lay.addItem(self.maps_bar, row=1, col=1)
         self.score_plot = lay.addPlot(row=1, col=2)
-        self.score_plot.setTitle("average = score (logit), p = softmax", size="9pt")
+        self.score_plot.setTitle(QCoreApplication.translate(
+            "InsideViews", "average = score (logit), p = softmax"), size="9pt")
         self.score_plot.setMouseEnabled(False, False)
         self.score_plot.setMenuEnabled(False)
         self.score_plot.hideButtons()
@@ -88,8 +92,11 @@ class GapView(InsideView):
     def draw(self, snap):
         p = snap.gap.get(self.layer) if self.layer else None
         if p is None:
-            return (f"No class maps of {self.layer} in this snapshot yet (step {snap.step}); they come "
-                    "with the next one." if self.layer else "Pick a layer.")
+            if not self.layer:
+                return QCoreApplication.translate("InsideViews", "Pick a layer.")
+            return QCoreApplication.translate(
+                "InsideViews", "No class maps of {layer} in this snapshot yet (step {step}); they come with the next "
+                               "one.").format(layer=self.layer, step=snap.step)
         names = snap.class_names or tuple(str(i) for i in range(len(p.scores)))
         k, h, w = p.class_maps.shape
         cols = 5 if k == 10 else max(1, math.ceil(math.sqrt(k * 2)))
@@ -106,14 +113,19 @@ class GapView(InsideView):
         pred, true = snap.predicted, snap.label
         self._tile_labels(names, k, h, w, cols)
         self._frames(k, h, w, cols, true, pred)
-        what = (f"class activation maps (fc weights × {p.channels} maps)"
-                if p.from_fc else "score maps, one per class")
-        _set_text(self.maps_title, f"{self.layer}: {what} ({p.size[0]}×{p.size[1]} px)")
+        what = (QCoreApplication.translate(
+            "InsideViews", "class activation maps (fc weights × {n} maps)").format(n=p.channels)
+                if p.from_fc else QCoreApplication.translate("InsideViews", "score maps, one per class"))
+        _set_text(self.maps_title, QCoreApplication.translate("InsideViews", "{layer}: {what} ({h}×{w} px)").format(
+            layer=self.layer, what=what, h=p.size[0], w=p.size[1]))
         self._bars(p.scores, snap.probs, names, true, pred)
         _set_text(self.info,
-            f"{self._caption(snap).replace('<br>', ': ')}. The {k} scores are the averages of the maps"
-            + (f"; the pooled vector has {p.channels} values, fed to one fully connected layer."
-               if p.from_fc else ", with no weights in between."))
+            (QCoreApplication.translate(
+                "InsideViews", "{caption}. The {k} scores are the averages of the maps; the pooled vector has {n} "
+                               "values, fed to one fully connected layer.") if p.from_fc else
+             QCoreApplication.translate(
+                 "InsideViews", "{caption}. The {k} scores are the averages of the maps, with no weights in between."))
+            .format(caption=self._caption(snap).replace('<br>', ': '), k=k, n=p.channels))
         return None
 
     def _colour(self, i: int, true: int | None, pred: int) -> str:

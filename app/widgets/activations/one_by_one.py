@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from ._common import _cmap, _image_box, _image_item, _label, _set_text, _symmetric, set_image, tile_maps
 from .base import InsideView
@@ -11,10 +12,11 @@ from .base import InsideView
 class OneByOneView(InsideView):
     """A 1×1 convolution as a fully connected layer applied at every pixel: y = W x + b."""
 
-    TITLE = "1×1 convolutions"
+    TITLE = QT_TRANSLATE_NOOP("InsideViews", "1×1 convolutions")
     LAYER_KIND = "1x1"
     MAX_TILES = 12
-    EXPLANATION = (
+    EXPLANATION = QT_TRANSLATE_NOOP(
+        "InsideViews",
         "<b>Why a 1×1 convolution is a fully connected layer</b><br>"
         "A 1×1 convolution looks at one pixel at a time. At each pixel it takes the vector "
         "<b>x</b> of input channels and computes <b>y = W x + b</b>: a fully connected layer with "
@@ -37,19 +39,20 @@ class OneByOneView(InsideView):
         return layers.one_by_one
 
     def no_layers_message(self, layers):
-        return (f"{layers.display_name} has no 1×1 convolutions. They appear in NiN (its mlpconv "
-                "blocks), GoogLeNet and the Inception net (the 1×1 branches and reductions) and ResNet "
-                "(the shortcuts that change the number of channels).")
+        return QCoreApplication.translate(
+            "InsideViews", "{network} has no 1×1 convolutions. They appear in NiN (its mlpconv blocks), GoogLeNet and"
+                           " the Inception net (the 1×1 branches and reductions) and ResNet (the shortcuts that "
+                           "change the number of channels).").format(network=layers.display_name)
 
     def build(self) -> None:
         lay = self.graphics.ci
         left = lay.addLayout(row=0, col=0)
         right = lay.addLayout(row=0, col=1)
-        self.in_title = _label(left, 0, 0, "input channels")
+        self.in_title = _label(left, 0, 0, QCoreApplication.translate("InsideViews", "input channels"))
         self.in_box = _image_box(left, 1, 0)
         self.in_item = _image_item()
         self.in_box.addItem(self.in_item)
-        self.out_title = _label(left, 2, 0, "output channels")
+        self.out_title = _label(left, 2, 0, QCoreApplication.translate("InsideViews", "output channels"))
         self.out_box = _image_box(left, 3, 0)
         self.out_item = _image_item()
         self.out_box.addItem(self.out_item)
@@ -59,12 +62,13 @@ class OneByOneView(InsideView):
         self.out_marks = pg.ScatterPlotItem(symbol="s", size=7, pen=pen, brush=None, pxMode=True)
         self.out_box.addItem(self.out_marks)
         # The matrix–vector product: x (a row) above W (out × in), y (a column) to its right.
-        self.x_title = _label(right, 0, 0, "x: input vector at the pixel", colspan=2)
+        self.x_title = _label(right, 0, 0, QCoreApplication.translate(
+            "InsideViews", "x: input vector at the pixel"), colspan=2)
         self.x_box = right.addViewBox(row=1, col=0, enableMouse=False, enableMenu=False, invertY=True)
         self.x_box.setFixedHeight(22)
         self.x_item = _image_item()
         self.x_box.addItem(self.x_item)
-        self.w_title = _label(right, 2, 0, "W (out × in)")
+        self.w_title = _label(right, 2, 0, QCoreApplication.translate("InsideViews", "W (out × in)"))
         self.y_title = _label(right, 2, 1, "y")
         self.w_box = right.addViewBox(row=3, col=0, enableMouse=False, enableMenu=False, invertY=True)
         self.w_item = _image_item()
@@ -80,7 +84,8 @@ class OneByOneView(InsideView):
         for item in (self.in_item, self.out_item, self.x_item, self.y_item):
             item.setColorMap(self.viridis)
         self.w_bar = pg.ColorBarItem(values=(-1, 1), colorMap=self.diverging, interactive=False,
-                                     label="weight", width=12, colorMapMenu=False)
+                                     label=QCoreApplication.translate(
+                                         "InsideViews", "weight"), width=12, colorMapMenu=False)
         self.w_bar.setImageItem(self.w_item)
         right.addItem(self.w_bar, row=3, col=2)
         right.layout.setRowStretchFactor(3, 10)
@@ -99,8 +104,11 @@ class OneByOneView(InsideView):
     def draw(self, snap):
         p = snap.one_by_one.get(self.layer) if self.layer else None
         if p is None:
-            return (f"No data for {self.layer} in this snapshot yet (step {snap.step}); it comes with "
-                    "the next one." if self.layer else "Pick a layer.")
+            if not self.layer:
+                return QCoreApplication.translate("InsideViews", "Pick a layer.")
+            return QCoreApplication.translate(
+                "InsideViews", "No data for {layer} in this snapshot yet (step {step}); it comes with the next "
+                               "one.").format(layer=self.layer, step=snap.step)
         h, w = p.inputs.shape[-2:]
         r, c = min(self.pixel[0], h - 1), min(self.pixel[1], w - 1)
         self.pixel = (r, c)
@@ -111,8 +119,10 @@ class OneByOneView(InsideView):
                                          (self.out_item, self._out_tiles, p.outputs[:ko])):
             lo, hi = float(np.min(data)), float(np.max(data))
             set_image(item, img, (lo, hi if hi > lo else lo + 1e-6))
-        _set_text(self.in_title, f"input: {ki} of {p.in_channels} channels (click a pixel)")
-        _set_text(self.out_title, f"output: {ko} of {p.out_channels} channels")
+        _set_text(self.in_title, QCoreApplication.translate(
+            "InsideViews", "input: {k} of {n} channels (click a pixel)").format(k=ki, n=p.in_channels))
+        _set_text(self.out_title, QCoreApplication.translate(
+            "InsideViews", "output: {k} of {n} channels").format(k=ko, n=p.out_channels))
         self._mark(p)
         wl = _symmetric(p.weight)
         set_image(self.w_item, p.weight, wl)
@@ -128,8 +138,11 @@ class OneByOneView(InsideView):
         self.y_box.setRange(xRange=(0, 1), yRange=(0, p.out_kept), padding=0)
         _set_text(self.w_title, f"W: {p.out_kept} × {p.in_kept}"
                              + ("" if p.out_kept == p.out_channels and p.in_kept == p.in_channels
-                                else f" (of {p.out_channels} × {p.in_channels})"))
-        _set_text(self.x_title, f"x at pixel ({r}, {c}): {p.in_kept} input channels (dark low, yellow high)")
+                                else QCoreApplication.translate(
+                                    "InsideViews", " (of {o} × {i})").format(o=p.out_channels, i=p.in_channels)))
+        _set_text(self.x_title, QCoreApplication.translate(
+            "InsideViews", "x at pixel ({r}, {c}): {n} input channels (dark low, yellow high)").format(
+            r=r, c=c, n=p.in_kept))
         _set_text(self.y_title, "y = Wx + b")
         _set_text(self.info, self._explain(p, x, y))
         return None
@@ -138,18 +151,28 @@ class OneByOneView(InsideView):
         h, w = p.size
         params = p.out_channels * p.in_channels + p.out_channels
         dense = (p.in_channels * h * w) * (p.out_channels * h * w)
-        area = f"{p.pool}×{p.pool} averaged pixels" if p.pool > 1 else "pixel"
+        area = QCoreApplication.translate(
+            "InsideViews", "{n}×{n} averaged pixels").format(n=p.pool) if p.pool > 1 else QCoreApplication.translate(
+            "InsideViews", "pixel")
         if p.in_kept == p.in_channels:
             err = float(np.max(np.abs(p.weight @ x + p.bias - y))) if len(y) else 0.0
-            check = f"W·x + b matches the layer's output at this {area} (largest difference {err:.1e})."
+            check = QCoreApplication.translate(
+                "InsideViews", "W·x + b matches the layer's output at this {area} (largest difference "
+                               "{err}).").format(
+                area=area, err=f"{err:.1e}")
         else:
-            check = (f"Only {p.in_kept} of the {p.in_channels} input channels are shown, so W·x + b over "
-                     "them is a partial sum.")
+            check = QCoreApplication.translate(
+                "InsideViews", "Only {k} of the {n} input channels are shown, so W·x + b over them is a partial "
+                               "sum.").format(k=p.in_kept, n=p.in_channels)
         top = int(np.argmax(y)) if len(y) else 0
-        return (f"{self.layer}: {p.in_channels} → {p.out_channels} channels on a {h}×{w} map"
-                f"{f', stride {p.stride}' if p.stride > 1 else ''}. Output channel {top} is the largest "
-                f"here ({y[top]:.3g}). {check} This layer has {params:,} weights and biases; a fully "
-                f"connected layer between the same maps flattened would need {dense:,}.")
+        stride = QCoreApplication.translate("InsideViews", ", stride {s}").format(s=p.stride) \
+            if p.stride > 1 else ""
+        return QCoreApplication.translate(
+            "InsideViews", "{layer}: {i} → {o} channels on a {h}×{w} map{stride}. Output channel {top} is the "
+                           "largest here ({value}). {check} This layer has {params} weights and biases; a fully "
+                           "connected layer between the same maps flattened would need {dense}.").format(
+            layer=self.layer, i=p.in_channels, o=p.out_channels, h=h, w=w, stride=stride, top=top,
+            value=f"{y[top]:.3g}", check=check, params=f"{params:,}", dense=f"{dense:,}")
 
     def _mark(self, p) -> None:
         r, c = self.pixel

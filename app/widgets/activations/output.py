@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from ._common import (BAR_COLOUR, PRED_COLOUR, TRUE_COLOUR, _fmt_class, _image_box, _image_item, _label,
                       _set_text, _set_ticks, set_image)
@@ -12,17 +13,18 @@ from .base import InsideView
 class OutputView(InsideView):
     """The network's scores (logits) and probabilities for the probe image; for every network."""
 
-    TITLE = "Output"
+    TITLE = QT_TRANSLATE_NOOP("InsideViews", "Output")
     LAYER_KIND = ""
-    EXPLANATION = (
+    EXPLANATION = QT_TRANSLATE_NOOP(
+        "InsideViews",
         "<b>The network's answer</b><br>"
         "The last layer gives one score (<i>logit</i>) per class. Softmax turns the scores into "
         "probabilities: p<sub>k</sub> = e<sup>z<sub>k</sub></sup> / Σ<sub>j</sub> "
         "e<sup>z<sub>j</sub></sup>. Only the differences between scores matter.<br><br>"
         "Before training every class gets about the same probability (1/10 for ten classes). As the "
         "network learns, the true class's bar should grow and the others shrink.<br>"
-        f"<span style='color:{TRUE_COLOUR}'>■</span> true class "
-        f"<span style='color:{PRED_COLOUR}'>■</span> prediction (when wrong)")
+        "<span style='color:{true_colour}'>■</span> true class "
+        "<span style='color:{pred_colour}'>■</span> prediction (when wrong)")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -33,13 +35,14 @@ class OutputView(InsideView):
 
     def build(self) -> None:
         lay = self.graphics.ci
-        self.input_title = _label(lay, 0, 0, "probe image")
+        self.input_title = _label(lay, 0, 0, QCoreApplication.translate("InsideViews", "probe image"))
         self.input_box = _image_box(lay, 1, 0)
         self.input_item = _image_item()
         self.input_item.setColorMap(pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)]))
         self.input_box.addItem(self.input_item)
-        self.logit_plot = lay.addPlot(row=1, col=1, title="scores (logits)")
-        self.prob_plot = lay.addPlot(row=1, col=2, title="probabilities (softmax)")
+        self.logit_plot = lay.addPlot(row=1, col=1, title=QCoreApplication.translate("InsideViews", "scores (logits)"))
+        self.prob_plot = lay.addPlot(row=1, col=2, title=QCoreApplication.translate(
+            "InsideViews", "probabilities (softmax)"))
         for plot in (self.logit_plot, self.prob_plot):
             plot.setMouseEnabled(False, False)
             plot.setMenuEnabled(False)
@@ -76,6 +79,6 @@ class OutputView(InsideView):
         _set_text(self.input_title, self._caption(snap))
         set_image(self.input_item, snap.image, (0, 255))
         order = np.argsort(-snap.probs)[:3]
-        _set_text(self.info, "Most likely: " + ", ".join(
+        _set_text(self.info, QCoreApplication.translate("InsideViews", "Most likely: ") + ", ".join(
             f"“{_fmt_class(names, int(i))}” {snap.probs[i]:.1%}" for i in order))
         return None

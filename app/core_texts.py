@@ -1,0 +1,99 @@
+"""The texts of ``core`` that the window shows (dataset, network and preset names and descriptions,
+class names), marked for translation. ``core`` stays free of Qt, so its texts are listed here; the
+window passes them through :func:`core_text`. ``tests/app/test_i18n.py`` checks that every such text
+of core and of ``resources/presets.json`` is listed (a new one fails the test until it is added here
+and translated with ``make translations``).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+CONTEXT = "CoreTexts"
+
+# core.datasets: display names and descriptions
+DATASET_TEXTS = (
+    QT_TRANSLATE_NOOP("CoreTexts", "MNIST sample (offline, 5,000 digits)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "5,000 real MNIST digits shipped with the app: trains in a minute, no download."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Fashion-MNIST sample (offline, 5,000 clothes)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "5,000 real Fashion-MNIST training images (500 per class) shipped with the app: no download."),
+    QT_TRANSLATE_NOOP("CoreTexts", "CIFAR-10 sample (offline, 4,000 photos)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "The first 4,000 real CIFAR-10 training photos shipped with the app: no download."),
+    QT_TRANSLATE_NOOP("CoreTexts", "MNIST (70,000 digits)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Handwritten digits 0–9, 28×28 grey."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Fashion-MNIST (70,000 clothes)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Clothing items, 28×28 grey: harder than digits, same format."),
+    QT_TRANSLATE_NOOP("CoreTexts", "CIFAR-10 (60,000 colour images)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Small colour photos of 10 classes, 32×32 RGB."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Folder of images…"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Your own images: a folder with one sub-folder per class (DIR/cats/…, DIR/dogs/…), PNG, JPEG, BMP, GIF, WebP or TIFF of any size, resized to 32×32."),
+)
+
+# core.models: display names with words in them, and descriptions
+NETWORK_TEXTS = (
+    QT_TRANSLATE_NOOP("CoreTexts", "Two conv + pool stages and three fully connected layers: the first CNN that read digits."),
+    QT_TRANSLATE_NOOP("CoreTexts", "LeNet (CIFAR-10 notes)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "LeNet-sized net for 32×32 colour images: conv 16, conv 32, fc 32; ReLU only in the head."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Five conv and three big dense layers with ReLU and dropout: LeNet scaled up for ImageNet."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Five blocks of stacked 3×3 convolutions, each ending in a pool: depth from one pattern."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Network in Network"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Convolutions followed by 1×1 'per-pixel MLPs'; global average pooling, no dense layers."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Nine Inception blocks that run 1×1, 3×3, 5×5 and pooling branches side by side."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Inception net (MNIST notes)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Two 5×5 convs, each followed by an Inception block (1×1, 5×5, 3×3 and pool branches)."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Four stages of residual blocks that add their input back: depth that still trains."),
+    QT_TRANSLATE_NOOP("CoreTexts", "ResNet (CIFAR-10 notes)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "A 16-channel stem and three residual blocks (32, 64, 128 maps), each halving the size."),
+)
+
+# resources/presets.json: names and descriptions
+PRESET_TEXTS = (
+    QT_TRANSLATE_NOOP("CoreTexts", "LeNet-5 · MNIST sample (offline)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "The classic first CNN on 4,500 real handwritten digits that ship with the app: no download, about a minute on a laptop CPU, ~97 % test accuracy. Start here."),
+    QT_TRANSLATE_NOOP("CoreTexts", "LeNet-5 · Fashion-MNIST"),
+    QT_TRANSLATE_NOOP("CoreTexts", "The same LeNet on clothes instead of digits: same 28×28 grey format, much harder classes (shirts vs T-shirts vs pullovers). Expect about 85 % on the full set. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Compact NiN · Fashion-MNIST (Adam 1e-4, batch 32, 12 epochs)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "The course notes' Network in Network: 5×5 convs each followed by two 1×1 convs, and a global average pool instead of dense layers. As in the notes, the 28-px images are resized to 32 px (the last feature maps are 8×8). Slow on a CPU (~150 img/s: 12 epochs take over an hour) — try width 0.5 or a subset. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so."),
+    QT_TRANSLATE_NOOP("CoreTexts", "d2l NiN · Fashion-MNIST 224 px (SGD lr 0.1, batch 128)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "The book's NiN (d2l 8.3) exactly as printed: images resized to 224×224, plain SGD (no momentum), lr 0.1, batch 128, 10 epochs. Very slow without a GPU — use it to see the book's setting, or shorten it with a subset. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so."),
+    QT_TRANSLATE_NOOP("CoreTexts", "d2l NiN · batch 256 — gets stuck at chance"),
+    QT_TRANSLATE_NOOP("CoreTexts", "The same run at batch 256. In the notes the loss stayed at 2.30 = ln 10 with 10 % accuracy: the network only guesses (its ReLUs died early). Watch for the yellow warning after an epoch; the fix is a smaller learning rate, Adam, or BatchNorm. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Inception net · MNIST (batch 64)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Two 5×5 convs, each followed by an Inception block whose 1×1, 5×5, 3×3 and pooling branches run side by side. SGD lr 0.01 with momentum 0.5, batch 64, 10 epochs; the notes report 98.98 % test accuracy. Without the full MNIST on this computer it trains on the offline MNIST sample and says so."),
+    QT_TRANSLATE_NOOP("CoreTexts", "LeNet-5 · CIFAR-10 (Adam 1e-3, batch 128)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "A LeNet-sized network on small colour photos (planes, cats, ships…). Much harder than digits: expect about 60 % test accuracy, and the test curve parting from the training curve (overfitting). Without CIFAR-10 on this computer it trains on the offline CIFAR-10 sample (4,000 real photos) and says so."),
+    QT_TRANSLATE_NOOP("CoreTexts", "ResNet (ResBlk) · CIFAR-10 with BatchNorm"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Residual blocks that add their input back (the notes' ResBlk network), with BatchNorm after each conv. Run it, then the preset without BatchNorm, and compare how fast the loss falls. Falls back to the offline CIFAR-10 sample when CIFAR-10 is not here."),
+    QT_TRANSLATE_NOOP("CoreTexts", "ResNet (ResBlk) · CIFAR-10 without BatchNorm"),
+    QT_TRANSLATE_NOOP("CoreTexts", "The same network without BatchNorm: each layer's input drifts as the layers before it learn, so training is slower and less stable. Compare with the BatchNorm preset. Falls back to the offline CIFAR-10 sample when CIFAR-10 is not here."),
+    QT_TRANSLATE_NOOP("CoreTexts", "Lesson: a learning rate that is too large (LeNet, SGD lr 10)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Each step overshoots the minimum further than the last: the loss explodes within a few steps and the run stops with a red 'diverged' message. Then lower the learning rate step by step (1, 0.1, 0.01) and watch the loss curve change."),
+)
+
+# core.datasets: class names (digits need none)
+CLASS_NAMES = (
+    QT_TRANSLATE_NOOP("CoreTexts", "T-shirt/top"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Trouser"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Pullover"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Dress"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Coat"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Sandal"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Shirt"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Sneaker"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Bag"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Ankle boot"),
+    QT_TRANSLATE_NOOP("CoreTexts", "airplane"),
+    QT_TRANSLATE_NOOP("CoreTexts", "automobile"),
+    QT_TRANSLATE_NOOP("CoreTexts", "bird"),
+    QT_TRANSLATE_NOOP("CoreTexts", "cat"),
+    QT_TRANSLATE_NOOP("CoreTexts", "deer"),
+    QT_TRANSLATE_NOOP("CoreTexts", "dog"),
+    QT_TRANSLATE_NOOP("CoreTexts", "frog"),
+    QT_TRANSLATE_NOOP("CoreTexts", "horse"),
+    QT_TRANSLATE_NOOP("CoreTexts", "ship"),
+    QT_TRANSLATE_NOOP("CoreTexts", "truck"),
+)
+
+
+def core_text(text: str) -> str:
+    """``text`` of core in the window's language (itself when it has no translation)."""
+    return QCoreApplication.translate(CONTEXT, text) if text else text

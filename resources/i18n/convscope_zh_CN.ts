@@ -1,0 +1,2093 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>Banner</name>
+    <message>
+        <source>Hide this message</source>
+        <translation>隐藏此消息</translation>
+    </message>
+</context>
+<context>
+    <name>ConfigPanel</name>
+    <message>
+        <source>constant</source>
+        <translation>恒定</translation>
+    </message>
+    <message>
+        <source>step (÷10 at 50 % and 75 %)</source>
+        <translation>阶梯（在 50 % 和 75 % 处 ÷10）</translation>
+    </message>
+    <message>
+        <source>cosine decay</source>
+        <translation>余弦衰减</translation>
+    </message>
+    <message>
+        <source>one-cycle (warm up, then decay)</source>
+        <translation>单周期（先预热，再衰减）</translation>
+    </message>
+    <message>
+        <source>auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>sigmoid (1998)</source>
+        <translation>sigmoid（1998）</translation>
+    </message>
+    <message>
+        <source>native ({side}×{side} px)</source>
+        <translation>原始尺寸（{side}×{side} 像素）</translation>
+    </message>
+    <message>
+        <source>d2l resize ({d2l}×{d2l} px)</source>
+        <translation>d2l 缩放（{d2l}×{d2l} 像素）</translation>
+    </message>
+    <message>
+        <source>network default</source>
+        <translation>网络默认</translation>
+    </message>
+    <message>
+        <source>width multiplier</source>
+        <translation>宽度倍数</translation>
+    </message>
+    <message>
+        <source>BatchNorm</source>
+        <translation>批量规范化</translation>
+    </message>
+    <message>
+        <source>dropout</source>
+        <translation>暂退法</translation>
+    </message>
+    <message>
+        <source>skip connections</source>
+        <translation>跳跃连接</translation>
+    </message>
+    <message>
+        <source>activation choice</source>
+        <translation>激活函数选择</translation>
+    </message>
+    <message>
+        <source>Start from a preset</source>
+        <translation>从预设开始</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>开</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <source>Input size</source>
+        <translation>输入尺寸</translation>
+    </message>
+    <message>
+        <source>Width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>Dropout</source>
+        <translation>暂退法（dropout）</translation>
+    </message>
+    <message>
+        <source>Skip connections</source>
+        <translation>跳跃连接</translation>
+    </message>
+    <message>
+        <source>Activation</source>
+        <translation>激活函数</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>default folder</source>
+        <translation>默认文件夹</translation>
+    </message>
+    <message>
+        <source>Choose a data folder</source>
+        <translation>选择数据文件夹</translation>
+    </message>
+    <message>
+        <source>all training images</source>
+        <translation>全部训练图像</translation>
+    </message>
+    <message>
+        <source> images</source>
+        <translation> 张图像</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>数据文件夹</translation>
+    </message>
+    <message>
+        <source>Train on</source>
+        <translation>训练图像数</translation>
+    </message>
+    <message>
+        <source>Random shift</source>
+        <translation>随机平移</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Momentum</source>
+        <translation>动量</translation>
+    </message>
+    <message>
+        <source>Save the run (weights and metrics)</source>
+        <translation>保存本次运行（权重和指标）</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>轮数（epoch）</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批量大小</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Weight decay</source>
+        <translation>权重衰减</translation>
+    </message>
+    <message>
+        <source>LR schedule</source>
+        <translation>学习率调度</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <source>Loading PyTorch and the model zoo…</source>
+        <translation>正在加载 PyTorch 和模型库…</translation>
+    </message>
+    <message>
+        <source>Custom settings</source>
+        <translation>自定义设置</translation>
+    </message>
+    <message>
+        <source>No CUDA GPU found on this computer.</source>
+        <translation>这台计算机上没有找到 CUDA GPU。</translation>
+    </message>
+    <message>
+        <source>resize to {side}×{side} px</source>
+        <translation>缩放到 {side}×{side} 像素</translation>
+    </message>
+    <message>
+        <source>Your own settings. Pick a preset above to load an experiment from the notes.</source>
+        <translation>你自己的设置。在上方选择一个预设，即可载入课程笔记中的实验。</translation>
+    </message>
+    <message>
+        <source>Note: {note}</source>
+        <translation>注意：{note}</translation>
+    </message>
+    <message>
+        <source>resize to 32×32 px</source>
+        <translation>缩放到 32×32 像素</translation>
+    </message>
+    <message>
+        <source>this network</source>
+        <translation>这个网络</translation>
+    </message>
+    <message>
+        <source>Data folder (torchvision layout)</source>
+        <translation>数据文件夹（torchvision 目录结构）</translation>
+    </message>
+</context>
+<context>
+    <name>CoreTexts</name>
+    <message>
+        <source>MNIST sample (offline, 5,000 digits)</source>
+        <translation>MNIST 样本（离线，5,000 个数字）</translation>
+    </message>
+    <message>
+        <source>5,000 real MNIST digits shipped with the app: trains in a minute, no download.</source>
+        <translation>随应用附带的 5,000 个真实 MNIST 手写数字：一分钟即可训练完，无需下载。</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST sample (offline, 5,000 clothes)</source>
+        <translation>Fashion-MNIST 样本（离线，5,000 件服饰）</translation>
+    </message>
+    <message>
+        <source>5,000 real Fashion-MNIST training images (500 per class) shipped with the app: no download.</source>
+        <translation>随应用附带的 5,000 张真实 Fashion-MNIST 训练图像（每类 500 张）：无需下载。</translation>
+    </message>
+    <message>
+        <source>CIFAR-10 sample (offline, 4,000 photos)</source>
+        <translation>CIFAR-10 样本（离线，4,000 张照片）</translation>
+    </message>
+    <message>
+        <source>The first 4,000 real CIFAR-10 training photos shipped with the app: no download.</source>
+        <translation>随应用附带的前 4,000 张真实 CIFAR-10 训练照片：无需下载。</translation>
+    </message>
+    <message>
+        <source>MNIST (70,000 digits)</source>
+        <translation>MNIST（70,000 个数字）</translation>
+    </message>
+    <message>
+        <source>Handwritten digits 0–9, 28×28 grey.</source>
+        <translation>手写数字 0–9，28×28 灰度图像。</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST (70,000 clothes)</source>
+        <translation>Fashion-MNIST（70,000 件服饰）</translation>
+    </message>
+    <message>
+        <source>Clothing items, 28×28 grey: harder than digits, same format.</source>
+        <translation>服饰图像，28×28 灰度：格式与数字相同，但比数字更难。</translation>
+    </message>
+    <message>
+        <source>CIFAR-10 (60,000 colour images)</source>
+        <translation>CIFAR-10（60,000 张彩色图像）</translation>
+    </message>
+    <message>
+        <source>Small colour photos of 10 classes, 32×32 RGB.</source>
+        <translation>10 个类别的小幅彩色照片，32×32 RGB。</translation>
+    </message>
+    <message>
+        <source>Folder of images…</source>
+        <translation>图像文件夹…</translation>
+    </message>
+    <message>
+        <source>Your own images: a folder with one sub-folder per class (DIR/cats/…, DIR/dogs/…), PNG, JPEG, BMP, GIF, WebP or TIFF of any size, resized to 32×32.</source>
+        <translation>你自己的图像：一个文件夹，每个类别一个子文件夹（DIR/cats/…、DIR/dogs/…），任意尺寸的 PNG、JPEG、BMP、GIF、WebP 或 TIFF，缩放到 32×32。</translation>
+    </message>
+    <message>
+        <source>Two conv + pool stages and three fully connected layers: the first CNN that read digits.</source>
+        <translation>两个“卷积层 + 汇聚层”阶段和三个全连接层：第一个能读懂手写数字的卷积神经网络。</translation>
+    </message>
+    <message>
+        <source>LeNet (CIFAR-10 notes)</source>
+        <translation>LeNet（CIFAR-10 笔记版）</translation>
+    </message>
+    <message>
+        <source>LeNet-sized net for 32×32 colour images: conv 16, conv 32, fc 32; ReLU only in the head.</source>
+        <translation>面向 32×32 彩色图像的 LeNet 规模网络：卷积 16、卷积 32、全连接 32；只有输出头使用 ReLU。</translation>
+    </message>
+    <message>
+        <source>Five conv and three big dense layers with ReLU and dropout: LeNet scaled up for ImageNet.</source>
+        <translation>五个卷积层和三个大的全连接层，使用 ReLU 和暂退法：为 ImageNet 放大的 LeNet。</translation>
+    </message>
+    <message>
+        <source>Five blocks of stacked 3×3 convolutions, each ending in a pool: depth from one pattern.</source>
+        <translation>五个由 3×3 卷积堆叠而成的块，每块以汇聚层结束：用一种重复模式获得深度。</translation>
+    </message>
+    <message>
+        <source>Network in Network</source>
+        <translation>网络中的网络（NiN）</translation>
+    </message>
+    <message>
+        <source>Convolutions followed by 1×1 &apos;per-pixel MLPs&apos;; global average pooling, no dense layers.</source>
+        <translation>卷积层之后接 1×1 的“逐像素多层感知机”；全局平均汇聚层，没有全连接层。</translation>
+    </message>
+    <message>
+        <source>Nine Inception blocks that run 1×1, 3×3, 5×5 and pooling branches side by side.</source>
+        <translation>九个 Inception 块，每块并行运行 1×1、3×3、5×5 卷积和汇聚分支。</translation>
+    </message>
+    <message>
+        <source>Inception net (MNIST notes)</source>
+        <translation>Inception 网络（MNIST 笔记版）</translation>
+    </message>
+    <message>
+        <source>Two 5×5 convs, each followed by an Inception block (1×1, 5×5, 3×3 and pool branches).</source>
+        <translation>两个 5×5 卷积层，每个后面接一个 Inception 块（1×1、5×5、3×3 和汇聚分支）。</translation>
+    </message>
+    <message>
+        <source>Four stages of residual blocks that add their input back: depth that still trains.</source>
+        <translation>四个阶段的残差块，把输入加回输出：网络很深仍然可以训练。</translation>
+    </message>
+    <message>
+        <source>ResNet (CIFAR-10 notes)</source>
+        <translation>ResNet（CIFAR-10 笔记版）</translation>
+    </message>
+    <message>
+        <source>A 16-channel stem and three residual blocks (32, 64, 128 maps), each halving the size.</source>
+        <translation>一个 16 通道的主干层和三个残差块（32、64、128 个特征图），每块把尺寸减半。</translation>
+    </message>
+    <message>
+        <source>LeNet-5 · MNIST sample (offline)</source>
+        <translation>LeNet-5 · MNIST 样本（离线）</translation>
+    </message>
+    <message>
+        <source>The classic first CNN on 4,500 real handwritten digits that ship with the app: no download, about a minute on a laptop CPU, ~97 % test accuracy. Start here.</source>
+        <translation>经典的第一个卷积神经网络，在随应用附带的 4,500 个真实手写数字上训练：无需下载，在笔记本 CPU 上约一分钟，测试准确率约 97 %。从这里开始。</translation>
+    </message>
+    <message>
+        <source>LeNet-5 · Fashion-MNIST</source>
+        <translation>LeNet-5 · Fashion-MNIST</translation>
+    </message>
+    <message>
+        <source>The same LeNet on clothes instead of digits: same 28×28 grey format, much harder classes (shirts vs T-shirts vs pullovers). Expect about 85 % on the full set. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
+        <translation>同样的 LeNet，把数字换成服饰：同样是 28×28 灰度格式，但类别难得多（衬衫、T 恤和套衫很像）。在完整数据集上约 85 %。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+    </message>
+    <message>
+        <source>Compact NiN · Fashion-MNIST (Adam 1e-4, batch 32, 12 epochs)</source>
+        <translation>紧凑 NiN · Fashion-MNIST（Adam 1e-4，批量 32，12 轮）</translation>
+    </message>
+    <message>
+        <source>The course notes&apos; Network in Network: 5×5 convs each followed by two 1×1 convs, and a global average pool instead of dense layers. As in the notes, the 28-px images are resized to 32 px (the last feature maps are 8×8). Slow on a CPU (~150 img/s: 12 epochs take over an hour) — try width 0.5 or a subset. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
+        <translation>课程笔记中的 NiN：每个 5×5 卷积层后接两个 1×1 卷积层，用全局平均汇聚层代替全连接层。与笔记一样，28 像素的图像被缩放到 32 像素（最后的特征图是 8×8）。在 CPU 上很慢（约 150 张/秒：12 轮要一个多小时）——可以试试宽度 0.5 或训练子集。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+    </message>
+    <message>
+        <source>d2l NiN · Fashion-MNIST 224 px (SGD lr 0.1, batch 128)</source>
+        <translation>d2l NiN · Fashion-MNIST 224 像素（SGD 学习率 0.1，批量 128）</translation>
+    </message>
+    <message>
+        <source>The book&apos;s NiN (d2l 8.3) exactly as printed: images resized to 224×224, plain SGD (no momentum), lr 0.1, batch 128, 10 epochs. Very slow without a GPU — use it to see the book&apos;s setting, or shorten it with a subset. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
+        <translation>完全按书中（d2l 8.3）设置的 NiN：图像缩放到 224×224，普通 SGD（无动量），学习率 0.1，批量 128，10 轮。没有 GPU 时非常慢——用它来看书中的设置，或者用训练子集缩短时间。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+    </message>
+    <message>
+        <source>d2l NiN · batch 256 — gets stuck at chance</source>
+        <translation>d2l NiN · 批量 256 —— 卡在随机猜测水平</translation>
+    </message>
+    <message>
+        <source>The same run at batch 256. In the notes the loss stayed at 2.30 = ln 10 with 10 % accuracy: the network only guesses (its ReLUs died early). Watch for the yellow warning after an epoch; the fix is a smaller learning rate, Adam, or BatchNorm. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
+        <translation>同样的训练，批量 256。笔记中损失一直停在 2.30 = ln 10，准确率 10 %：网络只是在猜（它的 ReLU 早早“死”了）。留意一轮之后出现的黄色警告；解决办法是更小的学习率、Adam 或批量规范化。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+    </message>
+    <message>
+        <source>Inception net · MNIST (batch 64)</source>
+        <translation>Inception 网络 · MNIST（批量 64）</translation>
+    </message>
+    <message>
+        <source>Two 5×5 convs, each followed by an Inception block whose 1×1, 5×5, 3×3 and pooling branches run side by side. SGD lr 0.01 with momentum 0.5, batch 64, 10 epochs; the notes report 98.98 % test accuracy. Without the full MNIST on this computer it trains on the offline MNIST sample and says so.</source>
+        <translation>两个 5×5 卷积层，每个后接一个 Inception 块，块中 1×1、5×5、3×3 卷积和汇聚分支并行运行。SGD 学习率 0.01，动量 0.5，批量 64，10 轮；笔记中的测试准确率为 98.98 %。如果这台计算机上没有完整的 MNIST，它会改用离线 MNIST 样本训练，并给出提示。</translation>
+    </message>
+    <message>
+        <source>LeNet-5 · CIFAR-10 (Adam 1e-3, batch 128)</source>
+        <translation>LeNet-5 · CIFAR-10（Adam 1e-3，批量 128）</translation>
+    </message>
+    <message>
+        <source>A LeNet-sized network on small colour photos (planes, cats, ships…). Much harder than digits: expect about 60 % test accuracy, and the test curve parting from the training curve (overfitting). Without CIFAR-10 on this computer it trains on the offline CIFAR-10 sample (4,000 real photos) and says so.</source>
+        <translation>LeNet 规模的网络，用于小幅彩色照片（飞机、猫、船…）。比数字难得多：测试准确率约 60 %，而且测试曲线会与训练曲线分开（过拟合）。如果这台计算机上没有 CIFAR-10，它会改用离线 CIFAR-10 样本（4,000 张真实照片）训练，并给出提示。</translation>
+    </message>
+    <message>
+        <source>ResNet (ResBlk) · CIFAR-10 with BatchNorm</source>
+        <translation>ResNet（ResBlk）· CIFAR-10，使用批量规范化</translation>
+    </message>
+    <message>
+        <source>Residual blocks that add their input back (the notes&apos; ResBlk network), with BatchNorm after each conv. Run it, then the preset without BatchNorm, and compare how fast the loss falls. Falls back to the offline CIFAR-10 sample when CIFAR-10 is not here.</source>
+        <translation>把输入加回输出的残差块（笔记中的 ResBlk 网络），每个卷积层后接批量规范化。先运行它，再运行不带批量规范化的预设，比较损失下降的速度。没有 CIFAR-10 时改用离线 CIFAR-10 样本。</translation>
+    </message>
+    <message>
+        <source>ResNet (ResBlk) · CIFAR-10 without BatchNorm</source>
+        <translation>ResNet（ResBlk）· CIFAR-10，不使用批量规范化</translation>
+    </message>
+    <message>
+        <source>The same network without BatchNorm: each layer&apos;s input drifts as the layers before it learn, so training is slower and less stable. Compare with the BatchNorm preset. Falls back to the offline CIFAR-10 sample when CIFAR-10 is not here.</source>
+        <translation>同样的网络，但没有批量规范化：前面的层在学习时，每一层的输入分布都在漂移，所以训练更慢、更不稳定。与批量规范化预设对比。没有 CIFAR-10 时改用离线 CIFAR-10 样本。</translation>
+    </message>
+    <message>
+        <source>Lesson: a learning rate that is too large (LeNet, SGD lr 10)</source>
+        <translation>课程：学习率过大（LeNet，SGD 学习率 10）</translation>
+    </message>
+    <message>
+        <source>Each step overshoots the minimum further than the last: the loss explodes within a few steps and the run stops with a red &apos;diverged&apos; message. Then lower the learning rate step by step (1, 0.1, 0.01) and watch the loss curve change.</source>
+        <translation>每一步都比上一步更远地越过最小值：损失在几步之内爆炸，训练以红色的“发散”消息停止。然后逐步降低学习率（1、0.1、0.01），观察损失曲线的变化。</translation>
+    </message>
+    <message>
+        <source>T-shirt/top</source>
+        <translation>T恤/上衣</translation>
+    </message>
+    <message>
+        <source>Trouser</source>
+        <translation>裤子</translation>
+    </message>
+    <message>
+        <source>Pullover</source>
+        <translation>套衫</translation>
+    </message>
+    <message>
+        <source>Dress</source>
+        <translation>连衣裙</translation>
+    </message>
+    <message>
+        <source>Coat</source>
+        <translation>外套</translation>
+    </message>
+    <message>
+        <source>Sandal</source>
+        <translation>凉鞋</translation>
+    </message>
+    <message>
+        <source>Shirt</source>
+        <translation>衬衫</translation>
+    </message>
+    <message>
+        <source>Sneaker</source>
+        <translation>运动鞋</translation>
+    </message>
+    <message>
+        <source>Bag</source>
+        <translation>包</translation>
+    </message>
+    <message>
+        <source>Ankle boot</source>
+        <translation>短靴</translation>
+    </message>
+    <message>
+        <source>airplane</source>
+        <translation>飞机</translation>
+    </message>
+    <message>
+        <source>automobile</source>
+        <translation>汽车</translation>
+    </message>
+    <message>
+        <source>bird</source>
+        <translation>鸟</translation>
+    </message>
+    <message>
+        <source>cat</source>
+        <translation>猫</translation>
+    </message>
+    <message>
+        <source>deer</source>
+        <translation>鹿</translation>
+    </message>
+    <message>
+        <source>dog</source>
+        <translation>狗</translation>
+    </message>
+    <message>
+        <source>frog</source>
+        <translation>青蛙</translation>
+    </message>
+    <message>
+        <source>horse</source>
+        <translation>马</translation>
+    </message>
+    <message>
+        <source>ship</source>
+        <translation>船</translation>
+    </message>
+    <message>
+        <source>truck</source>
+        <translation>卡车</translation>
+    </message>
+</context>
+<context>
+    <name>Curves</name>
+    <message>
+        <source>completed</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>diverged</source>
+        <translation>发散</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>epoch</source>
+        <translation>轮（epoch）</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>train loss (smoothed)</source>
+        <translation>训练损失（平滑）</translation>
+    </message>
+    <message>
+        <source>test loss (per epoch)</source>
+        <translation>测试损失（每轮）</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>learning rate (right axis)</source>
+        <translation>学习率（右轴）</translation>
+    </message>
+    <message>
+        <source>accuracy (%)</source>
+        <translation>准确率（%）</translation>
+    </message>
+    <message>
+        <source>train accuracy (smoothed)</source>
+        <translation>训练准确率（平滑）</translation>
+    </message>
+    <message>
+        <source>test accuracy (per epoch)</source>
+        <translation>测试准确率（每轮）</translation>
+    </message>
+    <message>
+        <source>Press Train to start: the curves appear here as the network learns.</source>
+        <translation>按“训练”开始：网络学习时，曲线会显示在这里。</translation>
+    </message>
+    <message>
+        <source>Training… the first points appear after the first steps.</source>
+        <translation>训练中… 最初几步之后就会出现第一批点。</translation>
+    </message>
+    <message>
+        <source>Starting a new run…</source>
+        <translation>正在开始新的训练…</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Best test accuracy {best} %&lt;/b&gt; at epoch {best_epoch} (★) · last epoch {last_epoch}: test accuracy {last} %, test loss {loss} · train accuracy {train} %</source>
+        <translation>&lt;b&gt;最佳测试准确率 {best} %&lt;/b&gt;，在第 {best_epoch} 轮（★）· 最后一轮（第 {last_epoch} 轮）：测试准确率 {last} %，测试损失 {loss} · 训练准确率 {train} %</translation>
+    </message>
+    <message>
+        <source>The run {status} before its first step finished: nothing to plot.</source>
+        <translation>训练在第一步完成之前就{status}了：没有可画的内容。</translation>
+    </message>
+    <message>
+        <source>The run {status} before its first epoch ended: the test curves get their first point at the end of an epoch.</source>
+        <translation>训练在第一轮结束之前就{status}了：测试曲线要到一轮结束时才有第一个点。</translation>
+    </message>
+    <message>
+        <source>epoch {epoch} (step {step}) — train loss {loss}</source>
+        <translation>第 {epoch} 轮（第 {step} 步）—— 训练损失 {loss}</translation>
+    </message>
+    <message>
+        <source> (smoothed {loss})</source>
+        <translation>（平滑 {loss}）</translation>
+    </message>
+    <message>
+        <source> · train accuracy {acc} %</source>
+        <translation> · 训练准确率 {acc} %</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;epoch {epoch}&lt;/b&gt;: test accuracy {acc} %</source>
+        <translation>&lt;b&gt;第 {epoch} 轮&lt;/b&gt;：测试准确率 {acc} %</translation>
+    </message>
+    <message>
+        <source>, test loss {loss}</source>
+        <translation>，测试损失 {loss}</translation>
+    </message>
+</context>
+<context>
+    <name>DatasetBrowser</name>
+    <message>
+        <source>Choose a dataset in the settings to see its classes here.</source>
+        <translation>在设置中选择一个数据集，这里就会显示它的各个类别。</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Loading {name}…</source>
+        <translation>正在加载 {name}…</translation>
+    </message>
+    <message>
+        <source>Could not read {name}: {error}</source>
+        <translation>无法读取 {name}：{error}</translation>
+    </message>
+    <message>
+        <source>grey</source>
+        <translation>灰度</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{name}&lt;/b&gt; &amp;nbsp;·&amp;nbsp; {n_train} training / {n_test} test images &amp;nbsp;·&amp;nbsp; {w}×{h} {kind} &amp;nbsp;·&amp;nbsp; {classes} classes</source>
+        <translation>&lt;b&gt;{name}&lt;/b&gt; &amp;nbsp;·&amp;nbsp; {n_train} 张训练图像 / {n_test} 张测试图像 &amp;nbsp;·&amp;nbsp; {w}×{h} {kind} &amp;nbsp;·&amp;nbsp; {classes} 个类别</translation>
+    </message>
+    <message>
+        <source>class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>mean</source>
+        <translation>平均</translation>
+    </message>
+    <message>
+        <source>{n} random training images</source>
+        <translation>{n} 张随机训练图像</translation>
+    </message>
+    <message>
+        <source>{n_train} train / {n_test} test</source>
+        <translation>训练 {n_train} / 测试 {n_test}</translation>
+    </message>
+    <message>
+        <source>Mean of the {n} training images of {name}</source>
+        <translation>{name} 的 {n} 张训练图像的平均</translation>
+    </message>
+    <message>
+        <source>{name}: training image #{n}</source>
+        <translation>{name}：训练图像 #{n}</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadDialog</name>
+    <message>
+        <source>{done} of {total} · {file}</source>
+        <translation>{done} / {total} · {file}</translation>
+    </message>
+    <message>
+        <source>Download {name}</source>
+        <translation>下载 {name}</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>{name} is not on this computer. Download it{amount} from the internet into {root}?</source>
+        <translation>这台计算机上没有 {name}。要从互联网下载它{amount}到 {root} 吗？</translation>
+    </message>
+    <message>
+        <source>Downloading {name} into {root}…</source>
+        <translation>正在下载 {name} 到 {root}…</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>the download stopped without a result.</source>
+        <translation>下载停止了，但没有结果。</translation>
+    </message>
+    <message>
+        <source>{name} could not be downloaded.</source>
+        <translation>{name} 无法下载。</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>DrawCanvas</name>
+    <message>
+        <source>Drawing canvas</source>
+        <translation>绘图画布</translation>
+    </message>
+    <message>
+        <source>Draw a digit with the left mouse button; the right button erases.</source>
+        <translation>用鼠标左键画一个数字；右键擦除。</translation>
+    </message>
+</context>
+<context>
+    <name>DrawPanel</name>
+    <message>
+        <source>Draw a digit here
+(right button erases)</source>
+        <translation>在这里画一个数字
+（右键擦除）</translation>
+    </message>
+    <message>
+        <source>Pen</source>
+        <translation>画笔</translation>
+    </message>
+    <message>
+        <source>Draw with the left mouse button (P)</source>
+        <translation>用鼠标左键画（P）</translation>
+    </message>
+    <message>
+        <source>Eraser</source>
+        <translation>橡皮擦</translation>
+    </message>
+    <message>
+        <source>Erase with the left button; the right button always erases (E)</source>
+        <translation>用左键擦除；右键始终是擦除（E）</translation>
+    </message>
+    <message>
+        <source>Undo stroke</source>
+        <translation>撤销笔画</translation>
+    </message>
+    <message>
+        <source>Remove the last stroke (Ctrl+Z)</source>
+        <translation>删除最后一笔（Ctrl+Z）</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <source>Empty the canvas (Delete)</source>
+        <translation>清空画布（Delete）</translation>
+    </message>
+    <message>
+        <source>Load image…</source>
+        <translation>载入图像…</translation>
+    </message>
+    <message>
+        <source>Open a PNG or JPG of a digit (dark on light or light on dark)</source>
+        <translation>打开一个数字的 PNG 或 JPG（浅底深字或深底浅字）</translation>
+    </message>
+    <message>
+        <source>Use a test sample</source>
+        <translation>使用测试样本</translation>
+    </message>
+    <message>
+        <source>Put a random image of the test set on the canvas</source>
+        <translation>把测试集中的一张随机图像放到画布上</translation>
+    </message>
+    <message>
+        <source>Show where it looked</source>
+        <translation>显示它看了哪里</translation>
+    </message>
+    <message>
+        <source>Grad-CAM: colour the parts of your drawing that pushed the network towards its answer</source>
+        <translation>Grad-CAM：给你的画中促使网络做出这个回答的部分上色</translation>
+    </message>
+    <message>
+        <source>Which network predicts: the one training now, or a run from disk</source>
+        <translation>由哪个网络预测：正在训练的网络，或磁盘上保存的训练结果</translation>
+    </message>
+    <message>
+        <source>Latest weights</source>
+        <translation>最新权重</translation>
+    </message>
+    <message>
+        <source>Use the weights the training has now, without waiting for the end of the epoch</source>
+        <translation>立即使用训练当前的权重，不必等到本轮结束</translation>
+    </message>
+    <message>
+        <source>This network classifies photos: load an image or use a test sample. Drawing is for digit networks.</source>
+        <translation>这个网络对照片分类：请载入图像或使用测试样本。手绘适用于数字网络。</translation>
+    </message>
+    <message>
+        <source>Cannot use the training&apos;s weights: {reason}</source>
+        <translation>无法使用训练中的权重：{reason}</translation>
+    </message>
+    <message>
+        <source>Could not open the run: {reason}</source>
+        <translation>无法打开该训练结果：{reason}</translation>
+    </message>
+    <message>
+        <source>No test sample: {reason}</source>
+        <translation>没有测试样本：{reason}</translation>
+    </message>
+    <message>
+        <source>That test sample is blank; try another.</source>
+        <translation>这个测试样本是空白的；请换一个。</translation>
+    </message>
+    <message>
+        <source>Test sample #{n}</source>
+        <translation>测试样本 #{n}</translation>
+    </message>
+    <message>
+        <source>Test sample</source>
+        <translation>测试样本</translation>
+    </message>
+    <message>
+        <source> — its label: {name}.</source>
+        <translation> —— 标签：{name}。</translation>
+    </message>
+    <message>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+    <message>
+        <source>Loaded {path}.</source>
+        <translation>已载入 {path}。</translation>
+    </message>
+    <message>
+        <source>Draw</source>
+        <translation>手绘</translation>
+    </message>
+    <message>
+        <source>Start a training run first: the feature-map views show a network as it trains.</source>
+        <translation>请先开始训练：特征图视图显示的是正在训练的网络。</translation>
+    </message>
+    <message>
+        <source>Could not show the drawing inside: {reason}</source>
+        <translation>无法在网络内部视图中显示这幅画：{reason}</translation>
+    </message>
+    <message>
+        <source>Your drawing is now the probe image of the feature-map views.</source>
+        <translation>你的画现在是特征图视图的探测图像。</translation>
+    </message>
+    <message>
+        <source> (or press “Latest weights”).</source>
+        <translation>（或按“最新权重”）。</translation>
+    </message>
+    <message>
+        <source>Training started: the canvas uses the network after its first epoch</source>
+        <translation>训练已开始：画布会在第一轮结束后使用该网络</translation>
+    </message>
+    <message>
+        <source>The training did not publish its weights, so the canvas cannot use it.</source>
+        <translation>训练没有发布它的权重，所以画布无法使用它。</translation>
+    </message>
+    <message>
+        <source>No configuration known for the training&apos;s weights.</source>
+        <translation>不知道训练权重对应的配置。</translation>
+    </message>
+    <message>
+        <source>Could not use the run: {reason}</source>
+        <translation>无法使用该训练结果：{reason}</translation>
+    </message>
+    <message>
+        <source>Draw a piece of clothing here
+(right button erases)</source>
+        <translation>在这里画一件服饰
+（右键擦除）</translation>
+    </message>
+    <message>
+        <source>Load an image or use a test sample
+(drawing works too)</source>
+        <translation>载入图像或使用测试样本
+（也可以手绘）</translation>
+    </message>
+    <message>
+        <source>Open a PNG or JPG photo: the network sees it resized whole</source>
+        <translation>打开一张 PNG 或 JPG 照片：网络看到的是整体缩放后的照片</translation>
+    </message>
+    <message>
+        <source>Load a photo</source>
+        <translation>载入照片</translation>
+    </message>
+    <message>
+        <source>Load an image of a digit</source>
+        <translation>载入数字图像</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>Estimates</name>
+    <message>
+        <source>under a minute</source>
+        <translation>不到一分钟</translation>
+    </message>
+    <message>
+        <source>{m} min</source>
+        <translation>{m} 分钟</translation>
+    </message>
+    <message>
+        <source>{h} h {m} min</source>
+        <translation>{h} 小时 {m} 分钟</translation>
+    </message>
+    <message>
+        <source>Training — settings are locked until the run ends. Stop or Pause at any time.</source>
+        <translation>训练中 —— 训练结束前设置被锁定。可随时停止或暂停。</translation>
+    </message>
+    <message>
+        <source>{n} parameters</source>
+        <translation>{n} 个参数</translation>
+    </message>
+    <message>
+        <source>counting parameters…</source>
+        <translation>正在统计参数…</translation>
+    </message>
+    <message>
+        <source>{count} · input {c}×{side}×{side} · {paper}</source>
+        <translation>{count} · 输入 {c}×{side}×{side} · {paper}</translation>
+    </message>
+    <message>
+        <source>Estimating the training time on this device…</source>
+        <translation>正在估计在此设备上的训练时间…</translation>
+    </message>
+    <message>
+        <source>No time estimate: {error}</source>
+        <translation>无法估计时间：{error}</translation>
+    </message>
+    <message>
+        <source>this CPU</source>
+        <translation>本机 CPU</translation>
+    </message>
+    <message>
+        <source>from your last run</source>
+        <translation>来自你上次的训练</translation>
+    </message>
+    <message>
+        <source>measured</source>
+        <translation>实测</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{duration}&lt;/b&gt; on {where} &lt;span style=&apos;color:#555&apos;&gt;({rate} images/s, {origin})&lt;/span&gt;</source>
+        <translation>在 {where} 上 &lt;b&gt;{duration}&lt;/b&gt; &lt;span style=&apos;color:#555&apos;&gt;（{rate} images/s，{origin}）&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <source>That is long. Try: {offers}.</source>
+        <translation>时间较长。可以试试：{offers}。</translation>
+    </message>
+    <message>
+        <source>, or </source>
+        <translation>，或</translation>
+    </message>
+    <message>
+        <source>&lt;a href=&apos;width:0.5&apos;&gt;use width 0.5&lt;/a&gt; (about 3× faster)</source>
+        <translation>&lt;a href=&apos;width:0.5&apos;&gt;使用宽度 0.5&lt;/a&gt;（约快 3 倍）</translation>
+    </message>
+    <message>
+        <source>&lt;a href=&apos;subset:{subset}&apos;&gt;train on {n} images&lt;/a&gt;</source>
+        <translation>&lt;a href=&apos;subset:{subset}&apos;&gt;只用 {n} 张图像训练&lt;/a&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;a href=&apos;form:native&apos;&gt;use the native size&lt;/a&gt;</source>
+        <translation>&lt;a href=&apos;form:native&apos;&gt;使用原始尺寸&lt;/a&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>Help</name>
+    <message>
+        <source>ConvScope guide</source>
+        <translation>ConvScope 指南</translation>
+    </message>
+    <message>
+        <source>development version</source>
+        <translation>开发版</translation>
+    </message>
+    <message>
+        <source>Train with the settings shown (Ctrl+Enter on the number pad too)</source>
+        <translation>用当前设置训练（数字小键盘的 Ctrl+Enter 也可以）</translation>
+    </message>
+    <message>
+        <source>&lt;h1&gt;{title}&lt;/h1&gt;&lt;p&gt;The guide&apos;s file {file} is missing. The README of ConvScope explains the same things.&lt;/p&gt;</source>
+        <translation>&lt;h1&gt;{title}&lt;/h1&gt;&lt;p&gt;找不到指南文件 {file}。ConvScope 的 README 中有同样的说明。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>About ConvScope</source>
+        <translation>关于 ConvScope</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;ConvScope&lt;/b&gt; {version}&lt;br&gt;Train the classic CNNs of &lt;i&gt;Dive into Deep Learning&lt;/i&gt; (LeNet → ResNet) with a click and watch them learn.&lt;br&gt;&lt;br&gt;Press F1 for the {guide}.</source>
+        <translation>&lt;b&gt;ConvScope&lt;/b&gt; {version}&lt;br&gt;一键训练《动手学深度学习》中的经典卷积神经网络（LeNet → ResNet），观察它们如何学习。&lt;br&gt;&lt;br&gt;按 F1 打开{guide}。</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>ConvScope &amp;guide</source>
+        <translation>ConvScope 指南(&amp;G)</translation>
+    </message>
+    <message>
+        <source>&amp;About ConvScope</source>
+        <translation>关于 ConvScope(&amp;A)</translation>
+    </message>
+</context>
+<context>
+    <name>InsideViews</name>
+    <message>
+        <source>test sample {n}</source>
+        <translation>测试样本 {n}</translation>
+    </message>
+    <message>
+        <source>your drawing</source>
+        <translation>你的画</translation>
+    </message>
+    <message>
+        <source>one score map per class, averaged into the class scores</source>
+        <translation>每个类别一张得分图，平均后得到类别得分</translation>
+    </message>
+    <message>
+        <source>{0} channels pooled then fc</source>
+        <translation>{0} 个通道汇聚后接全连接层</translation>
+    </message>
+    <message>
+        <source>mixes {0} channels per pixel</source>
+        <translation>逐像素混合 {0} 个通道</translation>
+    </message>
+    <message>
+        <source>{0} channels</source>
+        <translation>{0} 个通道</translation>
+    </message>
+    <message>
+        <source>1×1 reduce before the {0}</source>
+        <translation>{0} 之前的 1×1 降维</translation>
+    </message>
+    <message>
+        <source>1×1 before the {0}s</source>
+        <translation>{0} 之前的 1×1</translation>
+    </message>
+    <message>
+        <source>1×1 before the {0}</source>
+        <translation>{0} 之前的 1×1</translation>
+    </message>
+    <message>
+        <source>1×1 after the average pool</source>
+        <translation>平均汇聚之后的 1×1</translation>
+    </message>
+    <message>
+        <source>1×1 branch</source>
+        <translation>1×1 分支</translation>
+    </message>
+    <message>
+        <source>1×1 shortcut conv</source>
+        <translation>1×1 捷径卷积</translation>
+    </message>
+    <message>
+        <source>first Inception block output</source>
+        <translation>第一个 Inception 块的输出</translation>
+    </message>
+    <message>
+        <source>last Inception block</source>
+        <translation>最后一个 Inception 块</translation>
+    </message>
+    <message>
+        <source>first Inception</source>
+        <translation>第一个 Inception 块</translation>
+    </message>
+    <message>
+        <source>two residual blocks</source>
+        <translation>两个残差块</translation>
+    </message>
+    <message>
+        <source>block {0} output</source>
+        <translation>第 {0} 块的输出</translation>
+    </message>
+    <message>
+        <source>block {0}</source>
+        <translation>第 {0} 块</translation>
+    </message>
+    <message>
+        <source>stage {0}</source>
+        <translation>第 {0} 阶段</translation>
+    </message>
+    <message>
+        <source>last block</source>
+        <translation>最后一块</translation>
+    </message>
+    <message>
+        <source>last stage</source>
+        <translation>最后阶段</translation>
+    </message>
+    <message>
+        <source>stem</source>
+        <translation>主干</translation>
+    </message>
+    <message>
+        <source>first {0} conv</source>
+        <translation>第一个 {0} 卷积</translation>
+    </message>
+    <message>
+        <source>second {0} conv</source>
+        <translation>第二个 {0} 卷积</translation>
+    </message>
+    <message>
+        <source>last {0} conv</source>
+        <translation>最后一个 {0} 卷积</translation>
+    </message>
+    <message>
+        <source>first conv</source>
+        <translation>第一个卷积</translation>
+    </message>
+    <message>
+        <source>{0} conv</source>
+        <translation>{0} 卷积</translation>
+    </message>
+    <message>
+        <source>{0} maps</source>
+        <translation>{0} 张特征图</translation>
+    </message>
+    <message>
+        <source>half size</source>
+        <translation>尺寸减半</translation>
+    </message>
+    <message>
+        <source>stride {0}</source>
+        <translation>步幅 {0}</translation>
+    </message>
+    <message>
+        <source> ({0})</source>
+        <translation>（{0}）</translation>
+    </message>
+    <message>
+        <source>({0})</source>
+        <translation>（{0}）</translation>
+    </message>
+    <message>
+        <source>: </source>
+        <translation>：</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>时间线</translation>
+    </message>
+    <message>
+        <source>Scrub back through the last snapshots to see how the maps formed.</source>
+        <translation>拖动回看最近的快照，观察特征图是如何形成的。</translation>
+    </message>
+    <message>
+        <source>no snapshot yet</source>
+        <translation>还没有快照</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <source>Follow the newest snapshot</source>
+        <translation>跟随最新的快照</translation>
+    </message>
+    <message>
+        <source>Probe image: test sample</source>
+        <translation>探测图像：测试样本</translation>
+    </message>
+    <message>
+        <source>Which test image the network is probed with</source>
+        <translation>用哪一张测试图像探测网络</translation>
+    </message>
+    <message>
+        <source>Another</source>
+        <translation>换一张</translation>
+    </message>
+    <message>
+        <source>Probe with a random test image</source>
+        <translation>用一张随机测试图像探测</translation>
+    </message>
+    <message>
+        <source>Could not look inside the network</source>
+        <translation>无法查看网络内部</translation>
+    </message>
+    <message>
+        <source>Layer:</source>
+        <translation>层：</translation>
+    </message>
+    <message>
+        <source>Start training to see inside the network.</source>
+        <translation>开始训练即可查看网络内部。</translation>
+    </message>
+    <message>
+        <source>{network} has no layer of this kind.</source>
+        <translation>{network} 没有这种层。</translation>
+    </message>
+    <message>
+        <source>{network}: waiting for the first snapshot…</source>
+        <translation>{network}：等待第一张快照…</translation>
+    </message>
+    <message>
+        <source>Could not draw this snapshot (see the log).</source>
+        <translation>无法绘制这张快照（见日志）。</translation>
+    </message>
+    <message>
+        <source>true {name} · </source>
+        <translation>真实 {name} · </translation>
+    </message>
+    <message>
+        <source>{source}&lt;br&gt;{true}predicted {name} ({p})</source>
+        <translation>{source}&lt;br&gt;{true}预测 {name}（{p}）</translation>
+    </message>
+    <message>
+        <source>an unknown error</source>
+        <translation>未知错误</translation>
+    </message>
+    <message>
+        <source>Training goes on; these pictures update again once a look inside works.</source>
+        <translation>训练继续进行；一旦能再次查看内部，这些图像就会重新更新。</translation>
+    </message>
+    <message>
+        <source>The network itself is not affected. Try another probe image, layer or test sample.</source>
+        <translation>网络本身不受影响。请换一张探测图像、换一层或换一个测试样本。</translation>
+    </message>
+    <message>
+        <source>now: {source}</source>
+        <translation>当前：{source}</translation>
+    </message>
+    <message>
+        <source>live</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <source>snapshot {pos} of {n}</source>
+        <translation>第 {pos} / {n} 张快照</translation>
+    </message>
+    <message>
+        <source>step {step} · epoch {epoch} · {when} · {which}</source>
+        <translation>第 {step} 步 · 第 {epoch} 轮 · {when} · {which}</translation>
+    </message>
+    <message>
+        <source>Feature maps</source>
+        <translation>特征图</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;What feature maps show&lt;/b&gt;&lt;br&gt;A convolutional layer slides each of its filters over the image. The result of one filter is one &lt;i&gt;feature map&lt;/i&gt; (a channel): bright where the filter found its pattern, dark where it did not.&lt;br&gt;&lt;br&gt;Each tile here is one channel of the chosen layer for the probe image on the left. Every tile is scaled on its own (its lowest value dark, its highest bright), so compare the &lt;i&gt;shapes&lt;/i&gt;, not the brightness between tiles. Click a tile to enlarge it.&lt;br&gt;&lt;br&gt;Early layers find edges and strokes; deeper layers are smaller and react to larger parts of the digit. At the start the maps are blurry copies of the input made by random filters; watch them sharpen into distinct detectors as the network trains. A tile that stays flat is a channel that gives the same value everywhere, e.g. a &quot;dead&quot; ReLU that outputs 0.</source>
+        <translation>&lt;b&gt;特征图显示的是什么&lt;/b&gt;&lt;br&gt;卷积层把它的每个卷积核在图像上滑动。一个卷积核的结果就是一张&lt;i&gt;特征图&lt;/i&gt;（一个通道）：卷积核找到它的模式的地方亮，没找到的地方暗。&lt;br&gt;&lt;br&gt;这里的每个小块是所选层对左侧探测图像输出的一个通道。每个小块单独缩放（最小值最暗，最大值最亮），所以要比较小块的&lt;i&gt;形状&lt;/i&gt;，而不是它们之间的亮度。点击小块可以放大。&lt;br&gt;&lt;br&gt;前面的层找边缘和笔画；更深的层尺寸更小，对数字中更大的部分作出反应。一开始，特征图是随机卷积核生成的输入的模糊副本；随着网络训练，观察它们逐渐变清晰，成为各不相同的检测器。始终平坦的小块是处处输出同一个值的通道，例如输出恒为 0 的“死” ReLU。</translation>
+    </message>
+    <message>
+        <source>first channels</source>
+        <translation>前几个通道</translation>
+    </message>
+    <message>
+        <source>strongest channels</source>
+        <translation>最强的通道</translation>
+    </message>
+    <message>
+        <source>Show the first channels of the layer, or those with the largest mean activation for this image</source>
+        <translation>显示该层的前几个通道，或对这张图像平均激活最大的通道</translation>
+    </message>
+    <message>
+        <source>probe image</source>
+        <translation>探测图像</translation>
+    </message>
+    <message>
+        <source>click a tile</source>
+        <translation>点击一个小块</translation>
+    </message>
+    <message>
+        <source>channels</source>
+        <translation>通道</translation>
+    </message>
+    <message>
+        <source>activation (each tile: min → max)</source>
+        <translation>激活值（每个小块：最小 → 最大）</translation>
+    </message>
+    <message>
+        <source>No feature maps of {layer} in this snapshot yet (step {step}); they come with the next one.</source>
+        <translation>这张快照（第 {step} 步）中还没有 {layer} 的特征图；下一张会有。</translation>
+    </message>
+    <message>
+        <source>Pick a layer.</source>
+        <translation>请选择一层。</translation>
+    </message>
+    <message>
+        <source>the strongest {k} of {c} channels</source>
+        <translation>{c} 个通道中最强的 {k} 个</translation>
+    </message>
+    <message>
+        <source>the first {k} of {c} channels</source>
+        <translation>{c} 个通道中的前 {k} 个</translation>
+    </message>
+    <message>
+        <source>all {c} channels</source>
+        <translation>全部 {c} 个通道</translation>
+    </message>
+    <message>
+        <source>{layer}: {shown}, {h}×{w} px each</source>
+        <translation>{layer}：{shown}（{h}×{w}）</translation>
+    </message>
+    <message>
+        <source> (shown averaged down to {h}×{w})</source>
+        <translation>（平均缩小到 {h}×{w} 显示）</translation>
+    </message>
+    <message>
+        <source> {dead} of the shown channels are flat (the same value everywhere).</source>
+        <translation> 显示的通道中有 {dead} 个是平坦的（处处同一个值）。</translation>
+    </message>
+    <message>
+        <source>Layer output: {c} channels × {h}×{w} pixels{small}.{dead}</source>
+        <translation>层输出：{c} 个通道 × {h}×{w} 像素{small}。{dead}</translation>
+    </message>
+    <message>
+        <source>click a tile to enlarge it</source>
+        <translation>点击小块放大</translation>
+    </message>
+    <message>
+        <source>channel {ch}: {lo} … {hi}&lt;br&gt;(mean {mean})</source>
+        <translation>通道 {ch}：{lo} … {hi}&lt;br&gt;（平均 {mean}）</translation>
+    </message>
+    <message>
+        <source>Global average pooling</source>
+        <translation>全局平均汇聚层</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Why global average pooling&lt;/b&gt;&lt;br&gt;Instead of flattening the last maps into big fully connected layers, the network averages each map into a single number. In NiN the last block has one channel per class, so each map on the left is a &lt;i&gt;score map&lt;/i&gt;: where the network sees evidence for that class. Its average is the class score (logit) on the right, and softmax turns the scores into probabilities.&lt;br&gt;&lt;br&gt;Averaging has &lt;b&gt;no parameters&lt;/b&gt;: nothing to learn, nothing to overfit (AlexNet&apos;s fully connected layers hold over 90 % of its weights). It also does not care &lt;i&gt;where&lt;/i&gt; in the image the evidence is, and it works for any input size.&lt;br&gt;&lt;br&gt;ResNet and GoogLeNet average their last maps and then apply one fully connected layer. Weighting the maps by that layer before averaging gives the same scores: these are the &lt;i&gt;class activation maps&lt;/i&gt; shown for them.&lt;br&gt;&lt;span style=&apos;color:{true_colour}&apos;&gt;■&lt;/span&gt; true class &lt;span style=&apos;color:{pred_colour}&apos;&gt;■&lt;/span&gt; prediction (when wrong)</source>
+        <translation>&lt;b&gt;为什么用全局平均汇聚层&lt;/b&gt;&lt;br&gt;网络不再把最后的特征图展平后送进大的全连接层，而是把每张特征图平均成一个数。在 NiN 中，最后一个块每个类别有一个通道，所以左侧的每张图都是一张&lt;i&gt;得分图&lt;/i&gt;：网络在哪里看到了这个类别的证据。它的平均值就是右侧的类别得分（logit），softmax 再把得分变成概率。&lt;br&gt;&lt;br&gt;平均&lt;b&gt;没有参数&lt;/b&gt;：没有要学的，也就不会过拟合（AlexNet 的全连接层占了它 90 % 以上的权重）。它也不在乎证据出现在图像的&lt;i&gt;哪个位置&lt;/i&gt;，并且适用于任意输入尺寸。&lt;br&gt;&lt;br&gt;ResNet 和 GoogLeNet 先对最后的特征图做平均，再接一个全连接层。在平均之前先用这一层的权重对特征图加权，得到的得分相同：这就是为它们显示的&lt;i&gt;类激活图&lt;/i&gt;。&lt;br&gt;&lt;span style=&apos;color:{true_colour}&apos;&gt;■&lt;/span&gt; 真实类别 &lt;span style=&apos;color:{pred_colour}&apos;&gt;■&lt;/span&gt; 预测（预测错误时）</translation>
+    </message>
+    <message>
+        <source>{network} ends in fully connected layers, not in a global average pool, so there are no class maps to show. Train NiN, GoogLeNet or a ResNet to see them; the Output view shows this network&apos;s scores.</source>
+        <translation>{network} 以全连接层结束，而不是全局平均汇聚层，所以没有类别图可显示。训练 NiN、GoogLeNet 或 ResNet 就能看到；“输出”视图显示这个网络的得分。</translation>
+    </message>
+    <message>
+        <source>class maps</source>
+        <translation>类别图</translation>
+    </message>
+    <message>
+        <source>evidence</source>
+        <translation>证据</translation>
+    </message>
+    <message>
+        <source>average = score (logit), p = softmax</source>
+        <translation>平均值 = 得分（logit），p = softmax</translation>
+    </message>
+    <message>
+        <source>No class maps of {layer} in this snapshot yet (step {step}); they come with the next one.</source>
+        <translation>这张快照（第 {step} 步）中还没有 {layer} 的类别图；下一张会有。</translation>
+    </message>
+    <message>
+        <source>class activation maps (fc weights × {n} maps)</source>
+        <translation>类激活图（全连接层权重 × {n} 张特征图）</translation>
+    </message>
+    <message>
+        <source>score maps, one per class</source>
+        <translation>得分图，每个类别一张</translation>
+    </message>
+    <message>
+        <source>{layer}: {what} ({h}×{w} px)</source>
+        <translation>{layer}：{what}（{h}×{w} 像素）</translation>
+    </message>
+    <message>
+        <source>{caption}. The {k} scores are the averages of the maps; the pooled vector has {n} values, fed to one fully connected layer.</source>
+        <translation>{caption}。这 {k} 个得分是各图的平均值；汇聚后的向量有 {n} 个值，送入一个全连接层。</translation>
+    </message>
+    <message>
+        <source>{caption}. The {k} scores are the averages of the maps, with no weights in between.</source>
+        <translation>{caption}。这 {k} 个得分是各图的平均值，中间没有任何权重。</translation>
+    </message>
+    <message>
+        <source>1×1 convolutions</source>
+        <translation>1×1 卷积层</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Why a 1×1 convolution is a fully connected layer&lt;/b&gt;&lt;br&gt;A 1×1 convolution looks at one pixel at a time. At each pixel it takes the vector &lt;b&gt;x&lt;/b&gt; of input channels and computes &lt;b&gt;y = W x + b&lt;/b&gt;: a fully connected layer with &lt;i&gt;out × in&lt;/i&gt; weights, the same &lt;b&gt;W&lt;/b&gt; at every pixel.&lt;br&gt;&lt;br&gt;Click a pixel in the maps on the left: the row above &lt;b&gt;W&lt;/b&gt; is that pixel&apos;s input vector x, the column on its right is the output vector y. Each output is one row of W times x, plus its bias.&lt;br&gt;&lt;br&gt;NiN stacks two of these after every ordinary convolution: a small MLP slid over the image, which keeps the spatial layout that a flattening dense layer would destroy. GoogLeNet uses 1×1 convolutions to shrink, say, 192 channels to 16 before an expensive 5×5 convolution. And W has far fewer weights than a dense layer between the whole flattened maps (see below).</source>
+        <translation>&lt;b&gt;为什么 1×1 卷积层就是全连接层&lt;/b&gt;&lt;br&gt;1×1 卷积一次只看一个像素。在每个像素处，它取输入通道组成的向量 &lt;b&gt;x&lt;/b&gt;，计算 &lt;b&gt;y = W x + b&lt;/b&gt;：一个有 &lt;i&gt;输出 × 输入&lt;/i&gt; 个权重的全连接层，每个像素用同一个 &lt;b&gt;W&lt;/b&gt;。&lt;br&gt;&lt;br&gt;点击左侧特征图中的一个像素：&lt;b&gt;W&lt;/b&gt; 上方的一行是该像素的输入向量 x，右侧的一列是输出向量 y。每个输出是 W 的一行乘以 x，再加上它的偏置。&lt;br&gt;&lt;br&gt;NiN 在每个普通卷积层之后堆叠两个这样的层：相当于在图像上滑动的一个小型多层感知机，它保留了空间布局，而展平后的全连接层会破坏这种布局。GoogLeNet 用 1×1 卷积在昂贵的 5×5 卷积之前把比如 192 个通道缩减到 16 个。而且 W 的权重比把整张特征图展平后相连的全连接层少得多（见下方）。</translation>
+    </message>
+    <message>
+        <source>{network} has no 1×1 convolutions. They appear in NiN (its mlpconv blocks), GoogLeNet and the Inception net (the 1×1 branches and reductions) and ResNet (the shortcuts that change the number of channels).</source>
+        <translation>{network} 没有 1×1 卷积层。它们出现在 NiN（它的 mlpconv 块）、GoogLeNet 和 Inception 网络（1×1 分支和通道缩减）以及 ResNet（改变通道数的捷径连接）中。</translation>
+    </message>
+    <message>
+        <source>input channels</source>
+        <translation>输入通道</translation>
+    </message>
+    <message>
+        <source>output channels</source>
+        <translation>输出通道</translation>
+    </message>
+    <message>
+        <source>x: input vector at the pixel</source>
+        <translation>x：该像素处的输入向量</translation>
+    </message>
+    <message>
+        <source>W (out × in)</source>
+        <translation>W（输出 × 输入）</translation>
+    </message>
+    <message>
+        <source>weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>No data for {layer} in this snapshot yet (step {step}); it comes with the next one.</source>
+        <translation>这张快照（第 {step} 步）中还没有 {layer} 的数据；下一张会有。</translation>
+    </message>
+    <message>
+        <source>input: {k} of {n} channels (click a pixel)</source>
+        <translation>输入：{n} 个通道中的 {k} 个（点击一个像素）</translation>
+    </message>
+    <message>
+        <source>output: {k} of {n} channels</source>
+        <translation>输出：{n} 个通道中的 {k} 个</translation>
+    </message>
+    <message>
+        <source> (of {o} × {i})</source>
+        <translation>（共 {o} × {i}）</translation>
+    </message>
+    <message>
+        <source>x at pixel ({r}, {c}): {n} input channels (dark low, yellow high)</source>
+        <translation>x ({r}, {c})，{n} 通道</translation>
+    </message>
+    <message>
+        <source>{n}×{n} averaged pixels</source>
+        <translation>{n}×{n} 个平均后的像素</translation>
+    </message>
+    <message>
+        <source>pixel</source>
+        <translation>像素</translation>
+    </message>
+    <message>
+        <source>W·x + b matches the layer&apos;s output at this {area} (largest difference {err}).</source>
+        <translation>W·x + b 与该层在这个{area}处的输出一致（最大差异 {err}）。</translation>
+    </message>
+    <message>
+        <source>Only {k} of the {n} input channels are shown, so W·x + b over them is a partial sum.</source>
+        <translation>只显示了 {n} 个输入通道中的 {k} 个，所以对它们计算的 W·x + b 只是部分和。</translation>
+    </message>
+    <message>
+        <source>, stride {s}</source>
+        <translation>，步幅 {s}</translation>
+    </message>
+    <message>
+        <source>{layer}: {i} → {o} channels on a {h}×{w} map{stride}. Output channel {top} is the largest here ({value}). {check} This layer has {params} weights and biases; a fully connected layer between the same maps flattened would need {dense}.</source>
+        <translation>{layer}：在 {h}×{w} 的特征图上 {i} → {o} 个通道{stride}。这里输出通道 {top} 最大（{value}）。{check} 这一层有 {params} 个权重和偏置；把同样的特征图展平后用全连接层相连需要 {dense} 个。</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The network&apos;s answer&lt;/b&gt;&lt;br&gt;The last layer gives one score (&lt;i&gt;logit&lt;/i&gt;) per class. Softmax turns the scores into probabilities: p&lt;sub&gt;k&lt;/sub&gt; = e&lt;sup&gt;z&lt;sub&gt;k&lt;/sub&gt;&lt;/sup&gt; / Σ&lt;sub&gt;j&lt;/sub&gt; e&lt;sup&gt;z&lt;sub&gt;j&lt;/sub&gt;&lt;/sup&gt;. Only the differences between scores matter.&lt;br&gt;&lt;br&gt;Before training every class gets about the same probability (1/10 for ten classes). As the network learns, the true class&apos;s bar should grow and the others shrink.&lt;br&gt;&lt;span style=&apos;color:{true_colour}&apos;&gt;■&lt;/span&gt; true class &lt;span style=&apos;color:{pred_colour}&apos;&gt;■&lt;/span&gt; prediction (when wrong)</source>
+        <translation>&lt;b&gt;网络的回答&lt;/b&gt;&lt;br&gt;最后一层为每个类别给出一个得分（&lt;i&gt;logit&lt;/i&gt;）。softmax 把得分变成概率：p&lt;sub&gt;k&lt;/sub&gt; = e&lt;sup&gt;z&lt;sub&gt;k&lt;/sub&gt;&lt;/sup&gt; / Σ&lt;sub&gt;j&lt;/sub&gt; e&lt;sup&gt;z&lt;sub&gt;j&lt;/sub&gt;&lt;/sup&gt;。只有得分之间的差才重要。&lt;br&gt;&lt;br&gt;训练之前，每个类别的概率都差不多（十个类别时约为 1/10）。随着网络学习，真实类别的条应当变长，其他的变短。&lt;br&gt;&lt;span style=&apos;color:{true_colour}&apos;&gt;■&lt;/span&gt; 真实类别 &lt;span style=&apos;color:{pred_colour}&apos;&gt;■&lt;/span&gt; 预测（预测错误时）</translation>
+    </message>
+    <message>
+        <source>scores (logits)</source>
+        <translation>得分（logit）</translation>
+    </message>
+    <message>
+        <source>probabilities (softmax)</source>
+        <translation>概率（softmax）</translation>
+    </message>
+    <message>
+        <source>Most likely: </source>
+        <translation>最可能：</translation>
+    </message>
+</context>
+<context>
+    <name>Language</name>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>The window is in this language already.</source>
+        <translation>界面已经是这种语言。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>ConvScope — watch a CNN learn</source>
+        <translation>ConvScope —— 观察卷积神经网络如何学习</translation>
+    </message>
+    <message>
+        <source>Loading the plots…</source>
+        <translation>正在加载图表…</translation>
+    </message>
+    <message>
+        <source>Curves</source>
+        <translation>曲线</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open run…</source>
+        <translation>打开训练结果(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Could not open that run</source>
+        <translation>无法打开该训练结果</translation>
+    </message>
+    <message>
+        <source>Opened run {path} ({arch}, epoch {epoch}).</source>
+        <translation>已打开训练结果 {path}（{arch}，第 {epoch} 轮）。</translation>
+    </message>
+    <message>
+        <source>ConvScope could not start training</source>
+        <translation>ConvScope 无法开始训练</translation>
+    </message>
+    <message>
+        <source>{message}. Check that PyTorch is installed in this environment (see the README), then restart.</source>
+        <translation>{message}。请检查此环境中是否安装了 PyTorch（见 README），然后重新启动。</translation>
+    </message>
+    <message>
+        <source>Start-up failed.</source>
+        <translation>启动失败。</translation>
+    </message>
+    <message>
+        <source>Ready: pick a network and a dataset, then press Train.</source>
+        <translation>就绪：选择一个网络和一个数据集，然后按“训练”。</translation>
+    </message>
+    <message>
+        <source>data folder {root} does not exist; clear the field to use the default.</source>
+        <translation>数据文件夹 {root} 不存在；清空该栏即可使用默认文件夹。</translation>
+    </message>
+    <message>
+        <source>invalid setting: {error}</source>
+        <translation>无效的设置：{error}</translation>
+    </message>
+    <message>
+        <source>Available after a run.</source>
+        <translation>训练一次之后可用。</translation>
+    </message>
+    <message>
+        <source>Available after a run that finished or was stopped after at least one epoch.</source>
+        <translation>在一次完成、或至少训练了一轮后停止的训练之后可用。</translation>
+    </message>
+    <message>
+        <source>The settings changed since the last run: press Train for a new run.</source>
+        <translation>自上次训练以来设置已更改：按“训练”开始新的训练。</translation>
+    </message>
+    <message>
+        <source>Stopping after this batch…</source>
+        <translation>将在这个小批量之后停止…</translation>
+    </message>
+    <message>
+        <source>Resumed.</source>
+        <translation>已继续。</translation>
+    </message>
+    <message>
+        <source>Paused — press Resume to go on.</source>
+        <translation>已暂停 —— 按“继续”接着训练。</translation>
+    </message>
+    <message>
+        <source>Training {network}: {n_train} training / {n_test} test images, {params} parameters.</source>
+        <translation>正在训练 {network}：{n_train} 张训练图像 / {n_test} 张测试图像，{params} 个参数。</translation>
+    </message>
+    <message>
+        <source>Saved to {dir}.</source>
+        <translation>已保存到 {dir}。</translation>
+    </message>
+    <message>
+        <source>Learning rate set to {lr}: press Train to try it.</source>
+        <translation>学习率已设为 {lr}：按“训练”试试。</translation>
+    </message>
+    <message>
+        <source>Dataset: {name}. Press Train.</source>
+        <translation>数据集：{name}。按“训练”。</translation>
+    </message>
+    <message>
+        <source>Open a saved run</source>
+        <translation>打开保存的训练结果</translation>
+    </message>
+    <message>
+        <source>Stopping the run… the window closes as soon as it has.</source>
+        <translation>正在停止训练… 停止后窗口会立即关闭。</translation>
+    </message>
+</context>
+<context>
+    <name>ModelSource</name>
+    <message>
+        <source>Network in training ({arch}, epoch {epoch})</source>
+        <translation>训练中的网络（{arch}，第 {epoch} 轮）</translation>
+    </message>
+    <message>
+        <source>Run from disk ({arch}, epoch {epoch})</source>
+        <translation>磁盘上的训练结果（{arch}，第 {epoch} 轮）</translation>
+    </message>
+</context>
+<context>
+    <name>Notices</name>
+    <message>
+        <source>The loss stays at the level of guessing (ln C) and the accuracy at chance: the network is guessing. The learning rate may be too large (ReLUs died) or too small to escape: try a smaller learning rate, Adam, or BatchNorm. Training goes on.</source>
+        <translation>损失停留在随机猜测的水平（ln C），准确率也只是随机水平：网络在猜。学习率可能太大（ReLU “死”了），也可能太小而无法跳出：试试更小的学习率、Adam 或批量规范化。训练继续进行。</translation>
+    </message>
+    <message>
+        <source>Out of memory: the batch size was halved and the epoch starts again (the smaller batch is used for the rest of the run).</source>
+        <translation>内存不足：批量大小已减半，本轮重新开始（之后的训练都使用较小的批量）。</translation>
+    </message>
+    <message>
+        <source>Training diverged: the loss became NaN or infinite, or exploded. The learning rate is too large for this network.</source>
+        <translation>训练发散：损失变成了 NaN 或无穷大，或者爆炸了。对这个网络来说学习率太大。</translation>
+    </message>
+    <message>
+        <source>These settings cannot train (for example BatchNorm with batches of one).</source>
+        <translation>这些设置无法训练（例如批量大小为 1 时使用批量规范化）。</translation>
+    </message>
+    <message>
+        <source>The dataset&apos;s files could not be read (damaged, or not in the expected format).</source>
+        <translation>无法读取数据集的文件（文件已损坏，或格式不对）。</translation>
+    </message>
+    <message>
+        <source>The dataset is not on this computer and could not be downloaded.</source>
+        <translation>这台计算机上没有该数据集，而且无法下载。</translation>
+    </message>
+    <message>
+        <source>The run folder could not be written (the disk is full or read-only). The trained model is still in memory: free some space or save it to another folder.</source>
+        <translation>无法写入训练文件夹（磁盘已满或只读）。训练好的模型仍在内存中：请腾出空间，或把它保存到另一个文件夹。</translation>
+    </message>
+    <message>
+        <source>Out of memory, even at the smallest batch size.</source>
+        <translation>内存不足，即使用最小的批量大小也不行。</translation>
+    </message>
+    <message>
+        <source>Training stopped because of an error.</source>
+        <translation>训练因错误而停止。</translation>
+    </message>
+    <message>
+        <source>Details: {message}</source>
+        <translation>详细信息：{message}</translation>
+    </message>
+    <message>
+        <source>The network is stuck at chance: it only guesses</source>
+        <translation>网络卡在随机猜测水平：它只是在猜</translation>
+    </message>
+    <message>
+        <source>Out of memory: the batch was halved</source>
+        <translation>内存不足：批量已减半</translation>
+    </message>
+    <message>
+        <source>Use lr {lr} next time</source>
+        <translation>下次使用学习率 {lr}</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source> Saved to {dir}.</source>
+        <translation>已保存到 {dir}。</translation>
+    </message>
+    <message>
+        <source>; test accuracy {acc}</source>
+        <translation>；测试准确率 {acc}</translation>
+    </message>
+    <message>
+        <source>Finished: trained {n} epoch(s){acc}.</source>
+        <translation>完成：训练了 {n} 轮{acc}。</translation>
+    </message>
+    <message>
+        <source>Stopped after {n} epoch(s).</source>
+        <translation>在 {n} 轮后停止。</translation>
+    </message>
+    <message>
+        <source>Training diverged.</source>
+        <translation>训练发散。</translation>
+    </message>
+    <message>
+        <source>Training failed.</source>
+        <translation>训练失败。</translation>
+    </message>
+    <message>
+        <source>Use lr {lr}</source>
+        <translation>使用学习率 {lr}</translation>
+    </message>
+    <message>
+        <source>Diverged — the learning rate is too large</source>
+        <translation>发散 —— 学习率太大</translation>
+    </message>
+    <message>
+        <source> Other fixes: Adam instead of SGD, BatchNorm, or a warm-up schedule (one-cycle).</source>
+        <translation>其他解决办法：用 Adam 代替 SGD、使用批量规范化，或使用带预热的调度（单周期）。</translation>
+    </message>
+    <message>
+        <source>The run could not be saved</source>
+        <translation>无法保存本次训练</translation>
+    </message>
+    <message>
+        <source>Save to another folder…</source>
+        <translation>保存到另一个文件夹…</translation>
+    </message>
+    <message>
+        <source>Use the offline sample</source>
+        <translation>使用离线样本</translation>
+    </message>
+    <message>
+        <source>Dataset not found</source>
+        <translation>找不到数据集</translation>
+    </message>
+    <message>
+        <source>Training failed</source>
+        <translation>训练失败</translation>
+    </message>
+    <message>
+        <source> Train on its offline sample instead, or set the data folder to one that holds the files.</source>
+        <translation>请改用它的离线样本训练，或者把数据文件夹设为存放这些文件的文件夹。</translation>
+    </message>
+    <message>
+        <source> Set the data folder to one that holds the files.</source>
+        <translation>请把数据文件夹设为存放这些文件的文件夹。</translation>
+    </message>
+    <message>
+        <source>{name} is not on this computer and was not downloaded, so nothing was trained.{instead}</source>
+        <translation>这台计算机上没有 {name}，也没有下载，所以什么都没有训练。{instead}</translation>
+    </message>
+    <message>
+        <source>Could not start training</source>
+        <translation>无法开始训练</translation>
+    </message>
+    <message>
+        <source> Lower the batch size, use a smaller width, or train on the CPU.</source>
+        <translation>请减小批量大小、使用更小的宽度，或在 CPU 上训练。</translation>
+    </message>
+    <message>
+        <source> The Log tab has the details.</source>
+        <translation>详细信息见“日志”标签页。</translation>
+    </message>
+    <message>
+        <source>A live view could not attach to this run</source>
+        <translation>一个实时视图无法连接到本次训练</translation>
+    </message>
+    <message>
+        <source>{error}. Training goes on without it.</source>
+        <translation>{error}。训练在没有它的情况下继续进行。</translation>
+    </message>
+</context>
+<context>
+    <name>PredictionView</name>
+    <message>
+        <source>Grad-CAM: the parts of the input that raised the score of the answer</source>
+        <translation>Grad-CAM：输入中提高了该回答得分的部分</translation>
+    </message>
+    <message>
+        <source>What the network sees</source>
+        <translation>网络看到的</translation>
+    </message>
+    <message>
+        <source>Where it looked</source>
+        <translation>它看了哪里</translation>
+    </message>
+    <message>
+        <source>Show inside</source>
+        <translation>查看内部</translation>
+    </message>
+    <message>
+        <source>Use this drawing as the probe image of the feature-map views</source>
+        <translation>把这幅画用作特征图视图的探测图像</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;No model yet.&lt;/b&gt; Train a network (Start), or open a saved run (File → Open run…).</source>
+        <translation>&lt;b&gt;还没有模型。&lt;/b&gt;训练一个网络（开始），或打开保存的训练结果（文件 → 打开训练结果…）。</translation>
+    </message>
+    <message>
+        <source>Model — {model}</source>
+        <translation>模型 —— {model}</translation>
+    </message>
+    <message>
+        <source>sure</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>fairly sure</source>
+        <translation>比较确定</translation>
+    </message>
+    <message>
+        <source>unsure</source>
+        <translation>不确定</translation>
+    </message>
+    <message>
+        <source>{h}×{w} input</source>
+        <translation>{h}×{w} 输入</translation>
+    </message>
+    <message>
+        <source>, resized to {h}×{w}</source>
+        <translation>，缩放到 {h}×{w}</translation>
+    </message>
+    <message>
+        <source>Grad-CAM for “{name}”</source>
+        <translation>“{name}”的 Grad-CAM</translation>
+    </message>
+    <message>
+        <source>Grad-CAM of the class “{name}” on layer {layer}: the parts of the input that raised its score</source>
+        <translation>类别“{name}”在 {layer} 层上的 Grad-CAM：输入中提高了它的得分的部分</translation>
+    </message>
+    <message>
+        <source>run: {source}, epoch {epoch}</source>
+        <translation>训练结果：{source}，第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <source>live: {arch}, epoch {epoch}</source>
+        <translation>实时：{arch}，第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <source>Draw a digit on the canvas.</source>
+        <translation>在画布上画一个数字。</translation>
+    </message>
+    <message>
+        <source>Draw a piece of clothing on the canvas, or use a test sample.</source>
+        <translation>在画布上画一件服饰，或使用测试样本。</translation>
+    </message>
+    <message>
+        <source>Load an image or use a test sample.</source>
+        <translation>载入图像或使用测试样本。</translation>
+    </message>
+    <message>
+        <source>The drawing cropped, scaled to a 20-px box and centred on its centre of mass in 28×28, as MNIST&apos;s digits were: this is the network&apos;s input</source>
+        <translation>像 MNIST 的数字那样，把画裁剪、缩放到 20 像素的方框内，并按质心居中放在 28×28 中：这就是网络的输入</translation>
+    </message>
+    <message>
+        <source>The drawing cropped, scaled to fill {size}×{size} and centred, as Fashion-MNIST&apos;s images were: this is the network&apos;s input</source>
+        <translation>像 Fashion-MNIST 的图像那样，把画裁剪、缩放到填满 {size}×{size} 并居中：这就是网络的输入</translation>
+    </message>
+    <message>
+        <source>The photo resized whole to {size}×{size}, as the training images were: this is the network&apos;s input</source>
+        <translation>像训练图像那样，把整张照片缩放到 {size}×{size}：这就是网络的输入</translation>
+    </message>
+</context>
+<context>
+    <name>Rescue</name>
+    <message>
+        <source>epoch {last}</source>
+        <translation>第 {last} 轮</translation>
+    </message>
+    <message>
+        <source>epochs {first}–{last}</source>
+        <translation>第 {first}–{last} 轮</translation>
+    </message>
+    <message>
+        <source>Save the run to another folder</source>
+        <translation>把训练结果保存到另一个文件夹</translation>
+    </message>
+    <message>
+        <source>The run could not be saved there</source>
+        <translation>无法把训练结果保存到那里</translation>
+    </message>
+    <message>
+        <source>Save to another folder…</source>
+        <translation>保存到另一个文件夹…</translation>
+    </message>
+    <message>
+        <source>Run saved</source>
+        <translation>训练结果已保存</translation>
+    </message>
+    <message>
+        <source>{epochs} and the model are in {dir}. “+1 epoch” goes on writing there.</source>
+        <translation>{epochs}和模型保存在 {dir}。“+1 轮”会继续写入那里。</translation>
+    </message>
+    <message>
+        <source>Save the trained model?</source>
+        <translation>保存训练好的模型吗？</translation>
+    </message>
+    <message>
+        <source>The run directory could not be written, so {epochs} of the last run exist only in memory. Save the run to another folder before closing?</source>
+        <translation>无法写入训练文件夹，所以上次训练的{epochs}只存在于内存中。关闭之前把训练结果保存到另一个文件夹吗？</translation>
+    </message>
+</context>
+<context>
+    <name>RunProgress</name>
+    <message>
+        <source>Not started</source>
+        <translation>未开始</translation>
+    </message>
+    <message>
+        <source>Loading the data and building the network…</source>
+        <translation>正在加载数据并构建网络…</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch}/{end} · starting…</source>
+        <translation>第 {epoch}/{end} 轮 · 开始中…</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch}/{end} · step {step}/{steps} · {rate} images/s · {left} left</source>
+        <translation>第 {epoch}/{end} 轮 · 第 {step}/{steps} 步 · {rate} 张/秒 · 剩余 {left}</translation>
+    </message>
+    <message>
+        <source>Paused · </source>
+        <translation>已暂停 · </translation>
+    </message>
+    <message>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <source>Done · {n} epoch(s)</source>
+        <translation>完成 · {n} 轮</translation>
+    </message>
+    <message>
+        <source> · test accuracy {acc} %</source>
+        <translation> · 测试准确率 {acc} %</translation>
+    </message>
+    <message>
+        <source>Stopped · {n} epoch(s) done</source>
+        <translation>已停止 · 完成 {n} 轮</translation>
+    </message>
+    <message>
+        <source>Diverged</source>
+        <translation>发散</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsColumn</name>
+    <message>
+        <source>Train a new network with these settings (Ctrl+Enter)</source>
+        <translation>用这些设置训练一个新网络（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <source>Train the last network one more epoch, from where it stopped</source>
+        <translation>从上次停下的地方，把上一个网络再训练一轮</translation>
+    </message>
+    <message>
+        <source>Loading PyTorch…</source>
+        <translation>正在加载 PyTorch…</translation>
+    </message>
+    <message>
+        <source>▶  Train</source>
+        <translation>▶  训练</translation>
+    </message>
+    <message>
+        <source>❚❚  Pause</source>
+        <translation>❚❚  暂停</translation>
+    </message>
+    <message>
+        <source>Pause after this batch; press again to resume</source>
+        <translation>在这个小批量之后暂停；再按一次继续</translation>
+    </message>
+    <message>
+        <source>■  Stop</source>
+        <translation>■  停止</translation>
+    </message>
+    <message>
+        <source>Stop after this batch (the epochs done so far are kept)</source>
+        <translation>在这个小批量之后停止（保留已完成的轮次）</translation>
+    </message>
+    <message>
+        <source>+1 epoch</source>
+        <translation>+1 轮</translation>
+    </message>
+    <message>
+        <source>▶  Resume</source>
+        <translation>▶  继续</translation>
+    </message>
+    <message>
+        <source>Fix the setting shown in red first.</source>
+        <translation>请先修正红色显示的设置。</translation>
+    </message>
+</context>
+<context>
+    <name>Startup</name>
+    <message>
+        <source>CPU, {n} threads</source>
+        <translation>CPU，{n} 个线程</translation>
+    </message>
+    <message>
+        <source>auto ({hardware})</source>
+        <translation>自动（{hardware}）</translation>
+    </message>
+    <message>
+        <source>CPU ({n} threads)</source>
+        <translation>CPU（{n} 个线程）</translation>
+    </message>
+    <message>
+        <source>GPU (none found)</source>
+        <translation>GPU（未找到）</translation>
+    </message>
+    <message>
+        <source>{full} is not on this computer: this preset trains on the offline {small} ({n} real images) instead; download the full set (pick it in the dataset list) for the notes&apos; figures.</source>
+        <translation>这台计算机上没有 {full}：此预设改用离线 {small}（{n} 张真实图像）训练；要得到笔记中的数字，请下载完整数据集（在数据集列表中选择它）。</translation>
+    </message>
+</context>
+<context>
+    <name>Tooltips</name>
+    <message>
+        <source>Experiments from the course notes, loaded in one click: a network, a dataset and settings known to work (or, for a lesson, known to fail). Change any setting afterwards.</source>
+        <translation>课程笔记中的实验，一键载入：一个网络、一个数据集和已知可行的设置（或者，作为课程，已知会失败的设置）。之后可以修改任何设置。</translation>
+    </message>
+    <message>
+        <source>The network to train, grouped by family from LeNet (1998) to ResNet (2015). Later networks are deeper and usually more accurate, but much slower to train on a CPU. Hover an entry for its description.</source>
+        <translation>要训练的网络，按家族分组，从 LeNet（1998）到 ResNet（2015）。越新的网络越深，通常也越准确，但在 CPU 上训练慢得多。把鼠标停在某一项上可以看到它的说明。</translation>
+    </message>
+    <message>
+        <source>Input size: the size the images are given to the network. Native keeps the dataset&apos;s own 28 or 32 px (fast). d2l resizes them as the book does (224 or 96 px) so the big networks fit: more computation per image, much slower on a CPU.</source>
+        <translation>输入尺寸：图像送入网络时的大小。原始尺寸保留数据集自身的 28 或 32 像素（快）。d2l 像书中那样缩放图像（224 或 96 像素），以适配大网络：每张图像的计算量更大，在 CPU 上慢得多。</translation>
+    </message>
+    <message>
+        <source>Width: multiplies the number of channels of every layer. Smaller (0.5) trains about 3× faster but can learn less; larger can learn more detail but is slower and overfits more easily on little data.</source>
+        <translation>宽度：每一层的通道数乘以这个倍数。更小（0.5）训练约快 3 倍，但能学到的更少；更大能学到更多细节，但更慢，数据少时更容易过拟合。</translation>
+    </message>
+    <message>
+        <source>BatchNorm normalises each layer&apos;s outputs over the batch, which lets deep networks train faster and with larger learning rates. Without it a deep network may learn slowly or not at all.</source>
+        <translation>批量规范化（BatchNorm）在小批量上规范化每一层的输出，让深层网络训练得更快，并能使用更大的学习率。没有它，深层网络可能学得很慢，甚至学不动。</translation>
+    </message>
+    <message>
+        <source>Dropout: the fraction of units switched off at random at every training step, so the network cannot rely on any single one. It fights overfitting; too much (above about 0.5) and the network learns slowly or underfits.</source>
+        <translation>暂退法（dropout）：每个训练步中随机关闭的单元比例，让网络不能依赖任何单个单元。它可以对抗过拟合；太大（超过约 0.5）时网络学得慢，或者欠拟合。</translation>
+    </message>
+    <message>
+        <source>Skip connections (ResNet): each block adds its input to its output, so the signal and the gradient pass through deep stacks. Off gives the plain stack of layers, which trains worse as it gets deeper.</source>
+        <translation>跳跃连接（ResNet）：每个块把输入加到输出上，让信号和梯度能穿过很深的层堆叠。关闭后就是普通的层堆叠，层数越深训练得越差。</translation>
+    </message>
+    <message>
+        <source>Activation: the non-linearity after each layer. ReLU (max(0, x)) trains fast; the sigmoid of the 1998 LeNet saturates, so its gradients get small and it learns more slowly, especially in deep networks.</source>
+        <translation>激活函数：每一层之后的非线性。ReLU（max(0, x)）训练快；1998 年 LeNet 使用的 sigmoid 会饱和，梯度变小，所以学得更慢，深层网络尤其如此。</translation>
+    </message>
+    <message>
+        <source>The images to learn from. The offline samples are small and need no download; the full datasets (MNIST, Fashion-MNIST, CIFAR-10) are downloaded once. Or train on your own images (a folder with one sub-folder per class).</source>
+        <translation>用来学习的图像。离线样本很小，无需下载；完整数据集（MNIST、Fashion-MNIST、CIFAR-10）只需下载一次。也可以用你自己的图像训练（一个文件夹，每个类别一个子文件夹）。</translation>
+    </message>
+    <message>
+        <source>Data folder: where the dataset&apos;s files are, in torchvision&apos;s layout (e.g. DIR/MNIST/raw/…), or your own images as DIR/&lt;class&gt;/&lt;image&gt;. Leave it empty for the default folder; the offline samples need none.</source>
+        <translation>数据文件夹：数据集文件所在的位置，采用 torchvision 的目录结构（例如 DIR/MNIST/raw/…），或者你自己的图像，按 DIR/&lt;类别&gt;/&lt;图像&gt; 存放。留空则使用默认文件夹；离线样本不需要。</translation>
+    </message>
+    <message>
+        <source>Train on a random subset of this many training images (the same ones for the same seed). Fewer images make shorter epochs for quick experiments, but the network sees less and overfits sooner; 0 uses them all.</source>
+        <translation>只用这么多张随机选取的训练图像训练（相同的随机种子选取相同的图像）。图像越少，每轮越短，适合快速实验，但网络看到的更少，更早过拟合；0 表示全部使用。</translation>
+    </message>
+    <message>
+        <source>Shift augmentation: every training image is moved at random by up to this many pixels, so the network learns that a digit moved a little is the same digit. It reduces overfitting; too large and the images no longer look like the test images.</source>
+        <translation>平移数据增广：每张训练图像随机移动至多这么多像素，让网络学到稍微移动过的数字仍是同一个数字。它能减少过拟合；太大时图像就不再像测试图像了。</translation>
+    </message>
+    <message>
+        <source>Epochs: how many times the network sees every training image. Too few and it has not finished learning (underfitting); too many and the test accuracy stops improving or falls while the training loss keeps going down (overfitting).</source>
+        <translation>轮数（epoch，迭代周期）：网络把每张训练图像看多少遍。太少时还没学完（欠拟合）；太多时测试准确率不再提高甚至下降，而训练损失还在下降（过拟合）。</translation>
+    </message>
+    <message>
+        <source>Batch size: how many images are averaged for each step. Larger batches give smoother steps and use the hardware better but make fewer steps per epoch (they may need a larger learning rate); smaller ones are noisier and slower. The arrows double and halve it.</source>
+        <translation>批量大小：每一步对多少张图像取平均，即小批量的大小。更大的小批量让每一步更平稳，也更能发挥硬件性能，但每轮的步数更少（可能需要更大的学习率）；更小的则噪声更大、更慢。箭头按钮使它加倍或减半。</translation>
+    </message>
+    <message>
+        <source>How the weights follow the gradient. SGD takes a step against the gradient (with momentum it keeps some of the last step&apos;s direction). Adam adapts the step size per weight and works with little tuning; AdamW is Adam with weight decay done properly.</source>
+        <translation>权重如何沿梯度更新。SGD 沿梯度的反方向走一步（带动量时会保留上一步的部分方向）。Adam 为每个权重自适应调整步长，几乎不用调参；AdamW 是正确实现了权重衰减的 Adam。</translation>
+    </message>
+    <message>
+        <source>Learning rate: how big a step the optimizer takes at each batch. Too large and the loss jumps up, becomes NaN or gets stuck at chance; too small and the network learns very slowly. Typical: 0.1–0.01 for SGD, 0.001 for Adam. Type 0.001 or 1e-3; the arrows step 1 → 2 → 5 → 10.</source>
+        <translation>学习率：优化器在每个小批量上迈出的步子有多大。太大时损失会跳升、变成 NaN 或卡在随机猜测水平；太小时网络学得非常慢。常用值：SGD 为 0.1–0.01，Adam 为 0.001。可以输入 0.001 或 1e-3；箭头按 1 → 2 → 5 → 10 步进。</translation>
+    </message>
+    <message>
+        <source>Momentum (SGD): how much of the previous step is kept in the next one, like a ball rolling downhill. 0.9 is the usual choice and speeds learning up; 0 is plain SGD as in the book; close to 1 the steps overshoot and oscillate.</source>
+        <translation>动量（SGD）：上一步有多少保留到下一步，就像滚下山坡的球。0.9 是常用值，能加快学习；0 就是书中的普通 SGD；接近 1 时步子会冲过头并来回振荡。</translation>
+    </message>
+    <message>
+        <source>Weight decay: a penalty that pulls every weight towards zero at each step, so the network prefers simple solutions and overfits less. Typical 1e-4 to 5e-4; too large and it cannot fit the data at all; 0 turns it off.</source>
+        <translation>权重衰减：每一步都把每个权重拉向零的惩罚项，让网络偏好简单的解，减少过拟合。常用 1e-4 到 5e-4；太大时完全无法拟合数据；0 表示关闭。</translation>
+    </message>
+    <message>
+        <source>Learning-rate schedule: how the learning rate changes during the run (drawn on the loss plot). Lowering it late in training lets the network settle into a good minimum; constant keeps the same step size all along.</source>
+        <translation>学习率调度：训练过程中学习率如何变化（画在损失图上）。在训练后期降低学习率，能让网络稳定在一个好的极小值；恒定则始终保持相同的步长。</translation>
+    </message>
+    <message>
+        <source>Seed: the starting point of the random numbers (initial weights, batch order, subset, augmentation). The same seed with the same settings gives the same run; change it to see how much the result varies by chance.</source>
+        <translation>随机种子：随机数的起点（初始权重、小批量顺序、子集、数据增广）。相同的种子加相同的设置得到相同的训练；改变它可以看到结果因随机性而变化多少。</translation>
+    </message>
+    <message>
+        <source>Device: where the network trains. A GPU (CUDA) is often 10–50× faster than the CPU for the bigger networks; auto uses the GPU when there is one. The CPU is fine for LeNet and the offline samples.</source>
+        <translation>设备：网络在哪里训练。对较大的网络，GPU（CUDA）通常比 CPU 快 10–50 倍；“自动”在有 GPU 时使用 GPU。LeNet 和离线样本用 CPU 就够了。</translation>
+    </message>
+    <message>
+        <source>Save the run: keep its settings, metrics and weights after every epoch in a folder of its own (see Help → ConvScope guide for where), to open it later with File → Open run or continue it.</source>
+        <translation>保存本次训练：每一轮之后把它的设置、指标和权重保存在它自己的文件夹中（位置见 帮助 → ConvScope 指南），以后可以用 文件 → 打开训练结果 打开它或继续训练。</translation>
+    </message>
+    <message>
+        <source>{network} has no {option} option (greyed out).</source>
+        <translation>{network} 没有“{option}”选项（显示为灰色）。</translation>
+    </message>
+</context>
+</TS>
