@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.pacing import repeating_timer
@@ -25,15 +25,6 @@ MAX_COLUMNS = 400  # measurements kept for the map (the monitor keeps as many)
 BRANCH_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd")
 
 
-def _metrics(tr):
-    """(key, label, log scale) of each metric the map can show."""
-    return (("grad_norm", tr("gradient norm (log₁₀)"), True),
-            ("weight_change", tr("weight change since the first step"), False),
-            ("dead", tr("share of dead ReLUs"), False),
-            ("act_mean", tr("activation mean"), False),
-            ("act_std", tr("activation standard deviation"), False))
-
-
 class HealthView(QWidget):
     TITLE = "Layer health"
 
@@ -41,7 +32,7 @@ class HealthView(QWidget):
         super().__init__(parent)
         self.setObjectName("layerHealthView")
         self.snapshots: list = []
-        self.metrics = _metrics(self.tr)
+        self.metrics = self._metrics()
         self.metric_combo = QComboBox()
         self.metric_combo.setObjectName("healthMetric")
         for key, label, _log in self.metrics:
@@ -102,6 +93,14 @@ class HealthView(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 1)
         layout.addWidget(self.explanation)
+
+    def _metrics(self):
+        """(key, label, log scale) of each metric the map can show."""
+        return (("grad_norm", self.tr("gradient norm (log₁₀)"), True),
+                ("weight_change", self.tr("weight change since the first step"), False),
+                ("dead", self.tr("share of dead ReLUs"), False),
+                ("act_mean", self.tr("activation mean"), False),
+                ("act_std", self.tr("activation standard deviation"), False))
 
     # ------------------------------------------------------------------------------- data
     def clear(self) -> None:
@@ -203,7 +202,7 @@ class HealthController(QObject):
         self.timer = repeating_timer(self, POLL_MS, self.poll)
 
     def install(self, main_window) -> None:
-        main_window.add_inside_tab(self.view, self.view.tr("Layer health"))
+        main_window.add_inside_tab(self.view, QCoreApplication.translate("HealthView", "Layer health"))
         main_window.trainer_setup_hooks.append(self.attach)
         main_window.run_finished.connect(self.on_run_finished)
 

@@ -228,6 +228,81 @@
     </message>
 </context>
 <context>
+    <name>ConfusionView</name>
+    <message>
+        <source>Train a network or open a run, then click Evaluate: every test image goes through the network once.</source>
+        <translation>先训练一个网络或打开一次运行，再点击“评估”：每张测试图像都会通过网络一次。</translation>
+    </message>
+    <message>
+        <source>Evaluate on the test set</source>
+        <translation>在测试集上评估</translation>
+    </message>
+    <message>
+        <source>true class</source>
+        <translation>真实类别</translation>
+    </message>
+    <message>
+        <source>predicted class</source>
+        <translation>预测类别</translation>
+    </message>
+    <message>
+        <source>accuracy of the class (%)</source>
+        <translation>该类别的准确率（%）</translation>
+    </message>
+    <message>
+        <source>Click a cell of the matrix to see its images.</source>
+        <translation>点击矩阵中的一格，查看其中的图像。</translation>
+    </message>
+    <message>
+        <source>Evaluate {what}: every test image goes through the network once.</source>
+        <translation>评估{what}：每张测试图像都会通过网络一次。</translation>
+    </message>
+    <message>
+        <source>the network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>Evaluating on the test set…</source>
+        <translation>正在测试集上评估…</translation>
+    </message>
+    <message>
+        <source>Could not evaluate: {message}</source>
+        <translation>无法评估：{message}</translation>
+    </message>
+    <message>
+        <source>{what}: test accuracy {acc:.1f} % on {n} images. Rows: the true class; columns: what the network said. Off the diagonal: its mistakes.</source>
+        <translation>{what}：在 {n} 张图像上的测试准确率为 {acc:.1f}%。行：真实类别；列：网络的判断。对角线以外：它的错误。</translation>
+    </message>
+    <message>
+        <source>The network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>{n} test images of {cls} read right, the most confident first.</source>
+        <translation>{n} 张“{cls}”测试图像被认对，最有把握的排在前面。</translation>
+    </message>
+    <message>
+        <source>{n} test images of {cls} read as {pred}, the most confident first.</source>
+        <translation>{n} 张“{cls}”测试图像被认成“{pred}”，最有把握的排在前面。</translation>
+    </message>
+    <message>
+        <source>(the first {k} shown)</source>
+        <translation>（只显示前 {k} 张）</translation>
+    </message>
+    <message>
+        <source>Click one to look inside the network with it.</source>
+        <translation>点击其中一张，用它观察网络内部。</translation>
+    </message>
+    <message>
+        <source>test image #{i}: {tops}</source>
+        <translation>测试图像 #{i}：{tops}</translation>
+    </message>
+    <message>
+        <source>test image #{i}</source>
+        <translation>测试图像 #{i}</translation>
+    </message>
+</context>
+<context>
     <name>CoreTexts</name>
     <message>
         <source>MNIST sample (offline, 5,000 digits)</source>
@@ -954,16 +1029,71 @@
         <translation>，或</translation>
     </message>
     <message>
-        <source>&lt;a href=&apos;width:0.5&apos;&gt;use width 0.5&lt;/a&gt; (about 3× faster)</source>
-        <translation>&lt;a href=&apos;width:0.5&apos;&gt;使用宽度 0.5&lt;/a&gt;（约快 3 倍）</translation>
+        <source>use width 0.5</source>
+        <translation>使用宽度 0.5</translation>
+    </message>
+    <message>
+        <source>use the native size</source>
+        <translation>使用原始尺寸</translation>
     </message>
     <message>
         <source>&lt;a href=&apos;subset:{subset}&apos;&gt;train on {n} images&lt;/a&gt;</source>
         <translation>&lt;a href=&apos;subset:{subset}&apos;&gt;只用 {n} 张图像训练&lt;/a&gt;</translation>
     </message>
+</context>
+<context>
+    <name>HealthView</name>
     <message>
-        <source>&lt;a href=&apos;form:native&apos;&gt;use the native size&lt;/a&gt;</source>
-        <translation>&lt;a href=&apos;form:native&apos;&gt;使用原始尺寸&lt;/a&gt;</translation>
+        <source>Start a training run: each layer&apos;s health appears here as it trains.</source>
+        <translation>开始一次训练：训练过程中，每一层的健康状况都会显示在这里。</translation>
+    </message>
+    <message>
+        <source>Show:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <source>measurement (training goes on to the right)</source>
+        <translation>测量（训练向右推进）</translation>
+    </message>
+    <message>
+        <source>share of the block&apos;s output (%)</source>
+        <translation>在块输出中所占比例（%）</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Is every layer learning?&lt;/b&gt;&lt;br&gt;&lt;br&gt;&lt;b&gt;Gradient norm&lt;/b&gt;: how strongly the loss pushes a layer&apos;s weights. Rows that fade to dark towards the input mean vanishing gradients — a deep sigmoid network, or depth without shortcuts or BatchNorm.&lt;br&gt;&lt;br&gt;&lt;b&gt;Weight change&lt;/b&gt;: how far each layer has moved since the first step; a layer that stays at 0 is not learning.&lt;br&gt;&lt;br&gt;&lt;b&gt;Dead ReLUs&lt;/b&gt;: channels that output 0 for every image of a fixed batch. They pass no gradient; a too-large learning rate kills many.&lt;br&gt;&lt;br&gt;&lt;b&gt;Activation mean / std&lt;/b&gt;: a std collapsing to 0 or growing layer by layer is the problem BatchNorm fixes.&lt;br&gt;&lt;br&gt;&lt;b&gt;Inception branches&lt;/b&gt; (GoogLeNet, the Inception net): how much of each block&apos;s output comes from its 1×1, 3×3, 5×5 and pooling branches.</source>
+        <translation>&lt;b&gt;每一层都在学习吗？&lt;/b&gt;&lt;br&gt;&lt;br&gt;&lt;b&gt;梯度范数&lt;/b&gt;：损失推动某一层权重的力度。越靠近输入越暗的行意味着梯度消失——深层的 sigmoid 网络，或者没有残差连接和批量规范化的深度网络。&lt;br&gt;&lt;br&gt;&lt;b&gt;权重变化&lt;/b&gt;：每一层自第一步以来移动了多远；一直停在 0 的层没有在学习。&lt;br&gt;&lt;br&gt;&lt;b&gt;死亡 ReLU&lt;/b&gt;：对一个固定批量的每张图像都输出 0 的通道。它们不再传递梯度；学习率过大会杀死很多。&lt;br&gt;&lt;br&gt;&lt;b&gt;激活均值/标准差&lt;/b&gt;：标准差塌缩到 0 或逐层增大，正是批量规范化要解决的问题。&lt;br&gt;&lt;br&gt;&lt;b&gt;Inception 分支&lt;/b&gt;（GoogLeNet、Inception 网络）：每个块的输出中有多少来自它的 1×1、3×3、5×5 和汇聚分支。</translation>
+    </message>
+    <message>
+        <source>gradient norm (log₁₀)</source>
+        <translation>梯度范数（log₁₀）</translation>
+    </message>
+    <message>
+        <source>weight change since the first step</source>
+        <translation>自第一步以来的权重变化</translation>
+    </message>
+    <message>
+        <source>share of dead ReLUs</source>
+        <translation>死亡 ReLU 的比例</translation>
+    </message>
+    <message>
+        <source>activation mean</source>
+        <translation>激活均值</translation>
+    </message>
+    <message>
+        <source>activation standard deviation</source>
+        <translation>激活标准差</translation>
+    </message>
+    <message>
+        <source>Measuring the layers once the first steps are done…</source>
+        <translation>完成最初几步后开始测量各层…</translation>
+    </message>
+    <message>
+        <source>{n} measurements, the last at step {step} (epoch {epoch}).</source>
+        <translation>共 {n} 次测量，最近一次在第 {step} 步（第 {epoch} 轮）。</translation>
+    </message>
+    <message>
+        <source>Layer health</source>
+        <translation>层健康</translation>
     </message>
 </context>
 <context>
@@ -1599,6 +1729,89 @@
     <message>
         <source>Run from disk ({arch}, epoch {epoch})</source>
         <translation>磁盘上的训练结果（{arch}，第 {epoch} 轮）</translation>
+    </message>
+</context>
+<context>
+    <name>ModelSummaryView</name>
+    <message>
+        <source>The network&apos;s layers appear here once ConvScope has loaded.</source>
+        <translation>ConvScope 加载完成后，网络的各层会显示在这里。</translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>share</source>
+        <translation>占比</translation>
+    </message>
+    <message>
+        <source>FLOPs</source>
+        <translation>FLOPs</translation>
+    </message>
+    <message>
+        <source>The architectures on the same input</source>
+        <translation>同一输入上的各种架构</translation>
+    </message>
+    <message>
+        <source>architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <source>input</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>in fully connected layers</source>
+        <translation>在全连接层中</translation>
+    </message>
+    <message>
+        <source>images/s</source>
+        <translation>图像/秒</translation>
+    </message>
+    <message>
+        <source>best test accuracy</source>
+        <translation>最佳测试准确率</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Why NiN drops the fully connected layers.&lt;/b&gt; AlexNet and VGG end in fully connected layers that hold most of their parameters (orange). NiN replaces them with 1×1 convolutions — a small MLP at every pixel — and a global average pooling that turns each of the last maps into one class score: the same kind of accuracy with a small share of the parameters, and fewer to overfit.</source>
+        <translation>&lt;b&gt;NiN 为什么去掉全连接层。&lt;/b&gt;AlexNet 和 VGG 以全连接层结尾，它们的大部分参数都在这些层里（橙色）。NiN 用 1×1 卷积——每个像素上的一个小多层感知机——和全局平均汇聚层代替它们，把最后的每张特征图变成一个类别分数：准确率相当，参数只占一小部分，也更不容易过拟合。</translation>
+    </message>
+    <message>
+        <source>{kind}: {params} parameters, {flops} FLOPs for one image (a multiply-add counts 2)</source>
+        <translation>{kind}：{params} 个参数，每张图像 {flops} 次浮点运算（一次乘加计为 2）</translation>
+    </message>
+    <message>
+        <source>total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>in</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>{name}{what}: {params} parameters, {flops} FLOPs per image of {shape}. Orange: a layer with a fifth of the parameters or more.</source>
+        <translation>{name}{what}：{params} 个参数，每张 {shape} 图像 {flops} 次浮点运算。橙色：拥有五分之一或更多参数的层。</translation>
+    </message>
+    <message>
+        <source>The architectures on {dataset}, each at the input size it takes (◀: your settings; —: not measured or trained yet).</source>
+        <translation>{dataset}上的各种架构，各自采用其输入尺寸（◀：你的设置；—：尚未测量或训练）。</translation>
+    </message>
+    <message>
+        <source>this dataset</source>
+        <translation>这个数据集</translation>
     </message>
 </context>
 <context>
