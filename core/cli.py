@@ -1,4 +1,5 @@
-"""Headless command line: ``train``, ``evaluate``, ``predict``, ``archs``, ``presets``, ``summary``, ``export``.
+"""Headless command line: ``train``, ``evaluate``, ``predict``, ``archs``, ``presets``, ``summary``, ``export``,
+``race``.
 
 Humans read the progress on stderr; scripts read the last stdout line with ``--json``. Exit codes:
 0 completed or stopped, 1 failed, 2 bad input, 3 diverged.
@@ -53,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="convscope", description="Train classic CNNs and look inside them. "
                 "Without a sub-command, opens the window.")
     sub = p.add_subparsers(dest="command", parser_class=_Parser,
-                           metavar="{train,evaluate,predict,archs,presets,summary,export}")
+                           metavar="{train,evaluate,predict,archs,presets,summary,export,race}")
 
     t = sub.add_parser("train", help="train a network", description="Train a network; with --out, write "
                        "a run directory (config, metrics.jsonl, weights, optimizer state, status).")
@@ -122,6 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--format", required=True, choices=("onnx", "csv", "tensorboard", "png"))
     x.add_argument("--output", required=True, help="file to write (for tensorboard: a folder)")
     x.add_argument("--json", action="store_true")
+
+    g = sub.add_parser("race", help="train several architectures one after another on the same data and seed")
+    g.add_argument("--archs", required=True, help="comma-separated architectures, e.g. lenet,nin,resnet-small")
+    g.add_argument("--dataset", default="mnist-sample")
+    g.add_argument("--epochs", type=_positive_int, default=3)
+    g.add_argument("--batch-size", type=_positive_int)
+    g.add_argument("--subset", type=_positive_int)
+    g.add_argument("--seed", type=_nonneg_int, default=0)
+    g.add_argument("--device", choices=C.DEVICES)
+    g.add_argument("--target", type=_fraction, default=0.9, help="test accuracy to time (default 0.9)")
+    g.add_argument("--out", help="folder for the entrants' run folders (one per architecture)")
+    g.add_argument("--json", action="store_true")
     return p
 
 
@@ -395,8 +408,34 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_race(args) -> int:
+    from core.race import run_race
+
+    archs = [a.strip() for a in args.archs.split(",") if a.strip()]
+    unknown = [a for a in archs if a not in C.architecture_names()]
+    if len(archs) < 2 or unknown:
+        raise BadInput(f"--archs needs two or more of {', '.join(C.architecture_names())}"
+                       + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+    settings = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size, "subset": args.subset,
+                                  "seed": args.seed, "device": args.device}.items() if v is not None}
+    try:
+        for arch in archs:  # every entrant's settings are checked before the first one trains
+            C.make_config(arch, args.dataset, **settings)
+    except (C.ConfigError, ValueError) as exc:
+        raise BadInput(str(exc)) from None
+    rows = run_race(archs, args.dataset, settings, args.target, args.out, on_event=Progress())
+    lines = [f"{'architecture':28s} {'params':>12s} {'MFLOPs':>10s} {'img/s':>8s} "
+             f"{'to ' + format(args.target, '.0%'):>10s} {'best':>7s}"]
+    for r in rows:
+        to = f"{r.seconds_to_target:.1f} s" if r.seconds_to_target is not None else "never"
+        lines.append(f"{r.display_name:28s} {r.params:>12,} {r.flops / 1e6:>10,.1f} {r.images_per_s:>8,.0f} "
+                     f"{to:>10s} {100 * r.best_test_acc:>6.2f}%")
+    _emit(args, {"target": args.target, "rows": [r.to_json() for r in rows]}, "\n".join(lines))
+    return EXIT_OK
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "archs": cmd_archs,
-            "presets": cmd_presets, "summary": cmd_summary, "export": cmd_export}
+            "presets": cmd_presets, "summary": cmd_summary, "export": cmd_export, "race": cmd_race}
 
 
 def main(argv: list[str] | None = None) -> int:
