@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QV
 from app.widgets.banner import Banner
 from core.introspect import ModelLayers
 
-from ._common import (PRED_COLOUR, TRUE_COLOUR, TimedGraphicsLayoutWidget, _explanation, _fmt_class, log,
-                      layer_label_text, source_text)
+from ._common import (PRED_COLOUR, TRUE_COLOUR, TimedGraphicsLayoutWidget, _explanation, _fmt_class, _set_text,
+                      layer_label_text, log, source_text)
 from .bars import SampleBar, TimelineBar
 
 PROBLEM_TITLE = QT_TRANSLATE_NOOP("InsideViews", "Could not look inside the network")
@@ -154,6 +154,7 @@ class InsideView(QWidget):
         self.wanted_changed.emit()
 
     def show_placeholder(self, text: str) -> None:
+        _set_text(self.info, "")  # the caption described what is no longer shown (another model or layer)
         self.placeholder.setText(text)
         self.stack.setCurrentWidget(self.placeholder)
 

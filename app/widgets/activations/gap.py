@@ -13,6 +13,30 @@ from ._common import (BAR_COLOUR, PRED_COLOUR, TRUE_COLOUR, _cmap, _image_box, _
 from .base import InsideView
 
 
+MIN_TILE = 24  # px of a class map as drawn: a 3×3 or 4×4 map (ResNet, GoogLeNet) is enlarged to this
+
+
+def enlarged(maps: np.ndarray, min_side: int = MIN_TILE) -> np.ndarray:
+    """(K, h, w) maps with each pixel repeated so that a map is at least ``min_side`` pixels a side:
+    tiny maps become readable blocks (each block is one real value: nothing is invented between them)."""
+    k, h, w = maps.shape
+    factor = max(1, math.ceil(min_side / max(1, min(h, w))))
+    return maps if factor == 1 else np.repeat(np.repeat(maps, factor, axis=1), factor, axis=2)
+
+
+def best_columns(k: int, h: int, w: int, box_w: float, box_h: float) -> int:
+    """The number of tile columns that draws ``k`` maps of h×w largest in a box of box_w × box_h."""
+    if k <= 1 or box_w <= 0 or box_h <= 0:
+        return 1 if k <= 1 else (5 if k == 10 else max(1, math.ceil(math.sqrt(k * 2))))
+    best, best_scale = 1, 0.0
+    for cols in range(1, k + 1):
+        rows = math.ceil(k / cols)
+        scale = min(box_w / (cols * (w + 1)), box_h / (rows * (h + 1)))
+        if scale > best_scale * 1.0001:
+            best, best_scale = cols, scale
+    return best
+
+
 class GapView(InsideView):
     """The per-class maps before global average pooling, and the pooled scores with probabilities."""
 
@@ -98,9 +122,11 @@ class GapView(InsideView):
                 "InsideViews", "No class maps of {layer} in this snapshot yet (step {step}); they come with the next "
                                "one.").format(layer=self.layer, step=snap.step)
         names = snap.class_names or tuple(str(i) for i in range(len(p.scores)))
-        k, h, w = p.class_maps.shape
-        cols = 5 if k == 10 else max(1, math.ceil(math.sqrt(k * 2)))
-        img, (rows, cols) = tile_maps(p.class_maps, cols=cols)
+        maps = enlarged(p.class_maps)
+        k, h, w = maps.shape
+        rect = self.maps_box.boundingRect()
+        cols = best_columns(k, h, w, rect.width(), rect.height())
+        img, (rows, cols) = tile_maps(maps, cols=cols)
         if float(np.min(p.class_maps)) >= 0:  # after a ReLU (NiN): 0 = no evidence
             top = float(np.max(p.class_maps))
             levels, cmap = (0.0, top if top > 0 else 1.0), self.cmap_positive
