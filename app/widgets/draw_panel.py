@@ -354,10 +354,10 @@ class DrawPanel(QWidget):
                                   ".")),
                               error=False)
 
-    @Slot(object)
     def _started_text(self) -> str:
         return self.tr("Training started: the canvas uses the network after its first epoch")
 
+    @Slot(object)
     def on_run_finished(self, _result=None) -> None:
         self.source.end_training()
         if self.messageLabel.text().startswith(self._started_text()):  # about a run that ended: no longer true
