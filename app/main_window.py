@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.activations = None  # live-internals views, installed once the engine is loaded
         self.draw_panel = None
         self.dataset_browser = None  # the Dataset tab
+        self.runs_browser = None  # the Runs tab
         self.curves = None
         self._t_created = time.perf_counter()
 
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.estimates = Estimates(self.config_panel, self.config_panel.arch_info, self.estimate_label, self)
         self.rescue = RunRescue(self, self.banner, self._last_trainer)
         self.rescue.run_saved.connect(self._on_run_saved_elsewhere)
+        self.trainer_setup_hooks.append(self.shown.training_started)
         self.startup = StartupSequence(self, self.first_painted.emit, self._build_curves, self._finish_startup,
                                        self._startup_failed)
         self._validate_timer = debounce_timer(self, 0, self._validate)
@@ -144,7 +146,11 @@ class MainWindow(QMainWindow):
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(6, 6, 6, 6)
+        from .opened_run import RunShown
+
+        self.shown = RunShown(self)  # what the tabs show: an opened run or the run in training
         rlay.addWidget(self.banner)
+        rlay.addWidget(self.shown.line)
         rlay.addWidget(self.progress)
         rlay.addWidget(self.tabs, 1)
 
@@ -207,11 +213,16 @@ class MainWindow(QMainWindow):
         self._error_reported.emit(title, message)
 
     def load_checkpoint(self, path):
-        """Load a saved run (for prediction); returns it, or None with the reason in the banner.
+        """Open a saved run in every tab (curves, inside views, prediction); returns it, or None with
+        the reason in the banner. Refused during a training (its tabs show that run).
 
         Works before the window is ready too: the views installed later take ``loaded_run``."""
         from core.checkpoints import CheckpointError, load_run
 
+        if self.is_running():
+            self.banner.show_message("info", "A run is training",
+                                     "Stop it first (Stop), then open the saved run: every tab shows one run.")
+            return None
         try:
             run = load_run(path, device="cpu")
         except (CheckpointError, OSError, ValueError) as exc:
@@ -219,11 +230,17 @@ class MainWindow(QMainWindow):
             self.banner.show_message("error", "Could not open that run", str(exc))
             return None
         self.loaded_run = run
+        self.shown.show(run)
         arch = run.config.arch
         self.statusBar().showMessage(f"Opened run {path} ({arch}, epoch {run.epoch}).", 8000)
         log.info("opened run %s (%s, epoch %s)", path, arch, run.epoch)
         self.checkpoint_loaded.emit(run)
         return run
+
+    def run_folder_in_use(self) -> str | None:
+        """The run folder the training writes to now (the runs browser leaves it alone), or None."""
+        trainer = self._last_trainer()
+        return getattr(trainer, "run_dir", None) if self.is_running() else None
 
     def estimate_seconds(self, cfg) -> float | None:
         """Seconds a run of ``cfg`` would take on this machine, or None (not measured yet)."""
@@ -316,9 +333,14 @@ class MainWindow(QMainWindow):
 
         self.dataset_browser = DatasetBrowser()
         self.dataset_browser.install(self)
-        if self.loaded_run is not None and self.draw_panel.predictor() is None:
-            # Opened before the panel existed, and the panel did not take it from ``loaded_run`` itself.
-            self.draw_panel.on_checkpoint_loaded(self.loaded_run)
+        from .widgets.runs_browser import RunsBrowser
+
+        self.runs_browser = RunsBrowser()
+        self.runs_browser.install(self)
+        if self.loaded_run is not None:  # opened before the views existed: show it in them now
+            self.shown.show(self.loaded_run)
+            if self.draw_panel.predictor() is None:
+                self.draw_panel.on_checkpoint_loaded(self.loaded_run)
 
     # ================================================================================== settings
     def save_settings(self) -> None:

@@ -159,6 +159,13 @@ class _LeaveFilter(QObject):
         return False
 
 
+class _EpochPoint:
+    """The fields of an ``EpochEnd`` that :meth:`CurvesPanel.add_epoch` reads, from a saved record."""
+
+    def __init__(self, epoch: int, test_loss: float, test_acc: float, train_acc: float):
+        self.epoch, self.test_loss, self.test_acc, self.train_acc = epoch, test_loss, test_acc, train_acc
+
+
 class CurvesPanel(QWidget):
     """The first tab of the window: loss and accuracy plots, a summary line and a hover readout."""
 
@@ -299,8 +306,47 @@ class CurvesPanel(QWidget):
             self._ema_acc.reset(1 - 1 / window)
             self.clear("Training… the first points appear after the first steps.")
 
+    def show_run(self, records: list[dict], name: str) -> None:
+        """Draw a saved run's ``metrics.jsonl`` records (one per epoch): train and test loss and
+        accuracy and the learning rate, one point per epoch (the per-step curves are not saved)."""
+        from core.runs import curve
+
+        self.clear(f"Run {name} (opened): no finished epoch to plot.")
+        self.steps_per_epoch = 1
+        self._set_train_labels("per epoch")
+        for series, key, scale in ((self.train_loss_smooth, "train_loss", 1.0),
+                                   (self.train_acc_smooth, "train_acc", 100.0), (self.lr, "lr", 1.0)):
+            xs, ys = curve(records, key)
+            series.extend(xs, np.asarray(ys, dtype=np.float64) * scale)
+        self._lr_max = None
+        last = None
+        acc_x, acc_y = curve(records, "test_acc")
+        loss_by_epoch = dict(zip(*curve(records, "test_loss")))
+        for x, acc in zip(acc_x, acc_y):
+            last = _EpochPoint(int(x), loss_by_epoch.get(x, math.nan), acc, self._value_at(x))
+            self.add_epoch(last)
+        top = max([*acc_x, *self.train_loss_smooth.data()[0], 1.0])
+        self.loss_plot.getPlotItem().setXRange(0, float(top), padding=0.02)
+        self.refresh(force=True)
+        if last is not None:
+            self.summary.setText(f"Run <b>{name}</b> (opened): " + self.summary.text())
+
+    def _value_at(self, x: float) -> float:
+        i = self.train_acc_smooth.nearest(x)
+        if i is None or self.train_acc_smooth.x[i] != x:
+            return math.nan
+        return self.train_acc_smooth.y[i] / 100.0
+
+    def _set_train_labels(self, how: str) -> None:
+        for legend, curve_item, what in ((self.loss_legend, self.train_loss_curve, "train loss"),
+                                         (self.acc_legend, self.train_acc_curve, "train accuracy")):
+            label = legend.getLabel(curve_item)
+            if label is not None:
+                label.setText(f"{what} ({how})")
+
     def clear(self, summary: str = "Starting a new run…") -> None:
         """Empty the plots (a new run was asked for: the last run's curves no longer apply)."""
+        self._set_train_labels("smoothed")
         for s in (self.train_loss, self.train_loss_smooth, self.train_acc, self.train_acc_smooth,
                   self.lr, self.test_loss, self.test_acc):
             s.clear()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -81,6 +82,8 @@ class ActivationsController(QObject):
         self._external_running = is_running
         self._live = True
         self._current = None  # the snapshot the views show
+        self._replay: list | None = None  # an opened run's saved snapshots (seq 1..n), or None
+        self.opened = None  # the core.opened_run.RunTarget the views show, or None (a training run)
         self._last_wanted = None
         self._samples_synced = False
         self._errors_seen = 0  # the probe's error count when the views last heard of it
@@ -108,6 +111,44 @@ class ActivationsController(QObject):
         """Probe ``trainer`` (GUI thread, before its training thread starts)."""
         if self.probe is not None:
             self.probe.detach()
+        self.opened, self._replay = None, None
+        self._start_probe(trainer)
+        self._running = True
+        self._sync_samples()
+        self._update_wanted(force=True)
+        self._update_timelines()
+        self.timer.start()
+
+    def show_run(self, target, replay=()) -> None:
+        """Show an opened run (a ``core.opened_run.RunTarget``): the views probe its weights now, in this
+        thread, for the probe image chosen; ``replay``, the snapshots saved while it trained, oldest
+        first, are what the timeline scrubs through ("Live" returns to the opened weights)."""
+        if self.probe is not None:
+            self.probe.detach()
+        self.opened = target
+        self._replay = [replace(snap, seq=i) for i, snap in enumerate(replay, 1)]
+        self._start_probe(target)
+        self._running = False
+        self._sync_samples()
+        self._update_wanted(force=True)
+        self._update_timelines()
+        self.timer.start()
+        self._refresh_idle()  # the visible views at once; the others when they are shown
+
+    def show_unavailable(self, message: str) -> None:
+        """An opened run the views cannot look inside (e.g. its test images are not here): say why."""
+        self.detach()
+        self.opened, self._replay, self._current = None, None, None
+        for view in self.views:
+            view.show_placeholder(message)
+        self._update_timelines()
+
+    @property
+    def replay(self) -> list:
+        """The saved snapshots of the opened run the timeline replays (``[]`` for a training run)."""
+        return list(self._replay or [])
+
+    def _start_probe(self, trainer) -> None:
         self.trainer = trainer
         self.probe = self._probe_cls(interval=self.interval, history=self.history_size,
                                      max_overhead=self.max_overhead)
@@ -119,11 +160,6 @@ class ActivationsController(QObject):
         self._set_problem("")
         for view in self.views:
             view.set_model(self.layers)
-        self._running = True
-        self._sync_samples()
-        self._update_wanted(force=True)
-        self._update_timelines()
-        self.timer.start()
 
     def detach(self) -> None:
         self.timer.stop()
@@ -169,6 +205,11 @@ class ActivationsController(QObject):
     @Slot(int)
     def scrub(self, seq: int) -> None:
         if self.probe is None:
+            return
+        if self._replay:
+            if 1 <= seq <= len(self._replay):
+                self._live = False
+                self._show(self._replay[seq - 1])
             return
         snap = self.probe.find(seq)
         if snap is None:
@@ -321,7 +362,24 @@ class ActivationsController(QObject):
         for view in self.views:
             view.show_problem(message, detail)
 
+    def _update_replay_timelines(self) -> None:
+        """An opened run: the slider runs over its saved snapshots; "Live" is its final weights."""
+        n, cur = len(self._replay), self._current
+        if self._live or cur is None:
+            pos = n
+            text = (f"opened weights (epoch {self.opened.epochs_done}) · scrub back to replay "
+                    f"{n} snapshots of its training")
+        else:
+            pos = cur.seq
+            when = time.strftime("%H:%M:%S", time.localtime(cur.wall_time))
+            text = f"replay: step {cur.step:,} · epoch {cur.epoch} · {when} · snapshot {pos} of {n}"
+        for view in self.views:
+            view.timeline.set_state(1, n, pos, self._live, text)
+
     def _update_timelines(self) -> None:
+        if self._replay:
+            self._update_replay_timelines()
+            return
         history = self.probe.history() if self.probe is not None else []
         if not history:
             for view in self.views:

@@ -1,0 +1,119 @@
+"""A run opened from disk, shown in every tab; and the line above the tabs that says what they show.
+
+:class:`RunShown` is the one place that switches the tabs together:
+
+* :meth:`~RunShown.show` (File → Open run…, the runs browser, ``MainWindow.load_checkpoint``): the
+  Curves tab draws the run's ``metrics.jsonl``; the inside views probe its weights for the probe image
+  (no training) and their timelines replay the snapshots saved while it trained; the Draw tab predicts
+  with it (through the window's ``checkpoint_loaded`` signal);
+* :meth:`~RunShown.training_started` (a new run): the line names the run in training; the curves, the
+  inside views and the Draw tab follow it (they are reset by the window, the controller's set-up hook
+  and the model source).
+
+The line (``runLine``) reads "Showing run NAME (opened) · …" or "Showing the run in training · …".
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+log = logging.getLogger("convscope.gui")
+
+NOTHING_SHOWN = "No run shown yet: press Train, or open a saved run (File → Open run…, or the Runs tab)."
+
+
+class RunLine(QWidget):
+    """"Showing run X (opened)": what every tab shows, and Continue training for an opened run."""
+
+    continue_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("runLine")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(2, 0, 2, 0)
+        self.label = QLabel(NOTHING_SHOWN)
+        self.label.setObjectName("runLineLabel")
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.continue_button = QPushButton("Continue training")
+        self.continue_button.setObjectName("continueButton")
+        self.continue_button.setToolTip("Train the opened run further, from its last finished epoch, with "
+                                        "its own settings; its curves go on where they stopped.")
+        self.continue_button.clicked.connect(self.continue_requested)
+        self.continue_button.hide()
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.continue_button)
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def show_opened(self, run, can_continue: bool) -> None:
+        cfg = run.config
+        status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
+        self.label.setText(f"Showing run <b>{Path(run.dir).name}</b> (opened) · {cfg.spec.display_name} on "
+                           f"{cfg.info.display_name} · {run.epoch} of {cfg.epochs} epochs · {status}")
+        self.label.setToolTip(str(run.dir))
+        self.continue_button.setVisible(can_continue)
+
+    def show_training(self, config, run_dir: str | None) -> None:
+        where = f" · saved in {Path(run_dir).name}" if run_dir else " · not saved"
+        self.label.setText(f"Showing the run in training · {config.spec.display_name} on "
+                           f"{config.info.display_name}{where}")
+        self.label.setToolTip(str(run_dir or ""))
+        self.continue_button.hide()
+
+
+def read_replay(run_dir) -> tuple[list, str]:
+    """The probe snapshots saved in a run folder, oldest first, and a note when there are none."""
+    try:
+        from core.replay import read_snapshots
+    except ImportError:  # a version of the engine that saves no snapshots
+        return [], "this version saves no snapshots"
+    try:
+        snaps = list(read_snapshots(run_dir))
+    except Exception as exc:  # noqa: BLE001 - damaged snapshots: the rest of the run still opens
+        log.warning("could not read the snapshots of %s: %s", run_dir, exc)
+        return [], f"its snapshots could not be read ({exc})"
+    return snaps, "" if snaps else "the run saved no snapshots"
+
+
+class RunShown(QObject):
+    """Switches every tab of ``window`` to an opened run or to the run in training."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.line = RunLine()
+        self.opened = None  # the LoadedRun shown, or None while a training run is shown
+        self.replay_note = ""
+
+    def show(self, run, can_continue: bool = False) -> None:
+        """Show ``run`` (a ``core.checkpoints.LoadedRun``) in every tab built so far."""
+        self.opened = run
+        self.line.show_opened(run, can_continue)
+        w = self.window
+        if w.curves is not None:
+            w.curves.show_run(run.metrics, Path(run.dir).name)
+        if w.activations is not None:
+            self._show_inside(run)
+
+    def _show_inside(self, run) -> None:
+        from core.datasets import DataError
+        from core.opened_run import RunTarget
+
+        try:
+            target = RunTarget.from_run(run)
+        except DataError as exc:
+            self.window.activations.show_unavailable(f"Cannot look inside run {Path(run.dir).name}: {exc}.")
+            return
+        replay, self.replay_note = read_replay(run.dir)
+        self.window.activations.show_run(target, replay)
+
+    def training_started(self, trainer) -> None:
+        """A trainer set-up hook: the line names the new run (the tabs reset themselves)."""
+        self.opened = None
+        self.line.show_training(trainer.config, getattr(trainer, "run_dir", None))

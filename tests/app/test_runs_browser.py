@@ -1,0 +1,122 @@
+"""Runs from the command line in the Runs tab; an opened run shown in every tab, without training."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject, Qt
+
+from core.cli import main as cli_main
+
+WAIT = 180_000
+
+
+def child(w, name):
+    obj = w.findChild(QObject, name)
+    assert obj is not None, f"no child named {name!r}"
+    return obj
+
+
+def cli_train(out, arch="lenet", epochs=2, seed=0):
+    code = cli_main(["train", "--arch", arch, "--dataset", "mnist-sample", "--epochs", str(epochs),
+                     "--subset", "64", "--batch-size", "32", "--device", "cpu", "--seed", str(seed),
+                     "--out", str(out)])
+    assert code == 0
+
+
+def points(curve):
+    x, y = curve.getOriginalDataset()
+    return (np.array([]), np.array([])) if x is None else (np.asarray(x), np.asarray(y))
+
+
+@pytest.fixture
+def cli_runs(tmp_path, monkeypatch):
+    """Two runs made by the command line in the window's runs folder (conftest points it at tmp)."""
+    root = tmp_path / "runs"
+    cli_train(root / "first-lenet", epochs=2)
+    cli_train(root / "second-lenet", epochs=3, seed=1)
+    return root
+
+
+def test_the_runs_browser_lists_cli_runs_and_opening_one_fills_every_tab(qtbot, cli_runs, window):
+    from PySide6.QtWidgets import QAbstractItemView
+
+    w = window
+    view = child(w, "runsBrowser")
+    assert isinstance(view, QAbstractItemView)
+    w.tabs.setCurrentWidget(w.runs_browser)
+    model = view.model()
+    names = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert sorted(names) == ["first-lenet", "second-lenet"]
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers[0] == "Run" and "Best test accuracy" in headers and "Parameters" in headers
+    row = names.index("first-lenet")
+    assert [model.index(row, c).data() for c in (1, 2, 3, 5, 7)] == ["lenet", "mnist-sample", "2", "61,706",
+                                                                     "completed"]
+
+    # Open it (double-click): curves from metrics.jsonl, one test point per epoch, no training.
+    started = []
+    w.run_started.connect(started.append)
+    rect = view.visualRect(model.index(row, 0))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # Qt 6: press first
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert w.loaded_run is not None and w.loaded_run.dir.name == "first-lenet"
+    assert w.tabs.currentWidget() is w.curves
+    assert "Showing run <b>first-lenet</b> (opened)" in w.shown.line.text()
+    x, y = points(w.curves.test_acc_curve)
+    assert list(x) == [1.0, 2.0]
+    records = w.loaded_run.metrics
+    assert np.allclose(y, [100 * r["test_acc"] for r in records])
+    assert len(points(w.curves.train_loss_curve)[0]) == 2 and len(points(w.curves.lr_curve)[0]) == 2
+
+    # The feature-map view computes its maps on the opened weights.
+    w.tabs.setCurrentWidget(w.activations.feature_view)
+    item = w.activations.feature_view.mosaic_item
+    qtbot.waitUntil(lambda: item.image is not None, timeout=WAIT)
+    first_maps = np.asarray(item.image).copy()
+    assert np.nanstd(first_maps) > 0
+    assert w.activations.opened is not None and w.activations.current.epoch == 2
+    assert not started and not w.is_running()
+    # The Draw tab predicts with it.
+    assert str(w.loaded_run.dir) in w.draw_panel.predictor().describe()
+
+    # A second run switches every tab together.
+    assert w.load_checkpoint(cli_runs / "second-lenet") is not None
+    assert "second-lenet" in w.shown.line.text() and "first-lenet" not in w.shown.line.text()
+    assert list(points(w.curves.test_acc_curve)[0]) == [1.0, 2.0, 3.0]
+    qtbot.waitUntil(lambda: w.activations.current is not None and w.activations.current.epoch == 3,
+                    timeout=WAIT)
+    assert not np.array_equal(np.asarray(item.image), first_maps, equal_nan=True)
+    assert "second-lenet" in w.draw_panel.predictor().describe()
+
+
+def test_rename_delete_and_a_comparison_that_stays(qtbot, cli_runs, window, monkeypatch):
+    from app.widgets import runs_browser as rb
+
+    w = window
+    browser = w.runs_browser
+    w.tabs.setCurrentWidget(browser)
+    model = browser.model
+    for r in range(model.rowCount()):
+        assert model.setData(model.index(r, 0), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert sorted(browser.compare_curves) == ["first-lenet", "second-lenet"]
+    assert [len(points(c)[0]) for _, c in sorted(browser.compare_curves.items())] == [2, 3]
+
+    row = [model.index(r, 0).data() for r in range(model.rowCount())].index("first-lenet")
+    browser.view.selectRow(row)
+    monkeypatch.setattr(rb, "ask_new_name", lambda parent, old: "renamed-lenet")
+    assert browser.rename_selected()
+    assert (cli_runs / "renamed-lenet" / "config.json").is_file() and not (cli_runs / "first-lenet").exists()
+
+    asked = []
+    monkeypatch.setattr(rb, "confirm_delete", lambda parent, names: asked.append(names) or False)
+    assert not browser.delete_selected() and (cli_runs / "renamed-lenet").exists()
+    monkeypatch.setattr(rb, "confirm_delete", lambda parent, names: asked.append(names) or True)
+    assert browser.delete_selected()
+    assert asked == [["renamed-lenet"], ["renamed-lenet"]] and not (cli_runs / "renamed-lenet").exists()
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == ["second-lenet"]
+
+    # The comparison keeps both curves: opening a run or deleting one does not take them away.
+    w.load_checkpoint(cli_runs / "second-lenet")
+    assert sorted(browser.compare_curves) == ["first-lenet", "second-lenet"]
+    browser.metric_combo.setCurrentIndex(browser.metric_combo.findData("test_loss"))
+    assert len(browser.compare_curves) == 2
