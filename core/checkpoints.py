@@ -32,6 +32,7 @@ import torch
 
 from .build import ModelBudget, empty_model, meta_model, model_budget
 from .config import ConfigError, TrainConfig
+from .replay import remove_snapshots
 from .safe_read import (JSON_LIMIT, METRICS_LIMIT, SAFETENSORS_HEADER_LIMIT, FileRefused, human_size,
                         loads_strict, open_regular, read_bounded, read_exactly)
 
@@ -281,6 +282,7 @@ class RunWriter:
         """Begin a new run here: a run that was in this folder before is replaced, never mixed in."""
         for name in (WEIGHTS, OPT_TENSORS, OPT_META, METRICS, STATUS):
             (self.dir / name).unlink(missing_ok=True)
+        remove_snapshots(self.dir)
         self.write_config(config)
         self.write_status("running", epoch=0)
 

@@ -68,8 +68,10 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, on_event: Callable[[Any], None] | None = None,
                  run_dir: str | None = None, publish_interval: float = 1 / 30,
-                 publish_weights: bool = False):
+                 publish_weights: bool = False, record_snapshots: bool = True):
         self.config = config
+        self.record_snapshots = record_snapshots  # probe snapshots into the run directory, for replay
+        self.recorder = None
         self.on_event = on_event or (lambda event: None)
         self.run_dir = run_dir
         self.publish_interval = publish_interval
@@ -161,6 +163,11 @@ class Trainer:
                 raise CheckpointError(f"cannot write to run directory {writer.dir}: "
                                       f"{write_error_reason(exc)}. Choose a folder you can write to.") from None
             self.writer = writer
+            if self.record_snapshots:
+                from .recorder import SnapshotRecorder
+
+                self.recorder = SnapshotRecorder(writer.dir)
+                self.step_hooks.append(self.recorder.on_step)
         self._ready = True
 
     def _normalised_once(self, side: int, channels: int) -> torch.Tensor | None:
@@ -279,6 +286,8 @@ class Trainer:
         self.history.append(record)
         if self.writer:
             self._write_epoch(record)
+        if self.recorder is not None:
+            self.recorder.on_epoch_end(self, epoch)
         weights = self.weights_copy() if self.publish_weights else None
         self.on_event(EpochEnd(weights=weights, **record))
         self._check_stuck(train_loss, train_acc, epoch)
