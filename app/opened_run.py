@@ -68,16 +68,11 @@ class RunLine(QWidget):
 
 
 def read_replay(run_dir) -> tuple[list, str]:
-    """The probe snapshots saved in a run folder, oldest first, and a note when there are none."""
-    try:
-        from core.replay import read_snapshots
-    except ImportError:  # a version of the engine that saves no snapshots
-        return [], "this version saves no snapshots"
-    try:
-        snaps = list(read_snapshots(run_dir))
-    except Exception as exc:  # noqa: BLE001 - damaged snapshots: the rest of the run still opens
-        log.warning("could not read the snapshots of %s: %s", run_dir, exc)
-        return [], f"its snapshots could not be read ({exc})"
+    """The probe snapshots saved in a run folder, oldest first, and a note when there are none
+    (``core.replay`` skips damaged files itself: opening a run never fails for its replay)."""
+    from core.replay import read_snapshots
+
+    snaps = list(read_snapshots(run_dir))
     return snaps, "" if snaps else "the run saved no snapshots"
 
 
@@ -96,6 +91,8 @@ class RunShown(QObject):
         self.opened = run
         self.line.show_opened(run, can_continue)
         w = self.window
+        status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
+        w.progress.opened(run.epoch, run.config.epochs, status)
         if w.curves is not None:
             w.curves.show_run(run.metrics, Path(run.dir).name)
         if w.activations is not None:

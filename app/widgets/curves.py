@@ -484,7 +484,8 @@ class CurvesPanel(QWidget):
         vb = self.loss_plot.getPlotItem().vb
         if self._loss_autorange_user():
             return
-        tops = [float(s.y[: s.n].max()) for s in (self.train_loss, self.test_loss) if s.n]
+        tops = [float(s.y[: s.n].max()) for s in (self.train_loss, self.train_loss_smooth, self.test_loss)
+                if s.n]
         if not tops:
             return
         top = max(tops) * 1.05 or 1.0

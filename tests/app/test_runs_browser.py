@@ -76,6 +76,25 @@ def test_the_runs_browser_lists_cli_runs_and_opening_one_fills_every_tab(qtbot, 
     assert np.nanstd(first_maps) > 0
     assert w.activations.opened is not None and w.activations.current.epoch == 2
     assert not started and not w.is_running()
+
+    # Its timeline replays the snapshots recorded while it trained, and they differ.
+    ctl = w.activations
+    replay = ctl.replay
+    assert len(replay) > 2
+    assert [s.step for s in replay] == sorted(s.step for s in replay)
+    timeline = ctl.feature_view.timeline.slider
+    assert timeline.isEnabled() and (timeline.minimum(), timeline.maximum()) == (1, len(replay))
+    shown = []
+    for pos in (1, len(replay)):
+        timeline.setValue(pos)
+        assert not ctl.live and ctl.current.seq == pos
+        shown.append(np.asarray(item.image).copy())
+    assert not np.array_equal(shown[0], shown[1], equal_nan=True)
+    layer = ctl.feature_view.layer
+    mosaics = [s.features[layer].mosaic for s in replay if layer in s.features]
+    assert len(mosaics) > 2 and not np.array_equal(mosaics[0], mosaics[-1])
+    qtbot.mouseClick(ctl.feature_view.timeline.live, Qt.MouseButton.LeftButton)
+    assert ctl.live and ctl.current.epoch == 2
     # The Draw tab predicts with it.
     assert str(w.loaded_run.dir) in w.draw_panel.predictor().describe()
 
@@ -120,3 +139,24 @@ def test_rename_delete_and_a_comparison_that_stays(qtbot, cli_runs, window, monk
     assert sorted(browser.compare_curves) == ["first-lenet", "second-lenet"]
     browser.metric_combo.setCurrentIndex(browser.metric_combo.findData("test_loss"))
     assert len(browser.compare_curves) == 2
+
+
+def test_starting_training_after_opening_a_run_switches_every_tab(qtbot, cli_runs, window):
+    w = window
+    assert w.load_checkpoint(cli_runs / "second-lenet") is not None
+    assert len(points(w.curves.test_acc_curve)[0]) == 3
+    w.tabs.setCurrentWidget(w.activations.feature_view)
+    qtbot.waitUntil(lambda: w.activations.current is not None, timeout=WAIT)
+    w.config_panel.set_field("epochs", 1)
+    w.config_panel.set_field("subset", 64)
+    child(w, "saveRunCheck").setChecked(False)
+    w._validate()
+    assert w.start_training()
+    assert "Showing the run in training" in w.shown.line.text() and "second-lenet" not in w.shown.line.text()
+    assert w.activations.opened is None and w.activations.replay == []
+    assert len(points(w.curves.test_acc_curve)[0]) == 0  # no stale curves of the opened run
+    qtbot.waitUntil(lambda: not w.is_running(), timeout=WAIT)
+    assert w.last_result.status == "completed", w.last_result.message
+    assert list(points(w.curves.test_acc_curve)[0]) == [1.0]
+    assert w.draw_panel.predictor().describe().startswith("live:")
+    assert w.activations.trainer is w.controller.trainer
