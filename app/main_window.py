@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from . import notices
 from .estimates import Estimates
@@ -618,7 +618,9 @@ class MainWindow(QMainWindow):
 
     # ====================================================================================== misc
     def _open_run_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a saved run", str(runs_root()))
+        from .opened_run import choose_run_folder
+
+        folder = choose_run_folder(self, runs_root())
         if folder:
             self.load_checkpoint(folder)
 

@@ -18,7 +18,8 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QTreeView, QWidget)
 
 log = logging.getLogger("convscope.gui")
 
@@ -65,6 +66,32 @@ class RunLine(QWidget):
                            f"{config.info.display_name}{where}")
         self.label.setToolTip(str(run_dir or ""))
         self.continue_button.hide()
+
+
+def run_folder_dialog(parent, root) -> QFileDialog:
+    """The folder dialog of File → Open run…: a details list whose name column is as wide as the
+    longest name, so run folder names ("20261202-003528-resnet-small-cifar10-sample") are never cut
+    in the middle (Qt's own dialog, the same on every system)."""
+    dialog = QFileDialog(parent, "Open a saved run", str(root))
+    dialog.setObjectName("openRunDialog")
+    dialog.setFileMode(QFileDialog.FileMode.Directory)
+    dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setViewMode(QFileDialog.ViewMode.Detail)
+    dialog.resize(900, 520)
+    for view in dialog.findChildren(QAbstractItemView):
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        if isinstance(view, QTreeView) and view.objectName() == "treeView":
+            view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    return dialog
+
+
+def choose_run_folder(parent, root) -> str | None:
+    dialog = run_folder_dialog(parent, root)
+    if not dialog.exec():
+        return None
+    chosen = dialog.selectedFiles()
+    return chosen[0] if chosen else None
 
 
 def read_replay(run_dir) -> tuple[list, str]:

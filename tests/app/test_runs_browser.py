@@ -160,3 +160,22 @@ def test_starting_training_after_opening_a_run_switches_every_tab(qtbot, cli_run
     assert list(points(w.curves.test_acc_curve)[0]) == [1.0]
     assert w.draw_panel.predictor().describe().startswith("live:")
     assert w.activations.trainer is w.controller.trainer
+
+
+def test_the_open_run_dialog_shows_whole_folder_names(qtbot, tmp_path):
+    from PySide6.QtWidgets import QTreeView
+
+    from app.opened_run import run_folder_dialog
+
+    long_name = "20261202-003528-resnet-small-fashion-mnist-sample-12"
+    (tmp_path / long_name).mkdir()
+    dialog = run_folder_dialog(None, tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    tree = dialog.findChild(QTreeView, "treeView")
+    assert tree is not None and tree.isVisible()
+    qtbot.waitUntil(lambda: tree.model().rowCount(tree.rootIndex()) == 1, timeout=10_000)
+    assert tree.textElideMode() != Qt.TextElideMode.ElideMiddle
+    width = tree.fontMetrics().horizontalAdvance(long_name)
+    qtbot.waitUntil(lambda: tree.columnWidth(0) > width, timeout=10_000)
+    dialog.reject()
