@@ -71,3 +71,14 @@ def test_rename_and_delete(tmp_path):
     assert new.exists()
     runs.delete_run(new, root=tmp_path)
     assert not new.exists() and (tmp_path / "taken").exists()
+
+
+def test_listing_runs_loads_no_torch(cli_run):
+    import subprocess
+    import sys
+
+    root, _ = cli_run
+    code = ("import sys; from core.runs import list_runs; rows = list_runs(sys.argv[1]); "
+            "assert rows and rows[0].arch == 'lenet'; print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
