@@ -417,14 +417,18 @@ class MainWindow(QMainWindow):
             log.exception("could not create the trainer")
             self._notify(notices.start_failed_notice(exc))
             return False
+        self._start_trainer(trainer, epochs=None, new_run=True)
+        return True
+
+    def _start_trainer(self, trainer, epochs, new_run: bool) -> None:
+        """Run ``trainer`` after the set-up hooks (the views attach to it): a new run or a resumed one."""
         for hook in list(self.trainer_setup_hooks):
             try:
                 hook(trainer)
             except Exception as exc:  # noqa: BLE001 - a view that cannot attach must not stop the run
                 log.exception("trainer set-up hook %r failed", hook)
                 self._notify(notices.live_view_notice(exc))
-        self._launch(trainer, epochs=None, new_run=True)
-        return True
+        self._launch(trainer, epochs=epochs, new_run=new_run)
 
     @staticmethod
     def confirm_download(parent, dataset: str, root) -> bool:

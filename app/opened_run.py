@@ -137,6 +137,13 @@ class RunShown(QObject):
         replay, self.replay_note = read_replay(run.dir)
         self.window.activations.show_run(target, replay)
 
+    def on_renamed(self, old: str, new: str) -> None:
+        """A run folder was renamed: the opened run, if it is that one, lives there now."""
+        run = self.opened
+        if run is not None and Path(run.dir) == Path(old):
+            run.dir = Path(new)
+            self.line.show_opened(run, not self.line.continue_button.isHidden())
+
     def training_started(self, trainer) -> None:
         """A trainer set-up hook: the line names the new run (the tabs reset themselves)."""
         self.opened = None

@@ -131,6 +131,7 @@ class RunsBrowser(QWidget):
     """The Runs tab (see the module docstring)."""
 
     open_requested = Signal(str)  # a run folder to show in every tab
+    renamed = Signal(str, str)  # old and new path of a run folder
 
     def __init__(self, root=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -230,6 +231,7 @@ class RunsBrowser(QWidget):
                                     and main_window.tabs.setCurrentIndex(0))  # its curves
         main_window.run_finished.connect(lambda _r: self.refresh())
         self.in_use = main_window.run_folder_in_use
+        self.renamed.connect(main_window.shown.on_renamed)
 
     # -- the table ---------------------------------------------------------------------------------
     def root(self) -> Path:
@@ -303,6 +305,7 @@ class RunsBrowser(QWidget):
             if row.path == new:
                 self.view.selectRow(i)
         self._say(f"Renamed {path.name} to {new.name}.")
+        self.renamed.emit(str(path), str(new))
         return True
 
     def delete_selected(self) -> bool:

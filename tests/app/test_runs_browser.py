@@ -120,11 +120,13 @@ def test_rename_delete_and_a_comparison_that_stays(qtbot, cli_runs, window, monk
     assert sorted(browser.compare_curves) == ["first-lenet", "second-lenet"]
     assert [len(points(c)[0]) for _, c in sorted(browser.compare_curves.items())] == [2, 3]
 
+    assert w.load_checkpoint(cli_runs / "first-lenet") is not None
     row = [model.index(r, 0).data() for r in range(model.rowCount())].index("first-lenet")
     browser.view.selectRow(row)
     monkeypatch.setattr(rb, "ask_new_name", lambda parent, old: "renamed-lenet")
     assert browser.rename_selected()
     assert (cli_runs / "renamed-lenet" / "config.json").is_file() and not (cli_runs / "first-lenet").exists()
+    assert w.loaded_run.dir == cli_runs / "renamed-lenet" and "renamed-lenet" in w.shown.line.text()
 
     asked = []
     monkeypatch.setattr(rb, "confirm_delete", lambda parent, names: asked.append(names) or False)
