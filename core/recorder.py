@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from .checkpoints import atomic_write_bytes, atomic_write_json
+from .checkpoints import FOLDER_MODE, atomic_write_bytes, atomic_write_json
 from .replay import STATE, file_name, snapshot_dir, snapshot_files
 from .safe_read import MIB, loads_strict, read_bounded
 
@@ -131,7 +131,7 @@ class SnapshotRecorder:
         name = file_name(snap.step, tag, rank)
         try:
             data = encode(snap)
-            self.folder.mkdir(exist_ok=True)
+            self.folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
             atomic_write_bytes(self.folder / name, data)
         except OSError as exc:
             log.warning("cannot record snapshots in %s (%s); training goes on without them", self.folder, exc)
