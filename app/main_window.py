@@ -417,11 +417,12 @@ class MainWindow(QMainWindow):
             log.exception("could not create the trainer")
             self._notify(notices.start_failed_notice(exc))
             return False
-        self._start_trainer(trainer, epochs=None, new_run=True)
+        self.start_trainer(trainer, epochs=None, new_run=True)
         return True
 
-    def _start_trainer(self, trainer, epochs, new_run: bool) -> None:
-        """Run ``trainer`` after the set-up hooks (the views attach to it): a new run or a resumed one."""
+    def start_trainer(self, trainer, epochs, new_run: bool) -> None:
+        """Run ``trainer`` after the set-up hooks (the views attach to it): a new run, or a saved one
+        continued (``new_run=False``: the curves go on)."""
         for hook in list(self.trainer_setup_hooks):
             try:
                 hook(trainer)

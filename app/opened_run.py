@@ -26,6 +26,32 @@ log = logging.getLogger("convscope.gui")
 NOTHING_SHOWN = "No run shown yet: press Train, or open a saved run (File → Open run…, or the Runs tab)."
 
 
+CONTINUE_TIP = ("Train the opened run further in its own folder, from its last finished epoch, with its own "
+                "settings; its curves go on where they stopped.")
+
+
+def ask_total_epochs(parent, done: int, planned: int) -> int | None:
+    """How many epochs in total the opened run should reach (the tests replace this); None: cancelled."""
+    from PySide6.QtWidgets import QInputDialog
+
+    value, ok = QInputDialog.getInt(parent, "Continue training", f"The run has trained {done} of its "
+                                    f"{planned} epochs. Train it to how many epochs in total?",
+                                    planned if done < planned else done + 1, done + 1, 100_000)
+    return value if ok else None
+
+
+def why_not_resumable(run_dir) -> str | None:
+    """None when the run in ``run_dir`` can be continued, else why not (one sentence)."""
+    from core.checkpoints import CheckpointError
+    from core.resume import resume_point
+
+    try:
+        resume_point(run_dir)
+    except (CheckpointError, OSError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
 class RunLine(QWidget):
     """"Showing run X (opened)": what every tab shows, and Continue training for an opened run."""
 
@@ -42,8 +68,7 @@ class RunLine(QWidget):
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.continue_button = QPushButton("Continue training")
         self.continue_button.setObjectName("continueButton")
-        self.continue_button.setToolTip("Train the opened run further, from its last finished epoch, with "
-                                        "its own settings; its curves go on where they stopped.")
+        self.continue_button.setToolTip(CONTINUE_TIP)
         self.continue_button.clicked.connect(self.continue_requested)
         self.continue_button.hide()
         lay.addWidget(self.label, 1)
@@ -52,16 +77,21 @@ class RunLine(QWidget):
     def text(self) -> str:
         return self.label.text()
 
-    def show_opened(self, run, can_continue: bool) -> None:
+    def show_opened(self, run, why_not: str | None) -> None:
+        """``why_not``: None when the run can be continued, else why not (the button's tooltip)."""
         cfg = run.config
         status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
         self.label.setText(f"Showing run <b>{Path(run.dir).name}</b> (opened) · {cfg.spec.display_name} on "
                            f"{cfg.info.display_name} · {run.epoch} of {cfg.epochs} epochs · {status}")
         self.label.setToolTip(str(run.dir))
-        self.continue_button.setVisible(can_continue)
+        self.continue_button.show()
+        self.continue_button.setEnabled(why_not is None)
+        self.continue_button.setToolTip(CONTINUE_TIP if why_not is None else why_not)
 
-    def show_training(self, config, run_dir: str | None) -> None:
+    def show_training(self, config, run_dir: str | None, resumed_from: int | None = None) -> None:
         where = f" · saved in {Path(run_dir).name}" if run_dir else " · not saved"
+        if resumed_from is not None:
+            where = f" · continuing {Path(run_dir).name} from epoch {resumed_from}"
         self.label.setText(f"Showing the run in training · {config.spec.display_name} on "
                            f"{config.info.display_name}{where}")
         self.label.setToolTip(str(run_dir or ""))
@@ -112,11 +142,12 @@ class RunShown(QObject):
         self.line = RunLine()
         self.opened = None  # the LoadedRun shown, or None while a training run is shown
         self.replay_note = ""
+        self.line.continue_requested.connect(self.continue_training)
 
-    def show(self, run, can_continue: bool = False) -> None:
+    def show(self, run) -> None:
         """Show ``run`` (a ``core.checkpoints.LoadedRun``) in every tab built so far."""
         self.opened = run
-        self.line.show_opened(run, can_continue)
+        self.line.show_opened(run, why_not_resumable(run.dir))
         w = self.window
         status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
         w.progress.opened(run.epoch, run.config.epochs, status)
@@ -142,9 +173,44 @@ class RunShown(QObject):
         run = self.opened
         if run is not None and Path(run.dir) == Path(old):
             run.dir = Path(new)
-            self.line.show_opened(run, not self.line.continue_button.isHidden())
+            self.line.show_opened(run, why_not_resumable(run.dir))
 
     def training_started(self, trainer) -> None:
         """A trainer set-up hook: the line names the new run (the tabs reset themselves)."""
-        self.opened = None
-        self.line.show_training(trainer.config, getattr(trainer, "run_dir", None))
+        resumed, self.opened = self.opened is not None and getattr(trainer, "resume_point", None), None
+        self.line.show_training(trainer.config, getattr(trainer, "run_dir", None),
+                                trainer.resume_point.epoch if resumed else None)
+        if self.window.draw_panel is not None:  # the Draw tab follows the run in training, not an old one
+            self.window.draw_panel.source.begin_training(trainer.config, new_run=True)
+
+    def continue_training(self) -> bool:
+        """Continue the opened run (Continue training): asks for the epochs in total, then trains."""
+        run = self.opened
+        if run is None:
+            return False
+        total = ask_total_epochs(self.window, run.epoch, run.config.epochs)
+        return total is not None and self.continue_run(run.dir, total)
+
+    def continue_run(self, run_dir, epochs: int | None = None) -> bool:
+        """Continue the run saved in ``run_dir`` to ``epochs`` in total (default: its configured epochs),
+        in its own folder and with its own settings; the curves go on from its saved epochs."""
+        w = self.window
+        if not w.is_ready() or w.is_running():
+            return False
+        from core.checkpoints import CheckpointError
+        from core.config import ConfigError
+
+        try:
+            trainer = self.create_resume_trainer(run_dir, epochs)
+        except (CheckpointError, ConfigError, OSError, ValueError) as exc:
+            w.banner.show_message("error", "Cannot continue that run", str(exc))
+            return False
+        w.start_trainer(trainer, epochs=None, new_run=False)
+        return True
+
+    @staticmethod
+    def create_resume_trainer(run_dir, epochs: int | None):
+        """The trainer that continues a saved run (see :meth:`continue_run`)."""
+        from core.engine import Trainer
+
+        return Trainer.from_run(run_dir, epochs=epochs, publish_interval=1 / 30, publish_weights=True)

@@ -299,11 +299,12 @@ class CurvesPanel(QWidget):
         # Pace this run from its own paints only.
         self._paint_seen = self.loss_plot.paint_total + self.accuracy_plot.paint_total
         self._budget = self._new_budget()
-        if new_run:
+        if new_run or self._ema_loss.count == 0:  # also a saved run continued (show_run reset them)
             # Smooth over about an eighth of an epoch (at least 4 steps, at most 100).
             window = min(100.0, max(4.0, self.steps_per_epoch / 8))
             self._ema_loss.reset(1 - 1 / window)
             self._ema_acc.reset(1 - 1 / window)
+        if new_run:
             self.clear("Training… the first points appear after the first steps.")
 
     def show_run(self, records: list[dict], name: str) -> None:
@@ -313,6 +314,8 @@ class CurvesPanel(QWidget):
 
         self.clear(f"Run {name} (opened): no finished epoch to plot.")
         self.steps_per_epoch = 1
+        self._ema_loss.reset(self._ema_loss.beta)  # continuing it smooths its steps afresh
+        self._ema_acc.reset(self._ema_acc.beta)
         self._set_train_labels("per epoch")
         for series, key, scale in ((self.train_loss_smooth, "train_loss", 1.0),
                                    (self.train_acc_smooth, "train_acc", 100.0), (self.lr, "lr", 1.0)):

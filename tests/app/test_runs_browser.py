@@ -181,3 +181,42 @@ def test_the_open_run_dialog_shows_whole_folder_names(qtbot, tmp_path):
     width = tree.fontMetrics().horizontalAdvance(long_name)
     qtbot.waitUntil(lambda: tree.columnWidth(0) > width, timeout=10_000)
     dialog.reject()
+
+
+def test_continue_training_an_opened_run(qtbot, cli_runs, window, monkeypatch):
+    import json
+
+    from app import opened_run
+
+    w = window
+    run_dir = cli_runs / "first-lenet"
+    assert w.load_checkpoint(run_dir) is not None
+    button = child(w, "continueButton")
+    assert button.isVisible() and button.isEnabled(), button.toolTip()
+    asked = []
+    monkeypatch.setattr(opened_run, "ask_total_epochs", lambda parent, done, planned: asked.append(
+        (done, planned)) or 3)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert asked == [(2, 2)] and w.is_running()
+    assert "continuing first-lenet from epoch 2" in w.shown.line.text()
+    qtbot.waitUntil(lambda: not w.is_running(), timeout=WAIT)
+    assert w.last_result.status == "completed", w.last_result.message
+    epochs = [json.loads(line)["epoch"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert epochs == [1, 2, 3]
+    x, _ = points(w.curves.test_acc_curve)
+    assert list(x) == [1.0, 2.0, 3.0]  # the saved epochs, then the new one
+    assert points(w.curves.train_loss_raw_curve)[0].min() > 2.0  # its steps follow epoch 2
+    assert w.draw_panel.predictor().describe().startswith("live:")
+
+
+def test_a_run_that_cannot_be_continued_says_why(qtbot, tmp_path, window):
+    import shutil
+
+    w = window
+    root = tmp_path / "runs"
+    cli_train(root / "old-run", epochs=1)
+    (root / "old-run" / "train_state.safetensors").unlink()  # as an earlier version left its runs
+    shutil.rmtree(root / "old-run" / "resume", ignore_errors=True)
+    assert w.load_checkpoint(root / "old-run") is not None
+    button = child(w, "continueButton")
+    assert not button.isEnabled() and "cannot be continued" in button.toolTip()
