@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .runlock import RunLock, RunLocked, is_locked
 from .safe_read import (JSON_LIMIT, METRICS_LIMIT, SAFETENSORS_HEADER_LIMIT, FileRefused, loads_strict,
                         open_regular, read_bounded, read_exactly)
 
@@ -154,6 +155,8 @@ def summarize(run_dir: str | os.PathLike) -> RunSummary:
     try:
         status = _json_object(path / STATUS)
         row.status = str(status.get("status", "unknown"))
+        if row.status == "running" and not is_locked(path):  # its writer is gone: killed or crashed
+            row.status = "interrupted"
     except FileNotFoundError:
         pass
     except (OSError, ValueError, RecursionError, FileRefused) as exc:
@@ -202,10 +205,21 @@ def rename_run(run_dir: str | os.PathLike, new_name: str) -> Path:
     if new.exists():
         raise RunsError(f"a folder named '{new.name}' already exists in {old.parent}; choose another name.")
     try:
+        _not_being_trained(old)
         os.rename(old, new)
     except OSError as exc:
         raise RunsError(f"could not rename {old.name}: {exc.strerror or exc}.") from None
     return new
+
+
+def _not_being_trained(run_dir: Path) -> None:
+    """``RunsError`` while a training holds the folder's writer lock. (The lock is taken and released
+    at once: Windows renames or deletes no folder with an open file in it.)"""
+    try:
+        RunLock(run_dir).acquire().release()
+    except RunLocked:
+        raise RunsError(f"{run_dir.name} is being trained right now (another training holds its lock); "
+                        f"stop that training first.") from None
 
 
 def delete_run(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> None:
@@ -217,6 +231,7 @@ def delete_run(run_dir: str | os.PathLike, root: str | os.PathLike | None = None
     if root is not None and path.resolve().parent != Path(root).resolve():
         raise RunsError(f"{path} is not in the runs folder {root}; nothing was deleted.")
     try:
+        _not_being_trained(path)
         shutil.rmtree(path)
     except OSError as exc:
         raise RunsError(f"could not delete all of {path.name}: {exc.strerror or exc}.") from None

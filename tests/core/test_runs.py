@@ -82,3 +82,22 @@ def test_listing_runs_loads_no_torch(cli_run):
             "assert rows and rows[0].arch == 'lenet'; print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_folder_being_trained_is_neither_renamed_nor_deleted(tmp_path):
+    from core.runlock import RunLock
+
+    run = tmp_path / "busy"
+    run.mkdir()
+    (run / "config.json").write_text('{"arch": "lenet"}')
+    (run / "status.json").write_text('{"status": "running"}')
+    assert runs.summarize(run).status == "interrupted"  # nobody holds its lock: the writer is gone
+    with RunLock(run):  # a training writes there now
+        assert runs.summarize(run).status == "running"
+        with pytest.raises(runs.RunsError, match="being trained"):
+            runs.delete_run(run)
+        with pytest.raises(runs.RunsError, match="being trained"):
+            runs.rename_run(run, "other")
+    assert run.exists() and not (tmp_path / "other").exists()
+    runs.delete_run(run)
+    assert not run.exists()
