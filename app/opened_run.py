@@ -77,16 +77,19 @@ class RunLine(QWidget):
     def text(self) -> str:
         return self.label.text()
 
-    def show_opened(self, run, why_not: str | None) -> None:
-        """``why_not``: None when the run can be continued, else why not (the button's tooltip)."""
+    def show_opened(self, run) -> None:
         cfg = run.config
         status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
+        from core.modeltools import count_params
+
         self.label.setText(f"Showing run <b>{Path(run.dir).name}</b> (opened) · {cfg.spec.display_name} on "
-                           f"{cfg.info.display_name} · {run.epoch} of {cfg.epochs} epochs · {status}")
-        self.label.setToolTip(str(run.dir))
+                           f"{cfg.info.display_name} · {count_params(run.model):,} parameters · "
+                           f"{run.epoch} of {cfg.epochs} epochs · {status}")
+        settings = ", ".join(f"{k} {v}" for k, v in cfg.to_dict().items()
+                             if k in ("batch_size", "optimizer", "lr", "momentum", "weight_decay", "schedule",
+                                      "form", "width", "subset", "seed") and v is not None)
+        self.label.setToolTip(f"{run.dir}\n{settings}")
         self.continue_button.show()
-        self.continue_button.setEnabled(why_not is None)
-        self.continue_button.setToolTip(CONTINUE_TIP if why_not is None else why_not)
 
     def show_training(self, config, run_dir: str | None, resumed_from: int | None = None) -> None:
         where = f" · saved in {Path(run_dir).name}" if run_dir else " · not saved"
@@ -147,7 +150,7 @@ class RunShown(QObject):
     def show(self, run) -> None:
         """Show ``run`` (a ``core.checkpoints.LoadedRun``) in every tab built so far."""
         self.opened = run
-        self.line.show_opened(run, why_not_resumable(run.dir))
+        self.line.show_opened(run)
         w = self.window
         status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
         w.progress.opened(run.epoch, run.config.epochs, status)
@@ -173,7 +176,7 @@ class RunShown(QObject):
         run = self.opened
         if run is not None and Path(run.dir) == Path(old):
             run.dir = Path(new)
-            self.line.show_opened(run, why_not_resumable(run.dir))
+            self.line.show_opened(run)
 
     def training_started(self, trainer) -> None:
         """A trainer set-up hook: the line names the new run (the tabs reset themselves)."""
@@ -187,6 +190,10 @@ class RunShown(QObject):
         """Continue the opened run (Continue training): asks for the epochs in total, then trains."""
         run = self.opened
         if run is None:
+            return False
+        why_not = why_not_resumable(run.dir)
+        if why_not is not None:
+            self.window.banner.show_message("info", "This run cannot be continued", why_not)
             return False
         total = ask_total_epochs(self.window, run.epoch, run.config.epochs)
         return total is not None and self.continue_run(run.dir, total)

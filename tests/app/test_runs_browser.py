@@ -192,7 +192,7 @@ def test_continue_training_an_opened_run(qtbot, cli_runs, window, monkeypatch):
     run_dir = cli_runs / "first-lenet"
     assert w.load_checkpoint(run_dir) is not None
     button = child(w, "continueButton")
-    assert button.isVisible() and button.isEnabled(), button.toolTip()
+    assert button.isVisible() and button.isEnabled()
     asked = []
     monkeypatch.setattr(opened_run, "ask_total_epochs", lambda parent, done, planned: asked.append(
         (done, planned)) or 3)
@@ -219,4 +219,7 @@ def test_a_run_that_cannot_be_continued_says_why(qtbot, tmp_path, window):
     shutil.rmtree(root / "old-run" / "resume", ignore_errors=True)
     assert w.load_checkpoint(root / "old-run") is not None
     button = child(w, "continueButton")
-    assert not button.isEnabled() and "cannot be continued" in button.toolTip()
+    assert button.isVisible() and button.isEnabled()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    banner = child(w, "banner")
+    assert not w.is_running() and banner.isVisible() and "cannot be continued" in banner.message.text()
