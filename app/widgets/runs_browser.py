@@ -330,6 +330,9 @@ class RunsBrowser(QWidget):
         key = self.metric_combo.currentData()
         label, scale = next((lab, s) for k, lab, s in METRICS if k == key)
         item.setLabel("left", label)
+        # Accuracy rises and losses fall: the legend goes in the corner the curves leave free.
+        corner = (1, 1) if key.endswith("acc") else (1, 0)
+        self.legend.anchor(itemPos=corner, parentPos=corner, offset=(-10, -10 if corner[1] else 10))
         self.compare_curves = {}
         for n, (path, row) in enumerate(sorted(self.model.ticked.items(), key=lambda kv: kv[0].name)):
             xs, ys = runs_mod.curve(row.metrics, key)
