@@ -192,6 +192,7 @@ class CurvesPanel(QWidget):
         self._ranges: dict[str, tuple[float, float]] = {}
         self._lr_max: float | None = None
         self._pending_summary = ""  # the summary line of the latest epoch, shown with its plot
+        self._train_labels = "smoothed"  # how the train curves' legend describes them
 
         # Loss plot, with the learning rate on its own right axis.
         self.loss_plot = _make_plot("lossPlot", "loss")
@@ -306,6 +307,8 @@ class CurvesPanel(QWidget):
             self._ema_acc.reset(1 - 1 / window)
         if new_run:
             self.clear("Training… the first points appear after the first steps.")
+        elif self._train_labels == "per epoch":  # a saved run continued: its epochs, then the new steps
+            self._set_train_labels("per epoch, then smoothed steps")
 
     def show_run(self, records: list[dict], name: str) -> None:
         """Draw a saved run's ``metrics.jsonl`` records (one per epoch): train and test loss and
@@ -341,6 +344,7 @@ class CurvesPanel(QWidget):
         return self.train_acc_smooth.y[i] / 100.0
 
     def _set_train_labels(self, how: str) -> None:
+        self._train_labels = how
         for legend, curve_item, what in ((self.loss_legend, self.train_loss_curve, "train loss"),
                                          (self.acc_legend, self.train_acc_curve, "train accuracy")):
             label = legend.getLabel(curve_item)

@@ -64,6 +64,7 @@ def test_the_runs_browser_lists_cli_runs_and_opening_one_fills_every_tab(qtbot, 
     assert "Showing run <b>first-lenet</b> (opened)" in w.shown.line.text()
     x, y = points(w.curves.test_acc_curve)
     assert list(x) == [1.0, 2.0]
+    assert w.curves.loss_legend.getLabel(w.curves.train_loss_curve).text == "train loss (per epoch)"
     records = w.loaded_run.metrics
     assert np.allclose(y, [100 * r["test_acc"] for r in records])
     assert len(points(w.curves.train_loss_curve)[0]) == 2 and len(points(w.curves.lr_curve)[0]) == 2
@@ -206,6 +207,8 @@ def test_continue_training_an_opened_run(qtbot, cli_runs, window, monkeypatch):
     x, _ = points(w.curves.test_acc_curve)
     assert list(x) == [1.0, 2.0, 3.0]  # the saved epochs, then the new one
     assert points(w.curves.train_loss_raw_curve)[0].min() > 2.0  # its steps follow epoch 2
+    label = w.curves.loss_legend.getLabel(w.curves.train_loss_curve).text
+    assert label == "train loss (per epoch, then smoothed steps)"
     assert w.draw_panel.predictor().describe().startswith("live:")
 
 
