@@ -173,12 +173,14 @@ def summarize(run_dir: str | os.PathLike) -> RunSummary:
 
 def list_runs(root: str | os.PathLike) -> list[RunSummary]:
     """One row per run folder directly inside ``root`` (a folder with a ``config.json``), newest first;
-    ``[]`` when ``root`` does not exist."""
+    ``[]`` when ``root`` does not exist, ``RunsError`` when it cannot be read."""
     root = Path(root)
     try:
         entries = list(os.scandir(root))
     except (FileNotFoundError, NotADirectoryError):
         return []
+    except OSError as exc:
+        raise RunsError(f"the runs folder {root} cannot be read: {exc.strerror or exc}.") from None
     rows = [summarize(e.path) for e in entries
             if not e.name.startswith(".") and e.is_dir(follow_symlinks=False) and is_run_dir(e.path)]
     rows.sort(key=lambda r: (r.date, r.name), reverse=True)

@@ -18,7 +18,8 @@ import logging
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QFileSystemWatcher, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
@@ -214,6 +215,22 @@ class RunsBrowser(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(split)
+        # Keys on the table: Enter opens, F2 renames, Delete deletes (after asking).
+        for key, slot in ((Qt.Key.Key_Return, lambda: self.open_row(self.selected_row())),
+                          (Qt.Key.Key_Enter, lambda: self.open_row(self.selected_row())),
+                          (Qt.Key.Key_F2, self.rename_selected), (QKeySequence.StandardKey.Delete, self.delete_selected)):
+            action = QAction(self.view)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(slot)
+            self.view.addAction(action)
+        # A run the command line starts or ends while the tab is shown appears without Refresh.
+        self.watcher = QFileSystemWatcher(self)
+        self._changed = QTimer(self)
+        self._changed.setSingleShot(True)
+        self._changed.setInterval(300)
+        self._changed.timeout.connect(lambda: self.isVisible() and self.refresh())
+        self.watcher.directoryChanged.connect(lambda _path: self._changed.start())
         self._update_buttons()
         self.update_comparison()
 
@@ -245,8 +262,20 @@ class RunsBrowser(QWidget):
         """Read the runs folder again (ticks and the selection are kept by folder)."""
         selected = self.selected_path()
         root = self.root()
-        rows = runs_mod.list_runs(root)
+        try:
+            rows = runs_mod.list_runs(root)
+            # The folder and every folder in it (one becomes a run once its config is written).
+            wanted = {str(root)} | {str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")} \
+                if root.is_dir() else set()
+        except (runs_mod.RunsError, OSError) as exc:
+            rows, wanted = [], set()
+            self._say(str(exc))
         self.model.set_rows(rows)
+        watched = set(self.watcher.directories())
+        if watched - wanted:
+            self.watcher.removePaths(sorted(watched - wanted))
+        if wanted - watched:
+            self.watcher.addPaths(sorted(wanted - watched))
         self.where.setText(f"Runs folder: {root}" + ("" if rows else " — no runs yet: press Train, or "
                                                      "'python main.py train --out' a folder here."))
         if selected is not None:

@@ -226,3 +226,29 @@ def test_a_run_that_cannot_be_continued_says_why(qtbot, tmp_path, window):
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     banner = child(w, "banner")
     assert not w.is_running() and banner.isVisible() and "cannot be continued" in banner.message.text()
+
+
+def test_the_runs_tab_follows_the_folder_and_takes_keys(qtbot, tmp_path, monkeypatch):
+    """A run the command line makes while the tab is shown appears by itself; Enter opens, Delete asks."""
+    from app.widgets import runs_browser as rb
+
+    root = tmp_path / "runs"
+    root.mkdir()
+    browser = rb.RunsBrowser(root=root)
+    qtbot.addWidget(browser)
+    browser.resize(900, 600)
+    browser.show()
+    qtbot.waitExposed(browser)
+    assert browser.model.rowCount() == 0 and "no runs yet" in browser.where.text()
+    cli_train(root / "made-meanwhile", epochs=1)
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 1, timeout=10_000)
+    assert browser.model.rows[0].name == "made-meanwhile" and browser.model.rows[0].status == "completed"
+
+    browser.view.setFocus()
+    browser.view.selectRow(0)
+    with qtbot.waitSignal(browser.open_requested, timeout=2000) as opened:
+        qtbot.keyClick(browser.view, Qt.Key.Key_Return)
+    assert opened.args == [str(root / "made-meanwhile")]
+    monkeypatch.setattr(rb, "confirm_delete", lambda parent, names: True)
+    qtbot.keyClick(browser.view, Qt.Key.Key_Delete)
+    assert not (root / "made-meanwhile").exists() and browser.model.rowCount() == 0
