@@ -163,12 +163,15 @@ class RunShown(QObject):
         from core.datasets import DataError
         from core.opened_run import RunTarget
 
+        replay, self.replay_note = read_replay(run.dir)
         try:
             target = RunTarget.from_run(run)
         except DataError as exc:
-            self.window.activations.show_unavailable(f"Cannot look inside run {Path(run.dir).name}: {exc}.")
+            seen = " The timeline replays what it recorded while it trained." if replay else ""
+            self.window.activations.show_unavailable(
+                run.config, f"Cannot look inside run {Path(run.dir).name} with a new probe image: {exc}{seen}",
+                replay)
             return
-        replay, self.replay_note = read_replay(run.dir)
         self.window.activations.show_run(target, replay)
 
     def on_renamed(self, old: str, new: str) -> None:

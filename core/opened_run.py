@@ -14,7 +14,7 @@ import torch
 from . import data as data_mod
 from .datasets import DataError
 
-NO_TEST_SPLIT = "no test images of {dataset} on this computer ({why}); the inside views need one"
+NO_TEST_SPLIT = "no test images of {dataset} on this computer: {why}"
 
 
 class RunTarget:

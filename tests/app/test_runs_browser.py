@@ -252,3 +252,35 @@ def test_the_runs_tab_follows_the_folder_and_takes_keys(qtbot, tmp_path, monkeyp
     monkeypatch.setattr(rb, "confirm_delete", lambda parent, names: True)
     qtbot.keyClick(browser.view, Qt.Key.Key_Delete)
     assert not (root / "made-meanwhile").exists() and browser.model.rowCount() == 0
+
+
+def test_a_run_whose_test_images_are_not_here_still_opens(qtbot, tmp_path, window):
+    import json
+
+    w = window
+    run_dir = tmp_path / "runs" / "moved-here"
+    cli_train(run_dir, epochs=2)
+    config = json.loads((run_dir / "config.json").read_text())
+    config.update(dataset="mnist", data_root=str(tmp_path / "no-data"))  # trained elsewhere, on full MNIST
+    (run_dir / "config.json").write_text(json.dumps(config))
+    assert w.load_checkpoint(run_dir) is not None
+    assert list(points(w.curves.test_acc_curve)[0]) == [1.0, 2.0]  # its curves and prediction still show
+    assert str(run_dir) in w.draw_panel.predictor().describe()
+    ctl, view = w.activations, w.activations.feature_view
+    w.tabs.setCurrentWidget(view)
+    # Nothing new can be probed, but the recorded snapshots replay, and every view says why.
+    assert len(ctl.replay) > 2 and ctl.current.seq == len(ctl.replay)
+    assert "Cannot look inside run moved-here with a new probe image" in view.problem_text
+    assert "mnist" in view.problem_text
+    qtbot.waitUntil(lambda: view.shown_seq == len(ctl.replay), timeout=10_000)
+    assert view.stack.currentWidget() is view.graphics
+    view.timeline.slider.setValue(1)
+    assert ctl.current.seq == 1 and view.shown_seq == 1
+
+    # Without recorded snapshots either, the views say why instead of waiting for one.
+    import shutil
+
+    shutil.rmtree(run_dir / "snapshots")
+    assert w.load_checkpoint(run_dir) is not None
+    assert ctl.replay == [] and view.stack.currentWidget() is view.placeholder
+    assert "Cannot look inside run moved-here" in view.placeholder.text() and view.problem_text == ""

@@ -135,12 +135,25 @@ class ActivationsController(QObject):
         self.timer.start()
         self._refresh_idle()  # the visible views at once; the others when they are shown
 
-    def show_unavailable(self, message: str) -> None:
-        """An opened run the views cannot look inside (e.g. its test images are not here): say why."""
+    def show_unavailable(self, config, message: str, replay=()) -> None:
+        """An opened run (of ``config``) whose weights cannot be probed here (e.g. its test images are not
+        on this computer): every view says why; the timeline still replays ``replay``, its snapshots."""
         self.detach()
-        self.opened, self._replay, self._current = None, None, None
+        self.opened, self._current = None, None
+        self._replay = [replace(snap, seq=i) for i, snap in enumerate(replay, 1)]
+        self.layers = model_layers(config)
         for view in self.views:
-            view.show_placeholder(message)
+            view.set_model(self.layers)
+        self._problem_error = None
+        self._set_problem("")
+        if self._replay:
+            self._live = False
+            self._show(self._replay[-1])
+            self._set_problem(message)
+            self.timer.start()  # views shown later draw the snapshot too
+        else:
+            for view in self.views:
+                view.show_placeholder(message)
         self._update_timelines()
 
     @property
@@ -204,12 +217,12 @@ class ActivationsController(QObject):
     # -- timeline ----------------------------------------------------------------------------------
     @Slot(int)
     def scrub(self, seq: int) -> None:
-        if self.probe is None:
-            return
         if self._replay:
             if 1 <= seq <= len(self._replay):
                 self._live = False
                 self._show(self._replay[seq - 1])
+            return
+        if self.probe is None:
             return
         snap = self.probe.find(seq)
         if snap is None:
@@ -220,6 +233,9 @@ class ActivationsController(QObject):
 
     @Slot()
     def go_live(self) -> None:
+        if self.probe is None and self._replay:  # nothing to probe: the last recorded snapshot
+            self._show(self._replay[-1])
+            return
         self._live = True
         if self.probe is not None and self.probe.latest() is not None:
             self._show(self.probe.latest())
@@ -303,6 +319,7 @@ class ActivationsController(QObject):
     @Slot()
     def _poll(self) -> None:
         if self.probe is None:
+            self._draw_current()  # a replay without a probe: views shown since draw it
             return
         self._update_wanted()
         self._check_probe()
@@ -315,6 +332,9 @@ class ActivationsController(QObject):
         elif snap is not None:
             self._set_problem("")  # the probe works again (the views stay on the scrubbed snapshot)
             self._update_timelines()
+        self._draw_current()
+
+    def _draw_current(self) -> None:
         if self._current is not None:
             for view in self.live_views():
                 if view.shown_seq != self._current.seq:
@@ -365,6 +385,12 @@ class ActivationsController(QObject):
     def _update_replay_timelines(self) -> None:
         """An opened run: the slider runs over its saved snapshots; "Live" is its final weights."""
         n, cur = len(self._replay), self._current
+        if self.opened is None:  # nothing to probe: only the recorded snapshots
+            pos = cur.seq if cur is not None else n
+            for view in self.views:
+                view.timeline.set_state(1, n, pos, False, f"recorded snapshot {pos} of {n} · step "
+                                        f"{cur.step:,} · epoch {cur.epoch}" if cur is not None else "")
+            return
         if self._live or cur is None:
             pos = n
             text = (f"opened weights (epoch {self.opened.epochs_done}) · scrub back to replay "
