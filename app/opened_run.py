@@ -91,6 +91,14 @@ class RunLine(QWidget):
         self.label.setToolTip(f"{run.dir}\n{settings}")
         self.continue_button.show()
 
+    def show_finished(self, result) -> None:
+        """The run in training ended: the tabs keep showing it."""
+        text = self.label.text()
+        if text.startswith("Showing the run in training"):
+            self.label.setText(text.replace("Showing the run in training", f"Showing the last run "
+                                            f"({result.status}, {result.epochs} epoch"
+                                            f"{'' if result.epochs == 1 else 's'})", 1))
+
     def show_training(self, config, run_dir: str | None, resumed_from: int | None = None) -> None:
         where = f" · saved in {Path(run_dir).name}" if run_dir else " · not saved"
         if resumed_from is not None:
@@ -146,6 +154,7 @@ class RunShown(QObject):
         self.opened = None  # the LoadedRun shown, or None while a training run is shown
         self.replay_note = ""
         self.line.continue_requested.connect(self.continue_training)
+        window.run_finished.connect(self.line.show_finished)
 
     def show(self, run) -> None:
         """Show ``run`` (a ``core.checkpoints.LoadedRun``) in every tab built so far."""

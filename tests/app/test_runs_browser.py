@@ -161,6 +161,7 @@ def test_starting_training_after_opening_a_run_switches_every_tab(qtbot, cli_run
     qtbot.waitUntil(lambda: not w.is_running(), timeout=WAIT)
     assert w.last_result.status == "completed", w.last_result.message
     assert list(points(w.curves.test_acc_curve)[0]) == [1.0]
+    assert w.shown.line.text().startswith("Showing the last run (completed, 1 epoch)")
     assert w.draw_panel.predictor().describe().startswith("live:")
     assert w.activations.trainer is w.controller.trainer
 
