@@ -83,14 +83,15 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _write_temp(path: Path, data: bytes) -> str:
-    """``data`` in a fsynced temporary file next to ``path`` (mode FILE_MODE); its name. Removed on failure."""
+def _write_temp(path: Path, data: bytes, fsync: bool = True) -> str:
+    """``data`` in a (fsynced) temporary file next to ``path`` (mode FILE_MODE); its name. Removed on failure."""
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name + ".", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
     except BaseException:
         _remove(tmp)
         raise
@@ -104,13 +105,14 @@ def _remove(tmp: str) -> None:
         pass
 
 
-def atomic_write_many(files: list[tuple[Path, bytes]]) -> None:
+def atomic_write_many(files: list[tuple[Path, bytes]], fsync: bool = True) -> None:
     """Write several files so that a failure while writing any of them (a full disk) changes none: every
-    temporary file is written first, and only then are they renamed over the old ones."""
+    temporary file is written first, and only then are they renamed over the old ones. ``fsync=False``
+    for files whose loss in a power cut costs little (readers still never see half of one)."""
     temps: list[tuple[str, Path]] = []
     try:
         for path, data in files:
-            temps.append((_write_temp(Path(path), data), Path(path)))
+            temps.append((_write_temp(Path(path), data, fsync), Path(path)))
         while temps:
             tmp, path = temps[0]
             os.replace(tmp, path)
@@ -121,9 +123,9 @@ def atomic_write_many(files: list[tuple[Path, bytes]]) -> None:
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, fsync: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
-    atomic_write_many([(Path(path), data)])
+    atomic_write_many([(Path(path), data)], fsync)
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:

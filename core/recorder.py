@@ -10,14 +10,18 @@ So a run of any length keeps its first steps densely and the rest spread evenly 
 
 Cost: one eval-mode, no-grad forward of one probe image (test sample 0) per recorded step (a few
 hundred per run at most, whatever its length), reduced on the device as the live views' probe does
-(:class:`core.probe.Probe`), then a few KiB compressed and written; it touches no RNG, parameter or
-buffer, so a run trains exactly as it would without it.
+(:class:`core.probe.Probe`), then a few KiB compressed and written (no fsync: replay is not worth one).
+The first ``DENSE`` steps and the epochs' ends are always recorded (a fixed cost of a few dozen probe
+forwards per run); the scheduled steps after them stay within ``MAX_OVERHEAD`` (2 %) of the training
+time: one that comes due past that budget is recorded at a later step instead.
+It touches no RNG, parameter or buffer, so a run trains exactly as it would without it.
 """
 from __future__ import annotations
 
 import logging
 import math
 import os
+import time
 from .checkpoints import FOLDER_MODE, atomic_write_bytes, atomic_write_json
 from .replay import STATE, file_name, snapshot_dir, snapshot_files
 from .safe_read import MIB, loads_strict, read_bounded
@@ -28,6 +32,7 @@ DENSE = 20  # every one of the first DENSE steps
 RATIO = 1.06  # then one step per 6 % more steps
 MAX_SNAPSHOTS = 200
 MAX_BYTES = 6 * MIB
+MAX_OVERHEAD = 0.02  # of the training time since the first step: a scheduled step past it waits
 
 
 def grid_step(k: int) -> int:
@@ -51,8 +56,11 @@ class SnapshotRecorder:
         self.enabled = True
         self.level = 0
         self.written = 0
+        self.seconds = 0.0  # time spent recording (probe, encoding, writing, thinning), in total
         self._files: dict[str, tuple[int, str, int, int]] = {}  # name → (step, tag, rank, bytes)
         self._next_k = 1
+        self._pending: tuple[str, int] | None = None  # a step that was due while over the budget
+        self._t_start: float | None = None
         self._load()
 
     # -- state -------------------------------------------------------------------------------------
@@ -108,15 +116,30 @@ class SnapshotRecorder:
     def on_step(self, trainer) -> None:
         if not self.enabled:
             return
-        due = self.due(trainer.global_step)
-        if due is not None:
-            self.record(trainer, *due, during_training=True)
+        now = time.perf_counter()
+        if self._t_start is None:
+            self._t_start = now
+        due = self.due(trainer.global_step) or self._pending
+        if due is None:
+            return
+        if due[0] != "d" and self.seconds > MAX_OVERHEAD * (now - self._t_start):
+            self._pending = due  # over the budget: record it at a later step (a newer one replaces it)
+            return
+        self._pending = None
+        self.record(trainer, *due, during_training=True)
 
     def on_epoch_end(self, trainer, epoch: int) -> None:
         if self.enabled:  # the latest epoch's end is always kept; older ones follow the thinning
             self.record(trainer, "e", epoch, during_training=False)
 
     def record(self, trainer, tag: str, rank: int, during_training: bool) -> None:
+        t0 = time.perf_counter()
+        try:
+            self._record(trainer, tag, rank, during_training)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def _record(self, trainer, tag: str, rank: int, during_training: bool) -> None:
         from .replay import encode
 
         if not self.probe.active:
@@ -132,7 +155,7 @@ class SnapshotRecorder:
         try:
             data = encode(snap)
             self.folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
-            atomic_write_bytes(self.folder / name, data)
+            atomic_write_bytes(self.folder / name, data, fsync=False)  # replay is not worth an fsync each
         except OSError as exc:
             log.warning("cannot record snapshots in %s (%s); training goes on without them", self.folder, exc)
             self.enabled = False

@@ -13,6 +13,12 @@ from core.payloads import FeaturePayload, Snapshot
 from core.probe import Probe
 
 
+@pytest.fixture(autouse=True)
+def record_every_due_step(monkeypatch):
+    """These tests check which steps are recorded: no time budget (it depends on the machine's speed)."""
+    monkeypatch.setattr(R, "MAX_OVERHEAD", float("inf"))
+
+
 def tiny(**overrides):
     values = dict(subset=256, epochs=2, batch_size=16, device="cpu")
     values.update(overrides)
@@ -23,7 +29,9 @@ def tiny(**overrides):
 def run_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("run")
     trainer = Trainer(tiny(), run_dir=str(d))
-    assert trainer.run().status == "completed"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(R, "MAX_OVERHEAD", float("inf"))
+        assert trainer.run().status == "completed"
     return d, trainer
 
 
@@ -124,3 +132,12 @@ def test_damaged_and_foreign_files_are_skipped(run_dir, tmp_path):
     (copy / "notes.txt").write_text("ignored")
     snaps = replay.read_snapshots(copy.parent)
     assert [s.step for s in snaps] == [s.step for s in good[:3]]
+
+
+def test_recording_stays_within_its_time_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(R, "MAX_OVERHEAD", 1e-9)  # no time to spare: the dense steps and epoch ends only
+    trainer = Trainer(tiny(), run_dir=str(tmp_path / "run"))
+    trainer.run()
+    steps = [s.step for s in replay.read_snapshots(tmp_path / "run")]
+    assert steps == list(range(1, R.DENSE + 1)) + [32]  # 16, the end of epoch 1, is among the dense ones
+    assert trainer.recorder.seconds > 0
