@@ -22,7 +22,7 @@ import logging
 import math
 import os
 import time
-from .checkpoints import FOLDER_MODE, atomic_write_bytes, atomic_write_json
+from .checkpoints import FOLDER_MODE, atomic_write_bytes, atomic_write_json, clean_stale_temp_files
 from .replay import STATE, file_name, snapshot_dir, snapshot_files
 from .safe_read import MIB, loads_strict, read_bounded
 
@@ -65,6 +65,8 @@ class SnapshotRecorder:
 
     # -- state -------------------------------------------------------------------------------------
     def _load(self) -> None:
+        if self.folder.is_dir():
+            clean_stale_temp_files(self.folder)  # the trainer holds the folder's lock: they are stale
         try:
             state = loads_strict(read_bounded(self.folder / STATE, 4096).decode("utf-8"))
             self.level = max(0, min(30, int(state.get("level", 0))))

@@ -129,7 +129,9 @@ def resume_point(run_dir: str | os.PathLike) -> ResumePoint:
         raise CheckpointError(f"{run_dir} holds no ConvScope run ({CONFIG} is missing); give the folder "
                               f"of a run made by 'train --out' or the window.")
     version = run_format(run_dir)
-    folder = run_dir / RESUME_DIR if (run_dir / RESUME_DIR / TRAIN_STATE).is_file() else run_dir
+    # The run folder's own state when it has one (the latest epoch: a stop moves it away before saving
+    # partial weights), else the one a stop parked in resume/.
+    folder = run_dir if (run_dir / TRAIN_STATE).is_file() else run_dir / RESUME_DIR
     if not (folder / TRAIN_STATE).is_file():
         why = ("it was made by an earlier ConvScope, which did not save its training state" if version < 2
                else "it finished no epoch")

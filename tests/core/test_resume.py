@@ -141,3 +141,25 @@ def test_an_old_format_run_opens_and_a_newer_one_is_refused(tmp_path, capsys):
 def test_a_new_run_records_its_format_version(tmp_path):
     Trainer(tiny(epochs=1), run_dir=str(tmp_path / "r")).run()
     assert json.loads((tmp_path / "r" / C.RUN_INFO).read_text()) == {"format_version": C.FORMAT_VERSION}
+
+
+def test_stopping_again_before_or_after_an_epoch_resumes_from_the_right_one(tmp_path):
+    cfg = tiny(epochs=3)
+    whole = Trainer(cfg, run_dir=str(tmp_path / "whole"))
+    whole.run()
+    run = tmp_path / "run"
+    first = Trainer(cfg, run_dir=str(run))
+    first.step_hooks.append(stop_at(8 + 3))  # during epoch 2
+    first.run()
+    for stop in (8 + 5, 16 + 2):  # again during epoch 2; then (epoch 2 done) during epoch 3
+        again = Trainer.from_run(run)
+        assert again.resume_point.epoch == 1
+        again.step_hooks.append(stop_at(stop))
+        assert again.run().status == "stopped"
+        assert (run / C.RESUME_DIR / C.TRAIN_STATE).is_file() and not (run / C.TRAIN_STATE).exists()
+    last = Trainer.from_run(run)
+    assert last.resume_point.epoch == 2
+    last.run()
+    a, b = C.read_metrics(tmp_path / "whole"), C.read_metrics(run)
+    assert [r["epoch"] for r in b] == [1, 2, 3]
+    assert [r["test_loss"] for r in b] == pytest.approx([r["test_loss"] for r in a], rel=1e-6)
