@@ -643,5 +643,7 @@ class Trainer:
             raise CheckpointError(f"could not write the run directory {writer.dir}: {write_error_reason(exc)}. "
                                   f"Choose another folder.") from None
         self.writer, self.run_dir = writer, str(writer.dir)
+        if self.recorder is not None:
+            self.recorder.move_to(writer.dir)
         self.saved_epoch, self.write_failed = self.epochs_done, False
         return str(writer.dir)

@@ -22,7 +22,7 @@ import logging
 import math
 import os
 import time
-from .checkpoints import FOLDER_MODE, atomic_write_bytes, atomic_write_json, clean_stale_temp_files
+from .checkpoints import FILE_MODE, FOLDER_MODE, atomic_write_bytes, atomic_write_json, clean_stale_temp_files
 from .replay import STATE, file_name, snapshot_dir, snapshot_files
 from .safe_read import MIB, loads_strict, read_bounded
 
@@ -80,12 +80,24 @@ class SnapshotRecorder:
                 continue
             self._files[path.name] = (step, tag, rank, size)
 
-    def clear(self) -> None:
-        """Remove every snapshot (a new run in this folder)."""
-        for name in list(self._files):
-            self._delete(name)
-        (self.folder / STATE).unlink(missing_ok=True)
-        self.level, self._next_k = 0, 1
+    def move_to(self, run_dir: str | os.PathLike) -> None:
+        """Record into another run folder from now on, taking the snapshots so far along (a run saved
+        elsewhere after its own folder could not be written)."""
+        import shutil
+
+        target = snapshot_dir(run_dir)
+        if target == self.folder:
+            return
+        try:
+            target.mkdir(mode=FOLDER_MODE, exist_ok=True)
+            for name in [*self._files, STATE]:
+                if (self.folder / name).is_file():
+                    shutil.copyfile(self.folder / name, target / name)
+                    os.chmod(target / name, FILE_MODE)
+        except OSError as exc:
+            log.warning("could not copy the snapshots to %s: %s", target, exc)
+        self.folder, self.enabled = target, True
+        self._load()
 
     def resume_from(self, step: int) -> None:
         """Forget what was recorded after optimizer step ``step``."""

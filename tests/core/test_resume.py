@@ -163,3 +163,15 @@ def test_stopping_again_before_or_after_an_epoch_resumes_from_the_right_one(tmp_
     a, b = C.read_metrics(tmp_path / "whole"), C.read_metrics(run)
     assert [r["epoch"] for r in b] == [1, 2, 3]
     assert [r["test_loss"] for r in b] == pytest.approx([r["test_loss"] for r in a], rel=1e-6)
+
+
+def test_a_run_saved_elsewhere_can_be_resumed_there_with_its_snapshots(tmp_path):
+    trainer = Trainer(tiny(epochs=2), run_dir=str(tmp_path / "first"))
+    trainer.run()
+    before = [s.step for s in read_snapshots(tmp_path / "first")]
+    trainer.save_to(tmp_path / "second")  # what the window offers when the first folder cannot be written
+    assert [s.step for s in read_snapshots(tmp_path / "second")] == before
+    assert C.run_format(tmp_path / "second") == C.FORMAT_VERSION
+    resumed = Trainer.from_run(tmp_path / "second", epochs=3)
+    assert resumed.run().status == "completed"
+    assert [r["epoch"] for r in C.read_metrics(tmp_path / "second")] == [1, 2, 3]
