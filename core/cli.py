@@ -188,7 +188,7 @@ def _emit(args, payload: dict, human: str) -> None:
         print(human)
 
 
-RESUME_OPTIONS = ("epochs", "device", "json", "resume")  # what --resume takes: the rest is the run's own
+RESUME_OPTIONS = ("epochs", "device", "data_root", "json", "resume")  # what --resume takes: the rest is the run's own
 
 
 def _check_out(out: str, overwrite: bool) -> None:
@@ -275,7 +275,7 @@ def _resume(args) -> int:
              if k not in RESUME_OPTIONS + ("command",) and v not in (None, False)]
     if given:
         raise BadInput(f"--resume continues a run with its own settings; {', '.join(given)} cannot change "
-                       f"them (only --epochs and --device apply). Train a new run with --out to change them.")
+                       f"them (only --epochs, --device and --data-root apply). Train a new run with --out to change them.")
     if not os.path.isdir(os.path.expanduser(args.resume)):
         raise BadInput(f"--resume {args.resume}: no such folder; give the folder of a run made by "
                        f"'train --out' or the window.")
@@ -285,8 +285,8 @@ def _resume(args) -> int:
     from core.engine import Trainer
 
     try:
-        trainer = Trainer.from_run(args.resume, epochs=args.epochs, device=args.device, on_event=Progress(),
-                                   publish_interval=0.25)
+        trainer = Trainer.from_run(args.resume, epochs=args.epochs, device=args.device,
+                                   data_root=args.data_root, on_event=Progress(), publish_interval=0.25)
     except (CheckpointError, ConfigError) as exc:
         raise BadInput(str(exc)) from None
     print(f"continuing {args.resume} from epoch {trainer.resume_point.epoch} to epoch "

@@ -103,11 +103,11 @@ class Trainer:
 
     @classmethod
     def from_run(cls, run_dir: str | os.PathLike, epochs: int | None = None, device: str | None = None,
-                 **kwargs) -> "Trainer":
+                 data_root: str | None = None, **kwargs) -> "Trainer":
         """A trainer that continues the run in ``run_dir`` from its last finished epoch to ``epochs`` in
         total (default: its configured epochs), writing into the same folder; ``run()`` trains them.
 
-        ``device`` overrides the run's device; ``kwargs`` go to the constructor (``on_event``,
+        ``device`` and ``data_root`` override the run's; ``kwargs`` go to the constructor (``on_event``,
         ``publish_interval``…). :class:`CheckpointError` when the folder cannot be continued (not a
         run, from an earlier version, a newer format, no finished epoch) or has already trained
         ``epochs``; ``ConfigError`` for a device that is not here."""
@@ -119,7 +119,7 @@ class Trainer:
             raise CheckpointError(f"the run in {point.run_dir} has already trained {point.epoch} epoch(s); "
                                   f"ask for more epochs in total (e.g. --epochs {point.epoch + 1}) to "
                                   f"continue it.")
-        trainer = cls(resumed_config(point, device), run_dir=str(point.run_dir), **kwargs)
+        trainer = cls(resumed_config(point, device, data_root), run_dir=str(point.run_dir), **kwargs)
         trainer.resume_point, trainer.target_epochs = point, target
         return trainer
 

@@ -161,6 +161,26 @@ def _match_layouts(optimizer: torch.optim.Optimizer) -> None:
                     state[key] = torch.empty_like(p, dtype=value.dtype).copy_(value)
 
 
+def resume_status(run_dir: str | os.PathLike) -> tuple[int | None, str]:
+    """Cheaply (no weights read): ``(last finished epoch, "")`` when the run can be continued, else
+    ``(None, why)``. For enabling a "Continue training" action; :func:`resume_point` checks everything."""
+    run_dir = Path(run_dir).expanduser()
+    try:
+        if not (run_dir / CONFIG).is_file():
+            return None, f"{run_dir} holds no ConvScope run."
+        version = run_format(run_dir)
+        folder = run_dir if (run_dir / TRAIN_STATE).is_file() else run_dir / RESUME_DIR
+        if not (folder / TRAIN_STATE).is_file():
+            return None, ("it was made by an earlier ConvScope, which did not save its training state"
+                          if version < 2 else "it finished no epoch")
+        state = loads_strict(_read_metadata(folder / TRAIN_STATE)["state"])
+        return int(state["epoch"]), ""
+    except CheckpointError as exc:
+        return None, str(exc)
+    except (KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+        return None, f"its training state is damaged ({type(exc).__name__})"
+
+
 def restore(trainer, point: ResumePoint) -> None:
     """Put a set-up trainer (model and optimizer built) back at ``point``'s epoch."""
     loaded = load_run(point.run_dir, device="cpu", weights_dir=point.folder)
@@ -201,6 +221,8 @@ def restore(trainer, point: ResumePoint) -> None:
     trainer.history = [dict(r) for r in point.history]
 
 
-def resumed_config(point: ResumePoint, device: str | None = None) -> TrainConfig:
-    """The run's config, on ``device`` when given (a run trained on a GPU continues on a CPU)."""
-    return replace(point.config, device=device) if device else point.config
+def resumed_config(point: ResumePoint, device: str | None = None, data_root: str | None = None) -> TrainConfig:
+    """The run's config, on ``device`` when given (a run trained on a GPU continues on a CPU), reading
+    its dataset from ``data_root`` when given (the same dataset, elsewhere on this computer)."""
+    changes = {k: v for k, v in (("device", device), ("data_root", data_root)) if v}
+    return replace(point.config, **changes) if changes else point.config

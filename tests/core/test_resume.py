@@ -175,3 +175,17 @@ def test_a_run_saved_elsewhere_can_be_resumed_there_with_its_snapshots(tmp_path)
     resumed = Trainer.from_run(tmp_path / "second", epochs=3)
     assert resumed.run().status == "completed"
     assert [r["epoch"] for r in C.read_metrics(tmp_path / "second")] == [1, 2, 3]
+
+
+def test_resume_status_tells_cheaply_whether_a_run_can_continue(tmp_path):
+    from core.resume import resume_status
+
+    assert resume_status(tmp_path)[0] is None
+    run = tmp_path / "run"
+    t = Trainer(tiny(epochs=2), run_dir=str(run))
+    t.step_hooks.append(stop_at(8 + 2))
+    t.run()
+    assert resume_status(run) == (1, "")  # the last finished epoch, parked by the stop
+    (run / C.RESUME_DIR / C.TRAIN_STATE).unlink()
+    epoch, why = resume_status(run)
+    assert epoch is None and "finished no epoch" in why
