@@ -40,16 +40,15 @@ def ask_total_epochs(parent, done: int, planned: int) -> int | None:
     return value if ok else None
 
 
-def why_not_resumable(run_dir) -> str | None:
-    """None when the run in ``run_dir`` can be continued, else why not (one sentence)."""
-    from core.checkpoints import CheckpointError
-    from core.resume import resume_point
+def resumable_epoch(run_dir) -> tuple[int | None, str]:
+    """``(last finished epoch, "")`` when the run in ``run_dir`` can be continued, else ``(None, why)``
+    (cheap: no weights read; the trainer checks everything when it starts)."""
+    from core.resume import resume_status
 
-    try:
-        resume_point(run_dir)
-    except (CheckpointError, OSError, ValueError) as exc:
-        return str(exc)
-    return None
+    epoch, why = resume_status(run_dir)
+    if epoch is None:
+        why = f"{Path(run_dir).name} cannot be continued: {why.rstrip('.')}. It still opens for prediction."
+    return epoch, why
 
 
 class RunLine(QWidget):
@@ -203,11 +202,11 @@ class RunShown(QObject):
         run = self.opened
         if run is None:
             return False
-        why_not = why_not_resumable(run.dir)
-        if why_not is not None:
+        done, why_not = resumable_epoch(run.dir)
+        if done is None:
             self.window.banner.show_message("info", "This run cannot be continued", why_not)
             return False
-        total = ask_total_epochs(self.window, run.epoch, run.config.epochs)
+        total = ask_total_epochs(self.window, done, run.config.epochs)
         return total is not None and self.continue_run(run.dir, total)
 
     def continue_run(self, run_dir, epochs: int | None = None) -> bool:
