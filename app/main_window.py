@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from . import i18n, notices
 from .estimates import Estimates
@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.activations = None  # live-internals views, installed once the engine is loaded
         self.draw_panel = None
         self.dataset_browser = None  # the Dataset tab
+        self.runs_browser = None  # the Runs tab
         self.curves = None
         self._t_created = time.perf_counter()
 
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.estimates = Estimates(self.config_panel, self.config_panel.arch_info, self.estimate_label, self)
         self.rescue = RunRescue(self, self.banner, self._last_trainer)
         self.rescue.run_saved.connect(self._on_run_saved_elsewhere)
+        self.trainer_setup_hooks.append(self.shown.training_started)
         self.startup = StartupSequence(self, self.first_painted.emit, self._build_curves, self._finish_startup,
                                        self._startup_failed)
         self._validate_timer = debounce_timer(self, 0, self._validate)
@@ -146,7 +148,11 @@ class MainWindow(QMainWindow):
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(6, 6, 6, 6)
+        from .opened_run import RunShown
+
+        self.shown = RunShown(self)  # what the tabs show: an opened run or the run in training
         rlay.addWidget(self.banner)
+        rlay.addWidget(self.shown.line)
         rlay.addWidget(self.progress)
         rlay.addWidget(self.tabs, 1)
 
@@ -211,11 +217,16 @@ class MainWindow(QMainWindow):
         self._error_reported.emit(title, message)
 
     def load_checkpoint(self, path):
-        """Load a saved run (for prediction); returns it, or None with the reason in the banner.
+        """Open a saved run in every tab (curves, inside views, prediction); returns it, or None with
+        the reason in the banner. Refused during a training (its tabs show that run).
 
         Works before the window is ready too: the views installed later take ``loaded_run``."""
         from core.checkpoints import CheckpointError, load_run
 
+        if self.is_running():
+            self.banner.show_message("info", "A run is training",
+                                     "Stop it first (Stop), then open the saved run: every tab shows one run.")
+            return None
         try:
             run = load_run(path, device="cpu")
         except (CheckpointError, OSError, ValueError) as exc:
@@ -223,12 +234,18 @@ class MainWindow(QMainWindow):
             self.banner.show_message("error", self.tr("Could not open that run"), str(exc))
             return None
         self.loaded_run = run
+        self.shown.show(run)
         arch = run.config.arch
         self.statusBar().showMessage(self.tr("Opened run {path} ({arch}, epoch {epoch}).").format(
             path=path, arch=arch, epoch=run.epoch), 8000)
         log.info("opened run %s (%s, epoch %s)", path, arch, run.epoch)
         self.checkpoint_loaded.emit(run)
         return run
+
+    def run_folder_in_use(self) -> str | None:
+        """The run folder the training writes to now (the runs browser leaves it alone), or None."""
+        trainer = self._last_trainer()
+        return getattr(trainer, "run_dir", None) if self.is_running() else None
 
     def estimate_seconds(self, cfg) -> float | None:
         """Seconds a run of ``cfg`` would take on this machine, or None (not measured yet)."""
@@ -321,9 +338,14 @@ class MainWindow(QMainWindow):
 
         self.dataset_browser = DatasetBrowser()
         self.dataset_browser.install(self)
-        if self.loaded_run is not None and self.draw_panel.predictor() is None:
-            # Opened before the panel existed, and the panel did not take it from ``loaded_run`` itself.
-            self.draw_panel.on_checkpoint_loaded(self.loaded_run)
+        from .widgets.runs_browser import RunsBrowser
+
+        self.runs_browser = RunsBrowser()
+        self.runs_browser.install(self)
+        if self.loaded_run is not None:  # opened before the views existed: show it in them now
+            self.shown.show(self.loaded_run)
+            if self.draw_panel.predictor() is None:
+                self.draw_panel.on_checkpoint_loaded(self.loaded_run)
 
     # ================================================================================== settings
     def save_settings(self) -> None:
@@ -401,14 +423,19 @@ class MainWindow(QMainWindow):
             log.exception("could not create the trainer")
             self._notify(notices.start_failed_notice(exc))
             return False
+        self.start_trainer(trainer, epochs=None, new_run=True)
+        return True
+
+    def start_trainer(self, trainer, epochs, new_run: bool) -> None:
+        """Run ``trainer`` after the set-up hooks (the views attach to it): a new run, or a saved one
+        continued (``new_run=False``: the curves go on)."""
         for hook in list(self.trainer_setup_hooks):
             try:
                 hook(trainer)
             except Exception as exc:  # noqa: BLE001 - a view that cannot attach must not stop the run
                 log.exception("trainer set-up hook %r failed", hook)
                 self._notify(notices.live_view_notice(exc))
-        self._launch(trainer, epochs=None, new_run=True)
-        return True
+        self._launch(trainer, epochs=epochs, new_run=new_run)
 
     @staticmethod
     def confirm_download(parent, dataset: str, root) -> bool:
@@ -605,7 +632,9 @@ class MainWindow(QMainWindow):
 
     # ====================================================================================== misc
     def _open_run_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a saved run"), str(runs_root()))
+        from .opened_run import choose_run_folder
+
+        folder = choose_run_folder(self, runs_root())
         if folder:
             self.load_checkpoint(folder)
 

@@ -140,7 +140,8 @@ class ModelSource(QObject):
     def set_live_weights(self, config, weights: dict, epoch: int) -> None:
         """Predict with a CPU copy of ``weights`` (a state dict, e.g. ``EpochEnd.weights``) of a model
         built from ``config`` (a ``core.config.TrainConfig``). The tensors are copied into a model of
-        this source's own; the training module is never touched. A run from disk in use stays in use.
+        this source's own; the training module is never touched. A run from disk chosen during the
+        training stays in use.
         Raises on weights that do not fit the configuration."""
         self._take_live(config, weights, epoch)
         if self._active != RUN or self._run is None:
@@ -166,8 +167,8 @@ class ModelSource(QObject):
         self._waiting = False
         if new_run and self._live is not None:
             self._live = None  # the previous run's weights no longer describe it
-            if self._active == LIVE:
-                self._active = None
+        if new_run:  # every tab follows the new run: its weights are used once they come
+            self._active = None
         self.changed.emit()
 
     def end_training(self) -> None:

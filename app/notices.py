@@ -190,7 +190,7 @@ def failure_hint(reason: str) -> str:
     """What to try after a failure with this ``RunResult.reason`` ("" when core's message says it)."""
     from core import events as E
 
-    if reason in (E.DATA, E.DATA_MISSING):  # the message names the file or folder and what to do
+    if reason in (E.DATA, E.DATA_MISSING, E.BUSY):  # the message names the file or folder and what to do
         return ""
     if reason == E.NO_MEMORY:
         return QCoreApplication.translate("Notices", " Lower the batch size, use a smaller width, or train on the CPU.")

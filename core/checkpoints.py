@@ -7,6 +7,11 @@ Layout of a run directory::
     model.safetensors    the weights of the last good epoch (never overwritten by a diverged run)
     optimizer.safetensors + optimizer.json   optimizer state: tensors in safetensors, the rest in JSON
     status.json          {"status": "running|completed|stopped|diverged|failed", "message", "epoch", …}
+    run.json             {"format_version": 2}: the layout of this folder (absent: version 1, also read)
+    train_state.safetensors  what resuming needs besides the weights (see core.resume)
+    resume/              the last finished epoch's files, kept there when a stop saved partial weights
+    snapshots/           the probe snapshots recorded for replay (see core.replay)
+    .lock                the writer's lock (see core.runlock): one training per folder at a time
 
 Every file is written to a temporary name in the same folder, flushed, fsynced and renamed over the old
 one, so a crash or a full disk leaves the previous version in place; temporary files a killed process
@@ -32,6 +37,8 @@ import torch
 
 from .build import ModelBudget, empty_model, meta_model, model_budget
 from .config import ConfigError, TrainConfig
+from .replay import remove_snapshots
+from .runlock import RunLock, RunLocked, is_locked
 from .safe_read import (JSON_LIMIT, METRICS_LIMIT, SAFETENSORS_HEADER_LIMIT, FileRefused, human_size,
                         loads_strict, open_regular, read_bounded, read_exactly)
 
@@ -41,12 +48,21 @@ WEIGHTS = "model.safetensors"
 OPT_TENSORS = "optimizer.safetensors"
 OPT_META = "optimizer.json"
 STATUS = "status.json"
+RUN_INFO = "run.json"
+TRAIN_STATE = "train_state.safetensors"
+RESUME_DIR = "resume"
+FORMAT_VERSION = 2  # 1: the folders of earlier versions (no run.json); 2: run.json, resumable state
 TMP_PREFIX = ".tmp-"
 FILE_MODE = 0o600  # every file of a run directory (the atomic writes' temporary files are made so)
+FOLDER_MODE = 0o700  # its sub-folders (snapshots/, resume/)
 
 
 class CheckpointError(RuntimeError):
     """A run directory that cannot be written or read; the message says what to do."""
+
+
+class RunInUse(CheckpointError):
+    """Another training is writing the run directory (it holds its lock)."""
 
 
 def write_error_reason(exc: OSError) -> str:
@@ -67,14 +83,15 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _write_temp(path: Path, data: bytes) -> str:
-    """``data`` in a fsynced temporary file next to ``path`` (mode FILE_MODE); its name. Removed on failure."""
+def _write_temp(path: Path, data: bytes, fsync: bool = True) -> str:
+    """``data`` in a (fsynced) temporary file next to ``path`` (mode FILE_MODE); its name. Removed on failure."""
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name + ".", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
     except BaseException:
         _remove(tmp)
         raise
@@ -88,13 +105,14 @@ def _remove(tmp: str) -> None:
         pass
 
 
-def atomic_write_many(files: list[tuple[Path, bytes]]) -> None:
+def atomic_write_many(files: list[tuple[Path, bytes]], fsync: bool = True) -> None:
     """Write several files so that a failure while writing any of them (a full disk) changes none: every
-    temporary file is written first, and only then are they renamed over the old ones."""
+    temporary file is written first, and only then are they renamed over the old ones. ``fsync=False``
+    for files whose loss in a power cut costs little (readers still never see half of one)."""
     temps: list[tuple[str, Path]] = []
     try:
         for path, data in files:
-            temps.append((_write_temp(Path(path), data), Path(path)))
+            temps.append((_write_temp(Path(path), data, fsync), Path(path)))
         while temps:
             tmp, path = temps[0]
             os.replace(tmp, path)
@@ -105,9 +123,9 @@ def atomic_write_many(files: list[tuple[Path, bytes]]) -> None:
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, fsync: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
-    atomic_write_many([(Path(path), data)])
+    atomic_write_many([(Path(path), data)], fsync)
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
@@ -267,9 +285,11 @@ class RunWriter:
     def __init__(self, run_dir: str | os.PathLike):
         self.dir = Path(run_dir).expanduser()
         self.weights_epoch = self.optimizer_epoch = None  # what the last save_weights wrote, file by file
+        self._lock = RunLock(self.dir)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            clean_stale_temp_files(self.dir)
+            if not is_locked(self.dir):  # a live writer's temporary files are its own
+                clean_stale_temp_files(self.dir)
             probe = self.dir / (TMP_PREFIX + "write-check")
             probe.write_bytes(b"")
             probe.unlink()
@@ -277,12 +297,35 @@ class RunWriter:
             raise CheckpointError(f"cannot write to run directory {self.dir}: {exc.strerror or exc}. "
                                   f"Choose a folder you can write to.") from None
 
+    def lock(self) -> None:
+        """Become the folder's one writer; :class:`RunInUse` when another training holds it."""
+        try:
+            self._lock.acquire()
+        except RunLocked as exc:
+            raise RunInUse(str(exc)) from None
+        except OSError as exc:
+            raise CheckpointError(f"cannot lock run directory {self.dir}: {write_error_reason(exc)}. "
+                                  f"Choose a folder you can write to.") from None
+
+    def unlock(self) -> None:
+        self._lock.release()
+
+    @property
+    def locked(self) -> bool:
+        return self._lock.held
+
     def start(self, config: dict) -> None:
         """Begin a new run here: a run that was in this folder before is replaced, never mixed in."""
-        for name in (WEIGHTS, OPT_TENSORS, OPT_META, METRICS, STATUS):
+        for name in (WEIGHTS, OPT_TENSORS, OPT_META, METRICS, STATUS, TRAIN_STATE):
             (self.dir / name).unlink(missing_ok=True)
+        remove_resume_dir(self.dir)
+        remove_snapshots(self.dir)
+        self.write_format()
         self.write_config(config)
         self.write_status("running", epoch=0)
+
+    def write_format(self) -> None:
+        atomic_write_json(self.dir / RUN_INFO, {"format_version": FORMAT_VERSION})
 
     def write_config(self, config: dict) -> None:
         atomic_write_json(self.dir / CONFIG, config)
@@ -313,7 +356,8 @@ class RunWriter:
         (self.dir / METRICS).unlink(missing_ok=True)
 
     def save_weights(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
-                     info: dict) -> None:
+                     info: dict) -> str:
+        """Write the weights (and the optimizer state); the save's checkpoint token."""
         self.weights_epoch = self.optimizer_epoch = None
         meta = {k: str(v) for k, v in info.items()}
         meta["checkpoint"] = secrets.token_hex(8)
@@ -325,9 +369,24 @@ class RunWriter:
             _save_tensors(self.dir / OPT_TENSORS, tensors, metadata={"checkpoint": meta["checkpoint"]})
             atomic_write_json(self.dir / OPT_META, plain)
         self.optimizer_epoch = info.get("epoch")
+        return meta["checkpoint"]
 
     def write_status(self, status: str, message: str = "", **extra) -> None:
         atomic_write_json(self.dir / STATUS, {"status": status, "message": message, **extra})
+
+
+def remove_resume_dir(run_dir: Path) -> None:
+    """Remove ``resume/`` (the files it may hold and the folder)."""
+    folder = Path(run_dir) / RESUME_DIR
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    for name in (WEIGHTS, OPT_TENSORS, OPT_META, TRAIN_STATE):
+        (folder / name).unlink(missing_ok=True)
+    clean_stale_temp_files(folder)
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def clean_stale_temp_files(folder: Path) -> list[Path]:
@@ -354,6 +413,23 @@ class LoadedRun:
     @property
     def epoch(self) -> int:
         return len(self.metrics)
+
+
+def run_format(run_dir: str | os.PathLike) -> int:
+    """The format version of a run directory: 1 without ``run.json`` (earlier versions' folders, read as
+    they are), else the version it records. A newer version than this one reads is refused."""
+    path = Path(run_dir) / RUN_INFO
+    if not path.exists() and not path.is_symlink():
+        return 1
+    info = _read_json_object(path)
+    version = info.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise CheckpointError(f"{RUN_INFO} in {path.parent} records no valid format_version "
+                              f"({version!r}); it was damaged or replaced.")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(f"{path.parent} was made by a newer ConvScope (run format {version}; this "
+                              f"version reads formats up to {FORMAT_VERSION}). Update ConvScope to open it.")
+    return version
 
 
 def read_metrics(run_dir: Path) -> list[dict]:
@@ -428,21 +504,23 @@ def _check_fits(run_dir: Path, config: TrainConfig, expected: dict, header: dict
                                   f"was not written by ConvScope.")
 
 
-def load_run(run_dir: str | os.PathLike, device: str = "cpu"):
+def load_run(run_dir: str | os.PathLike, device: str = "cpu", weights_dir: str | os.PathLike | None = None):
     """Rebuild the model of a run directory from its config and weights (no pickle anywhere).
 
+    ``weights_dir``: read ``model.safetensors`` from there instead (``resume/``, the last finished epoch).
     Every refusal is a :class:`CheckpointError`: the config's model is measured on the meta device and
     the weights' header checked against it before any memory is spent on either."""
     run_dir = Path(run_dir).expanduser()
     if not run_dir.is_dir():
         raise CheckpointError(f"run directory {run_dir} does not exist; pass the folder given to "
                               f"'train --out'.")
+    run_format(run_dir)
     config, meta, budget = _config_of(run_dir)
     expected = meta.state_dict()
-    header, info, _ = read_safetensors_header(run_dir / WEIGHTS, limit=budget.state_bytes
-                                              + SAFETENSORS_HEADER_LIMIT + 8)
+    weights = Path(weights_dir or run_dir) / WEIGHTS
+    header, info, _ = read_safetensors_header(weights, limit=budget.state_bytes + SAFETENSORS_HEADER_LIMIT + 8)
     _check_fits(run_dir, config, expected, header)
-    state = _load_tensors(run_dir / WEIGHTS)
+    state = _load_tensors(weights)
     try:
         model = empty_model(config)
         model.load_state_dict(state)

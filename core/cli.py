@@ -87,7 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--subset", type=_positive_int, help="train on this many examples only")
     t.add_argument("--seed", type=_nonneg_int)
     t.add_argument("--device", choices=C.DEVICES)
-    t.add_argument("--out", help="run directory to write")
+    t.add_argument("--out", help="run directory to write (a new or empty folder; see --overwrite)")
+    t.add_argument("--overwrite", action="store_true", help="with --out: replace the run already in that "
+                   "folder (its run files; other files stay)")
+    t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last finished "
+                   "epoch, with its own settings, to --epochs in total (default: its configured epochs)")
     t.add_argument("--json", action="store_true", help="print the result as one JSON line on stdout")
 
     e = sub.add_parser("evaluate", help="evaluate a run directory on a dataset")
@@ -210,9 +214,45 @@ def _emit(args, payload: dict, human: str) -> None:
         print(human)
 
 
+RESUME_OPTIONS = ("epochs", "device", "data_root", "json", "resume")  # what --resume takes: the rest is the run's own
+
+
+def _check_out(out: str, overwrite: bool) -> None:
+    """``--out`` onto a folder that holds files is refused (changing nothing) unless ``--overwrite``;
+    a folder another training is writing is refused either way."""
+    import os
+
+    from core.runlock import is_locked, locked_message
+
+    path = os.path.expanduser(out)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise BadInput(f"--out {out} is a file, not a folder; give a folder for the run.")
+    if not os.path.isdir(path):
+        return
+    if is_locked(path):
+        raise BadInput(locked_message(path))
+    try:
+        entries = os.listdir(path)
+    except OSError as exc:
+        raise BadInput(f"cannot read the folder {out}: {exc.strerror or exc}; choose another --out.") from None
+    if entries and not overwrite:
+        from core.checkpoints import CONFIG
+
+        what = "a run" if CONFIG in entries else f"{len(entries)} file(s)"
+        raise BadInput(f"{out} already holds {what}; nothing was changed. Use --resume {out} to continue "
+                       f"it, --overwrite to replace it, or choose another --out.")
+
+
 def cmd_train(args) -> int:
     from core.checkpoints import CheckpointError, RunWriter
     from core.data import DataError, load_split
+
+    if args.resume:
+        return _resume(args)
+    if args.overwrite and not args.out:
+        raise BadInput("--overwrite replaces the run in the --out folder; give --out DIR too.")
+    if args.out:
+        _check_out(args.out, args.overwrite)
 
     overrides = {k: getattr(args, k) for k in (
         "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "label_smoothing",
@@ -246,9 +286,42 @@ def cmd_train(args) -> int:
     except (C.ConfigError, CheckpointError, DataError) as exc:
         raise BadInput(str(exc)) from None
     from core.engine import Trainer
-    from core.events import BAD_CONFIG
 
-    trainer = Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25)
+    return _train(args, Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25))
+
+
+def _resume(args) -> int:
+    """``train --resume RUN_DIR [--epochs N]``: the run's own settings, from its last finished epoch."""
+    import os
+
+    from core.checkpoints import CheckpointError
+    from core.runlock import is_locked, locked_message
+
+    given = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
+             if k not in RESUME_OPTIONS + ("command",) and v not in (None, False)]
+    if given:
+        raise BadInput(f"--resume continues a run with its own settings; {', '.join(given)} cannot change "
+                       f"them (only --epochs, --device and --data-root apply). Train a new run with --out to change them.")
+    if not os.path.isdir(os.path.expanduser(args.resume)):
+        raise BadInput(f"--resume {args.resume}: no such folder; give the folder of a run made by "
+                       f"'train --out' or the window.")
+    if is_locked(os.path.expanduser(args.resume)):
+        raise BadInput(locked_message(args.resume))
+    from core.config import ConfigError
+    from core.engine import Trainer
+
+    try:
+        trainer = Trainer.from_run(args.resume, epochs=args.epochs, device=args.device,
+                                   data_root=args.data_root, on_event=Progress(), publish_interval=0.25)
+    except (CheckpointError, ConfigError) as exc:
+        raise BadInput(str(exc)) from None
+    print(f"continuing {args.resume} from epoch {trainer.resume_point.epoch} to epoch "
+          f"{trainer.target_epochs}", file=sys.stderr)
+    return _train(args, trainer)
+
+
+def _train(args, trainer) -> int:
+    from core.events import BAD_CONFIG, BUSY
 
     def on_sigint(signum, frame):  # Ctrl+C or SIGTERM: stop after this batch, keep what was trained
         sys.stderr.write("\nstopping after this batch…\n")
@@ -264,7 +337,7 @@ def cmd_train(args) -> int:
         print("note: the command line cannot keep a model in memory once it exits; free some space "
               "(or pick another --out) and train again.", file=sys.stderr)
     _emit(args, result.to_json(), f"{result.status}: {result.message}")
-    if result.status == "failed" and result.reason == BAD_CONFIG and not result.epochs:
+    if result.status == "failed" and result.reason in (BAD_CONFIG, BUSY) and not trainer.history:
         print(f"error: {result.message}", file=sys.stderr)  # refused at set-up: bad input, not a failure
         return EXIT_BAD_INPUT
     return STATUS_EXIT[result.status]

@@ -33,13 +33,14 @@ import torch
 from . import data as data_mod
 from . import events as ev
 from .build import build_model
-from .checkpoints import CheckpointError, RunWriter, write_error_reason
+from .checkpoints import CheckpointError, RunInUse, RunWriter, read_metrics, remove_resume_dir, write_error_reason
 from .config import ConfigError, TrainConfig
 from .devices import device_label, free_device_memory, is_out_of_memory, out_of_memory_message, resolve_device
 from .evaluation import evaluate_model
 from .events import EpochEnd, RunFinished, RunResult, RunStarted, RunWarning, StepMetrics
 from .modeltools import count_params
 from .optim import make_optimizer, make_scheduler, warming_up
+from .resume import park_epoch_files, unpark, write_train_state
 
 log = logging.getLogger("convscope.engine")
 
@@ -68,8 +69,10 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, on_event: Callable[[Any], None] | None = None,
                  run_dir: str | None = None, publish_interval: float = 1 / 30,
-                 publish_weights: bool = False):
+                 publish_weights: bool = False, record_snapshots: bool = True):
         self.config = config
+        self.record_snapshots = record_snapshots  # probe snapshots into the run directory, for replay
+        self.recorder = None
         self.on_event = on_event or (lambda event: None)
         self.run_dir = run_dir
         self.publish_interval = publish_interval
@@ -93,6 +96,32 @@ class Trainer:
         self.saved_epoch = 0  # the last epoch whose weights are in the run directory
         self.write_failed = False  # the run directory could not be written: save_to another one
         self.last_result: RunResult | None = None
+        self.resume_point = None  # set by from_run: where setup() puts the trainer back
+        self.target_epochs: int | None = None  # from_run: the total its first run() trains to
+        self.schedule_plan = ("constant", 0, 0)  # (kind, total steps, global step where it started)
+        self._sched_left: int | None = None  # steps the schedule may still take (None: no limit)
+
+    @classmethod
+    def from_run(cls, run_dir: str | os.PathLike, epochs: int | None = None, device: str | None = None,
+                 data_root: str | None = None, **kwargs) -> "Trainer":
+        """A trainer that continues the run in ``run_dir`` from its last finished epoch to ``epochs`` in
+        total (default: its configured epochs), writing into the same folder; ``run()`` trains them.
+
+        ``device`` and ``data_root`` override the run's; ``kwargs`` go to the constructor (``on_event``,
+        ``publish_interval``…). :class:`CheckpointError` when the folder cannot be continued (not a
+        run, from an earlier version, a newer format, no finished epoch) or has already trained
+        ``epochs``; ``ConfigError`` for a device that is not here."""
+        from .resume import resume_point, resumed_config
+
+        point = resume_point(run_dir)
+        target = point.config.epochs if epochs is None else int(epochs)
+        if target <= point.epoch:
+            raise CheckpointError(f"the run in {point.run_dir} has already trained {point.epoch} epoch(s); "
+                                  f"ask for more epochs in total (e.g. --epochs {point.epoch + 1}) to "
+                                  f"continue it.")
+        trainer = cls(resumed_config(point, device, data_root), run_dir=str(point.run_dir), **kwargs)
+        trainer.resume_point, trainer.target_epochs = point, target
+        return trainer
 
     # -- control (any thread) ----------------------------------------------------------------------
     def stop(self) -> None:
@@ -115,9 +144,22 @@ class Trainer:
 
     # -- set-up ------------------------------------------------------------------------------------
     def setup(self) -> None:
-        """Load the data and build the model and optimizer (once)."""
+        """Load the data and build the model and optimizer (once). The run directory's lock is taken
+        first: a folder another training writes is refused before anything is loaded or changed."""
         if self._ready:
             return
+        writer = None
+        if self.run_dir:
+            writer = RunWriter(self.run_dir)
+            writer.lock()
+        try:
+            self._setup(writer)
+        except BaseException:
+            if writer is not None:
+                writer.unlock()
+            raise
+
+    def _setup(self, writer: RunWriter | None) -> None:
         cfg = self.config
         self.device = resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
@@ -153,15 +195,32 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and self.amp_dtype == torch.float16)
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
-        if self.run_dir:
-            writer = RunWriter(self.run_dir)
+        if writer is not None:
             try:
-                writer.start(cfg.to_dict())
+                if self.resume_point is None:
+                    writer.start(cfg.to_dict())
+                else:
+                    self._restore(writer)
             except OSError as exc:
                 raise CheckpointError(f"cannot write to run directory {writer.dir}: "
                                       f"{write_error_reason(exc)}. Choose a folder you can write to.") from None
             self.writer = writer
+            if self.record_snapshots:
+                from .recorder import SnapshotRecorder
+
+                self.recorder = SnapshotRecorder(writer.dir)
+                self.recorder.resume_from(self.global_step)
+                self.step_hooks.append(self.recorder.on_step)
         self._ready = True
+
+    def _restore(self, writer: RunWriter) -> None:
+        """Resuming: the weights, optimizer, generators and history of the last finished epoch."""
+        from .resume import restore
+
+        restore(self, self.resume_point)
+        if read_metrics(writer.dir) != self.history:  # drop what came after the epoch resumed from
+            writer.write_metrics(self.history)
+        writer.write_status("running", epoch=self.epochs_done, batch_size=self.batch_size)
 
     def _normalised_once(self, side: int, channels: int) -> torch.Tensor | None:
         """The training split normalised once, when every epoch would compute the same pixels.
@@ -193,11 +252,26 @@ class Trainer:
             lr = max(opt.param_groups[0]["lr"], cfg.lr * 0.05)
             for g in opt.param_groups:
                 g["lr"] = lr
+        self._sched_left = None
         return self._build_scheduler(epochs * self.steps_per_epoch)
 
     def _build_scheduler(self, total: int, done: int = 0):
         """The run's schedule over ``total`` steps, advanced past the ``done`` steps already taken."""
+        self.schedule_plan = (self._schedule_kind, total, self.global_step - done)
         return make_scheduler(self.config, self.optimizer, self._schedule_kind, total, done)
+
+    def _resumed_schedule(self, state: dict):
+        """A resumed run's schedule where it stood; past its planned end, the last rate held."""
+        plan = state["schedule"]
+        self._schedule_kind = kind = str(plan["kind"])
+        total, done = int(plan["total"]), int(plan["done"])
+        if kind == "constant" or done >= total:
+            self.schedule_plan, self._sched_left = (kind, total, self.global_step - done), 0
+            for g in self.optimizer.param_groups:
+                g["lr"] = float(state["lr"])
+            return None
+        self._sched_left = total - done
+        return self._build_scheduler(total, done)
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self, epochs: int | None = None) -> RunResult:
@@ -208,10 +282,19 @@ class Trainer:
         first_run = self.epochs_done == 0
         try:
             self.setup()
-            n_epochs = self.config.epochs if epochs is None else int(epochs)
+            if self.writer is not None:
+                self.writer.lock()  # again, for a later run() ("+1 epoch")
+            resuming, self.resume_point = self.resume_point, None
+            if resuming and epochs is None:
+                n_epochs = self.target_epochs - self.epochs_done
+            else:
+                n_epochs = self.config.epochs if epochs is None else int(epochs)
             if n_epochs < 1:
                 raise ConfigError("train at least one epoch.")
-            self.scheduler = self._make_schedule(n_epochs, first_run)
+            if resuming:
+                self.scheduler = self._resumed_schedule(resuming.state)
+            else:
+                self.scheduler = self._make_schedule(n_epochs, first_run)
             start, end = self.epochs_done, self.epochs_done + n_epochs
             self._span = (start, end)
             self.on_event(RunStarted(self.config, device_label(self.device), len(self.train), len(self.test),
@@ -225,6 +308,8 @@ class Trainer:
         except data_mod.DataError as exc:
             status, message = "failed", str(exc)
             reason = ev.DATA_MISSING if isinstance(exc, data_mod.DatasetMissing) else ev.DATA
+        except RunInUse as exc:
+            status, message, reason = "failed", str(exc), ev.BUSY
         except CheckpointError as exc:
             status, message, reason = "failed", str(exc), ev.WRITE_FAILED
         except Exception as exc:  # report, never lose the run silently
@@ -236,6 +321,8 @@ class Trainer:
                 status, message, reason = "failed", f"{type(exc).__name__}: {exc}", ev.ERROR
         result = self._result(status, message, time.perf_counter() - t_start, reason)
         self._finish_files(result)
+        if self.writer is not None:
+            self.writer.unlock()
         self.last_result = result
         self.on_event(RunFinished(result))
         return result
@@ -279,6 +366,8 @@ class Trainer:
         self.history.append(record)
         if self.writer:
             self._write_epoch(record)
+        if self.recorder is not None:
+            self.recorder.on_epoch_end(self, epoch)
         weights = self.weights_copy() if self.publish_weights else None
         self.on_event(EpochEnd(weights=weights, **record))
         self._check_stuck(train_loss, train_acc, epoch)
@@ -306,8 +395,10 @@ class Trainer:
             if self._stop.is_set():
                 raise StopTraining("stopped", f"stopped by the user during epoch {epoch}.")
             loss, correct = self._step(idx)
-            if self.scheduler is not None:
+            if self.scheduler is not None and self._sched_left != 0:
                 self.scheduler.step()
+                if self._sched_left is not None:  # a resumed schedule stops at its planned end
+                    self._sched_left -= 1
             loss_buf.append(loss)
             correct_buf.append(correct)
             sizes[i] = len(idx)
@@ -370,8 +461,10 @@ class Trainer:
             self.scaler = torch.amp.GradScaler("cuda", init_scale=self.scaler.get_scale())
         # The schedule was laid out in steps of the old batch: lay it out again, at this epoch's start.
         start, end = self._span
-        self.scheduler = self._build_scheduler((end - start) * self.steps_per_epoch,
-                                               done=(epoch - 1 - start) * self.steps_per_epoch)
+        if self.scheduler is not None:
+            self._sched_left = None
+            self.scheduler = self._build_scheduler((end - start) * self.steps_per_epoch,
+                                                   done=(epoch - 1 - start) * self.steps_per_epoch)
         where = "GPU memory" if on_gpu else "memory"
         self.on_event(RunWarning(
             ev.OUT_OF_MEMORY, f"out of {where} at batch {old}: epoch {epoch} starts again with batch "
@@ -386,12 +479,14 @@ class Trainer:
         epoch, before = record["epoch"], self.saved_epoch
         written = []
         try:
-            self.writer.save_weights(self.model, self.optimizer,
-                                     {"epoch": epoch, "arch": self.config.arch, "step": self.global_step})
+            token = self.writer.save_weights(self.model, self.optimizer,
+                                             {"epoch": epoch, "arch": self.config.arch, "step": self.global_step})
             self.saved_epoch = epoch
+            write_train_state(self.writer.dir, self, token)
             self.writer.append_metrics(record)
             written.append("metrics")
             self.writer.write_status("running", epoch=epoch, batch_size=self.batch_size)
+            remove_resume_dir(self.writer.dir)  # an older stop's epoch, now superseded
         except OSError as exc:
             self.write_failed = True
             if self.writer.weights_epoch == epoch:  # the weights were replaced before the disk filled up
@@ -495,9 +590,15 @@ class Trainer:
         try:
             if result.status == "stopped" and self.model is not None and self._weights_finite():
                 # A stop keeps the training done so far; a diverged or failed run keeps the last good epoch.
-                self.writer.save_weights(self.model, self.optimizer,
-                                         {"epoch": self.epochs_done, "arch": self.config.arch,
-                                          "step": self.global_step, "partial": True})
+                # The last finished epoch's files move to resume/ first: resuming starts from there.
+                moved = park_epoch_files(self.writer.dir)
+                try:
+                    self.writer.save_weights(self.model, self.optimizer,
+                                             {"epoch": self.epochs_done, "arch": self.config.arch,
+                                              "step": self.global_step, "partial": True})
+                except OSError:
+                    unpark(moved)
+                    raise
             self.writer.write_status(result.status, result.message, epoch=result.epochs,
                                      test_acc=result.test_acc, batch_size=self.batch_size)
         except OSError as exc:
@@ -526,9 +627,12 @@ class Trainer:
         status = last if last in ("completed", "stopped", "diverged") else "stopped"
         # Every file is replaced atomically, so saving again into the same folder never loses what is there.
         try:
+            writer.write_format()
             writer.write_config(self.config.to_dict())
-            writer.save_weights(self.model, self.optimizer,
-                                {"epoch": self.epochs_done, "arch": self.config.arch, "step": self.global_step})
+            token = writer.save_weights(self.model, self.optimizer, {"epoch": self.epochs_done,
+                                                                     "arch": self.config.arch,
+                                                                     "step": self.global_step})
+            write_train_state(writer.dir, self, token)
             writer.write_metrics(self.history)
             writer.write_status(status, f"saved from memory after epoch {self.epochs_done}",
                                 epoch=self.epochs_done, test_acc=self.history[-1]["test_acc"],
@@ -539,5 +643,7 @@ class Trainer:
             raise CheckpointError(f"could not write the run directory {writer.dir}: {write_error_reason(exc)}. "
                                   f"Choose another folder.") from None
         self.writer, self.run_dir = writer, str(writer.dir)
+        if self.recorder is not None:
+            self.recorder.move_to(writer.dir)
         self.saved_epoch, self.write_failed = self.epochs_done, False
         return str(writer.dir)

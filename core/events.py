@@ -23,9 +23,10 @@ BAD_CONFIG = "config"  # the settings cannot train (e.g. BatchNorm with batches 
 DATA = "data"  # a dataset that cannot be read (damaged, the wrong format)
 DATA_MISSING = "data-missing"  # a dataset that is not on this computer and could not be downloaded
 WRITE_FAILED = "write"  # the run directory could not be written (disk full, read-only)
+BUSY = "busy"  # another training is writing the run directory (it holds the folder's lock)
 NO_MEMORY = "oom"  # out of memory even at the smallest batch
 ERROR = "error"  # anything else (the log has the traceback)
-FAILURES = (DIVERGED, BAD_CONFIG, DATA, DATA_MISSING, WRITE_FAILED, NO_MEMORY, ERROR)
+FAILURES = (DIVERGED, BAD_CONFIG, DATA, DATA_MISSING, WRITE_FAILED, BUSY, NO_MEMORY, ERROR)
 
 
 @dataclass

@@ -167,6 +167,13 @@ class _LeaveFilter(QObject):
         return False
 
 
+class _EpochPoint:
+    """The fields of an ``EpochEnd`` that :meth:`CurvesPanel.add_epoch` reads, from a saved record."""
+
+    def __init__(self, epoch: int, test_loss: float, test_acc: float, train_acc: float):
+        self.epoch, self.test_loss, self.test_acc, self.train_acc = epoch, test_loss, test_acc, train_acc
+
+
 class CurvesPanel(QWidget):
     """The first tab of the window: loss and accuracy plots, a summary line and a hover readout."""
 
@@ -193,6 +200,7 @@ class CurvesPanel(QWidget):
         self._ranges: dict[str, tuple[float, float]] = {}
         self._lr_max: float | None = None
         self._pending_summary = ""  # the summary line of the latest epoch, shown with its plot
+        self._train_labels = "smoothed"  # how the train curves' legend describes them
 
         # Loss plot, with the learning rate on its own right axis.
         self.loss_plot = _make_plot("lossPlot", QT_TRANSLATE_NOOP("Curves", "loss"))
@@ -305,17 +313,71 @@ class CurvesPanel(QWidget):
         # Pace this run from its own paints only.
         self._paint_seen = self.loss_plot.paint_total + self.accuracy_plot.paint_total
         self._budget = self._new_budget()
-        if new_run:
+        if new_run or self._ema_loss.count == 0:  # also a saved run continued (show_run reset them)
             # Smooth over about an eighth of an epoch (at least 4 steps, at most 100).
             window = min(100.0, max(4.0, self.steps_per_epoch / 8))
             self._ema_loss.reset(1 - 1 / window)
             self._ema_acc.reset(1 - 1 / window)
+        if new_run:
             self.clear(QCoreApplication.translate(
                 "Curves", "Training… the first points appear after the first steps."))
+        elif self._train_labels == "per epoch":  # a saved run continued: its epochs, then the new steps
+            self._set_train_labels("per epoch, then smoothed steps")
+
+    def show_run(self, records: list[dict], name: str) -> None:
+        """Draw a saved run's ``metrics.jsonl`` records (one per epoch): train and test loss and
+        accuracy and the learning rate, one point per epoch (the per-step curves are not saved)."""
+        from core.runs import curve
+
+        self.clear(QCoreApplication.translate("Curves", "Run {name} (opened): no finished epoch to plot.")
+                   .format(name=name))
+        self.steps_per_epoch = 1
+        self._ema_loss.reset(self._ema_loss.beta)  # continuing it smooths its steps afresh
+        self._ema_acc.reset(self._ema_acc.beta)
+        self._set_train_labels("per epoch")
+        for series, key, scale in ((self.train_loss_smooth, "train_loss", 1.0),
+                                   (self.train_acc_smooth, "train_acc", 100.0), (self.lr, "lr", 1.0)):
+            xs, ys = curve(records, key)
+            series.extend(xs, np.asarray(ys, dtype=np.float64) * scale)
+        self._lr_max = None
+        last = None
+        acc_x, acc_y = curve(records, "test_acc")
+        loss_by_epoch = dict(zip(*curve(records, "test_loss")))
+        for x, acc in zip(acc_x, acc_y):
+            last = _EpochPoint(int(x), loss_by_epoch.get(x, math.nan), acc, self._value_at(x))
+            self.add_epoch(last)
+        top = max([*acc_x, *self.train_loss_smooth.data()[0], 1.0])
+        self.loss_plot.getPlotItem().setXRange(0, float(top), padding=0.02)
+        self.refresh(force=True)
+        if last is not None:
+            self.summary.setText(QCoreApplication.translate("Curves", "Run <b>{name}</b> (opened): ").format(name=name)
+                                 + self.summary.text())
+
+    def _value_at(self, x: float) -> float:
+        i = self.train_acc_smooth.nearest(x)
+        if i is None or self.train_acc_smooth.x[i] != x:
+            return math.nan
+        return self.train_acc_smooth.y[i] / 100.0
+
+    def _set_train_labels(self, how: str) -> None:
+        """The training curves' legend: how they are drawn ("smoothed", "per epoch", or "per epoch, then
+        smoothed steps" for a saved run continued)."""
+        self._train_labels = how
+        t = QCoreApplication.translate
+        texts = {"smoothed": (t("Curves", "train loss (smoothed)"), t("Curves", "train accuracy (smoothed)")),
+                 "per epoch": (t("Curves", "train loss (per epoch)"), t("Curves", "train accuracy (per epoch)")),
+                 "per epoch, then smoothed steps": (t("Curves", "train loss (per epoch, then smoothed steps)"),
+                                                    t("Curves", "train accuracy (per epoch, then smoothed steps)"))}
+        for legend, curve_item, text in zip((self.loss_legend, self.acc_legend),
+                                            (self.train_loss_curve, self.train_acc_curve), texts[how]):
+            label = legend.getLabel(curve_item)
+            if label is not None:
+                label.setText(text)
 
     def clear(self, summary: str | None = None) -> None:
         """Empty the plots (a new run was asked for: the last run's curves no longer apply)."""
         summary = QCoreApplication.translate("Curves", "Starting a new run…") if summary is None else summary
+        self._set_train_labels("smoothed")
         for s in (self.train_loss, self.train_loss_smooth, self.train_acc, self.train_acc_smooth,
                   self.lr, self.test_loss, self.test_acc):
             s.clear()
@@ -462,7 +524,8 @@ class CurvesPanel(QWidget):
         vb = self.loss_plot.getPlotItem().vb
         if self._loss_autorange_user():
             return
-        tops = [float(s.y[: s.n].max()) for s in (self.train_loss, self.test_loss) if s.n]
+        tops = [float(s.y[: s.n].max()) for s in (self.train_loss, self.train_loss_smooth, self.test_loss)
+                if s.n]
         if not tops:
             return
         top = max(tops) * 1.05 or 1.0

@@ -24,6 +24,11 @@ class RunProgress(QProgressBar):
         self.setTextVisible(True)
         self.setFormat(self.tr("Not started"))
 
+    def opened(self, epochs_done: int, epochs_planned: int, status: str) -> None:
+        """A run opened from disk: how far its training got."""
+        self.setValue(int(STEPS * min(1.0, epochs_done / max(1, epochs_planned))))
+        self.setFormat(f"Opened run · {epochs_done} of {epochs_planned} epoch(s) trained · {status}")
+
     def preparing(self) -> None:
         self.setValue(0)
         self.setFormat(self.tr("Loading the data and building the network…"))

@@ -355,9 +355,13 @@ def test_weights_of_another_type_are_refused_not_cast(run_copy, capsys, dtype, w
 
 
 def test_every_run_file_has_the_same_mode(lenet_run):
-    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in lenet_run.iterdir()}
-    assert set(modes) >= {C.CONFIG, C.METRICS, C.WEIGHTS, C.STATUS, C.OPT_META, C.OPT_TENSORS}
+    modes = {str(p.relative_to(lenet_run)): stat.S_IMODE(p.stat().st_mode) for p in lenet_run.rglob("*")
+             if p.is_file()}
+    assert set(modes) >= {C.CONFIG, C.METRICS, C.WEIGHTS, C.STATUS, C.OPT_META, C.OPT_TENSORS, C.RUN_INFO}
+    assert any(name.startswith("snapshots") for name in modes)  # the files of sub-folders too
     assert set(modes.values()) == {C.FILE_MODE}, modes
+    folders = {p.name: stat.S_IMODE(p.stat().st_mode) for p in lenet_run.rglob("*") if p.is_dir()}
+    assert set(folders.values()) <= {C.FOLDER_MODE}, folders
 
 
 def _png_header_only(width: int, height: int) -> bytes:

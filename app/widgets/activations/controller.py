@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
@@ -83,6 +84,8 @@ class ActivationsController(QObject):
         self._external_running = is_running
         self._live = True
         self._current = None  # the snapshot the views show
+        self._replay: list | None = None  # an opened run's saved snapshots (seq 1..n), or None
+        self.opened = None  # the core.opened_run.RunTarget the views show, or None (a training run)
         self._last_wanted = None
         self._samples_synced = False
         self._errors_seen = 0  # the probe's error count when the views last heard of it
@@ -110,6 +113,57 @@ class ActivationsController(QObject):
         """Probe ``trainer`` (GUI thread, before its training thread starts)."""
         if self.probe is not None:
             self.probe.detach()
+        self.opened, self._replay = None, None
+        self._start_probe(trainer)
+        self._running = True
+        self._sync_samples()
+        self._update_wanted(force=True)
+        self._update_timelines()
+        self.timer.start()
+
+    def show_run(self, target, replay=()) -> None:
+        """Show an opened run (a ``core.opened_run.RunTarget``): the views probe its weights now, in this
+        thread, for the probe image chosen; ``replay``, the snapshots saved while it trained, oldest
+        first, are what the timeline scrubs through ("Live" returns to the opened weights)."""
+        if self.probe is not None:
+            self.probe.detach()
+        self.opened = target
+        self._replay = [replace(snap, seq=i) for i, snap in enumerate(replay, 1)]
+        self._start_probe(target)
+        self._running = False
+        self._sync_samples()
+        self._update_wanted(force=True)
+        self._update_timelines()
+        self.timer.start()
+        self._refresh_idle()  # the visible views at once; the others when they are shown
+
+    def show_unavailable(self, config, message: str, replay=()) -> None:
+        """An opened run (of ``config``) whose weights cannot be probed here (e.g. its test images are not
+        on this computer): every view says why; the timeline still replays ``replay``, its snapshots."""
+        self.detach()
+        self.opened, self._current = None, None
+        self._replay = [replace(snap, seq=i) for i, snap in enumerate(replay, 1)]
+        self.layers = model_layers(config)
+        for view in self.views:
+            view.set_model(self.layers)
+        self._problem_error = None
+        self._set_problem("")
+        if self._replay:
+            self._live = False
+            self._show(self._replay[-1])
+            self._set_problem(message)
+            self.timer.start()  # views shown later draw the snapshot too
+        else:
+            for view in self.views:
+                view.show_placeholder(message)
+        self._update_timelines()
+
+    @property
+    def replay(self) -> list:
+        """The saved snapshots of the opened run the timeline replays (``[]`` for a training run)."""
+        return list(self._replay or [])
+
+    def _start_probe(self, trainer) -> None:
         self.trainer = trainer
         self.probe = self._probe_cls(interval=self.interval, history=self.history_size,
                                      max_overhead=self.max_overhead)
@@ -121,11 +175,6 @@ class ActivationsController(QObject):
         self._set_problem("")
         for view in self.views:
             view.set_model(self.layers)
-        self._running = True
-        self._sync_samples()
-        self._update_wanted(force=True)
-        self._update_timelines()
-        self.timer.start()
 
     def detach(self) -> None:
         self.timer.stop()
@@ -171,6 +220,11 @@ class ActivationsController(QObject):
     # -- timeline ----------------------------------------------------------------------------------
     @Slot(int)
     def scrub(self, seq: int) -> None:
+        if self._replay:
+            if 1 <= seq <= len(self._replay):
+                self._live = False
+                self._show(self._replay[seq - 1])
+            return
         if self.probe is None:
             return
         snap = self.probe.find(seq)
@@ -182,6 +236,9 @@ class ActivationsController(QObject):
 
     @Slot()
     def go_live(self) -> None:
+        if self.probe is None and self._replay:  # nothing to probe: the last recorded snapshot
+            self._show(self._replay[-1])
+            return
         self._live = True
         if self.probe is not None and self.probe.latest() is not None:
             self._show(self.probe.latest())
@@ -265,6 +322,7 @@ class ActivationsController(QObject):
     @Slot()
     def _poll(self) -> None:
         if self.probe is None:
+            self._draw_current()  # a replay without a probe: views shown since draw it
             return
         self._update_wanted()
         self._check_probe()
@@ -277,6 +335,9 @@ class ActivationsController(QObject):
         elif snap is not None:
             self._set_problem("")  # the probe works again (the views stay on the scrubbed snapshot)
             self._update_timelines()
+        self._draw_current()
+
+    def _draw_current(self) -> None:
         if self._current is not None:
             for view in self.live_views():
                 if view.shown_seq != self._current.seq:
@@ -326,7 +387,30 @@ class ActivationsController(QObject):
         for view in self.views:
             view.show_problem(message, detail)
 
+    def _update_replay_timelines(self) -> None:
+        """An opened run: the slider runs over its saved snapshots; "Live" is its final weights."""
+        n, cur = len(self._replay), self._current
+        if self.opened is None:  # nothing to probe: only the recorded snapshots
+            pos = cur.seq if cur is not None else n
+            for view in self.views:
+                view.timeline.set_state(1, n, pos, False, f"recorded snapshot {pos} of {n} · step "
+                                        f"{cur.step:,} · epoch {cur.epoch}" if cur is not None else "")
+            return
+        if self._live or cur is None:
+            pos = n
+            text = (f"opened weights (epoch {self.opened.epochs_done}) · scrub back to replay "
+                    f"{n} snapshots of its training")
+        else:
+            pos = cur.seq
+            when = time.strftime("%H:%M:%S", time.localtime(cur.wall_time))
+            text = f"replay: step {cur.step:,} · epoch {cur.epoch} · {when} · snapshot {pos} of {n}"
+        for view in self.views:
+            view.timeline.set_state(1, n, pos, self._live, text)
+
     def _update_timelines(self) -> None:
+        if self._replay:
+            self._update_replay_timelines()
+            return
         history = self.probe.history() if self.probe is not None else []
         if not history:
             for view in self.views:

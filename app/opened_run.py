@@ -1,0 +1,234 @@
+"""A run opened from disk, shown in every tab; and the line above the tabs that says what they show.
+
+:class:`RunShown` is the one place that switches the tabs together:
+
+* :meth:`~RunShown.show` (File → Open run…, the runs browser, ``MainWindow.load_checkpoint``): the
+  Curves tab draws the run's ``metrics.jsonl``; the inside views probe its weights for the probe image
+  (no training) and their timelines replay the snapshots saved while it trained; the Draw tab predicts
+  with it (through the window's ``checkpoint_loaded`` signal);
+* :meth:`~RunShown.training_started` (a new run): the line names the run in training; the curves, the
+  inside views and the Draw tab follow it (they are reset by the window, the controller's set-up hook
+  and the model source).
+
+The line (``runLine``) reads "Showing run NAME (opened) · …" or "Showing the run in training · …".
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QTreeView, QWidget)
+
+log = logging.getLogger("convscope.gui")
+
+NOTHING_SHOWN = "No run shown yet: press Train, or open a saved run (File → Open run…, or the Runs tab)."
+
+
+CONTINUE_TIP = ("Train the opened run further in its own folder, from its last finished epoch, with its own "
+                "settings; its curves go on where they stopped.")
+
+
+def ask_total_epochs(parent, done: int, planned: int) -> int | None:
+    """How many epochs in total the opened run should reach (the tests replace this); None: cancelled."""
+    from PySide6.QtWidgets import QInputDialog
+
+    value, ok = QInputDialog.getInt(parent, "Continue training", f"The run has trained {done} of its "
+                                    f"{planned} epochs. Train it to how many epochs in total?",
+                                    planned if done < planned else done + 1, done + 1, 100_000)
+    return value if ok else None
+
+
+def resumable_epoch(run_dir) -> tuple[int | None, str]:
+    """``(last finished epoch, "")`` when the run in ``run_dir`` can be continued, else ``(None, why)``
+    (cheap: no weights read; the trainer checks everything when it starts)."""
+    from core.resume import resume_status
+
+    epoch, why = resume_status(run_dir)
+    if epoch is None:
+        why = f"{Path(run_dir).name} cannot be continued: {why.rstrip('.')}. It still opens for prediction."
+    return epoch, why
+
+
+class RunLine(QWidget):
+    """"Showing run X (opened)": what every tab shows, and Continue training for an opened run."""
+
+    continue_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("runLine")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(2, 0, 2, 0)
+        self.label = QLabel(NOTHING_SHOWN)
+        self.label.setObjectName("runLineLabel")
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.continue_button = QPushButton("Continue training")
+        self.continue_button.setObjectName("continueButton")
+        self.continue_button.setToolTip(CONTINUE_TIP)
+        self.continue_button.clicked.connect(self.continue_requested)
+        self.continue_button.hide()
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.continue_button)
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def show_opened(self, run) -> None:
+        cfg = run.config
+        status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
+        from core.modeltools import count_params
+
+        self.label.setText(f"Showing run <b>{Path(run.dir).name}</b> (opened) · {cfg.spec.display_name} on "
+                           f"{cfg.info.display_name} · {count_params(run.model):,} parameters · "
+                           f"{run.epoch} of {cfg.epochs} epochs · {status}")
+        settings = ", ".join(f"{k} {v}" for k, v in cfg.to_dict().items()
+                             if k in ("batch_size", "optimizer", "lr", "momentum", "weight_decay", "schedule",
+                                      "form", "width", "subset", "seed") and v is not None)
+        self.label.setToolTip(f"{run.dir}\n{settings}")
+        self.continue_button.show()
+
+    def show_finished(self, result) -> None:
+        """The run in training ended: the tabs keep showing it."""
+        text = self.label.text()
+        if text.startswith("Showing the run in training"):
+            self.label.setText(text.replace("Showing the run in training", f"Showing the last run "
+                                            f"({result.status}, {result.epochs} epoch"
+                                            f"{'' if result.epochs == 1 else 's'})", 1))
+
+    def show_training(self, config, run_dir: str | None, resumed_from: int | None = None) -> None:
+        where = f" · saved in {Path(run_dir).name}" if run_dir else " · not saved"
+        if resumed_from is not None:
+            where = f" · continuing {Path(run_dir).name} from epoch {resumed_from}"
+        self.label.setText(f"Showing the run in training · {config.spec.display_name} on "
+                           f"{config.info.display_name}{where}")
+        self.label.setToolTip(str(run_dir or ""))
+        self.continue_button.hide()
+
+
+def run_folder_dialog(parent, root) -> QFileDialog:
+    """The folder dialog of File → Open run…: a details list whose name column is as wide as the
+    longest name, so run folder names ("20261202-003528-resnet-small-cifar10-sample") are never cut
+    in the middle (Qt's own dialog, the same on every system)."""
+    dialog = QFileDialog(parent, "Open a saved run", str(root))
+    dialog.setObjectName("openRunDialog")
+    dialog.setFileMode(QFileDialog.FileMode.Directory)
+    dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setViewMode(QFileDialog.ViewMode.Detail)
+    dialog.resize(900, 520)
+    for view in dialog.findChildren(QAbstractItemView):
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        if isinstance(view, QTreeView) and view.objectName() == "treeView":
+            view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    return dialog
+
+
+def choose_run_folder(parent, root) -> str | None:
+    dialog = run_folder_dialog(parent, root)
+    if not dialog.exec():
+        return None
+    chosen = dialog.selectedFiles()
+    return chosen[0] if chosen else None
+
+
+def read_replay(run_dir) -> tuple[list, str]:
+    """The probe snapshots saved in a run folder, oldest first, and a note when there are none
+    (``core.replay`` skips damaged files itself: opening a run never fails for its replay)."""
+    from core.replay import read_snapshots
+
+    snaps = list(read_snapshots(run_dir))
+    return snaps, "" if snaps else "the run saved no snapshots"
+
+
+class RunShown(QObject):
+    """Switches every tab of ``window`` to an opened run or to the run in training."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.line = RunLine()
+        self.opened = None  # the LoadedRun shown, or None while a training run is shown
+        self.replay_note = ""
+        self.line.continue_requested.connect(self.continue_training)
+        window.run_finished.connect(self.line.show_finished)
+
+    def show(self, run) -> None:
+        """Show ``run`` (a ``core.checkpoints.LoadedRun``) in every tab built so far."""
+        self.opened = run
+        self.line.show_opened(run)
+        w = self.window
+        status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
+        w.progress.opened(run.epoch, run.config.epochs, status)
+        if w.curves is not None:
+            w.curves.show_run(run.metrics, Path(run.dir).name)
+        if w.activations is not None:
+            self._show_inside(run)
+
+    def _show_inside(self, run) -> None:
+        from core.datasets import DataError
+        from core.opened_run import RunTarget
+
+        replay, self.replay_note = read_replay(run.dir)
+        try:
+            target = RunTarget.from_run(run)
+        except DataError as exc:
+            seen = " The timeline replays what it recorded while it trained." if replay else ""
+            self.window.activations.show_unavailable(
+                run.config, f"Cannot look inside run {Path(run.dir).name} with a new probe image: {exc}{seen}",
+                replay)
+            return
+        self.window.activations.show_run(target, replay)
+
+    def on_renamed(self, old: str, new: str) -> None:
+        """A run folder was renamed: the opened run, if it is that one, lives there now."""
+        run = self.opened
+        if run is not None and Path(run.dir) == Path(old):
+            run.dir = Path(new)
+            self.line.show_opened(run)
+
+    def training_started(self, trainer) -> None:
+        """A trainer set-up hook: the line names the new run (the tabs reset themselves)."""
+        resumed, self.opened = self.opened is not None and getattr(trainer, "resume_point", None), None
+        self.line.show_training(trainer.config, getattr(trainer, "run_dir", None),
+                                trainer.resume_point.epoch if resumed else None)
+        if self.window.draw_panel is not None:  # the Draw tab follows the run in training, not an old one
+            self.window.draw_panel.source.begin_training(trainer.config, new_run=True)
+
+    def continue_training(self) -> bool:
+        """Continue the opened run (Continue training): asks for the epochs in total, then trains."""
+        run = self.opened
+        if run is None:
+            return False
+        done, why_not = resumable_epoch(run.dir)
+        if done is None:
+            self.window.banner.show_message("info", "This run cannot be continued", why_not)
+            return False
+        total = ask_total_epochs(self.window, done, run.config.epochs)
+        return total is not None and self.continue_run(run.dir, total)
+
+    def continue_run(self, run_dir, epochs: int | None = None) -> bool:
+        """Continue the run saved in ``run_dir`` to ``epochs`` in total (default: its configured epochs),
+        in its own folder and with its own settings; the curves go on from its saved epochs."""
+        w = self.window
+        if not w.is_ready() or w.is_running():
+            return False
+        from core.checkpoints import CheckpointError
+        from core.config import ConfigError
+
+        try:
+            trainer = self.create_resume_trainer(run_dir, epochs)
+        except (CheckpointError, ConfigError, OSError, ValueError) as exc:
+            w.banner.show_message("error", "Cannot continue that run", str(exc))
+            return False
+        w.start_trainer(trainer, epochs=None, new_run=False)
+        return True
+
+    @staticmethod
+    def create_resume_trainer(run_dir, epochs: int | None):
+        """The trainer that continues a saved run (see :meth:`continue_run`)."""
+        from core.engine import Trainer
+
+        return Trainer.from_run(run_dir, epochs=epochs, publish_interval=1 / 30, publish_weights=True)

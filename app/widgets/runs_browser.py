@@ -1,0 +1,374 @@
+"""The Runs tab: every run in the runs folder, one row each, and a plot comparing the ticked ones.
+
+The table (``runsBrowser``, a ``QTableView`` over :class:`RunsModel`) lists the run folders of the runs
+folder (:func:`app.settings.runs_root`), the window's runs and the command line's alike, read by the
+torch-free :mod:`core.runs`: the folder's name, architecture, dataset, epochs, best test accuracy,
+parameters, date and status. Double-click (or Open) shows a run in every tab of the window; Rename and
+Delete (after a confirmation) act on the selected row. Ticking the first column of several rows overlays
+their curves in the comparison plot below; the plot keeps the curves it copied, so it stays when those
+runs are opened, closed or even deleted, until they are unticked.
+
+Integration: ``browser.install(main_window)`` adds the tab and opens runs with
+``main_window.load_checkpoint``; ``main_window.run_folder_in_use()`` names the run folder being written
+(it is neither renamed nor deleted).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import QAbstractTableModel, QFileSystemWatcher, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
+
+from core import runs as runs_mod
+
+log = logging.getLogger("convscope.gui")
+
+COLUMNS = ("Run", "Architecture", "Dataset", "Epochs", "Best test accuracy", "Parameters", "Date", "Status")
+METRICS = (("test_acc", "test accuracy (%)", 100.0), ("test_loss", "test loss", 1.0),
+           ("train_loss", "train loss", 1.0), ("train_acc", "train accuracy (%)", 100.0),
+           ("lr", "learning rate", 1.0))
+COLOURS = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (140, 86, 75),
+           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
+
+
+def confirm_delete(parent, names: list[str]) -> bool:
+    """Ask before deleting run folders (the tests replace this)."""
+    listed = "\n".join(f"  {n}" for n in names[:10]) + ("\n  …" if len(names) > 10 else "")
+    answer = QMessageBox.question(parent, "Delete runs", f"Delete these run folders and everything in them?"
+                                  f"\n\n{listed}\n\nThis cannot be undone.",
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                  QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def ask_new_name(parent, old: str) -> str | None:
+    """Ask for a run folder's new name (the tests replace this); None when cancelled."""
+    text, ok = QInputDialog.getText(parent, "Rename run", "New folder name:", text=old)
+    return text if ok else None
+
+
+class RunsModel(QAbstractTableModel):
+    """The rows of :func:`core.runs.list_runs`; the first column is checkable (compare)."""
+
+    ticks_changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[runs_mod.RunSummary] = []
+        self.ticked: dict[Path, runs_mod.RunSummary] = {}  # kept for the plot, also once gone from disk
+
+    def set_rows(self, rows: list[runs_mod.RunSummary]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def flags(self, index):
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return base | Qt.ItemFlag.ItemIsUserCheckable if index.column() == 0 else base
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = self.rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, col)
+        if role == Qt.ItemDataRole.CheckStateRole and col == 0:
+            return Qt.CheckState.Checked if row.path in self.ticked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.path}\n{row.problem}" if row.problem else str(row.path)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4, 5):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return str(row.path)
+        return None
+
+    @staticmethod
+    def _text(row: runs_mod.RunSummary, col: int) -> str:
+        if col == 0:
+            return row.name
+        if col == 1:
+            return row.arch
+        if col == 2:
+            return row.dataset
+        if col == 3:
+            return row.epochs_text
+        if col == 4:
+            return "" if row.best_test_acc is None else f"{100 * row.best_test_acc:.2f} %"
+        if col == 5:
+            return "" if row.params is None else f"{row.params:,}"
+        if col == 6:
+            return row.date_text
+        return "damaged" if row.problem and row.status == "unknown" else row.status
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802
+        if role != Qt.ItemDataRole.CheckStateRole or index.column() != 0:
+            return False
+        row = self.rows[index.row()]
+        if Qt.CheckState(value) == Qt.CheckState.Checked:
+            self.ticked[row.path] = row
+        else:
+            self.ticked.pop(row.path, None)
+        self.dataChanged.emit(index, index, [role])
+        self.ticks_changed.emit()
+        return True
+
+
+class RunsBrowser(QWidget):
+    """The Runs tab (see the module docstring)."""
+
+    open_requested = Signal(str)  # a run folder to show in every tab
+    renamed = Signal(str, str)  # old and new path of a run folder
+
+    def __init__(self, root=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("runsTab")
+        self._root = root
+        self.in_use = lambda: None  # the run folder being written (never renamed or deleted), or None
+        self.model = RunsModel(self)
+        self.model.ticks_changed.connect(self.update_comparison)
+        self.view = QTableView()
+        self.view.setObjectName("runsBrowser")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().hide()
+        self.view.setAlternatingRowColors(True)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.view.doubleClicked.connect(lambda index: self.open_row(index.row()))
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+
+        self.where = QLabel("")
+        self.where.setObjectName("runsFolderLabel")
+        self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = QLabel("")
+        self.message.setObjectName("runsMessage")
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.open_button = self._button("Open", "runsOpenButton", "Show the selected run in every tab",
+                                        lambda: self.open_row(self.selected_row()))
+        self.rename_button = self._button("Rename…", "runsRenameButton", "Rename the selected run's folder",
+                                          self.rename_selected)
+        self.delete_button = self._button("Delete…", "runsDeleteButton", "Delete the selected run's folder "
+                                          "(asks first)", self.delete_selected)
+        self.refresh_button = self._button("Refresh", "runsRefreshButton", "Read the runs folder again",
+                                           self.refresh)
+        for b in (self.open_button, self.rename_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.refresh_button)
+
+        self.metric_combo = QComboBox()
+        self.metric_combo.setObjectName("compareMetricCombo")
+        for key, label, _ in METRICS:
+            self.metric_combo.addItem(label, key)
+        self.metric_combo.currentIndexChanged.connect(self.update_comparison)
+        self.compare_plot = pg.PlotWidget(background="w")
+        self.compare_plot.setObjectName("comparePlot")
+        self.compare_plot.setMinimumHeight(180)
+        item = self.compare_plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setLabel("bottom", "epoch")
+        self.legend = item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210), labelTextColor="#222")
+        self.compare_hint = QLabel("Tick runs in the first column to compare their curves here.")
+        self.compare_hint.setObjectName("compareHint")
+        compare = QWidget()
+        clay = QVBoxLayout(compare)
+        clay.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Compare:"))
+        top.addWidget(self.metric_combo)
+        top.addWidget(self.compare_hint, 1)
+        clay.addLayout(top)
+        clay.addWidget(self.compare_plot, 1)
+
+        table = QWidget()
+        tlay = QVBoxLayout(table)
+        tlay.setContentsMargins(0, 0, 0, 0)
+        tlay.addWidget(self.where)
+        tlay.addWidget(self.view, 1)
+        tlay.addLayout(buttons)
+        tlay.addWidget(self.message)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(table)
+        split.addWidget(compare)
+        split.setChildrenCollapsible(False)
+        split.setSizes([300, 240])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(split)
+        # Keys on the table: Enter opens, F2 renames, Delete deletes (after asking).
+        for key, slot in ((Qt.Key.Key_Return, lambda: self.open_row(self.selected_row())),
+                          (Qt.Key.Key_Enter, lambda: self.open_row(self.selected_row())),
+                          (Qt.Key.Key_F2, self.rename_selected), (QKeySequence.StandardKey.Delete, self.delete_selected)):
+            action = QAction(self.view)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(slot)
+            self.view.addAction(action)
+        # A run the command line starts or ends while the tab is shown appears without Refresh.
+        self.watcher = QFileSystemWatcher(self)
+        self._changed = QTimer(self)
+        self._changed.setSingleShot(True)
+        self._changed.setInterval(300)
+        self._changed.timeout.connect(lambda: self.isVisible() and self.refresh())
+        self.watcher.directoryChanged.connect(lambda _path: self._changed.start())
+        self._update_buttons()
+        self.update_comparison()
+
+    def _button(self, text, name, tip, slot) -> QPushButton:
+        b = QPushButton(text)
+        b.setObjectName(name)
+        b.setToolTip(tip)
+        b.clicked.connect(slot)
+        return b
+
+    def install(self, main_window) -> None:
+        """Add the "Runs" tab; open runs with ``main_window.load_checkpoint`` and refresh after a run."""
+        main_window.add_inside_tab(self, "Runs")
+        self.open_requested.connect(lambda path: main_window.load_checkpoint(path) is not None
+                                    and main_window.tabs.setCurrentIndex(0))  # its curves
+        main_window.run_finished.connect(lambda _r: self.refresh())
+        self.in_use = main_window.run_folder_in_use
+        self.renamed.connect(main_window.shown.on_renamed)
+
+    # -- the table ---------------------------------------------------------------------------------
+    def root(self) -> Path:
+        if self._root is not None:
+            return Path(self._root)
+        from ..settings import runs_root
+
+        return runs_root()
+
+    def refresh(self) -> None:
+        """Read the runs folder again (ticks and the selection are kept by folder)."""
+        selected = self.selected_path()
+        root = self.root()
+        try:
+            rows = runs_mod.list_runs(root)
+            # The folder and every folder in it (one becomes a run once its config is written).
+            wanted = {str(root)} | {str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")} \
+                if root.is_dir() else set()
+        except (runs_mod.RunsError, OSError) as exc:
+            rows, wanted = [], set()
+            self._say(str(exc))
+        self.model.set_rows(rows)
+        watched = set(self.watcher.directories())
+        if watched - wanted:
+            self.watcher.removePaths(sorted(watched - wanted))
+        if wanted - watched:
+            self.watcher.addPaths(sorted(wanted - watched))
+        self.where.setText(f"Runs folder: {root}" + ("" if rows else " — no runs yet: press Train, or "
+                                                     "'python main.py train --out' a folder here."))
+        if selected is not None:
+            for i, row in enumerate(rows):
+                if row.path == selected:
+                    self.view.selectRow(i)
+        self._update_buttons()
+
+    def showEvent(self, event):  # noqa: N802
+        super().showEvent(event)
+        self.refresh()
+
+    def selected_row(self) -> int:
+        rows = self.view.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def selected_path(self) -> Path | None:
+        i = self.selected_row()
+        return self.model.rows[i].path if 0 <= i < len(self.model.rows) else None
+
+    def _update_buttons(self) -> None:
+        has = self.selected_row() >= 0
+        for b in (self.open_button, self.rename_button, self.delete_button):
+            b.setEnabled(has)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+
+    def open_row(self, i: int) -> None:
+        if 0 <= i < len(self.model.rows):
+            self.open_requested.emit(str(self.model.rows[i].path))
+
+    def _busy(self, path: Path) -> bool:
+        in_use = self.in_use()
+        if in_use and Path(in_use).resolve() == path.resolve():
+            self._say(f"{path.name} is being written by the run in training: stop it first.")
+            return True
+        return False
+
+    def rename_selected(self) -> bool:
+        path = self.selected_path()
+        if path is None or self._busy(path):
+            return False
+        name = ask_new_name(self, path.name)
+        if name is None:
+            return False
+        try:
+            new = runs_mod.rename_run(path, name)
+        except runs_mod.RunsError as exc:
+            self._say(str(exc))
+            return False
+        if path in self.model.ticked:
+            self.model.ticked[new] = self.model.ticked.pop(path)
+        self.refresh()
+        for i, row in enumerate(self.model.rows):
+            if row.path == new:
+                self.view.selectRow(i)
+        self._say(f"Renamed {path.name} to {new.name}.")
+        self.renamed.emit(str(path), str(new))
+        return True
+
+    def delete_selected(self) -> bool:
+        path = self.selected_path()
+        if path is None or self._busy(path) or not confirm_delete(self, [path.name]):
+            return False
+        try:
+            runs_mod.delete_run(path, root=self.root())
+        except runs_mod.RunsError as exc:
+            self._say(str(exc))
+            return False
+        self.refresh()
+        self._say(f"Deleted {path.name}.")
+        return True
+
+    # -- the comparison ----------------------------------------------------------------------------
+    def update_comparison(self) -> None:
+        """Overlay the chosen metric of every ticked run (from the records copied when it was ticked)."""
+        item = self.compare_plot.getPlotItem()
+        item.clear()
+        self.legend.clear()
+        key = self.metric_combo.currentData()
+        label, scale = next((lab, s) for k, lab, s in METRICS if k == key)
+        item.setLabel("left", label)
+        # Accuracy rises and losses fall: the legend goes in the corner the curves leave free.
+        corner = (1, 1) if key.endswith("acc") else (1, 0)
+        self.legend.anchor(itemPos=corner, parentPos=corner, offset=(-10, -10 if corner[1] else 10))
+        self.compare_curves = {}
+        for n, (path, row) in enumerate(sorted(self.model.ticked.items(), key=lambda kv: kv[0].name)):
+            xs, ys = runs_mod.curve(row.metrics, key)
+            colour = COLOURS[n % len(COLOURS)]
+            curve = item.plot(xs, [y * scale for y in ys], pen=pg.mkPen(colour, width=2), symbol="o",
+                              symbolSize=6, symbolBrush=colour, symbolPen="w", name=row.name)
+            self.compare_curves[row.name] = curve
+        ticked = len(self.model.ticked)
+        self.compare_hint.setText("Tick runs in the first column to compare their curves here." if not ticked
+                                  else f"{ticked} run{'s' if ticked > 1 else ''} compared; untick to remove.")
