@@ -172,8 +172,9 @@ def test_the_open_run_dialog_shows_whole_folder_names(qtbot, tmp_path):
     from app.opened_run import run_folder_dialog
 
     long_name = "20261202-003528-resnet-small-fashion-mnist-sample-12"
-    (tmp_path / long_name).mkdir()
-    dialog = run_folder_dialog(None, tmp_path)
+    root = tmp_path / "runs-here"  # tmp_path itself holds the test's settings folder
+    (root / long_name).mkdir(parents=True)
+    dialog = run_folder_dialog(None, root)
     qtbot.addWidget(dialog)
     dialog.show()
     tree = dialog.findChild(QTreeView, "treeView")
