@@ -224,8 +224,8 @@ class MainWindow(QMainWindow):
         from core.checkpoints import CheckpointError, load_run
 
         if self.is_running():
-            self.banner.show_message("info", "A run is training",
-                                     "Stop it first (Stop), then open the saved run: every tab shows one run.")
+            self.banner.show_message("info", self.tr("A run is training"),
+                                     self.tr("Stop it first (Stop), then open the saved run: every tab shows one run."))
             return None
         try:
             run = load_run(path, device="cpu")

@@ -52,6 +52,8 @@ CODE_TEXTS = {
     "write": QT_TRANSLATE_NOOP("Notices", "The run folder could not be written (the disk is full or "
                                "read-only). The trained model is still in memory: free some space or save it "
                                "to another folder."),
+    "busy": QT_TRANSLATE_NOOP("Notices", "Another training is writing this run's folder (it holds the folder's "
+                              "lock): let it end or stop it, then try again."),
     "oom": QT_TRANSLATE_NOOP("Notices", "Out of memory, even at the smallest batch size."),
     "error": QT_TRANSLATE_NOOP("Notices", "Training stopped because of an error."),
 }

@@ -17,26 +17,46 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTreeView, QWidget)
 
 log = logging.getLogger("convscope.gui")
 
-NOTHING_SHOWN = "No run shown yet: press Train, or open a saved run (File → Open run…, or the Runs tab)."
+NOTHING_SHOWN = QT_TRANSLATE_NOOP("RunLine", "No run shown yet: press Train, or open a saved run (File → Open "
+                                             "run…, or the Runs tab).")
 
 
-CONTINUE_TIP = ("Train the opened run further in its own folder, from its last finished epoch, with its own "
-                "settings; its curves go on where they stopped.")
+CONTINUE_TIP = QT_TRANSLATE_NOOP("RunLine", "Train the opened run further in its own folder, from its last "
+                                            "finished epoch, with its own settings; its curves go on where they "
+                                            "stopped.")
+
+# A run's status (status.json, or what core.runs makes of it), as the window words it.
+STATUS_WORDS = {"running": QT_TRANSLATE_NOOP("RunStatus", "running"),
+                "completed": QT_TRANSLATE_NOOP("RunStatus", "completed"),
+                "stopped": QT_TRANSLATE_NOOP("RunStatus", "stopped"),
+                "diverged": QT_TRANSLATE_NOOP("RunStatus", "diverged"),
+                "failed": QT_TRANSLATE_NOOP("RunStatus", "failed"),
+                "interrupted": QT_TRANSLATE_NOOP("RunStatus", "interrupted"),
+                "damaged": QT_TRANSLATE_NOOP("RunStatus", "damaged"),
+                "unknown": QT_TRANSLATE_NOOP("RunStatus", "unknown")}
+
+
+def status_text(status: str) -> str:
+    """A run's ``status`` in the window's language (an unknown word as it is)."""
+    return QCoreApplication.translate("RunStatus", STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 def ask_total_epochs(parent, done: int, planned: int) -> int | None:
     """How many epochs in total the opened run should reach (the tests replace this); None: cancelled."""
     from PySide6.QtWidgets import QInputDialog
 
-    value, ok = QInputDialog.getInt(parent, "Continue training", f"The run has trained {done} of its "
-                                    f"{planned} epochs. Train it to how many epochs in total?",
-                                    planned if done < planned else done + 1, done + 1, 100_000)
+    title = QCoreApplication.translate("OpenedRun", "Continue training")
+    question = QCoreApplication.translate(
+        "OpenedRun", "The run has trained {done} of its {planned} epochs. Train it to how many epochs in "
+                     "total?").format(done=done, planned=planned)
+    value, ok = QInputDialog.getInt(parent, title, question, planned if done < planned else done + 1, done + 1,
+                                    100_000)
     return value if ok else None
 
 
@@ -47,7 +67,9 @@ def resumable_epoch(run_dir) -> tuple[int | None, str]:
 
     epoch, why = resume_status(run_dir)
     if epoch is None:
-        why = f"{Path(run_dir).name} cannot be continued: {why.rstrip('.')}. It still opens for prediction."
+        why = QCoreApplication.translate(
+            "OpenedRun", "{name} cannot be continued: {why}. It still opens for prediction.").format(
+            name=Path(run_dir).name, why=why.rstrip('.'))
     return epoch, why
 
 
@@ -59,15 +81,16 @@ class RunLine(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("runLine")
+        self._training_rest: str | None = None  # the line's text after its head while a run trains
         lay = QHBoxLayout(self)
         lay.setContentsMargins(2, 0, 2, 0)
-        self.label = QLabel(NOTHING_SHOWN)
+        self.label = QLabel(QCoreApplication.translate("RunLine", NOTHING_SHOWN))
         self.label.setObjectName("runLineLabel")
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.continue_button = QPushButton("Continue training")
+        self.continue_button = QPushButton(self.tr("Continue training"))
         self.continue_button.setObjectName("continueButton")
-        self.continue_button.setToolTip(CONTINUE_TIP)
+        self.continue_button.setToolTip(QCoreApplication.translate("RunLine", CONTINUE_TIP))
         self.continue_button.clicked.connect(self.continue_requested)
         self.continue_button.hide()
         lay.addWidget(self.label, 1)
@@ -81,9 +104,14 @@ class RunLine(QWidget):
         status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
         from core.modeltools import count_params
 
-        self.label.setText(f"Showing run <b>{Path(run.dir).name}</b> (opened) · {cfg.spec.display_name} on "
-                           f"{cfg.info.display_name} · {count_params(run.model):,} parameters · "
-                           f"{run.epoch} of {cfg.epochs} epochs · {status}")
+        from .core_texts import core_text
+
+        self._training_rest = None
+        self.label.setText(self.tr("Showing run <b>{name}</b> (opened) · {network} on {dataset} · {params} "
+                                   "parameters · {epoch} of {epochs} epochs · {status}").format(
+            name=Path(run.dir).name, network=core_text(cfg.spec.display_name),
+            dataset=core_text(cfg.info.display_name), params=f"{count_params(run.model):,}", epoch=run.epoch,
+            epochs=cfg.epochs, status=status_text(status)))
         settings = ", ".join(f"{k} {v}" for k, v in cfg.to_dict().items()
                              if k in ("batch_size", "optimizer", "lr", "momentum", "weight_decay", "schedule",
                                       "form", "width", "subset", "seed") and v is not None)
@@ -92,18 +120,24 @@ class RunLine(QWidget):
 
     def show_finished(self, result) -> None:
         """The run in training ended: the tabs keep showing it."""
-        text = self.label.text()
-        if text.startswith("Showing the run in training"):
-            self.label.setText(text.replace("Showing the run in training", f"Showing the last run "
-                                            f"({result.status}, {result.epochs} epoch"
-                                            f"{'' if result.epochs == 1 else 's'})", 1))
+        if self._training_rest is not None:
+            head = self.tr("Showing the last run ({status}, 1 epoch)") if result.epochs == 1 else \
+                self.tr("Showing the last run ({status}, {n} epochs)")
+            self.label.setText(head.format(status=status_text(result.status), n=result.epochs)
+                               + self._training_rest)
+            self._training_rest = None
 
     def show_training(self, config, run_dir: str | None, resumed_from: int | None = None) -> None:
-        where = f" · saved in {Path(run_dir).name}" if run_dir else " · not saved"
+        from .core_texts import core_text
+
+        where = self.tr(" · saved in {name}").format(name=Path(run_dir).name) if run_dir else \
+            self.tr(" · not saved")
         if resumed_from is not None:
-            where = f" · continuing {Path(run_dir).name} from epoch {resumed_from}"
-        self.label.setText(f"Showing the run in training · {config.spec.display_name} on "
-                           f"{config.info.display_name}{where}")
+            where = self.tr(" · continuing {name} from epoch {epoch}").format(name=Path(run_dir).name,
+                                                                             epoch=resumed_from)
+        self._training_rest = self.tr(" · {network} on {dataset}").format(
+            network=core_text(config.spec.display_name), dataset=core_text(config.info.display_name)) + where
+        self.label.setText(self.tr("Showing the run in training") + self._training_rest)
         self.label.setToolTip(str(run_dir or ""))
         self.continue_button.hide()
 
@@ -112,7 +146,7 @@ def run_folder_dialog(parent, root) -> QFileDialog:
     """The folder dialog of File → Open run…: a details list whose name column is as wide as the
     longest name, so run folder names ("20261202-003528-resnet-small-cifar10-sample") are never cut
     in the middle (Qt's own dialog, the same on every system)."""
-    dialog = QFileDialog(parent, "Open a saved run", str(root))
+    dialog = QFileDialog(parent, QCoreApplication.translate("OpenedRun", "Open a saved run"), str(root))
     dialog.setObjectName("openRunDialog")
     dialog.setFileMode(QFileDialog.FileMode.Directory)
     dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
@@ -140,7 +174,7 @@ def read_replay(run_dir) -> tuple[list, str]:
     from core.replay import read_snapshots
 
     snaps = list(read_snapshots(run_dir))
-    return snaps, "" if snaps else "the run saved no snapshots"
+    return snaps, "" if snaps else QCoreApplication.translate("OpenedRun", "the run saved no snapshots")
 
 
 class RunShown(QObject):
@@ -161,7 +195,7 @@ class RunShown(QObject):
         self.line.show_opened(run)
         w = self.window
         status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
-        w.progress.opened(run.epoch, run.config.epochs, status)
+        w.progress.opened(run.epoch, run.config.epochs, status_text(status))
         if w.curves is not None:
             w.curves.show_run(run.metrics, Path(run.dir).name)
         if w.activations is not None:
@@ -175,10 +209,10 @@ class RunShown(QObject):
         try:
             target = RunTarget.from_run(run)
         except DataError as exc:
-            seen = " The timeline replays what it recorded while it trained." if replay else ""
+            seen = self.tr(" The timeline replays what it recorded while it trained.") if replay else ""
             self.window.activations.show_unavailable(
-                run.config, f"Cannot look inside run {Path(run.dir).name} with a new probe image: {exc}{seen}",
-                replay)
+                run.config, self.tr("Cannot look inside run {name} with a new probe image: {error}").format(
+                    name=Path(run.dir).name, error=exc) + seen, replay)
             return
         self.window.activations.show_run(target, replay)
 
@@ -204,7 +238,7 @@ class RunShown(QObject):
             return False
         done, why_not = resumable_epoch(run.dir)
         if done is None:
-            self.window.banner.show_message("info", "This run cannot be continued", why_not)
+            self.window.banner.show_message("info", self.tr("This run cannot be continued"), why_not)
             return False
         total = ask_total_epochs(self.window, done, run.config.epochs)
         return total is not None and self.continue_run(run.dir, total)
@@ -221,7 +255,7 @@ class RunShown(QObject):
         try:
             trainer = self.create_resume_trainer(run_dir, epochs)
         except (CheckpointError, ConfigError, OSError, ValueError) as exc:
-            w.banner.show_message("error", "Cannot continue that run", str(exc))
+            w.banner.show_message("error", self.tr("Cannot continue that run"), str(exc))
             return False
         w.start_trainer(trainer, epochs=None, new_run=False)
         return True

@@ -27,7 +27,8 @@ class RunProgress(QProgressBar):
     def opened(self, epochs_done: int, epochs_planned: int, status: str) -> None:
         """A run opened from disk: how far its training got."""
         self.setValue(int(STEPS * min(1.0, epochs_done / max(1, epochs_planned))))
-        self.setFormat(f"Opened run · {epochs_done} of {epochs_planned} epoch(s) trained · {status}")
+        self.setFormat(self.tr("Opened run · {done} of {planned} epoch(s) trained · {status}").format(
+            done=epochs_done, planned=epochs_planned, status=status))
 
     def preparing(self) -> None:
         self.setValue(0)

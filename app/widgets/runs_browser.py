@@ -18,19 +18,29 @@ import logging
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QFileSystemWatcher, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QFileSystemWatcher,
+                            QModelIndex, Qt, QTimer, Signal)
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from core import runs as runs_mod
 
+from ..opened_run import status_text
+
 log = logging.getLogger("convscope.gui")
 
-COLUMNS = ("Run", "Architecture", "Dataset", "Epochs", "Best test accuracy", "Parameters", "Date", "Status")
-METRICS = (("test_acc", "test accuracy (%)", 100.0), ("test_loss", "test loss", 1.0),
-           ("train_loss", "train loss", 1.0), ("train_acc", "train accuracy (%)", 100.0),
-           ("lr", "learning rate", 1.0))
+COLUMNS = (QT_TRANSLATE_NOOP("RunsBrowser", "Run"), QT_TRANSLATE_NOOP("RunsBrowser", "Architecture"),
+           QT_TRANSLATE_NOOP("RunsBrowser", "Dataset"), QT_TRANSLATE_NOOP("RunsBrowser", "Epochs"),
+           QT_TRANSLATE_NOOP("RunsBrowser", "Best test accuracy"), QT_TRANSLATE_NOOP("RunsBrowser", "Parameters"),
+           QT_TRANSLATE_NOOP("RunsBrowser", "Date"), QT_TRANSLATE_NOOP("RunsBrowser", "Status"))
+METRICS = (("test_acc", QT_TRANSLATE_NOOP("RunsBrowser", "test accuracy (%)"), 100.0),
+           ("test_loss", QT_TRANSLATE_NOOP("RunsBrowser", "test loss"), 1.0),
+           ("train_loss", QT_TRANSLATE_NOOP("RunsBrowser", "train loss"), 1.0),
+           ("train_acc", QT_TRANSLATE_NOOP("RunsBrowser", "train accuracy (%)"), 100.0),
+           ("lr", QT_TRANSLATE_NOOP("RunsBrowser", "learning rate"), 1.0))
+
+
 COLOURS = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (140, 86, 75),
            (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
 
@@ -38,8 +48,10 @@ COLOURS = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 1
 def confirm_delete(parent, names: list[str]) -> bool:
     """Ask before deleting run folders (the tests replace this)."""
     listed = "\n".join(f"  {n}" for n in names[:10]) + ("\n  …" if len(names) > 10 else "")
-    answer = QMessageBox.question(parent, "Delete runs", f"Delete these run folders and everything in them?"
-                                  f"\n\n{listed}\n\nThis cannot be undone.",
+    question = QCoreApplication.translate(
+        "RunsBrowser", "Delete these run folders and everything in them?\n\n{listed}\n\nThis cannot be "
+                       "undone.").format(listed=listed)
+    answer = QMessageBox.question(parent, QCoreApplication.translate("RunsBrowser", "Delete runs"), question,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                                   QMessageBox.StandardButton.Cancel)
     return answer == QMessageBox.StandardButton.Yes
@@ -47,7 +59,8 @@ def confirm_delete(parent, names: list[str]) -> bool:
 
 def ask_new_name(parent, old: str) -> str | None:
     """Ask for a run folder's new name (the tests replace this); None when cancelled."""
-    text, ok = QInputDialog.getText(parent, "Rename run", "New folder name:", text=old)
+    text, ok = QInputDialog.getText(parent, QCoreApplication.translate("RunsBrowser", "Rename run"),
+                                    QCoreApplication.translate("RunsBrowser", "New folder name:"), text=old)
     return text if ok else None
 
 
@@ -74,7 +87,7 @@ class RunsModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return QCoreApplication.translate("RunsBrowser", COLUMNS[section])
         return None
 
     def flags(self, index):
@@ -113,7 +126,7 @@ class RunsModel(QAbstractTableModel):
             return "" if row.params is None else f"{row.params:,}"
         if col == 6:
             return row.date_text
-        return "damaged" if row.problem and row.status == "unknown" else row.status
+        return status_text("damaged" if row.problem and row.status == "unknown" else row.status)
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802
         if role != Qt.ItemDataRole.CheckStateRole or index.column() != 0:
@@ -163,14 +176,16 @@ class RunsBrowser(QWidget):
         self.message.setObjectName("runsMessage")
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
-        self.open_button = self._button("Open", "runsOpenButton", "Show the selected run in every tab",
+        self.open_button = self._button(self.tr("Open"), "runsOpenButton",
+                                        self.tr("Show the selected run in every tab"),
                                         lambda: self.open_row(self.selected_row()))
-        self.rename_button = self._button("Rename…", "runsRenameButton", "Rename the selected run's folder",
-                                          self.rename_selected)
-        self.delete_button = self._button("Delete…", "runsDeleteButton", "Delete the selected run's folder "
-                                          "(asks first)", self.delete_selected)
-        self.refresh_button = self._button("Refresh", "runsRefreshButton", "Read the runs folder again",
-                                           self.refresh)
+        self.rename_button = self._button(self.tr("Rename…"), "runsRenameButton",
+                                          self.tr("Rename the selected run's folder"), self.rename_selected)
+        self.delete_button = self._button(self.tr("Delete…"), "runsDeleteButton",
+                                          self.tr("Delete the selected run's folder (asks first)"),
+                                          self.delete_selected)
+        self.refresh_button = self._button(self.tr("Refresh"), "runsRefreshButton",
+                                           self.tr("Read the runs folder again"), self.refresh)
         for b in (self.open_button, self.rename_button, self.delete_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -179,22 +194,22 @@ class RunsBrowser(QWidget):
         self.metric_combo = QComboBox()
         self.metric_combo.setObjectName("compareMetricCombo")
         for key, label, _ in METRICS:
-            self.metric_combo.addItem(label, key)
+            self.metric_combo.addItem(QCoreApplication.translate("RunsBrowser", label), key)
         self.metric_combo.currentIndexChanged.connect(self.update_comparison)
         self.compare_plot = pg.PlotWidget(background="w")
         self.compare_plot.setObjectName("comparePlot")
         self.compare_plot.setMinimumHeight(180)
         item = self.compare_plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)
-        item.setLabel("bottom", "epoch")
+        item.setLabel("bottom", self.tr("epoch"))
         self.legend = item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210), labelTextColor="#222")
-        self.compare_hint = QLabel("Tick runs in the first column to compare their curves here.")
+        self.compare_hint = QLabel(self.tr("Tick runs in the first column to compare their curves here."))
         self.compare_hint.setObjectName("compareHint")
         compare = QWidget()
         clay = QVBoxLayout(compare)
         clay.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Compare:"))
+        top.addWidget(QLabel(self.tr("Compare:")))
         top.addWidget(self.metric_combo)
         top.addWidget(self.compare_hint, 1)
         clay.addLayout(top)
@@ -243,7 +258,7 @@ class RunsBrowser(QWidget):
 
     def install(self, main_window) -> None:
         """Add the "Runs" tab; open runs with ``main_window.load_checkpoint`` and refresh after a run."""
-        main_window.add_inside_tab(self, "Runs")
+        main_window.add_inside_tab(self, self.tr("Runs"))
         self.open_requested.connect(lambda path: main_window.load_checkpoint(path) is not None
                                     and main_window.tabs.setCurrentIndex(0))  # its curves
         main_window.run_finished.connect(lambda _r: self.refresh())
@@ -276,8 +291,8 @@ class RunsBrowser(QWidget):
             self.watcher.removePaths(sorted(watched - wanted))
         if wanted - watched:
             self.watcher.addPaths(sorted(wanted - watched))
-        self.where.setText(f"Runs folder: {root}" + ("" if rows else " — no runs yet: press Train, or "
-                                                     "'python main.py train --out' a folder here."))
+        self.where.setText(self.tr("Runs folder: {root}").format(root=root) + ("" if rows else self.tr(
+            " — no runs yet: press Train, or 'python main.py train --out' a folder here.")))
         if selected is not None:
             for i, row in enumerate(rows):
                 if row.path == selected:
@@ -311,7 +326,8 @@ class RunsBrowser(QWidget):
     def _busy(self, path: Path) -> bool:
         in_use = self.in_use()
         if in_use and Path(in_use).resolve() == path.resolve():
-            self._say(f"{path.name} is being written by the run in training: stop it first.")
+            self._say(self.tr("{name} is being written by the run in training: stop it first.").format(
+                name=path.name))
             return True
         return False
 
@@ -333,7 +349,7 @@ class RunsBrowser(QWidget):
         for i, row in enumerate(self.model.rows):
             if row.path == new:
                 self.view.selectRow(i)
-        self._say(f"Renamed {path.name} to {new.name}.")
+        self._say(self.tr("Renamed {old} to {new}.").format(old=path.name, new=new.name))
         self.renamed.emit(str(path), str(new))
         return True
 
@@ -347,7 +363,7 @@ class RunsBrowser(QWidget):
             self._say(str(exc))
             return False
         self.refresh()
-        self._say(f"Deleted {path.name}.")
+        self._say(self.tr("Deleted {name}.").format(name=path.name))
         return True
 
     # -- the comparison ----------------------------------------------------------------------------
@@ -358,7 +374,7 @@ class RunsBrowser(QWidget):
         self.legend.clear()
         key = self.metric_combo.currentData()
         label, scale = next((lab, s) for k, lab, s in METRICS if k == key)
-        item.setLabel("left", label)
+        item.setLabel("left", QCoreApplication.translate("RunsBrowser", label))
         # Accuracy rises and losses fall: the legend goes in the corner the curves leave free.
         corner = (1, 1) if key.endswith("acc") else (1, 0)
         self.legend.anchor(itemPos=corner, parentPos=corner, offset=(-10, -10 if corner[1] else 10))
@@ -370,5 +386,7 @@ class RunsBrowser(QWidget):
                               symbolSize=6, symbolBrush=colour, symbolPen="w", name=row.name)
             self.compare_curves[row.name] = curve
         ticked = len(self.model.ticked)
-        self.compare_hint.setText("Tick runs in the first column to compare their curves here." if not ticked
-                                  else f"{ticked} run{'s' if ticked > 1 else ''} compared; untick to remove.")
+        self.compare_hint.setText(
+            self.tr("Tick runs in the first column to compare their curves here.") if not ticked
+            else self.tr("1 run compared; untick to remove.") if ticked == 1
+            else self.tr("{n} runs compared; untick to remove.").format(n=ticked))

@@ -636,6 +636,14 @@
         <translation>训练中… 最初几步之后就会出现第一批点。</translation>
     </message>
     <message>
+        <source>Run {name} (opened): no finished epoch to plot.</source>
+        <translation>训练结果 {name}（已打开）：还没有完成的轮可画。</translation>
+    </message>
+    <message>
+        <source>Run &lt;b&gt;{name}&lt;/b&gt; (opened): </source>
+        <translation>训练结果 &lt;b&gt;{name}&lt;/b&gt;（已打开）：</translation>
+    </message>
+    <message>
         <source>Starting a new run…</source>
         <translation>正在开始新的训练…</translation>
     </message>
@@ -1358,6 +1366,18 @@
         <translation>当前：{source}</translation>
     </message>
     <message>
+        <source>recorded snapshot {pos} of {n} · step {step} · epoch {epoch}</source>
+        <translation>记录的第 {pos} / {n} 张快照 · 第 {step} 步 · 第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <source>opened weights (epoch {epoch}) · scrub back to replay {n} snapshots of its training</source>
+        <translation>打开的权重（第 {epoch} 轮）· 往回拖动可重放训练过程中记录的 {n} 张快照</translation>
+    </message>
+    <message>
+        <source>replay: step {step} · epoch {epoch} · {when} · snapshot {pos} of {n}</source>
+        <translation>重放：第 {step} 步 · 第 {epoch} 轮 · {when} · 第 {pos} / {n} 张快照</translation>
+    </message>
+    <message>
         <source>live</source>
         <translation>实时</translation>
     </message>
@@ -1640,6 +1660,14 @@
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
+        <source>A run is training</source>
+        <translation>正在训练</translation>
+    </message>
+    <message>
+        <source>Stop it first (Stop), then open the saved run: every tab shows one run.</source>
+        <translation>请先停止训练（“停止”），再打开保存的训练结果：所有标签页一次只显示一个训练。</translation>
+    </message>
+    <message>
         <source>Could not open that run</source>
         <translation>无法打开该训练结果</translation>
     </message>
@@ -1710,10 +1738,6 @@
     <message>
         <source>Dataset: {name}. Press Train.</source>
         <translation>数据集：{name}。按“训练”。</translation>
-    </message>
-    <message>
-        <source>Open a saved run</source>
-        <translation>打开保存的训练结果</translation>
     </message>
     <message>
         <source>Stopping the run… the window closes as soon as it has.</source>
@@ -1845,6 +1869,10 @@
         <translation>无法写入训练文件夹（磁盘已满或只读）。训练好的模型仍在内存中：请腾出空间，或把它保存到另一个文件夹。</translation>
     </message>
     <message>
+        <source>Another training is writing this run&apos;s folder (it holds the folder&apos;s lock): let it end or stop it, then try again.</source>
+        <translation>另一个训练正在写入这个训练结果的文件夹（它持有该文件夹的锁）：等它结束或将它停止，然后再试一次。</translation>
+    </message>
+    <message>
         <source>Out of memory, even at the smallest batch size.</source>
         <translation>内存不足，即使用最小的批量大小也不行。</translation>
     </message>
@@ -1959,6 +1987,29 @@
     <message>
         <source>{error}. Training goes on without it.</source>
         <translation>{error}。训练在没有它的情况下继续进行。</translation>
+    </message>
+</context>
+<context>
+    <name>OpenedRun</name>
+    <message>
+        <source>Continue training</source>
+        <translation>继续训练</translation>
+    </message>
+    <message>
+        <source>The run has trained {done} of its {planned} epochs. Train it to how many epochs in total?</source>
+        <translation>这个训练结果已训练了计划的 {planned} 轮中的 {done} 轮。要把它训练到总共多少轮？</translation>
+    </message>
+    <message>
+        <source>{name} cannot be continued: {why}. It still opens for prediction.</source>
+        <translation>{name} 无法继续训练：{why}。它仍可打开用于预测。</translation>
+    </message>
+    <message>
+        <source>Open a saved run</source>
+        <translation>打开保存的训练结果</translation>
+    </message>
+    <message>
+        <source>the run saved no snapshots</source>
+        <translation>这次训练没有保存快照</translation>
     </message>
 </context>
 <context>
@@ -2092,10 +2143,61 @@
     </message>
 </context>
 <context>
+    <name>RunLine</name>
+    <message>
+        <source>No run shown yet: press Train, or open a saved run (File → Open run…, or the Runs tab).</source>
+        <translation>还没有显示任何训练：按“训练”，或打开保存的训练结果（文件 → 打开训练结果…，或“训练结果”标签页）。</translation>
+    </message>
+    <message>
+        <source>Train the opened run further in its own folder, from its last finished epoch, with its own settings; its curves go on where they stopped.</source>
+        <translation>从打开的训练结果最后完成的一轮起，在它自己的文件夹中、用它自己的设置继续训练；它的曲线从停下的地方接着画。</translation>
+    </message>
+    <message>
+        <source>Continue training</source>
+        <translation>继续训练</translation>
+    </message>
+    <message>
+        <source>Showing run &lt;b&gt;{name}&lt;/b&gt; (opened) · {network} on {dataset} · {params} parameters · {epoch} of {epochs} epochs · {status}</source>
+        <translation>显示训练结果 &lt;b&gt;{name}&lt;/b&gt;（已打开）· {dataset} 上的 {network} · {params} 个参数 · 已训练 {epoch} / {epochs} 轮 · {status}</translation>
+    </message>
+    <message>
+        <source>Showing the last run ({status}, 1 epoch)</source>
+        <translation>显示上一次训练（{status}，1 轮）</translation>
+    </message>
+    <message>
+        <source>Showing the last run ({status}, {n} epochs)</source>
+        <translation>显示上一次训练（{status}，{n} 轮）</translation>
+    </message>
+    <message>
+        <source> · saved in {name}</source>
+        <translation> · 保存在 {name}</translation>
+    </message>
+    <message>
+        <source> · not saved</source>
+        <translation> · 未保存</translation>
+    </message>
+    <message>
+        <source> · continuing {name} from epoch {epoch}</source>
+        <translation> · 从第 {epoch} 轮起继续训练 {name}</translation>
+    </message>
+    <message>
+        <source> · {network} on {dataset}</source>
+        <translation> · {dataset} 上的 {network}</translation>
+    </message>
+    <message>
+        <source>Showing the run in training</source>
+        <translation>显示正在进行的训练</translation>
+    </message>
+</context>
+<context>
     <name>RunProgress</name>
     <message>
         <source>Not started</source>
         <translation>未开始</translation>
+    </message>
+    <message>
+        <source>Opened run · {done} of {planned} epoch(s) trained · {status}</source>
+        <translation>已打开的训练结果 · 已训练 {done} / {planned} 轮 · {status}</translation>
     </message>
     <message>
         <source>Loading the data and building the network…</source>
@@ -2136,6 +2238,215 @@
     <message>
         <source>Failed</source>
         <translation>失败</translation>
+    </message>
+</context>
+<context>
+    <name>RunShown</name>
+    <message>
+        <source> The timeline replays what it recorded while it trained.</source>
+        <translation>时间轴会重放它训练时记录的内容。</translation>
+    </message>
+    <message>
+        <source>Cannot look inside run {name} with a new probe image: {error}</source>
+        <translation>无法用新的探测图像查看训练结果 {name} 的内部：{error}</translation>
+    </message>
+    <message>
+        <source>This run cannot be continued</source>
+        <translation>这个训练结果无法继续训练</translation>
+    </message>
+    <message>
+        <source>Cannot continue that run</source>
+        <translation>无法继续训练该训练结果</translation>
+    </message>
+</context>
+<context>
+    <name>RunStatus</name>
+    <message>
+        <source>running</source>
+        <translation>训练中</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>diverged</source>
+        <translation>已发散</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>已中断</translation>
+    </message>
+    <message>
+        <source>damaged</source>
+        <translation>已损坏</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+</context>
+<context>
+    <name>RunsBrowser</name>
+    <message>
+        <source>Run</source>
+        <translation>训练结果</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>轮数（epoch）</translation>
+    </message>
+    <message>
+        <source>Best test accuracy</source>
+        <translation>最佳测试准确率</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>test accuracy (%)</source>
+        <translation>测试准确率 (%)</translation>
+    </message>
+    <message>
+        <source>test loss</source>
+        <translation>测试损失</translation>
+    </message>
+    <message>
+        <source>train loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>train accuracy (%)</source>
+        <translation>训练准确率 (%)</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Delete these run folders and everything in them?
+
+{listed}
+
+This cannot be undone.</source>
+        <translation>删除这些训练结果文件夹及其中的全部内容？
+
+{listed}
+
+此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Delete runs</source>
+        <translation>删除训练结果</translation>
+    </message>
+    <message>
+        <source>Rename run</source>
+        <translation>重命名训练结果</translation>
+    </message>
+    <message>
+        <source>New folder name:</source>
+        <translation>新的文件夹名称：</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Show the selected run in every tab</source>
+        <translation>在所有标签页中显示所选的训练结果</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Rename the selected run&apos;s folder</source>
+        <translation>重命名所选训练结果的文件夹</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Delete the selected run&apos;s folder (asks first)</source>
+        <translation>删除所选训练结果的文件夹（会先询问）</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Read the runs folder again</source>
+        <translation>重新读取训练结果文件夹</translation>
+    </message>
+    <message>
+        <source>epoch</source>
+        <translation>轮（epoch）</translation>
+    </message>
+    <message>
+        <source>Tick runs in the first column to compare their curves here.</source>
+        <translation>勾选第一列中的训练结果，即可在这里比较它们的曲线。</translation>
+    </message>
+    <message>
+        <source>Compare:</source>
+        <translation>比较：</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>训练结果</translation>
+    </message>
+    <message>
+        <source>Runs folder: {root}</source>
+        <translation>训练结果文件夹：{root}</translation>
+    </message>
+    <message>
+        <source> — no runs yet: press Train, or &apos;python main.py train --out&apos; a folder here.</source>
+        <translation> —— 还没有训练结果：按“训练”，或用 &apos;python main.py train --out&apos; 把训练保存到这里的一个文件夹中。</translation>
+    </message>
+    <message>
+        <source>{name} is being written by the run in training: stop it first.</source>
+        <translation>正在进行的训练正在写入 {name}：请先停止它。</translation>
+    </message>
+    <message>
+        <source>Renamed {old} to {new}.</source>
+        <translation>已将 {old} 重命名为 {new}。</translation>
+    </message>
+    <message>
+        <source>Deleted {name}.</source>
+        <translation>已删除 {name}。</translation>
+    </message>
+    <message>
+        <source>1 run compared; untick to remove.</source>
+        <translation>正在比较 1 个训练结果；取消勾选即可移除。</translation>
+    </message>
+    <message>
+        <source>{n} runs compared; untick to remove.</source>
+        <translation>正在比较 {n} 个训练结果；取消勾选即可移除。</translation>
     </message>
 </context>
 <context>

@@ -393,17 +393,21 @@ class ActivationsController(QObject):
         if self.opened is None:  # nothing to probe: only the recorded snapshots
             pos = cur.seq if cur is not None else n
             for view in self.views:
-                view.timeline.set_state(1, n, pos, False, f"recorded snapshot {pos} of {n} · step "
-                                        f"{cur.step:,} · epoch {cur.epoch}" if cur is not None else "")
+                view.timeline.set_state(1, n, pos, False, QCoreApplication.translate(
+                    "InsideViews", "recorded snapshot {pos} of {n} · step {step} · epoch {epoch}").format(
+                    pos=pos, n=n, step=f"{cur.step:,}", epoch=cur.epoch) if cur is not None else "")
             return
         if self._live or cur is None:
             pos = n
-            text = (f"opened weights (epoch {self.opened.epochs_done}) · scrub back to replay "
-                    f"{n} snapshots of its training")
+            text = QCoreApplication.translate(
+                "InsideViews", "opened weights (epoch {epoch}) · scrub back to replay {n} snapshots of its "
+                               "training").format(epoch=self.opened.epochs_done, n=n)
         else:
             pos = cur.seq
             when = time.strftime("%H:%M:%S", time.localtime(cur.wall_time))
-            text = f"replay: step {cur.step:,} · epoch {cur.epoch} · {when} · snapshot {pos} of {n}"
+            text = QCoreApplication.translate(
+                "InsideViews", "replay: step {step} · epoch {epoch} · {when} · snapshot {pos} of {n}").format(
+                step=f"{cur.step:,}", epoch=cur.epoch, when=when, pos=pos, n=n)
         for view in self.views:
             view.timeline.set_state(1, n, pos, self._live, text)
 
