@@ -97,3 +97,4 @@ CLASS_NAMES = (
 def core_text(text: str) -> str:
     """``text`` of core in the window's language (itself when it has no translation)."""
     return QCoreApplication.translate(CONTEXT, text) if text else text
+

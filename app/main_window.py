@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.draw_panel = None
         self.dataset_browser = None  # the Dataset tab
         self.runs_browser = None  # the Runs tab
+        self.analysis = None  # the Model, Evaluation and Layer health tabs (app.analysis_tabs)
         self.curves = None
         self._t_created = time.perf_counter()
 
@@ -342,6 +343,10 @@ class MainWindow(QMainWindow):
 
         self.runs_browser = RunsBrowser()
         self.runs_browser.install(self)
+        from .analysis_tabs import AnalysisTabs
+
+        self.analysis = AnalysisTabs(self)  # Model, Evaluation, Layer health; hints; lessons; File → Export
+        self.analysis.install()
         if self.loaded_run is not None:  # opened before the views existed: show it in them now
             self.shown.show(self.loaded_run)
             if self.draw_panel.predictor() is None:

@@ -109,3 +109,13 @@ def analyse(model: torch.nn.Module, config, split: EvalSplit, device: str | torc
     top = torch.cat(tops).numpy().astype(np.int64) if tops else empty.long().numpy()
     top_p = torch.cat(probs).numpy().astype(np.float32) if probs else empty.numpy()
     return Analysis(tuple(config.info.classes), split, np.asarray(split.labels, dtype=np.int64), top, top_p)
+
+
+def analyse_network(model: torch.nn.Module, config, dataset: str | None = None, split: str = "test",
+                    root: str | None = None) -> Analysis:
+    """:func:`analyse` of a run's network on its evaluation split, on the device its weights are on."""
+    try:
+        device = next(model.parameters()).device
+    except StopIteration:
+        device = torch.device("cpu")
+    return analyse(model, config, eval_split(config, dataset, split, root), device=device)

@@ -15,7 +15,7 @@ No torch, no Qt: plain numbers in, plain text out.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 BATCHNORM_LAG = "batchnorm-lag"
@@ -30,6 +30,7 @@ class Hint:
     code: str
     title: str
     text: str
+    values: dict = field(default_factory=dict)  # the figures in the text, for a translation of it
 
 
 def _get(rec, key: str) -> float:
@@ -54,7 +55,8 @@ def curve_hints(records: Iterable, num_classes: int, batchnorm: bool, steps: int
             "averages of each layer's mean and variance, and with few steps they still describe the "
             "network of the first batches, not the weights now. It is not overfitting: train for more "
             "steps (more epochs, a smaller batch or more images), or lower the BatchNorm momentum; the "
-            "test accuracy jumps once the averages catch up.")))
+            "test accuracy jumps once the averages catch up."),
+            {"train": 100 * train_acc, "test": 100 * test_acc, "steps": steps}))
     if len(recs) >= 3:
         prev = recs[-3:]
         test_losses = [_get(r, "test_loss") for r in prev]
@@ -65,5 +67,6 @@ def curve_hints(records: Iterable, num_classes: int, batchnorm: bool, steps: int
             hints.append(Hint(OVERFITTING, "Overfitting: the network learns its training images by heart", (
                 f"Training accuracy {100 * train_acc:.0f} %, test accuracy {100 * test_acc:.0f} %, and the "
                 "test loss rises while the training loss still falls. What helps: data augmentation, "
-                "weight decay, dropout, more training images — or stopping at the best test epoch.")))
+                "weight decay, dropout, more training images — or stopping at the best test epoch."),
+                {"train": 100 * train_acc, "test": 100 * test_acc}))
     return hints

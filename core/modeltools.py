@@ -54,3 +54,8 @@ def forward_hooks(model: nn.Module, hooks: Iterable[tuple[str, Hook]]) -> Iterat
     finally:
         for handle in handles:
             handle.remove()
+
+
+def has_batchnorm(model: nn.Module) -> bool:
+    """Whether ``model`` normalises with batch statistics anywhere (BatchNorm of any dimension)."""
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from core.config import ACTIVATIONS, DEVICES, FORMS, HYPER_DEFAULTS, OPTIMIZERS, SCHEDULES
 
 from ..core_texts import core_text
+from .lesson_card import preset_text
 from .spinboxes import LogSpinBox, PowerOfTwoSpinBox, guard_wheel
 from .tooltips import apply_tips, tip, unsupported_tip
 
@@ -314,8 +315,8 @@ class ConfigPanel(QWidget):
             self.preset_combo.clear()
             self.preset_combo.addItem(self.tr("Custom settings"), None)
             for p in presets:
-                self.preset_combo.addItem(core_text(p["name"]), p["id"])
-                self.preset_combo.setItemData(self.preset_combo.count() - 1, core_text(p.get("description", "")),
+                self.preset_combo.addItem(preset_text(p, "name"), p["id"])
+                self.preset_combo.setItemData(self.preset_combo.count() - 1, preset_text(p, "description"),
                                               Qt.ItemDataRole.ToolTipRole)
             for i in range(self.device_combo.count()):
                 key = self.device_combo.itemData(i)
@@ -501,7 +502,7 @@ class ConfigPanel(QWidget):
         idx = self.preset_combo.findData(preset_id) if preset_id else 0
         self.preset_combo.setCurrentIndex(max(0, idx))
         preset = next((p for p in self._presets if p["id"] == preset_id), None)
-        self.preset_info.setText(core_text(preset.get("description", "")) if preset else
+        self.preset_info.setText(preset_text(preset, "description") if preset else
                                  self.tr(
                                      "Your own settings. Pick a preset above to load an experiment from the notes."))
         self._preset_note = note if preset else ""
@@ -511,6 +512,10 @@ class ConfigPanel(QWidget):
     def preset_note_text(self) -> str:
         """The note under the preset shown ("" when none), e.g. that it trains on the offline sample."""
         return self._preset_note
+
+    def preset(self, preset_id: str | None) -> dict | None:
+        """The preset (or lesson) ``preset_id`` as listed (``Preset.to_json()``), or None."""
+        return next((p for p in self._presets if p["id"] == preset_id), None) if preset_id else None
 
     def current_preset(self) -> str | None:
         return self.preset_combo.currentData()

@@ -2,6 +2,93 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AnalysisTabs</name>
+    <message>
+        <source>Folder for the TensorBoard event files</source>
+        <translation>存放 TensorBoard 事件文件的文件夹</translation>
+    </message>
+    <message>
+        <source>Export the run</source>
+        <translation>导出训练结果</translation>
+    </message>
+    <message>
+        <source>Test accuracy at chance: BatchNorm is still catching up</source>
+        <translation>测试准确率停在随机水平：批量规范化还没跟上</translation>
+    </message>
+    <message>
+        <source>Training accuracy is {train} % but the test accuracy sits at chance ({test} %) after only {steps} steps. Evaluation uses BatchNorm&apos;s running averages of each layer&apos;s mean and variance, and with few steps they still describe the network of the first batches, not the weights now. It is not overfitting: train for more steps (more epochs, a smaller batch or more images), or lower the BatchNorm momentum; the test accuracy jumps once the averages catch up.</source>
+        <translation>训练准确率为 {train}%，但仅仅 {steps} 步之后，测试准确率停在随机水平（{test}%）。评估时使用批量规范化对每层均值和方差的移动平均，步数很少时，它们描述的仍是最初几个批量时的网络，而不是现在的权重。这不是过拟合：多训练一些步数（更多轮、更小的批量或更多图像），或者调低批量规范化的动量；移动平均跟上之后，测试准确率会跳上去。</translation>
+    </message>
+    <message>
+        <source>Overfitting: the network learns its training images by heart</source>
+        <translation>过拟合：网络把训练图像背了下来</translation>
+    </message>
+    <message>
+        <source>Training accuracy {train} %, test accuracy {test} %, and the test loss rises while the training loss still falls. What helps: data augmentation, weight decay, dropout, more training images — or stopping at the best test epoch.</source>
+        <translation>训练准确率 {train}%，测试准确率 {test}%，测试损失在上升而训练损失仍在下降。有帮助的做法：数据增广、权重衰减、暂退法、更多训练图像——或者在测试结果最好的那一轮停下来。</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <source>&amp;Export the run</source>
+        <translation>导出训练结果(&amp;E)</translation>
+    </message>
+    <message>
+        <source>the opened run {name}</source>
+        <translation>打开的训练结果 {name}</translation>
+    </message>
+    <message>
+        <source>the run just trained</source>
+        <translation>刚训练完的结果</translation>
+    </message>
+    <message>
+        <source>the opened run</source>
+        <translation>打开的训练结果</translation>
+    </message>
+    <message>
+        <source>your settings</source>
+        <translation>你的设置</translation>
+    </message>
+    <message>
+        <source>No summary of this network: {error}</source>
+        <translation>无法汇总这个网络：{error}</translation>
+    </message>
+    <message>
+        <source>no result</source>
+        <translation>没有结果</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet</source>
+        <translation>还没有可导出的内容</translation>
+    </message>
+    <message>
+        <source>Train a run with &apos;Save the run&apos; ticked, or open a saved run (File → Open run…), then export it.</source>
+        <translation>勾选“保存本次运行”后训练一次，或打开一个保存的训练结果（文件 → 打开训练结果…），然后再导出。</translation>
+    </message>
+    <message>
+        <source>could not write {path}</source>
+        <translation>无法写入 {path}</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>Exported</source>
+        <translation>已导出</translation>
+    </message>
+    <message>
+        <source>Wrote {path} ({fmt}).</source>
+        <translation>已写入 {path}（{fmt}）。</translation>
+    </message>
+</context>
+<context>
     <name>Banner</name>
     <message>
         <source>Hide this message</source>
@@ -1050,6 +1137,25 @@
     </message>
 </context>
 <context>
+    <name>Export</name>
+    <message>
+        <source>ONNX model…</source>
+        <translation>ONNX 模型…</translation>
+    </message>
+    <message>
+        <source>Metrics as CSV…</source>
+        <translation>指标（CSV）…</translation>
+    </message>
+    <message>
+        <source>TensorBoard scalars…</source>
+        <translation>TensorBoard 标量…</translation>
+    </message>
+    <message>
+        <source>Curves as PNG…</source>
+        <translation>曲线（PNG）…</translation>
+    </message>
+</context>
+<context>
     <name>HealthView</name>
     <message>
         <source>Start a training run: each layer&apos;s health appears here as it trains.</source>
@@ -1623,6 +1729,25 @@
     <message>
         <source>The window is in this language already.</source>
         <translation>界面已经是这种语言。</translation>
+    </message>
+</context>
+<context>
+    <name>LessonCard</name>
+    <message>
+        <source>Show me</source>
+        <translation>带我去看</translation>
+    </message>
+    <message>
+        <source>Bring the view this lesson is about to the front</source>
+        <translation>切换到这一课所讲的视图</translation>
+    </message>
+    <message>
+        <source>Hide this lesson</source>
+        <translation>隐藏这一课</translation>
+    </message>
+    <message>
+        <source>Question:</source>
+        <translation>问题：</translation>
     </message>
 </context>
 <context>

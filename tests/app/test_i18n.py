@@ -141,7 +141,8 @@ def test_the_window_in_chinese_has_no_english_left_in_its_settings(chinese_windo
     menus = [a.text() for a in w.menuBar().actions()]
     assert menus == ["文件(&F)", "语言(&L)", "帮助(&H)"]
     tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-    assert tabs == ["曲线", "特征图", "1×1 卷积层", "全局平均汇聚层", "输出", "手绘", "数据集", "日志"]
+    assert tabs == ["曲线", "特征图", "1×1 卷积层", "全局平均汇聚层", "输出", "手绘", "数据集", "训练结果", "模型", "评估",
+                    "层健康", "日志"]
     assert w.statusBar().currentMessage() == "就绪：选择一个网络和一个数据集，然后按“训练”。"
 
 

@@ -1,0 +1,335 @@
+"""The Model, Evaluation and Layer health tabs, the hints from the curves, and File → Export.
+
+:class:`AnalysisTabs` (installed by the window once the engine is loaded) follows what the window shows:
+
+* **Model** — the per-layer summary of the network the settings describe, or of the opened run, and the
+  architectures side by side on the same dataset (parameters, FLOPs, the fully connected layers' share,
+  images/s and best test accuracy of past runs in the runs folder);
+* **Evaluation** — the confusion matrix of the run just trained or the opened run (Evaluate computes it in
+  the background); a test image clicked there becomes the probe image of the inside views;
+* **Layer health** — :mod:`app.widgets.health_view`, attached to every new run;
+* **hints** — :func:`core.hints.curve_hints` after each epoch, each shown once per run in the banner;
+* **File → Export** — the run on show as ONNX, CSV, TensorBoard scalars (``core.export``) or the curves
+  as a PNG (the Curves tab as drawn);
+* **lessons** — the card above the tabs for a lesson chosen in the preset list
+  (:mod:`app.widgets.lesson_card`), which brings the lesson's view to the front when its run starts.
+
+Everything that touches tensors runs in ``core``, in the window's background jobs (never during a run).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Slot
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from .pacing import debounce_timer
+from .settings import runs_root
+from .widgets.confusion_view import ConfusionView
+from .widgets.health_view import HealthController, HealthView
+from .widgets.lesson_card import LessonCard
+from .widgets.model_summary import ModelSummaryView
+
+log = logging.getLogger("convscope.gui")
+
+SUMMARY_DELAY_MS = 400
+# (format, menu entry, file filter, extension)
+EXPORTS = (("onnx", QT_TRANSLATE_NOOP("Export", "ONNX model…"), "ONNX (*.onnx)", ".onnx"),
+           ("csv", QT_TRANSLATE_NOOP("Export", "Metrics as CSV…"), "CSV (*.csv)", ".csv"),
+           ("tensorboard", QT_TRANSLATE_NOOP("Export", "TensorBoard scalars…"), "", ""),
+           ("png", QT_TRANSLATE_NOOP("Export", "Curves as PNG…"), "PNG (*.png)", ".png"))
+
+
+def choose_export_path(parent, fmt: str, suggested: Path) -> str:
+    """Where to write an export (the tests replace this); "" when cancelled."""
+    if fmt == "tensorboard":
+        title = QCoreApplication.translate("AnalysisTabs", "Folder for the TensorBoard event files")
+        return QFileDialog.getExistingDirectory(parent, title, str(suggested.parent))
+    name = next(e for e in EXPORTS if e[0] == fmt)
+    title = QCoreApplication.translate("AnalysisTabs", "Export the run")
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), name[2])
+    return path
+
+
+def hint_text(hint) -> tuple[str, str]:
+    """A hint's title and text in the window's language (by its code; the figures come with it)."""
+    from core.hints import BATCHNORM_LAG, OVERFITTING
+
+    v = {k: (f"{x:.0f}" if isinstance(x, float) else f"{x:,}") for k, x in hint.values.items()}
+    if hint.code == BATCHNORM_LAG:
+        return (QCoreApplication.translate("AnalysisTabs", "Test accuracy at chance: BatchNorm is still catching up"),
+                QCoreApplication.translate(
+                    "AnalysisTabs", "Training accuracy is {train} % but the test accuracy sits at chance ({test} %) "
+                    "after only {steps} steps. Evaluation uses BatchNorm's running averages of each layer's mean "
+                    "and variance, and with few steps they still describe the network of the first batches, not "
+                    "the weights now. It is not overfitting: train for more steps (more epochs, a smaller batch "
+                    "or more images), or lower the BatchNorm momentum; the test accuracy jumps once the "
+                    "averages catch up.").format(**v))
+    if hint.code == OVERFITTING:
+        return (QCoreApplication.translate("AnalysisTabs",
+                                           "Overfitting: the network learns its training images by heart"),
+                QCoreApplication.translate(
+                    "AnalysisTabs", "Training accuracy {train} %, test accuracy {test} %, and the test loss rises "
+                    "while the training loss still falls. What helps: data augmentation, weight decay, dropout, "
+                    "more training images — or stopping at the best test epoch.").format(**v))
+    return hint.title, hint.text
+
+
+class AnalysisTabs(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.model_view = ModelSummaryView()
+        self.confusion = ConfusionView()
+        self.health_view = HealthView()
+        self.health = HealthController(self.health_view, parent=self)
+        self.lesson = LessonCard()
+        self._summary_timer = debounce_timer(self, SUMMARY_DELAY_MS, self.update_summary)
+        self._comparisons: dict[tuple, object] = {}
+        self._epochs: list = []
+        self._hinted: set[str] = set()
+        self._batchnorm: bool | None = None
+        self._run_config = None
+        self.export_actions = {}
+
+    # ------------------------------------------------------------------------------- wiring
+    def install(self) -> None:
+        w = self.window
+        w.add_inside_tab(self.model_view, self.tr("Model"))
+        w.add_inside_tab(self.confusion, self.tr("Evaluation"))
+        self.health.install(w)
+        w.config_panel.changed.connect(self._summary_timer.start)
+        w.run_started.connect(self.on_run_started)
+        w.epoch_finished.connect(self.on_epoch_finished)
+        w.run_finished.connect(self.on_run_finished)
+        if w.controller is not None:  # the run's thread is done: its network may be evaluated now
+            w.controller.thread_finished.connect(self.on_run_finished)
+        w.checkpoint_loaded.connect(self.on_opened)
+        self.confusion.evaluate_requested.connect(self.evaluate)
+        self.confusion.image_chosen.connect(self.probe_with)
+        self._build_export_menu()
+        layout = w.tabs.parentWidget().layout() if w.tabs.parentWidget() is not None else None
+        if layout is not None:  # the lesson card sits right above the tabs
+            layout.insertWidget(max(0, layout.indexOf(w.tabs)), self.lesson)
+        w.config_panel.preset_chosen.connect(self.on_preset)
+        w.run_started.connect(self.lesson.on_run_started)
+        self.lesson.show_requested.connect(self.show_view)
+        self._summary_timer.start()
+
+    @Slot(str)
+    def on_preset(self, preset_id: str) -> None:
+        self.lesson.set_preset(self.window.config_panel.preset(preset_id))
+
+    @Slot(str)
+    def show_view(self, name: str) -> bool:
+        """Bring the tab holding the widget named ``name`` (a view or a plot) to the front."""
+        tabs = self.window.tabs
+        for i in range(tabs.count()):
+            page = tabs.widget(i)
+            if page.objectName() == name or page.findChild(QWidget, name) is not None:
+                tabs.setCurrentIndex(i)
+                return True
+        return False
+
+    def _build_export_menu(self) -> None:
+        menu = next((a.menu() for a in self.window.menuBar().actions() if a.menu() is not None), None)
+        if menu is None:
+            return
+        sub = menu.addMenu(self.tr("&Export the run"))
+        sub.setObjectName("exportMenu")
+        for fmt, label, _filter, _ext in EXPORTS:
+            action = sub.addAction(QCoreApplication.translate("Export", label))
+            action.triggered.connect(lambda _checked=False, f=fmt: self.export(f))
+            self.export_actions[fmt] = action
+
+    def _jobs(self):
+        return getattr(self.window, "_jobs", None)
+
+    # ------------------------------------------------------------------------------- what is shown
+    def shown_run(self):
+        """(network, config, run folder, what) of the run on show with weights, or None."""
+        w = self.window
+        opened = getattr(getattr(w, "shown", None), "opened", None)
+        if opened is not None:
+            return opened.model, opened.config, Path(opened.dir), self.tr("the opened run {name}").format(
+                name=Path(opened.dir).name)
+        if w.is_running():
+            return None
+        trainer = w.controller.trainer if w.controller is not None else None
+        if trainer is None or getattr(trainer, "model", None) is None or not getattr(trainer, "history", None):
+            return None
+        run_dir = getattr(trainer, "run_dir", None)
+        return trainer.model, trainer.config, Path(run_dir) if run_dir else None, self.tr("the run just trained")
+
+    # ------------------------------------------------------------------------------- Model tab
+    @Slot()
+    def update_summary(self) -> None:
+        w = self.window
+        jobs = self._jobs()
+        opened = getattr(getattr(w, "shown", None), "opened", None)
+        if opened is not None:
+            cfg, what = opened.config, self.tr("the opened run")
+        else:
+            cfg, what = w.current_config(), self.tr("your settings")
+        if cfg is None or jobs is None:
+            return
+        from core.summary import summarize
+
+        jobs.submit("summary", lambda cancel, c=cfg: summarize(c),
+                    lambda result, error, c=cfg, t=what: self._on_summary(c, t, result, error))
+        key = (cfg.dataset, cfg.form if cfg.form == "d2l" else "native")
+        jobs.submit("comparison", lambda cancel, k=key: self._comparison(k),
+                    lambda result, error, c=cfg: self._on_comparison(c, result, error))
+
+    def _on_summary(self, cfg, what, result, error) -> None:
+        if error is not None or result is None:
+            self.model_view.title.setText(self.tr("No summary of this network: {error}").format(error=error))
+            return
+        self.model_view.set_summary(result, what)
+
+    def _comparison(self, key):
+        """(rows, rates, best) for the comparison table; runs in the jobs thread."""
+        from core.runs import list_runs
+        from core.summary import compare
+
+        if key not in self._comparisons:
+            self._comparisons[key] = compare(key[0], form=key[1])
+        rows = self._comparisons[key]
+        rates: dict[str, float] = {}
+        best: dict[str, float] = {}
+        try:
+            runs = list_runs(runs_root())
+        except OSError:
+            runs = []
+        for run in runs:
+            if run.dataset != key[0] or not run.arch:
+                continue
+            if run.best_test_acc is not None:
+                best[run.arch] = max(best.get(run.arch, 0.0), run.best_test_acc)
+            speeds = [m.get("examples_per_s") for m in run.metrics if isinstance(m.get("examples_per_s"), (int, float))]
+            if speeds:
+                rates[run.arch] = max(rates.get(run.arch, 0.0), float(speeds[-1]))
+        return rows, rates, best
+
+    def _on_comparison(self, cfg, result, error) -> None:
+        if error is not None or result is None:
+            return
+        rows, rates, best = result
+        from .core_texts import core_text
+
+        self.model_view.set_comparison(rows, rates, best, current=cfg.arch,
+                                       dataset=core_text(cfg.info.display_name))
+
+    # ------------------------------------------------------------------------------- Evaluation tab
+    def _evaluation_available(self) -> None:
+        shown = self.shown_run()
+        self.confusion.set_available(shown is not None, shown[3] if shown else "")
+
+    @Slot()
+    def evaluate(self) -> bool:
+        shown, jobs = self.shown_run(), self._jobs()
+        if shown is None or jobs is None:
+            return False
+        model, cfg, _run_dir, what = shown
+        from core.analysis import analyse_network
+
+        self.confusion.busy()
+        jobs.submit("analysis", lambda cancel, m=model, c=cfg: analyse_network(m, c),
+                    lambda result, error, t=what: self._on_analysis(t, result, error))
+        return True
+
+    def _on_analysis(self, what, result, error) -> None:
+        if error is not None or result is None:
+            self.confusion.failed(str(error).strip().splitlines()[0] if error else self.tr("no result"))
+            return
+        self.confusion.set_analysis(result, what[:1].upper() + what[1:])
+
+    @Slot(object, int, str)
+    def probe_with(self, image, label: int, source: str) -> None:
+        """A test image clicked in the Evaluation tab: the inside views look at it."""
+        internals = getattr(self.window, "activations", None)
+        if internals is None or getattr(internals, "probe", None) is None:
+            return
+        internals.set_probe_image(image, label=label, source=source)
+        views = getattr(internals, "views", None) or []
+        tabs = self.window.tabs
+        if views and tabs.indexOf(views[0]) >= 0:
+            tabs.setCurrentWidget(views[0])
+
+    # ------------------------------------------------------------------------------- runs, hints
+    @Slot(object)
+    def on_run_started(self, ev) -> None:
+        self._epochs, self._hinted, self._batchnorm = [], set(), None
+        self._run_config = getattr(ev, "config", None)
+        self.confusion.clear()
+        self.confusion.set_available(False)
+        self._summary_timer.start()
+
+    @Slot(object)
+    def on_epoch_finished(self, ev) -> None:
+        self._epochs.append(ev)
+        cfg = self._run_config
+        trainer = self.window.controller.trainer if self.window.controller is not None else None
+        if cfg is None or trainer is None or getattr(trainer, "model", None) is None:
+            return
+        from core.hints import curve_hints
+        from core.modeltools import has_batchnorm
+
+        if self._batchnorm is None:
+            self._batchnorm = has_batchnorm(trainer.model)
+        for hint in curve_hints(self._epochs, cfg.info.num_classes, self._batchnorm,
+                                int(getattr(trainer, "global_step", 0))):
+            if hint.code in self._hinted:
+                continue
+            self._hinted.add(hint.code)
+            title, text = hint_text(hint)
+            self.window.banner.show_message("info", title, text)
+            log.info("hint %s: %s", hint.code, hint.text)
+
+    @Slot(object)
+    def on_run_finished(self, _result=None) -> None:
+        self._evaluation_available()
+
+    @Slot(object)
+    def on_opened(self, _run) -> None:
+        self.confusion.clear()
+        self._evaluation_available()
+        self._summary_timer.start()
+
+    # ------------------------------------------------------------------------------- export
+    def export(self, fmt: str, path: str | None = None) -> bool:
+        """Export the run on show as ``fmt`` (asks where, unless ``path``); the banner says how it went."""
+        w = self.window
+        shown = self.shown_run()
+        if shown is None or shown[2] is None:
+            w.banner.show_message("info", self.tr("Nothing to export yet"),
+                                  self.tr("Train a run with 'Save the run' ticked, or open a saved run (File → Open "
+                                     "run…), then export it."))
+            return False
+        _model, _cfg, run_dir, what = shown
+        ext = next(e[3] for e in EXPORTS if e[0] == fmt)
+        suggested = run_dir.parent / f"{run_dir.name}{ext or '-tensorboard'}"
+        path = path or choose_export_path(w, fmt, suggested)
+        if not path:
+            return False
+        if fmt == "png" and w.curves is not None:  # the curves as the window draws them
+            ok = w.curves.grab().save(path, "PNG")
+            self._exported(fmt, {"output": path} if ok else None,
+                           None if ok else OSError(self.tr("could not write {path}").format(path=path)))
+            return ok
+        jobs = self._jobs()
+        if jobs is None:
+            return False
+        from core.export import export
+
+        jobs.submit(f"export-{fmt}", lambda cancel, d=run_dir, f=fmt, p=path: export(d, f, p),
+                    lambda result, error, f=fmt: self._exported(f, result, error))
+        return True
+
+    def _exported(self, fmt: str, result, error) -> None:
+        if error is not None or result is None:
+            self.window.banner.show_message("error", self.tr("Export failed"), str(error))
+            return
+        self.window.banner.show_message("success", self.tr("Exported"), self.tr("Wrote {path} ({fmt}).").format(
+            path=result["output"], fmt=fmt))

@@ -1,0 +1,84 @@
+"""The Model, Evaluation and Layer health tabs in the real window; a lesson end to end; File → Export."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject
+
+from test_main_window import WAIT, child, configure
+
+
+def train(qtbot, w):
+    with qtbot.waitSignal(w.run_finished, timeout=WAIT):
+        w.start_button.click()
+    qtbot.waitUntil(lambda: not w.is_running(), timeout=WAIT)
+
+
+def test_the_model_tab_follows_the_settings(qtbot, window):
+    w = window
+    configure(w, "nin", "fashion-mnist-sample", epochs=1, subset=64)
+    view = child(w, "modelSummaryView")
+    qtbot.waitUntil(lambda: view.summary is not None and view.summary.arch == "nin", timeout=WAIT)
+    assert view.layers.rowCount() == len(view.summary.rows) + 1
+    qtbot.waitUntil(lambda: view.compare.rowCount() >= 5, timeout=WAIT)
+    names = [view.compare.data(view.compare.index(i, 0)) for i in range(view.compare.rowCount())]
+    assert any(n.endswith("◀") and "Network in Network" in n for n in names)
+
+
+def test_evaluate_then_click_an_image_to_look_inside(qtbot, window):
+    w = window
+    configure(w, "lenet", "mnist-sample", epochs=1, subset=256)
+    train(qtbot, w)
+    view = child(w, "confusionView")
+    qtbot.waitUntil(lambda: view.evaluate_button.isEnabled(), timeout=WAIT)
+    view.evaluate_button.click()
+    qtbot.waitUntil(lambda: view.analysis is not None, timeout=WAIT)
+    a = view.analysis
+    assert a.matrix.sum() == 500 and view.cell is not None
+    item = view.cell_images.item(0)
+    index = item.data(0x0100)  # Qt.UserRole
+    view.cell_images.itemClicked.emit(item)
+    probe = w.activations.probe
+    assert probe is not None
+    source = probe._source  # the probe looks at that test image now
+    assert source[0] == "image" and np.array_equal(source[2], a.split.images[index]) and source[4] == a.true[index]
+    assert w.tabs.currentWidget() is w.activations.views[0]
+
+
+def test_a_lesson_end_to_end(qtbot, window):
+    """Choose a lesson, train it (tiny), and its view — the Layer health map — receives data."""
+    w = window
+    panel = w.config_panel
+    index = panel.preset_combo.findData("lesson-sigmoid-lenet")
+    assert index > 0
+    panel.preset_combo.setCurrentIndex(index)
+    panel.preset_combo.activated.emit(index)
+    card = child(w, "lessonCard")
+    assert card.isVisibleTo(w) and "sigmoid" in card.title.text().lower() and "?" in card.text.text()
+    configure(w, "lenet", "mnist-sample", epochs=1, subset=128, batch=32, activation="sigmoid")
+    train(qtbot, w)
+    health = child(w, "layerHealthView")
+    assert w.tabs.currentWidget() is health  # the lesson's view came to the front
+    qtbot.waitUntil(lambda: len(health.snapshots) > 0, timeout=WAIT)
+    values, names = health.matrix()
+    assert names[0] == "conv1" and values.shape[1] == len(health.snapshots)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "png"])
+def test_file_export_writes_the_files(qtbot, window, tmp_path, monkeypatch, fmt):
+    from app import analysis_tabs
+
+    w = window
+    configure(w, "lenet", "mnist-sample", epochs=2, subset=128, save=True)
+    train(qtbot, w)
+    target = tmp_path / f"out.{fmt}"
+    monkeypatch.setattr(analysis_tabs, "choose_export_path", lambda parent, f, suggested: str(target))
+    menu = w.findChild(QObject, "exportMenu")
+    assert menu is not None
+    w.analysis.export_actions[fmt].trigger()
+    qtbot.waitUntil(target.exists, timeout=WAIT)
+    if fmt == "csv":
+        lines = target.read_text().splitlines()
+        assert lines[0].startswith("epoch,train_loss") and len(lines) == 3
+    else:
+        assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
