@@ -1,0 +1,133 @@
+"""Augmentation as batched tensor operations on the training device.
+
+Each function takes a uint8 batch ``(B, C, H, W)`` on any device and returns a new uint8 batch of the same
+shape on the same device, every image transformed with its own random draw from ``generator`` (a
+``torch.Generator`` on that device; None: torch's global one). There is no per-sample Python and no PIL:
+a flip of some images is one ``torch.where`` over the batch, a rotation one ``grid_sample``, a crop one
+gather. The labels are untouched: image ``i`` of the result is image ``i`` of the input, transformed.
+
+The trainer applies :class:`Augmenter` to its training batches only, before normalisation
+(:class:`core.data.Preprocess`); evaluation never sees it. The names, parameters and which datasets each
+augmentation is safe for are in :mod:`core.augment_spec` (no torch).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from . import augment_spec
+
+
+def _chosen(x: torch.Tensor, p: float, generator) -> torch.Tensor:
+    """A (B, 1, 1, 1) bool mask: which images of the batch are transformed (each with probability p)."""
+    return (torch.rand(x.shape[0], device=x.device, generator=generator) < p).view(-1, 1, 1, 1)
+
+
+def hflip(x: torch.Tensor, p: float = 0.5, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Mirror each image left to right with probability ``p``."""
+    return torch.where(_chosen(x, p, generator), x.flip(-1), x)
+
+
+def vflip(x: torch.Tensor, p: float = 0.5, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Turn each image upside down with probability ``p``."""
+    return torch.where(_chosen(x, p, generator), x.flip(-2), x)
+
+
+def rot90(x: torch.Tensor, p: float = 0.5, generator: torch.Generator | None = None) -> torch.Tensor:
+    """With probability ``p`` turn each image by 90°, 180° or 270° counter-clockwise (one at random).
+
+    Square images only turn by quarter turns; for a non-square batch the quarter turns would change the
+    shape, so only the 180° turn is used."""
+    b = x.shape[0]
+    chosen = _chosen(x, p, generator)
+    if x.shape[-1] != x.shape[-2]:
+        return torch.where(chosen, x.rot90(2, (-2, -1)), x)
+    k = torch.randint(1, 4, (b,), device=x.device, generator=generator).view(-1, 1, 1, 1)
+    out = x
+    for turns in (1, 2, 3):
+        out = torch.where(chosen & (k == turns), x.rot90(turns, (-2, -1)), out)
+    return out
+
+
+def rotate_by(x: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
+    """Turn image ``i`` by ``degrees[i]`` counter-clockwise about its centre (bilinear, black corners).
+
+    Exact for 0° and for quarter turns of a square image (the sampling points fall on pixel centres)."""
+    a = degrees.to(device=x.device, dtype=torch.float32) * (math.pi / 180)
+    cos, sin = torch.cos(a), torch.sin(a)
+    zero = torch.zeros_like(a)
+    # Output pixel (u, v) samples the input at R(-a)·(u, v): the picture turns by +a on screen.
+    theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    out = F.grid_sample(x.float(), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return out.round_().clamp_(0, 255).to(x.dtype)
+
+
+def rotate(x: torch.Tensor, degrees: float = 15.0, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Turn each image by a random angle drawn uniformly from [-degrees, +degrees]."""
+    if degrees <= 0:
+        return x
+    angles = (torch.rand(x.shape[0], device=x.device, generator=generator) * 2 - 1) * degrees
+    return rotate_by(x, angles)
+
+
+def _window(x: torch.Tensor, pad: int, generator) -> torch.Tensor:
+    """Pad by ``pad`` black pixels, then gather each image's own random H×W window (one gather)."""
+    b, _, h, w = x.shape
+    dev = x.device
+    padded = F.pad(x, (pad,) * 4)
+    dy = torch.randint(0, 2 * pad + 1, (b, 1), device=dev, generator=generator)
+    dx = torch.randint(0, 2 * pad + 1, (b, 1), device=dev, generator=generator)
+    rows = (torch.arange(h, device=dev).view(1, h) + dy)[:, :, None]  # (B, H, 1)
+    cols = (torch.arange(w, device=dev).view(1, w) + dx)[:, None, :]  # (B, 1, W)
+    batch = torch.arange(b, device=dev).view(b, 1, 1)
+    out = padded.permute(0, 2, 3, 1)[batch, rows, cols]  # (B, H, W, C)
+    return out.permute(0, 3, 1, 2).contiguous()
+
+
+def crop(x: torch.Tensor, pad: int = 4, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Pad each image with ``pad`` black pixels per side, then crop a random window of its own size.
+
+    torchvision's ``RandomCrop(size, padding=pad)``, batched: the image moves by up to ``pad`` pixels."""
+    return _window(x, int(pad), generator) if pad > 0 else x
+
+
+def translate(x: torch.Tensor, pixels: int = 2, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Shift each image by up to ``pixels`` px in x and y, filling the edge with black (``--shift N``)."""
+    return _window(x, int(pixels), generator) if pixels > 0 else x
+
+
+OPERATIONS = {"hflip": hflip, "vflip": vflip, "rotate": rotate, "rot90": rot90, "crop": crop,
+              "translate": translate}
+assert tuple(OPERATIONS) == augment_spec.NAMES
+
+
+class Augmenter:
+    """A run's augmentations (``TrainConfig.augment``), applied in catalogue order to a uint8 batch."""
+
+    def __init__(self, spec: str, generator: torch.Generator | None = None):
+        self.values = augment_spec.parse(spec)
+        self.spec = augment_spec.format_spec(self.values)
+        self.generator = generator
+        self.calls = 0  # batches augmented
+        self.images = 0  # images augmented
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``x`` augmented; ``generator`` (default: the augmenter's own) draws the random choices."""
+        g = self.generator if generator is None else generator
+        for name, value in self.values.items():
+            x = OPERATIONS[name](x, value, g)
+        self.calls += 1
+        self.images += int(x.shape[0])
+        return x
+
+
+def build(spec: str, generator: torch.Generator | None = None) -> Augmenter | None:
+    """The augmenter of ``spec``, or None when it names no augmentation."""
+    augmenter = Augmenter(spec, generator)
+    return augmenter if augmenter else None
