@@ -35,20 +35,25 @@ def vflip(x: torch.Tensor, p: float = 0.5, generator: torch.Generator | None = N
     return torch.where(_chosen(x, p, generator), x.flip(-2), x)
 
 
+def turn_quarters(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """Turn image ``i`` of a square batch by ``k[i]`` quarter turns counter-clockwise (k of any integer)."""
+    k = (k.to(x.device).long() % 4).view(-1, 1, 1, 1)
+    out = x
+    for turns in (1, 2, 3):
+        out = torch.where(k == turns, x.rot90(turns, (-2, -1)), out)
+    return out
+
+
 def rot90(x: torch.Tensor, p: float = 0.5, generator: torch.Generator | None = None) -> torch.Tensor:
     """With probability ``p`` turn each image by 90°, 180° or 270° counter-clockwise (one at random).
 
     Square images only turn by quarter turns; for a non-square batch the quarter turns would change the
     shape, so only the 180° turn is used."""
-    b = x.shape[0]
     chosen = _chosen(x, p, generator)
     if x.shape[-1] != x.shape[-2]:
         return torch.where(chosen, x.rot90(2, (-2, -1)), x)
-    k = torch.randint(1, 4, (b,), device=x.device, generator=generator).view(-1, 1, 1, 1)
-    out = x
-    for turns in (1, 2, 3):
-        out = torch.where(chosen & (k == turns), x.rot90(turns, (-2, -1)), out)
-    return out
+    k = torch.randint(1, 4, (x.shape[0],), device=x.device, generator=generator)
+    return turn_quarters(x, k * chosen.view(-1))
 
 
 def rotate_by(x: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
