@@ -107,10 +107,102 @@ def translate(x: torch.Tensor, pixels: int = 2, generator: torch.Generator | Non
 OPERATIONS = {"hflip": hflip, "vflip": vflip, "rotate": rotate, "rot90": rot90, "crop": crop,
               "translate": translate}
 assert tuple(OPERATIONS) == augment_spec.NAMES
+# The order they are applied in: the rotation by any angle first (it interpolates), then the ones that
+# only move pixels, which :func:`move_pixels` does together in one gather.
+APPLY_ORDER = ("rotate", "hflip", "vflip", "rot90", "crop", "translate")
+MOVES = APPLY_ORDER[1:]
+
+
+def _quarter_table(h: int, w: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """For k = 0..3 quarter turns: the matrix a and offset τ with source = a·(i, j) + τ."""
+    a = torch.tensor([[[1, 0], [0, 1]], [[0, 1], [-1, 0]], [[-1, 0], [0, -1]], [[0, -1], [1, 0]]], device=device)
+    tau = torch.tensor([[0, 0], [0, w - 1], [h - 1, w - 1], [h - 1, 0]], device=device)
+    return a, tau
+
+
+def move_pixels(x: torch.Tensor, values: dict, generator: torch.Generator | None = None) -> torch.Tensor:
+    """The pixel-moving augmentations of ``values`` (hflip, vflip, rot90, crop, translate) in one gather.
+
+    Each is a map from a pixel of its output to a pixel of its input, ``a·(i, j) + τ`` with ``a`` a signed
+    permutation: their composition is one such map per image, found on (B, 2, 2) tensors, and the batch
+    is gathered once. A pixel that falls outside the image at a crop or a shift is black. The random
+    draws are those of the single operations applied one after the other in ``MOVES`` order, so the
+    result is identical to theirs."""
+    b, c, h, w = x.shape
+    dev = x.device
+    eye = torch.eye(2, dtype=torch.long, device=dev).expand(b, 2, 2)
+    stages = []  # (a, τ) of each operation, in the order applied
+    for name in MOVES:
+        if name not in values:
+            continue
+        value = values[name]
+        if name in ("hflip", "vflip"):
+            m = _chosen(x, value, generator).view(b).long()
+            sign = 1 - 2 * m
+            if name == "hflip":
+                a = torch.stack([torch.stack([torch.ones_like(m), 0 * m], 1), torch.stack([0 * m, sign], 1)], 1)
+                tau = torch.stack([0 * m, m * (w - 1)], 1)
+            else:
+                a = torch.stack([torch.stack([sign, 0 * m], 1), torch.stack([0 * m, torch.ones_like(m)], 1)], 1)
+                tau = torch.stack([m * (h - 1), 0 * m], 1)
+        elif name == "rot90":
+            chosen = _chosen(x, value, generator).view(b)
+            if h == w:
+                k = torch.randint(1, 4, (b,), device=dev, generator=generator) * chosen
+            else:
+                k = 2 * chosen.long()
+            table_a, table_tau = _quarter_table(h, w, dev)
+            a, tau = table_a[k], table_tau[k]
+        else:  # crop, translate: a window of the image padded by `pad`
+            pad = int(value)
+            dy = torch.randint(0, 2 * pad + 1, (b, 1), device=dev, generator=generator)
+            dx = torch.randint(0, 2 * pad + 1, (b, 1), device=dev, generator=generator)
+            a, tau = eye, torch.cat([dy, dx], 1) - pad
+        stages.append((name, a, tau))
+    if not stages:
+        return x
+    i = torch.arange(h, device=dev).view(1, h, 1)
+    j = torch.arange(w, device=dev).view(1, 1, w)
+
+    def at(a, t):
+        """The source row and column of a·(i, j) + t, each split into its part that varies with i, a
+        (B, H, 1) tensor, and with j, a (B, 1, W) tensor: ``a`` is a signed permutation, so each depends on
+        one of them only (and holds the offset), the other is 0. Small tensors; one broadcast at the end."""
+        parts = []
+        for r in (0, 1):
+            on_i, on_j = a[:, r, 0].view(b, 1, 1), a[:, r, 1].view(b, 1, 1)
+            offset = t[:, r].view(b, 1, 1)
+            parts.append((on_i * i + offset * (on_i != 0), on_j * j + offset * (on_j != 0)))
+        return parts  # [(rows_i, rows_j), (cols_i, cols_j)]
+
+    def inside(parts):
+        (ri, rj), (ci, cj) = parts
+        along_i = (ri >= 0) & (ri < h) & (ci >= 0) & (ci < w)
+        along_j = (rj >= 0) & (rj < h) & (cj >= 0) & (cj < w)
+        return along_i, along_j
+
+    big_a, big_t = eye, torch.zeros(b, 2, dtype=torch.long, device=dev)
+    masks = []  # (B, H, 1) and (B, 1, W) masks of the pixels inside each window's input
+    for name, a, tau in reversed(stages):  # from the output back to the source
+        big_a, big_t = a @ big_a, (a @ big_t.unsqueeze(-1)).squeeze(-1) + tau
+        if name in ("crop", "translate"):
+            masks.append(inside(at(big_a, big_t)))
+    (ri, rj), (ci, cj) = at(big_a, big_t)
+    flat = ((ri * w + ci) + (rj * w + cj)).view(b, 1, h * w)  # the one (B, H, W) broadcast
+    if masks:
+        along_i, along_j = masks[0]
+        for mi, mj in masks[1:]:
+            along_i, along_j = along_i & mi, along_j & mj
+        flat = flat.clamp(0, h * w - 1)
+    out = x.reshape(b, c, h * w).gather(2, flat.expand(b, c, h * w)).view(b, c, h, w)
+    if masks:
+        out = out * (along_i & along_j).unsqueeze(1).to(out.dtype)
+    return out
 
 
 class Augmenter:
-    """A run's augmentations (``TrainConfig.augment``), applied in catalogue order to a uint8 batch."""
+    """A run's augmentations (``TrainConfig.augment``), applied to a uint8 batch in ``APPLY_ORDER``:
+    a rotation first, then every pixel-moving one in a single gather (:func:`move_pixels`)."""
 
     def __init__(self, spec: str, generator: torch.Generator | None = None):
         self.values = augment_spec.parse(spec)
@@ -125,8 +217,9 @@ class Augmenter:
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """``x`` augmented; ``generator`` (default: the augmenter's own) draws the random choices."""
         g = self.generator if generator is None else generator
-        for name, value in self.values.items():
-            x = OPERATIONS[name](x, value, g)
+        if "rotate" in self.values:
+            x = rotate(x, self.values["rotate"], g)
+        x = move_pixels(x, self.values, g)
         self.calls += 1
         self.images += int(x.shape[0])
         return x

@@ -131,6 +131,20 @@ def test_crop_keeps_the_size_and_is_a_window_of_the_padded_image():
     assert torch.equal(D.random_shift(x, 2, gen()), A.translate(x, 2, gen()))  # --shift is translate
 
 
+@pytest.mark.parametrize("side", [(32, 32), (32, 20)])
+@pytest.mark.parametrize("spec", [EVERY, "hflip,crop", "hflip,vflip,rot90,crop,translate", "rot90", "translate=3,crop=2"])
+def test_the_one_gather_of_the_augmenter_equals_the_operations_one_after_the_other(spec, side):
+    x = asymmetric(64, c=3, side=32)[:, :, :side[0], :side[1]].contiguous()
+    values = S.parse(spec)
+    for seed in range(3):
+        g = gen(seed=seed)
+        expected = x
+        for name in A.APPLY_ORDER:
+            if name in values:
+                expected = A.OPERATIONS[name](expected, values[name], g)
+        assert torch.equal(A.Augmenter(spec, gen(seed=seed))(x), expected)
+
+
 def test_the_same_generator_seed_gives_the_same_augmentation():
     x = blocks()
     a, b = A.Augmenter(EVERY, gen(seed=3)), A.Augmenter(EVERY, gen(seed=3))
