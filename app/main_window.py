@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.activations = None  # live-internals views, installed once the engine is loaded
         self.draw_panel = None
         self.dataset_browser = None  # the Dataset tab
+        self.augment_preview = None  # the Augmentation tab
         self.curves = None
         self._t_created = time.perf_counter()
 
@@ -316,6 +317,10 @@ class MainWindow(QMainWindow):
 
         self.dataset_browser = DatasetBrowser()
         self.dataset_browser.install(self)
+        from .widgets.augment_preview import AugmentPreviewController
+
+        self.augment_preview = AugmentPreviewController(parent=self)  # the Augmentation tab
+        self.augment_preview.install(self)
         if self.loaded_run is not None and self.draw_panel.predictor() is None:
             # Opened before the panel existed, and the panel did not take it from ``loaded_run`` itself.
             self.draw_panel.on_checkpoint_loaded(self.loaded_run)
