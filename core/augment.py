@@ -13,6 +13,7 @@ augmentation is safe for are in :mod:`core.augment_spec` (no torch).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -56,26 +57,32 @@ def rot90(x: torch.Tensor, p: float = 0.5, generator: torch.Generator | None = N
     return turn_quarters(x, k * chosen.view(-1))
 
 
-def rotate_by(x: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
+def rotate_by(x: torch.Tensor, degrees: torch.Tensor, fill: torch.Tensor | None = None) -> torch.Tensor:
     """Turn image ``i`` by ``degrees[i]`` counter-clockwise about its centre (bilinear, black corners).
 
-    Exact for 0° and for quarter turns of a square image (the sampling points fall on pixel centres)."""
+    Exact for 0° and for quarter turns of a square image (the sampling points fall on pixel centres).
+    A float batch (already normalised) keeps its dtype, its corners filled with ``fill`` (the
+    normalised black, (1, C, 1, 1)); a uint8 batch is rounded back to uint8, its corners 0."""
     a = degrees.to(device=x.device, dtype=torch.float32) * (math.pi / 180)
     cos, sin = torch.cos(a), torch.sin(a)
     zero = torch.zeros_like(a)
     # Output pixel (u, v) samples the input at R(-a)·(u, v): the picture turns by +a on screen.
     theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    if x.is_floating_point():
+        shift = 0 if fill is None else fill
+        return F.grid_sample(x - shift, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + shift
     out = F.grid_sample(x.float(), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     return out.round_().clamp_(0, 255).to(x.dtype)
 
 
-def rotate(x: torch.Tensor, degrees: float = 15.0, generator: torch.Generator | None = None) -> torch.Tensor:
+def rotate(x: torch.Tensor, degrees: float = 15.0, generator: torch.Generator | None = None,
+           fill: torch.Tensor | None = None) -> torch.Tensor:
     """Turn each image by a random angle drawn uniformly from [-degrees, +degrees]."""
     if degrees <= 0:
         return x
     angles = (torch.rand(x.shape[0], device=x.device, generator=generator) * 2 - 1) * degrees
-    return rotate_by(x, angles)
+    return rotate_by(x, angles, fill)
 
 
 def _window(x: torch.Tensor, pad: int, generator) -> torch.Tensor:
@@ -108,95 +115,95 @@ OPERATIONS = {"hflip": hflip, "vflip": vflip, "rotate": rotate, "rot90": rot90, 
               "translate": translate}
 assert tuple(OPERATIONS) == augment_spec.NAMES
 # The order they are applied in: the rotation by any angle first (it interpolates), then the ones that
-# only move pixels, which :func:`move_pixels` does together in one gather.
+# only move pixels, which :func:`move_pixels` does together in one gather: the flips and the quarter turn,
+# then the crop and the shift.
 APPLY_ORDER = ("rotate", "hflip", "vflip", "rot90", "crop", "translate")
 MOVES = APPLY_ORDER[1:]
 
 
-def _quarter_table(h: int, w: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-    """For k = 0..3 quarter turns: the matrix a and offset τ with source = a·(i, j) + τ."""
-    a = torch.tensor([[[1, 0], [0, 1]], [[0, 1], [-1, 0]], [[-1, 0], [0, -1]], [[0, -1], [1, 0]]], device=device)
-    tau = torch.tensor([[0, 0], [0, w - 1], [h - 1, w - 1], [h - 1, 0]], device=device)
-    return a, tau
+@dataclass
+class Moves:
+    """The random choices of the pixel-moving augmentations for one batch, per image: ``turn`` is the
+    code hflip + 2·vflip + 4·(quarter turns) of the flips and the turn, applied first; ``shifts`` the
+    (rows, columns) offsets of each window (crop, then translate), applied after, in that order."""
+
+    turn: torch.Tensor | None  # (B,) int64, or None when no flip or turn is on
+    shifts: list[tuple[torch.Tensor, torch.Tensor]]
 
 
-def move_pixels(x: torch.Tensor, values: dict, generator: torch.Generator | None = None) -> torch.Tensor:
-    """The pixel-moving augmentations of ``values`` (hflip, vflip, rot90, crop, translate) in one gather.
+def draw_moves(values: dict, b: int, h: int, w: int, device, generator=None) -> Moves:
+    """The choices of ``values``' hflip, vflip, rot90, crop and translate for ``b`` images of h×w, from
+    one draw of uniform numbers (the same for every setting, so adding one never reshuffles another)."""
+    u = torch.rand(b, 8, device=device, generator=generator)
+    turn = None
+    if any(name in values for name in ("hflip", "vflip", "rot90")):
+        turn = torch.zeros(b, dtype=torch.long, device=device)
+        if "hflip" in values:
+            turn += u[:, 0] < values["hflip"]
+        if "vflip" in values:
+            turn += 2 * (u[:, 1] < values["vflip"])
+        if "rot90" in values:
+            quarters = (u[:, 3] * 3).long().clamp_(max=2) + 1 if h == w else torch.full_like(turn, 2)
+            turn += 4 * quarters * (u[:, 2] < values["rot90"])
+    shifts = []
+    for name, col in (("crop", 4), ("translate", 6)):
+        if name in values:
+            pad = int(values[name])
+            rows, cols = ((u[:, c] * (2 * pad + 1)).long().clamp_(max=2 * pad) - pad for c in (col, col + 1))
+            shifts.append((rows, cols))
+    return Moves(turn, shifts)
 
-    Each is a map from a pixel of its output to a pixel of its input, ``a·(i, j) + τ`` with ``a`` a signed
-    permutation: their composition is one such map per image, found on (B, 2, 2) tensors, and the batch
-    is gathered once. A pixel that falls outside the image at a crop or a shift is black. The random
-    draws are those of the single operations applied one after the other in ``MOVES`` order, so the
-    result is identical to theirs."""
+
+_TURN_TABLES: dict = {}
+
+
+def _turn_table(h: int, w: int, device) -> torch.Tensor:
+    """(16, H·W): for each turn code, the source pixel (flat index) of every output pixel."""
+    key = (h, w, str(device))
+    if key not in _TURN_TABLES:
+        codes = torch.arange(16, device=device)
+        src = torch.arange(h * w, device=device).view(1, 1, h, w).expand(16, 1, h, w)
+        y = torch.where((codes % 2 == 1).view(-1, 1, 1, 1), src.flip(-1), src)
+        y = torch.where((codes // 2 % 2 == 1).view(-1, 1, 1, 1), y.flip(-2), y)
+        quarters = codes // 4
+        if h == w:
+            y = turn_quarters(y, quarters)
+        else:  # only half turns are drawn for a non-square batch
+            y = torch.where((quarters == 2).view(-1, 1, 1, 1), y.rot90(2, (-2, -1)), y)
+        _TURN_TABLES[key] = y.reshape(16, h * w).contiguous()
+    return _TURN_TABLES[key]
+
+
+def move_pixels(x: torch.Tensor, moves: Moves, fill: torch.Tensor | None = None) -> torch.Tensor:
+    """The batch with ``moves`` applied, in one gather of its pixels (in its own memory layout:
+    channels-last stays channels-last). Which source pixel each output pixel takes is worked out on
+    small (B, H) and (B, W) tensors and a table of the 16 flips and turns. A pixel that falls outside the
+    image at a crop or a shift is black: 0, or ``fill`` (see :func:`rotate_by`)."""
     b, c, h, w = x.shape
-    dev = x.device
-    eye = torch.eye(2, dtype=torch.long, device=dev).expand(b, 2, 2)
-    stages = []  # (a, τ) of each operation, in the order applied
-    for name in MOVES:
-        if name not in values:
-            continue
-        value = values[name]
-        if name in ("hflip", "vflip"):
-            m = _chosen(x, value, generator).view(b).long()
-            sign = 1 - 2 * m
-            if name == "hflip":
-                a = torch.stack([torch.stack([torch.ones_like(m), 0 * m], 1), torch.stack([0 * m, sign], 1)], 1)
-                tau = torch.stack([0 * m, m * (w - 1)], 1)
-            else:
-                a = torch.stack([torch.stack([sign, 0 * m], 1), torch.stack([0 * m, torch.ones_like(m)], 1)], 1)
-                tau = torch.stack([m * (h - 1), 0 * m], 1)
-        elif name == "rot90":
-            chosen = _chosen(x, value, generator).view(b)
-            if h == w:
-                k = torch.randint(1, 4, (b,), device=dev, generator=generator) * chosen
-            else:
-                k = 2 * chosen.long()
-            table_a, table_tau = _quarter_table(h, w, dev)
-            a, tau = table_a[k], table_tau[k]
-        else:  # crop, translate: a window of the image padded by `pad`
-            pad = int(value)
-            dy = torch.randint(0, 2 * pad + 1, (b, 1), device=dev, generator=generator)
-            dx = torch.randint(0, 2 * pad + 1, (b, 1), device=dev, generator=generator)
-            a, tau = eye, torch.cat([dy, dx], 1) - pad
-        stages.append((name, a, tau))
-    if not stages:
+    if moves.turn is None and not moves.shifts:
         return x
-    i = torch.arange(h, device=dev).view(1, h, 1)
-    j = torch.arange(w, device=dev).view(1, 1, w)
-
-    def at(a, t):
-        """The source row and column of a·(i, j) + t, each split into its part that varies with i, a
-        (B, H, 1) tensor, and with j, a (B, 1, W) tensor: ``a`` is a signed permutation, so each depends on
-        one of them only (and holds the offset), the other is 0. Small tensors; one broadcast at the end."""
-        parts = []
-        for r in (0, 1):
-            on_i, on_j = a[:, r, 0].view(b, 1, 1), a[:, r, 1].view(b, 1, 1)
-            offset = t[:, r].view(b, 1, 1)
-            parts.append((on_i * i + offset * (on_i != 0), on_j * j + offset * (on_j != 0)))
-        return parts  # [(rows_i, rows_j), (cols_i, cols_j)]
-
-    def inside(parts):
-        (ri, rj), (ci, cj) = parts
-        along_i = (ri >= 0) & (ri < h) & (ci >= 0) & (ci < w)
-        along_j = (rj >= 0) & (rj < h) & (cj >= 0) & (cj < w)
-        return along_i, along_j
-
-    big_a, big_t = eye, torch.zeros(b, 2, dtype=torch.long, device=dev)
-    masks = []  # (B, H, 1) and (B, 1, W) masks of the pixels inside each window's input
-    for name, a, tau in reversed(stages):  # from the output back to the source
-        big_a, big_t = a @ big_a, (a @ big_t.unsqueeze(-1)).squeeze(-1) + tau
-        if name in ("crop", "translate"):
-            masks.append(inside(at(big_a, big_t)))
-    (ri, rj), (ci, cj) = at(big_a, big_t)
-    flat = ((ri * w + ci) + (rj * w + cj)).view(b, 1, h * w)  # the one (B, H, W) broadcast
-    if masks:
-        along_i, along_j = masks[0]
-        for mi, mj in masks[1:]:
-            along_i, along_j = along_i & mi, along_j & mj
-        flat = flat.clamp(0, h * w - 1)
-    out = x.reshape(b, c, h * w).gather(2, flat.expand(b, c, h * w)).view(b, c, h, w)
-    if masks:
-        out = out * (along_i & along_j).unsqueeze(1).to(out.dtype)
+    dev = x.device
+    rows = torch.arange(h, device=dev).view(1, h).expand(b, h)
+    cols = torch.arange(w, device=dev).view(1, w).expand(b, w)
+    row_ok = col_ok = None
+    for dy, dx in reversed(moves.shifts):  # from the output back: the last window first
+        rows, cols = rows + dy.view(b, 1), cols + dx.view(b, 1)
+        r_ok, c_ok = (rows >= 0) & (rows < h), (cols >= 0) & (cols < w)
+        row_ok = r_ok if row_ok is None else row_ok & r_ok
+        col_ok = c_ok if col_ok is None else col_ok & c_ok
+    if moves.shifts:
+        rows, cols = rows.clamp(0, h - 1), cols.clamp(0, w - 1)
+    flat = (rows.view(b, h, 1) * w + cols.view(b, 1, w)).view(b, h * w)
+    if moves.turn is not None:
+        flat = _turn_table(h, w, dev)[moves.turn].gather(1, flat)
+    if c > 1 and x.is_contiguous(memory_format=torch.channels_last):
+        pixels = x.permute(0, 2, 3, 1).reshape(b, h * w, c)
+        out = pixels.gather(1, flat.view(b, h * w, 1).expand(b, h * w, c)).view(b, h, w, c).permute(0, 3, 1, 2)
+    else:
+        out = x.reshape(b, c, h * w).gather(2, flat.view(b, 1, h * w).expand(b, c, h * w)).view(b, c, h, w)
+    if moves.shifts:
+        inside = (row_ok.view(b, 1, h, 1) & col_ok.view(b, 1, 1, w))
+        out = torch.where(inside, out, 0 if fill is None else fill.to(out.dtype))
     return out
 
 
@@ -214,15 +221,27 @@ class Augmenter:
     def __bool__(self) -> bool:
         return bool(self.values)
 
-    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``x`` augmented; ``generator`` (default: the augmenter's own) draws the random choices."""
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None,
+                 fill: torch.Tensor | None = None) -> torch.Tensor:
+        """``x`` augmented; ``generator`` (default: the augmenter's own) draws the random choices.
+
+        ``x`` is a uint8 batch, or one already normalised (float) with ``fill`` its normalised black
+        (:func:`normalised_black`): moving pixels and normalising commute, so both give the same input."""
         g = self.generator if generator is None else generator
         if "rotate" in self.values:
-            x = rotate(x, self.values["rotate"], g)
-        x = move_pixels(x, self.values, g)
+            x = rotate(x, self.values["rotate"], g, fill)
+        b, _, h, w = x.shape
+        x = move_pixels(x, draw_moves(self.values, b, h, w, x.device, g), fill)
         self.calls += 1
         self.images += int(x.shape[0])
         return x
+
+
+def normalised_black(mean, std, device) -> torch.Tensor:
+    """(1, C, 1, 1): what a black pixel is after normalisation with ``mean`` and ``std``."""
+    mean = torch.tensor(mean, dtype=torch.float32, device=device)
+    std = torch.tensor(std, dtype=torch.float32, device=device)
+    return (-mean / std).view(1, -1, 1, 1)
 
 
 def build(spec: str, generator: torch.Generator | None = None) -> Augmenter | None:

@@ -151,6 +151,7 @@ class Trainer:
         self.batch_gen = torch.Generator().manual_seed(cfg.seed)
         self.aug_gen = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.augmenter = augment.build(cfg.augment, self.aug_gen)  # training batches only
+        self.augment_fill = augment.normalised_black(self.info.mean, self.info.std, self.device)
         self.use_amp = cfg.amp and self.device.type == "cuda"
         self.amp_dtype = (torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported()
                           else torch.float16)
@@ -170,11 +171,11 @@ class Trainer:
     def _normalised_once(self, side: int, channels: int) -> torch.Tensor | None:
         """The training split normalised once, when every epoch would compute the same pixels.
 
-        Without resizing or augmentation, normalising per step repeats work each epoch; a float copy
+        Without resizing, normalising per step repeats work each epoch; a float copy
         of the split (≤ 1 GiB) saves three tensor ops per step. Otherwise steps normalise uint8 batches.
         """
         info, n = self.info, len(self.train)
-        if self.config.augment or side != info.size or channels != info.channels:
+        if side != info.size or channels != info.channels:
             return None
         if n * channels * side * side * 4 > 1 << 30:
             return None
@@ -339,6 +340,8 @@ class Trainer:
         yb = self.train.labels[idx]
         if self.train_ready is not None:
             xb = self.train_ready[idx]
+            if self.augmenter is not None:  # moving pixels commutes with normalising them
+                xb = self.augmenter(xb, fill=self.augment_fill)
         else:
             xb = self.train.images[idx]
             if self.augmenter is not None:
