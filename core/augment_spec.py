@@ -186,9 +186,10 @@ def breaks_labels(name: str, value: float, kind: str | None) -> bool:
     return kind in BY_NAME[name].breaks
 
 
-def label_warnings(text, info: DatasetInfo | None) -> list[str]:
+def label_warnings(text, info: DatasetInfo | None, run: bool = True) -> list[str]:
     """The run warning for the augmentations of ``text`` that make labels of ``info``'s images wrong:
-    one message (a list of one), or an empty list when all are safe there."""
+    one message (a list of one), or an empty list when all are safe there. ``run=False``: the same said
+    before a run (the settings panel)."""
     kind = dataset_kind(info)
     values = parse(text)
     bad = [name for name, value in values.items() if breaks_labels(name, value, kind)]
@@ -196,7 +197,7 @@ def label_warnings(text, info: DatasetInfo | None) -> list[str]:
         return []
     reasons = "; ".join(f"{name}: {_reason(name, kind)}" for name in bad)
     return [f"augmentation that breaks labels on {info.display_name}: {reasons}. The network learns from "
-            f"wrong labels; leave {' and '.join(bad)} out for these images. Training goes on."]
+            f"wrong labels; leave {' and '.join(bad)} out for these images.{' Training goes on.' if run else ''}"]
 
 
 def _reason(name: str, kind: str) -> str:

@@ -129,7 +129,7 @@ class AugmentBox(QWidget):
         return self.warning.text() if not self.warning.isHidden() else ""
 
     def _update_warning(self) -> None:
-        texts = S.label_warnings(self.spec(), self._info) if self._info is not None else []
+        texts = S.label_warnings(self.spec(), self._info, run=False) if self._info is not None else []
         text = texts[0][:1].upper() + texts[0][1:] if texts else ""
         self.warning.setText(text)
         self.warning.setVisible(bool(text))
