@@ -123,9 +123,10 @@ def torchvision_rates(cfg: TrainConfig, epochs: int) -> list[float]:
     return rates
 
 
-def per_batch_ms(cfg: TrainConfig, repeats: int = 200) -> tuple[float, float, float]:
-    """Milliseconds per batch of 128: the augmentation, the normalisation, one training step (the best
-    of several timings of each, so a busy moment of the machine does not count)."""
+def per_batch_ms(cfg: TrainConfig, repeats: int = 200) -> tuple[float, float]:
+    """Milliseconds per batch of 128: the augmentation as the engine runs it (on the batch of the split
+    normalised once, channels-last), and one training step (the best of several timings of each, so a
+    busy moment of the machine does not count)."""
     device = resolve_device(cfg.device)
     x, y = D.load_split("cifar10-sample", "train")
     xb = torch.from_numpy(x[:128]).to(device)
@@ -136,6 +137,7 @@ def per_batch_ms(cfg: TrainConfig, repeats: int = 200) -> tuple[float, float, fl
     opt = make_optimizer(cfg, model.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()
     ready = pre(xb)
+    black = A.normalised_black(cfg.info.mean, cfg.info.std, device)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -154,7 +156,7 @@ def per_batch_ms(cfg: TrainConfig, repeats: int = 200) -> tuple[float, float, fl
             times.append((time.perf_counter() - t0) / n * 1000)
         return min(times)
 
-    return best(lambda: aug(xb), repeats), best(lambda: pre(xb), repeats), best(step, repeats // 10)
+    return best(lambda: aug(ready, fill=black), repeats), best(step, repeats // 10)
 
 
 def main(argv=None) -> int:
@@ -182,9 +184,9 @@ def main(argv=None) -> int:
           f"{ratio_b:.3f} × a plain one with {aug.augment}: a throughput cost of {1 - 1 / ratio_b:.1%} "
           f"(target ≤ 10 %); {ratio_c:.3f} × with all six ({1 - 1 / ratio_c:.1%})")
     for cfg in (aug, every):
-        a_ms, pre_ms, step_ms = per_batch_ms(cfg)
-        print(f"per batch of 128, {cfg.augment}: augmentation {a_ms:.3f} ms + normalisation {pre_ms:.3f} ms "
-              f"against a training step of {step_ms:.2f} ms ({(a_ms + pre_ms) / step_ms:.1%})")
+        a_ms, step_ms = per_batch_ms(cfg)
+        print(f"per batch of 128, {cfg.augment}: augmentation {a_ms:.3f} ms against a training step of "
+              f"{step_ms:.2f} ms ({a_ms / step_ms:.1%})")
     ok = 1 / ratio_b >= 0.9 and med["b"] > med["d"]
     print("PASS" if ok else "FAIL: augmentation on the device costs more than 10 % of the training throughput")
     return 0 if ok else 1

@@ -129,6 +129,7 @@ class Moves:
 
     turn: torch.Tensor | None  # (B,) int64, or None when no flip or turn is on
     shifts: list[tuple[torch.Tensor, torch.Tensor]]
+    pads: list[int]  # each window's largest offset
 
 
 def draw_moves(values: dict, b: int, h: int, w: int, device, generator=None) -> Moves:
@@ -145,13 +146,14 @@ def draw_moves(values: dict, b: int, h: int, w: int, device, generator=None) -> 
         if "rot90" in values:
             quarters = (u[:, 3] * 3).long().clamp_(max=2) + 1 if h == w else torch.full_like(turn, 2)
             turn += 4 * quarters * (u[:, 2] < values["rot90"])
-    shifts = []
+    shifts, pads = [], []
     for name, col in (("crop", 4), ("translate", 6)):
         if name in values:
             pad = int(values[name])
             rows, cols = ((u[:, c] * (2 * pad + 1)).long().clamp_(max=2 * pad) - pad for c in (col, col + 1))
             shifts.append((rows, cols))
-    return Moves(turn, shifts)
+            pads.append(pad)
+    return Moves(turn, shifts, pads)
 
 
 _TURN_TABLES: dict = {}
@@ -174,15 +176,69 @@ def _turn_table(h: int, w: int, device) -> torch.Tensor:
     return _TURN_TABLES[key]
 
 
+TABLE_LIMIT = 1 << 22  # entries of a table of every move of one window (32 MB); larger: worked out per batch
+_MOVE_TABLES: dict = {}
+
+
+def _move_table(h: int, w: int, pad: int, device) -> torch.Tensor | None:
+    """(16·n·n, H·W) with n = 2·pad + 1: for each flip/turn code and window offset, the source pixel
+    (flat index) of every output pixel, H·W for a black one; None when the table would be too big.
+
+    Turning a padded image is padding the turned one, so the turn table of the padded size serves."""
+    n = 2 * pad + 1
+    if 16 * n * n * h * w > TABLE_LIMIT:
+        return None
+    key = (h, w, pad, str(device))
+    if key not in _MOVE_TABLES:
+        hp, wp = h + 2 * pad, w + 2 * pad
+        turn = _turn_table(hp, wp, device)
+        off = torch.arange(n, device=device)
+        pos = ((torch.arange(h, device=device).view(1, 1, h, 1) + off.view(n, 1, 1, 1)) * wp
+               + torch.arange(w, device=device).view(1, 1, 1, w) + off.view(1, n, 1, 1))  # (n, n, h, w)
+        padded = turn[:, pos.reshape(-1)].reshape(16 * n * n, h * w)  # into the padded image
+        rows, cols = padded // wp - pad, padded % wp - pad
+        inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+        _MOVE_TABLES[key] = torch.where(inside, rows * w + cols, h * w).contiguous()
+    return _MOVE_TABLES[key]
+
+
+def _take(x: torch.Tensor, src: torch.Tensor, fill: torch.Tensor | None) -> torch.Tensor:
+    """Output pixel k of image b is pixel ``src[b, k]`` of ``x[b]``, black (0 or ``fill``) where it is
+    H·W; in x's memory layout (channels-last stays channels-last)."""
+    b, c, h, w = x.shape
+    hw = h * w
+    black = (torch.zeros(1, dtype=x.dtype, device=x.device) if fill is None else fill.to(x.dtype)).reshape(-1)
+    if c == 1 or x.is_contiguous(memory_format=torch.channels_last):  # whole pixels: rows of c values
+        pixels = torch.cat([x.permute(0, 2, 3, 1).reshape(b, hw, c), black.view(1, 1, -1).expand(b, 1, c)], 1)
+        offsets = torch.arange(0, b * (hw + 1), hw + 1, device=x.device).view(b, 1)
+        out = pixels.view(b * (hw + 1), c).index_select(0, (src + offsets).view(-1))
+        return out.view(b, h, w, c).permute(0, 3, 1, 2)
+    planes = torch.cat([x.reshape(b, c, hw), black.view(1, -1, 1).expand(b, c, 1)], 2)
+    return planes.gather(2, src.view(b, 1, hw).expand(b, c, hw)).view(b, c, h, w)
+
+
 def move_pixels(x: torch.Tensor, moves: Moves, fill: torch.Tensor | None = None) -> torch.Tensor:
     """The batch with ``moves`` applied, in one gather of its pixels (in its own memory layout:
-    channels-last stays channels-last). Which source pixel each output pixel takes is worked out on
-    small (B, H) and (B, W) tensors and a table of the 16 flips and turns. A pixel that falls outside the
-    image at a crop or a shift is black: 0, or ``fill`` (see :func:`rotate_by`)."""
+    channels-last stays channels-last). A pixel that falls outside the image at a crop or a shift is
+    black: 0, or ``fill`` (see :func:`rotate_by`).
+
+    Which source pixel each output pixel takes: with at most one window (the usual case), one look-up in
+    a table of every flip, turn and offset; otherwise worked out on small (B, H) and (B, W) tensors and
+    the table of the 16 flips and turns."""
     b, c, h, w = x.shape
     if moves.turn is None and not moves.shifts:
         return x
     dev = x.device
+    if len(moves.shifts) <= 1:
+        pad = moves.pads[0] if moves.shifts else 0
+        table = _move_table(h, w, pad, dev)
+        if table is not None:
+            n = 2 * pad + 1
+            code = (moves.turn if moves.turn is not None else torch.zeros(b, dtype=torch.long, device=dev)) * n * n
+            if moves.shifts:
+                dy, dx = moves.shifts[0]
+                code = code + (dy + pad) * n + (dx + pad)
+            return _take(x, table[code], fill)
     rows = torch.arange(h, device=dev).view(1, h).expand(b, h)
     cols = torch.arange(w, device=dev).view(1, w).expand(b, w)
     row_ok = col_ok = None
@@ -196,15 +252,9 @@ def move_pixels(x: torch.Tensor, moves: Moves, fill: torch.Tensor | None = None)
     flat = (rows.view(b, h, 1) * w + cols.view(b, 1, w)).view(b, h * w)
     if moves.turn is not None:
         flat = _turn_table(h, w, dev)[moves.turn].gather(1, flat)
-    if c > 1 and x.is_contiguous(memory_format=torch.channels_last):
-        pixels = x.permute(0, 2, 3, 1).reshape(b, h * w, c)
-        out = pixels.gather(1, flat.view(b, h * w, 1).expand(b, h * w, c)).view(b, h, w, c).permute(0, 3, 1, 2)
-    else:
-        out = x.reshape(b, c, h * w).gather(2, flat.view(b, 1, h * w).expand(b, c, h * w)).view(b, c, h, w)
-    if moves.shifts:
-        inside = (row_ok.view(b, 1, h, 1) & col_ok.view(b, 1, 1, w))
-        out = torch.where(inside, out, 0 if fill is None else fill.to(out.dtype))
-    return out
+    if moves.shifts:  # outside a window: the black pixel
+        flat = torch.where((row_ok.view(b, h, 1) & col_ok.view(b, 1, w)).view(b, h * w), flat, h * w)
+    return _take(x, flat, fill)
 
 
 class Augmenter:

@@ -156,12 +156,17 @@ def reference_moves(x, moves):
 
 @pytest.mark.parametrize("side", [(32, 32), (32, 20)])
 @pytest.mark.parametrize("spec", [EVERY, "hflip,crop", "hflip,vflip,rot90,crop,translate", "rot90", "translate=3,crop=2"])
-def test_the_one_gather_of_the_augmenter_does_what_each_operation_says(spec, side):
+@pytest.mark.parametrize("tables", [True, False])
+def test_the_one_gather_of_the_augmenter_does_what_each_operation_says(spec, side, tables, monkeypatch):
+    if not tables:  # the path for moves too many to tabulate (large images)
+        monkeypatch.setattr(A, "TABLE_LIMIT", 0)
     x = asymmetric(64, c=3, side=32)[:, :, :side[0], :side[1]].contiguous()
     values = S.parse(spec)
     for seed in range(3):
         moves = A.draw_moves(values, 64, *side, "cpu", gen(seed=seed))
         assert torch.equal(A.move_pixels(x, moves), reference_moves(x, moves))
+        cl = x.contiguous(memory_format=torch.channels_last)
+        assert torch.equal(A.move_pixels(cl, moves), reference_moves(x, moves))
     if "rot90" in values and side[0] == side[1]:  # every quarter turn drawn, each image its own
         assert {1, 2, 3} <= set((moves.turn // 4).tolist())
     if "crop" in values:
