@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.dataset_browser = None  # the Dataset tab
         self.runs_browser = None  # the Runs tab
         self.analysis = None  # the Model, Evaluation and Layer health tabs (app.analysis_tabs)
+        self.augment_preview = None  # the Augmentation tab
         self.curves = None
         self._t_created = time.perf_counter()
 
@@ -339,6 +340,10 @@ class MainWindow(QMainWindow):
 
         self.dataset_browser = DatasetBrowser()
         self.dataset_browser.install(self)
+        from .widgets.augment_preview import AugmentPreviewController
+
+        self.augment_preview = AugmentPreviewController(parent=self)  # the Augmentation tab
+        self.augment_preview.install(self)
         from .widgets.runs_browser import RunsBrowser
 
         self.runs_browser = RunsBrowser()

@@ -74,7 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--weight-decay", type=_fraction)
     t.add_argument("--schedule", choices=C.SCHEDULES)
     t.add_argument("--label-smoothing", type=_fraction)
-    t.add_argument("--shift", type=_nonneg_int, help="random shift augmentation in pixels (0 = off)")
+    t.add_argument("--augment", metavar="LIST", help="augment the training batches (never the test images): "
+                   "comma-separated, each with an optional =value, e.g. hflip,crop=4,rotate=15; from hflip=P, "
+                   "vflip=P, rot90=P (probabilities, default 0.5), rotate=DEGREES (15), crop=PAD (4 px), "
+                   "translate=PX (2 px)")
+    t.add_argument("--shift", type=_nonneg_int, help="random shift in pixels: the same as --augment translate=N")
     t.add_argument("--form", choices=C.FORMS, help="native resolution or the d2l resize")
     t.add_argument("--image-size", type=_positive_int,
                    help="native form: resize the images to this many pixels a side (e.g. 32)")
@@ -256,8 +260,8 @@ def cmd_train(args) -> int:
 
     overrides = {k: getattr(args, k) for k in (
         "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "label_smoothing",
-        "shift", "form", "image_size", "width", "dropout", "batchnorm", "shortcut", "activation", "subset",
-        "seed", "device")}
+        "shift", "augment", "form", "image_size", "width", "dropout", "batchnorm", "shortcut", "activation",
+        "subset", "seed", "device")}
     overrides["data_root"] = args.data_root
     arch, dataset = args.arch, args.dataset
     if args.preset:

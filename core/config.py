@@ -10,6 +10,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, fields
 
+from . import augment_spec
 from .datasets import DATASETS, IMAGEFOLDER, DataError, DatasetInfo, get_info
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -45,7 +46,9 @@ class TrainConfig:
     weight_decay: float = 0.0
     schedule: str = "onecycle"
     label_smoothing: float = 0.0
-    shift: int = 0  # random shift augmentation, in pixels (0 = off)
+    shift: int = 0  # the old name of the translate augmentation: folded into ``augment``, then 0
+    # The training batches' augmentations, canonical (core/augment_spec.py): "hflip=0.5,crop=4"; "" none.
+    augment: str = ""
     seed: int = 0
     device: str = "auto"
     form: str = "native"  # "native" resolution or the "d2l" resize (224/96 px)
@@ -69,10 +72,23 @@ class TrainConfig:
         if isinstance(self.data_root, os.PathLike):  # stored as text: the config is saved as JSON
             object.__setattr__(self, "data_root", os.fspath(self.data_root))
         try:
+            self._fold_shift()
             self._record_folder(absolute=True)
             self._validate(check_device=True)
         except (TypeError, AttributeError) as exc:  # a value of the wrong type, e.g. lr="fast"
             raise ConfigError(f"invalid configuration value: {exc}.") from None
+
+    def _fold_shift(self) -> None:
+        """``augment`` in its canonical form, with the old ``shift`` setting (``--shift N``, configs saved
+        before augmentations) as its translate augmentation; ``shift`` is 0 afterwards."""
+        if not (isinstance(self.shift, int) and 0 <= self.shift <= 8):
+            raise ConfigError(f"random shift must be 0 to 8 pixels, got {self.shift!r}.")
+        try:
+            augment = augment_spec.with_shift(self.augment, self.shift)
+        except augment_spec.AugmentError as exc:
+            raise ConfigError(str(exc)) from None
+        object.__setattr__(self, "augment", augment)
+        object.__setattr__(self, "shift", 0)
 
     def _record_folder(self, absolute: bool) -> None:
         """imagefolder: the classes and channels read from the folder where they are not recorded yet
@@ -226,6 +242,7 @@ class TrainConfig:
         for f in fields(cls):
             object.__setattr__(obj, f.name, raw.get(f.name, getattr(defaults, f.name)))
         try:
+            obj._fold_shift()
             obj._record_folder(absolute=False)
             obj._validate(check_device=False)
         except (TypeError, AttributeError) as exc:

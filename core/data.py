@@ -1,8 +1,9 @@
 """Datasets as uint8 tensors on the training device.
 
 A whole split lives on the device as one ``uint8`` tensor (60,000 MNIST digits are 47 MB); batches are
-drawn by indexing with a ``randperm``, and normalisation, resizing and the random shift run as batched
-tensor ops on the device. There is no DataLoader and no per-sample Python in the training loop.
+drawn by indexing with a ``randperm``, and normalisation and resizing run as batched tensor ops on the
+device, as do the augmentations of :mod:`core.augment`. There is no DataLoader and no per-sample
+Python in the training loop.
 
 Files are read by the parsers below (IDX for MNIST/Fashion-MNIST, CIFAR-10's python batches through an
 unpickler that only accepts numpy arrays), so a dataset folder can never run code. A split is looked for
@@ -423,22 +424,11 @@ class Preprocess:
 
 
 def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Shift each image of a uint8 batch by up to ``max_shift`` px in x and y, filling with zeros.
+    """Shift each image of a uint8 batch by up to ``max_shift`` px in x and y, filling with zeros: the
+    ``translate`` augmentation (:func:`core.augment.translate`; ``--shift N`` is ``--augment translate=N``)."""
+    from .augment import translate
 
-    One gather for the whole batch: pad, then index each sample's own window.
-    """
-    if max_shift <= 0:
-        return x
-    b, _, h, w = x.shape
-    dev = x.device
-    padded = F.pad(x, (max_shift,) * 4)
-    dy = torch.randint(0, 2 * max_shift + 1, (b, 1), device=dev, generator=generator)
-    dx = torch.randint(0, 2 * max_shift + 1, (b, 1), device=dev, generator=generator)
-    rows = (torch.arange(h, device=dev).view(1, h) + dy)[:, :, None]  # (B, H, 1)
-    cols = (torch.arange(w, device=dev).view(1, w) + dx)[:, None, :]  # (B, 1, W)
-    batch = torch.arange(b, device=dev).view(b, 1, 1)
-    out = padded.permute(0, 2, 3, 1)[batch, rows, cols]  # (B, H, W, C)
-    return out.permute(0, 3, 1, 2).contiguous()
+    return translate(x, max_shift, generator)
 
 
 def batch_indices(n: int, batch_size: int, generator: torch.Generator, device,

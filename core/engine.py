@@ -30,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from . import augment, augment_spec
 from . import data as data_mod
 from . import events as ev
 from .build import build_model
@@ -79,6 +80,8 @@ class Trainer:
         self.publish_weights = publish_weights
         # Called after every optimizer step with the trainer (between batches; e.g. the probe).
         self.step_hooks: list[Callable[["Trainer"], None]] = []
+        # Called with each training batch as the model receives it: f(trainer, indices, inputs).
+        self.batch_hooks: list[Callable[["Trainer", torch.Tensor, torch.Tensor], None]] = []
         self._stop = threading.Event()
         self._unpaused = threading.Event()
         self._unpaused.set()
@@ -189,6 +192,8 @@ class Trainer:
         self.criterion = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
         self.batch_gen = torch.Generator().manual_seed(cfg.seed)
         self.aug_gen = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        self.augmenter = augment.build(cfg.augment, self.aug_gen)  # training batches only
+        self.augment_fill = augment.normalised_black(self.info.mean, self.info.std, self.device)
         self.use_amp = cfg.amp and self.device.type == "cuda"
         self.amp_dtype = (torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported()
                           else torch.float16)
@@ -225,11 +230,11 @@ class Trainer:
     def _normalised_once(self, side: int, channels: int) -> torch.Tensor | None:
         """The training split normalised once, when every epoch would compute the same pixels.
 
-        Without resizing or random shifts, normalising per step repeats work each epoch; a float copy
+        Without resizing, normalising per step repeats work each epoch; a float copy
         of the split (≤ 1 GiB) saves three tensor ops per step. Otherwise steps normalise uint8 batches.
         """
         info, n = self.info, len(self.train)
-        if self.config.shift or side != info.size or channels != info.channels:
+        if side != info.size or channels != info.channels:
             return None
         if n * channels * side * side * 4 > 1 << 30:
             return None
@@ -299,6 +304,8 @@ class Trainer:
             self._span = (start, end)
             self.on_event(RunStarted(self.config, device_label(self.device), len(self.train), len(self.test),
                                      self.steps_per_epoch, start, end, self.params))
+            for text in augment_spec.label_warnings(self.config.augment, self.info) if first_run else ():
+                self.on_event(RunWarning(ev.AUGMENT_LABELS, text))
             for epoch in range(start + 1, end + 1):
                 self._train_epoch(epoch, end)
         except StopTraining as stop:
@@ -424,11 +431,15 @@ class Trainer:
         yb = self.train.labels[idx]
         if self.train_ready is not None:
             xb = self.train_ready[idx]
+            if self.augmenter is not None:  # moving pixels commutes with normalising them
+                xb = self.augmenter(xb, fill=self.augment_fill)
         else:
             xb = self.train.images[idx]
-            if cfg.shift:
-                xb = data_mod.random_shift(xb, cfg.shift, self.aug_gen)
+            if self.augmenter is not None:
+                xb = self.augmenter(xb)
             xb = self.preprocess(xb)
+        for hook in self.batch_hooks:
+            hook(self, idx, xb)
         self.optimizer.zero_grad(set_to_none=True)
         if self.use_amp:
             with torch.autocast(self.device.type, dtype=self.amp_dtype):

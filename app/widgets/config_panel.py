@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from core.config import ACTIVATIONS, DEVICES, FORMS, HYPER_DEFAULTS, OPTIMIZERS, SCHEDULES
 
 from ..core_texts import core_text
+from .augment_box import AugmentBox
 from .lesson_card import preset_text
 from .spinboxes import LogSpinBox, PowerOfTwoSpinBox, guard_wheel
 from .tooltips import apply_tips, tip, unsupported_tip
@@ -195,16 +196,17 @@ class ConfigPanel(QWidget):
         self.subset_spin.setSingleStep(500)
         self.subset_spin.setSpecialValueText(self.tr("all training images"))
         self.subset_spin.setSuffix(self.tr(" images"))
-        self.shift_spin = QSpinBox()
-        self.shift_spin.setObjectName("shiftSpin")
-        self.shift_spin.setRange(0, 8)
-        self.shift_spin.setSpecialValueText(self.tr("off"))
-        self.shift_spin.setSuffix(" px")
         form.addRow(self.tr("Dataset"), self.dataset_combo)
         form.addRow(self.dataset_info)
         form.addRow(self.tr("Data folder"), row)
         form.addRow(self.tr("Train on"), self.subset_spin)
-        form.addRow(self.tr("Random shift"), self.shift_spin)
+        outer.addWidget(box)
+
+        # Augmentation (core/augment_spec.py: the names, parameters and where each breaks labels)
+        box = QGroupBox(self.tr("Augment the training images"))
+        self._groups.append(box)
+        self.augment_box = AugmentBox()
+        QVBoxLayout(box).addWidget(self.augment_box)
         outer.addWidget(box)
 
         # Training
@@ -260,7 +262,8 @@ class ConfigPanel(QWidget):
         for w in (self.form_combo, self.batchnorm_combo, self.shortcut_combo, self.activation_combo,
                   self.optimizer_combo, self.schedule_combo, self.device_combo):
             w.currentIndexChanged.connect(self._emit_changed)
-        for w in (self.width_spin, self.dropout_spin, self.subset_spin, self.shift_spin, self.epochs_spin,
+        self.augment_box.changed.connect(self._emit_changed)
+        for w in (self.width_spin, self.dropout_spin, self.subset_spin, self.epochs_spin,
                   self.batch_spin, self.lr_spin, self.momentum_spin, self.wd_spin, self.seed_spin):
             w.valueChanged.connect(self._emit_changed)
         self.data_root_edit.textChanged.connect(self._emit_changed)
@@ -365,7 +368,7 @@ class ConfigPanel(QWidget):
             momentum=self.momentum_spin.value(),
             weight_decay=self.wd_spin.value(),
             schedule=self.schedule_combo.currentData(),
-            shift=self.shift_spin.value(),
+            augment=self.augment_box.spec(),
             seed=self.seed_spin.value(),
             device=self.device_combo.currentData(),
             **self._input_size(),
@@ -427,8 +430,10 @@ class ConfigPanel(QWidget):
             self.wd_spin.setValue(float(value))
         elif key == "schedule":
             self._select_data(self.schedule_combo, value)
-        elif key == "shift":
-            self.shift_spin.setValue(int(value or 0))
+        elif key == "shift":  # saved before augmentations: the translate augmentation
+            self.augment_box.set_shift(value)
+        elif key == "augment":
+            self.augment_box.set_spec(value)
         elif key == "seed":
             self.seed_spin.setValue(int(value))
         elif key == "device":
@@ -481,7 +486,7 @@ class ConfigPanel(QWidget):
             return False
         config, note = self._resolved(preset)
         values = {"dataset": config.pop("dataset", "mnist-sample"), "arch": config.pop("arch", "lenet"),
-                  "form": "native", "shift": 0, "subset": None}
+                  "form": "native", "augment": "", "subset": None}
         values.update(config)
         self.set_values(values)
         self._preset_values = self.values()
@@ -587,6 +592,7 @@ class ConfigPanel(QWidget):
             self._update_forms()
             info = self._datasets.get(self.current_dataset())
             self.dataset_info.setText(core_text(info.description) if info is not None else "")
+            self.augment_box.set_dataset(info)
         finally:
             self._loading -= 1
         self._after_bulk_change()

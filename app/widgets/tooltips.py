@@ -55,10 +55,6 @@ TIPS: dict[str, str] = {
         "Tooltips", "Train on a random subset of this many training images (the same ones for the same seed). "
                     "Fewer images make shorter epochs for quick experiments, but the network sees less and "
                     "overfits sooner; 0 uses them all."),
-    "shiftSpin": QT_TRANSLATE_NOOP(
-        "Tooltips", "Shift augmentation: every training image is moved at random by up to this many pixels, so "
-                    "the network learns that a digit moved a little is the same digit. It reduces overfitting; "
-                    "too large and the images no longer look like the test images."),
     "epochsSpin": QT_TRANSLATE_NOOP(
         "Tooltips", "Epochs: how many times the network sees every training image. Too few and it has not "
                     "finished learning (underfitting); too many and the test accuracy stops improving or falls "
