@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .mailbox import Mailbox
+from .modeltools import unhook
 
 MAX_SIDE = 64  # larger inputs (the d2l resize) are shown scaled down to this side
 
@@ -72,10 +73,7 @@ class AugmentCapture:
 
     def detach(self) -> None:
         if self.trainer is not None:
-            try:
-                self.trainer.batch_hooks.remove(self.on_batch)
-            except ValueError:
-                pass
+            unhook(self.trainer, "batch_hooks", self.on_batch)
         self.trainer = None
 
     # -- the hook (training thread) ----------------------------------------------------------------

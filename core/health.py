@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from .mailbox import Mailbox
-from .modeltools import eval_mode, first_tensor
+from .modeltools import eval_mode, first_tensor, unhook
 
 ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU)
 DEAD_KINDS = (nn.ReLU, nn.ReLU6)  # exactly zero below the threshold: a unit can die
@@ -190,10 +190,7 @@ class HealthMonitor:
 
     def detach(self) -> None:
         if self.trainer is not None:
-            try:
-                self.trainer.step_hooks.remove(self.on_step)
-            except ValueError:
-                pass
+            unhook(self.trainer, "step_hooks", self.on_step)
         self.trainer = None
 
     def take(self) -> HealthSnapshot | None:

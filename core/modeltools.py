@@ -59,3 +59,12 @@ def forward_hooks(model: nn.Module, hooks: Iterable[tuple[str, Hook]]) -> Iterat
 def has_batchnorm(model: nn.Module) -> bool:
     """Whether ``model`` normalises with batch statistics anywhere (BatchNorm of any dimension)."""
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+
+
+def unhook(trainer, hooks: str, fn: Callable) -> None:
+    """Take ``fn`` off the trainer's hook list ``hooks`` (``"step_hooks"`` or ``"batch_hooks"``), if it is
+    on it (the probe, the layer-health monitor and the augmentation preview each follow one trainer)."""
+    try:
+        getattr(trainer, hooks).remove(fn)
+    except ValueError:
+        pass

@@ -37,6 +37,7 @@ import torch
 
 from .capture import Capture, ProbeOptions, capture, grid_shape  # noqa: F401 - the probe's API
 from .mailbox import Mailbox
+from .modeltools import unhook
 from .payloads import KINDS, FeaturePayload, GapPayload, OneByOnePayload, Selection, Snapshot  # noqa: F401
 
 
@@ -117,10 +118,7 @@ class Probe:
 
     def detach(self) -> None:
         if self.trainer is not None:
-            try:
-                self.trainer.step_hooks.remove(self.on_step)
-            except ValueError:
-                pass
+            unhook(self.trainer, "step_hooks", self.on_step)
         self.trainer = None
 
     # -- settings (any thread) ---------------------------------------------------------------------
