@@ -16,7 +16,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
-from .activations._common import TRUE_COLOUR, set_image
+from .activations._common import TRUE_COLOUR, set_image, static_plot
 
 ICON = 64  # px of a cell image
 MAX_CELL_IMAGES = 200  # a cell of a weak network can hold thousands: the most confident ones
@@ -72,13 +72,7 @@ class ConfusionView(QWidget):
         top.addWidget(self.status, 1)
         top.addWidget(self.evaluate_button)
 
-        self.matrix_plot = pg.PlotWidget()
-        self.matrix_plot.setObjectName("confusionMatrix")
-        self.matrix_plot.setBackground("w")
-        self.matrix_plot.setMenuEnabled(False)
-        self.matrix_plot.setMouseEnabled(False, False)
-        self.matrix_plot.hideButtons()
-        self.matrix_plot.invertY(True)
+        self.matrix_plot = static_plot("confusionMatrix", invert_y=True)
         self.matrix_plot.setAspectLocked(True)
         self.matrix_plot.setLabel("left", self.tr("true class"))
         self.matrix_plot.setLabel("bottom", self.tr("predicted class"))
@@ -91,13 +85,7 @@ class ConfusionView(QWidget):
         self.matrix_plot.addItem(self.highlight)
         self._texts: list[pg.TextItem] = []
 
-        self.class_plot = pg.PlotWidget()
-        self.class_plot.setObjectName("perClassAccuracy")
-        self.class_plot.setBackground("w")
-        self.class_plot.setMenuEnabled(False)
-        self.class_plot.setMouseEnabled(False, False)
-        self.class_plot.hideButtons()
-        self.class_plot.invertY(True)
+        self.class_plot = static_plot("perClassAccuracy", invert_y=True)
         self.class_plot.setLabel("bottom", self.tr("accuracy of the class (%)"))
         self.class_plot.setXRange(0, 100, padding=0.02)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[], brush=TRUE_COLOUR)

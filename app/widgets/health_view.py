@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from app.pacing import repeating_timer
 from core.health import HealthMonitor
 
-from .activations._common import _explanation, set_image
+from .activations._common import _explanation, set_image, static_plot
 
 POLL_MS = 250
 MAX_COLUMNS = 400  # measurements kept for the map (the monitor keeps as many)
@@ -46,13 +46,7 @@ class HealthView(QWidget):
         top.addWidget(self.metric_combo)
         top.addWidget(self.status, 1)
 
-        self.plot = pg.PlotWidget()
-        self.plot.setObjectName("layerHealthMap")
-        self.plot.setBackground("w")
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
-        self.plot.invertY(True)
+        self.plot = static_plot("layerHealthMap", invert_y=True)
         self.plot.setLabel("bottom", self.tr("measurement (training goes on to the right)"))
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
@@ -60,12 +54,7 @@ class HealthView(QWidget):
                                         width=12)
         self.colorbar.setImageItem(self.image, insert_in=self.plot.getPlotItem())
 
-        self.branch_plot = pg.PlotWidget()
-        self.branch_plot.setObjectName("branchShares")
-        self.branch_plot.setBackground("w")
-        self.branch_plot.setMenuEnabled(False)
-        self.branch_plot.setMouseEnabled(False, False)
-        self.branch_plot.hideButtons()
+        self.branch_plot = static_plot("branchShares", invert_y=False)
         self.branch_plot.setLabel("left", self.tr("share of the block's output (%)"))
         self.branch_plot.setYRange(0, 100, padding=0.02)
         self.branch_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 200))

@@ -25,6 +25,18 @@ def _cmap(name: str) -> pg.ColorMap:
     return pg.colormap.get(name)
 
 
+def static_plot(name: str, invert_y: bool = False) -> pg.PlotWidget:
+    """A white plot that shows figures, not one to explore: no mouse panning, menu or auto-range button."""
+    plot = pg.PlotWidget()
+    plot.setObjectName(name)
+    plot.setBackground("w")
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    plot.invertY(invert_y)
+    return plot
+
+
 def _image_item() -> pg.ImageItem:
     return pg.ImageItem(axisOrder="row-major")
 
