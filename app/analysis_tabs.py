@@ -11,6 +11,7 @@
 * **hints** — :func:`core.hints.curve_hints` after each epoch, each shown once per run in the banner;
 * **File → Export** — the run on show as ONNX, CSV, TensorBoard scalars (``core.export``) or the curves
   as a PNG (the Curves tab as drawn);
+* **Race** — :mod:`app.widgets.race_view`: architectures trained one after another, curves overlaid;
 * **lessons** — the card above the tabs for a lesson chosen in the preset list
   (:mod:`app.widgets.lesson_card`), which brings the lesson's view to the front when its run starts.
 
@@ -30,6 +31,7 @@ from .widgets.confusion_view import ConfusionView
 from .widgets.health_view import HealthController, HealthView
 from .widgets.lesson_card import LessonCard
 from .widgets.model_summary import ModelSummaryView
+from .widgets.race_view import RaceController, RaceView
 
 log = logging.getLogger("convscope.gui")
 
@@ -85,6 +87,8 @@ class AnalysisTabs(QObject):
         self.health_view = HealthView()
         self.health = HealthController(self.health_view, parent=self)
         self.lesson = LessonCard()
+        self.race_view = RaceView()
+        self.race = RaceController(self.race_view, window, parent=self)
         self._summary_timer = debounce_timer(self, SUMMARY_DELAY_MS, self.update_summary)
         self._comparisons: dict[tuple, object] = {}
         self._epochs: list = []
@@ -99,6 +103,8 @@ class AnalysisTabs(QObject):
         w.add_inside_tab(self.model_view, self.tr("Model"))
         w.add_inside_tab(self.confusion, self.tr("Evaluation"))
         self.health.install(w)
+        core = getattr(w, "_core", None)
+        self.race.install(core.specs if core is not None else [])
         w.config_panel.changed.connect(self._summary_timer.start)
         w.run_started.connect(self.on_run_started)
         w.epoch_finished.connect(self.on_epoch_finished)

@@ -82,3 +82,27 @@ def test_file_export_writes_the_files(qtbot, window, tmp_path, monkeypatch, fmt)
         assert lines[0].startswith("epoch,train_loss") and len(lines) == 3
     else:
         assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_race_trains_each_network_in_turn_and_tables_them(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    w = window
+    configure(w, "lenet", "mnist-sample", epochs=2, subset=64, seed=5)
+    view = child(w, "raceView")
+    for i in range(view.entrants.count()):
+        item = view.entrants.item(i)
+        name = item.data(Qt.ItemDataRole.UserRole)
+        item.setCheckState(Qt.CheckState.Checked if name in ("lenet", "lenet-cifar") else Qt.CheckState.Unchecked)
+    view.target.setValue(5)
+    with qtbot.waitSignal(w.analysis.race.finished, timeout=WAIT) as blocker:
+        view.start_button.click()
+    rows = blocker.args[0]
+    assert sorted(r.arch for r in rows) == ["lenet", "lenet-cifar"]
+    assert all(r.status == "completed" and r.epoch_to_target == 1 for r in rows)  # 5 %: at once
+    assert set(view.curves) == {"lenet", "lenet-cifar"}
+    for curve in view.curves.values():
+        xs, _ys = curve.getData()
+        assert list(xs) == [1, 2]  # each network's two epochs
+    assert view.table.rowCount() == 2 and view.start_button.isEnabled()
+    assert w.current_config().seed == 5 and w.current_config().subset == 64  # the same data and seed

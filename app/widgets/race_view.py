@@ -1,0 +1,246 @@
+"""The Race tab: several architectures trained one after another on the same data with the same seed.
+
+Tick the architectures, set the test accuracy to time, press Start: the window trains each in turn with
+the settings panel's dataset, epochs, subset and seed (and each network's own trusted hyperparameters),
+as ordinary runs (saved like any other when "Save the run" is ticked). Their test accuracy curves are
+overlaid as they come, and the table gives what ``core.race`` measures: parameters, FLOPs, images/s,
+the training time to the target accuracy and the best accuracy.
+"""
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from .activations._common import static_plot
+from .model_summary import _count, _Table, _view
+
+COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf")
+DEFAULT_ENTRANTS = ("lenet", "nin", "resnet-small")
+
+
+class RaceView(QWidget):
+    start_requested = Signal(list, float)  # architectures, target test accuracy (0–1)
+    stop_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("raceView")
+        self.entrants = QListWidget()
+        self.entrants.setObjectName("raceEntrants")
+        self.entrants.setMaximumWidth(260)
+        self.target = QDoubleSpinBox()
+        self.target.setObjectName("raceTarget")
+        self.target.setRange(1, 99.9)
+        self.target.setValue(90)
+        self.target.setSuffix(" %")
+        self.target.setToolTip(self.tr("The table times how long each network trains until its test accuracy "
+                                       "first reaches this."))
+        self.start_button = QPushButton(self.tr("Start the race"))
+        self.start_button.setObjectName("raceStartButton")
+        self.start_button.clicked.connect(self._start)
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setObjectName("raceStopButton")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.status = QLabel(self.tr("Tick two or more networks. Each trains in turn with the dataset, epochs, "
+                                     "training images and seed of the settings on the left."))
+        self.status.setObjectName("raceStatus")
+        self.status.setWordWrap(True)
+        left = QVBoxLayout()
+        left.addWidget(QLabel(self.tr("Networks")))
+        left.addWidget(self.entrants, 1)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("Target test accuracy")))
+        row.addWidget(self.target)
+        left.addLayout(row)
+        left.addWidget(self.start_button)
+        left.addWidget(self.stop_button)
+
+        self.plot = static_plot("raceCurves")
+        self.plot.setLabel("left", self.tr("test accuracy (%)"))
+        self.plot.setLabel("bottom", self.tr("epoch"))
+        self.plot.setYRange(0, 100, padding=0.02)
+        self.plot.addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 200))
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.table = _Table([self.tr("network"), self.tr("status"), self.tr("parameters"), self.tr("FLOPs"),
+                             self.tr("images/s"), self.tr("time to target"), self.tr("best test accuracy")], self)
+        self.table_view = _view(self.table, "raceTable")
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.plot)
+        right.addWidget(self.table_view)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        body = QHBoxLayout()
+        body.addLayout(left)
+        body.addWidget(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addLayout(body, 1)
+
+    def set_architectures(self, specs) -> None:
+        """``specs``: (name, display name) of every architecture; a few are ticked to start with."""
+        self.entrants.clear()
+        for name, display in specs:
+            item = QListWidgetItem(display)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in DEFAULT_ENTRANTS else Qt.CheckState.Unchecked)
+            self.entrants.addItem(item)
+
+    def ticked(self) -> list[str]:
+        return [self.entrants.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.entrants.count())
+                if self.entrants.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _start(self) -> None:
+        self.start_requested.emit(self.ticked(), self.target.value() / 100)
+
+    def set_racing(self, racing: bool) -> None:
+        self.start_button.setEnabled(not racing)
+        self.stop_button.setEnabled(racing)
+        self.entrants.setEnabled(not racing)
+        self.target.setEnabled(not racing)
+
+    def clear(self) -> None:
+        for item in self.curves.values():
+            self.plot.removeItem(item)
+        self.curves = {}
+        legend = self.plot.getPlotItem().legend
+        if legend is not None:
+            legend.clear()
+        self.table.set_rows([])
+
+    def add_point(self, name: str, label: str, epoch: int, test_acc: float) -> None:
+        curve = self.curves.get(name)
+        if curve is None:
+            colour = COLOURS[len(self.curves) % len(COLOURS)]
+            curve = self.plot.plot([], [], pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
+                                   symbolBrush=colour, name=label)
+            self.curves[name] = curve
+        xs, ys = curve.getData()
+        xs = [] if xs is None else list(xs)
+        ys = [] if ys is None else list(ys)
+        curve.setData(xs + [epoch], ys + [100 * test_acc])
+
+    def set_rows(self, rows, running: str | None = None) -> None:
+        """``rows``: ``core.race.RaceRow`` of the entrants so far (the table's order: fastest first)."""
+        table = []
+        for r in rows:
+            to = (self.tr("{s:.0f} s (epoch {e})").format(s=r.seconds_to_target, e=r.epoch_to_target)
+                  if r.seconds_to_target is not None else self.tr("not reached"))
+            best = f"{100 * r.best_test_acc:.1f} % ({r.best_epoch})" if math.isfinite(r.best_test_acc) else "—"
+            table.append([r.display_name, r.status, _count(r.params), _count(r.flops),
+                          f"{r.images_per_s:,.0f}" if math.isfinite(r.images_per_s) else "—", to, best])
+        self.table.set_rows(table)
+
+
+class RaceController(QObject):
+    """Runs the race in the window: one entrant after another, through the window's own Train."""
+
+    finished = Signal(list)  # the race table (core.race.RaceRow)
+
+    def __init__(self, view: RaceView, window, parent: QObject | None = None):
+        super().__init__(parent)
+        self.view, self.window = view, window
+        self.queue: list[str] = []
+        self.rows: list = []
+        self.target = 0.9
+        self.common: dict = {}
+        self.current: str | None = None
+        view.start_requested.connect(self.start)
+        view.stop_requested.connect(self.stop)
+
+    def install(self, specs) -> None:
+        w = self.window
+        w.add_inside_tab(self.view, self.view.tr("Race"))
+        self.view.set_architectures([(s.name, s.display_name) for s in specs])
+        w.epoch_finished.connect(self.on_epoch_finished)
+        if w.controller is not None:
+            w.controller.thread_finished.connect(self.on_thread_finished)
+
+    @property
+    def racing(self) -> bool:
+        return self.current is not None
+
+    @Slot(list, float)
+    def start(self, archs: list, target: float) -> bool:
+        w = self.window
+        if self.racing or w.is_running() or not w.is_ready():
+            return False
+        if len(archs) < 2:
+            self.view.status.setText(self.view.tr("Tick two or more networks to race."))
+            return False
+        values = w.config_panel.values()
+        self.common = {k: values.get(k) for k in ("dataset", "epochs", "subset", "seed", "device", "augment")
+                       if k in values}
+        self.queue, self.rows, self.target = list(archs), [], float(target)
+        self.view.clear()
+        self.view.set_racing(True)
+        return self._next()
+
+    @Slot()
+    def stop(self) -> None:
+        self.queue = []
+        if self.window.is_running():
+            self.window.stop_training()
+
+    def _next(self) -> bool:
+        w = self.window
+        while self.queue:
+            arch = self.queue.pop(0)
+            w.config_panel.set_values({"arch": arch, **{k: v for k, v in self.common.items() if v is not None}})
+            w._validate()
+            self.current = arch
+            self.view.status.setText(self.view.tr("Racing: {name} ({i} of {n})…").format(
+                name=w.current_config().spec.display_name if w.current_config() else arch,
+                i=len(self.rows) + 1, n=len(self.rows) + 1 + len(self.queue)))
+            if w.start_training():
+                return True
+            self.view.status.setText(self.view.tr("{arch} could not start with these settings; the race "
+                                                  "goes on without it.").format(arch=arch))
+        self._finish()
+        return False
+
+    @Slot(object)
+    def on_epoch_finished(self, ev) -> None:
+        if not self.racing:
+            return
+        cfg = self.window.current_config()
+        label = cfg.spec.display_name if cfg is not None else self.current
+        self.view.add_point(self.current, label, int(ev.epoch), float(ev.test_acc))
+
+    @Slot()
+    def on_thread_finished(self) -> None:
+        if not self.racing:
+            return
+        from core.race import race_row, race_table
+        from core.summary import summarize
+
+        trainer = self.window.controller.trainer
+        result = getattr(self.window, "last_result", None)
+        status = getattr(result, "status", "completed")
+        if trainer is not None and getattr(trainer, "config", None) is not None:
+            s = summarize(trainer.config)
+            self.rows.append(race_row(trainer.config.arch, s.display_name, s.total_params, s.total_flops,
+                                      list(trainer.history), self.target, status,
+                                      str(trainer.run_dir) if getattr(trainer, "run_dir", None) else None))
+            self.rows = race_table(self.rows)
+            self.view.set_rows(self.rows)
+        if status == "stopped":
+            self.queue = []
+        self.current = None
+        if self.queue:
+            self._next()
+        else:
+            self._finish()
+
+    def _finish(self) -> None:
+        self.current = None
+        self.view.set_racing(False)
+        if self.rows:
+            self.view.status.setText(self.view.tr("Race over: {n} networks, fastest to {target:.0f} % first.")
+                                     .format(n=len(self.rows), target=100 * self.target))
+        self.finished.emit(list(self.rows))
