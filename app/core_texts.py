@@ -1,8 +1,12 @@
 """The texts of ``core`` that the window shows (dataset, network and preset names and descriptions,
-class names), marked for translation. ``core`` stays free of Qt, so its texts are listed here; the
+class names, the augmentations' catalogue), marked for translation. ``core`` stays free of Qt, so its texts are listed here; the
 window passes them through :func:`core_text`. ``tests/app/test_i18n.py`` checks that every such text
 of core and of ``resources/presets.json`` is listed (a new one fails the test until it is added here
 and translated with ``make translations``).
+
+Core's sentences built from these texts (an augmentation's tooltip, the warning of augmentations that
+break labels) are built again here from the translated parts (:func:`augment_description`,
+:func:`augment_label_warning`): in English they read exactly as core's.
 """
 from __future__ import annotations
 
@@ -67,6 +71,53 @@ PRESET_TEXTS = (
     QT_TRANSLATE_NOOP("CoreTexts", "The same network without BatchNorm: each layer's input drifts as the layers before it learn, so training is slower and less stable. Compare with the BatchNorm preset. Falls back to the offline CIFAR-10 sample when CIFAR-10 is not here."),
     QT_TRANSLATE_NOOP("CoreTexts", "Lesson: a learning rate that is too large (LeNet, SGD lr 10)"),
     QT_TRANSLATE_NOOP("CoreTexts", "Each step overshoots the minimum further than the last: the loss explodes within a few steps and the run stops with a red 'diverged' message. Then lower the learning rate step by step (1, 0.1, 0.01) and watch the loss curve change."),
+    QT_TRANSLATE_NOOP("CoreTexts", "CIFAR-10 LeNet without augmentation (offline sample, 40 epochs)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "LeNet-CIFAR on the 3,604 training photos of the offline CIFAR-10 sample, Adam 1e-3, batch 128, 40 epochs, no augmentation. The network soon knows its training photos by heart: training accuracy keeps climbing while test accuracy stalls and falls back, a wide gap between the two curves. Then run the preset with augmentation and compare."),
+    QT_TRANSLATE_NOOP("CoreTexts", "CIFAR-10 LeNet with augmentation (flip + pad-and-crop)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "The same run with the course notes' augmentation of the training batches: a random horizontal flip and a 4-pixel pad-and-crop, so the network never sees exactly the same photo twice. Training accuracy rises more slowly, test accuracy ends higher: the gap between the curves narrows. Watch the Augmentation tab for what the network receives."),
+)
+
+# core.augment_spec: the augmentations' names, parameters, what each does, where each is safe or breaks
+# labels (per kind of dataset), the kinds of dataset, and the reasons the label warning gives
+AUGMENT_TEXTS = (
+    QT_TRANSLATE_NOOP("CoreTexts", "Horizontal flip"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Vertical flip"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Rotate"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Rotate by 90°"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Pad and crop"),
+    QT_TRANSLATE_NOOP("CoreTexts", "Random shift"),
+    QT_TRANSLATE_NOOP("CoreTexts", "probability"),
+    QT_TRANSLATE_NOOP("CoreTexts", "largest angle"),
+    QT_TRANSLATE_NOOP("CoreTexts", "padding"),
+    QT_TRANSLATE_NOOP("CoreTexts", "largest shift"),
+    QT_TRANSLATE_NOOP("CoreTexts", "mirrors an image left to right, with this probability"),
+    QT_TRANSLATE_NOOP("CoreTexts", "turns an image upside down, with this probability"),
+    QT_TRANSLATE_NOOP("CoreTexts", "turns each image by a random angle of up to ± this many degrees (corners filled with black)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "with this probability turns an image by 90°, 180° or 270° (one of the three at random)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "pads each image with this many black pixels on every side, then crops a random window of the original size (the course notes' crop: the image moves by up to this many pixels)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "moves each image by up to this many pixels in x and y, filling the edge with black (the old --shift N)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "breaks digits: a mirrored 2, 3, 4, 5 or 7 is no digit at all"),
+    QT_TRANSLATE_NOOP("CoreTexts", "safe: a mirrored shirt, shoe or bag is still one"),
+    QT_TRANSLATE_NOOP("CoreTexts", "safe, and the classic one for CIFAR-10: a mirrored cat is still a cat"),
+    QT_TRANSLATE_NOOP("CoreTexts", "breaks labels: an upside-down 6 is a 9 and a 9 a 6 (and 2, 4, 7 become no digit)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "labels stay right (an upside-down shirt, dress, bag or pair of trousers is still one), but shoes and boots upside down never occur in the test set"),
+    QT_TRANSLATE_NOOP("CoreTexts", "labels stay right, but upside-down planes, cars and ships are rare in the test set: it usually costs accuracy"),
+    QT_TRANSLATE_NOOP("CoreTexts", "safe for small angles (±15°); beyond ±90° a 6 turns into a 9"),
+    QT_TRANSLATE_NOOP("CoreTexts", "safe for small angles"),
+    QT_TRANSLATE_NOOP("CoreTexts", "safe for small angles (±15°)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "breaks labels: turned by 180° a 6 is a 9 and a 9 a 6; turned by 90° digits lie on their side"),
+    QT_TRANSLATE_NOOP("CoreTexts", "labels stay right but the test set has no sideways or upside-down clothes"),
+    QT_TRANSLATE_NOOP("CoreTexts", "labels stay right, but sideways photos do not occur in the test set"),
+    QT_TRANSLATE_NOOP("CoreTexts", "safe for a few pixels (MNIST's digits sit in the middle 20 px)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "safe for a few pixels"),
+    QT_TRANSLATE_NOOP("CoreTexts", "safe, and the classic one for CIFAR-10 (pad 4)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "handwritten digits (MNIST)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "clothes (Fashion-MNIST)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "photos (CIFAR-10)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "a mirrored 2, 3, 4, 5 or 7 is no digit at all"),
+    QT_TRANSLATE_NOOP("CoreTexts", "an upside-down 6 is a 9 and a 9 a 6 (and 2, 4, 7 become no digit)"),
+    QT_TRANSLATE_NOOP("CoreTexts", "rotations beyond ±90° turn a 6 into a 9"),
+    QT_TRANSLATE_NOOP("CoreTexts", "turned by 180° a 6 is a 9 and a 9 a 6; turned by 90° digits lie on their side"),
 )
 
 # core.datasets: class names (digits need none)
@@ -98,3 +149,41 @@ def core_text(text: str) -> str:
     """``text`` of core in the window's language (itself when it has no translation)."""
     return QCoreApplication.translate(CONTEXT, text) if text else text
 
+
+
+# ------------------------------------------------------------------ core.augment_spec's sentences
+def augment_description(name: str) -> str:
+    """``core.augment_spec.describe(name)`` in the window's language: what the augmentation does, then
+    where it is safe and where it breaks labels."""
+    from core import augment_spec as S
+
+    aug = S.BY_NAME[name]
+    where = QCoreApplication.translate("AugmentTexts", "; ").join(
+        QCoreApplication.translate("AugmentTexts", "{kind}: {text}").format(
+            kind=core_text(S.KIND_NAMES[kind]), text=core_text(text)) for kind, text in aug.safety.items())
+    return QCoreApplication.translate(
+        "AugmentTexts", "{label} ({name}): {does}. Applied to the training batches only, never to the test "
+                        "images. {where}.").format(label=core_text(aug.label), name=aug.name,
+                                                   does=core_text(aug.does), where=where)
+
+
+def augment_label_warning(text, info, run: bool = True) -> str:
+    """``core.augment_spec.label_warnings(text, info, run)`` in the window's language, as a sentence ("" when
+    every augmentation of ``text`` is safe on ``info``'s images)."""
+    from core import augment_spec as S
+
+    kind = S.dataset_kind(info)
+    bad = [name for name, value in S.parse(text).items() if S.breaks_labels(name, value, kind)]
+    if not bad:
+        return ""
+    reasons = QCoreApplication.translate("AugmentTexts", "; ").join(
+        QCoreApplication.translate("AugmentTexts", "{name}: {reason}").format(
+            name=name, reason=core_text(S._reason(name, kind))) for name in bad)
+    message = QCoreApplication.translate(
+        "AugmentTexts", "augmentation that breaks labels on {dataset}: {reasons}. The network learns from "
+                        "wrong labels; leave {names} out for these images.").format(
+        dataset=core_text(info.display_name), reasons=reasons,
+        names=QCoreApplication.translate("AugmentTexts", " and ").join(bad))
+    if run:
+        message += QCoreApplication.translate("AugmentTexts", " Training goes on.")
+    return message[:1].upper() + message[1:]

@@ -54,6 +54,9 @@ CODE_TEXTS = {
                                "to another folder."),
     "busy": QT_TRANSLATE_NOOP("Notices", "Another training is writing this run's folder (it holds the folder's "
                               "lock): let it end or stop it, then try again."),
+    "augment-labels": QT_TRANSLATE_NOOP("Notices", "An augmentation of this run makes some labels of this "
+                                        "dataset wrong (an upside-down 6 is a 9): the network learns from "
+                                        "wrong labels. Leave it out for these images. Training goes on."),
     "oom": QT_TRANSLATE_NOOP("Notices", "Out of memory, even at the smallest batch size."),
     "error": QT_TRANSLATE_NOOP("Notices", "Training stopped because of an error."),
 }
@@ -98,8 +101,20 @@ def warning_notice(ev, cfg) -> Notice:
     action, action_id = _lower_lr(cfg, QT_TRANSLATE_NOOP("Notices", "Use lr {lr} next time")) \
         if ev.kind == E.STUCK else ("", "")
     code = "oom-warning" if ev.kind == E.OUT_OF_MEMORY else ev.kind
+    message = _augment_labels_message(cfg) if ev.kind == E.AUGMENT_LABELS and not i18n.is_english() else ""
     return Notice("warning", _tr(titles.get(ev.kind, QT_TRANSLATE_NOOP("Notices", "Warning"))),
-                  _core_message(code, ev.message), action, action_id, tag=RUN_WARNING)
+                  message or _core_message(code, ev.message), action, action_id, tag=RUN_WARNING)
+
+
+def _augment_labels_message(cfg) -> str:
+    """Core's warning of augmentations that break labels, said again in the window's language from the
+    run's settings ("" when they are not at hand: the code's text and core's message say it then)."""
+    from .core_texts import augment_label_warning
+
+    try:
+        return augment_label_warning(cfg.augment, cfg.info, run=True)
+    except (AttributeError, ValueError):  # no config at hand, or an augmentation text core rejects
+        return ""
 
 
 def run_end(result, cfg, unsaved: bool) -> tuple[str, Notice | None]:

@@ -1,8 +1,8 @@
 """The augmentation settings: a checkbox per augmentation, each with its parameter, and a warning line.
 
-The names, parameters, ranges and texts come from ``core.augment_spec`` (torch-free): each checkbox's
-tooltip says what the augmentation does and on which datasets it is safe or breaks the labels (a vertical
-flip turns a 6 into a 9). :meth:`AugmentBox.spec` gives the ``TrainConfig.augment`` text of the boxes
+The names, parameters, ranges and texts come from ``core.augment_spec`` (torch-free), in the window's
+language through ``app.core_texts``: each checkbox's tooltip says what the augmentation does and on which
+datasets it is safe or breaks the labels (a vertical flip turns a 6 into a 9). :meth:`AugmentBox.spec` gives the ``TrainConfig.augment`` text of the boxes
 ticked (``"hflip=0.5,crop=4"``), :meth:`AugmentBox.set_spec` shows one. For the dataset chosen
 (:meth:`AugmentBox.set_dataset`) the warning line names the ticked augmentations that break its labels.
 """
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from core import augment_spec as S
+
+from ..core_texts import augment_description, augment_label_warning, core_text
 
 WARNING_STYLE = "color: #a84300;"  # amber, as the preset notes
 
@@ -21,6 +23,11 @@ WARNING_STYLE = "color: #a84300;"  # amber, as the preset notes
 def _object_name(name: str, suffix: str) -> str:
     """``augmentHflipCheck``, ``augmentRot90Param``…"""
     return f"augment{name[:1].upper()}{name[1:]}{suffix}"
+
+
+def _unit(aug: S.Augmentation) -> str:
+    """The parameter's unit in the window's language ("px", "°", "" for a probability)."""
+    return QCoreApplication.translate("AugmentBox", "px") if aug.unit == "px" else aug.unit
 
 
 class AugmentBox(QWidget):
@@ -42,12 +49,12 @@ class AugmentBox(QWidget):
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(2)
         for n, aug in enumerate(S.CATALOGUE):
-            check = QCheckBox(aug.label)
+            check = QCheckBox(core_text(aug.label))
             check.setObjectName(_object_name(aug.name, "Check"))
             param = self._param_box(aug)
             param.setObjectName(_object_name(aug.name, "Param"))
-            tip = (f"<p>{html.escape(S.describe(aug.name))}</p>"
-                   f"<p>Its {html.escape(aug.param)}: {html.escape(self._range_text(aug))}.</p>")
+            its = self.tr("Its {param}: {range}.").format(param=core_text(aug.param), range=self._range_text(aug))
+            tip = f"<p>{html.escape(augment_description(aug.name))}</p><p>{html.escape(its)}</p>"
             for w in (check, param):
                 w.setToolTip(tip)
             param.setEnabled(False)
@@ -78,17 +85,18 @@ class AugmentBox(QWidget):
             box.setRange(aug.low, aug.high)
             box.setSingleStep(0.1 if aug.unit == "" else 5.0)
         if aug.unit:
-            box.setSuffix(f" {aug.unit}" if aug.unit == "px" else aug.unit)
+            box.setSuffix(f" {_unit(aug)}" if aug.unit == "px" else aug.unit)
         else:
-            box.setPrefix("p = ")
+            box.setPrefix(QCoreApplication.translate("AugmentBox", "p = "))
         box.setValue(aug.default)
         box.setKeyboardTracking(False)
         return box
 
     @staticmethod
     def _range_text(aug: S.Augmentation) -> str:
-        unit = f" {aug.unit}" if aug.unit else ""
-        return f"{aug.low:g} to {aug.high:g}{unit}, default {aug.default:g}{unit}"
+        unit = f" {_unit(aug)}" if aug.unit else ""
+        return QCoreApplication.translate("AugmentBox", "{low} to {high}{unit}, default {default}{unit}").format(
+            low=f"{aug.low:g}", high=f"{aug.high:g}", default=f"{aug.default:g}", unit=unit)
 
     # -- values ------------------------------------------------------------------------------------
     def spec(self) -> str:
@@ -129,8 +137,7 @@ class AugmentBox(QWidget):
         return self.warning.text() if not self.warning.isHidden() else ""
 
     def _update_warning(self) -> None:
-        texts = S.label_warnings(self.spec(), self._info, run=False) if self._info is not None else []
-        text = texts[0][:1].upper() + texts[0][1:] if texts else ""
+        text = augment_label_warning(self.spec(), self._info, run=False) if self._info is not None else ""
         self.warning.setText(text)
         self.warning.setVisible(bool(text))
 

@@ -12,18 +12,24 @@ tab is visible, so a hidden preview costs the training nothing.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QRect, QSize, Qt, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QRect, QSize, Qt, Slot
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from app.core_texts import core_text
 from app.pacing import repeating_timer
 from core.augment_preview import AugmentCapture, pairs_mosaic
 
 POLL_MS = 100  # how often the GUI looks into the mailbox (the capture itself is paced at `interval`)
-TITLE = "Augmentation"
-IDLE_TEXT = ("Press Train to see what the network receives: a few images of the current training batch "
-             "after augmentation and normalisation, each beside its original. Tick augmentations under "
-             "'Augment the training images' to change them.")
+TITLE = QT_TRANSLATE_NOOP("AugmentPreviewView", "Augmentation")
+IDLE_TEXT = QT_TRANSLATE_NOOP("AugmentPreviewView", "Press Train to see what the network receives: a few images "
+                              "of the current training batch after augmentation and normalisation, each beside "
+                              "its original. Tick augmentations under 'Augment the training images' to change "
+                              "them.")
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("AugmentPreviewView", text)
 
 
 class MosaicView(QWidget):
@@ -86,13 +92,13 @@ class AugmentPreviewView(QWidget):
         self.shown = 0  # payloads drawn
         self.last = None  # the payload drawn last
         lay = QVBoxLayout(self)
-        self.status = _caption(IDLE_TEXT)
+        self.status = _caption(_tr(IDLE_TEXT))
         self.status.setObjectName("augmentPreviewStatus")
-        self.batch_caption = _caption("The current training batch: each original (left) and what the "
-                                      "network receives (right).")
+        self.batch_caption = _caption(self.tr("The current training batch: each original (left) and what the "
+                                              "network receives (right)."))
         self.batch_view = MosaicView("augmentPreviewBatch")
-        self.fixed_caption = _caption("Fixed images: the same training images every time, with a fresh "
-                                      "draw of the augmentations beside each.")
+        self.fixed_caption = _caption(self.tr("Fixed images: the same training images every time, with a fresh "
+                                              "draw of the augmentations beside each."))
         self.fixed_view = MosaicView("augmentPreviewFixed")
         for w in (self.status, self.batch_caption):
             lay.addWidget(w)
@@ -104,19 +110,25 @@ class AugmentPreviewView(QWidget):
         """Draw an ``AugmentPreview``."""
         self.batch_view.set_array(pairs_mosaic(p.batch_original, p.batch_seen, columns=4, gap=6))
         self.fixed_view.set_array(pairs_mosaic(p.fixed_original, p.fixed_seen, columns=4, gap=6))
-        what = (f"augmentations {p.augment.replace(',', ', ')}" if p.augment else
-                "no augmentation: the network receives the images as they are (tick some under "
-                "'Augment the training images')")
-        self.status.setText(f"Epoch {p.epoch}, step {p.step:,} — {what}. Shown after normalisation, "
-                            f"de-normalised for display.")
-        names = [p.classes[i] if 0 <= i < len(p.classes) else str(i) for i in p.batch_labels.tolist()]
-        self.batch_caption.setText("The current training batch: each original (left) and what the network "
-                                   f"receives (right). Labels: {', '.join(names)}.")
-        fixed = [p.classes[i] if 0 <= i < len(p.classes) else str(i) for i in p.fixed_labels.tolist()]
-        self.fixed_caption.setText(f"Fixed images ({', '.join(fixed)}): the same training images every time, "
-                                   f"with a fresh draw of the augmentations beside each.")
+        what = (self.tr("augmentations {augment}").format(augment=p.augment.replace(',', ', ')) if p.augment
+                else self.tr("no augmentation: the network receives the images as they are (tick some under "
+                             "'Augment the training images')"))
+        self.status.setText(self.tr("Epoch {epoch}, step {step} — {what}. Shown after normalisation, "
+                                    "de-normalised for display.").format(epoch=p.epoch, step=f"{p.step:,}",
+                                                                         what=what))
+        self.batch_caption.setText(self.tr("The current training batch: each original (left) and what the "
+                                           "network receives (right). Labels: {labels}.").format(
+            labels=self._labels(p, p.batch_labels)))
+        self.fixed_caption.setText(self.tr("Fixed images ({labels}): the same training images every time, "
+                                           "with a fresh draw of the augmentations beside each.").format(
+            labels=self._labels(p, p.fixed_labels)))
         self.shown += 1
         self.last = p
+
+    def _labels(self, p, labels) -> str:
+        """The class names of ``labels`` (the payload's class indices) in the window's language."""
+        names = [core_text(p.classes[i]) if 0 <= i < len(p.classes) else str(i) for i in labels.tolist()]
+        return self.tr(", ").join(names)
 
 
 class AugmentPreviewController(QObject):
@@ -133,7 +145,7 @@ class AugmentPreviewController(QObject):
         self.timer = repeating_timer(self, poll_ms, self.poll)
 
     def install(self, window) -> None:
-        window.add_inside_tab(self.view, TITLE)
+        window.add_inside_tab(self.view, _tr(TITLE))
         window.trainer_setup_hooks.append(self.attach)
         window.run_started.connect(self.on_run_started)
         window.run_finished.connect(self.on_run_finished)

@@ -89,6 +89,99 @@
     </message>
 </context>
 <context>
+    <name>AugmentBox</name>
+    <message>
+        <source>px</source>
+        <translation>像素</translation>
+    </message>
+    <message>
+        <source>Its {param}: {range}.</source>
+        <translation>它的{param}：{range}。</translation>
+    </message>
+    <message>
+        <source>p = </source>
+        <translation>p = </translation>
+    </message>
+    <message>
+        <source>{low} to {high}{unit}, default {default}{unit}</source>
+        <translation>{low} 到 {high}{unit}，默认 {default}{unit}</translation>
+    </message>
+</context>
+<context>
+    <name>AugmentPreviewView</name>
+    <message>
+        <source>Augmentation</source>
+        <translation>数据增广</translation>
+    </message>
+    <message>
+        <source>Press Train to see what the network receives: a few images of the current training batch after augmentation and normalisation, each beside its original. Tick augmentations under &apos;Augment the training images&apos; to change them.</source>
+        <translation>按“训练”即可看到网络收到的是什么：当前训练批量中的几张图像经过数据增广和标准化之后的样子，每张都在它的原图旁边。在“训练图像的数据增广”下勾选数据增广即可改变它们。</translation>
+    </message>
+    <message>
+        <source>The current training batch: each original (left) and what the network receives (right).</source>
+        <translation>当前的训练批量：每张原图（左）和网络收到的图像（右）。</translation>
+    </message>
+    <message>
+        <source>Fixed images: the same training images every time, with a fresh draw of the augmentations beside each.</source>
+        <translation>固定图像：每次都是同样几张训练图像，每张旁边是重新随机抽取的数据增广结果。</translation>
+    </message>
+    <message>
+        <source>augmentations {augment}</source>
+        <translation>数据增广 {augment}</translation>
+    </message>
+    <message>
+        <source>no augmentation: the network receives the images as they are (tick some under &apos;Augment the training images&apos;)</source>
+        <translation>没有数据增广：网络收到的就是原样的图像（可在“训练图像的数据增广”下勾选一些）</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch}, step {step} — {what}. Shown after normalisation, de-normalised for display.</source>
+        <translation>第 {epoch} 轮，第 {step} 步 —— {what}。显示的是标准化之后的图像，为便于查看已还原标准化。</translation>
+    </message>
+    <message>
+        <source>The current training batch: each original (left) and what the network receives (right). Labels: {labels}.</source>
+        <translation>当前的训练批量：每张原图（左）和网络收到的图像（右）。标签：{labels}。</translation>
+    </message>
+    <message>
+        <source>Fixed images ({labels}): the same training images every time, with a fresh draw of the augmentations beside each.</source>
+        <translation>固定图像（{labels}）：每次都是同样几张训练图像，每张旁边是重新随机抽取的数据增广结果。</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+</context>
+<context>
+    <name>AugmentTexts</name>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>{kind}: {text}</source>
+        <translation>{kind}：{text}</translation>
+    </message>
+    <message>
+        <source>{label} ({name}): {does}. Applied to the training batches only, never to the test images. {where}.</source>
+        <translation>{label}（{name}）：{does}。只用于训练批量，从不用于测试图像。{where}。</translation>
+    </message>
+    <message>
+        <source>{name}: {reason}</source>
+        <translation>{name}：{reason}</translation>
+    </message>
+    <message>
+        <source>augmentation that breaks labels on {dataset}: {reasons}. The network learns from wrong labels; leave {names} out for these images.</source>
+        <translation>在 {dataset} 上会破坏标签的数据增广：{reasons}。网络会从错误的标签中学习；对这些图像请不要使用 {names}。</translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation> 和 </translation>
+    </message>
+    <message>
+        <source> Training goes on.</source>
+        <translation>训练继续进行。</translation>
+    </message>
+</context>
+<context>
     <name>Banner</name>
     <message>
         <source>Hide this message</source>
@@ -226,8 +319,8 @@
         <translation>训练图像数</translation>
     </message>
     <message>
-        <source>Random shift</source>
-        <translation>随机平移</translation>
+        <source>Augment the training images</source>
+        <translation>训练图像的数据增广</translation>
     </message>
     <message>
         <source>Training</source>
@@ -578,6 +671,174 @@
     <message>
         <source>Each step overshoots the minimum further than the last: the loss explodes within a few steps and the run stops with a red &apos;diverged&apos; message. Then lower the learning rate step by step (1, 0.1, 0.01) and watch the loss curve change.</source>
         <translation>每一步都比上一步更远地越过最小值：损失在几步之内爆炸，训练以红色的“发散”消息停止。然后逐步降低学习率（1、0.1、0.01），观察损失曲线的变化。</translation>
+    </message>
+    <message>
+        <source>CIFAR-10 LeNet without augmentation (offline sample, 40 epochs)</source>
+        <translation>CIFAR-10 LeNet 不用数据增广（离线样本，40 轮）</translation>
+    </message>
+    <message>
+        <source>LeNet-CIFAR on the 3,604 training photos of the offline CIFAR-10 sample, Adam 1e-3, batch 128, 40 epochs, no augmentation. The network soon knows its training photos by heart: training accuracy keeps climbing while test accuracy stalls and falls back, a wide gap between the two curves. Then run the preset with augmentation and compare.</source>
+        <translation>在离线 CIFAR-10 样本的 3,604 张训练照片上训练 LeNet-CIFAR：Adam 1e-3，批量 128，40 轮，不用数据增广。网络很快就把它的训练照片背了下来：训练准确率一直上升，而测试准确率停滞不前、又回落下来，两条曲线之间的差距很大。然后运行使用数据增广的预设，比较一下。</translation>
+    </message>
+    <message>
+        <source>CIFAR-10 LeNet with augmentation (flip + pad-and-crop)</source>
+        <translation>CIFAR-10 LeNet 使用数据增广（翻转 + 填充后裁剪）</translation>
+    </message>
+    <message>
+        <source>The same run with the course notes&apos; augmentation of the training batches: a random horizontal flip and a 4-pixel pad-and-crop, so the network never sees exactly the same photo twice. Training accuracy rises more slowly, test accuracy ends higher: the gap between the curves narrows. Watch the Augmentation tab for what the network receives.</source>
+        <translation>同样的训练，但对训练批量使用课程笔记中的数据增广：随机水平翻转，以及 4 像素的填充后裁剪，这样网络永远不会两次看到完全相同的照片。训练准确率上升得更慢，测试准确率最终更高：两条曲线之间的差距缩小了。在“数据增广”标签页中可以看到网络收到的是什么。</translation>
+    </message>
+    <message>
+        <source>Horizontal flip</source>
+        <translation>水平翻转</translation>
+    </message>
+    <message>
+        <source>Vertical flip</source>
+        <translation>垂直翻转</translation>
+    </message>
+    <message>
+        <source>Rotate</source>
+        <translation>旋转</translation>
+    </message>
+    <message>
+        <source>Rotate by 90°</source>
+        <translation>旋转 90°</translation>
+    </message>
+    <message>
+        <source>Pad and crop</source>
+        <translation>填充后裁剪</translation>
+    </message>
+    <message>
+        <source>Random shift</source>
+        <translation>随机平移</translation>
+    </message>
+    <message>
+        <source>probability</source>
+        <translation>概率</translation>
+    </message>
+    <message>
+        <source>largest angle</source>
+        <translation>最大角度</translation>
+    </message>
+    <message>
+        <source>padding</source>
+        <translation>填充</translation>
+    </message>
+    <message>
+        <source>largest shift</source>
+        <translation>最大平移</translation>
+    </message>
+    <message>
+        <source>mirrors an image left to right, with this probability</source>
+        <translation>以这个概率把图像左右镜像翻转</translation>
+    </message>
+    <message>
+        <source>turns an image upside down, with this probability</source>
+        <translation>以这个概率把图像上下颠倒</translation>
+    </message>
+    <message>
+        <source>turns each image by a random angle of up to ± this many degrees (corners filled with black)</source>
+        <translation>把每张图像旋转一个随机角度，最多 ± 这么多度（角落用黑色填充）</translation>
+    </message>
+    <message>
+        <source>with this probability turns an image by 90°, 180° or 270° (one of the three at random)</source>
+        <translation>以这个概率把图像旋转 90°、180° 或 270°（三者随机取一）</translation>
+    </message>
+    <message>
+        <source>pads each image with this many black pixels on every side, then crops a random window of the original size (the course notes&apos; crop: the image moves by up to this many pixels)</source>
+        <translation>在每张图像的四边各填充这么多个黑色像素，再随机裁剪出一个原始大小的窗口（课程笔记中的裁剪：图像最多移动这么多像素）</translation>
+    </message>
+    <message>
+        <source>moves each image by up to this many pixels in x and y, filling the edge with black (the old --shift N)</source>
+        <translation>把每张图像在 x 和 y 方向上最多移动这么多像素，边缘用黑色填充（即以前的随机平移设置）</translation>
+    </message>
+    <message>
+        <source>breaks digits: a mirrored 2, 3, 4, 5 or 7 is no digit at all</source>
+        <translation>破坏数字：镜像后的 2、3、4、5 或 7 根本不是数字</translation>
+    </message>
+    <message>
+        <source>safe: a mirrored shirt, shoe or bag is still one</source>
+        <translation>安全：镜像后的衬衫、鞋或包仍然是衬衫、鞋或包</translation>
+    </message>
+    <message>
+        <source>safe, and the classic one for CIFAR-10: a mirrored cat is still a cat</source>
+        <translation>安全，而且是 CIFAR-10 的经典数据增广：镜像后的猫仍然是猫</translation>
+    </message>
+    <message>
+        <source>breaks labels: an upside-down 6 is a 9 and a 9 a 6 (and 2, 4, 7 become no digit)</source>
+        <translation>破坏标签：上下颠倒的 6 是 9，9 是 6（2、4、7 则不再是数字）</translation>
+    </message>
+    <message>
+        <source>labels stay right (an upside-down shirt, dress, bag or pair of trousers is still one), but shoes and boots upside down never occur in the test set</source>
+        <translation>标签仍然正确（上下颠倒的衬衫、连衣裙、包或裤子仍属于原来的类别），但测试集中从不会出现上下颠倒的鞋和靴子</translation>
+    </message>
+    <message>
+        <source>labels stay right, but upside-down planes, cars and ships are rare in the test set: it usually costs accuracy</source>
+        <translation>标签仍然正确，但测试集中很少有上下颠倒的飞机、汽车和船：它通常会降低准确率</translation>
+    </message>
+    <message>
+        <source>safe for small angles (±15°); beyond ±90° a 6 turns into a 9</source>
+        <translation>小角度（±15°）时安全；超过 ±90° 时 6 会变成 9</translation>
+    </message>
+    <message>
+        <source>safe for small angles</source>
+        <translation>小角度时安全</translation>
+    </message>
+    <message>
+        <source>safe for small angles (±15°)</source>
+        <translation>小角度（±15°）时安全</translation>
+    </message>
+    <message>
+        <source>breaks labels: turned by 180° a 6 is a 9 and a 9 a 6; turned by 90° digits lie on their side</source>
+        <translation>破坏标签：旋转 180° 后 6 是 9，9 是 6；旋转 90° 后数字横躺着</translation>
+    </message>
+    <message>
+        <source>labels stay right but the test set has no sideways or upside-down clothes</source>
+        <translation>标签仍然正确，但测试集中没有横放或上下颠倒的衣物</translation>
+    </message>
+    <message>
+        <source>labels stay right, but sideways photos do not occur in the test set</source>
+        <translation>标签仍然正确，但测试集中不会出现横放的照片</translation>
+    </message>
+    <message>
+        <source>safe for a few pixels (MNIST&apos;s digits sit in the middle 20 px)</source>
+        <translation>几个像素时安全（MNIST 的数字位于中间 20 像素之内）</translation>
+    </message>
+    <message>
+        <source>safe for a few pixels</source>
+        <translation>几个像素时安全</translation>
+    </message>
+    <message>
+        <source>safe, and the classic one for CIFAR-10 (pad 4)</source>
+        <translation>安全，而且是 CIFAR-10 的经典数据增广（填充 4）</translation>
+    </message>
+    <message>
+        <source>handwritten digits (MNIST)</source>
+        <translation>手写数字（MNIST）</translation>
+    </message>
+    <message>
+        <source>clothes (Fashion-MNIST)</source>
+        <translation>衣物（Fashion-MNIST）</translation>
+    </message>
+    <message>
+        <source>photos (CIFAR-10)</source>
+        <translation>照片（CIFAR-10）</translation>
+    </message>
+    <message>
+        <source>a mirrored 2, 3, 4, 5 or 7 is no digit at all</source>
+        <translation>镜像后的 2、3、4、5 或 7 根本不是数字</translation>
+    </message>
+    <message>
+        <source>an upside-down 6 is a 9 and a 9 a 6 (and 2, 4, 7 become no digit)</source>
+        <translation>上下颠倒的 6 是 9，9 是 6（2、4、7 则不再是数字）</translation>
+    </message>
+    <message>
+        <source>rotations beyond ±90° turn a 6 into a 9</source>
+        <translation>超过 ±90° 的旋转会把 6 变成 9</translation>
+    </message>
+    <message>
+        <source>turned by 180° a 6 is a 9 and a 9 a 6; turned by 90° digits lie on their side</source>
+        <translation>旋转 180° 后 6 是 9，9 是 6；旋转 90° 后数字横躺着</translation>
     </message>
     <message>
         <source>T-shirt/top</source>
@@ -1998,6 +2259,10 @@
         <translation>另一个训练正在写入这个训练结果的文件夹（它持有该文件夹的锁）：等它结束或将它停止，然后再试一次。</translation>
     </message>
     <message>
+        <source>An augmentation of this run makes some labels of this dataset wrong (an upside-down 6 is a 9): the network learns from wrong labels. Leave it out for these images. Training goes on.</source>
+        <translation>这次训练的某个数据增广会让这个数据集的部分标签出错（上下颠倒的 6 是 9）：网络会从错误的标签中学习。对这些图像请不要使用它。训练继续进行。</translation>
+    </message>
+    <message>
         <source>Out of memory, even at the smallest batch size.</source>
         <translation>内存不足，即使用最小的批量大小也不行。</translation>
     </message>
@@ -2226,6 +2491,77 @@
     <message>
         <source>The photo resized whole to {size}×{size}, as the training images were: this is the network&apos;s input</source>
         <translation>像训练图像那样，把整张照片缩放到 {size}×{size}：这就是网络的输入</translation>
+    </message>
+</context>
+<context>
+    <name>RaceView</name>
+    <message>
+        <source>The table times how long each network trains until its test accuracy first reaches this.</source>
+        <translation>表格记录每个网络要训练多久，测试准确率才第一次达到这个值。</translation>
+    </message>
+    <message>
+        <source>Start the race</source>
+        <translation>开始比赛</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Tick two or more networks. Each trains in turn with the dataset, epochs, training images and seed of the settings on the left.</source>
+        <translation>勾选两个或更多网络。它们依次用左侧设置中的数据集、轮数、训练图像和随机种子进行训练。</translation>
+    </message>
+    <message>
+        <source>Networks</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>Target test accuracy</source>
+        <translation>目标测试准确率</translation>
+    </message>
+    <message>
+        <source>test accuracy (%)</source>
+        <translation>测试准确率 (%)</translation>
+    </message>
+    <message>
+        <source>epoch</source>
+        <translation>轮（epoch）</translation>
+    </message>
+    <message>
+        <source>network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>FLOPs</source>
+        <translation>FLOPs</translation>
+    </message>
+    <message>
+        <source>images/s</source>
+        <translation>图像/秒</translation>
+    </message>
+    <message>
+        <source>time to target</source>
+        <translation>达到目标的用时</translation>
+    </message>
+    <message>
+        <source>best test accuracy</source>
+        <translation>最佳测试准确率</translation>
+    </message>
+    <message>
+        <source>{s:.0f} s (epoch {e})</source>
+        <translation>{s:.0f} 秒（第 {e} 轮）</translation>
+    </message>
+    <message>
+        <source>not reached</source>
+        <translation>未达到</translation>
     </message>
 </context>
 <context>
@@ -2691,10 +3027,6 @@ This cannot be undone.</source>
         <translation>只用这么多张随机选取的训练图像训练（相同的随机种子选取相同的图像）。图像越少，每轮越短，适合快速实验，但网络看到的更少，更早过拟合；0 表示全部使用。</translation>
     </message>
     <message>
-        <source>Shift augmentation: every training image is moved at random by up to this many pixels, so the network learns that a digit moved a little is the same digit. It reduces overfitting; too large and the images no longer look like the test images.</source>
-        <translation>平移数据增广：每张训练图像随机移动至多这么多像素，让网络学到稍微移动过的数字仍是同一个数字。它能减少过拟合；太大时图像就不再像测试图像了。</translation>
-    </message>
-    <message>
         <source>Epochs: how many times the network sees every training image. Too few and it has not finished learning (underfitting); too many and the test accuracy stops improving or falls while the training loss keeps going down (overfitting).</source>
         <translation>轮数（epoch，迭代周期）：网络把每张训练图像看多少遍。太少时还没学完（欠拟合）；太多时测试准确率不再提高甚至下降，而训练损失还在下降（过拟合）。</translation>
     </message>
@@ -2737,6 +3069,29 @@ This cannot be undone.</source>
     <message>
         <source>{network} has no {option} option (greyed out).</source>
         <translation>{network} 没有“{option}”选项（显示为灰色）。</translation>
+    </message>
+</context>
+<context>
+    <name>self.view</name>
+    <message>
+        <source>Race</source>
+        <translation>比赛</translation>
+    </message>
+    <message>
+        <source>Tick two or more networks to race.</source>
+        <translation>勾选两个或更多网络来比赛。</translation>
+    </message>
+    <message>
+        <source>Racing: {name} ({i} of {n})…</source>
+        <translation>比赛中：{name}（第 {i} 个，共 {n} 个）…</translation>
+    </message>
+    <message>
+        <source>{arch} could not start with these settings; the race goes on without it.</source>
+        <translation>{arch} 无法用这些设置开始训练；比赛在没有它的情况下继续进行。</translation>
+    </message>
+    <message>
+        <source>Race over: {n} networks, fastest to {target:.0f} % first.</source>
+        <translation>比赛结束：{n} 个网络，最快达到 {target:.0f} % 的排在最前。</translation>
     </message>
 </context>
 </TS>

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QGr
                                QMessageBox, QWidget)
 
 from app import i18n
+from core import augment_spec as AUGMENTATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 TS_FILE = ROOT / "resources" / "i18n" / "convscope_zh_CN.ts"
@@ -36,6 +37,10 @@ PROPER_NAMES = (
     "Grad-CAM", "BatchNorm", "dropout", "epoch", "ConvScope", "img", "px", "lr", "fc", "ln", "max", "min",
     "threads", "torchvision", "NaN", "DIR/MNIST/raw", "Ctrl", "Enter",
 )
+
+
+# The augmentations' names as --augment and a run's config.json write them (hflip, crop…): they stay.
+AUGMENT_NAMES = AUGMENTATIONS.NAMES
 
 
 def english_words(text: str, allowed: tuple[str, ...] = PROPER_NAMES) -> list[str]:
@@ -132,7 +137,8 @@ def test_the_window_in_chinese_has_no_english_left_in_its_settings(chinese_windo
     spec = panel.current_spec()
     texts = [t.replace(spec.paper, "") for t in visible_texts(panel)]  # a paper's title stays as published
     assert len(texts) > 40
-    leftovers = {t: english_words(t) for t in texts if english_words(t)}
+    names = PROPER_NAMES + AUGMENT_NAMES
+    leftovers = {t: english_words(t, names) for t in texts if english_words(t, names)}
     assert leftovers == {}, f"English left in the settings: {leftovers}"
     assert any("学习率" in t for t in texts) and any("批量大小" in t for t in texts)
     for button in (w.start_button, w.pause_button, w.stop_button, w.more_button):
@@ -141,8 +147,8 @@ def test_the_window_in_chinese_has_no_english_left_in_its_settings(chinese_windo
     menus = [a.text() for a in w.menuBar().actions()]
     assert menus == ["文件(&F)", "语言(&L)", "帮助(&H)"]
     tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-    assert tabs == ["曲线", "特征图", "1×1 卷积层", "全局平均汇聚层", "输出", "手绘", "数据集", "训练结果", "模型", "评估",
-                    "层健康", "日志"]
+    assert tabs == ["曲线", "特征图", "1×1 卷积层", "全局平均汇聚层", "输出", "手绘", "数据集", "数据增广", "训练结果", "模型",
+                    "评估", "层健康", "比赛", "日志"]
     assert w.statusBar().currentMessage() == "就绪：选择一个网络和一个数据集，然后按“训练”。"
 
 
@@ -282,8 +288,9 @@ def test_every_text_of_core_the_window_shows_is_translated(qapp):
     from core.models import list_models
 
     listed = set(core_texts.DATASET_TEXTS + core_texts.NETWORK_TEXTS + core_texts.PRESET_TEXTS
-                 + core_texts.CLASS_NAMES)
+                 + core_texts.AUGMENT_TEXTS + core_texts.CLASS_NAMES)
     shown = {t for info in DATASETS.values() for t in (info.display_name, info.description)}
+    shown |= _augmentation_texts()
     shown |= {spec.description for spec in list_models()}
     shown |= {c for info in DATASETS.values() for c in info.classes if not c.isdigit()}
     presets = json.loads((ROOT / "resources" / "presets.json").read_text(encoding="utf-8"))["presets"]
@@ -294,6 +301,80 @@ def test_every_text_of_core_the_window_shows_is_translated(qapp):
                     and t not in ("LeNet-5 · Fashion-MNIST",)]
     assert untranslated == []
     assert core_texts.core_text("MNIST sample (offline, 5,000 digits)") == "MNIST 样本（离线，5,000 个数字）"
+
+
+def _augmentation_texts() -> set[str]:
+    """The texts of core.augment_spec's catalogue the window shows: the checkboxes' names, the parameters,
+    what each does, where it is safe or breaks labels, the kinds of dataset and the label warning's
+    reasons."""
+    S = AUGMENTATIONS
+    texts = {t for aug in S.CATALOGUE for t in (aug.label, aug.param, aug.does, *aug.safety.values())}
+    texts |= set(S.KIND_NAMES.values())
+    texts |= {S._reason(aug.name, kind) for aug in S.CATALOGUE for kind in S.KIND_NAMES
+              if S.breaks_labels(aug.name, 180, kind)}
+    return texts
+
+
+def test_the_augmentation_sentences_read_as_core_writes_them_in_english(qapp):
+    """The window builds core's augmentation sentences again from their translated parts: in English they
+    are core's, byte for byte."""
+    from app.core_texts import augment_description, augment_label_warning
+    from core.datasets import DATASETS
+
+    S = AUGMENTATIONS
+    assert i18n.is_english()
+    for aug in S.CATALOGUE:
+        assert augment_description(aug.name) == S.describe(aug.name)
+    specs = ["", "hflip", "vflip,rot90,crop", "rotate=15", "rotate=120,translate=3", ",".join(S.NAMES)]
+    for info in DATASETS.values():
+        for spec in specs:
+            for run in (True, False):
+                core = S.label_warnings(spec, info, run=run)
+                assert augment_label_warning(spec, info, run=run) == (core[0][:1].upper() + core[0][1:]
+                                                                      if core else "")
+
+
+def test_the_augmentations_and_their_preview_read_in_chinese(qtbot):
+    import numpy as np
+
+    from app import notices
+    from app.widgets.augment_box import AugmentBox
+    from app.widgets.augment_preview import AugmentPreviewView
+    from core import events as E
+    from core.augment_preview import AugmentPreview
+    from core.datasets import get_info
+
+    i18n.install(i18n.CHINESE)
+    names = PROPER_NAMES + AUGMENT_NAMES
+    box = AugmentBox()
+    qtbot.addWidget(box)
+    assert box.checks["hflip"].text() == "水平翻转" and box.params["crop"].suffix() == " 像素"
+    for name, check in box.checks.items():
+        assert english_words(check.text() + check.toolTip(), names) == [], name
+    assert "数据增广" in box.checks["crop"].toolTip() and "测试集" in box.checks["vflip"].toolTip()
+    box.show()
+    box.set_dataset(get_info("mnist-sample"))
+    box.set_spec("vflip,rotate=120,crop")
+    warning = box.warning_text()
+    assert "6 是 9" in warning and "vflip 和 rotate" in warning and english_words(warning, names) == []
+    view = AugmentPreviewView()
+    qtbot.addWidget(view)
+    assert english_words(view.status.text(), names) == []
+    images, labels = np.zeros((2, 28, 28, 3), np.uint8), np.array([0, 3])
+    fashion = get_info("fashion-mnist-sample").classes
+    view.show_preview(AugmentPreview(2, 1234, "hflip=0.5,crop=4", fashion, images, images, labels, images,
+                                     images, labels))
+    assert view.status.text().startswith("第 2 轮，第 1,234 步 —— 数据增广 hflip=0.5, crop=4。")
+    assert view.batch_caption.text().endswith("标签：T恤/上衣、连衣裙。")
+    for label in (view.status, view.batch_caption, view.fixed_caption):
+        assert english_words(label.text(), names) == [], label.text()
+    cfg = SimpleNamespace(lr=0.1, augment="vflip", info=get_info("mnist-sample"))
+    warning = E.RunWarning(E.AUGMENT_LABELS, AUGMENTATIONS.label_warnings("vflip", cfg.info)[0])
+    notice = notices.warning_notice(warning, cfg)
+    assert "6 是 9" in notice.message and notice.message.endswith("训练继续进行。")
+    assert english_words(notice.message, names) == []
+    notice = notices.warning_notice(warning, None)  # no settings at hand: what the code means, then core's
+    assert notice.message.startswith("这次训练的某个数据增广会让") and "详细信息：" in notice.message
 
 
 def test_layer_labels_of_every_network_read_in_chinese(qapp):
