@@ -38,6 +38,9 @@ FAST_STEPS_PER_S = 50
 MIN_REFRESH_S = 1 / 30
 
 
+HEADROOM = 1.25  # the plots' y ranges reach this far above the data: a band for the legend, over no curve
+ACC_TOP = 100 * HEADROOM - 3
+
 class Series:
     """x/y points in growable arrays; non-finite points are dropped on the way in."""
 
@@ -205,7 +208,8 @@ class CurvesPanel(QWidget):
         # Loss plot, with the learning rate on its own right axis.
         self.loss_plot = _make_plot("lossPlot", QT_TRANSLATE_NOOP("Curves", "loss"))
         lp = self.loss_plot.getPlotItem()
-        self.loss_legend = lp.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210),
+        # Legends in a band above the data (the ranges leave it free, see HEADROOM): never over a curve.
+        self.loss_legend = lp.addLegend(offset=(8, 2), colCount=3, brush=pg.mkBrush(255, 255, 255, 170),
                                         labelTextColor="#222")
         # Opaque pens without antialiasing: Qt's raster engine draws them as fast line segments.
         self.train_loss_raw_curve = lp.plot(pen=_pen(LIGHT_BLUE, 1))
@@ -236,7 +240,7 @@ class CurvesPanel(QWidget):
         # Accuracy plot.
         self.accuracy_plot = _make_plot("accuracyPlot", QT_TRANSLATE_NOOP("Curves", "accuracy (%)"))
         ap = self.accuracy_plot.getPlotItem()
-        self.acc_legend = ap.addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 210),
+        self.acc_legend = ap.addLegend(offset=(8, 2), colCount=2, brush=pg.mkBrush(255, 255, 255, 170),
                                        labelTextColor="#222")
         self.train_acc_raw_curve = ap.plot(pen=_pen(LIGHT_GREEN, 1))
         self.train_acc_curve = ap.plot(pen=_pen(GREEN, 2), name=QCoreApplication.translate(
@@ -245,9 +249,11 @@ class CurvesPanel(QWidget):
                                       symbolPen="w", name=QCoreApplication.translate(
                                           "Curves", "test accuracy (per epoch)"))
         ap.getAxis("right").setStyle(showValues=False)
-        ap.setYRange(0, 100, padding=0.02)
+        # 0–100 % with every 20 % labelled (100 % too), and the legend's band above it.
+        ap.setYRange(-3, ACC_TOP, padding=0)
         ap.enableAutoRange(axis="y", enable=False)
-        ap.setLimits(yMin=-5, yMax=105)
+        ap.setLimits(yMin=-5, yMax=ACC_TOP + 3)
+        ap.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 20)], []])
         self.accuracy_plot.setXLink(self.loss_plot)
 
         # The best test epoch: a star on both plots.
@@ -529,7 +535,8 @@ class CurvesPanel(QWidget):
         if not tops:
             return
         top = max(tops) * 1.05 or 1.0
-        self._set_range(vb, "loss", -0.03 * top, top)  # a margin below 0 keeps the 0 tick visible
+        # A margin below 0 keeps the 0 tick visible; the band above the data holds the legend.
+        self._set_range(vb, "loss", -0.03 * top, top * HEADROOM)
 
     def _fit_lr_range(self) -> None:
         """From 0 to just above the schedule's peak; without one (or above it), to a top that grows in
@@ -540,7 +547,7 @@ class CurvesPanel(QWidget):
         else:
             current = self._ranges.get("lr", (0.0, 0.0))[1]
             top = current if 0 < hi <= current else (hi * 1.5 or 1e-3)
-        self._set_range(self.lr_view, "lr", 0.0, top)
+        self._set_range(self.lr_view, "lr", 0.0, top * HEADROOM)  # under the legend's band, like the loss
 
     def _loss_autorange_user(self) -> bool:
         # The user zoomed or pressed "A": leave the range to pyqtgraph.
