@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
@@ -155,7 +155,7 @@ class RaceController(QObject):
 
     def install(self, specs) -> None:
         w = self.window
-        w.add_inside_tab(self.view, self.view.tr("Race"))
+        w.add_inside_tab(self.view, QCoreApplication.translate("RaceView", "Race"))
         self.view.set_architectures([(s.name, s.display_name) for s in specs])
         w.epoch_finished.connect(self.on_epoch_finished)
         if w.controller is not None:
@@ -171,7 +171,7 @@ class RaceController(QObject):
         if self.racing or w.is_running() or not w.is_ready():
             return False
         if len(archs) < 2:
-            self.view.status.setText(self.view.tr("Tick two or more networks to race."))
+            self.view.status.setText(QCoreApplication.translate("RaceView", "Tick two or more networks to race."))
             return False
         values = w.config_panel.values()
         self.common = {k: values.get(k) for k in ("dataset", "epochs", "subset", "seed", "device", "augment")
@@ -194,13 +194,14 @@ class RaceController(QObject):
             w.config_panel.set_values({"arch": arch, **{k: v for k, v in self.common.items() if v is not None}})
             w._validate()
             self.current = arch
-            self.view.status.setText(self.view.tr("Racing: {name} ({i} of {n})…").format(
+            self.view.status.setText(QCoreApplication.translate("RaceView", "Racing: {name} ({i} of {n})…").format(
                 name=w.current_config().spec.display_name if w.current_config() else arch,
                 i=len(self.rows) + 1, n=len(self.rows) + 1 + len(self.queue)))
             if w.start_training():
                 return True
-            self.view.status.setText(self.view.tr("{arch} could not start with these settings; the race "
-                                                  "goes on without it.").format(arch=arch))
+            self.view.status.setText(QCoreApplication.translate(
+                "RaceView", "{arch} could not start with these settings; the race goes on without it.").format(
+                arch=arch))
         self._finish()
         return False
 
@@ -241,6 +242,7 @@ class RaceController(QObject):
         self.current = None
         self.view.set_racing(False)
         if self.rows:
-            self.view.status.setText(self.view.tr("Race over: {n} networks, fastest to {target:.0f} % first.")
-                                     .format(n=len(self.rows), target=100 * self.target))
+            self.view.status.setText(QCoreApplication.translate(
+                "RaceView", "Race over: {n} networks, fastest to {target:.0f} % first.").format(
+                n=len(self.rows), target=100 * self.target))
         self.finished.emit(list(self.rows))

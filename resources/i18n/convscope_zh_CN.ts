@@ -2563,6 +2563,26 @@
         <source>not reached</source>
         <translation>未达到</translation>
     </message>
+    <message>
+        <source>Race</source>
+        <translation>比赛</translation>
+    </message>
+    <message>
+        <source>Tick two or more networks to race.</source>
+        <translation>勾选两个或更多网络来比赛。</translation>
+    </message>
+    <message>
+        <source>Racing: {name} ({i} of {n})…</source>
+        <translation>比赛中：{name}（第 {i} 个，共 {n} 个）…</translation>
+    </message>
+    <message>
+        <source>{arch} could not start with these settings; the race goes on without it.</source>
+        <translation>{arch} 无法用这些设置开始训练；比赛在没有它的情况下继续进行。</translation>
+    </message>
+    <message>
+        <source>Race over: {n} networks, fastest to {target:.0f} % first.</source>
+        <translation>比赛结束：{n} 个网络，最快达到 {target:.0f} % 的排在最前。</translation>
+    </message>
 </context>
 <context>
     <name>Rescue</name>
@@ -3069,29 +3089,6 @@ This cannot be undone.</source>
     <message>
         <source>{network} has no {option} option (greyed out).</source>
         <translation>{network} 没有“{option}”选项（显示为灰色）。</translation>
-    </message>
-</context>
-<context>
-    <name>self.view</name>
-    <message>
-        <source>Race</source>
-        <translation>比赛</translation>
-    </message>
-    <message>
-        <source>Tick two or more networks to race.</source>
-        <translation>勾选两个或更多网络来比赛。</translation>
-    </message>
-    <message>
-        <source>Racing: {name} ({i} of {n})…</source>
-        <translation>比赛中：{name}（第 {i} 个，共 {n} 个）…</translation>
-    </message>
-    <message>
-        <source>{arch} could not start with these settings; the race goes on without it.</source>
-        <translation>{arch} 无法用这些设置开始训练；比赛在没有它的情况下继续进行。</translation>
-    </message>
-    <message>
-        <source>Race over: {n} networks, fastest to {target:.0f} % first.</source>
-        <translation>比赛结束：{n} 个网络，最快达到 {target:.0f} % 的排在最前。</translation>
     </message>
 </context>
 </TS>
