@@ -1701,6 +1701,10 @@
         <translation>{network} 没有这种层。</translation>
     </message>
     <message>
+        <source>In {network}:</source>
+        <translation>在 {network} 中：</translation>
+    </message>
+    <message>
         <source>{network}: waiting for the first snapshot…</source>
         <translation>{network}：等待第一张快照…</translation>
     </message>
@@ -1759,6 +1763,30 @@
     <message>
         <source>Feature maps</source>
         <translation>特征图</translation>
+    </message>
+    <message>
+        <source>the first convolution has 6 channels of 5×5 kernels on the 28×28 image: strokes and edges; the second, 16 channels on 10×10 maps: combinations of strokes.</source>
+        <translation>第一个卷积层在 28×28 的图像上有 6 个通道、5×5 的卷积核：笔画和边缘；第二个卷积层在 10×10 的特征图上有 16 个通道：笔画的组合。</translation>
+    </message>
+    <message>
+        <source>the first convolution has 96 channels of 11×11 kernels with stride 4: large edge and blob detectors on a coarse grid; the deeper layers have many more, smaller maps.</source>
+        <translation>第一个卷积层有 96 个通道、11×11 的卷积核、步幅为 4：在粗网格上检测大的边缘和色块；更深的层有多得多、也更小的特征图。</translation>
+    </message>
+    <message>
+        <source>every convolution is 3×3; two of them see as far as one 5×5 with fewer weights, and each block&apos;s pool halves the maps.</source>
+        <translation>每个卷积层都是 3×3；两个 3×3 卷积层的视野与一个 5×5 相同，但权重更少；每个块末尾的汇聚层把特征图缩小一半。</translation>
+    </message>
+    <message>
+        <source>each block&apos;s k×k convolution is followed by two 1×1 convolutions; pick a block&apos;s first layer here, its 1×1 layers in the 1×1 view.</source>
+        <translation>每个块的 k×k 卷积层后面跟着两个 1×1 卷积层；在这里选择块的第一层，在 1×1 视图中看它的 1×1 层。</translation>
+    </message>
+    <message>
+        <source>an Inception block&apos;s output joins its four branches&apos; maps: its channels come in four groups (1×1, 3×3, 5×5, pooling).</source>
+        <translation>Inception 块的输出把四个分支的特征图拼在一起：它的通道分成四组（1×1、3×3、5×5、汇聚）。</translation>
+    </message>
+    <message>
+        <source>a residual block&apos;s maps are F(x) + x: the block adds a correction to its input, so early in training its maps look much like their input&apos;s.</source>
+        <translation>残差块的特征图是 F(x) + x：块在输入上加一个修正，所以训练初期它的特征图和输入的很相像。</translation>
     </message>
     <message>
         <source>&lt;b&gt;What feature maps show&lt;/b&gt;&lt;br&gt;A convolutional layer slides each of its filters over the image. The result of one filter is one &lt;i&gt;feature map&lt;/i&gt; (a channel): bright where the filter found its pattern, dark where it did not.&lt;br&gt;&lt;br&gt;Each tile here is one channel of the chosen layer for the probe image on the left. Every tile is scaled on its own (its lowest value dark, its highest bright), so compare the &lt;i&gt;shapes&lt;/i&gt;, not the brightness between tiles. Click a tile to enlarge it.&lt;br&gt;&lt;br&gt;Early layers find edges and strokes; deeper layers are smaller and react to larger parts of the digit. At the start the maps are blurry copies of the input made by random filters; watch them sharpen into distinct detectors as the network trains. A tile that stays flat is a channel that gives the same value everywhere, e.g. a &quot;dead&quot; ReLU that outputs 0.</source>
@@ -1841,6 +1869,18 @@
         <translation>全局平均汇聚层</translation>
     </message>
     <message>
+        <source>its last 1×1 layer has one channel per class, so each map is that class&apos;s score map, averaged with no weights at all.</source>
+        <translation>它最后的 1×1 卷积层每个类别一个通道，所以每张特征图就是该类别的得分图，直接平均，没有任何权重。</translation>
+    </message>
+    <message>
+        <source>the last maps are averaged, then one fully connected layer scores the classes: the maps shown are class activation maps (its weights × the maps).</source>
+        <translation>最后的特征图先被平均，再由一个全连接层给各类别打分：这里显示的是类激活图（它的权重 × 特征图）。</translation>
+    </message>
+    <message>
+        <source>the last stage&apos;s maps are averaged, then one fully connected layer scores the classes: the maps shown are class activation maps (its weights × the maps).</source>
+        <translation>最后一个阶段的特征图先被平均，再由一个全连接层给各类别打分：这里显示的是类激活图（它的权重 × 特征图）。</translation>
+    </message>
+    <message>
         <source>&lt;b&gt;Why global average pooling&lt;/b&gt;&lt;br&gt;Instead of flattening the last maps into big fully connected layers, the network averages each map into a single number. In NiN the last block has one channel per class, so each map on the left is a &lt;i&gt;score map&lt;/i&gt;: where the network sees evidence for that class. Its average is the class score (logit) on the right, and softmax turns the scores into probabilities.&lt;br&gt;&lt;br&gt;Averaging has &lt;b&gt;no parameters&lt;/b&gt;: nothing to learn, nothing to overfit (AlexNet&apos;s fully connected layers hold over 90 % of its weights). It also does not care &lt;i&gt;where&lt;/i&gt; in the image the evidence is, and it works for any input size.&lt;br&gt;&lt;br&gt;ResNet and GoogLeNet average their last maps and then apply one fully connected layer. Weighting the maps by that layer before averaging gives the same scores: these are the &lt;i&gt;class activation maps&lt;/i&gt; shown for them.&lt;br&gt;&lt;span style=&apos;color:{true_colour}&apos;&gt;■&lt;/span&gt; true class &lt;span style=&apos;color:{pred_colour}&apos;&gt;■&lt;/span&gt; prediction (when wrong)</source>
         <translation>&lt;b&gt;为什么用全局平均汇聚层&lt;/b&gt;&lt;br&gt;网络不再把最后的特征图展平后送进大的全连接层，而是把每张特征图平均成一个数。在 NiN 中，最后一个块每个类别有一个通道，所以左侧的每张图都是一张&lt;i&gt;得分图&lt;/i&gt;：网络在哪里看到了这个类别的证据。它的平均值就是右侧的类别得分（logit），softmax 再把得分变成概率。&lt;br&gt;&lt;br&gt;平均&lt;b&gt;没有参数&lt;/b&gt;：没有要学的，也就不会过拟合（AlexNet 的全连接层占了它 90 % 以上的权重）。它也不在乎证据出现在图像的&lt;i&gt;哪个位置&lt;/i&gt;，并且适用于任意输入尺寸。&lt;br&gt;&lt;br&gt;ResNet 和 GoogLeNet 先对最后的特征图做平均，再接一个全连接层。在平均之前先用这一层的权重对特征图加权，得到的得分相同：这就是为它们显示的&lt;i&gt;类激活图&lt;/i&gt;。&lt;br&gt;&lt;span style=&apos;color:{true_colour}&apos;&gt;■&lt;/span&gt; 真实类别 &lt;span style=&apos;color:{pred_colour}&apos;&gt;■&lt;/span&gt; 预测（预测错误时）</translation>
     </message>
@@ -1887,6 +1927,18 @@
     <message>
         <source>1×1 convolutions</source>
         <translation>1×1 卷积层</translation>
+    </message>
+    <message>
+        <source>every block has two 1×1 layers after its k×k convolution — the &apos;mlpconv&apos; that gives the network its name.</source>
+        <translation>每个块在 k×k 卷积层之后有两个 1×1 卷积层——这就是网络名字由来的“mlpconv”。</translation>
+    </message>
+    <message>
+        <source>the 1×1 branch of each Inception block, and the 1×1 reductions before its 3×3 and 5×5 convolutions (fewer channels, far fewer FLOPs).</source>
+        <translation>每个 Inception 块的 1×1 分支，以及 3×3 和 5×5 卷积之前的 1×1 通道缩减（通道更少，浮点运算少得多）。</translation>
+    </message>
+    <message>
+        <source>the 1×1 convolutions sit on the shortcuts where the number of channels changes, so that x can be added to F(x).</source>
+        <translation>1×1 卷积位于通道数改变处的捷径连接上，这样 x 才能与 F(x) 相加。</translation>
     </message>
     <message>
         <source>&lt;b&gt;Why a 1×1 convolution is a fully connected layer&lt;/b&gt;&lt;br&gt;A 1×1 convolution looks at one pixel at a time. At each pixel it takes the vector &lt;b&gt;x&lt;/b&gt; of input channels and computes &lt;b&gt;y = W x + b&lt;/b&gt;: a fully connected layer with &lt;i&gt;out × in&lt;/i&gt; weights, the same &lt;b&gt;W&lt;/b&gt; at every pixel.&lt;br&gt;&lt;br&gt;Click a pixel in the maps on the left: the row above &lt;b&gt;W&lt;/b&gt; is that pixel&apos;s input vector x, the column on its right is the output vector y. Each output is one row of W times x, plus its bias.&lt;br&gt;&lt;br&gt;NiN stacks two of these after every ordinary convolution: a small MLP slid over the image, which keeps the spatial layout that a flattening dense layer would destroy. GoogLeNet uses 1×1 convolutions to shrink, say, 192 channels to 16 before an expensive 5×5 convolution. And W has far fewer weights than a dense layer between the whole flattened maps (see below).</source>

@@ -48,3 +48,25 @@ def test_a_new_network_clears_the_old_caption(qtbot, tmp_path):
     _trainer, other, _probe = _snapshot(tmp_path, "inception-net", "mnist-sample")
     view.set_model(other)
     assert view.info.text() == ""  # nothing of the ResNet run is described any more
+
+
+def test_the_side_text_speaks_of_the_network_shown(qtbot):
+    from app.widgets.activations.feature_maps import FeatureMapView
+    from app.widgets.activations.one_by_one import OneByOneView
+    from core.config import make_config
+    from core.introspect import model_layers
+
+    lenet, nin = (model_layers(make_config(a, "mnist-sample")) for a in ("lenet", "nin"))
+    maps, ones, gap = FeatureMapView(), OneByOneView(), GapView()
+    for view in (maps, ones, gap):
+        qtbot.addWidget(view)
+    maps.set_model(lenet)
+    assert "In LeNet-5:" in maps.explanation.text() and "6 channels of 5×5" in maps.explanation.text()
+    maps.set_model(nin)
+    assert "LeNet" not in maps.explanation.text().split("In ")[-1] and "two 1×1" in maps.explanation.text()
+    ones.set_model(nin)
+    assert "mlpconv" in ones.explanation.text()
+    ones.set_model(lenet)
+    assert "In LeNet-5:" not in ones.explanation.text()  # nothing of LeNet to say in the 1×1 view
+    gap.set_model(model_layers(make_config("resnet-small", "cifar10-sample")))
+    assert "class activation maps (its weights" in gap.explanation.text()

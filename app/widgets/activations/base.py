@@ -23,6 +23,7 @@ class InsideView(QWidget):
     TITLE = ""
     EXPLANATION = ""
     LAYER_KIND = ""  # "feature", "1x1", "gap" or "" (no layer picker)
+    NOTES: dict[str, str] = {}  # model family → what this view shows of it ({network}: its name)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -105,6 +106,17 @@ class InsideView(QWidget):
         return QCoreApplication.translate(
                 "InsideViews", self.EXPLANATION).format(true_colour=TRUE_COLOUR, pred_colour=PRED_COLOUR)
 
+    def note_text(self, layers: ModelLayers) -> str:
+        """What this view shows of the network ``layers`` describes, by its family (``NOTES``), or ""."""
+        from core.models import get_spec
+
+        try:
+            family = get_spec(layers.arch).family
+        except Exception:  # noqa: BLE001 - a network the registry does not know: no note
+            return ""
+        note = self.NOTES.get(family)
+        return QCoreApplication.translate("InsideViews", note).format(network=layers.display_name) if note else ""
+
     # -- public ------------------------------------------------------------------------------------
     def is_live(self) -> bool:
         """Whether the view is on screen (a hidden view costs nothing: nothing is probed for it)."""
@@ -134,6 +146,10 @@ class InsideView(QWidget):
 
     def set_model(self, layers: ModelLayers) -> None:
         self.layers = layers
+        note = self.note_text(layers)
+        self.explanation.setText(self.explanation_text() + (
+            "<br><br><b>" + QCoreApplication.translate("InsideViews", "In {network}:").format(
+                network=layers.display_name) + "</b> " + note if note else ""))
         self.snapshot, self.shown_seq = None, -1
         choices = self.layer_choices(layers)
         self.layer_combo.blockSignals(True)

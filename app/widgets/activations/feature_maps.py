@@ -15,6 +15,23 @@ class FeatureMapView(InsideView):
 
     TITLE = QT_TRANSLATE_NOOP("InsideViews", "Feature maps")
     LAYER_KIND = "feature"
+    NOTES = {
+        "LeNet": QT_TRANSLATE_NOOP("InsideViews", "the first convolution has 6 channels of 5×5 kernels on the "
+                                   "28×28 image: strokes and edges; the second, 16 channels on 10×10 maps: "
+                                   "combinations of strokes."),
+        "AlexNet": QT_TRANSLATE_NOOP("InsideViews", "the first convolution has 96 channels of 11×11 kernels with "
+                                     "stride 4: large edge and blob detectors on a coarse grid; the deeper "
+                                     "layers have many more, smaller maps."),
+        "VGG": QT_TRANSLATE_NOOP("InsideViews", "every convolution is 3×3; two of them see as far as one 5×5 with "
+                                 "fewer weights, and each block's pool halves the maps."),
+        "NiN": QT_TRANSLATE_NOOP("InsideViews", "each block's k×k convolution is followed by two 1×1 "
+                                 "convolutions; pick a block's first layer here, its 1×1 layers in the 1×1 view."),
+        "GoogLeNet": QT_TRANSLATE_NOOP("InsideViews", "an Inception block's output joins its four branches' maps: "
+                                       "its channels come in four groups (1×1, 3×3, 5×5, pooling)."),
+        "ResNet": QT_TRANSLATE_NOOP("InsideViews", "a residual block's maps are F(x) + x: the block adds a "
+                                    "correction to its input, so early in training its maps look much like "
+                                    "their input's."),
+    }
     EXPLANATION = QT_TRANSLATE_NOOP(
         "InsideViews",
         "<b>What feature maps show</b><br>"

@@ -42,6 +42,16 @@ class GapView(InsideView):
 
     TITLE = QT_TRANSLATE_NOOP("InsideViews", "Global average pooling")
     LAYER_KIND = "gap"
+    NOTES = {
+        "NiN": QT_TRANSLATE_NOOP("InsideViews", "its last 1×1 layer has one channel per class, so each map is that "
+                                 "class's score map, averaged with no weights at all."),
+        "GoogLeNet": QT_TRANSLATE_NOOP("InsideViews", "the last maps are averaged, then one fully connected layer "
+                                       "scores the classes: the maps shown are class activation maps (its "
+                                       "weights × the maps)."),
+        "ResNet": QT_TRANSLATE_NOOP("InsideViews", "the last stage's maps are averaged, then one fully connected "
+                                    "layer scores the classes: the maps shown are class activation maps (its "
+                                    "weights × the maps)."),
+    }
     EXPLANATION = QT_TRANSLATE_NOOP(
         "InsideViews",
         "<b>Why global average pooling</b><br>"

@@ -14,6 +14,15 @@ class OneByOneView(InsideView):
 
     TITLE = QT_TRANSLATE_NOOP("InsideViews", "1×1 convolutions")
     LAYER_KIND = "1x1"
+    NOTES = {
+        "NiN": QT_TRANSLATE_NOOP("InsideViews", "every block has two 1×1 layers after its k×k convolution — the "
+                                 "'mlpconv' that gives the network its name."),
+        "GoogLeNet": QT_TRANSLATE_NOOP("InsideViews", "the 1×1 branch of each Inception block, and the 1×1 "
+                                       "reductions before its 3×3 and 5×5 convolutions (fewer channels, far "
+                                       "fewer FLOPs)."),
+        "ResNet": QT_TRANSLATE_NOOP("InsideViews", "the 1×1 convolutions sit on the shortcuts where the number of "
+                                    "channels changes, so that x can be added to F(x)."),
+    }
     MAX_TILES = 12
     EXPLANATION = QT_TRANSLATE_NOOP(
         "InsideViews",
