@@ -545,7 +545,7 @@ class CurvesPanel(QWidget):
         if self._lr_max and hi <= self._lr_max:
             top = self._lr_max * 1.05
         else:
-            current = self._ranges.get("lr", (0.0, 0.0))[1]
+            current = self._ranges.get("lr", (0.0, 0.0))[1] / HEADROOM  # the top of the data's part
             top = current if 0 < hi <= current else (hi * 1.5 or 1e-3)
         self._set_range(self.lr_view, "lr", 0.0, top * HEADROOM)  # under the legend's band, like the loss
 

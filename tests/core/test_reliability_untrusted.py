@@ -45,13 +45,33 @@ class Child:
         return lines[-1] if lines else ""
 
 
+# The child's own peak memory. ``os.wait4``'s ru_maxrss also counts the memory of the process that
+# started it (Linux keeps the larger of the pre-exec and the new high-water mark), which in a long test
+# session is this pytest process's: the child reads its own high-water mark (VmHWM) as it exits.
+PEAK_REPORTER = """
+import atexit, os, runpy, sys
+def report():
+    try:
+        with open('/proc/self/status') as status, open(os.environ['CONVSCOPE_TEST_PEAK'], 'w') as out:
+            out.write(next(line.split()[1] for line in status if line.startswith('VmHWM:')))
+    except (OSError, StopIteration):
+        pass
+atexit.register(report)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+
+
 def run_cli(*args, env=None, timeout=TIME_LIMIT_S, on_start=None) -> Child:
-    """``main.py ARGS`` in a child process: exit code, output, its own peak memory (``os.wait4``) and
-    its time. A child still running after ``timeout`` seconds is killed (and reported with code -9)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """``main.py ARGS`` in a child process: exit code, output, its own peak memory (its VmHWM where
+    /proc has it, else ``os.wait4``'s) and its time. A child still running after ``timeout`` seconds is
+    killed (and reported with code -9)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(suffix=".peak", delete=False) as peak_file:
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "main.py", *map(str, args)], cwd=ROOT, stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        child_env = {**os.environ, **(env or {}), "CONVSCOPE_TEST_PEAK": peak_file.name}
+        proc = subprocess.Popen([sys.executable, "-c", PEAK_REPORTER, "main.py", *map(str, args)], cwd=ROOT,
+                                stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=child_env)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -66,7 +86,10 @@ def run_cli(*args, env=None, timeout=TIME_LIMIT_S, on_start=None) -> Child:
         proc.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
         out.seek(0), err.seek(0)
-        return Child(proc.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss, seconds)
+        reported = Path(peak_file.name).read_text().strip()
+        os.unlink(peak_file.name)
+        peak = int(reported) if reported.isdigit() else usage.ru_maxrss
+        return Child(proc.returncode, out.read().decode(), err.read().decode(), peak, seconds)
 
 
 def run_many(commands) -> list[Child]:
