@@ -32,11 +32,13 @@ def _qimage(chw: np.ndarray) -> QImage:
 
 
 class _MatrixImage(pg.ImageItem):
-    """The matrix as an image whose clicks say which cell."""
+    """The matrix as an image whose clicks say which cell (a signal: the item holds no reference to the
+    view, so no cycle of Qt objects is left for the garbage collector to take apart)."""
 
-    def __init__(self, clicked):
+    cell_clicked = Signal(int, int)  # row (true class), column (predicted class)
+
+    def __init__(self):
         super().__init__(axisOrder="row-major")
-        self._clicked = clicked
 
     def mouseClickEvent(self, ev):  # noqa: N802 - Qt's name
         if ev.button() != Qt.MouseButton.LeftButton or self.image is None:
@@ -45,7 +47,7 @@ class _MatrixImage(pg.ImageItem):
         row, col = int(pos.y()), int(pos.x())
         if 0 <= row < self.image.shape[0] and 0 <= col < self.image.shape[1]:
             ev.accept()
-            self._clicked(row, col)
+            self.cell_clicked.emit(row, col)
 
 
 class ConfusionView(QWidget):
@@ -76,7 +78,8 @@ class ConfusionView(QWidget):
         self.matrix_plot.setAspectLocked(True)
         self.matrix_plot.setLabel("left", self.tr("true class"))
         self.matrix_plot.setLabel("bottom", self.tr("predicted class"))
-        self.matrix_item = _MatrixImage(self.select_cell)
+        self.matrix_item = _MatrixImage()
+        self.matrix_item.cell_clicked.connect(self.select_cell)
         self.matrix_item.setColorMap(pg.colormap.get("viridis"))
         self.matrix_plot.addItem(self.matrix_item)
         self.highlight = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
