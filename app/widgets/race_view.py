@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QListWidget,
                                QSplitter, QVBoxLayout, QWidget)
 
 from .activations._common import static_plot
+from .curves import ACC_TOP
 from .model_summary import _count, _Table, _view
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf")
@@ -63,8 +64,10 @@ class RaceView(QWidget):
         self.plot = static_plot("raceCurves")
         self.plot.setLabel("left", self.tr("test accuracy (%)"))
         self.plot.setLabel("bottom", self.tr("epoch"))
-        self.plot.setYRange(0, 100, padding=0.02)
-        self.plot.addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 200))
+        # 0–100 % and, above it, the legend's band (as on the Curves tab): the legend covers no curve.
+        self.plot.setYRange(-3, ACC_TOP, padding=0)
+        self.plot.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 20)], []])
+        self.plot.addLegend(offset=(8, 2), colCount=3, brush=pg.mkBrush(255, 255, 255, 170))
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.table = _Table([self.tr("network"), self.tr("status"), self.tr("parameters"), self.tr("FLOPs"),
                              self.tr("images/s"), self.tr("time to target"), self.tr("best test accuracy")], self)
@@ -129,7 +132,7 @@ class RaceView(QWidget):
         """``rows``: ``core.race.RaceRow`` of the entrants so far (the table's order: fastest first)."""
         table = []
         for r in rows:
-            to = (self.tr("{s:.0f} s (epoch {e})").format(s=r.seconds_to_target, e=r.epoch_to_target)
+            to = (self.tr("{s} s (epoch {e})").format(s=f"{r.seconds_to_target:.1f}", e=r.epoch_to_target)
                   if r.seconds_to_target is not None else self.tr("not reached"))
             best = f"{100 * r.best_test_acc:.1f} % ({r.best_epoch})" if math.isfinite(r.best_test_acc) else "—"
             table.append([r.display_name, r.status, _count(r.params), _count(r.flops),

@@ -2608,8 +2608,8 @@
         <translation>最佳测试准确率</translation>
     </message>
     <message>
-        <source>{s:.0f} s (epoch {e})</source>
-        <translation>{s:.0f} 秒（第 {e} 轮）</translation>
+        <source>{s} s (epoch {e})</source>
+        <translation>{s} 秒（第 {e} 轮）</translation>
     </message>
     <message>
         <source>not reached</source>
