@@ -11,6 +11,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
 
+from ..core_texts import core_text
+
 HEAVY = QColor("#fde2c8")  # a row holding a large share of the parameters
 
 
@@ -145,7 +147,7 @@ class ModelSummaryView(QWidget):
         self.layers.set_rows(rows, heavy, tips)
         self.title.setText(self.tr("{name}{what}: {params} parameters, {flops} FLOPs per image of "
                                    "{shape}. Orange: a layer with a fifth of the parameters or more.")
-                           .format(name=summary.display_name, what=f" ({what})" if what else "",
+                           .format(name=core_text(summary.display_name), what=f" ({what})" if what else "",
                                    params=f"{summary.total_params:,}", flops=_count(summary.total_flops),
                                    shape="×".join(map(str, summary.input_shape))))
 
@@ -156,7 +158,7 @@ class ModelSummaryView(QWidget):
         rates, best = rates or {}, best or {}
         table, heavy = [], []
         for r in rows:
-            name = r.display_name + ("  ◀" if r.arch == current else "")
+            name = core_text(r.display_name) + ("  ◀" if r.arch == current else "")
             table.append([name, "×".join(map(str, r.input_shape)), _count(r.params), _count(r.flops),
                           f"{100 * r.fc_share:.0f} %",
                           f"{rates[r.arch]:,.0f}" if r.arch in rates else "—",

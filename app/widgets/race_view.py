@@ -15,6 +15,8 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
+from ..core_texts import core_text
+from ..opened_run import status_text
 from .activations._common import static_plot
 from .curves import ACC_TOP
 from .model_summary import _count, _Table, _view
@@ -135,7 +137,7 @@ class RaceView(QWidget):
             to = (self.tr("{s} s (epoch {e})").format(s=f"{r.seconds_to_target:.1f}", e=r.epoch_to_target)
                   if r.seconds_to_target is not None else self.tr("not reached"))
             best = f"{100 * r.best_test_acc:.1f} % ({r.best_epoch})" if math.isfinite(r.best_test_acc) else "—"
-            table.append([r.display_name, r.status, _count(r.params), _count(r.flops),
+            table.append([core_text(r.display_name), status_text(r.status), _count(r.params), _count(r.flops),
                           f"{r.images_per_s:,.0f}" if math.isfinite(r.images_per_s) else "—", to, best])
         self.table.set_rows(table)
 
@@ -159,7 +161,7 @@ class RaceController(QObject):
     def install(self, specs) -> None:
         w = self.window
         w.add_inside_tab(self.view, QCoreApplication.translate("RaceView", "Race"))
-        self.view.set_architectures([(s.name, s.display_name) for s in specs])
+        self.view.set_architectures([(s.name, core_text(s.display_name)) for s in specs])
         w.epoch_finished.connect(self.on_epoch_finished)
         if w.controller is not None:
             w.controller.thread_finished.connect(self.on_thread_finished)
@@ -198,7 +200,7 @@ class RaceController(QObject):
             w._validate()
             self.current = arch
             self.view.status.setText(QCoreApplication.translate("RaceView", "Racing: {name} ({i} of {n})…").format(
-                name=w.current_config().spec.display_name if w.current_config() else arch,
+                name=core_text(w.current_config().spec.display_name) if w.current_config() else arch,
                 i=len(self.rows) + 1, n=len(self.rows) + 1 + len(self.queue)))
             if w.start_training():
                 return True
@@ -213,7 +215,7 @@ class RaceController(QObject):
         if not self.racing:
             return
         cfg = self.window.current_config()
-        label = cfg.spec.display_name if cfg is not None else self.current
+        label = core_text(cfg.spec.display_name) if cfg is not None else self.current
         self.view.add_point(self.current, label, int(ev.epoch), float(ev.test_acc))
 
     @Slot()
