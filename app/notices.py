@@ -57,6 +57,8 @@ CODE_TEXTS = {
     "augment-labels": QT_TRANSLATE_NOOP("Notices", "An augmentation of this run makes some labels of this "
                                         "dataset wrong (an upside-down 6 is a 9): the network learns from "
                                         "wrong labels. Leave it out for these images. Training goes on."),
+    "compiling": QT_TRANSLATE_NOOP("Notices", "The network is being compiled (torch.compile): the first steps "
+                                   "take longer, then each step is faster."),
     "oom": QT_TRANSLATE_NOOP("Notices", "Out of memory, even at the smallest batch size."),
     "error": QT_TRANSLATE_NOOP("Notices", "Training stopped because of an error."),
 }
@@ -72,7 +74,7 @@ def _sentence(text: str) -> str:
 
 # Codes whose text says all that core's message says but its numbers (the banner's action has the new
 # learning rate); for the others core's message follows as the details (it names files and folders).
-SELF_CONTAINED = frozenset({"stuck", "oom-warning", "diverged", "oom"})
+SELF_CONTAINED = frozenset({"stuck", "oom-warning", "diverged", "oom", "compiling"})
 
 
 def _core_message(code: str, message: str) -> str:

@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--subset", type=_positive_int, help="train on this many examples only")
     t.add_argument("--seed", type=_nonneg_int)
     t.add_argument("--device", choices=C.DEVICES)
+    t.add_argument("--compile", action="store_true", default=None, help="compile the network with "
+                   "torch.compile (the first steps are slow while it compiles; worth it for the larger "
+                   "networks on a GPU)")
     t.add_argument("--out", help="run directory to write (a new or empty folder; see --overwrite)")
     t.add_argument("--overwrite", action="store_true", help="with --out: replace the run already in that "
                    "folder (its run files; other files stay)")
@@ -248,20 +251,69 @@ def _check_out(out: str, overwrite: bool) -> None:
 
 
 def cmd_train(args) -> int:
+    from core import distributed
+
+    try:
+        group = distributed.from_env()
+    except C.ConfigError as exc:
+        raise BadInput(str(exc)) from None
+    if args.resume:
+        if group is not None:
+            raise BadInput("--resume continues a run in one process: run 'main.py train --resume …' without "
+                           "torchrun (or start a new run with torchrun and --out).")
+        return _resume(args)
+    if group is not None:
+        return _train_together(args, group)
+    from core.engine import Trainer
+
+    config = _checked_config(args, check_files=True)
+    return _train(args, Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25))
+
+
+def _train_together(args, group) -> int:
+    """``torchrun … main.py train``: this process's part of a run trained by several (see
+    core/distributed.py). Every process checks the settings and its data; only rank 0 looks at ``--out``,
+    writes the run and prints. A process that cannot go on stops all of them, with its reason."""
+    from core.engine import Trainer
+
+    try:
+        group.start(args.device or "auto")
+    except C.ConfigError as exc:
+        raise BadInput(str(exc)) from None
+    try:
+        error, config = None, None
+        try:
+            config = _checked_config(args, check_files=group.primary)
+            group.check_batch(config.batch_size)
+        except C.ConfigError as exc:
+            error = str(exc)
+        except BadInput as exc:
+            error = str(exc)
+        error = group.agree(error)
+        if error:
+            raise BadInput(error)
+        trainer = Trainer(config, on_event=Progress() if group.primary else None,
+                          run_dir=args.out if group.primary else None, publish_interval=0.25, group=group)
+        return _train(args, trainer)
+    finally:
+        group.close()
+
+
+def _checked_config(args, check_files: bool):
+    """The run's config from the options and preset, its data read and its network sized: any problem is
+    :class:`BadInput`, reported before training. ``check_files``: ``--out`` too."""
     from core.checkpoints import CheckpointError, RunWriter
     from core.data import DataError, load_split
 
-    if args.resume:
-        return _resume(args)
     if args.overwrite and not args.out:
         raise BadInput("--overwrite replaces the run in the --out folder; give --out DIR too.")
-    if args.out:
+    if args.out and check_files:
         _check_out(args.out, args.overwrite)
 
     overrides = {k: getattr(args, k) for k in (
         "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "label_smoothing",
         "shift", "augment", "form", "image_size", "width", "dropout", "batchnorm", "shortcut", "activation",
-        "subset", "seed", "device")}
+        "subset", "seed", "device", "compile")}
     overrides["data_root"] = args.data_root
     arch, dataset = args.arch, args.dataset
     if args.preset:
@@ -282,16 +334,14 @@ def cmd_train(args) -> int:
         from core.build import meta_model, model_budget
 
         model_budget(meta_model(config), config).check()  # a network too large is refused, not tried
-        if args.out:
+        if args.out and check_files:
             RunWriter(args.out)  # refuse an unwritable run directory before training
         # Read the data now: a missing or broken dataset is bad input, reported before any training.
         for split in ("train", "test"):
             load_split(config.dataset, split, config.data_root, info=config.info)
     except (C.ConfigError, CheckpointError, DataError) as exc:
         raise BadInput(str(exc)) from None
-    from core.engine import Trainer
-
-    return _train(args, Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25))
+    return config
 
 
 def _resume(args) -> int:
@@ -327,8 +377,12 @@ def _resume(args) -> int:
 def _train(args, trainer) -> int:
     from core.events import BAD_CONFIG, BUSY
 
+    group = trainer.group
+    primary = group is None or group.primary
+
     def on_sigint(signum, frame):  # Ctrl+C or SIGTERM: stop after this batch, keep what was trained
-        sys.stderr.write("\nstopping after this batch…\n")
+        if primary and not trainer.stop_requested:
+            sys.stderr.write("\nstopping after this batch…\n")
         trainer.stop()
 
     previous = {sig: signal.signal(sig, on_sigint) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -337,10 +391,15 @@ def _train(args, trainer) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if not primary:
+        return STATUS_EXIT[result.status]
     if trainer.write_failed:
         print("note: the command line cannot keep a model in memory once it exits; free some space "
               "(or pick another --out) and train again.", file=sys.stderr)
-    _emit(args, result.to_json(), f"{result.status}: {result.message}")
+    payload = result.to_json()
+    if group is not None:  # trained by several processes: how many, and the batch they shared
+        payload.update(world_size=group.world_size, global_batch_size=trainer.batch_size)
+    _emit(args, payload, f"{result.status}: {result.message}")
     if result.status == "failed" and result.reason in (BAD_CONFIG, BUSY) and not trainer.history:
         print(f"error: {result.message}", file=sys.stderr)  # refused at set-up: bad input, not a failure
         return EXIT_BAD_INPUT
@@ -515,6 +574,13 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict
             "presets": cmd_presets, "summary": cmd_summary, "export": cmd_export, "race": cmd_race}
 
 
+def _launched_rank() -> int:
+    import os
+
+    value = os.environ.get("RANK", "0")
+    return int(value) if value.isdigit() else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -524,7 +590,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         return COMMANDS[args.command](args)
     except BadInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if _launched_rank() == 0:  # with torchrun, every process has the same message: rank 0 says it
+            print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -61,6 +61,7 @@ class TrainConfig:
     subset: int | None = None  # train on the first N examples of a fixed shuffle
     amp: bool = True  # autocast on CUDA
     channels_last: bool = True
+    compile: bool = False  # torch.compile the training steps (the live views read the uncompiled model)
     # imagefolder only (None for every other dataset): the folder's classes (its sorted sub-folder
     # names, one output each) and channels (1 grey, 3 colour), read from the folder when the config is
     # made and saved with the run, so that its model is rebuilt, evaluated and predicts on a computer
@@ -175,8 +176,8 @@ class TrainConfig:
             need(self.classes is None and self.channels is None,
                  f"classes and channels are recorded for the imagefolder dataset only; leave them unset "
                  f"for {self.dataset}.")
-        need(isinstance(self.amp, bool) and isinstance(self.channels_last, bool),
-             "amp and channels_last must be true or false.")
+        need(isinstance(self.amp, bool) and isinstance(self.channels_last, bool) and isinstance(self.compile, bool),
+             "amp, channels_last and compile must be true or false.")
         need(self.image_size is None or (isinstance(self.image_size, int)
                                          and not isinstance(self.image_size, bool)
                                          and MIN_IMAGE_SIZE <= self.image_size <= MAX_IMAGE_SIZE),

@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import shutil
 import threading
 import time
 from typing import Any, Callable
@@ -32,6 +31,7 @@ import torch
 
 from . import augment, augment_spec
 from . import data as data_mod
+from . import distributed
 from . import events as ev
 from .build import build_model
 from .checkpoints import CheckpointError, RunInUse, RunWriter, read_metrics, remove_resume_dir, write_error_reason
@@ -70,8 +70,9 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, on_event: Callable[[Any], None] | None = None,
                  run_dir: str | None = None, publish_interval: float = 1 / 30,
-                 publish_weights: bool = False, record_snapshots: bool = True):
+                 publish_weights: bool = False, record_snapshots: bool = True, group=None):
         self.config = config
+        self.group = group  # core.distributed.Group (started) when torchrun runs several processes
         self.record_snapshots = record_snapshots  # probe snapshots into the run directory, for replay
         self.recorder = None
         self.on_event = on_event or (lambda event: None)
@@ -94,6 +95,7 @@ class Trainer:
         self.start_loss: float | None = None
         self.warned_stuck = False
         self.model = None
+        self.train_model = None  # what the steps call: the model, or its DDP / compiled wrapper
         self.writer = None
         self.batch_size = config.batch_size
         self.saved_epoch = 0  # the last epoch whose weights are in the run directory
@@ -103,6 +105,7 @@ class Trainer:
         self.target_epochs: int | None = None  # from_run: the total its first run() trains to
         self.schedule_plan = ("constant", 0, 0)  # (kind, total steps, global step where it started)
         self._sched_left: int | None = None  # steps the schedule may still take (None: no limit)
+        self._sync_every = 1  # several processes: steps to their next sync point (rank 0 proposes)
 
     @classmethod
     def from_run(cls, run_dir: str | os.PathLike, epochs: int | None = None, device: str | None = None,
@@ -152,19 +155,30 @@ class Trainer:
         if self._ready:
             return
         writer = None
-        if self.run_dir:
-            writer = RunWriter(self.run_dir)
-            writer.lock()
         try:
+            if self.run_dir:
+                writer = RunWriter(self.run_dir)
+                writer.lock()
             self._setup(writer)
-        except BaseException:
+        except BaseException as exc:
             if writer is not None:
                 writer.unlock()
+            if self.group is not None:  # tell the other processes before leaving, so none waits for us
+                self.group.agree(str(exc) or type(exc).__name__)
             raise
+        if self.group is not None:
+            other = self.group.agree(None)
+            if other:
+                self._ready = False
+                raise ConfigError(other)
+            self.train_model = self.group.wrap(self.model)
+        if self.config.compile:
+            self.train_model = torch.compile(self.train_model)  # the probes keep hooking self.model
 
     def _setup(self, writer: RunWriter | None) -> None:
         cfg = self.config
-        self.device = resolve_device(cfg.device)
+        group = self.group
+        self.device = group.device if group is not None else resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
         self.info = cfg.info
@@ -174,6 +188,11 @@ class Trainer:
         if cfg.subset is not None and cfg.subset < len(y_train):
             keep = np.random.default_rng(cfg.seed).permutation(len(y_train))[: cfg.subset]
             x_train, y_train = x_train[keep], y_train[keep]
+        self.test_total = len(y_test)
+        if group is not None:  # this process's shard of each split
+            group.check_batch(self.batch_size)
+            x_train, y_train = group.shard(x_train, y_train, equal=True)
+            x_test, y_test = group.shard(x_test, y_test, equal=False)
         self.train = data_mod.DeviceSplit(x_train, y_train, self.device)
         self.test = data_mod.DeviceSplit(x_test, y_test, self.device)
         c, side, _ = cfg.input_size
@@ -187,11 +206,13 @@ class Trainer:
                               f"use a batch size (and subset) of 2 or more.")
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
+        self.train_model = self.model
         self.params = count_params(self.model)
         self.optimizer = self._make_optimizer()
         self.criterion = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
-        self.batch_gen = torch.Generator().manual_seed(cfg.seed)
-        self.aug_gen = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        rank_seed = 0 if group is None else 7919 * group.rank  # each process its own shuffle and augmentation
+        self.batch_gen = torch.Generator().manual_seed(cfg.seed + rank_seed)
+        self.aug_gen = torch.Generator(device=self.device).manual_seed(cfg.seed + 1 + rank_seed)
         self.augmenter = augment.build(cfg.augment, self.aug_gen)  # training batches only
         self.augment_fill = augment.normalised_black(self.info.mean, self.info.std, self.device)
         self.use_amp = cfg.amp and self.device.type == "cuda"
@@ -244,8 +265,13 @@ class Trainer:
         return make_optimizer(self.config, self.model.parameters())
 
     @property
+    def rank_batch(self) -> int:
+        """The examples this process takes per step (the whole batch, or its share of it)."""
+        return self.batch_size if self.group is None else self.batch_size // self.group.world_size
+
+    @property
     def steps_per_epoch(self) -> int:
-        n, b = len(self.train), self.batch_size
+        n, b = len(self.train), self.rank_batch
         return len(range(0, n - 1 if n % b == 1 and n > 1 else n, b))
 
     def _make_schedule(self, epochs: int, first_run: bool):
@@ -302,8 +328,13 @@ class Trainer:
                 self.scheduler = self._make_schedule(n_epochs, first_run)
             start, end = self.epochs_done, self.epochs_done + n_epochs
             self._span = (start, end)
-            self.on_event(RunStarted(self.config, device_label(self.device), len(self.train), len(self.test),
+            world = 1 if self.group is None else self.group.world_size
+            where = device_label(self.device) + (f" × {world} processes" if world > 1 else "")
+            self.on_event(RunStarted(self.config, where, len(self.train) * world, self.test_total,
                                      self.steps_per_epoch, start, end, self.params))
+            if self.config.compile:
+                self.on_event(RunWarning(ev.COMPILING, "compiling the network (torch.compile): the first steps "
+                                         "take longer while it is compiled."))
             for text in augment_spec.label_warnings(self.config.augment, self.info) if first_run else ():
                 self.on_event(RunWarning(ev.AUGMENT_LABELS, text))
             for epoch in range(start + 1, end + 1):
@@ -355,10 +386,8 @@ class Trainer:
                 on_gpu = self._on_gpu(exc)
             # Outside the except clause, so the failed step's tensors are already released.
             self._shrink_batch(epoch, on_gpu)
-        # One host sync for the epoch's training metrics.
-        losses, correct = losses.double().cpu().numpy(), correct.cpu().numpy()
-        total = int(sizes.sum())
-        train_loss = float((losses * sizes).sum() / total)
+        total = int(sizes.sum())  # every process's examples
+        train_loss = float((losses.astype(np.float64) * sizes).sum() / total)
         train_acc = float(correct.sum() / total)
         self.train_seconds += train_s
         self.train_examples += total
@@ -380,8 +409,8 @@ class Trainer:
         self._check_stuck(train_loss, train_acc, epoch)
 
     def _train_steps(self, epoch: int, end_epoch: int):
-        """The optimizer steps of one epoch: per-step losses and correct counts (on the device), batch
-        sizes, and the training seconds."""
+        """The optimizer steps of one epoch: per-step losses, correct counts and batch sizes (of every
+        process), and the training seconds."""
         dev = self.device
         steps = self.steps_per_epoch
         # Device scalars, one per step; stacked (one op, one sync) only when published.
@@ -392,15 +421,15 @@ class Trainer:
         t_epoch = time.perf_counter()
         paused_s = 0.0
         last_pub_t, published = t_epoch, 0
-        n, b = len(self.train), self.batch_size
+        windows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        n, b = len(self.train), self.rank_batch
         idx_iter = data_mod.batch_indices(n, b, self.batch_gen, dev, drop_last=(n % b == 1 and n > 1))
         i = 0
         for i, idx in enumerate(idx_iter):
-            if self._stop.is_set():
-                raise StopTraining("stopped", f"stopped by the user during epoch {epoch}.")
-            paused_s += self._wait_if_paused()
-            if self._stop.is_set():
-                raise StopTraining("stopped", f"stopped by the user during epoch {epoch}.")
+            if self.group is None:  # several processes stop together, at a sync point (see _publish)
+                self._check_stop(epoch)
+                paused_s += self._wait_if_paused()
+                self._check_stop(epoch)
             loss, correct = self._step(idx)
             if self.scheduler is not None and self._sched_left != 0:
                 self.scheduler.step()
@@ -413,21 +442,26 @@ class Trainer:
             for hook in self.step_hooks:
                 hook(self)
             now = time.perf_counter()
-            if now - last_pub_t >= self.publish_interval:
-                self._publish(epoch, i + 1, published, loss_buf, correct_buf, sizes,
-                              now - t_epoch - paused_s, end_epoch)
+            if (now - last_pub_t >= self.publish_interval if self.group is None
+                    else i + 1 - published >= self._sync_every):
+                windows.append(self._publish(epoch, i + 1, published, loss_buf, correct_buf, sizes,
+                                             now - t_epoch - paused_s, end_epoch))
                 published, last_pub_t = i + 1, time.perf_counter()
         done = i + 1
         if published < done:
-            self._publish(epoch, done, published, loss_buf, correct_buf, sizes,
-                          time.perf_counter() - t_epoch - paused_s, end_epoch)
-        return (torch.stack(loss_buf), torch.stack(correct_buf), sizes[:done],
-                time.perf_counter() - t_epoch - paused_s)
+            windows.append(self._publish(epoch, done, published, loss_buf, correct_buf, sizes,
+                                         time.perf_counter() - t_epoch - paused_s, end_epoch))
+        losses, correct, step_sizes = (np.concatenate(parts) for parts in zip(*windows))
+        return losses, correct, step_sizes, time.perf_counter() - t_epoch - paused_s
+
+    def _check_stop(self, epoch: int) -> None:
+        if self._stop.is_set():
+            raise StopTraining("stopped", f"stopped by the user during epoch {epoch}.")
 
     def _step(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One optimizer step on the training examples ``idx``: the batch's mean loss and its number of
         correct predictions, both still on the device."""
-        cfg, model = self.config, self.model
+        model = self.train_model
         yb = self.train.labels[idx]
         if self.train_ready is not None:
             xb = self.train_ready[idx]
@@ -465,6 +499,9 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         free_device_memory(self.device)
         old = self.batch_size
+        if self.group is not None:  # the other processes cannot follow a smaller batch mid-epoch
+            raise StopTraining("failed", f"process {self.group.rank}: {out_of_memory_message(old, on_gpu)}",
+                               ev.NO_MEMORY)
         if old // 2 < MIN_OOM_BATCH:
             raise StopTraining("failed", out_of_memory_message(old, on_gpu), ev.NO_MEMORY)
         self.batch_size = old // 2
@@ -523,12 +560,21 @@ class Trainer:
                 f"free some space or save it to another folder.")
 
     def _publish(self, epoch, step, since, loss_buf, correct_buf, sizes, elapsed, end_epoch):
+        """Report steps ``since``..``step`` of the epoch; returns their losses, correct counts and batch
+        sizes (of every process: with several, this is their sync point)."""
         losses = torch.stack(loss_buf[since:step]).float().cpu().numpy()  # the one sync of this publication
         correct = torch.stack(correct_buf[since:step]).cpu().numpy()
         bs = sizes[since:step]
+        examples = int(sizes[:step].sum()) * (1 if self.group is None else self.group.world_size)
+        if self.group is not None:
+            proposal = distributed.next_sync(elapsed / max(step, 1), self.publish_interval)
+            losses, correct, bs, stop, self._sync_every = self.group.sum_window(
+                losses, correct, bs, self._stop.is_set(), proposal)
+            if stop:
+                self._check_divergence(losses)  # a diverged loss says so rather than "stopped"
+                raise StopTraining("stopped", f"stopped by the user during epoch {epoch}.")
         accs = (correct / np.maximum(bs, 1)).astype(np.float32)
         first = self.global_step - (step - since) + 1
-        examples = int(sizes[:step].sum())
         rate = examples / max(elapsed, 1e-9)
         remaining_steps = (self.steps_per_epoch - step) + (end_epoch - epoch) * self.steps_per_epoch
         eta = remaining_steps * (elapsed / max(step, 1))
@@ -536,6 +582,7 @@ class Trainer:
                                   np.arange(first, first + len(losses), dtype=np.int64),
                                   losses.astype(np.float32), accs, self._current_lr(), rate, eta))
         self._check_divergence(losses)
+        return losses, correct, bs
 
     def _diverged_message(self, value, what: str = "loss") -> str:
         how = "became NaN/infinite" if not np.isfinite(value).all() else f"exploded to {float(np.max(value)):.3g}"
@@ -573,9 +620,12 @@ class Trainer:
             f"Training goes on."))
 
     def evaluate(self, batch_size: int = 512) -> tuple[float, float]:
-        """Loss and accuracy on the test split (one host sync)."""
-        return evaluate_model(self.model, self.preprocess, self.test, batch_size,
-                              self.amp_dtype if self.use_amp else None)
+        """Loss and accuracy on the test split (one host sync; with several processes, of all shards)."""
+        if self.group is not None:
+            self.group.sync_buffers(self.model)
+        loss, acc = evaluate_model(self.model, self.preprocess, self.test, batch_size,
+                                   self.amp_dtype if self.use_amp else None)
+        return (loss, acc) if self.group is None else self.group.mean_over(loss, acc, len(self.test))
 
     def weights_copy(self) -> dict[str, torch.Tensor]:
         """A CPU copy of the weights, for predicting elsewhere while this model keeps training."""
@@ -626,33 +676,15 @@ class Trainer:
         trained without one. Call it between runs, not while ``run()`` is training. Raises
         :class:`CheckpointError` with the reason when the folder cannot be written.
         """
+        from .resume import save_from_memory
+
         if self.model is None or not self.history:
             raise CheckpointError("nothing to save yet: train at least one epoch first.")
         if not self._weights_finite():
             where = f" in {self.writer.dir}" if self.writer and self.saved_epoch else ""
             raise CheckpointError(f"the model in memory has NaN/infinite weights (the run diverged), so it "
                                   f"is not worth saving; the last good epoch is kept{where}.")
-        created = not os.path.exists(run_dir)
-        writer = RunWriter(run_dir)
-        last = self.last_result.status if self.last_result else "stopped"
-        status = last if last in ("completed", "stopped", "diverged") else "stopped"
-        # Every file is replaced atomically, so saving again into the same folder never loses what is there.
-        try:
-            writer.write_format()
-            writer.write_config(self.config.to_dict())
-            token = writer.save_weights(self.model, self.optimizer, {"epoch": self.epochs_done,
-                                                                     "arch": self.config.arch,
-                                                                     "step": self.global_step})
-            write_train_state(writer.dir, self, token)
-            writer.write_metrics(self.history)
-            writer.write_status(status, f"saved from memory after epoch {self.epochs_done}",
-                                epoch=self.epochs_done, test_acc=self.history[-1]["test_acc"],
-                                batch_size=self.batch_size)
-        except OSError as exc:
-            if created:  # leave no half-saved run behind
-                shutil.rmtree(writer.dir, ignore_errors=True)
-            raise CheckpointError(f"could not write the run directory {writer.dir}: {write_error_reason(exc)}. "
-                                  f"Choose another folder.") from None
+        writer = save_from_memory(self, run_dir)
         self.writer, self.run_dir = writer, str(writer.dir)
         if self.recorder is not None:
             self.recorder.move_to(writer.dir)

@@ -16,7 +16,8 @@ from .config import TrainConfig
 STUCK = "stuck"  # the loss sits at ln C (guessing) after a fair number of steps; training goes on
 OUT_OF_MEMORY = "oom"  # the batch was halved and the epoch starts again
 AUGMENT_LABELS = "augment-labels"  # an augmentation that makes labels wrong on this dataset (6 ↔ 9)
-WARNINGS = (STUCK, OUT_OF_MEMORY, AUGMENT_LABELS)
+COMPILING = "compiling"  # torch.compile is compiling the network: the first steps are slow
+WARNINGS = (STUCK, OUT_OF_MEMORY, AUGMENT_LABELS, COMPILING)
 
 # RunResult.reason
 DIVERGED = "diverged"  # non-finite or exploding loss: the learning rate is too large

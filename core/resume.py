@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import numpy as np
 import torch
 
 from .checkpoints import (CONFIG, FOLDER_MODE, OPT_META, OPT_TENSORS, RESUME_DIR, TRAIN_STATE, WEIGHTS,
-                          CheckpointError, _load_tensors, _read_metadata, atomic_write_bytes,
+                          CheckpointError, RunWriter, write_error_reason, _load_tensors, _read_metadata, atomic_write_bytes,
                           load_optimizer_state, load_run, read_metrics, run_format)
 from .config import TrainConfig
 from .safe_read import MIB, loads_strict
@@ -226,3 +227,30 @@ def resumed_config(point: ResumePoint, device: str | None = None, data_root: str
     its dataset from ``data_root`` when given (the same dataset, elsewhere on this computer)."""
     changes = {k: v for k, v in (("device", device), ("data_root", data_root)) if v}
     return replace(point.config, **changes) if changes else point.config
+
+
+def save_from_memory(trainer, run_dir: str | os.PathLike) -> RunWriter:
+    """A complete run folder written from a trainer's memory (see ``Trainer.save_to``); a new folder is
+    removed again when the disk refuses it, and every file is replaced atomically, so saving again into
+    the same folder never loses what is there."""
+    created = not os.path.exists(run_dir)
+    writer = RunWriter(run_dir)
+    last = trainer.last_result.status if trainer.last_result else "stopped"
+    status = last if last in ("completed", "stopped", "diverged") else "stopped"
+    try:
+        writer.write_format()
+        writer.write_config(trainer.config.to_dict())
+        token = writer.save_weights(trainer.model, trainer.optimizer, {"epoch": trainer.epochs_done,
+                                                                       "arch": trainer.config.arch,
+                                                                       "step": trainer.global_step})
+        write_train_state(writer.dir, trainer, token)
+        writer.write_metrics(trainer.history)
+        writer.write_status(status, f"saved from memory after epoch {trainer.epochs_done}",
+                            epoch=trainer.epochs_done, test_acc=trainer.history[-1]["test_acc"],
+                            batch_size=trainer.batch_size)
+    except OSError as exc:
+        if created:  # leave no half-saved run behind
+            shutil.rmtree(writer.dir, ignore_errors=True)
+        raise CheckpointError(f"could not write the run directory {writer.dir}: {write_error_reason(exc)}. "
+                              f"Choose another folder.") from None
+    return writer

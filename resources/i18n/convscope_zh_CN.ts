@@ -2315,6 +2315,10 @@
         <translation>这次训练的某个数据增广会让这个数据集的部分标签出错（上下颠倒的 6 是 9）：网络会从错误的标签中学习。对这些图像请不要使用它。训练继续进行。</translation>
     </message>
     <message>
+        <source>The network is being compiled (torch.compile): the first steps take longer, then each step is faster.</source>
+        <translation>正在编译网络（torch.compile）：最初几步较慢，之后每一步都更快。</translation>
+    </message>
+    <message>
         <source>Out of memory, even at the smallest batch size.</source>
         <translation>内存不足，即使用最小的批量大小也不行。</translation>
     </message>
