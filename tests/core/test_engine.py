@@ -252,3 +252,32 @@ def test_image_size_resizes_the_input_and_is_checked_when_the_config_is_made():
     # Too small for the network: the message names the size given and the way out.
     with pytest.raises(ConfigError, match=r"resized to 16×16: set the image size to at least 28\.$"):
         tiny(image_size=16)
+
+
+def test_compile_wraps_the_training_steps_and_says_so(monkeypatch):
+    """--compile: the steps call what torch.compile returns; the live views and the files keep the
+    eager model, and a warning says the first steps are slow."""
+    import torch
+
+    from core.events import COMPILING
+
+    class Counting(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.calls = inner, 0
+
+        def forward(self, x):
+            self.calls += 1
+            return self.inner(x)
+
+    wrappers = []
+    monkeypatch.setattr(torch, "compile", lambda module: wrappers.append(Counting(module)) or wrappers[-1])
+    events = []
+    trainer = Trainer(tiny(subset=128, batch_size=32, compile=True), on_event=events.append)
+    result = trainer.run()
+    assert result.status == "completed", result.message
+    assert len(wrappers) == 1 and wrappers[0].inner is trainer.model
+    assert wrappers[0].calls == trainer.global_step == 4 * trainer.config.epochs
+    assert [e.kind for e in events if isinstance(e, RunWarning)] == [COMPILING]
+    with pytest.raises(ConfigError, match="compile must be true or false"):
+        tiny(compile="yes")
