@@ -59,7 +59,7 @@ def rate_key(cfg) -> str:
     """What the training rate depends on (on a CPU, batches above 32 hardly change it)."""
     c, side, _ = cfg.input_size
     return json.dumps([cfg.arch, c, side, cfg.info.num_classes, cfg.form, cfg.model_options(),
-                       cfg.optimizer, cfg.device, min(cfg.batch_size, 32) if cfg.device != "cuda"
+                       cfg.optimizer, cfg.device, min(cfg.batch_size, 32) if cfg.device not in ("cuda", "mps")
                        else cfg.batch_size], sort_keys=True, default=str)
 
 
@@ -249,8 +249,12 @@ class Estimates(QObject):
             return
         rate, source = self.rates[rate_key(cfg)]
         core = self._core
-        where = core.gpu_name if (core and core.cuda and cfg.device != "cpu") else QCoreApplication.translate(
-            "Estimates", "this CPU")
+        if core and core.cuda and cfg.device in ("auto", "cuda"):
+            where = core.gpu_name
+        elif core and core.mps and cfg.device in ("auto", "mps"):
+            where = QCoreApplication.translate("Estimates", "the Apple GPU")
+        else:
+            where = QCoreApplication.translate("Estimates", "this CPU")
         origin = QCoreApplication.translate("Estimates", "from your last run") if source == "run" else \
             QCoreApplication.translate("Estimates", "measured")
         approx = "≈ " if seconds >= 60 else ""

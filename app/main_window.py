@@ -318,7 +318,8 @@ class MainWindow(QMainWindow):
 
         self.device_label.setText(info.hardware)
         self.config_panel.populate(info.specs, info.datasets, [p.to_json() for p in info.presets],
-                                   info.device_labels(), info.cuda, preset_resolver(info.presets))
+                                   info.device_labels(), info.cuda, preset_resolver(info.presets),
+                                   mps_available=info.mps)
         self._install_inside_views()
         restore_panel(self.config_panel, [spec.name for spec in info.specs], info.datasets, info.default_preset)
         self._ready = True

@@ -49,19 +49,32 @@ class CoreInfo:
     cpu_threads: int
     presets: list = field(default_factory=list)  # core.presets.Preset, in the file's order
     default_preset: str | None = None  # the id of the preset of a first start
+    gpu_memory_gib: float | None = None  # the CUDA GPU's memory
+    mps: bool = False  # Apple's Metal GPU (a Mac)
+
+    @property
+    def gpu_text(self) -> str:
+        """The CUDA GPU with its memory: "NVIDIA H200 (139 GiB)"."""
+        name = self.gpu_name or "CUDA"
+        return f"{name} ({int(self.gpu_memory_gib)} GiB)" if self.gpu_memory_gib else name
 
     @property
     def hardware(self) -> str:
-        """What training runs on by default: "GPU: name" or "CPU, n threads"."""
-        return f"GPU: {self.gpu_name}" if self.cuda else QCoreApplication.translate(
-            "Startup", "CPU, {n} threads").format(n=self.cpu_threads)
+        """What training runs on by default: "GPU: name (memory)", the Mac's GPU, or "CPU, n threads"."""
+        if self.cuda:
+            return f"GPU: {self.gpu_text}"
+        if self.mps:
+            return QCoreApplication.translate("Startup", "Apple GPU (MPS)")
+        return QCoreApplication.translate("Startup", "CPU, {n} threads").format(n=self.cpu_threads)
 
     def device_labels(self) -> dict[str, str]:
         """The device choices (``core.config.DEVICES``) named by this machine's hardware."""
         return {"auto": QCoreApplication.translate("Startup", "auto ({hardware})").format(hardware=self.hardware),
                 "cpu": QCoreApplication.translate("Startup", "CPU ({n} threads)").format(n=self.cpu_threads),
-                "cuda": f"GPU: {self.gpu_name}" if self.cuda else QCoreApplication.translate(
-                    "Startup", "GPU (none found)")}
+                "cuda": f"GPU: {self.gpu_text}" if self.cuda else QCoreApplication.translate(
+                    "Startup", "GPU (none found)"),
+                "mps": QCoreApplication.translate("Startup", "Apple GPU (MPS)") if self.mps
+                else QCoreApplication.translate("Startup", "Apple GPU (none found)")}
 
 
 _core_lock = threading.Lock()
@@ -80,7 +93,7 @@ def _load_core() -> CoreInfo:
     host = host_info()
     presets, default = _load_presets()
     return CoreInfo(list_models(), dict(data.DATASETS), host.cuda, host.gpu_name, host.cpu_threads,
-                    presets, default)
+                    presets, default, gpu_memory_gib=host.gpu_memory_gib, mps=host.mps)
 
 
 def _load_presets() -> tuple[list, str | None]:

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .modeltools import eval_mode, first_tensor, forward_hooks
+from .devices import synchronize
 from .payloads import FeaturePayload, GapPayload, OneByOnePayload, Selection
 
 
@@ -147,10 +148,11 @@ def _to_host(tree: dict) -> dict:
             copies.append(t.clone(memory_format=torch.contiguous_format))
         else:
             copies.append(t.to("cpu", non_blocking=True, memory_format=torch.contiguous_format))
-    if cuda:
-        devices = {t.device for t in cuda}
-        for dev in devices:
+    for dev in {t.device for t in cuda}:  # the copies are asynchronous: wait for them
+        if dev.type == "cuda":
             torch.cuda.current_stream(dev).synchronize()
+        else:
+            synchronize(dev)
     for (d, key, _), c in zip(flat, copies):
         d[key] = c.numpy()
     return tree

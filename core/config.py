@@ -2,7 +2,7 @@
 
 The window's settings panel and the command line both take their choices and defaults from here, so the
 two never drift apart. Importing this module does not import torch (the window builds its panel before
-torch has loaded); the model zoo and the CUDA check are imported when a config is validated.
+torch has loaded); the model zoo and the GPU checks (CUDA, MPS) are imported when a config is validated.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .datasets import DATASETS, IMAGEFOLDER, DataError, DatasetInfo, get_info
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "step", "cosine", "onecycle")
-DEVICES = ("auto", "cpu", "cuda")
+DEVICES = ("auto", "cpu", "cuda", "mps")  # mps: the GPU of a Mac (Apple silicon)
 STATUSES = ("completed", "stopped", "diverged", "failed")
 MODEL_OPTIONS = ("width", "batchnorm", "dropout", "shortcut", "activation")
 ACTIVATIONS = ("relu", "sigmoid")
@@ -195,9 +195,10 @@ class TrainConfig:
                      else f"{info.display_name} gives {side}×{side}")
             raise ConfigError(f"{spec.display_name} needs inputs of at least {spec.min_size}×{spec.min_size} "
                               f"px; {given}: {' or '.join(fixes)}.")
-        if check_device and self.device == "cuda" and not _cuda_available():
-            raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; "
-                              "use --device auto or cpu.")
+        if check_device and self.device in ("cuda", "mps"):
+            missing = _missing_device(self.device)
+            if missing:
+                raise ConfigError(missing)
 
     # -- helpers -----------------------------------------------------------------------------------
     @property
@@ -292,3 +293,23 @@ def _cuda_available() -> bool:
     import torch
 
     return bool(torch.cuda.is_available())
+
+
+def _mps_available() -> bool:
+    from .devices import mps_available
+
+    return mps_available()
+
+
+def _missing_device(device: str) -> str:
+    """Why the GPU ``device`` ("cuda" or "mps") cannot train here and what to use instead; "" when it can."""
+    if device == "cuda":
+        if _cuda_available():
+            return ""
+        instead = "--device mps (this Mac's GPU), auto or cpu" if _mps_available() else "--device auto or cpu"
+        return f"device 'cuda' was asked for but no CUDA GPU is available; use {instead}."
+    if _mps_available():
+        return ""
+    instead = "--device cuda, auto or cpu" if _cuda_available() else "--device auto or cpu"
+    return (f"device 'mps' was asked for but this computer has no Apple GPU (MPS needs a Mac with Apple "
+            f"silicon and a PyTorch built for it); use {instead}.")

@@ -389,11 +389,28 @@ class DeviceSplit:
     """One split on the device: ``images`` uint8 (N, C, H, W), ``labels`` int64 (N,)."""
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, device: torch.device):
-        self.images = torch.from_numpy(np.ascontiguousarray(images)).to(device)
-        self.labels = torch.from_numpy(np.ascontiguousarray(labels)).to(device)
+        device = torch.device(device)
+        host = [torch.from_numpy(np.ascontiguousarray(a)) for a in (images, labels)]
+        if device.type != "cuda":
+            self.images, self.labels = (t.to(device) for t in host)
+            return
+        # CUDA: page-locked copies go to the GPU asynchronously (both at once, no staging copy by the
+        # driver). The pinned buffers must outlive their copies: wait once, here, before they are freed.
+        pinned = [_pinned(t) for t in host]
+        self.images, self.labels = (t.to(device, non_blocking=True) for t in pinned)
+        torch.cuda.current_stream(device).synchronize()
+        del pinned
 
     def __len__(self) -> int:
         return len(self.labels)
+
+
+def _pinned(t: torch.Tensor) -> torch.Tensor:
+    """``t`` in page-locked memory; ``t`` itself where the system refuses to pin (a copy is then blocking)."""
+    try:
+        return t.pin_memory()
+    except RuntimeError:
+        return t
 
 
 class Preprocess:

@@ -1,4 +1,4 @@
-"""Where a run trains (CPU or CUDA GPU), and what to do when that device runs out of memory."""
+"""Where a run trains (CPU, CUDA GPU or Apple's MPS GPU), and what to do when that device runs out of memory."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,16 +6,52 @@ from dataclasses import dataclass
 import torch
 
 
+def mps_available() -> bool:
+    """Whether Apple's Metal GPU (MPS) can train here (False on builds without the backend)."""
+    backend = getattr(torch.backends, "mps", None)
+    try:
+        return bool(backend is not None and backend.is_available())
+    except Exception:  # noqa: BLE001 - a broken backend is an absent one
+        return False
+
+
 def resolve_device(name: str) -> torch.device:
+    """The device of a ``TrainConfig.device`` choice: "auto" prefers CUDA, then MPS, then the CPU."""
     if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
         return torch.device("cuda")
+    if name == "mps" or (name == "auto" and mps_available()):
+        return torch.device("mps")
     return torch.device("cpu")
+
+
+def gpu_memory_gib(index: int = 0) -> float:
+    """The CUDA GPU's total memory in GiB."""
+    return torch.cuda.get_device_properties(index).total_memory / 2**30
+
+
+def gpu_text(name: str, memory_gib: float | None) -> str:
+    """"NVIDIA H200 (139 GiB)": the name, and the whole GiB of memory (rounded down) when known."""
+    return f"{name} ({int(memory_gib)} GiB)" if memory_gib else name
+
+
+MPS_LABEL = "Apple GPU (MPS)"
 
 
 def device_label(device: torch.device) -> str:
     if device.type == "cuda":
-        return f"GPU: {torch.cuda.get_device_name(device)}"
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return f"GPU: {gpu_text(torch.cuda.get_device_name(index), gpu_memory_gib(index))}"
+    if device.type == "mps":
+        return MPS_LABEL
     return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (nothing to wait for on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -29,6 +65,10 @@ def is_out_of_memory(exc: BaseException) -> bool:
 def free_device_memory(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.empty_cache()
+    elif device.type == "mps":
+        empty_cache = getattr(getattr(torch, "mps", None), "empty_cache", None)
+        if empty_cache is not None:
+            empty_cache()
 
 
 def out_of_memory_message(batch_size: int, on_gpu: bool) -> str:
@@ -46,11 +86,30 @@ class HostInfo:
     cuda: bool
     gpu_name: str | None
     cpu_threads: int
+    gpu_memory_gib: float | None = None  # the CUDA GPU's memory
+    mps: bool = False  # Apple's Metal GPU
+
+    @property
+    def gpu_text(self) -> str | None:
+        """"NVIDIA H200 (139 GiB)", or None without a CUDA GPU."""
+        return gpu_text(self.gpu_name, self.gpu_memory_gib) if self.cuda and self.gpu_name else None
 
 
 def host_info() -> HostInfo:
-    cuda = bool(torch.cuda.is_available())
-    return HostInfo(cuda, torch.cuda.get_device_name(0) if cuda else None, torch.get_num_threads())
+    """This machine's devices. Without CUDA it asks the driver nothing more; a GPU whose name or memory
+    cannot be read is still named "CUDA GPU"."""
+    threads = torch.get_num_threads()
+    if not torch.cuda.is_available():
+        return HostInfo(False, None, threads, None, mps_available())
+    try:
+        name = torch.cuda.get_device_name(0)
+    except Exception:  # noqa: BLE001 - a driver that answers is_available but not this
+        name = "CUDA GPU"
+    try:
+        memory = gpu_memory_gib(0)
+    except Exception:  # noqa: BLE001
+        memory = None
+    return HostInfo(True, name, threads, memory, False)
 
 
 def set_thread_count(n: int) -> None:

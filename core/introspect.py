@@ -21,7 +21,7 @@ from torch import nn
 
 from .build import build_model, meta_model
 from .config import TrainConfig
-from .devices import resolve_device, set_thread_count
+from .devices import resolve_device, set_thread_count, synchronize
 from .modeltools import count_params, forward_hooks
 from .optim import make_optimizer
 
@@ -176,7 +176,7 @@ def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) ->
         group["lr"] = 1e-6
     c, side, _ = cfg.input_size
     n_classes = cfg.info.num_classes
-    use_amp = cfg.amp and device.type == "cuda"
+    use_amp = cfg.amp and device.type == "cuda"  # the engine's autocast: CUDA only
 
     def make_batch(b):
         x = torch.randn(b, c, side, side, generator=gen).to(device)
@@ -193,8 +193,7 @@ def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) ->
         loss = F.cross_entropy(out.float(), y)
         loss.backward()
         opt.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        synchronize(device)  # a GPU queues the step: time it done
 
     def timed(x, y) -> float:
         t0 = time.perf_counter()
@@ -204,7 +203,7 @@ def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) ->
     # Dropout draws from the global generator: give it a private state for these few steps.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        if device.type == "cuda":
+        if device.type != "cpu":  # a GPU: the run's own batch
             batch = cfg.batch_size
         else:
             # Gauge with a tiny batch, then time a batch that takes about a quarter of the budget
@@ -215,7 +214,7 @@ def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) ->
             rate0 = b0 / max(timed(x, y), 1e-9)
             batch = int(min(cfg.batch_size, 32, max(b0, rate0 * budget_s * 0.25)))
         x, y = make_batch(batch)
-        if device.type == "cuda" or batch != b0:
+        if device.type != "cpu" or batch != b0:
             timed(x, y)
         times: list[float] = []
         while True:

@@ -49,7 +49,7 @@ SCHEDULE_LABELS = {"constant": QT_TRANSLATE_NOOP("ConfigPanel", "constant"),
                    "cosine": QT_TRANSLATE_NOOP("ConfigPanel", "cosine decay"),
                    "onecycle": QT_TRANSLATE_NOOP("ConfigPanel", "one-cycle (warm up, then decay)")}
 DEVICE_LABELS = {"auto": QT_TRANSLATE_NOOP("ConfigPanel", "auto"), "cpu": "CPU",
-                 "cuda": "GPU"}  # replaced by the hardware's names (populate)
+                 "cuda": "GPU", "mps": "MPS"}  # replaced by the hardware's names (populate)
 ACTIVATION_LABELS = {"relu": "ReLU", "sigmoid": QT_TRANSLATE_NOOP("ConfigPanel", "sigmoid (1998)")}
 FORM_LABELS = {"native": QT_TRANSLATE_NOOP("ConfigPanel", "native ({side}×{side} px)"),
                "d2l": QT_TRANSLATE_NOOP("ConfigPanel", "d2l resize ({d2l}×{d2l} px)")}
@@ -278,8 +278,8 @@ class ConfigPanel(QWidget):
 
     # ----------------------------------------------------------------------------------- populate
     def populate(self, specs, datasets: dict, presets: list[dict], device_labels: dict[str, str],
-                 cuda_available: bool, resolve_preset: Callable[[dict, str | None], tuple[dict, str]] | None = None
-                 ) -> None:
+                 cuda_available: bool, resolve_preset: Callable[[dict, str | None], tuple[dict, str]] | None = None,
+                 mps_available: bool = False) -> None:
         """Fill the choices once the registry is loaded (``specs``: ModelSpec objects).
 
         ``resolve_preset(preset, data_root)`` gives the config a preset trains on this computer and a
@@ -324,12 +324,15 @@ class ConfigPanel(QWidget):
             for i in range(self.device_combo.count()):
                 key = self.device_combo.itemData(i)
                 self.device_combo.setItemText(i, device_labels.get(key, _tr(DEVICE_LABELS.get(key, key))))
-            cuda = self.device_combo.findData("cuda")
-            if cuda >= 0:
-                item = self.device_combo.model().item(cuda)
-                item.setEnabled(cuda_available)
-                if not cuda_available:
-                    item.setToolTip(self.tr("No CUDA GPU found on this computer."))
+            for key, available, missing in (
+                    ("cuda", cuda_available, self.tr("No CUDA GPU found on this computer.")),
+                    ("mps", mps_available, self.tr("No Apple GPU (MPS) on this computer: it needs a Mac "
+                                                   "with Apple silicon."))):
+                index = self.device_combo.findData(key)
+                if index >= 0:
+                    item = self.device_combo.model().item(index)
+                    item.setEnabled(available)
+                    item.setToolTip("" if available else missing)
             self._populated = True
             self.setEnabled(True)
         finally:

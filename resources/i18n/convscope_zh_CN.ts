@@ -383,6 +383,10 @@
         <translation>这台计算机上没有找到 CUDA GPU。</translation>
     </message>
     <message>
+        <source>No Apple GPU (MPS) on this computer: it needs a Mac with Apple silicon.</source>
+        <translation>这台计算机上没有苹果 GPU（MPS）：它需要搭载苹果芯片的 Mac。</translation>
+    </message>
+    <message>
         <source>resize to {side}×{side} px</source>
         <translation>缩放到 {side}×{side} 像素</translation>
     </message>
@@ -1359,6 +1363,10 @@
     <message>
         <source>No time estimate: {error}</source>
         <translation>无法估计时间：{error}</translation>
+    </message>
+    <message>
+        <source>the Apple GPU</source>
+        <translation>苹果 GPU</translation>
     </message>
     <message>
         <source>this CPU</source>
@@ -3036,6 +3044,10 @@ This cannot be undone.</source>
 <context>
     <name>Startup</name>
     <message>
+        <source>Apple GPU (MPS)</source>
+        <translation>苹果 GPU（MPS）</translation>
+    </message>
+    <message>
         <source>CPU, {n} threads</source>
         <translation>CPU，{n} 个线程</translation>
     </message>
@@ -3050,6 +3062,10 @@ This cannot be undone.</source>
     <message>
         <source>GPU (none found)</source>
         <translation>GPU（未找到）</translation>
+    </message>
+    <message>
+        <source>Apple GPU (none found)</source>
+        <translation>苹果 GPU（未找到）</translation>
     </message>
     <message>
         <source>{full} is not on this computer: this preset trains on the offline {small} ({n} real images) instead; download the full set (pick it in the dataset list) for the notes&apos; figures.</source>

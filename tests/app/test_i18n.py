@@ -32,7 +32,7 @@ GLOSSARY = json.loads((ROOT / "resources" / "i18n" / "glossary.json").read_text(
 # Names that stay as they are in Chinese (the Chinese d2l edition writes them so too), and units.
 PROPER_NAMES = (
     "LeNet", "AlexNet", "VGG", "NiN", "GoogLeNet", "ResNet", "ResBlk", "Inception", "MNIST", "Fashion",
-    "CIFAR", "SGD", "AdamW", "Adam", "ReLU", "sigmoid", "CPU", "GPU", "CUDA", "PyTorch", "d2l", "RGB", "DIR",
+    "CIFAR", "SGD", "AdamW", "Adam", "ReLU", "sigmoid", "CPU", "GPU", "CUDA", "MPS", "GiB", "PyTorch", "d2l", "RGB", "DIR",
     "PNG", "JPEG", "JPG", "BMP", "GIF", "WebP", "TIFF", "ImageNet", "MLP", "mlpconv", "softmax", "logit",
     "Grad-CAM", "BatchNorm", "dropout", "epoch", "ConvScope", "img", "px", "lr", "fc", "ln", "max", "min",
     "threads", "torchvision", "NaN", "DIR/MNIST/raw", "Ctrl", "Enter",

@@ -638,11 +638,14 @@ def test_device_choices_name_the_hardware(window):
     import torch
 
     combo = child(window, "deviceCombo")
-    assert [combo.itemData(i) for i in range(combo.count())] == ["auto", "cpu", "cuda"]
+    assert [combo.itemData(i) for i in range(combo.count())] == ["auto", "cpu", "cuda", "mps"]
     if torch.cuda.is_available():
-        assert torch.cuda.get_device_name(0) in combo.itemText(2)
+        assert torch.cuda.get_device_name(0) in combo.itemText(2) and "GiB)" in combo.itemText(2)
     else:
-        assert not combo.model().item(2).isEnabled()
+        assert not combo.model().item(2).isEnabled() and combo.itemText(2) == "GPU (none found)"
+    mps = torch.backends.mps.is_available()
+    assert combo.model().item(3).isEnabled() == mps
+    assert combo.itemText(3) == ("Apple GPU (MPS)" if mps else "Apple GPU (none found)")
 
 
 def test_lr_spin_accepts_scientific_notation_and_steps_in_decades(window):
