@@ -421,12 +421,9 @@ def cmd_evaluate(args) -> int:
     from core.devices import is_out_of_memory, resolve_device
     from core.evaluation import evaluate_model
 
-    if args.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise BadInput("device 'cuda' was asked for but no CUDA GPU is available; use --device auto "
-                           "or cpu.")
+    missing = C.missing_device(args.device) if args.device in ("cuda", "mps") else ""
+    if missing:
+        raise BadInput(missing)
     device = resolve_device(args.device)
     run = _load(args.checkpoint, str(device))
     try:
@@ -442,7 +439,7 @@ def cmd_evaluate(args) -> int:
     except RuntimeError as exc:
         if not is_out_of_memory(exc):
             raise
-        print(f"error: out of {'GPU ' if device.type == 'cuda' else ''}memory while evaluating "
+        print(f"error: out of {'GPU ' if device.type in ('cuda', 'mps') else ''}memory while evaluating "
               f"{len(images):,} images, even one at a time; use --device cpu.", file=sys.stderr)
         return EXIT_FAILED
     payload = {"accuracy": acc, "loss": loss, "n": len(split)}

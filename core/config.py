@@ -196,7 +196,7 @@ class TrainConfig:
             raise ConfigError(f"{spec.display_name} needs inputs of at least {spec.min_size}×{spec.min_size} "
                               f"px; {given}: {' or '.join(fixes)}.")
         if check_device and self.device in ("cuda", "mps"):
-            missing = _missing_device(self.device)
+            missing = missing_device(self.device)
             if missing:
                 raise ConfigError(missing)
 
@@ -301,7 +301,7 @@ def _mps_available() -> bool:
     return mps_available()
 
 
-def _missing_device(device: str) -> str:
+def missing_device(device: str) -> str:
     """Why the GPU ``device`` ("cuda" or "mps") cannot train here and what to use instead; "" when it can."""
     if device == "cuda":
         if _cuda_available():

@@ -492,7 +492,8 @@ class Trainer:
     def _on_gpu(self, exc: BaseException) -> bool:
         """Whether an out-of-memory error is about GPU memory (the advice differs)."""
         device = getattr(self, "device", None)
-        return isinstance(exc, torch.cuda.OutOfMemoryError) or (device is not None and device.type == "cuda")
+        return isinstance(exc, torch.cuda.OutOfMemoryError) or (device is not None
+                                                                 and device.type in ("cuda", "mps"))
 
     def _shrink_batch(self, epoch: int, on_gpu: bool) -> None:
         """Out of memory: halve the batch for the rest of the run and start the epoch again."""
