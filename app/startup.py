@@ -89,6 +89,9 @@ def _load_core() -> CoreInfo:
     from core.models import list_models
 
     importlib.import_module("core.engine")  # here, off the GUI thread: Train does not wait for it
+    from core.introspect import warm_up
+
+    warm_up()
 
     host = host_info()
     presets, default = _load_presets()

@@ -108,6 +108,17 @@ def channel_counts(model: nn.Module | None, config: TrainConfig,
     return found
 
 
+def warm_up() -> None:
+    """The first forward on the meta device imports torch's reference operators and torch._dynamo
+    (~0.6 s, holding the GIL): the window does it once while it starts, in its background thread, rather
+    than at the first Train click in the GUI thread (and before the start-up objects are frozen, so the
+    GUI thread's garbage collections never scan them)."""
+    from .config import make_config
+
+    config = make_config("lenet", "mnist-sample")
+    channel_counts(meta_model(config), config, [])
+
+
 def localise_label(label: str, in_c: int | None, out_c: int | None) -> str:
     """Make the channel counts in a spec label (written for width 1) match the model actually built."""
     if out_c is not None:

@@ -1,0 +1,32 @@
+"""core.introspect: what the window learns about a network without touching the one being trained."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from core.config import make_config
+from core.introspect import model_layers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_warm_up_imports_what_the_first_meta_forward_needs():
+    """The window's start-up thread calls warm_up(): afterwards the meta forward of model_layers (run in
+    the GUI thread at Train) has nothing left to import. In a fresh interpreter, so that no other test
+    has imported torch._dynamo already."""
+    code = ("import sys; import core.introspect as i; before = 'torch._dynamo' in sys.modules; i.warm_up(); "
+            "print(before, 'torch._dynamo' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "True"]
+
+
+def test_model_layers_label_the_built_channel_counts():
+    """The spec's labels are written for width 1; the meta forward gives the counts of the model built."""
+    half = model_layers(make_config("nin", "mnist-sample", width=0.5))
+    full = model_layers(make_config("nin", "mnist-sample"))
+    assert dict(half.feature)["block1.conv"] == "block 1: first conv (48 maps)"
+    assert dict(full.feature)["block1.conv"] == "block 1: first conv (96 maps)"
+    assert dict(half.one_by_one)["block1.mlp1"] == "block 1: first 1×1 conv (mixes 48 channels per pixel)"
+    assert [name for name, _ in half.gap] == ["classifier.relu2"] and len(half.class_names) == 10
