@@ -85,14 +85,18 @@ def test_labels_name_the_gpu_with_its_memory(monkeypatch):
     assert host.gpu_text == "NVIDIA H200 (139 GiB)"
 
 
+def driver_raises(monkeypatch, exc: Exception) -> None:
+    """The CUDA driver's name and memory queries raise ``exc``."""
+    def raise_it(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(torch.cuda, "get_device_name", raise_it)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", raise_it)
+
+
 def test_host_info_without_cuda_asks_the_driver_nothing(monkeypatch):
     machine(monkeypatch, mps=True)
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("asked the CUDA driver without a GPU")
-
-    monkeypatch.setattr(torch.cuda, "get_device_name", refuse)
-    monkeypatch.setattr(torch.cuda, "get_device_properties", refuse)
+    driver_raises(monkeypatch, AssertionError("asked the CUDA driver without a GPU"))
     host = devices.host_info()
     assert host == devices.HostInfo(False, None, torch.get_num_threads(), None, True)
     assert host.gpu_text is None
@@ -100,12 +104,7 @@ def test_host_info_without_cuda_asks_the_driver_nothing(monkeypatch):
 
 def test_host_info_names_a_gpu_whose_driver_does_not_answer(monkeypatch):
     machine(monkeypatch, cuda=True)
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("CUDA driver error")
-
-    monkeypatch.setattr(torch.cuda, "get_device_name", broken)
-    monkeypatch.setattr(torch.cuda, "get_device_properties", broken)
+    driver_raises(monkeypatch, RuntimeError("CUDA driver error"))
     host = devices.host_info()
     assert (host.cuda, host.gpu_name, host.gpu_memory_gib, host.gpu_text) == (True, "CUDA GPU", None, "CUDA GPU")
 
