@@ -32,7 +32,7 @@ from .log_view import LogView
 from .pacing import debounce_timer, repeating_timer
 from .rescue import SAVE_ELSEWHERE, RunRescue
 from .settings import LEFT_COLUMN_WIDTH, keep_on_screen, new_run_dir, place_window, restore_panel, runs_root, save_panel
-from .startup import RESOURCES, CoreInfo, StartupSequence, freeze_startup_objects, preset_resolver
+from .startup import RESOURCES, CoreInfo, StartupSequence, freeze_startup_objects, preset_resolver, warm_up_in
 from .core_texts import core_text
 from .widgets.banner import Banner
 from .widgets.run_progress import RunProgress
@@ -327,6 +327,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Ready: pick a network and a dataset, then press Train."), 10000)
         log.info("ready in %.2f s (%s)", time.perf_counter() - self._t_created, info.hardware)
         self.ready.emit()
+        warm_up_in(self._jobs)  # after "ready": it holds the GIL for a moment
 
     def _install_inside_views(self) -> None:
         """The live-internals views and the drawing panel, once the engine is loaded."""

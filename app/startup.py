@@ -89,9 +89,6 @@ def _load_core() -> CoreInfo:
     from core.models import list_models
 
     importlib.import_module("core.engine")  # here, off the GUI thread: Train does not wait for it
-    from core.introspect import warm_up
-
-    warm_up()
 
     host = host_info()
     presets, default = _load_presets()
@@ -176,6 +173,17 @@ def freeze_startup_objects() -> None:
         _frozen = True
         gc.collect()
         gc.freeze()
+
+
+def warm_up_in(jobs) -> None:
+    """Once the window is ready: the first meta forward's imports (``core.introspect.warm_up``) in the
+    background-jobs thread, so that neither "ready" nor the first Train waits for them, then those new
+    objects frozen too, out of the GUI thread's garbage collections."""
+    import gc
+
+    from core.introspect import warm_up
+
+    jobs.submit("warm-up", lambda cancel: warm_up(), lambda result, error: gc.freeze())
 
 
 class StartupSequence(QObject):

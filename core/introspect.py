@@ -110,9 +110,8 @@ def channel_counts(model: nn.Module | None, config: TrainConfig,
 
 def warm_up() -> None:
     """The first forward on the meta device imports torch's reference operators and torch._dynamo
-    (~0.6 s, holding the GIL): the window does it once while it starts, in its background thread, rather
-    than at the first Train click in the GUI thread (and before the start-up objects are frozen, so the
-    GUI thread's garbage collections never scan them)."""
+    (~0.6 s, holding the GIL): the window does it once, in a background thread as soon as it is ready,
+    rather than at the first Train click in the GUI thread (see ``app.startup.warm_up_in``)."""
     from .config import make_config
 
     config = make_config("lenet", "mnist-sample")
