@@ -573,7 +573,8 @@ class Trainer:
                 losses, correct, bs, self._stop.is_set(), proposal)
             if stop:
                 self._check_divergence(losses)  # a diverged loss says so rather than "stopped"
-                raise StopTraining("stopped", f"stopped by the user during epoch {epoch}.")
+                self._stop.set()  # another process was asked: this one stops with it
+                self._check_stop(epoch)
         accs = (correct / np.maximum(bs, 1)).astype(np.float32)
         first = self.global_step - (step - since) + 1
         rate = examples / max(elapsed, 1e-9)
