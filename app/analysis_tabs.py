@@ -8,8 +8,8 @@
 * **Evaluation** — the confusion matrix of the run just trained or the opened run (Evaluate computes it in
   the background); a test image clicked there becomes the probe image of the inside views;
 * **Layer health** — :mod:`app.widgets.health_view`, attached to every new run;
-* **hints** — :func:`core.hints.curve_hints` after each epoch, each shown once per run in the banner;
-* **File → Export** — the run on show as ONNX, CSV, TensorBoard scalars (``core.export``) or the curves
+* **hints** — :func:`core.insight.hints.curve_hints` after each epoch, each shown once per run in the banner;
+* **File → Export** — the run on show as ONNX, CSV, TensorBoard scalars (``core.runs.export``) or the curves
   as a PNG (the Curves tab as drawn);
 * **Race** — :mod:`app.widgets.race_view`: architectures trained one after another, curves overlaid;
 * **lessons** — the card above the tabs for a lesson chosen in the preset list
@@ -56,7 +56,7 @@ def choose_export_path(parent, fmt: str, suggested: Path) -> str:
 
 def hint_text(hint) -> tuple[str, str]:
     """A hint's title and text in the window's language (by its code; the figures come with it)."""
-    from core.hints import BATCHNORM_LAG, OVERFITTING
+    from convscope.core.insight.hints import BATCHNORM_LAG, OVERFITTING
 
     v = {k: (f"{x:.0f}" if isinstance(x, float) else f"{x:,}") for k, x in hint.values.items()}
     if hint.code == BATCHNORM_LAG:
@@ -180,7 +180,7 @@ class AnalysisTabs(QObject):
             cfg, what = w.current_config(), self.tr("your settings")
         if cfg is None or jobs is None:
             return
-        from core.summary import summarize
+        from convscope.core.insight.summary import summarize
 
         jobs.submit("summary", lambda cancel, c=cfg: summarize(c),
                     lambda result, error, c=cfg, t=what: self._on_summary(c, t, result, error))
@@ -196,8 +196,8 @@ class AnalysisTabs(QObject):
 
     def _comparison(self, key):
         """(rows, rates, best) for the comparison table; runs in the jobs thread."""
-        from core.runs import list_runs
-        from core.summary import compare
+        from convscope.core.runs.listing import list_runs
+        from convscope.core.insight.summary import compare
 
         if key not in self._comparisons:
             self._comparisons[key] = compare(key[0], form=key[1])
@@ -238,7 +238,7 @@ class AnalysisTabs(QObject):
         if shown is None or jobs is None:
             return False
         model, cfg, _run_dir, what = shown
-        from core.analysis import analyse_network
+        from convscope.core.insight.analysis import analyse_network
 
         self.confusion.busy()
         jobs.submit("analysis", lambda cancel, m=model, c=cfg: analyse_network(m, c),
@@ -279,8 +279,8 @@ class AnalysisTabs(QObject):
         trainer = self.window.controller.trainer if self.window.controller is not None else None
         if cfg is None or trainer is None or getattr(trainer, "model", None) is None:
             return
-        from core.hints import curve_hints
-        from core.modeltools import has_batchnorm
+        from convscope.core.insight.hints import curve_hints
+        from convscope.core.base.modeltools import has_batchnorm
 
         if self._batchnorm is None:
             self._batchnorm = has_batchnorm(trainer.model)
@@ -327,7 +327,7 @@ class AnalysisTabs(QObject):
         jobs = self._jobs()
         if jobs is None:
             return False
-        from core.export import export
+        from convscope.core.runs.export import export
 
         jobs.submit(f"export-{fmt}", lambda cancel, d=run_dir, f=fmt, p=path: export(d, f, p),
                     lambda result, error, f=fmt: self._exported(f, result, error))

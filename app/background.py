@@ -1,4 +1,4 @@
-"""Small background jobs of the window: parameter counts and time estimates (``core.introspect``).
+"""Small background jobs of the window: parameter counts and time estimates (``core.training.introspect``).
 
 One daemon thread per window runs the jobs, latest-only per kind (a newer request of the same kind
 replaces a pending one). Results come back to the GUI thread through a queued signal.

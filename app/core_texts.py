@@ -14,7 +14,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 CONTEXT = "CoreTexts"
 
-# core.datasets: display names and descriptions
+# core.data.datasets: display names and descriptions
 DATASET_TEXTS = (
     QT_TRANSLATE_NOOP("CoreTexts", "MNIST sample (offline, 5,000 digits)"),
     QT_TRANSLATE_NOOP("CoreTexts", "5,000 real MNIST digits shipped with the app: trains in a minute, no download."),
@@ -77,7 +77,7 @@ PRESET_TEXTS = (
     QT_TRANSLATE_NOOP("CoreTexts", "The same run with the course notes' augmentation of the training batches: a random horizontal flip and a 4-pixel pad-and-crop, so the network never sees exactly the same photo twice. Training accuracy rises more slowly, test accuracy ends higher: the gap between the curves narrows. Watch the Augmentation tab for what the network receives."),
 )
 
-# core.augment_spec: the augmentations' names, parameters, what each does, where each is safe or breaks
+# core.data.augment_spec: the augmentations' names, parameters, what each does, where each is safe or breaks
 # labels (per kind of dataset), the kinds of dataset, and the reasons the label warning gives
 AUGMENT_TEXTS = (
     QT_TRANSLATE_NOOP("CoreTexts", "Horizontal flip"),
@@ -120,7 +120,7 @@ AUGMENT_TEXTS = (
     QT_TRANSLATE_NOOP("CoreTexts", "turned by 180° a 6 is a 9 and a 9 a 6; turned by 90° digits lie on their side"),
 )
 
-# core.datasets: class names (digits need none)
+# core.data.datasets: class names (digits need none)
 CLASS_NAMES = (
     QT_TRANSLATE_NOOP("CoreTexts", "T-shirt/top"),
     QT_TRANSLATE_NOOP("CoreTexts", "Trouser"),
@@ -151,11 +151,11 @@ def core_text(text: str) -> str:
 
 
 
-# ------------------------------------------------------------------ core.augment_spec's sentences
+# ------------------------------------------------------------------ core.data.augment_spec's sentences
 def augment_description(name: str) -> str:
-    """``core.augment_spec.describe(name)`` in the window's language: what the augmentation does, then
+    """``core.data.augment_spec.describe(name)`` in the window's language: what the augmentation does, then
     where it is safe and where it breaks labels."""
-    from core import augment_spec as S
+    from convscope.core.data import augment_spec as S
 
     aug = S.BY_NAME[name]
     where = QCoreApplication.translate("AugmentTexts", "; ").join(
@@ -168,9 +168,9 @@ def augment_description(name: str) -> str:
 
 
 def augment_label_warning(text, info, run: bool = True) -> str:
-    """``core.augment_spec.label_warnings(text, info, run)`` in the window's language, as a sentence ("" when
+    """``core.data.augment_spec.label_warnings(text, info, run)`` in the window's language, as a sentence ("" when
     every augmentation of ``text`` is safe on ``info``'s images)."""
-    from core import augment_spec as S
+    from convscope.core.data import augment_spec as S
 
     kind = S.dataset_kind(info)
     bad = [name for name, value in S.parse(text).items() if S.breaks_labels(name, value, kind)]

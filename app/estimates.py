@@ -1,6 +1,6 @@
 """What a run will cost, shown before it starts: the network's parameter count and the training time.
 
-Both are computed in the background (``core.introspect``, through the window's ``BackgroundJobs``) and
+Both are computed in the background (``core.training.introspect``, through the window's ``BackgroundJobs``) and
 cached: parameter counts by network shape, training rates (images per second) by what sets the speed.
 A rate measured by a short timing run is replaced by the one a real run reached. A long estimate offers
 ways to make the run shorter ("That is long. Try: …"), as links that change the setting; an offer that
@@ -69,13 +69,13 @@ def _train_images(cfg) -> int:
 
 
 def _count(config) -> int:
-    from core.introspect import count_parameters
+    from convscope.core.training.introspect import count_parameters
 
     return count_parameters(config)
 
 
 def _measure(config, cancel) -> float:
-    from core.introspect import measure_rate
+    from convscope.core.training.introspect import measure_rate
 
     from .worker import training_threads
 
@@ -230,7 +230,7 @@ class Estimates(QObject):
         if cfg is None or rate_key(cfg) != key or self._is_running():
             return
         if error is not None and key not in self.rates:
-            from core.introspect import Cancelled
+            from convscope.core.training.introspect import Cancelled
 
             if not isinstance(error, Cancelled):
                 self.label.setText("<span style='color:#555'>" + QCoreApplication.translate(

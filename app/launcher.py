@@ -1,7 +1,7 @@
 """Open the window as fast as possible.
 
 Only PySide6 is imported here and by ``app.main_window`` at import time. Building the window reads
-``core.config`` (torch-free) for the settings' choices; torch, torchvision, pyqtgraph and the rest of
+``core.setup.config`` (torch-free) for the settings' choices; torch, torchvision, pyqtgraph and the rest of
 ``core`` are imported after the window is shown (:mod:`app.startup`, partly in a background thread).
 
 ``CONVSCOPE_STARTUP_REPORT=1`` prints the wall-clock time (``time.time()``) of the window's first paint
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python main.py`` and ``convscope``: the window, or with a sub-command the command line."""
     args = sys.argv[1:] if argv is None else list(argv)
     if args:
-        from core.cli import main as cli_main
+        from convscope.core.cli import main as cli_main
 
         return cli_main(args)
     try:

@@ -56,10 +56,10 @@ def _same_run_settings(a, b) -> bool:
 class MainWindow(QMainWindow):
     ready = Signal()
     first_painted = Signal()
-    run_started = Signal(object)  # core.events.RunStarted
-    epoch_finished = Signal(object)  # core.events.EpochEnd
-    run_finished = Signal(object)  # core.events.RunResult
-    checkpoint_loaded = Signal(object)  # core.checkpoints.LoadedRun
+    run_started = Signal(object)  # core.training.events.RunStarted
+    epoch_finished = Signal(object)  # core.training.events.EpochEnd
+    run_finished = Signal(object)  # core.training.events.RunResult
+    checkpoint_loaded = Signal(object)  # core.runs.checkpoints.LoadedRun
     _error_reported = Signal(str, str)
 
     def __init__(self):
@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
 
     # =========================================================================== building the UI
     def _build_ui(self) -> None:
-        from .widgets.settings_column import SettingsColumn  # its panel reads core.config (torch-free)
+        from .widgets.settings_column import SettingsColumn  # its panel reads core.setup.config (torch-free)
 
         self._build_menu()
         # Left: the settings, what is wrong with them, the estimate and the run buttons.
@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
 
     def create_trainer(self, config):
         """The trainer for a new run (replace this to train something else, e.g. a fake engine)."""
-        from core.engine import Trainer
+        from convscope.core.training.engine import Trainer
 
         run_dir = new_run_dir(config.arch, config.dataset) if self.config_panel.save_run() else None
         return Trainer(config, run_dir=run_dir, publish_interval=1 / 30, publish_weights=True)
@@ -223,7 +223,7 @@ class MainWindow(QMainWindow):
         the reason in the banner. Refused during a training (its tabs show that run).
 
         Works before the window is ready too: the views installed later take ``loaded_run``."""
-        from core.checkpoints import CheckpointError, load_run
+        from convscope.core.runs.checkpoints import CheckpointError, load_run
 
         if self.is_running():
             self.banner.show_message("info", self.tr("A run is training"),
@@ -374,8 +374,8 @@ class MainWindow(QMainWindow):
         self._validate_timer.stop()  # done now: a pending validation has nothing left to do
         if not self._ready:
             return
-        from core.config import ConfigError, make_config
-        from core.datasets import DataError
+        from convscope.core.setup.config import ConfigError, make_config
+        from convscope.core.data.datasets import DataError
 
         values = self.config_panel.values()
         arch, dataset = values.pop("arch"), values.pop("dataset")
@@ -461,7 +461,7 @@ class MainWindow(QMainWindow):
         Cancel), rather than silently in the training thread. Samples and folders given need nothing."""
         if cfg.info.offline or cfg.data_root is not None or cfg.dataset == "imagefolder":
             return True
-        from core.data import files_present
+        from convscope.core.data.loading import files_present
 
         return files_present(cfg.dataset) or self.confirm_download(self, cfg.dataset, None)
 

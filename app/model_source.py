@@ -1,6 +1,6 @@
 """Which network the Draw tab predicts with, and where its test samples come from.
 
-:class:`ModelSource` keeps up to two models, each a ``core.inference.Predictor`` with a CPU model of its
+:class:`ModelSource` keeps up to two models, each a ``core.insight.inference.Predictor`` with a CPU model of its
 own (never the module being trained):
 
 * ``"live"``, the run in training: its weights are republished at every epoch end
@@ -78,7 +78,7 @@ class ModelSource(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._live = None  # Predictor of the run being trained
-        self._live_config = None  # core.config.TrainConfig of the run in training
+        self._live_config = None  # core.setup.config.TrainConfig of the run in training
         self._run = None  # Predictor of a run loaded from disk
         self._active: str | None = None  # LIVE or RUN
         self._training = False
@@ -91,7 +91,7 @@ class ModelSource(QObject):
 
     # -- which model -------------------------------------------------------------------------------
     def active(self):
-        """The ``core.inference.Predictor`` in use, or None."""
+        """The ``core.insight.inference.Predictor`` in use, or None."""
         return self._predictor(self._active)
 
     def active_key(self) -> str | None:
@@ -139,7 +139,7 @@ class ModelSource(QObject):
 
     def set_live_weights(self, config, weights: dict, epoch: int) -> None:
         """Predict with a CPU copy of ``weights`` (a state dict, e.g. ``EpochEnd.weights``) of a model
-        built from ``config`` (a ``core.config.TrainConfig``). The tensors are copied into a model of
+        built from ``config`` (a ``core.setup.config.TrainConfig``). The tensors are copied into a model of
         this source's own; the training module is never touched. A run from disk chosen during the
         training stays in use.
         Raises on weights that do not fit the configuration."""
@@ -149,11 +149,11 @@ class ModelSource(QObject):
         self.changed.emit()
 
     def _take_live(self, config, weights: dict, epoch: int) -> None:
-        from core.config import TrainConfig
-        from core.inference import Predictor
+        from convscope.core.setup.config import TrainConfig
+        from convscope.core.insight.inference import Predictor
 
         if not isinstance(config, TrainConfig):
-            raise TypeError(f"expected a core.config.TrainConfig, got {type(config).__name__}")
+            raise TypeError(f"expected a core.setup.config.TrainConfig, got {type(config).__name__}")
         if self._live is not None and self._live.config == config:
             self._live.update_weights(weights, int(epoch))
         else:
@@ -221,13 +221,13 @@ class ModelSource(QObject):
     def load_run(self, path) -> None:
         """Use the run saved in ``path`` (a run directory). Raises ``CheckpointError``, ``ConfigError``
         or whatever else damaged files bring."""
-        from core.checkpoints import load_run
+        from convscope.core.runs.checkpoints import load_run
 
         self.use_run(load_run(path))
 
     def use_run(self, run) -> None:
-        """Use a run already read (``core.checkpoints.LoadedRun``)."""
-        from core.inference import Predictor
+        """Use a run already read (``core.runs.checkpoints.LoadedRun``)."""
+        from convscope.core.insight.inference import Predictor
 
         self._run = Predictor.from_run(run)
         self._active = RUN
@@ -252,7 +252,7 @@ class ModelSource(QObject):
             raise NoTestSamples("No test set yet: train a network or open a run first.")
         dataset = predictor.config.dataset
         if dataset not in self._dataset_samples:
-            from core.data import DataError, load_split
+            from convscope.core.data.loading import DataError, load_split
 
             try:
                 images, labels = load_split(dataset, "test", predictor.config.data_root, download=False,

@@ -1,6 +1,6 @@
 """What the banner says about a run: its warnings, and why it diverged or failed, with what to try.
 
-Warnings and failures are told apart by their ``core.events`` codes (``RunWarning.kind``,
+Warnings and failures are told apart by their ``core.training.events`` codes (``RunWarning.kind``,
 ``RunResult.reason``), never by their text. In English the banner shows core's own message (it names the
 numbers, files and folders); in another language it says what the code means in that language
 (:data:`CODE_TEXTS`, translated through the ``.ts`` files) and adds core's message as the details.
@@ -33,7 +33,7 @@ class Notice:
     tag: str = ""  # which message this is, for code that must recognise it
 
 
-# What each core.events code means, for the banner in a language other than English.
+# What each core.training.events code means, for the banner in a language other than English.
 CODE_TEXTS = {
     "stuck": QT_TRANSLATE_NOOP("Notices", "The loss stays at the level of guessing (ln C) and the accuracy at "
                                "chance: the network is guessing. The learning rate may be too large (ReLUs "
@@ -96,7 +96,7 @@ def _lower_lr(cfg, text: str) -> tuple[str, str]:
 
 def warning_notice(ev, cfg) -> Notice:
     """A ``RunWarning`` of the run of ``cfg``; training goes on."""
-    from core import events as E
+    from convscope.core.training import events as E
 
     titles = {E.STUCK: QT_TRANSLATE_NOOP("Notices", "The network is stuck at chance: it only guesses"),
               E.OUT_OF_MEMORY: QT_TRANSLATE_NOOP("Notices", "Out of memory: the batch was halved")}
@@ -143,7 +143,7 @@ def run_end(result, cfg, unsaved: bool) -> tuple[str, Notice | None]:
 
 
 def diverged_notice(result, cfg) -> Notice:
-    from core import events as E
+    from convscope.core.training import events as E
 
     action, action_id = _lower_lr(cfg, QT_TRANSLATE_NOOP("Notices", "Use lr {lr}"))
     return Notice("error", QCoreApplication.translate("Notices", "Diverged — the learning rate is too large"),
@@ -158,7 +158,7 @@ def failed_notice(result, unsaved: bool, cfg=None, *, own_text: bool = False) ->
 
     A dataset that is not here (``DATA_MISSING``) offers its offline sample, when it has one. ``own_text``:
     the message is the app's own (already in the window's language), not core's."""
-    from core import events as E
+    from convscope.core.training import events as E
 
     reason = getattr(result, "reason", "")
     raw = result.message or result.status
@@ -180,7 +180,7 @@ def failed_notice(result, unsaved: bool, cfg=None, *, own_text: bool = False) ->
 
 def not_downloaded_notice(cfg) -> Notice:
     """The dataset of ``cfg`` is not here and was not downloaded (cancelled, or the download failed)."""
-    from core.events import DATA_MISSING, RunResult
+    from convscope.core.training.events import DATA_MISSING, RunResult
 
     name = cfg.info.display_name.split(" (")[0]
     sample = _sample_of(cfg.dataset)
@@ -200,14 +200,14 @@ def start_failed_notice(exc: BaseException) -> Notice:
 
 
 def _sample_of(dataset: str | None) -> str | None:
-    from core.datasets import sample_of
+    from convscope.core.data.datasets import sample_of
 
     return sample_of(dataset) if dataset else None
 
 
 def failure_hint(reason: str) -> str:
     """What to try after a failure with this ``RunResult.reason`` ("" when core's message says it)."""
-    from core import events as E
+    from convscope.core.training import events as E
 
     if reason in (E.DATA, E.DATA_MISSING, E.BUSY):  # the message names the file or folder and what to do
         return ""

@@ -31,7 +31,7 @@ CONTINUE_TIP = QT_TRANSLATE_NOOP("RunLine", "Train the opened run further in its
                                             "finished epoch, with its own settings; its curves go on where they "
                                             "stopped.")
 
-# A run's status (status.json, or what core.runs makes of it), as the window words it.
+# A run's status (status.json, or what core.runs.listing makes of it), as the window words it.
 STATUS_WORDS = {"running": QT_TRANSLATE_NOOP("RunStatus", "running"),
                 "completed": QT_TRANSLATE_NOOP("RunStatus", "completed"),
                 "stopped": QT_TRANSLATE_NOOP("RunStatus", "stopped"),
@@ -63,7 +63,7 @@ def ask_total_epochs(parent, done: int, planned: int) -> int | None:
 def resumable_epoch(run_dir) -> tuple[int | None, str]:
     """``(last finished epoch, "")`` when the run in ``run_dir`` can be continued, else ``(None, why)``
     (cheap: no weights read; the trainer checks everything when it starts)."""
-    from core.resume import resume_status
+    from convscope.core.runs.resume import resume_status
 
     epoch, why = resume_status(run_dir)
     if epoch is None:
@@ -102,7 +102,7 @@ class RunLine(QWidget):
     def show_opened(self, run) -> None:
         cfg = run.config
         status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
-        from core.modeltools import count_params
+        from convscope.core.base.modeltools import count_params
 
         from .core_texts import core_text
 
@@ -170,8 +170,8 @@ def choose_run_folder(parent, root) -> str | None:
 
 def read_replay(run_dir) -> tuple[list, str]:
     """The probe snapshots saved in a run folder, oldest first, and a note when there are none
-    (``core.replay`` skips damaged files itself: opening a run never fails for its replay)."""
-    from core.replay import read_snapshots
+    (``core.runs.replay`` skips damaged files itself: opening a run never fails for its replay)."""
+    from convscope.core.runs.replay import read_snapshots
 
     snaps = list(read_snapshots(run_dir))
     return snaps, "" if snaps else QCoreApplication.translate("OpenedRun", "the run saved no snapshots")
@@ -190,7 +190,7 @@ class RunShown(QObject):
         window.run_finished.connect(self.line.show_finished)
 
     def show(self, run) -> None:
-        """Show ``run`` (a ``core.checkpoints.LoadedRun``) in every tab built so far."""
+        """Show ``run`` (a ``core.runs.checkpoints.LoadedRun``) in every tab built so far."""
         self.opened = run
         self.line.show_opened(run)
         w = self.window
@@ -202,8 +202,8 @@ class RunShown(QObject):
             self._show_inside(run)
 
     def _show_inside(self, run) -> None:
-        from core.datasets import DataError
-        from core.opened_run import RunTarget
+        from convscope.core.data.datasets import DataError
+        from convscope.core.runs.opened_run import RunTarget
 
         replay, self.replay_note = read_replay(run.dir)
         try:
@@ -249,8 +249,8 @@ class RunShown(QObject):
         w = self.window
         if not w.is_ready() or w.is_running():
             return False
-        from core.checkpoints import CheckpointError
-        from core.config import ConfigError
+        from convscope.core.runs.checkpoints import CheckpointError
+        from convscope.core.setup.config import ConfigError
 
         try:
             trainer = self.create_resume_trainer(run_dir, epochs)
@@ -263,6 +263,6 @@ class RunShown(QObject):
     @staticmethod
     def create_resume_trainer(run_dir, epochs: int | None):
         """The trainer that continues a saved run (see :meth:`continue_run`)."""
-        from core.engine import Trainer
+        from convscope.core.training.engine import Trainer
 
         return Trainer.from_run(run_dir, epochs=epochs, publish_interval=1 / 30, publish_weights=True)

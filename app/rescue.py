@@ -56,7 +56,7 @@ class RunRescue(QObject):
         """Write the in-memory run into a new folder inside ``folder`` (asked for when None). Returns the
         run directory written, or None (cancelled or refused; the banner says why and offers to try
         another folder)."""
-        from core.checkpoints import CheckpointError
+        from convscope.core.runs.checkpoints import CheckpointError
 
         trainer = self.unsaved_trainer()
         if trainer is None:

@@ -4,7 +4,7 @@ The window shows at once because nothing heavy is imported before it is on scree
 shown, :class:`StartupSequence` starts importing torch and the model zoo in a background thread
 (:func:`core_future`, once per process); once the window has painted it asks the window to build its
 plots (pyqtgraph); when both are done it hands the loaded :class:`CoreInfo` to the window. The presets
-(``core.presets``) are read in that thread too, and :func:`preset_resolver` resolves them for this computer.
+(``core.setup.presets``) are read in that thread too, and :func:`preset_resolver` resolves them for this computer.
 """
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ log = logging.getLogger("convscope.gui")
 
 def _resources_folder() -> Path:
     """ConvScope's resources (style.qss, help.html…), wherever it is installed: the folder
-    ``core.resources.resource_root()`` finds, found the same way without importing ``core`` (the window's
+    ``core.base.resources.resource_root()`` finds, found the same way without importing ``core`` (the window's
     modules import only Qt before the window shows)."""
     try:
-        root = importlib.resources.files("convscope_resources")
+        root = importlib.resources.files("convscope.resources")
     except ModuleNotFoundError:  # a checkout whose project is not installed
         return Path(__file__).resolve().parent.parent / "resources"
     return Path(str(root))
@@ -47,7 +47,7 @@ class CoreInfo:
     cuda: bool
     gpu_name: str | None
     cpu_threads: int
-    presets: list = field(default_factory=list)  # core.presets.Preset, in the file's order
+    presets: list = field(default_factory=list)  # core.setup.presets.Preset, in the file's order
     default_preset: str | None = None  # the id of the preset of a first start
     gpu_memory_gib: float | None = None  # the CUDA GPU's memory
     mps: bool = False  # Apple's Metal GPU (a Mac)
@@ -68,7 +68,7 @@ class CoreInfo:
         return QCoreApplication.translate("Startup", "CPU, {n} threads").format(n=self.cpu_threads)
 
     def device_labels(self) -> dict[str, str]:
-        """The device choices (``core.config.DEVICES``) named by this machine's hardware."""
+        """The device choices (``core.setup.config.DEVICES``) named by this machine's hardware."""
         return {"auto": QCoreApplication.translate("Startup", "auto ({hardware})").format(hardware=self.hardware),
                 "cpu": QCoreApplication.translate("Startup", "CPU ({n} threads)").format(n=self.cpu_threads),
                 "cuda": f"GPU: {self.gpu_text}" if self.cuda else QCoreApplication.translate(
@@ -84,11 +84,11 @@ _core_future: Future | None = None
 def _load_core() -> CoreInfo:
     import importlib
 
-    from core import data
-    from core.devices import host_info
-    from core.models import list_models
+    from convscope.core.data import loading as data
+    from convscope.core.base.devices import host_info
+    from convscope.core.models import list_models
 
-    importlib.import_module("core.engine")  # here, off the GUI thread: Train does not wait for it
+    importlib.import_module("convscope.core.training.engine")  # here, off the GUI thread: Train does not wait for it
 
     host = host_info()
     presets, default = _load_presets()
@@ -97,8 +97,8 @@ def _load_core() -> CoreInfo:
 
 
 def _load_presets() -> tuple[list, str | None]:
-    """The presets of ``core.presets`` and the id of the default one (none when the file is unreadable)."""
-    from core.presets import PresetError, load_presets
+    """The presets of ``core.setup.presets`` and the id of the default one (none when the file is unreadable)."""
+    from convscope.core.setup.presets import PresetError, load_presets
 
     try:
         return load_presets()
@@ -113,7 +113,7 @@ def preset_resolver(presets) -> Callable[[dict, str | None], tuple[dict, str]]:
     by_id = {p.id: p for p in presets}
 
     def resolve_here(preset: dict, data_root: str | None) -> tuple[dict, str]:
-        from core.presets import resolve
+        from convscope.core.setup.presets import resolve
 
         known = by_id.get(preset.get("id"))
         if known is None:
@@ -127,7 +127,7 @@ def preset_resolver(presets) -> Callable[[dict, str | None], tuple[dict, str]]:
 def _note_text(preset, resolved) -> str:
     """The preset's note (its dataset was swapped for the offline sample) in the window's language (core's
     own note in English)."""
-    from core.datasets import get_info, sample_of
+    from convscope.core.data.datasets import get_info, sample_of
 
     name = preset.config.get("dataset", "mnist-sample")
     sample = resolved.config.get("dataset")
@@ -176,12 +176,12 @@ def freeze_startup_objects() -> None:
 
 
 def warm_up_in(jobs) -> None:
-    """Once the window is ready: the first meta forward's imports (``core.introspect.warm_up``) in the
+    """Once the window is ready: the first meta forward's imports (``core.training.introspect.warm_up``) in the
     background-jobs thread, so that neither "ready" nor the first Train waits for them, then those new
     objects frozen too, out of the GUI thread's garbage collections."""
     import gc
 
-    from core.introspect import warm_up
+    from convscope.core.training.introspect import warm_up
 
     jobs.submit("warm-up", lambda cancel: warm_up(), lambda result, error: gc.freeze())
 

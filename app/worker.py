@@ -105,7 +105,7 @@ class TrainWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from core.events import ERROR, RunResult
+        from convscope.core.training.events import ERROR, RunResult
 
         result = None
         try:
@@ -138,7 +138,7 @@ class TrainWorker(QObject):
 
     def _on_event(self, event) -> None:
         """Called by the trainer in the training thread."""
-        from core import events as E
+        from convscope.core.training import events as E
 
         try:
             if isinstance(event, E.StepMetrics):
@@ -286,6 +286,6 @@ def training_threads(cores: int | None = None) -> int:
 def _leave_a_core_for_the_window() -> None:
     # An OpenMP team as wide as the machine fights the GUI thread for the last core: measured on
     # 2 cores with the other core busy, LeNet trained ~10x slower in the window with 2 torch threads.
-    from core.devices import set_thread_count
+    from convscope.core.base.devices import set_thread_count
 
     set_thread_count(training_threads())

@@ -6,7 +6,7 @@
 On Fashion-MNIST, for each architecture at its native input (28 px) and at the d2l size (224 px; 96 px for
 GoogLeNet and ResNet), at d2l's batch sizes (256 for LeNet, 128 for the others):
 
-* engine: ``core.engine.Trainer`` on a training subset, two epochs; the second (warm) epoch's images per
+* engine: ``core.training.engine.Trainer`` on a training subset, two epochs; the second (warm) epoch's images per
   second and wall time. Its data handling is inside the epoch: batches indexed from the uint8 split on the
   GPU, normalised and resized there.
 * seed loop: the same network trained as the course notes do: torchvision ``datasets.FashionMNIST`` with
@@ -39,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+__import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 GPU_DATA = ROOT / ".gpudata"  # where benchmarks/gpu_check.sh expects the copied Fashion-MNIST
 
 ARCHS = ("lenet", "alexnet", "vgg11", "nin", "googlenet", "resnet18")
@@ -63,7 +64,7 @@ def sync(device) -> None:
 
 
 def config(arch: str, form: str, subset: int | None, epochs: int, args):
-    from core.config import make_config
+    from convscope.core.setup.config import make_config
 
     return make_config(arch, args.dataset, form=form, subset=subset, epochs=epochs, device=args.device,
                        batch_size=D2L_BATCH.get(arch, 128), data_root=args.data_root)
@@ -71,7 +72,7 @@ def config(arch: str, form: str, subset: int | None, epochs: int, args):
 
 def engine_case(cfg) -> dict:
     """Two epochs on the subset: setup, the first (cold) epoch, the second (warm) epoch."""
-    from core.engine import Trainer
+    from convscope.core.training.engine import Trainer
 
     trainer = Trainer(cfg, publish_interval=1 / 30)
     t0 = time.perf_counter()
@@ -97,10 +98,10 @@ class SeedData:
     def __init__(self, cfg):
         import numpy as np
 
-        from core import data as D
+        from convscope.core.data import loading as D
 
         x, y = D.load_split(cfg.dataset, "train", cfg.data_root)
-        if cfg.subset is not None and cfg.subset < len(y):  # the engine's subset (core.engine)
+        if cfg.subset is not None and cfg.subset < len(y):  # the engine's subset (core.training.engine)
             keep = np.random.default_rng(cfg.seed).permutation(len(y))[: cfg.subset]
             x, y = x[keep], y[keep]
         self.tmp = tempfile.TemporaryDirectory()
@@ -122,8 +123,8 @@ def seed_case(cfg, seed_data: SeedData, workers: int, warmup_steps: int = 5) -> 
     from torch.utils.data import DataLoader
     from torchvision import datasets, transforms
 
-    from core.build import build_model
-    from core.devices import resolve_device
+    from convscope.core.setup.build import build_model
+    from convscope.core.base.devices import resolve_device
 
     device = resolve_device(cfg.device)
     _, side, _ = cfg.input_size
@@ -170,7 +171,7 @@ def seed_case(cfg, seed_data: SeedData, workers: int, warmup_steps: int = 5) -> 
 
 # -------------------------------------------------------------------------------------------- parts
 def throughput(args, quick: bool) -> list[dict]:
-    from core.models import get_spec
+    from convscope.core.models import get_spec
 
     rows = []
     for arch in args.archs:
@@ -208,8 +209,8 @@ def lenet_full(args, quick: bool) -> dict:
 def window_attachments(trainer) -> None:
     """What the window attaches to a run whose inside views are all shown (app/widgets/activations,
     app/widgets/health_view): the probe of every view's layers and the output, the health monitor."""
-    from core.health import HealthMonitor
-    from core.probe import Probe
+    from convscope.core.insight.health import HealthMonitor
+    from convscope.core.insight.probe import Probe
 
     probe = Probe(interval=0.2, history=200, max_overhead=0.02)
     probe.set_wanted({(layer.module, layer.kind) for layer in trainer.config.spec.probe_layers}, output=True)
@@ -218,7 +219,7 @@ def window_attachments(trainer) -> None:
 
 
 def probe_cost(args, quick: bool) -> list[dict]:
-    from core.engine import Trainer
+    from convscope.core.training.engine import Trainer
 
     cases = [("lenet", "native", QUICK_SUBSET if quick else None, 3 if quick else 4)]
     if "resnet18" in args.archs and not quick:
@@ -245,8 +246,8 @@ def probe_cost(args, quick: bool) -> list[dict]:
 
 
 def resnet_accuracy(args, quick: bool) -> dict:
-    from core.config import make_config
-    from core.engine import Trainer
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
 
     epochs = 1 if quick else 10
     cfg = make_config("resnet18", args.dataset, form="d2l", epochs=epochs, batch_size=128,
@@ -295,7 +296,7 @@ def machine(device) -> dict:
     import torch
     import torchvision
 
-    from core.devices import device_label
+    from convscope.core.base.devices import device_label
 
     return dict(device=device_label(device), torch=torch.__version__, torchvision=torchvision.__version__,
                 python=platform.python_version(), cpus=os.cpu_count())
@@ -334,7 +335,7 @@ def main(argv=None) -> int:
         args.data_root = None
     elif args.data_root is None and (GPU_DATA / "FashionMNIST" / "raw").is_dir():
         args.data_root = str(GPU_DATA)
-    from core.devices import resolve_device
+    from convscope.core.base.devices import resolve_device
 
     device = resolve_device(args.device)
     print(f"bench_gpu: {machine(device)['device']}, data {args.data_root or 'ConvScope default folders'}"

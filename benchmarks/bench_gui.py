@@ -2,7 +2,7 @@
 
 Default mode: the same run twice (or more, alternating) —
 
-* headless: ``core.engine.Trainer`` directly, no Qt, with the settings the window uses (publish ~30 Hz,
+* headless: ``core.training.engine.Trainer`` directly, no Qt, with the settings the window uses (publish ~30 Hz,
   a CPU weight copy each epoch, a run directory);
 * in the window: the real ``MainWindow`` (offscreen unless a display is set), its settings filled in,
   Train clicked, curves live; one window for all the window runs, as a student trains run after run. Meanwhile a 10 ms ``QTimer`` records how late it fires (event-loop lag).
@@ -35,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+__import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
 
 def percentile(values, q):
@@ -74,7 +75,7 @@ def bench_startup(repeats: int) -> dict:
 
 # ------------------------------------------------------------------------------------- training
 def make_config(args):
-    from core.config import make_config
+    from convscope.core.setup.config import make_config
 
     return make_config(args.arch, args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                        subset=args.subset, seed=0, device=args.device)
@@ -83,8 +84,8 @@ def make_config(args):
 def run_headless(args, run_dir: str) -> float:
     import torch
 
-    from app.worker import training_threads
-    from core.engine import Trainer
+    from convscope.app.worker import training_threads
+    from convscope.core.training.engine import Trainer
 
     # The same run as the window's: its training thread uses every core but one (app/worker.py).
     torch.set_num_threads(training_threads())
@@ -100,7 +101,7 @@ def open_window(args):
     """The real main window, ready to train, its settings filled in."""
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from app.main_window import MainWindow
+    from convscope.app.main_window import MainWindow
 
     w = MainWindow()
     w.resize(1400, 900)
@@ -185,7 +186,7 @@ def qt_app():
 def bench_training(args) -> dict:
     import torch
 
-    from app.worker import training_threads
+    from convscope.app.worker import training_threads
 
     app, tmp = qt_app()
     cfg = make_config(args)
@@ -248,7 +249,7 @@ def _wait_for(predicate, timeout_s: float) -> bool:
 
 def bench_estimates(args) -> list[dict]:
     """The estimate of a ready window against the real run, and the CPU a ready window idles at."""
-    from app.estimates import rate_key
+    from convscope.app.estimates import rate_key
 
     app, _tmp = qt_app()
     results = []

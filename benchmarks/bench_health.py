@@ -3,7 +3,7 @@
     python benchmarks/bench_health.py [--arch lenet] [--dataset mnist-sample] [--width W]
         [--seconds 60] [--window 3]
 
-One long run; the monitor (``core.health.HealthMonitor`` at its defaults: a measurement every ≥ 0.5 s,
+One long run; the monitor (``core.insight.health.HealthMonitor`` at its defaults: a measurement every ≥ 0.5 s,
 at most ~3 % of the training thread) is switched on and off every ``--window`` seconds, and each
 optimizer step's time is booked to the case it ran in (steps that straddle a switch or an end-of-epoch
 evaluation are left out). On a machine shared with other work this is the fair comparison: a change of
@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+__import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
 
 def main() -> int:
@@ -31,9 +32,9 @@ def main() -> int:
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args()
 
-    from core.config import make_config
-    from core.engine import Trainer
-    from core.health import HealthMonitor
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
+    from convscope.core.insight.health import HealthMonitor
 
     cfg = make_config(args.arch, args.dataset, epochs=1000, batch_size=args.batch_size, width=args.width,
                       device=args.device, seed=0)

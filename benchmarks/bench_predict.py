@@ -23,6 +23,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+__import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
@@ -72,9 +73,9 @@ def wait_until(condition, timeout: float = 5.0) -> float:
 def bench(arch: str, n_strokes: int) -> dict:
     import torch
 
-    from app.widgets.draw_panel import DrawPanel
-    from core.build import build_model
-    from core.config import make_config
+    from convscope.app.widgets.draw_panel import DrawPanel
+    from convscope.core.setup.build import build_model
+    from convscope.core.setup.config import make_config
 
     cfg = make_config(arch, "mnist-sample")
     torch.manual_seed(0)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+__import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
 
 def main() -> int:
@@ -52,11 +53,11 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from app.widgets.activations import PAINT_METER, ActivationsController
-    from core.config import make_config
-    from core.devices import device_label, resolve_device
-    from core.engine import Trainer
-    from core.models import get_spec
+    from convscope.app.widgets.activations import PAINT_METER, ActivationsController
+    from convscope.core.setup.config import make_config
+    from convscope.core.base.devices import device_label, resolve_device
+    from convscope.core.training.engine import Trainer
+    from convscope.core.models import get_spec
 
     import torch
 

@@ -17,13 +17,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+__import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
 import torch  # noqa: E402
 
-from core.build import build_model  # noqa: E402
-from core.checkpoints import RunWriter  # noqa: E402
-from core.config import make_config  # noqa: E402
-from core.optim import make_optimizer  # noqa: E402
+from convscope.core.setup.build import build_model  # noqa: E402
+from convscope.core.runs.checkpoints import RunWriter  # noqa: E402
+from convscope.core.setup.config import make_config  # noqa: E402
+from convscope.core.training.optim import make_optimizer  # noqa: E402
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+__import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 
-from core import config as C
+from convscope.core.setup import config as C
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 1, 2, 3
 STATUS_EXIT = {"completed": EXIT_OK, "stopped": EXIT_OK, "failed": EXIT_FAILED, "diverged": EXIT_DIVERGED}
@@ -51,8 +51,11 @@ _fraction = _number(float, lambda v: 0 <= v < 1, "in [0, 1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from convscope import __version__
+
     p = _Parser(prog="convscope", description="Train classic CNNs and look inside them. "
                 "Without a sub-command, opens the window.")
+    p.add_argument("--version", action="version", version=f"convscope {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser,
                            metavar="{train,evaluate,predict,archs,presets,summary,export,race}")
 
@@ -160,7 +163,7 @@ class Progress:
         self.last = 0.0
 
     def __call__(self, event) -> None:
-        from core import events as E
+        from convscope.core.training import events as E
 
         if isinstance(event, E.RunStarted):
             self.end_epoch = event.end_epoch
@@ -229,7 +232,7 @@ def _check_out(out: str, overwrite: bool) -> None:
     a folder another training is writing is refused either way."""
     import os
 
-    from core.runlock import is_locked, locked_message
+    from convscope.core.runs.runlock import is_locked, locked_message
 
     path = os.path.expanduser(out)
     if os.path.exists(path) and not os.path.isdir(path):
@@ -243,7 +246,7 @@ def _check_out(out: str, overwrite: bool) -> None:
     except OSError as exc:
         raise BadInput(f"cannot read the folder {out}: {exc.strerror or exc}; choose another --out.") from None
     if entries and not overwrite:
-        from core.checkpoints import CONFIG
+        from convscope.core.runs.checkpoints import CONFIG
 
         what = "a run" if CONFIG in entries else f"{len(entries)} file(s)"
         raise BadInput(f"{out} already holds {what}; nothing was changed. Use --resume {out} to continue "
@@ -251,7 +254,7 @@ def _check_out(out: str, overwrite: bool) -> None:
 
 
 def cmd_train(args) -> int:
-    from core import distributed
+    from convscope.core.training import distributed
 
     try:
         group = distributed.from_env()
@@ -264,7 +267,7 @@ def cmd_train(args) -> int:
         return _resume(args)
     if group is not None:
         return _train_together(args, group)
-    from core.engine import Trainer
+    from convscope.core.training.engine import Trainer
 
     config = _checked_config(args, check_files=True)
     return _train(args, Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25))
@@ -274,7 +277,7 @@ def _train_together(args, group) -> int:
     """``torchrun … main.py train``: this process's part of a run trained by several (see
     core/distributed.py). Every process checks the settings and its data; only rank 0 looks at ``--out``,
     writes the run and prints. A process that cannot go on stops all of them, with its reason."""
-    from core.engine import Trainer
+    from convscope.core.training.engine import Trainer
 
     try:
         group.start(args.device or "auto")
@@ -302,8 +305,8 @@ def _train_together(args, group) -> int:
 def _checked_config(args, check_files: bool):
     """The run's config from the options and preset, its data read and its network sized: any problem is
     :class:`BadInput`, reported before training. ``check_files``: ``--out`` too."""
-    from core.checkpoints import CheckpointError, RunWriter
-    from core.data import DataError, load_split
+    from convscope.core.runs.checkpoints import CheckpointError, RunWriter
+    from convscope.core.data.loading import DataError, load_split
 
     if args.overwrite and not args.out:
         raise BadInput("--overwrite replaces the run in the --out folder; give --out DIR too.")
@@ -317,7 +320,7 @@ def _checked_config(args, check_files: bool):
     overrides["data_root"] = args.data_root
     arch, dataset = args.arch, args.dataset
     if args.preset:
-        from core.presets import PresetError, get_preset, resolve
+        from convscope.core.setup.presets import PresetError, get_preset, resolve
 
         try:
             resolved = resolve(get_preset(args.preset), args.data_root)
@@ -331,7 +334,7 @@ def _checked_config(args, check_files: bool):
         overrides = {**preset_values, **{k: v for k, v in overrides.items() if v is not None}}
     try:
         config = C.make_config(arch or "lenet", dataset or "mnist-sample", **overrides)
-        from core.build import meta_model, model_budget
+        from convscope.core.setup.build import meta_model, model_budget
 
         model_budget(meta_model(config), config).check()  # a network too large is refused, not tried
         if args.out and check_files:
@@ -348,8 +351,8 @@ def _resume(args) -> int:
     """``train --resume RUN_DIR [--epochs N]``: the run's own settings, from its last finished epoch."""
     import os
 
-    from core.checkpoints import CheckpointError
-    from core.runlock import is_locked, locked_message
+    from convscope.core.runs.checkpoints import CheckpointError
+    from convscope.core.runs.runlock import is_locked, locked_message
 
     given = [f"--{k.replace('_', '-')}" for k, v in vars(args).items()
              if k not in RESUME_OPTIONS + ("command",) and v not in (None, False)]
@@ -361,8 +364,8 @@ def _resume(args) -> int:
                        f"'train --out' or the window.")
     if is_locked(os.path.expanduser(args.resume)):
         raise BadInput(locked_message(args.resume))
-    from core.config import ConfigError
-    from core.engine import Trainer
+    from convscope.core.setup.config import ConfigError
+    from convscope.core.training.engine import Trainer
 
     try:
         trainer = Trainer.from_run(args.resume, epochs=args.epochs, device=args.device,
@@ -375,7 +378,7 @@ def _resume(args) -> int:
 
 
 def _train(args, trainer) -> int:
-    from core.events import BAD_CONFIG, BUSY
+    from convscope.core.training.events import BAD_CONFIG, BUSY
 
     group = trainer.group
     primary = group is None or group.primary
@@ -407,7 +410,7 @@ def _train(args, trainer) -> int:
 
 
 def _load(run_dir: str, device: str = "cpu"):
-    from core.checkpoints import CheckpointError, load_run
+    from convscope.core.runs.checkpoints import CheckpointError, load_run
 
     try:
         return load_run(run_dir, device=device)
@@ -416,10 +419,10 @@ def _load(run_dir: str, device: str = "cpu"):
 
 
 def cmd_evaluate(args) -> int:
-    from core import data as D
-    from core.analysis import eval_split
-    from core.devices import is_out_of_memory, resolve_device
-    from core.evaluation import evaluate_model
+    from convscope.core.data import loading as D
+    from convscope.core.insight.analysis import eval_split
+    from convscope.core.base.devices import is_out_of_memory, resolve_device
+    from convscope.core.training.evaluation import evaluate_model
 
     missing = C.missing_device(args.device) if args.device in ("cuda", "mps") else ""
     if missing:
@@ -431,7 +434,7 @@ def cmd_evaluate(args) -> int:
     except D.DataError as exc:
         raise BadInput(str(exc)) from None
     dataset, info, images, labels = ev.dataset, ev.info, ev.images, ev.labels
-    from core.inference import run_preprocess
+    from convscope.core.insight.inference import run_preprocess
 
     try:
         split = D.DeviceSplit(images, labels, device)
@@ -460,7 +463,7 @@ def cmd_predict(args) -> int:
 
     if not stat.S_ISREG(os.stat(args.image).st_mode):  # a FIFO or a device would block or never end
         raise BadInput(f"{args.image} is not a regular file; give the path of a PNG or JPG of a digit.")
-    from core.inference import InferenceError, Predictor
+    from convscope.core.insight.inference import InferenceError, Predictor
 
     run = _load(args.checkpoint)
     try:
@@ -476,7 +479,7 @@ def cmd_predict(args) -> int:
 
 
 def cmd_archs(args) -> int:
-    from core.models import count_flops, count_params, create_model, list_models
+    from convscope.core.models import count_flops, count_params, create_model, list_models
 
     entries = []
     for spec in list_models():
@@ -493,7 +496,7 @@ def cmd_archs(args) -> int:
 
 
 def cmd_presets(args) -> int:
-    from core.presets import PresetError, load_presets
+    from convscope.core.setup.presets import PresetError, load_presets
 
     try:
         presets, default = load_presets()
@@ -510,7 +513,7 @@ def cmd_presets(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from core.summary import summarize
+    from convscope.core.insight.summary import summarize
 
     if args.checkpoint:
         config = _load(args.checkpoint).config
@@ -530,8 +533,8 @@ def cmd_summary(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from core.checkpoints import CheckpointError
-    from core.export import ExportError, export
+    from convscope.core.runs.checkpoints import CheckpointError
+    from convscope.core.runs.export import ExportError, export
 
     try:
         done = export(args.checkpoint, args.format, args.output)
@@ -542,7 +545,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_race(args) -> int:
-    from core.race import run_race
+    from convscope.core.training.race import run_race
 
     archs = [a.strip() for a in args.archs.split(",") if a.strip()]
     unknown = [a for a in archs if a not in C.architecture_names()]

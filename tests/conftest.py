@@ -18,6 +18,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+__import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed (a GPU machine)
 
 # ------------------------------------------------------------------------------- hang watchdog
 # A test that hangs (a deadlock between threads, a modal dialog nobody answers) must fail the run
@@ -133,12 +134,12 @@ class HalfWriter:
 
 
 class FullDisk:
-    """Turns every file write of core.checkpoints into a full disk once ``full`` is set: each write
+    """Turns every file write of core.runs.checkpoints into a full disk once ``full`` is set: each write
     stores half of its bytes, then fails with ENOSPC (or ``error``)."""
 
     def __init__(self, monkeypatch, error=errno.ENOSPC):
         self.full, self.error = False, error
-        from core import checkpoints as C
+        from convscope.core.runs import checkpoints as C
 
         real_fdopen, real_open = os.fdopen, open
         disk = self

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("core", "app", "resources", "pyproject.toml", "README.md")
+SOURCES = ("__init__.py", "__main__.py", "main.py", "core", "app", "resources", "pyproject.toml", "README.md")
 NOT_SHIPPED = ("convert_",)  # resources/data/convert_*.py: how the samples were made, not needed to run
 TIMEOUT_S = 180
 
@@ -36,20 +36,20 @@ def _run(args, **kwargs) -> subprocess.CompletedProcess[str]:
 
 
 def _resource_files() -> list[str]:
-    """resources/ files the app needs, as the wheel names them (convscope_resources/...)."""
+    """resources/ files the app needs, as the wheel names them (convscope/resources/...)."""
     names = []
     for path in sorted((ROOT / "resources").rglob("*")):
         relative = path.relative_to(ROOT / "resources")
         if (path.is_file() and "__pycache__" not in relative.parts and path.suffix != ".pyc"
                 and not path.name.startswith(NOT_SHIPPED)):
-            names.append("convscope_resources/" + relative.as_posix())
+            names.append("convscope/resources/" + relative.as_posix())
     return names
 
 
 def test_resource_path_finds_the_resources_of_this_checkout():
-    from core.resources import resource_path, resource_root
+    from convscope.core.base.resources import resource_path, resource_root
 
-    assert resource_root() == ROOT / "resources"  # the editable install maps convscope_resources here
+    assert resource_root() == ROOT / "resources"  # the editable install maps convscope.resources here
     assert resource_path("presets.json").is_file() and resource_path("data", "mnist_sample.npz").is_file()
 
 
@@ -59,6 +59,7 @@ def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"  # a copy: no build/ or egg-info of earlier builds in the checkout ends up in the wheel
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    src.mkdir()
     for name in SOURCES:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, src / name, ignore=ignore)
@@ -93,27 +94,35 @@ def test_the_wheel_holds_every_module_and_resource(installed):
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         entry_points = next(z.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt"))
-    modules = sorted(p.relative_to(ROOT).as_posix() for package in ("core", "app")
+    modules = sorted("convscope/" + p.relative_to(ROOT).as_posix() for package in ("core", "app")
                      for p in (ROOT / package).rglob("*.py"))
     assert [m for m in modules if m not in names] == [], "modules missing from the wheel"
+    assert {"convscope/__init__.py", "convscope/__main__.py"} <= names
+    # One import package and its metadata, nothing else: no top-level core/ or app/ to clash with others.
+    (dist_info,) = {n.split("/")[0] for n in names if ".dist-info/" in n}
+    assert {n.split("/")[0] for n in names} == {"convscope", dist_info}, sorted(names)[:20]
+    with zipfile.ZipFile(wheel) as z:
+        record = z.read(f"{dist_info}/RECORD").decode()
+    assert not [line for line in record.splitlines() if line.startswith(("core/", "app/", "resources/"))]
     resources = _resource_files()
     assert [r for r in resources if r not in names] == [], \
         "resources missing from the wheel: add their pattern to [tool.setuptools.package-data]"
-    samples = sorted(n for n in names if n.startswith("convscope_resources/data/") and n.endswith(".npz"))
+    samples = sorted(n for n in names if n.startswith("convscope/resources/data/") and n.endswith(".npz"))
     assert len(samples) >= 3, samples
-    assert "convscope = app.launcher:main" in entry_points
+    assert "convscope = convscope.app.launcher:main" in entry_points
     assert not any(n.startswith(("tests/", "benchmarks/", "resources/")) for n in names)
 
 
 @pytest.mark.slow
 def test_the_installed_code_and_resources_come_from_the_wheel(installed):
     _, bin_dir, outside, env = installed
-    code = ("import sys, core, app, convscope_resources\n"
-            "from core.resources import resource_path\n"
-            "from core.presets import PRESETS_FILE\n"
-            "from app.startup import RESOURCES\n"
+    code = ("import sys, convscope.core, convscope.app, convscope.resources\n"
+            "from convscope.core.base.resources import resource_path\n"
+            "from convscope.core.setup.presets import PRESETS_FILE\n"
+            "from convscope.app.startup import RESOURCES\n"
             "print(repr(sys.path))\n"
-            "for path in (core.__file__, app.__file__, convscope_resources.__file__, PRESETS_FILE, RESOURCES):\n"
+            "for path in (convscope.core.__file__, convscope.app.__file__, convscope.resources.__file__, "
+            "PRESETS_FILE, RESOURCES):\n"
             "    print(path)\n"
             "assert PRESETS_FILE.is_file() and (RESOURCES / 'style.qss').is_file()\n"
             "assert RESOURCES == resource_path()\n"
@@ -153,3 +162,19 @@ def test_convscope_opens_the_window(installed):
     _, bin_dir, outside, env = installed
     proc = _run([bin_dir / "convscope"], cwd=outside, env=dict(env, CONVSCOPE_STARTUP_REPORT="1"))
     assert any(line.startswith("ready ") for line in proc.stderr.splitlines()), proc.stderr
+
+
+@pytest.mark.slow
+def test_the_version_and_python_m_convscope_work_and_the_bare_names_are_not_installed(installed):
+    _, bin_dir, outside, env = installed
+    python = bin_dir / "python"
+    version = _run([bin_dir / "convscope", "--version"], cwd=outside, env=env).stdout.strip()
+    assert version == "convscope 0.1.0"
+    assert _run([python, "-m", "convscope", "--version"], cwd=outside, env=env).stdout.strip() == version
+    for bare in ("core", "app", "convscope_resources"):
+        proc = subprocess.run([str(python), "-c", f"import {bare}"], cwd=outside, env=env, capture_output=True,
+                              text=True, timeout=TIMEOUT_S)
+        assert proc.returncode != 0 and "ModuleNotFoundError" in proc.stderr, (bare, proc.stderr)
+    proc = _run([python, "-m", "convscope", "train", "--arch", "lenet", "--dataset", "mnist-sample", "--epochs", "1",
+                 "--subset", "128", "--json"], cwd=outside, env=env)
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["status"] == "completed"

@@ -1,8 +1,10 @@
 """The shape of the code, enforced: layering, no import cycles, no huge files. No Qt needed.
 
-- `core/` is the Qt-free engine, `app/` is the GUI on top of it: app may import core, core never
+- The repository's top folder is the package `convscope`: `core/` is `convscope.core`, the Qt-free
+  engine, `app/` is `convscope.app`, the GUI on top of it. app may import core, core never
   imports app, PySide6 or pyqtgraph, and app never imports torch/torchvision itself (it goes
-  through core). The contracts live in pyproject.toml (`[tool.importlinter]`) and are checked by
+  through core). Inside core, the wings (cli, training, runs, insight, setup, data | models, base)
+  import only the wings below them. Nothing imports the bare names `core` or `app`. The contracts live in pyproject.toml (`[tool.importlinter]`) and are checked by
   import-linter (`lint-imports`, also run by `make test`); the tests here run it and prove that
   the contracts really catch a violation.
 - No module of core/ or app/ takes part in an import cycle, counting lazy (function-level)
@@ -54,54 +56,76 @@ def _contracts() -> dict[str, dict]:
 
 def test_import_contracts_hold() -> None:
     contracts = _contracts()
-    assert {"layers", "core-no-qt", "app-no-torch"} <= contracts.keys()
+    assert {"layers", "core-wings", "core-no-qt", "app-no-torch", "no-bare-names"} <= contracts.keys()
     result = _lint_imports(ROOT)
     output, exit_code = result.stdout + result.stderr, result.returncode
     assert exit_code == 0, f"lint-imports failed (exit {exit_code}):\n{output}"
     assert f"Contracts: {len(contracts)} kept, 0 broken." in output, output
 
 
-def _copy_project(dest: Path) -> None:
-    """Copy the .py files of core/ and app/ and pyproject.toml (so: the real contracts) to dest."""
+def _copy_project(dest: Path) -> Path:
+    """Copy the package (its __init__.py and the .py files of core/ and app/) to dest/convscope and
+    pyproject.toml (so: the real contracts) to dest; returns dest/convscope."""
+    package_root = dest / "convscope"
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
-            target = dest / path.relative_to(ROOT)
+            target = package_root / path.relative_to(ROOT)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
+    shutil.copyfile(ROOT / "__init__.py", package_root / "__init__.py")
     shutil.copyfile(ROOT / "pyproject.toml", dest / "pyproject.toml")
+    return package_root
 
 
+P = "convscope."
 LEAKS = {
-    "app-imports-torch": ("app-no-torch", {"app/_leak.py": "import torch\n"}, ["app._leak -> torch"]),
+    "app-imports-torch": ("app-no-torch", {"app/_leak.py": "import torch\n"}, [P + "app._leak -> torch"]),
     "app-imports-torchvision-lazily": (
         "app-no-torch",
         {"app/_leak.py": "def load():\n    from torchvision import transforms\n    return transforms\n"},
-        ["app._leak -> torchvision"],
+        [P + "app._leak -> torchvision"],
     ),
-    "core-imports-qt": ("core-no-qt", {"core/_leak.py": "import PySide6\n"}, ["core._leak -> PySide6"]),
+    "core-imports-qt": ("core-no-qt", {"core/_leak.py": "import PySide6\n"}, [P + "core._leak -> PySide6"]),
     "core-imports-qt-indirectly": (
         "core-no-qt",
         {
-            "core/_leak.py": "def show():\n    from app import _leak_qt\n",
+            "core/_leak.py": "def show():\n    from convscope.app import _leak_qt\n",
             "app/_leak_qt.py": "import pyqtgraph\n",
         },
-        ["core._leak", "app._leak_qt", "pyqtgraph"],
+        [P + "core._leak", P + "app._leak_qt", "pyqtgraph"],
     ),
     "core-imports-app-lazily": (
         "layers",
-        {"core/_leak.py": "def notify():\n    from app import _leak_target\n"},
-        ["core._leak -> app._leak_target"],
+        {"core/_leak.py": "def notify():\n    from convscope.app import _leak_target\n"},
+        [P + "core._leak -> " + P + "app._leak_target"],
     ),
+    "a-wing-imports-upward": (  # the data wing reaching up into training, lazily
+        "core-wings",
+        {"core/data/_leak.py": "def train():\n    from convscope.core.training import engine\n"},
+        [P + "core.data._leak -> " + P + "core.training.engine"],
+    ),
+    "a-lower-wing-imports-setup": (
+        "core-wings",
+        {"core/models/_leak.py": "from convscope.core.setup.config import TrainConfig\n"},
+        [P + "core.models._leak -> " + P + "core.setup.config"],
+    ),
+    "data-and-models-stay-apart": (
+        "core-wings",
+        {"core/data/_leak.py": "from convscope.core.models import registry\n"},
+        [P + "core.data._leak -> " + P + "core.models.registry"],
+    ),
+    "a-bare-core-import": ("no-bare-names", {"app/_leak.py": "from core.setup import config\n"},
+                           [P + "app._leak -> core"]),
 }
 
 
 @pytest.mark.parametrize("case", sorted(LEAKS))
 def test_a_broken_contract_is_caught(case: str, tmp_path: Path) -> None:
     contract_id, files, expected = LEAKS[case]
-    _copy_project(tmp_path)
+    package_root = _copy_project(tmp_path)
     for relative, source in files.items():
-        (tmp_path / relative).write_text(source, encoding="utf-8")
-    (tmp_path / "app" / "_leak_target.py").write_text("X = 1\n", encoding="utf-8")
+        (package_root / relative).write_text(source, encoding="utf-8")
+    (package_root / "app" / "_leak_target.py").write_text("X = 1\n", encoding="utf-8")
 
     result = _lint_imports(tmp_path, "--contract", contract_id)
     output = result.stdout + result.stderr
@@ -132,15 +156,16 @@ def test_no_file_over_700_lines() -> None:
 # ------------------------------------------------------------------------------ import graph
 
 
-def _module_names(root: Path, packages: tuple[str, ...]) -> dict[str, Path]:
-    """Dotted module name -> file, for every .py under the given top-level packages."""
+def _module_names(root: Path, packages: tuple[str, ...], prefix: str = "") -> dict[str, Path]:
+    """Dotted module name -> file, for every .py under the given packages (folders of root), each name
+    starting with prefix (``"convscope."`` for this repository, whose top folder is that package)."""
     modules = {}
     for package in packages:
         for path in sorted((root / package).rglob("*.py")):
             parts = list(path.relative_to(root).with_suffix("").parts)
             if parts[-1] == "__init__":
                 parts.pop()
-            modules[".".join(parts)] = path
+            modules[prefix + ".".join(parts)] = path
     return modules
 
 
@@ -165,7 +190,7 @@ def _resolve_from(importer: str, is_package: bool, node: ast.ImportFrom) -> str:
 Edges = dict[str, dict[str, str]]  # importer -> {imported: "file:line" of the first such import}
 
 
-def import_graph(root: Path, packages: tuple[str, ...]) -> Edges:
+def import_graph(root: Path, packages: tuple[str, ...], prefix: str = "") -> Edges:
     """The import graph between the modules of `packages` (directories under `root`).
 
     Every import statement counts, wherever it is: module level, inside functions and methods
@@ -185,7 +210,7 @@ def import_graph(root: Path, packages: tuple[str, ...]) -> Edges:
       An EXPLICIT import of the parent package (`from . import name_defined_in_init`,
       `import core.models`) is an edge: it reads a possibly half-initialised `__init__`.
     """
-    modules = _module_names(root, packages)
+    modules = _module_names(root, packages, prefix)
     edges: Edges = {name: {} for name in modules}
 
     for importer, path in modules.items():
@@ -247,8 +272,11 @@ def _describe(cycle: list[str], edges: Edges) -> str:
 
 def test_no_import_cycle_between_project_modules() -> None:
     """See `import_graph` for what counts as an import (lazy imports do)."""
-    edges = import_graph(ROOT, PACKAGES)
+    edges = import_graph(ROOT, PACKAGES, prefix="convscope.")
     assert len(edges) > 10, f"too few modules found: {sorted(edges)}"
+    # The graph is the real one: the imports of the engine and the window are in it.
+    assert sum(map(len, edges.values())) > 300, "too few imports found: are the names the code's own?"
+    assert "convscope.core.setup.config" in edges["convscope.core.training.engine"]
     cycle = find_cycle(edges)
     assert cycle is None, "import cycle between project modules:\n" + _describe(cycle, edges)
 

@@ -1,6 +1,6 @@
 """The augmentation settings: a checkbox per augmentation, each with its parameter, and a warning line.
 
-The names, parameters, ranges and texts come from ``core.augment_spec`` (torch-free), in the window's
+The names, parameters, ranges and texts come from ``core.data.augment_spec`` (torch-free), in the window's
 language through ``app.core_texts``: each checkbox's tooltip says what the augmentation does and on which
 datasets it is safe or breaks the labels (a vertical flip turns a 6 into a 9). :meth:`AugmentBox.spec` gives the ``TrainConfig.augment`` text of the boxes
 ticked (``"hflip=0.5,crop=4"``), :meth:`AugmentBox.set_spec` shows one. For the dataset chosen
@@ -13,7 +13,7 @@ import html
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from core import augment_spec as S
+from convscope.core.data import augment_spec as S
 
 from ..core_texts import augment_description, augment_label_warning, core_text
 
@@ -105,7 +105,7 @@ class AugmentBox(QWidget):
                               if check.isChecked()})
 
     def set_spec(self, text) -> None:
-        """Tick the augmentations of ``text`` (any form ``core.augment_spec`` reads), untick the rest. A
+        """Tick the augmentations of ``text`` (any form ``core.data.augment_spec`` reads), untick the rest. A
         text it cannot read unticks everything (a settings file edited by hand)."""
         try:
             values = S.parse(text or "")

@@ -1,6 +1,6 @@
 """The Augmentation tab: what the network receives, live, beside the original images.
 
-:class:`AugmentPreviewView` (object name ``augmentPreview``) draws ``core.augment_preview.AugmentPreview``
+:class:`AugmentPreviewView` (object name ``augmentPreview``) draws ``core.insight.augment_preview.AugmentPreview``
 payloads: a few images of the current training batch exactly as the network gets them (after
 augmentation and normalisation, de-normalised for display), each beside its original, and a few fixed
 training images with a fresh draw of the run's augmentations beside each.
@@ -16,9 +16,9 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QRect, 
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.core_texts import core_text
-from app.pacing import repeating_timer
-from core.augment_preview import AugmentCapture, pairs_mosaic
+from convscope.app.core_texts import core_text
+from convscope.app.pacing import repeating_timer
+from convscope.core.insight.augment_preview import AugmentCapture, pairs_mosaic
 
 POLL_MS = 100  # how often the GUI looks into the mailbox (the capture itself is paced at `interval`)
 TITLE = QT_TRANSLATE_NOOP("AugmentPreviewView", "Augmentation")

@@ -4,7 +4,7 @@
 white ink with a round pen about as thick, relative to the digit, as MNIST's strokes (22 px on the 280-px
 canvas: a digit about 200 px tall becomes 20 px, its strokes 2–3 px). The right button, or the eraser
 toggle, erases. Strokes are rendered into a ``QImage`` and read back as a numpy array for prediction, which
-goes through :mod:`core.inference` (MNIST's framing, then the run's normalisation).
+goes through :mod:`core.insight.inference` (MNIST's framing, then the run's normalisation).
 
 A photo (a test sample or a picture for a network of photos, :meth:`DrawCanvas.set_photo`) is shown as it
 is, in colour, filling the canvas; the network then gets the photo's own pixels (or, once strokes are
@@ -52,7 +52,7 @@ class _Base:
 class CanvasPrediction:
     """The prediction for one state of the drawing."""
 
-    prepared: Any  # core.inference.Prepared
+    prepared: Any  # core.insight.inference.Prepared
     probs: np.ndarray
     top: list[tuple[int, float]] = field(default_factory=list)
 
@@ -207,7 +207,7 @@ class DrawCanvas(QWidget):
 
         Returns False (and changes nothing) when the image holds no ink.
         """
-        from core.inference import to_light_on_dark
+        from convscope.core.insight.inference import to_light_on_dark
 
         gray = to_light_on_dark(image)
         if not (gray > 0.1).any():
@@ -227,8 +227,8 @@ class DrawCanvas(QWidget):
     def set_photo(self, image: np.ndarray, label: int | None = None, colour: bool = False) -> None:
         """Put a photo on the canvas as it is (grey or colour, no inversion), as large as the canvas
         allows; ``colour``: a grey one is kept as RGB (for a colour network). Raises
-        ``core.inference.InferenceError`` on an array that is not an image."""
-        from core.inference import as_photo
+        ``core.insight.inference.InferenceError`` on an array that is not an image."""
+        from convscope.core.insight.inference import as_photo
 
         photo = as_photo(image)
         if colour and photo.ndim == 2:
@@ -244,21 +244,21 @@ class DrawCanvas(QWidget):
         self._changed(finished=True)
 
     def load_photo(self, path: str, colour: bool = True) -> None:
-        """Load a picture as a photo (in colour, or grey). Raises ``core.inference.InferenceError``."""
-        from core.inference import load_image
+        """Load a picture as a photo (in colour, or grey). Raises ``core.insight.inference.InferenceError``."""
+        from convscope.core.insight.inference import load_image
 
         self.set_photo(load_image(path, "RGB" if colour else "L"), colour=colour)
 
     def load_image(self, path: str) -> None:
-        """Load a PNG/JPG of a digit (either polarity). Raises ``core.inference.InferenceError``."""
-        from core.inference import InferenceError, load_image
+        """Load a PNG/JPG of a digit (either polarity). Raises ``core.insight.inference.InferenceError``."""
+        from convscope.core.insight.inference import InferenceError, load_image
 
         if not self.set_image(load_image(path)):
             raise InferenceError(f"{path} looks blank: no ink stands out from the background.")
 
     # -- prediction --------------------------------------------------------------------------------
     def set_predictor(self, predictor) -> None:
-        """The ``core.inference.Predictor`` to use (None: no model)."""
+        """The ``core.insight.inference.Predictor`` to use (None: no model)."""
         self._predictor = predictor
         self._cache = None
 
@@ -267,7 +267,7 @@ class DrawCanvas(QWidget):
 
     def result(self) -> CanvasPrediction | None:
         """Prediction for the current drawing (cached until the drawing or the model changes)."""
-        from core.inference import InferenceError, top_k
+        from convscope.core.insight.inference import InferenceError, top_k
 
         p = self._predictor
         key = (self._version, id(p), getattr(p, "generation", 0))

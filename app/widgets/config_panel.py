@@ -2,9 +2,9 @@
 
 It is built before torch is imported and filled in by :meth:`ConfigPanel.populate` once the model
 registry is available (the specs and dataset descriptions are passed in). The names of the choices and
-the default hyperparameters come from ``core.config`` (torch-free at import); this panel only adds their
+the default hyperparameters come from ``core.setup.config`` (torch-free at import); this panel only adds their
 display labels, and a choice it has no label for shows its own name. :meth:`ConfigPanel.values` returns
-the keyword arguments of ``core.config.TrainConfig``; validation is the window's job (it builds the
+the keyword arguments of ``core.setup.config.TrainConfig``; validation is the window's job (it builds the
 ``TrainConfig`` and shows its ``ConfigError``).
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import ACTIVATIONS, DEVICES, FORMS, HYPER_DEFAULTS, OPTIMIZERS, SCHEDULES
+from convscope.core.setup.config import ACTIVATIONS, DEVICES, FORMS, HYPER_DEFAULTS, OPTIMIZERS, SCHEDULES
 
 from ..core_texts import core_text
 from .augment_box import AugmentBox
@@ -42,7 +42,7 @@ from .tooltips import apply_tips, tip, unsupported_tip
 log = logging.getLogger("convscope.gui")
 
 FAMILY_ORDER = ("LeNet", "AlexNet", "VGG", "NiN", "GoogLeNet", "ResNet")
-# Display labels of core.config's choices (name → label).
+# Display labels of core.setup.config's choices (name → label).
 OPTIMIZER_LABELS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
 SCHEDULE_LABELS = {"constant": QT_TRANSLATE_NOOP("ConfigPanel", "constant"),
                    "step": QT_TRANSLATE_NOOP("ConfigPanel", "step (÷10 at 50 % and 75 %)"),

@@ -4,7 +4,7 @@ A confusion matrix (counts; rows = true class, columns = predicted), the accurac
 for the cell clicked — the test images of that (true, predicted) pair, most confident first, each with
 its top-3. Clicking an image makes it the probe image of the inside views (``image_chosen``).
 
-The figures come from ``core.analysis.Analysis`` (numpy only); the window computes one in the background
+The figures come from ``core.insight.analysis.Analysis`` (numpy only); the window computes one in the background
 for the network on show (the run just trained, or an opened run) when Evaluate is clicked.
 """
 from __future__ import annotations
@@ -159,7 +159,7 @@ class ConfusionView(QWidget):
                                     "goes through the network once."))
 
     def set_analysis(self, analysis, what: str = "") -> None:
-        """Show ``analysis`` (``core.analysis.Analysis``) of ``what``."""
+        """Show ``analysis`` (``core.insight.analysis.Analysis``) of ``what``."""
         self.clear()
         self.analysis = analysis
         self.evaluate_button.setEnabled(True)

@@ -333,7 +333,7 @@ class CurvesPanel(QWidget):
     def show_run(self, records: list[dict], name: str) -> None:
         """Draw a saved run's ``metrics.jsonl`` records (one per epoch): train and test loss and
         accuracy and the learning rate, one point per epoch (the per-step curves are not saved)."""
-        from core.runs import curve
+        from convscope.core.runs.listing import curve
 
         self.clear(QCoreApplication.translate("Curves", "Run {name} (opened): no finished epoch to plot.")
                    .format(name=name))

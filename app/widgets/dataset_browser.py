@@ -2,7 +2,7 @@
 
 A header line (the dataset's name, its train/test sizes, the image size), then a scrollable grid: for each
 class its name and counts, its mean training image and a few random training images. The numbers and
-images come from :func:`core.overview.dataset_overview`, computed off the GUI thread.
+images come from :func:`core.insight.overview.dataset_overview`, computed off the GUI thread.
 
 Integration (the main window)::
 
@@ -12,7 +12,7 @@ Integration (the main window)::
     browser.show_dataset(config.dataset, config.data_root)
 
 Threads: :meth:`DatasetBrowser.show_dataset` hands the request to a small loader thread (latest-only: a
-request made while one is loading replaces the pending one). The thread imports ``core.overview``
+request made while one is loading replaces the pending one). The thread imports ``core.insight.overview``
 (and so torch) lazily, reads the files, and emits the result through a module-wide relay that lives in
 the GUI thread; the slot there draws it, unless the browser asked for another dataset meanwhile. The
 thread never touches a widget and holds the browser only by a weak reference, so a browser closed during
@@ -31,12 +31,12 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from core.datasets import DataError, get_info
+from convscope.core.data.datasets import DataError, get_info
 
 from ..core_texts import core_text
 
 if TYPE_CHECKING:
-    from core.overview import DatasetOverview
+    from convscope.core.insight.overview import DatasetOverview
 
 log = logging.getLogger("convscope.gui")
 
@@ -44,7 +44,7 @@ Loader = Callable[[str, Any, int], "DatasetOverview"]  # (name, root, per_class)
 
 
 def _default_loader(name: str, root, per_class: int) -> "DatasetOverview":
-    from core.overview import dataset_overview  # imports torch (core.data): only ever in the loader thread
+    from convscope.core.insight.overview import dataset_overview  # imports torch (core.data.loading): only ever in the loader thread
 
     return dataset_overview(name, root, per_class=per_class)
 
@@ -153,8 +153,8 @@ class _LoaderThread:
 class DatasetBrowser(QWidget):
     """Samples of every class of a dataset, their counts and mean images (the "Dataset" tab).
 
-    ``loader(name, root, per_class)`` makes the :class:`~core.overview.DatasetOverview` (default:
-    :func:`core.overview.dataset_overview`, which never downloads); tests pass a slower or failing one.
+    ``loader(name, root, per_class)`` makes the :class:`~core.insight.overview.DatasetOverview` (default:
+    :func:`core.insight.overview.dataset_overview`, which never downloads); tests pass a slower or failing one.
     """
 
     dataset_shown = Signal(str)  # the CLI name of the dataset now drawn
@@ -211,7 +211,7 @@ class DatasetBrowser(QWidget):
 
     # -- showing a dataset -------------------------------------------------------------------------
     def show_dataset(self, name: str, root=None) -> None:
-        """Show dataset ``name`` (its files under ``root`` as for ``core.data.load_split``), loaded in the
+        """Show dataset ``name`` (its files under ``root`` as for ``core.data.loading.load_split``), loaded in the
         background; "Loading…" meanwhile, the reason in words when it cannot be read. Asking again for
         the dataset shown or being loaded does nothing; asking again after a failure tries again."""
         if self._wanted == (name, root) and not self._failed:

@@ -2,7 +2,7 @@
 button, the download itself in a ``QThread`` of its own.
 
 The threads follow ``app/worker.py``: a ``QObject`` worker moved to a ``QThread`` runs
-:func:`core.download.download_dataset`; its signals reach only slots of the dialog (which lives in the GUI
+:func:`core.data.download.download_dataset`; its signals reach only slots of the dialog (which lives in the GUI
 thread); Cancel sets a ``threading.Event`` from the GUI thread, checked between chunks; the worker moves
 itself back to the GUI thread before it is freed; closing waits for the thread (``quit()`` → ``wait()``),
 never ``terminate()``.
@@ -17,8 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
-from core.datasets import DataError, get_info
-from core.download import KNOWN_SIZES, download_dataset
+from convscope.core.data.datasets import DataError, get_info
+from convscope.core.data.download import KNOWN_SIZES, download_dataset
 
 from ..core_texts import core_text
 from ..threads import join_finished, start_in_thread, wait_for_thread
@@ -88,7 +88,7 @@ class DownloadDialog(QDialog):
     :meth:`start` begins at once (without the question). ``download_finished(ok, message)`` is emitted
     in the GUI thread once the download thread has ended. Success closes the dialog (accepted), a cancel
     closes it (rejected), a failure stays on screen with its message and "Try again". ``base_urls`` and
-    ``files`` go to :func:`core.download.download_dataset` (tests, private mirrors).
+    ``files`` go to :func:`core.data.download.download_dataset` (tests, private mirrors).
     """
 
     download_finished = Signal(bool, str)
@@ -96,7 +96,7 @@ class DownloadDialog(QDialog):
     def __init__(self, dataset: str, root=None, parent=None, *, base_urls=None, files=None):
         super().__init__(parent)
         if root is None:
-            from core.data import default_root
+            from convscope.core.data.loading import default_root
 
             root = default_root()
         self.info = get_info(dataset)

@@ -40,14 +40,14 @@ class DrawPanel(QWidget):
     with ``MainWindow.load_checkpoint``); "Show inside" hands the drawing to ``internals``.
     """
 
-    show_inside_requested = Signal(object)  # core.inference.Prepared of the drawing (.tensor, .image)
+    show_inside_requested = Signal(object)  # core.insight.inference.Prepared of the drawing (.tensor, .image)
     live_weights_wanted = Signal()  # the user asked for the training model's current weights
 
     THROTTLE_MS = 120  # predictions while the pen moves: at most one per this many ms
 
     def __init__(self, parent: QWidget | None = None, samples=None):
         super().__init__(parent)
-        from core.inference import use_one_thread_here
+        from convscope.core.insight.inference import use_one_thread_here
 
         use_one_thread_here()  # predictions on this (GUI) thread never compete with training for cores
         self.setObjectName("drawPanel")
@@ -177,12 +177,12 @@ class DrawPanel(QWidget):
 
     # -- public API --------------------------------------------------------------------------------
     def predictor(self):
-        """The ``core.inference.Predictor`` in use, or None."""
+        """The ``core.insight.inference.Predictor`` in use, or None."""
         return self.canvas.predictor()
 
     def set_live_weights(self, config, weights: dict, epoch: int) -> bool:
         """Predict with a CPU copy of ``weights`` (a state dict, e.g. ``EpochEnd.weights``) of a model
-        built from ``config`` (a ``core.config.TrainConfig``); see :meth:`ModelSource.set_live_weights`.
+        built from ``config`` (a ``core.setup.config.TrainConfig``); see :meth:`ModelSource.set_live_weights`.
         Returns False (with a message) on weights that do not fit the configuration."""
         try:
             self.source.set_live_weights(config, weights, epoch)
@@ -215,7 +215,7 @@ class DrawPanel(QWidget):
         return self.canvas.predictor() is not None and self.view.kind() == "photos"
 
     def use_test_sample(self) -> bool:
-        from core.inference import InferenceError
+        from convscope.core.insight.inference import InferenceError
 
         try:
             source = self.source.test_samples()
@@ -243,7 +243,7 @@ class DrawPanel(QWidget):
         return True
 
     def load_image_file(self, path: str) -> bool:
-        from core.inference import InferenceError
+        from convscope.core.insight.inference import InferenceError
 
         try:
             if self.photos():
@@ -278,7 +278,7 @@ class DrawPanel(QWidget):
         ``internals``: the live-internals controller (anything with ``set_probe_image(prepared, label=,
         source=)``, e.g. ``ActivationsController``); "Show inside" sends the drawing there.
         """
-        from core.checkpoints import LoadedRun
+        from convscope.core.runs.checkpoints import LoadedRun
 
         self._main_window = main_window
         main_window.add_inside_tab(self, self.tr("Draw"))

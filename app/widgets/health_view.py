@@ -5,7 +5,7 @@ metric is chosen above the map: gradient norm (log scale), weight change since t
 of dead ReLUs, activation mean and standard deviation. For GoogLeNet and the Inception net, bars show
 each Inception block's branches' share of its output, live.
 
-The figures come from ``core.health.HealthMonitor``, attached to each new run's trainer before its
+The figures come from ``core.insight.health.HealthMonitor``, attached to each new run's trainer before its
 thread starts (``MainWindow.trainer_setup_hooks``) and read on a GUI timer while the run trains.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QObject, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.pacing import repeating_timer
-from core.health import HealthMonitor
+from convscope.app.pacing import repeating_timer
+from convscope.core.insight.health import HealthMonitor
 
 from .activations._common import _explanation, set_image, static_plot
 
@@ -100,7 +100,7 @@ class HealthView(QWidget):
         self.status.setText(self.tr("Measuring the layers once the first steps are done…"))
 
     def add(self, snapshots) -> None:
-        """New measurements (``core.health.HealthSnapshot``, oldest first)."""
+        """New measurements (``core.insight.health.HealthSnapshot``, oldest first)."""
         if not snapshots:
             return
         self.snapshots.extend(snapshots)

@@ -3,7 +3,7 @@
 Top: one row per layer of the network the settings describe (or of the opened run) — name, type, output
 shape, parameters, FLOPs, and each one's share — with the totals. Bottom: the architectures side by side
 on the same input (parameters, FLOPs, the share held by fully connected layers, measured images/s and the
-best test accuracy of past runs where known). The figures come from ``core.summary`` (plain data).
+best test accuracy of past runs where known). The figures come from ``core.insight.summary`` (plain data).
 """
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ class ModelSummaryView(QWidget):
         layout.addWidget(split)
 
     def set_summary(self, summary, what: str = "") -> None:
-        """Show ``summary`` (``core.summary.ModelSummary``) of ``what`` (e.g. "the settings' network")."""
+        """Show ``summary`` (``core.insight.summary.ModelSummary``) of ``what`` (e.g. "the settings' network")."""
         self.summary = summary
         p_total, f_total = max(summary.total_params, 1), max(summary.total_flops, 1)
         rows, heavy, tips = [], [], []
@@ -153,7 +153,7 @@ class ModelSummaryView(QWidget):
 
     def set_comparison(self, rows, rates: dict[str, float] | None = None,
                        best: dict[str, float] | None = None, current: str = "", dataset: str = "") -> None:
-        """``rows``: ``core.summary.ArchRow`` per architecture; ``rates``/``best``: images/s and best test
+        """``rows``: ``core.insight.summary.ArchRow`` per architecture; ``rates``/``best``: images/s and best test
         accuracy (0–1) by architecture, where known; ``current``: the architecture of the settings."""
         rates, best = rates or {}, best or {}
         table, heavy = [], []

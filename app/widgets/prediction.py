@@ -60,7 +60,7 @@ def image_to_qimage(image: np.ndarray) -> QImage:
 
 def cam_on_image(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
     """The input image (grey or RGB in [0, 1]) with a heat map blended over it, (H, W, 3) float32."""
-    from core.inference import resize_image
+    from convscope.core.insight.inference import resize_image
 
     img = np.asarray(image, np.float32)
     if img.ndim == 2:
@@ -167,7 +167,7 @@ class _Thumb(QLabel):
 class PredictionView(QWidget):
     """The network's answer for the drawing (see the module's docstring)."""
 
-    show_inside_requested = Signal(object)  # core.inference.Prepared: .tensor (1, C, S, S), .image
+    show_inside_requested = Signal(object)  # core.insight.inference.Prepared: .tensor (1, C, S, S), .image
     updated = Signal()  # the bars show a new prediction
 
     THUMB = 112  # 28 px × 4
@@ -248,7 +248,7 @@ class PredictionView(QWidget):
 
     # -- model -------------------------------------------------------------------------------------
     def set_model(self, predictor) -> None:
-        """The ``core.inference.Predictor`` whose answers are shown (None: no model yet)."""
+        """The ``core.insight.inference.Predictor`` whose answers are shown (None: no model yet)."""
         if predictor is None:
             self._classes = ()
             self.modelLabel.setText(self.tr("<b>No model yet.</b> Train a network (Start), or open a saved run "
@@ -261,7 +261,7 @@ class PredictionView(QWidget):
         if info is None:
             self._kind = "digits"
         else:
-            from core.inference import input_kind
+            from convscope.core.insight.inference import input_kind
 
             self._kind = input_kind(info)
         size = 28 if info is None else info.size
@@ -318,7 +318,7 @@ class PredictionView(QWidget):
         self.updated.emit()
 
     def show_cam(self, cam, prepared=None, predictor=None) -> None:
-        """Show a Grad-CAM (``core.inference.GradCam``) over the network's input (None clears)."""
+        """Show a Grad-CAM (``core.insight.inference.GradCam``) over the network's input (None clears)."""
         prepared = prepared if prepared is not None else self._prepared
         if cam is None or prepared is None:
             self.camImage.set_image(None)

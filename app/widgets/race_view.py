@@ -3,7 +3,7 @@
 Tick the architectures, set the test accuracy to time, press Start: the window trains each in turn with
 the settings panel's dataset, epochs, subset and seed (and each network's own trusted hyperparameters),
 as ordinary runs (saved like any other when "Save the run" is ticked). Their test accuracy curves are
-overlaid as they come, and the table gives what ``core.race`` measures: parameters, FLOPs, images/s,
+overlaid as they come, and the table gives what ``core.training.race`` measures: parameters, FLOPs, images/s,
 the training time to the target accuracy and the best accuracy.
 """
 from __future__ import annotations
@@ -131,7 +131,7 @@ class RaceView(QWidget):
         curve.setData(xs + [epoch], ys + [100 * test_acc])
 
     def set_rows(self, rows, running: str | None = None) -> None:
-        """``rows``: ``core.race.RaceRow`` of the entrants so far (the table's order: fastest first)."""
+        """``rows``: ``core.training.race.RaceRow`` of the entrants so far (the table's order: fastest first)."""
         table = []
         for r in rows:
             to = (self.tr("{s} s (epoch {e})").format(s=f"{r.seconds_to_target:.1f}", e=r.epoch_to_target)
@@ -145,7 +145,7 @@ class RaceView(QWidget):
 class RaceController(QObject):
     """Runs the race in the window: one entrant after another, through the window's own Train."""
 
-    finished = Signal(list)  # the race table (core.race.RaceRow)
+    finished = Signal(list)  # the race table (core.training.race.RaceRow)
 
     def __init__(self, view: RaceView, window, parent: QObject | None = None):
         super().__init__(parent)
@@ -222,8 +222,8 @@ class RaceController(QObject):
     def on_thread_finished(self) -> None:
         if not self.racing:
             return
-        from core.race import race_row, race_table
-        from core.summary import summarize
+        from convscope.core.training.race import race_row, race_table
+        from convscope.core.insight.summary import summarize
 
         trainer = self.window.controller.trainer
         result = getattr(self.window, "last_result", None)

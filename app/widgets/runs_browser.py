@@ -2,7 +2,7 @@
 
 The table (``runsBrowser``, a ``QTableView`` over :class:`RunsModel`) lists the run folders of the runs
 folder (:func:`app.settings.runs_root`), the window's runs and the command line's alike, read by the
-torch-free :mod:`core.runs`: the folder's name, architecture, dataset, epochs, best test accuracy,
+torch-free :mod:`core.runs.listing`: the folder's name, architecture, dataset, epochs, best test accuracy,
 parameters, date and status. Double-click (or Open) shows a run in every tab of the window; Rename and
 Delete (after a confirmation) act on the selected row. Ticking the first column of several rows overlays
 their curves in the comparison plot below; the plot keeps the curves it copied, so it stays when those
@@ -24,7 +24,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
-from core import runs as runs_mod
+from convscope.core.runs import listing as runs_mod
 
 from ..opened_run import status_text
 
@@ -65,7 +65,7 @@ def ask_new_name(parent, old: str) -> str | None:
 
 
 class RunsModel(QAbstractTableModel):
-    """The rows of :func:`core.runs.list_runs`; the first column is checkable (compare)."""
+    """The rows of :func:`core.runs.listing.list_runs`; the first column is checkable (compare)."""
 
     ticks_changed = Signal()
 

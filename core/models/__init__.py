@@ -1,5 +1,5 @@
 """The architectures of the classic-CNN curriculum, one family per file, and their registry."""
-from .registry import (
+from convscope.core.models.registry import (
     ModelOptionError,
     ModelSpec,
     ProbeLayer,
@@ -12,7 +12,7 @@ from .registry import (
 )
 
 # Importing a family registers its architectures; this order is the order of list_models() (d2l ch. 7-8).
-from . import lenet, alexnet, vgg, nin, googlenet, resnet  # noqa: E402,F401  isort: skip
+from convscope.core.models import lenet, alexnet, vgg, nin, googlenet, resnet  # noqa: E402,F401  isort: skip
 
 __all__ = [
     "ModelOptionError", "ModelSpec", "ProbeLayer", "UnknownModelError", "count_flops", "count_params",

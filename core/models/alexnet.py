@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .registry import ModelSpec, ProbeLayer, check_form_input, register, scaled
+from convscope.core.models.registry import ModelSpec, ProbeLayer, check_form_input, register, scaled
 
 
 def init_cnn(model: nn.Module) -> None:

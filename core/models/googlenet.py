@@ -33,8 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .alexnet import init_cnn
-from .registry import ModelSpec, ProbeLayer, check_form_input, check_input, register, scaled
+from convscope.core.models.alexnet import init_cnn
+from convscope.core.models.registry import ModelSpec, ProbeLayer, check_form_input, check_input, register, scaled
 
 
 class ConvUnit(nn.Module):

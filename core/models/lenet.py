@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .registry import ModelOptionError, ModelSpec, ProbeLayer, check_input, register
+from convscope.core.models.registry import ModelOptionError, ModelSpec, ProbeLayer, check_input, register
 
 
 class LeNet5(nn.Module):

@@ -24,8 +24,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .alexnet import init_cnn
-from .registry import ModelSpec, ProbeLayer, check_form_input, register, scaled
+from convscope.core.models.alexnet import init_cnn
+from convscope.core.models.registry import ModelSpec, ProbeLayer, check_form_input, register, scaled
 
 
 class NiNBlock(nn.Module):

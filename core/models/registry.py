@@ -13,7 +13,7 @@ from typing import Callable, Literal
 import torch
 from torch import nn
 
-from ..modeltools import count_params, eval_mode  # noqa: F401 - count_params is part of the zoo's API
+from convscope.core.base.modeltools import count_params, eval_mode  # noqa: F401 - count_params is part of the zoo's API
 
 ProbeKind = Literal["feature", "1x1", "gap"]
 
@@ -56,7 +56,7 @@ class ModelSpec:
     input_size: tuple[int, int, int] = (1, 28, 28)
     # Side length the d2l book resizes to (None: the architecture has a single form).
     d2l_size: int | None = None
-    # Hyperparameters a student can trust on this architecture (keys of core.engine.TrainConfig).
+    # Hyperparameters a student can trust on this architecture (keys of core.training.engine.TrainConfig).
     defaults: dict = field(default_factory=dict)
     # Which options of create_model the builder understands.
     options: frozenset[str] = frozenset()

@@ -27,7 +27,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from .registry import ModelSpec, ProbeLayer, check_form_input, check_input, register, scaled
+from convscope.core.models.registry import ModelSpec, ProbeLayer, check_form_input, check_input, register, scaled
 
 
 def _norm(channels: int, batchnorm: bool) -> nn.Module:

@@ -17,7 +17,7 @@ from PySide6.QtCore import QSettings, QThread  # noqa: E402
 def _no_download_dialog(monkeypatch):
     """Train on a full dataset that is not here goes ahead as if its download had been confirmed (the
     training thread then reads or fails to download it): no modal dialog waits for a click in a test."""
-    from app.main_window import MainWindow
+    from convscope.app.main_window import MainWindow
 
     monkeypatch.setattr(MainWindow, "confirm_download", staticmethod(lambda parent, dataset, root: True))
 
@@ -38,7 +38,7 @@ def _isolated_settings(tmp_path, monkeypatch):
 def _english(_isolated_settings, qapp):
     """The window in English whatever the system's locale (the tests read its English texts); a test of
     another language picks it itself (tests/app/test_i18n.py). No translator outlives its test."""
-    from app import i18n
+    from convscope.app import i18n
 
     i18n.save_language(i18n.ENGLISH)
     i18n.install(i18n.ENGLISH)
@@ -88,7 +88,7 @@ def window(qtbot, monkeypatch):
     """
     from PySide6.QtWidgets import QMessageBox
 
-    from app.main_window import MainWindow
+    from convscope.app.main_window import MainWindow
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     w = MainWindow()
@@ -146,7 +146,7 @@ def _collect_garbage_in_the_gui_thread():
 @pytest.fixture
 def panel(qtbot):
     """A Draw tab of its own, shown (the drawing tests and the photo tests use it)."""
-    from app.widgets.draw_panel import DrawPanel
+    from convscope.app.widgets.draw_panel import DrawPanel
 
     w = DrawPanel()
     qtbot.addWidget(w)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from core.config import TrainConfig, make_config
+from convscope.core.setup.config import TrainConfig, make_config
 
-from core.engine import Trainer
+from convscope.core.training.engine import Trainer
 
 WAIT = 120_000  # upper bound for a run (ms); nothing depends on it
 
@@ -26,7 +26,7 @@ def nin_config(subset: int) -> TrainConfig:
 
 @pytest.fixture
 def controller(qtbot):
-    from app.widgets.activations import ActivationsController
+    from convscope.app.widgets.activations import ActivationsController
 
     # Probe after every step and draw every snapshot (the budgets are tested on their own below).
     ctl = ActivationsController(interval=0.0, max_overhead=1.0, draw_budget=1.0)
@@ -194,7 +194,7 @@ def test_views_explain_themselves_and_handle_networks_without_such_layers(qtbot,
     assert "fully connected layer" in texts["oneByOneView"]
     assert "no parameters" in texts["gapView"] and "overfit" in texts["gapView"]
     assert "feature map" in texts["featureMapView"]
-    from app.widgets.activations import FeatureMapView
+    from convscope.app.widgets.activations import FeatureMapView
     combo = ctl.feature_view.layer_combo
     assert combo.objectName() == "featureLayerCombo" and combo.count() >= 4  # spec layers + convs
     assert combo.findData("conv2") >= 0
@@ -211,8 +211,8 @@ class Clock:
 
 def test_drawing_stays_within_its_budget_while_training(qtbot):
     """Over budget, the GUI leaves the snapshot in the mailbox, so the probe does not run either."""
-    from app.pacing import PaintBudget
-    from app.widgets.activations import ActivationsController
+    from convscope.app.pacing import PaintBudget
+    from convscope.app.widgets.activations import ActivationsController
 
     ctl = ActivationsController(draw_budget=0.02, draw_burst=0.05)
     for view in ctl.views:
@@ -250,14 +250,14 @@ def lenet_trainer() -> Trainer:
 
 def test_a_failing_probe_is_explained_in_every_view_until_a_snapshot_comes(qtbot, controller, monkeypatch,
                                                                              caplog):
-    import core.probe
+    from convscope.core.insight import probe as probe_mod
 
     ctl = controller
     for view in ctl.views:
         view.show()
     trainer = lenet_trainer()
     ctl.attach(trainer)  # a run is active from now until run_finished
-    real_capture = core.probe.capture
+    real_capture = probe_mod.capture
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied (1x400 and 256x120)")
@@ -265,7 +265,7 @@ def test_a_failing_probe_is_explained_in_every_view_until_a_snapshot_comes(qtbot
     def problem_shown(view) -> bool:
         return view.problem.isVisible() and "shapes cannot be multiplied" in view.problem.message.text()
 
-    monkeypatch.setattr(core.probe, "capture", broken)
+    monkeypatch.setattr(probe_mod, "capture", broken)
     with caplog.at_level("WARNING", logger="convscope.gui"):
         for _ in range(2):  # the probe keeps failing: the views say so, the log once
             assert ctl.probe.probe(trainer) is None
@@ -280,7 +280,7 @@ def test_a_failing_probe_is_explained_in_every_view_until_a_snapshot_comes(qtbot
     assert len(warnings) == 1
 
     # The next good snapshot clears the message.
-    monkeypatch.setattr(core.probe, "capture", real_capture)
+    monkeypatch.setattr(probe_mod, "capture", real_capture)
     snap = ctl.probe.probe(trainer)
     assert snap is not None
     ctl._poll()
@@ -289,19 +289,19 @@ def test_a_failing_probe_is_explained_in_every_view_until_a_snapshot_comes(qtbot
 
     # After the run, probing in the GUI thread for a new image: a failure shows there too.
     ctl.on_run_finished(None)
-    monkeypatch.setattr(core.probe, "capture", broken)
+    monkeypatch.setattr(probe_mod, "capture", broken)
     ctl.set_sample(3)
     qtbot.waitUntil(lambda: all(problem_shown(v) for v in ctl.views), timeout=5000)
     assert "Training goes on" not in ctl.output_view.problem.message.text()
-    monkeypatch.setattr(core.probe, "capture", real_capture)
+    monkeypatch.setattr(probe_mod, "capture", real_capture)
     ctl.set_sample(4)
     qtbot.waitUntil(lambda: ctl.current.source == "test sample 4", timeout=5000)
     assert all(not v.problem.isVisible() for v in ctl.views)
 
 
 def test_a_drawing_prepared_for_another_network_is_probed_as_the_trained_one_expects(qtbot, controller):
-    from core.build import build_model
-    from core.inference import Predictor
+    from convscope.core.setup.build import build_model
+    from convscope.core.insight.inference import Predictor
 
     cifar = make_config("lenet-cifar", "cifar10", device="cpu")
     predictor = Predictor.from_weights(cifar, build_model(cifar).state_dict())

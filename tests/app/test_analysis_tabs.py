@@ -66,7 +66,7 @@ def test_a_lesson_end_to_end(qtbot, window):
 
 @pytest.mark.parametrize("fmt", ["csv", "png"])
 def test_file_export_writes_the_files(qtbot, window, tmp_path, monkeypatch, fmt):
-    from app import analysis_tabs
+    from convscope.app import analysis_tabs
 
     w = window
     configure(w, "lenet", "mnist-sample", epochs=2, subset=128, save=True)

@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QCheckBox, QWidget
 
-from app.widgets.augment_box import AugmentBox
-from core.datasets import get_info
+from convscope.app.widgets.augment_box import AugmentBox
+from convscope.core.data.datasets import get_info
 
 WAIT = 180_000
 
@@ -93,9 +93,9 @@ def test_presets_and_settings_reach_the_config_and_the_preview_shows_the_run(qtb
 
 
 def test_a_hidden_preview_captures_nothing(qtbot):
-    from core.config import make_config
-    from core.engine import Trainer
-    from app.widgets.augment_preview import AugmentPreviewController
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
+    from convscope.app.widgets.augment_preview import AugmentPreviewController
 
     controller = AugmentPreviewController(interval=0)
     qtbot.addWidget(controller.view)

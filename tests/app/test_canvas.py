@@ -121,9 +121,9 @@ def lenet_run(tmp_path_factory):
     It trains in a thread of its own that runs torch on one core: the model is tiny, and on a busy
     2-core machine one thread is both faster and steadier than two.
     """
-    from core.config import make_config
-    from core.engine import Trainer
-    from core.inference import use_one_thread_here
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
+    from convscope.core.insight.inference import use_one_thread_here
 
     run_dir = tmp_path_factory.mktemp("canvas") / "lenet"
     config = make_config("lenet", "mnist-sample", epochs=3, seed=0)
@@ -260,8 +260,8 @@ def test_bad_checkpoints_show_a_message(qtbot, panel, tmp_path):
 
 def test_live_weights_and_test_samples(qtbot, panel, lenet_run):
     """Live weights are copied into the panel's own model; test samples come from a provider."""
-    from core.checkpoints import load_run
-    from core.data import load_split
+    from convscope.core.runs.checkpoints import load_run
+    from convscope.core.data.loading import load_split
 
     run = load_run(lenet_run)
     weights = {k: v.clone() for k, v in run.model.state_dict().items()}
@@ -305,8 +305,8 @@ class FakeWindow(QObject):
 
 def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
     """The integration API: a tab, the run's config, weights at each epoch end, opened runs, probe image."""
-    from core.checkpoints import load_run
-    from core.events import EpochEnd, RunStarted
+    from convscope.core.runs.checkpoints import load_run
+    from convscope.core.training.events import EpochEnd, RunStarted
 
     class Internals:
         probe = object()
@@ -345,10 +345,10 @@ def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
 
 def test_latest_weights_on_demand_are_taken_between_batches(qtbot, panel):
     """"Latest weights" copies the weights in the training thread between two batches."""
-    from core.config import make_config
-    from core.engine import Trainer
-    from core.events import RunStarted
-    from core.inference import use_one_thread_here
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
+    from convscope.core.training.events import RunStarted
+    from convscope.core.insight.inference import use_one_thread_here
 
     config = make_config("lenet", "mnist-sample", epochs=1, subset=320, batch_size=32, seed=3)
     trainer = Trainer(config)
@@ -398,7 +398,7 @@ def test_load_image_either_polarity(qtbot, trained_panel, tmp_path):
 
 def test_install_uses_the_run_the_window_already_has(qtbot, panel, lenet_run):
     """A run opened before the panel existed (``load_checkpoint`` during start-up) is used at install."""
-    from core.checkpoints import load_run
+    from convscope.core.runs.checkpoints import load_run
 
     run = load_run(lenet_run)
     window = FakeWindow(loaded_run=run)
@@ -414,8 +414,8 @@ def test_install_uses_the_run_the_window_already_has(qtbot, panel, lenet_run):
 
 def test_model_source_choices_and_selection(qtbot, lenet_run):
     """The model source without any widget: live weights, a run from disk, the choices between them."""
-    from app.model_source import ModelSource
-    from core.checkpoints import load_run
+    from convscope.app.model_source import ModelSource
+    from convscope.core.runs.checkpoints import load_run
 
     source = ModelSource()
     assert source.active() is None and source.choices() == [] and not source.select("run")
@@ -438,8 +438,8 @@ def test_model_source_choices_and_selection(qtbot, lenet_run):
 
 
 def test_the_training_started_hint_goes_when_the_run_ends(qtbot, panel, lenet_run):
-    from core.checkpoints import load_run
-    from core.events import RunStarted
+    from convscope.core.runs.checkpoints import load_run
+    from convscope.core.training.events import RunStarted
 
     window = FakeWindow()
     qtbot.addWidget(window.tabs)

@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from app.widgets.confusion_view import ConfusionView
+from convscope.app.widgets.confusion_view import ConfusionView
 
 
 @pytest.fixture(scope="module")
 def analysis(tmp_path_factory):
-    from core.analysis import analyse, eval_split
-    from core.config import make_config
-    from core.engine import Trainer
+    from convscope.core.insight.analysis import analyse, eval_split
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
 
     cfg = make_config("lenet", "fashion-mnist-sample", epochs=1, subset=256, device="cpu", seed=0)
     trainer = Trainer(cfg, run_dir=tmp_path_factory.mktemp("confusion") / "run")

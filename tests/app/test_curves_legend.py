@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF
 
-from app.widgets.curves import CurvesPanel
+from convscope.app.widgets.curves import CurvesPanel
 
 
 def records():

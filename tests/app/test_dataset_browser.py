@@ -8,8 +8,8 @@ import weakref
 import pytest
 from PySide6.QtWidgets import QLabel, QWidget
 
-from app.widgets.dataset_browser import DatasetBrowser, display_scale
-from core.datasets import CIFAR10_CLASSES, DataError
+from convscope.app.widgets.dataset_browser import DatasetBrowser, display_scale
+from convscope.core.data.datasets import CIFAR10_CLASSES, DataError
 
 LOAD_TIMEOUT_MS = 30_000
 
@@ -68,7 +68,7 @@ def test_switching_to_mnist_sample_replaces_the_grid(qtbot, browser):
 
 
 def test_a_missing_full_dataset_shows_why(qtbot, browser, tmp_path, monkeypatch):
-    from core import data as D
+    from convscope.core.data import loading as D
 
     monkeypatch.setattr(D, "default_root", lambda: tmp_path / "empty")
     monkeypatch.setattr(D, "INSTALLED_FOLDERS", {})
@@ -109,7 +109,7 @@ class GatedLoader:
         self.threads: list[threading.Thread] = []
 
     def __call__(self, name, root, per_class):
-        from core.overview import dataset_overview
+        from convscope.core.insight.overview import dataset_overview
 
         self.threads.append(threading.current_thread())
         if name in self.hold:
@@ -143,7 +143,7 @@ def test_showing_the_same_dataset_again_loads_nothing_but_a_failure_is_retried(q
     fail = [True]
 
     def loader(name, root, per_class):
-        from core.overview import dataset_overview
+        from convscope.core.insight.overview import dataset_overview
 
         calls.append(name)
         if fail[0]:

@@ -1,7 +1,7 @@
 """The window names this machine's devices: the GPU with its memory, Apple's GPU, or none found."""
 from __future__ import annotations
 
-from app.startup import CoreInfo
+from convscope.app.startup import CoreInfo
 
 
 def info(**kwargs) -> CoreInfo:

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
-from app.widgets.download_dialog import DownloadDialog, ask_to_download, progress_text
-from core.download import MIRROR_ENV
+from convscope.app.widgets.download_dialog import DownloadDialog, ask_to_download, progress_text
+from convscope.core.data.download import MIRROR_ENV
 from tests.core.test_download import MNIST_NAMES, LocalServer, closed_port_url, fake_mnist_files, remote_files_of
 
 WAIT_MS = 10_000

@@ -14,8 +14,8 @@ LEFT, NOMOD = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
 
 
 def weights_of(arch: str, dataset: str):
-    from core.build import build_model
-    from core.config import make_config
+    from convscope.core.setup.build import build_model
+    from convscope.core.setup.config import make_config
 
     config = make_config(arch, dataset, seed=0)
     return config, {k: v.clone() for k, v in build_model(config).state_dict().items()}
@@ -46,8 +46,8 @@ def is_colour_pixmap(label) -> bool:
 
 # ---------------------------------------------------------------------------------------- core: inputs
 def test_prepare_takes_a_colour_photo_whole_for_cifar_and_frames_clothes():
-    from core.config import make_config
-    from core.inference import Predictor, fit_style, input_kind, prepare_for
+    from convscope.core.setup.config import make_config
+    from convscope.core.insight.inference import Predictor, fit_style, input_kind, prepare_for
 
     config, weights = weights_of("lenet-cifar", "cifar10-sample")
     p = Predictor.from_weights(config, weights)
@@ -74,7 +74,7 @@ def test_prepare_takes_a_colour_photo_whole_for_cifar_and_frames_clothes():
 
 # ------------------------------------------------------------------------------------------ the panel
 def test_cifar_test_sample_in_colour_with_class_names(qtbot, cifar_panel):
-    from core.datasets import CIFAR10_CLASSES
+    from convscope.core.data.datasets import CIFAR10_CLASSES
 
     panel, view, canvas = cifar_panel, cifar_panel.view, cifar_panel.canvas
     assert panel.photos() and panel.photoHint.isVisible()
@@ -120,7 +120,7 @@ def test_cifar_test_sample_in_colour_with_class_names(qtbot, cifar_panel):
 def test_rgb_png_file_is_predicted_in_colour(qtbot, cifar_panel, tmp_path):
     from PIL import Image
 
-    from core.datasets import CIFAR10_CLASSES
+    from convscope.core.data.datasets import CIFAR10_CLASSES
 
     a = np.zeros((60, 90, 3), np.uint8)  # wider than high, red on the left, blue on the right
     a[:, :45, 0] = 220
@@ -147,8 +147,8 @@ def test_rgb_png_file_is_predicted_in_colour(qtbot, cifar_panel, tmp_path):
 
 
 def test_fashion_model_still_predicts_a_drawing(qtbot, panel):
-    from core.datasets import CLOTHES
-    from core.inference import fit_style
+    from convscope.core.data.datasets import CLOTHES
+    from convscope.core.insight.inference import fit_style
 
     config, weights = weights_of("lenet", "fashion-mnist-sample")
     assert panel.set_live_weights(config, weights, 0)

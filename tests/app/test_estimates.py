@@ -34,7 +34,7 @@ def test_a_known_rate_updates_at_once_and_measures_nothing(qtbot, window):
     w._jobs.submit = lambda kind, fn, cb: submitted.append(kind)
     configure(w, epochs=20, subset=256)  # the same network: no new measurement, the figure follows
     assert "images/s" in label.text()
-    from app.estimates import RUN_OVERHEAD_S as extra
+    from convscope.app.estimates import RUN_OVERHEAD_S as extra
 
     assert w.estimate_seconds(w.current_config()) - extra == pytest.approx(10 * (first - extra))  # 10× the epochs
     qtbot.wait(2 * 350 + 100)  # past the debounce: still nothing measured in the background
@@ -43,9 +43,9 @@ def test_a_known_rate_updates_at_once_and_measures_nothing(qtbot, window):
 
 def test_the_estimate_times_with_the_runs_thread_count(monkeypatch, window):
     """The window trains with every core but one: the estimate must time with as many threads."""
-    import core.introspect as introspect
-    from app import estimates
-    from app.worker import training_threads
+    from convscope.core.training import introspect
+    from convscope.app import estimates
+    from convscope.app.worker import training_threads
 
     seen = {}
     real = introspect.measure_rate
@@ -62,8 +62,8 @@ def test_the_estimate_times_with_the_runs_thread_count(monkeypatch, window):
 def test_measure_rate_restores_the_callers_thread_count():
     import torch
 
-    from core.config import make_config
-    from core.introspect import measure_rate
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.introspect import measure_rate
 
     before = torch.get_num_threads()
     other = 1 if before != 1 else 2
@@ -75,8 +75,8 @@ def test_measure_rate_restores_the_callers_thread_count():
 @pytest.mark.parametrize("long_run", [False, True])
 def test_variants_are_measured_only_for_long_runs(monkeypatch, long_run):
     """A long run's offers are measured in the same job as its own rate; a short run measures one."""
-    from app import estimates
-    from core.config import make_config
+    from convscope.app import estimates
+    from convscope.core.setup.config import make_config
 
     cfg = make_config("nin", "fashion-mnist", epochs=12 if long_run else 1, subset=None if long_run else 100,
                       device="cpu")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.widgets.activations.gap import GapView, best_columns, enlarged
+from convscope.app.widgets.activations.gap import GapView, best_columns, enlarged
 
 
 def test_tiny_maps_are_enlarged_block_by_block():
@@ -21,10 +21,10 @@ def test_columns_fit_the_box():
 
 
 def _snapshot(tmp_path, arch, dataset):
-    from core.config import make_config
-    from core.engine import Trainer
-    from core.introspect import model_layers
-    from core.probe import Probe
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
+    from convscope.core.training.introspect import model_layers
+    from convscope.core.insight.probe import Probe
 
     cfg = make_config(arch, dataset, epochs=1, subset=32, device="cpu")
     trainer = Trainer(cfg)
@@ -51,10 +51,10 @@ def test_a_new_network_clears_the_old_caption(qtbot, tmp_path):
 
 
 def test_the_side_text_speaks_of_the_network_shown(qtbot):
-    from app.widgets.activations.feature_maps import FeatureMapView
-    from app.widgets.activations.one_by_one import OneByOneView
-    from core.config import make_config
-    from core.introspect import model_layers
+    from convscope.app.widgets.activations.feature_maps import FeatureMapView
+    from convscope.app.widgets.activations.one_by_one import OneByOneView
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.introspect import model_layers
 
     lenet, nin = (model_layers(make_config(a, "mnist-sample")) for a in ("lenet", "nin"))
     maps, ones, gap = FeatureMapView(), OneByOneView(), GapView()

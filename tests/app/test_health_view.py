@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.widgets.health_view import HealthController, HealthView
+from convscope.app.widgets.health_view import HealthController, HealthView
 
 
 def run_watched(qtbot, arch, **settings):
-    from core.config import make_config
-    from core.engine import Trainer
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
 
     view = HealthView()
     qtbot.addWidget(view)

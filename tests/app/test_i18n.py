@@ -21,8 +21,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QGroupBox, QLabel, QLineEdit,
                                QMessageBox, QWidget)
 
-from app import i18n
-from core import augment_spec as AUGMENTATIONS
+from convscope.app import i18n
+from convscope.core.data import augment_spec as AUGMENTATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 TS_FILE = ROOT / "resources" / "i18n" / "convscope_zh_CN.ts"
@@ -76,7 +76,7 @@ def visible_texts(root: QWidget) -> list[str]:
 @pytest.fixture
 def chinese_window(qtbot, monkeypatch):
     """The real main window after "中文" was chosen in the Language menu (saved in the settings)."""
-    from app.main_window import MainWindow
+    from convscope.app.main_window import MainWindow
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     i18n.save_language(i18n.CHINESE)
@@ -177,7 +177,7 @@ def test_the_language_menu_saves_the_choice_for_the_next_start(chinese_window):
 
 
 def test_the_guide_is_chinese_in_chinese(chinese_window):
-    from app.help import guide_html
+    from convscope.app.help import guide_html
 
     page = guide_html(chinese_window)
     assert "<h1>ConvScope 指南</h1>" in page
@@ -187,8 +187,8 @@ def test_the_guide_is_chinese_in_chinese(chinese_window):
 
 # ------------------------------------------------------------------------- banners by reason code
 def test_banners_say_what_the_reason_code_means_in_chinese(qapp):
-    from app import notices
-    from core import events as E
+    from convscope.app import notices
+    from convscope.core.training import events as E
 
     cfg = SimpleNamespace(lr=0.1, dataset="fashion-mnist")
     warning = E.RunWarning(E.STUCK, "epoch 2: the loss stays at 2.303 ≈ ln 10 = 2.303 …")
@@ -283,9 +283,9 @@ def test_the_glossary_terms_are_used_consistently():
 
 
 def test_every_text_of_core_the_window_shows_is_translated(qapp):
-    from app import core_texts
-    from core.datasets import DATASETS
-    from core.models import list_models
+    from convscope.app import core_texts
+    from convscope.core.data.datasets import DATASETS
+    from convscope.core.models import list_models
 
     listed = set(core_texts.DATASET_TEXTS + core_texts.NETWORK_TEXTS + core_texts.PRESET_TEXTS
                  + core_texts.AUGMENT_TEXTS + core_texts.CLASS_NAMES)
@@ -304,7 +304,7 @@ def test_every_text_of_core_the_window_shows_is_translated(qapp):
 
 
 def _augmentation_texts() -> set[str]:
-    """The texts of core.augment_spec's catalogue the window shows: the checkboxes' names, the parameters,
+    """The texts of core.data.augment_spec's catalogue the window shows: the checkboxes' names, the parameters,
     what each does, where it is safe or breaks labels, the kinds of dataset and the label warning's
     reasons."""
     S = AUGMENTATIONS
@@ -318,8 +318,8 @@ def _augmentation_texts() -> set[str]:
 def test_the_augmentation_sentences_read_as_core_writes_them_in_english(qapp):
     """The window builds core's augmentation sentences again from their translated parts: in English they
     are core's, byte for byte."""
-    from app.core_texts import augment_description, augment_label_warning
-    from core.datasets import DATASETS
+    from convscope.app.core_texts import augment_description, augment_label_warning
+    from convscope.core.data.datasets import DATASETS
 
     S = AUGMENTATIONS
     assert i18n.is_english()
@@ -337,12 +337,12 @@ def test_the_augmentation_sentences_read_as_core_writes_them_in_english(qapp):
 def test_the_augmentations_and_their_preview_read_in_chinese(qtbot):
     import numpy as np
 
-    from app import notices
-    from app.widgets.augment_box import AugmentBox
-    from app.widgets.augment_preview import AugmentPreviewView
-    from core import events as E
-    from core.augment_preview import AugmentPreview
-    from core.datasets import get_info
+    from convscope.app import notices
+    from convscope.app.widgets.augment_box import AugmentBox
+    from convscope.app.widgets.augment_preview import AugmentPreviewView
+    from convscope.core.training import events as E
+    from convscope.core.insight.augment_preview import AugmentPreview
+    from convscope.core.data.datasets import get_info
 
     i18n.install(i18n.CHINESE)
     names = PROPER_NAMES + AUGMENT_NAMES
@@ -379,11 +379,11 @@ def test_the_augmentations_and_their_preview_read_in_chinese(qtbot):
 
 def test_layer_labels_of_every_network_read_in_chinese(qapp):
     """The layer picker's labels come from core (English); the window words them in its language."""
-    from app.widgets.activations._common import layer_label_text
-    from core.models import list_models
+    from convscope.app.widgets.activations._common import layer_label_text
+    from convscope.core.models import list_models
 
     labels = {layer.label for spec in list_models() for layer in spec.probe_layers}
-    labels |= {"conv3 (3×3 conv, 16 maps)", "b.conv (1×1 conv, 32 → 64)"}  # core.introspect's own
+    labels |= {"conv3 (3×3 conv, 16 maps)", "b.conv (1×1 conv, 32 → 64)"}  # core.training.introspect's own
     assert len(labels) > 30
     assert {label: layer_label_text(label) for label in labels if layer_label_text(label) != label} == {}
     i18n.install(i18n.CHINESE)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app import launcher
+from convscope.app import launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,10 +121,10 @@ def test_x_display_reachable_asks_libxcb(monkeypatch):
 
 
 def test_a_sub_command_runs_the_command_line(monkeypatch):
-    import core.cli
+    from convscope.core import cli
 
     seen = []
-    monkeypatch.setattr(core.cli, "main", lambda args: seen.append(args) or 7)
+    monkeypatch.setattr(cli, "main", lambda args: seen.append(args) or 7)
     window = _no_window(monkeypatch)
     assert launcher.main(["archs", "--json"]) == 7
     monkeypatch.setattr(sys, "argv", ["convscope", "--help"])

@@ -169,7 +169,7 @@ def test_stop_while_paused_finishes(qtbot, window, step_gate):
 
 
 def test_closing_the_window_while_training_stops_cleanly(qtbot, step_gate, started_qthreads):
-    from app.main_window import MainWindow
+    from convscope.app.main_window import MainWindow
 
     w = MainWindow()
     qtbot.addWidget(w)
@@ -195,7 +195,7 @@ def test_closing_the_window_while_training_stops_cleanly(qtbot, step_gate, start
 
 def test_closing_during_a_long_step_closes_once_the_run_stopped(qtbot, step_gate, monkeypatch):
     """A step that outlasts the wait (a big network on a CPU): the window waits, it never hangs."""
-    import app.main_window as main_window
+    from convscope.app import main_window
 
     monkeypatch.setattr(main_window, "CLOSE_WAIT_MS", 50)
     w = main_window.MainWindow()
@@ -218,7 +218,7 @@ def test_closing_during_a_long_step_closes_once_the_run_stopped(qtbot, step_gate
 
 
 def test_close_before_the_first_batch(qtbot, started_qthreads):
-    from app.main_window import MainWindow
+    from convscope.app.main_window import MainWindow
 
     w = MainWindow()
     qtbot.addWidget(w)
@@ -323,7 +323,7 @@ def test_a_full_disk_offers_to_save_the_run_elsewhere_and_keeps_it_until_then(qt
                                                                               monkeypatch):
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    from core.checkpoints import load_run, read_metrics
+    from convscope.core.runs.checkpoints import load_run, read_metrics
     from tests.conftest import FullDisk
 
     w = window
@@ -377,7 +377,7 @@ def test_a_full_disk_offers_to_save_the_run_elsewhere_and_keeps_it_until_then(qt
 
 
 def test_stuck_warning_shows_a_banner_and_training_goes_on(qtbot, window):
-    from core.events import RunWarning
+    from convscope.core.training.events import RunWarning
 
     w = window
     configure(w, epochs=1, subset=256)
@@ -451,10 +451,10 @@ def test_train_uses_the_settings_shown_even_before_they_were_validated(qtbot, wi
 
 
 def test_the_panel_offers_the_choices_of_core_config(qtbot):
-    """Names and defaults come from core.config; the panel only labels them (a name without a label
+    """Names and defaults come from core.setup.config; the panel only labels them (a name without a label
     shows itself)."""
-    from app.widgets import config_panel as P
-    from core.config import ACTIVATIONS, DEVICES, OPTIMIZERS, SCHEDULES
+    from convscope.app.widgets import config_panel as P
+    from convscope.core.setup.config import ACTIVATIONS, DEVICES, OPTIMIZERS, SCHEDULES
 
     panel = P.ConfigPanel()
     qtbot.addWidget(panel)
@@ -468,7 +468,7 @@ def test_the_panel_offers_the_choices_of_core_config(qtbot):
 
 
 def test_choosing_an_architecture_loads_its_defaults_and_options(qtbot, window):
-    from core.models import get_spec
+    from convscope.core.models import get_spec
 
     w = window
     for name in ("nin", "lenet", "resnet-small", "inception-net"):
@@ -492,7 +492,7 @@ def test_choosing_an_architecture_loads_its_defaults_and_options(qtbot, window):
 
 
 def test_architectures_are_grouped_by_family(window):
-    from core.models import list_models
+    from convscope.core.models import list_models
 
     combo = child(window, "archCombo")
     names = [combo.itemData(i) for i in range(combo.count())]
@@ -510,7 +510,7 @@ def test_every_preset_loads_a_valid_configuration(window):
     ids = {p["id"] for p in presets}
     assert {"lenet-sample", "nin-fashion-compact", "nin-d2l-128", "nin-d2l-256", "inception-mnist",
             "lenet-cifar", "resnet-small-bn", "resnet-small-nobn"} <= ids
-    from core.datasets import sample_of
+    from convscope.core.data.datasets import sample_of
 
     for preset in presets:
         assert w.config_panel.apply_preset(preset["id"])
@@ -552,7 +552,7 @@ def test_input_size_box_offers_native_resize_and_d2l(qtbot, window):
 
 
 def test_first_start_uses_the_default_preset_and_settings_persist(qtbot):
-    from app.main_window import MainWindow
+    from convscope.app.main_window import MainWindow
 
     w = MainWindow()
     qtbot.addWidget(w)
@@ -587,7 +587,7 @@ def test_an_estimate_is_shown_before_a_run(qtbot, window):
 def test_long_runs_offer_a_smaller_width_or_a_subset(qtbot, window):
     w = window
     configure(w, "nin", "fashion-mnist", epochs=12, subset=0, batch=32)
-    from app.estimates import rate_key, variants
+    from convscope.app.estimates import rate_key, variants
 
     cfg = w.current_config()
     w.estimates.rates[rate_key(cfg)] = (150.0, "measured")  # the notes' figure for this CPU
@@ -596,7 +596,7 @@ def test_long_runs_offer_a_smaller_width_or_a_subset(qtbot, window):
     text = child(w, "estimateLabel").text()
     assert "h" in text and "width 0.5" in text and "subset:" in text
     promised = w.estimates.estimate_seconds(variants(cfg)["width:0.5"])
-    from app.estimates import format_duration
+    from convscope.app.estimates import format_duration
 
     assert f"width 0.5</a> (≈ {format_duration(promised)})" in text
     w.estimates.on_link("width:0.5")
@@ -610,7 +610,7 @@ def test_long_runs_offer_a_smaller_width_or_a_subset(qtbot, window):
 def test_a_smaller_width_that_is_not_faster_is_not_offered(window):
     w = window
     configure(w, "nin", "fashion-mnist", epochs=12, subset=0, batch=32)
-    from app.estimates import rate_key, variants
+    from convscope.app.estimates import rate_key, variants
 
     cfg = w.current_config()
     w.estimates.rates[rate_key(cfg)] = (150.0, "measured")
@@ -685,9 +685,9 @@ def test_a_saved_run_can_be_opened_again(qtbot, window, tmp_path):
 
 
 def test_a_run_opened_before_start_up_finished_reaches_the_drawing_panel(qtbot, tmp_path):
-    from app.main_window import MainWindow
-    from core.config import make_config
-    from core.engine import Trainer
+    from convscope.app.main_window import MainWindow
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
 
     run_dir = tmp_path / "opened-early"
     result = Trainer(make_config("lenet", "mnist-sample", epochs=1, subset=64), run_dir=str(run_dir)).run()
@@ -737,7 +737,7 @@ def test_training_leaves_a_core_for_the_window(qtbot, window):
 
     import torch
 
-    from app.worker import training_threads
+    from convscope.app.worker import training_threads
 
     assert (training_threads(1), training_threads(2), training_threads(8)) == (1, 1, 7)
     seen = []

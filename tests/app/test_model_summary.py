@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from app.widgets.model_summary import ModelSummaryView
+from convscope.app.widgets.model_summary import ModelSummaryView
 
 
 def cell(model, row, col):
@@ -11,8 +11,8 @@ def cell(model, row, col):
 
 
 def test_layers_and_total(qtbot):
-    from core.config import make_config
-    from core.summary import summarize
+    from convscope.core.setup.config import make_config
+    from convscope.core.insight.summary import summarize
 
     view = ModelSummaryView()
     qtbot.addWidget(view)
@@ -30,7 +30,7 @@ def test_layers_and_total(qtbot):
 
 
 def test_comparison_marks_the_fully_connected_heavy_architectures(qtbot):
-    from core.summary import compare
+    from convscope.core.insight.summary import compare
 
     view = ModelSummaryView()
     qtbot.addWidget(view)

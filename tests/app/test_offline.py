@@ -18,8 +18,8 @@ from tests.app.test_main_window import child, choose, click, configure, curve_xy
 @pytest.fixture
 def offline(tmp_path, monkeypatch):
     """No dataset on this computer and no network: a download fails as the real one does offline."""
-    from core import data as D
-    from core.datasets import DatasetMissing, sample_of
+    from convscope.core.data import loading as D
+    from convscope.core.data.datasets import DatasetMissing, sample_of
 
     empty = tmp_path / "no-downloads"
     empty.mkdir()
@@ -48,7 +48,7 @@ def pick_preset(w, preset_id):
 
 def fail_on_full_cifar(qtbot, w):
     """A run on the full CIFAR-10, which is not here: it fails before it starts."""
-    from core.events import DATA_MISSING
+    from convscope.core.training.events import DATA_MISSING
 
     configure(w, "lenet-cifar", "cifar10", epochs=1, subset=64, batch=32)
     click(qtbot, w, "startButton")
@@ -87,7 +87,7 @@ def test_a_cifar_preset_offline_trains_on_the_sample_and_says_so(qtbot, offline,
 
 
 def test_every_preset_offline_trains_on_what_is_here_and_only_a_fallback_has_a_note(qtbot, offline, window):
-    from core.datasets import get_info, sample_of
+    from convscope.core.data.datasets import get_info, sample_of
 
     w, note = window, child(window, "presetNote")
     for preset in w.config_panel.presets():
@@ -107,13 +107,13 @@ def test_every_preset_offline_trains_on_what_is_here_and_only_a_fallback_has_a_n
 
 
 def offline_root(w):
-    from core import data as D
+    from convscope.core.data import loading as D
 
     return D.default_root()
 
 
 def test_the_dataset_box_lists_every_dataset_of_core_by_its_display_name(qtbot, window):
-    from core.datasets import DATASETS
+    from convscope.core.data.datasets import DATASETS
 
     combo = child(window, "datasetCombo")
     assert [combo.itemData(i) for i in range(combo.count())] == list(DATASETS)
@@ -153,8 +153,8 @@ def test_a_missing_dataset_says_so_once_and_offers_the_sample(qtbot, offline, wi
 
 
 def test_no_sample_no_button():
-    from app import notices
-    from core.events import DATA_MISSING, RunResult
+    from convscope.app import notices
+    from convscope.core.training.events import DATA_MISSING, RunResult
 
     result = RunResult("failed", 0, message="my-data is not on this computer.", reason=DATA_MISSING)
     notice = notices.failed_notice(result, False, SimpleNamespace(dataset="mnist-sample"))
@@ -180,8 +180,8 @@ def test_changing_a_setting_dismisses_the_banner_of_the_failed_run(qtbot, offlin
 
 
 def test_a_run_that_exists_only_in_memory_keeps_its_banner_when_the_settings_change(qtbot, window):
-    from app import notices
-    from core.events import WRITE_FAILED, RunResult
+    from convscope.app import notices
+    from convscope.core.training.events import WRITE_FAILED, RunResult
 
     w = window
     result = RunResult("failed", 2, message="no space left on device", reason=WRITE_FAILED)
@@ -216,7 +216,7 @@ def test_a_new_run_clears_the_last_runs_curves_even_when_it_fails_before_it_star
 def test_train_on_a_full_dataset_that_is_not_here_asks_to_download_it_first(qtbot, offline, window, monkeypatch):
     """The window downloads in its own dialog (progress, Cancel) before the run; declined or failed, no
     run starts and the banner offers the offline sample."""
-    from app.main_window import MainWindow
+    from convscope.app.main_window import MainWindow
 
     asked = []
     monkeypatch.setattr(MainWindow, "confirm_download",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from app.pacing import PaintBudget, PaintMeter, debounce_timer, timed_paint
+from convscope.app.pacing import PaintBudget, PaintMeter, debounce_timer, timed_paint
 
 
 class Clock:

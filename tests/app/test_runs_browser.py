@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Qt
 
-from core.cli import main as cli_main
+from convscope.core.cli import main as cli_main
 
 WAIT = 180_000
 
@@ -110,7 +110,7 @@ def test_the_runs_browser_lists_cli_runs_and_opening_one_fills_every_tab(qtbot, 
 
 
 def test_rename_delete_and_a_comparison_that_stays(qtbot, cli_runs, window, monkeypatch):
-    from app.widgets import runs_browser as rb
+    from convscope.app.widgets import runs_browser as rb
 
     w = window
     browser = w.runs_browser
@@ -169,7 +169,7 @@ def test_starting_training_after_opening_a_run_switches_every_tab(qtbot, cli_run
 def test_the_open_run_dialog_shows_whole_folder_names(qtbot, tmp_path):
     from PySide6.QtWidgets import QTreeView
 
-    from app.opened_run import run_folder_dialog
+    from convscope.app.opened_run import run_folder_dialog
 
     long_name = "20261202-003528-resnet-small-fashion-mnist-sample-12"
     root = tmp_path / "runs-here"  # tmp_path itself holds the test's settings folder
@@ -189,7 +189,7 @@ def test_the_open_run_dialog_shows_whole_folder_names(qtbot, tmp_path):
 def test_continue_training_an_opened_run(qtbot, cli_runs, window, monkeypatch):
     import json
 
-    from app import opened_run
+    from convscope.app import opened_run
 
     w = window
     run_dir = cli_runs / "first-lenet"
@@ -232,7 +232,7 @@ def test_a_run_that_cannot_be_continued_says_why(qtbot, tmp_path, window):
 
 def test_the_runs_tab_follows_the_folder_and_takes_keys(qtbot, tmp_path, monkeypatch):
     """A run the command line makes while the tab is shown appears by itself; Enter opens, Delete asks."""
-    from app.widgets import runs_browser as rb
+    from convscope.app.widgets import runs_browser as rb
 
     root = tmp_path / "runs"
     root.mkdir()

@@ -18,7 +18,7 @@ CYCLES = 50
 
 
 def open_window(qtbot, register=True):
-    from app.main_window import MainWindow
+    from convscope.app.main_window import MainWindow
 
     w = MainWindow()
     if register:  # pytest-qt closes it after the test
@@ -31,7 +31,7 @@ def open_window(qtbot, register=True):
 def assert_stopped_run_on_disk(result):
     """What a stopped run leaves: its status, one metrics line per finished epoch, and loadable
     weights of the epochs it finished."""
-    from core.checkpoints import load_run, read_metrics
+    from convscope.core.runs.checkpoints import load_run, read_metrics
 
     assert result.status == "stopped", result.message
     status = json.loads(open(f"{result.run_dir}/status.json").read())
@@ -104,7 +104,7 @@ def _running(thread: QThread) -> bool:
 
 @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
 def test_ctrl_c_or_a_kill_closes_the_window_and_stops_the_run(qtbot, step_gate, signame):
-    from app.launcher import _close_on_signals
+    from convscope.app.launcher import _close_on_signals
 
     w = open_window(qtbot)
     _, results, epochs = _long_saved_run(w, step_gate)
@@ -126,7 +126,7 @@ def test_ctrl_c_or_a_kill_closes_the_window_and_stops_the_run(qtbot, step_gate, 
 
 
 def test_uncaught_exceptions_are_logged_and_shown_from_any_thread(qtbot, monkeypatch):
-    from app.launcher import _install_excepthooks
+    from convscope.app.launcher import _install_excepthooks
 
     w = open_window(qtbot)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # put back after the test

@@ -29,7 +29,7 @@ TAB_TITLES = ("Curves", "Feature maps", "1×1 convolutions", "Global average poo
 @pytest.fixture
 def screen(monkeypatch):
     """Pretend the window's screen has the free area ``screen.area`` (a laptop's unless changed)."""
-    from app import settings
+    from convscope.app import settings
 
     class Screen:
         area = QRect(LAPTOP)
@@ -39,7 +39,7 @@ def screen(monkeypatch):
 
 
 def open_window(qtbot, monkeypatch):
-    from app.main_window import MainWindow
+    from convscope.app.main_window import MainWindow
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     w = MainWindow()
@@ -66,7 +66,7 @@ def assert_on_screen(w, area: QRect) -> None:
 
 # ------------------------------------------------------------------------------------------ geometry
 def test_first_size_and_clamping_arithmetic():
-    from app.settings import DESIGN_SIZE, clamped, first_size
+    from convscope.app.settings import DESIGN_SIZE, clamped, first_size
 
     assert first_size(QRect(0, 0, 2560, 1440)) == DESIGN_SIZE  # never larger than designed
     assert first_size(LAPTOP) == QSize(1229, 655)  # 90 % of the laptop's free area
@@ -89,7 +89,7 @@ def test_first_window_fits_a_1366x768_laptop(qtbot, monkeypatch, screen):
 
 
 def test_geometry_saved_on_a_big_monitor_is_clamped_to_the_laptop(qtbot, monkeypatch, screen):
-    from app.settings import open_settings
+    from convscope.app.settings import open_settings
 
     screen.area = QRect(0, 0, 3840, 2160 - 40)
     big = open_window(qtbot, monkeypatch)
@@ -125,7 +125,7 @@ def menu_action(w, name):
 
 @pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen: no window stacking
 def test_guide_explains_every_tab_the_shortcuts_and_the_runs_folder(qtbot, monkeypatch, screen):
-    from app.settings import runs_root
+    from convscope.app.settings import runs_root
 
     w = open_window(qtbot, monkeypatch)
     assert tuple(w.tabs.tabText(i) for i in range(w.tabs.count())) == TAB_TITLES
@@ -150,7 +150,7 @@ def test_guide_explains_every_tab_the_shortcuts_and_the_runs_folder(qtbot, monke
 
 
 def test_about_box_names_the_version(qtbot, monkeypatch, screen):
-    from app.help import app_version
+    from convscope.app.help import app_version
 
     w = open_window(qtbot, monkeypatch)
     shown = []

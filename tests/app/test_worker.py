@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.worker import RunController, StepBuffer, merge_steps
-from core.config import make_config
-from core.events import EpochEnd, RunFinished, RunResult, RunStarted, StepMetrics
+from convscope.app.worker import RunController, StepBuffer, merge_steps
+from convscope.core.setup.config import make_config
+from convscope.core.training.events import EpochEnd, RunFinished, RunResult, RunStarted, StepMetrics
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60_000
@@ -185,7 +185,7 @@ def test_shutdown_stops_waits_and_delivers_the_last_signals(qtbot, controller, s
 
 # ---------------------------------------------------------------------------------------- curves
 def test_series_drops_non_finite_points_and_grows():
-    from app.widgets.curves import EMA, Series
+    from convscope.app.widgets.curves import EMA, Series
 
     s = Series(capacity=2)
     s.extend([1, 2, 3, 4], [0.1, np.nan, np.inf, 0.4])
@@ -199,7 +199,7 @@ def test_series_drops_non_finite_points_and_grows():
 
 
 def test_curves_readout_names_step_and_epoch(qtbot):
-    from app.widgets.curves import CurvesPanel
+    from convscope.app.widgets.curves import CurvesPanel
 
     panel = CurvesPanel()
     qtbot.addWidget(panel)
@@ -216,7 +216,7 @@ def test_curves_readout_names_step_and_epoch(qtbot):
 
 
 def test_the_summary_line_changes_with_the_accuracy_plot_not_ahead_of_it(qtbot):
-    from app.widgets.curves import CurvesPanel
+    from convscope.app.widgets.curves import CurvesPanel
 
     panel = CurvesPanel()
     qtbot.addWidget(panel)
@@ -237,7 +237,7 @@ def test_learning_rate_axis_is_set_once_for_a_warm_up(qtbot):
     changes) keeps the range of the schedule's peak."""
     from dataclasses import replace
 
-    from app.widgets.curves import CurvesPanel
+    from convscope.app.widgets.curves import CurvesPanel
 
     panel = CurvesPanel()
     qtbot.addWidget(panel)
@@ -248,7 +248,7 @@ def test_learning_rate_axis_is_set_once_for_a_warm_up(qtbot):
     for i in range(10):
         panel.add_steps([replace(steps(10 * i + 1, 10), lr=0.01 * (i + 1))])
         panel.refresh(force=True)
-    from app.widgets.curves import HEADROOM  # the band above the data that holds the legend
+    from convscope.app.widgets.curves import HEADROOM  # the band above the data that holds the legend
 
     assert len(ranges) == 1 and np.allclose(ranges[0], (0.0, 0.105 * HEADROOM))
     # Without a known peak the top grows in steps of 1.5×: a few changes, not one per update.
@@ -262,9 +262,9 @@ def test_learning_rate_axis_is_set_once_for_a_warm_up(qtbot):
 
 # --------------------------------------------------------------------------------------- start-up
 def test_the_window_modules_import_only_qt():
-    code = ("import sys, app.launcher, app.main_window\n"
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('torch', 'torchvision', 'pyqtgraph', 'core', 'numpy'))\n"
+    code = ("import sys, convscope.app.launcher, convscope.app.main_window\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'torchvision', 'pyqtgraph', "
+            "'numpy') or m.startswith('convscope.core'))\n"
             "print(heavy); sys.exit(1 if heavy else 0)\n")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+__import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
 from safetensors.torch import save_file  # noqa: E402
 
-from core import cli  # noqa: E402
-from core.engine import Trainer  # noqa: E402
+from convscope.core import cli  # noqa: E402
+from convscope.core.training.engine import Trainer  # noqa: E402
 
 RANK = int(os.environ["RANK"])
 DUMP = Path(os.environ["DDP_DUMP"])

@@ -2,9 +2,9 @@
 import numpy as np
 import torch
 
-from core.analysis import analyse, confusion_matrix, eval_split
-from core.config import make_config
-from core.engine import Trainer
+from convscope.core.insight.analysis import analyse, confusion_matrix, eval_split
+from convscope.core.setup.config import make_config
+from convscope.core.training.engine import Trainer
 
 
 def test_confusion_matrix_counts_pairs():
@@ -19,7 +19,7 @@ def test_a_tiny_runs_matrix_equals_the_hand_computed_one(tmp_path):
     split = eval_split(cfg)
     a = analyse(trainer.model, cfg, split)
     # By hand: the model's own forward on the normalised test images, one at a time.
-    from core.inference import run_preprocess
+    from convscope.core.insight.inference import run_preprocess
 
     pre = run_preprocess(cfg)
     with torch.no_grad():

@@ -5,16 +5,16 @@ import numpy as np
 import pytest
 import torch
 
-from core import augment as A
-from core import augment_spec as S
-from core import data as D
-from core import events as E
-from core.checkpoints import load_run
-from core.cli import main
-from core.config import ConfigError, TrainConfig, make_config
-from core.datasets import get_info
-from core.engine import Trainer
-from core.evaluation import evaluate_model
+from convscope.core.data import augment as A
+from convscope.core.data import augment_spec as S
+from convscope.core.data import loading as D
+from convscope.core.training import events as E
+from convscope.core.runs.checkpoints import load_run
+from convscope.core.cli import main
+from convscope.core.setup.config import ConfigError, TrainConfig, make_config
+from convscope.core.data.datasets import get_info
+from convscope.core.training.engine import Trainer
+from convscope.core.training.evaluation import evaluate_model
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 EVERY = "hflip=1,vflip=1,rotate=15,rot90=1,crop=4,translate=2"

@@ -1,9 +1,9 @@
 """The preview of the training batch: the exact tensors the network receives, beside their originals."""
 import numpy as np
 
-from core.augment_preview import AugmentCapture, AugmentPreview, pairs_mosaic
-from core.config import make_config
-from core.engine import Trainer
+from convscope.core.insight.augment_preview import AugmentCapture, AugmentPreview, pairs_mosaic
+from convscope.core.setup.config import make_config
+from convscope.core.training.engine import Trainer
 
 
 def run_with_capture(augment, **kwargs):

@@ -19,10 +19,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import checkpoints as C
-from core.config import TrainConfig, make_config
-from core.engine import Trainer
-from core.cli import main
+from convscope.core.runs import checkpoints as C
+from convscope.core.setup.config import TrainConfig, make_config
+from convscope.core.training.engine import Trainer
+from convscope.core.cli import main
 from tests.conftest import HalfWriter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,9 +128,9 @@ SAVER = r"""
 import sys
 sys.path.insert(0, sys.argv[2])
 import torch
-from core.checkpoints import RunWriter
-from core.build import build_model
-from core.config import make_config
+from convscope.core.runs.checkpoints import RunWriter
+from convscope.core.setup.build import build_model
+from convscope.core.setup.config import make_config
 
 cfg = make_config("googlenet", "mnist-sample", device="cpu")
 model = build_model(cfg)

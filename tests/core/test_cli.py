@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from convscope.core.cli import main
 from tests.conftest import write_mnist
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,7 +128,7 @@ def test_sigint_stops_and_saves(tmp_path):
     import signal
     import time
 
-    from core.checkpoints import load_run, read_metrics
+    from convscope.core.runs.checkpoints import load_run, read_metrics
 
     out = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "main.py", "train", "--dataset", "mnist-sample", "--epochs", "10000",

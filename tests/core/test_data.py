@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import data as D
+from convscope.core.data import loading as D
 from tests.conftest import idx_bytes, write_cifar, write_mnist
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from core import data as D
-from core import devices
-from core.config import DEVICES, ConfigError, make_config
+from convscope.core.data import loading as D
+from convscope.core.base import devices
+from convscope.core.setup.config import DEVICES, ConfigError, make_config
 
 H200_BYTES = 150_110_011_392  # what torch reports for an H200: 139.8 GiB
 
@@ -62,7 +62,7 @@ def test_the_refusal_names_the_gpu_that_is_here(monkeypatch):
 
 
 def test_a_run_made_on_a_gpu_still_opens_without_one(monkeypatch):
-    from core.config import TrainConfig
+    from convscope.core.setup.config import TrainConfig
 
     machine(monkeypatch)
     raw = make_config("lenet", device="cpu").to_dict()

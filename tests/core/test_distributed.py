@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from safetensors.torch import load_file
 
-from core import distributed
-from core.config import ConfigError
+from convscope.core.training import distributed
+from convscope.core.setup.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("ddp_worker.py")

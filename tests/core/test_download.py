@@ -1,4 +1,4 @@
-"""core.download against a local http.server on 127.0.0.1 (no internet): torchvision's layout, progress,
+"""core.data.download against a local http.server on 127.0.0.1 (no internet): torchvision's layout, progress,
 cancel, failures in words, checksums, bounded sizes, safe unpacking of CIFAR-10's archive."""
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import data as D
-from core import download as DL
-from core.download import DownloadCancelled, DownloadFailed, RemoteFile, download_dataset
+from convscope.core.data import loading as D
+from convscope.core.data import download as DL
+from convscope.core.data.download import DownloadCancelled, DownloadFailed, RemoteFile, download_dataset
 from tests.conftest import write_mnist
 
 SERVER_LIFETIME_S = 60  # a server stops by itself after this long, whatever happens to the test

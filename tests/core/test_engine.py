@@ -6,14 +6,14 @@ import threading
 import numpy as np
 import pytest
 
-from core.config import ConfigError, TrainConfig, make_config
+from convscope.core.setup.config import ConfigError, TrainConfig, make_config
 
-from core.engine import Trainer
-from core.models import get_spec
-from core.optim import warming_up
+from convscope.core.training.engine import Trainer
+from convscope.core.models import get_spec
+from convscope.core.training.optim import warming_up
 
-from core.events import EpochEnd, RunFinished, RunWarning, StepMetrics
-from core.checkpoints import load_run
+from convscope.core.training.events import EpochEnd, RunFinished, RunWarning, StepMetrics
+from convscope.core.runs.checkpoints import load_run
 
 
 def tiny(**overrides):
@@ -259,7 +259,7 @@ def test_compile_wraps_the_training_steps_and_says_so(monkeypatch):
     eager model, and a warning says the first steps are slow."""
     import torch
 
-    from core.events import COMPILING
+    from convscope.core.training.events import COMPILING
 
     class Counting(torch.nn.Module):
         def __init__(self, inner):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.cli import main
-from core.export import METRIC_KEYS, ExportError, export
+from convscope.core.cli import main
+from convscope.core.runs.export import METRIC_KEYS, ExportError, export
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +20,8 @@ def run_dir(tmp_path_factory):
 
 def test_onnx_scores_equal_torchs_on_several_batch_sizes(run_dir, tmp_path, capsys):
     ort = pytest.importorskip("onnxruntime")
-    from core.checkpoints import load_run
-    from core.inference import run_preprocess
+    from convscope.core.runs.checkpoints import load_run
+    from convscope.core.insight.inference import run_preprocess
 
     path = tmp_path / "lenet.onnx"
     assert main(["export", "--checkpoint", str(run_dir), "--format", "onnx", "--output", str(path), "--json"]) == 0

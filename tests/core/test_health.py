@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from core.health import HealthMonitor, LayerHealth
+from convscope.core.insight.health import HealthMonitor, LayerHealth
 
 
 def tiny():
@@ -50,7 +50,7 @@ def test_values_equal_the_hand_computed_ones():
 
 
 def test_inception_branch_shares_sum_to_one():
-    from core.models.googlenet import InceptionA
+    from convscope.core.models.googlenet import InceptionA
 
     block = InceptionA(4)
     health = LayerHealth(nn.Sequential(block))
@@ -64,8 +64,8 @@ def test_inception_branch_shares_sum_to_one():
 
 
 def test_the_monitor_follows_a_real_run_without_changing_it(tmp_path):
-    from core.config import make_config
-    from core.engine import Trainer
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
 
     cfg = make_config("lenet", "mnist-sample", epochs=1, subset=256, device="cpu", seed=0, activation="sigmoid")
     plain = Trainer(cfg).run()

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import data as D
-from core import imagefolder as IF
-from core.config import ConfigError, TrainConfig, make_config
+from convscope.core.data import loading as D
+from convscope.core.data import imagefolder as IF
+from convscope.core.setup.config import ConfigError, TrainConfig, make_config
 
 CLASSES = ("cat", "dog", "owl")
 PER_CLASS = 12
@@ -170,7 +170,7 @@ def test_the_config_records_the_folder(folder):
 
 
 def test_prepare_resizes_a_photo_whole():
-    from core.inference import prepare_for
+    from convscope.core.insight.inference import prepare_for
 
     rgb = np.zeros((30, 60, 3), np.float32)
     rgb[:, :30, 0] = 1.0  # left half red
@@ -182,8 +182,8 @@ def test_prepare_resizes_a_photo_whole():
 
 
 def test_train_predict_and_reopen_without_the_folder(folder, tmp_path, capsys):
-    from core.checkpoints import load_run
-    from core.cli import main
+    from convscope.core.runs.checkpoints import load_run
+    from convscope.core.cli import main
 
     run = str(tmp_path / "run")
     code = main(["train", "--dataset", "imagefolder", "--data-root", str(folder), "--arch", "lenet-cifar",
@@ -204,7 +204,7 @@ def test_train_predict_and_reopen_without_the_folder(folder, tmp_path, capsys):
     loaded = load_run(run)  # the classes and channels are recorded: no folder needed
     assert loaded.config.classes == CLASSES and loaded.config.info.num_classes == 3
     assert os.path.isabs(loaded.config.data_root)
-    from core.inference import Predictor
+    from convscope.core.insight.inference import Predictor
 
     probs = Predictor.from_run(loaded).predict_array(np.random.default_rng(0).random((50, 70, 3)))
     assert len(probs) == 3

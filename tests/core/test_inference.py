@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from core import inference as I
-from core.build import build_model
-from core.config import make_config
+from convscope.core.insight import inference as I
+from convscope.core.setup.build import build_model
+from convscope.core.setup.config import make_config
 
 CENTRE = 14.0  # centre of mass of MNIST's training digits, in pixel-index coordinates
 
@@ -101,7 +101,7 @@ def test_hairline_strokes_are_thickened_like_mnist():
 
 def test_drawing_like_mnist_digits_after_a_round_trip():
     """An MNIST digit enlarged 10× and framed again comes back almost unchanged."""
-    from core.data import load_split
+    from convscope.core.data.loading import load_split
 
     images, _ = load_split("mnist-sample", "test")
     diffs = []

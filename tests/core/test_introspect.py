@@ -1,12 +1,12 @@
-"""core.introspect: what the window learns about a network without touching the one being trained."""
+"""core.training.introspect: what the window learns about a network without touching the one being trained."""
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
 
-from core.config import make_config
-from core.introspect import model_layers
+from convscope.core.setup.config import make_config
+from convscope.core.training.introspect import model_layers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,7 +15,7 @@ def test_warm_up_imports_what_the_first_meta_forward_needs():
     """The window's start-up thread calls warm_up(): afterwards the meta forward of model_layers (run in
     the GUI thread at Train) has nothing left to import. In a fresh interpreter, so that no other test
     has imported torch._dynamo already."""
-    code = ("import sys; import core.introspect as i; before = 'torch._dynamo' in sys.modules; i.warm_up(); "
+    code = ("import sys; import core.training.introspect as i; before = 'torch._dynamo' in sys.modules; i.warm_up(); "
             "print(before, 'torch._dynamo' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from core.cli import main
-from core.presets import load_presets
+from convscope.core.cli import main
+from convscope.core.setup.presets import load_presets
 
 PRESETS, _DEFAULT = load_presets()
 LESSONS = [p for p in PRESETS if p.lesson]

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from core.models import (
+from convscope.core.models import (
     ModelOptionError,
     UnknownModelError,
     count_flops,
@@ -172,7 +172,7 @@ def test_book_sized_networks():
 
 
 def scaled_channels(channels: int, width: float) -> int:
-    from core.models.registry import scaled
+    from convscope.core.models.registry import scaled
 
     return scaled(channels, width)
 
@@ -299,7 +299,7 @@ def test_smallest_allowed_input_runs():
         model = create_model(name, input_size=side, **options)
         assert _forward(model, (1, 1 if spec.input_size[0] == 1 else 3, side, side)).shape == (1, 10)
     # The d2l forms at their smallest accepted sides.
-    from core.models import alexnet, nin, vgg
+    from convscope.core.models import alexnet, nin, vgg
 
     for name, minimum in (("alexnet", alexnet.D2L_MIN_SIZE), ("nin", nin.D2L_MIN_SIZE),
                           ("vgg11", vgg.D2L_MIN_SIZE)):

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from core import data as D
-from core.cli import main
-from core.config import make_config
-from core.engine import Trainer
-from core.models import get_spec
-from core.presets import get_preset, load_presets, resolve
+from convscope.core.data import loading as D
+from convscope.core.cli import main
+from convscope.core.setup.config import make_config
+from convscope.core.training.engine import Trainer
+from convscope.core.models import get_spec
+from convscope.core.setup.presets import get_preset, load_presets, resolve
 from tests.conftest import SHARED_DATA, idx_bytes, synthetic_digits
 
 
@@ -87,7 +87,7 @@ def test_a_missing_dataset_says_where_it_looked_and_what_to_do(nothing_downloade
 def test_a_failed_download_is_explained_in_words(nothing_downloaded, monkeypatch):
     import socket
 
-    from core.download import MIRROR_ENV
+    from convscope.core.data.download import MIRROR_ENV
 
     with socket.socket() as s:  # a port on 127.0.0.1 where nothing listens: connections are refused
         s.bind(("127.0.0.1", 0))
@@ -104,7 +104,7 @@ def test_a_failed_download_is_explained_in_words(nothing_downloaded, monkeypatch
 
 
 def test_a_missing_dataset_fails_the_run_with_its_own_reason(nothing_downloaded):
-    from core.events import DATA_MISSING
+    from convscope.core.training.events import DATA_MISSING
 
     trainer = Trainer(make_config("lenet", "fashion-mnist"))
     D_download = D._download

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import data as D
-from core.datasets import DataError, DatasetMissing, get_info
-from core.overview import DatasetOverview, dataset_overview, pick_examples
+from convscope.core.data import loading as D
+from convscope.core.data.datasets import DataError, DatasetMissing, get_info
+from convscope.core.insight.overview import DatasetOverview, dataset_overview, pick_examples
 from tests.conftest import write_cifar, write_mnist
 
 SAMPLES = ["fashion-mnist-sample", "cifar10-sample"]

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from core import data as D
-from core.build import build_model
-from core.config import make_config
-from core.engine import Trainer
-from core.models import create_model, list_models
-from core.introspect import one_by_one_layers
-from core.probe import Capture, Mailbox, Probe, ProbeOptions, Snapshot, capture, grid_shape
+from convscope.core.data import loading as D
+from convscope.core.setup.build import build_model
+from convscope.core.setup.config import make_config
+from convscope.core.training.engine import Trainer
+from convscope.core.models import create_model, list_models
+from convscope.core.training.introspect import one_by_one_layers
+from convscope.core.insight.probe import Capture, Mailbox, Probe, ProbeOptions, Snapshot, capture, grid_shape
 
 SPECS = list_models()
 
@@ -392,7 +392,7 @@ def test_probe_image_sample_and_user_image():
     assert u.label == 1 and u.source == "your image"
     np.testing.assert_array_equal(u.image, digit)
     assert not np.array_equal(u.features["act1"].mosaic, s.features["act1"].mosaic)
-    # A prepared input (core.inference.Prepared has .image and .tensor) is used as it is.
+    # A prepared input (core.insight.inference.Prepared has .image and .tensor) is used as it is.
     prepared = SimpleNamespace(image=digit.astype(np.float32) / 255,
                                tensor=trainer.preprocess(torch.from_numpy(digit)[None, None]))
     probe.set_image(prepared, source="your drawing")

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from core.race import race_row, race_table, run_race, time_to_target
+from convscope.core.training.race import race_row, race_table, run_race, time_to_target
 
 
 def recs(*accs, seconds=2.0, rate=100.0):
@@ -42,7 +42,7 @@ def test_a_tiny_race_trains_each_entrant_with_the_same_seed(tmp_path):
 def test_race_command_prints_the_table_as_json(tmp_path, capsys):
     import json
 
-    from core.cli import main
+    from convscope.core.cli import main
 
     assert main(["race", "--archs", "lenet,lenet-cifar", "--epochs", "1", "--subset", "64", "--device", "cpu",
                  "--target", "0.05", "--out", str(tmp_path), "--json"]) == 0

@@ -17,15 +17,15 @@ import torch
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from core import checkpoints as C
-from core.build import build_model
-from core.config import ConfigError, MODEL_OPTIONS, TrainConfig, make_config
-from core.devices import is_out_of_memory
-from core.engine import Trainer
-from core.evaluation import evaluate_model
-from core.events import EpochEnd, RunFinished, RunWarning, StepMetrics
-from core.cli import main
-from core.models import get_spec, list_models
+from convscope.core.runs import checkpoints as C
+from convscope.core.setup.build import build_model
+from convscope.core.setup.config import ConfigError, MODEL_OPTIONS, TrainConfig, make_config
+from convscope.core.base.devices import is_out_of_memory
+from convscope.core.training.engine import Trainer
+from convscope.core.training.evaluation import evaluate_model
+from convscope.core.training.events import EpochEnd, RunFinished, RunWarning, StepMetrics
+from convscope.core.cli import main
+from convscope.core.models import get_spec, list_models
 from tests.conftest import FullDisk, idx_bytes, write_cifar, write_mnist
 
 

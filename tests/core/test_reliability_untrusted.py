@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 import torch
 
-from core import checkpoints as C
-from core.cli import main
+from convscope.core.runs import checkpoints as C
+from convscope.core.cli import main
 from tests.conftest import write_cifar, write_mnist
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,7 +175,7 @@ def test_a_gzip_bomb_is_inflated_no_further_than_its_header_declares(tmp_path):
     child = run_cli("train", "--dataset", "mnist", "--data-root", root, "--epochs", "1", "--device", "cpu")
     assert_refused(child, "train-images-idx3-ubyte.gz", "padded")
     # A header that declares more than any IDX file is refused at once.
-    from core.data import DataError, read_idx
+    from convscope.core.data.loading import DataError, read_idx
 
     path.write_bytes(gzip.compress(b"\0\0\x08\x03" + struct.pack(">III", 10**6, 1000, 1000) + bytes(2**20)))
     with pytest.raises(DataError, match="declares 931.3 GiB of data"):
@@ -203,7 +203,7 @@ def test_a_cifar_batch_that_declares_arrays_it_does_not_fill_is_refused(tmp_path
 
 
 def test_a_cifar_array_with_less_data_than_its_shape_is_refused(tmp_path):
-    from core.data import DataError, read_cifar_batch
+    from convscope.core.data.loading import DataError, read_cifar_batch
 
     class Short:
         def __reduce__(self):
@@ -229,7 +229,7 @@ def test_a_fifo_as_config_or_as_the_image_is_refused_without_blocking(run_copy, 
     assert_refused(image, "not a regular file")
     with pytest.raises(C.CheckpointError, match="named pipe"):  # what the window's load_checkpoint sees
         C.load_run(run_copy)
-    from core.inference import InferenceError, load_image
+    from convscope.core.insight.inference import InferenceError, load_image
 
     with pytest.raises(InferenceError, match="named pipe"):  # the Draw tab's "Open image…"
         load_image(fifo)
@@ -297,7 +297,7 @@ def _digit_one(size=64) -> np.ndarray:
 def test_images_of_any_bit_depth_or_alpha_keep_their_ink(lenet_run, tmp_path):
     from PIL import Image
 
-    from core.inference import Predictor, load_image, to_light_on_dark
+    from convscope.core.insight.inference import Predictor, load_image, to_light_on_dark
 
     ink = _digit_one()
     grey16 = np.where(ink, 20_000, 65_535).astype(np.uint16)  # dark-grey ink on white, 16 bits
@@ -322,8 +322,8 @@ def test_images_of_any_bit_depth_or_alpha_keep_their_ink(lenet_run, tmp_path):
 
 # ------------------------------------------------------------ 8. the full-disk message tells the truth
 def test_a_disk_that_fills_between_the_weights_and_the_optimizer_is_described_truly(tmp_path, monkeypatch):
-    from core.config import make_config
-    from core.engine import Trainer
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
 
     out = tmp_path / "run"
     real_save = C._save_tensors
@@ -400,7 +400,7 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 
 def test_an_image_of_144_megapixels_is_refused_without_a_warning(lenet_run, tmp_path):
-    from core.inference import InferenceError, load_image
+    from convscope.core.insight.inference import InferenceError, load_image
 
     path = tmp_path / "huge.png"
     path.write_bytes(_png_header_only(12_000, 12_000))

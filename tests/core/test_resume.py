@@ -4,13 +4,13 @@ import json
 import numpy as np
 import pytest
 
-from core import checkpoints as C
-from core import recorder as R
-from core.cli import main
-from core.config import make_config
-from core.engine import Trainer
-from core.replay import read_snapshots
-from core.runlock import LOCK_FILE
+from convscope.core.runs import checkpoints as C
+from convscope.core.runs import recorder as R
+from convscope.core.cli import main
+from convscope.core.setup.config import make_config
+from convscope.core.training.engine import Trainer
+from convscope.core.runs.replay import read_snapshots
+from convscope.core.runs.runlock import LOCK_FILE
 
 KEYS = {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", "examples_per_s"}
 
@@ -178,7 +178,7 @@ def test_a_run_saved_elsewhere_can_be_resumed_there_with_its_snapshots(tmp_path)
 
 
 def test_resume_status_tells_cheaply_whether_a_run_can_continue(tmp_path):
-    from core.resume import resume_status
+    from convscope.core.runs.resume import resume_status
 
     assert resume_status(tmp_path)[0] is None
     run = tmp_path / "run"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from core import checkpoints as C
-from core.cli import main
-from core.config import make_config
-from core.engine import Trainer
-from core.events import BUSY
-from core.runlock import RunLock, RunLocked, is_locked
+from convscope.core.runs import checkpoints as C
+from convscope.core.cli import main
+from convscope.core.setup.config import make_config
+from convscope.core.training.engine import Trainer
+from convscope.core.training.events import BUSY
+from convscope.core.runs.runlock import RunLock, RunLocked, is_locked
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ["train", "--subset", "64", "--batch-size", "32", "--epochs", "1", "--device", "cpu"]
@@ -97,7 +97,7 @@ def test_another_process_holding_the_lock_refuses_the_cli(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from core.runlock import RunLock; "
+        [sys.executable, "-c", "import sys, time; from core.runs.runlock import RunLock; "
          "l = RunLock(sys.argv[1]).acquire(); print('held', flush=True); sys.stdin.read()", str(run)],
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

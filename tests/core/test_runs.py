@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from core import runs
-from core.cli import main
+from convscope.core.runs import listing as runs
+from convscope.core.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +78,14 @@ def test_listing_runs_loads_no_torch(cli_run):
     import sys
 
     root, _ = cli_run
-    code = ("import sys; from core.runs import list_runs; rows = list_runs(sys.argv[1]); "
+    code = ("import sys; from core.runs.listing import list_runs; rows = list_runs(sys.argv[1]); "
             "assert rows and rows[0].arch == 'lenet'; print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_a_folder_being_trained_is_neither_renamed_nor_deleted(tmp_path):
-    from core.runlock import RunLock
+    from convscope.core.runs.runlock import RunLock
 
     run = tmp_path / "busy"
     run.mkdir()

@@ -1,6 +1,6 @@
 """Live internals: feature maps, 1×1 convolutions, global average pooling and the output, during training.
 
-The views only draw; :class:`ActivationsController` wires them to a :class:`core.probe.Probe`:
+The views only draw; :class:`ActivationsController` wires them to a :class:`core.insight.probe.Probe`:
 
 * the probe runs in the training thread (``trainer.step_hooks``) and drops snapshots into a latest-only
   mailbox; a ~30 Hz timer in the GUI thread takes them (the GUI never waits on the worker);

@@ -10,8 +10,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-from app.core_texts import core_text
-from app.pacing import PaintMeter, timed_paint
+from convscope.app.core_texts import core_text
+from convscope.app.pacing import PaintMeter, timed_paint
 
 log = logging.getLogger("convscope.gui")
 
@@ -112,7 +112,7 @@ KNOWN_SOURCES = (QT_TRANSLATE_NOOP(
     "InsideViews", "your drawing"),)  # the sources the app gives (core names the test samples)
 
 
-# The layer labels of core (ModelSpec.probe_layers, core.introspect): their phrases, longest first, each
+# The layer labels of core (ModelSpec.probe_layers, core.training.introspect): their phrases, longest first, each
 # with its words in the window's language ({0}, {1}: the numbers of the label).
 LAYER_PHRASES = (
     (r"one score map per class, averaged into the class scores",

@@ -5,8 +5,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from app.widgets.banner import Banner
-from core.introspect import ModelLayers
+from convscope.app.widgets.banner import Banner
+from convscope.core.training.introspect import ModelLayers
 
 from ._common import (PRED_COLOUR, TRUE_COLOUR, TimedGraphicsLayoutWidget, _explanation, _fmt_class, _set_text,
                       layer_label_text, log, source_text)
@@ -88,7 +88,7 @@ class InsideView(QWidget):
         """Create the graphics items."""
 
     def draw(self, snap) -> None:
-        """Draw ``snap`` (a ``core.probe.Snapshot``)."""
+        """Draw ``snap`` (a ``core.insight.probe.Snapshot``)."""
 
     def layer_choices(self, layers: ModelLayers) -> list[tuple[str, str]]:
         return []
@@ -108,7 +108,7 @@ class InsideView(QWidget):
 
     def note_text(self, layers: ModelLayers) -> str:
         """What this view shows of the network ``layers`` describes, by its family (``NOTES``), or ""."""
-        from core.models import get_spec
+        from convscope.core.models import get_spec
 
         try:
             family = get_spec(layers.arch).family

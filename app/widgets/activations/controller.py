@@ -7,8 +7,8 @@ from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
-from app.pacing import PaintBudget, debounce_timer, repeating_timer
-from core.introspect import ModelLayers, model_layers
+from convscope.app.pacing import PaintBudget, debounce_timer, repeating_timer
+from convscope.core.training.introspect import ModelLayers, model_layers
 
 from ._common import PAINT_METER, log, source_text
 from .base import InsideView
@@ -65,7 +65,7 @@ class ActivationsController(QObject):
         self._paint_seen = PAINT_METER.seconds
         self.draws = 0  # snapshots drawn
         self.draw_seconds = 0.0  # GUI CPU time spent handing snapshots to the views (paint excluded)
-        from core.probe import Probe
+        from convscope.core.insight.probe import Probe
 
         self._probe_cls = Probe
         self.interval = interval
@@ -85,7 +85,7 @@ class ActivationsController(QObject):
         self._live = True
         self._current = None  # the snapshot the views show
         self._replay: list | None = None  # an opened run's saved snapshots (seq 1..n), or None
-        self.opened = None  # the core.opened_run.RunTarget the views show, or None (a training run)
+        self.opened = None  # the core.runs.opened_run.RunTarget the views show, or None (a training run)
         self._last_wanted = None
         self._samples_synced = False
         self._errors_seen = 0  # the probe's error count when the views last heard of it
@@ -122,7 +122,7 @@ class ActivationsController(QObject):
         self.timer.start()
 
     def show_run(self, target, replay=()) -> None:
-        """Show an opened run (a ``core.opened_run.RunTarget``): the views probe its weights now, in this
+        """Show an opened run (a ``core.runs.opened_run.RunTarget``): the views probe its weights now, in this
         thread, for the probe image chosen; ``replay``, the snapshots saved while it trained, oldest
         first, are what the timeline scrubs through ("Live" returns to the opened weights)."""
         if self.probe is not None:
@@ -199,7 +199,7 @@ class ActivationsController(QObject):
         self._request_idle_refresh()
 
     def set_probe_image(self, image, label: int | None = None, source: str = "your drawing") -> None:
-        """Probe a user image (``core.inference.Prepared``, a uint8 array or a model-input tensor)."""
+        """Probe a user image (``core.insight.inference.Prepared``, a uint8 array or a model-input tensor)."""
         if self.probe is None:
             return
         self.probe.set_image(image, label=label, source=source)

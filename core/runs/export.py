@@ -1,0 +1,192 @@
+"""Taking a run elsewhere: the network as ONNX, the metrics as CSV, TensorBoard scalars or a PNG of the curves.
+
+``main.py export --checkpoint RUN --format onnx|csv|tensorboard|png --output PATH`` calls :func:`export`.
+
+* **onnx** — the network with its normalisation inside the graph: it takes images scaled to [0, 1],
+  ``images`` of shape N×C×H×W float32 at the run's input size (a dynamic batch axis), and returns the
+  class scores ``scores`` (N×classes; a softmax gives probabilities). The class names, input size and
+  the normalisation are in the model's metadata. Needs ``onnx`` and ``onnxscript`` (torch's exporter).
+* **csv** — one row per epoch, the columns of ``metrics.jsonl`` in its order.
+* **tensorboard** — scalar event files (``loss/train``, ``accuracy/test``, ``lr``…, one step per epoch)
+  in the folder ``PATH``: ``tensorboard --logdir PATH``. Needs ``tensorboard``.
+* **png** — the loss and accuracy curves. Needs ``matplotlib``.
+
+The optional packages come with ``pip install convscope[export]``; without one, the export says which.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from convscope.core.runs.checkpoints import CheckpointError, atomic_write_bytes, read_metrics
+
+FORMATS = ("onnx", "csv", "tensorboard", "png")
+# metrics.jsonl's keys, in the order the CSV gives them (other tools read them by these names).
+METRIC_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", "examples_per_s")
+TENSORBOARD_TAGS = {"train_loss": "loss/train", "test_loss": "loss/test", "train_acc": "accuracy/train",
+                    "test_acc": "accuracy/test", "lr": "lr", "examples_per_s": "speed/examples_per_s"}
+
+
+class ExportError(RuntimeError):
+    """An export that cannot be made; the message says why and what to do."""
+
+
+def _needs(module: str, what: str):
+    try:
+        return __import__(module)
+    except ImportError:
+        raise ExportError(f"{what} needs the package '{module}': pip install 'convscope[export]' "
+                          f"(or pip install {module}).") from None
+
+
+class ScaledInput(nn.Module):
+    """Images in [0, 1] → the run's normalisation → its network → class scores."""
+
+    def __init__(self, model: nn.Module, mean, std):
+        super().__init__()
+        self.model = model
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.model((images - self.mean) / self.std)
+
+
+def export_onnx(run, output: Path) -> dict:
+    """The network of a loaded run (``core.runs.checkpoints.load_run``) as an ONNX file."""
+    _needs("onnxscript", "ONNX export")
+    onnx = _needs("onnx", "ONNX export")
+    cfg = run.config
+    c, side, _ = cfg.input_size
+    info = cfg.info
+    if len(info.mean) != c:  # a grey dataset read into a colour network (or the reverse)
+        raise ExportError(f"the run's network takes {c} channel(s) but {info.display_name} has "
+                          f"{len(info.mean)}; ONNX export needs the network's own dataset.")
+    model = ScaledInput(run.model.float().cpu().eval(), info.mean, info.std).eval()
+    example = torch.rand(2, c, side, side)
+    batch = torch.export.Dim("batch", min=1, max=65536)
+    try:
+        program = torch.onnx.export(model, (example,), dynamo=True, input_names=["images"],
+                                    output_names=["scores"], dynamic_shapes={"images": {0: batch}},
+                                    verbose=False)
+    except Exception as exc:  # noqa: BLE001 - the exporter's errors are many and long
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(f"torch could not export {cfg.spec.display_name} to ONNX: {first}") from None
+    proto = program.model_proto
+    meta = {"classes": json.dumps(list(info.classes)), "input_size": json.dumps([c, side, side]),
+            "input_range": "[0, 1]", "normalisation": json.dumps({"mean": list(info.mean), "std": list(info.std)}),
+            "arch": cfg.arch, "dataset": cfg.dataset}
+    for key, value in meta.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(proto)
+    atomic_write_bytes(output, proto.SerializeToString())
+    return {"format": "onnx", "output": str(output), "input": [None, c, side, side],
+            "classes": len(info.classes)}
+
+
+def _records(run_dir: Path) -> list[dict]:
+    records = [r for r in read_metrics(run_dir) if isinstance(r.get("epoch"), int)]
+    if not records:
+        raise ExportError(f"{run_dir} has no finished epoch in metrics.jsonl: there are no curves to export.")
+    return records
+
+
+def export_csv(run_dir: Path, output: Path) -> dict:
+    records = _records(run_dir)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=METRIC_KEYS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for rec in records:
+        writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in METRIC_KEYS})
+    atomic_write_bytes(output, buffer.getvalue().encode("utf-8"))
+    return {"format": "csv", "output": str(output), "rows": len(records)}
+
+
+def export_tensorboard(run_dir: Path, output: Path) -> dict:
+    _needs("tensorboard", "TensorBoard export")
+    from torch.utils.tensorboard import SummaryWriter
+
+    records = _records(run_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    start = (run_dir / "metrics.jsonl").stat().st_mtime - sum(float(r.get("seconds") or 0) for r in records)
+    elapsed, written = 0.0, 0
+    with SummaryWriter(log_dir=str(output)) as writer:
+        for rec in records:
+            elapsed += float(rec.get("seconds") or 0)
+            for key, tag in TENSORBOARD_TAGS.items():
+                value = rec.get(key)
+                if isinstance(value, (int, float)) and math.isfinite(value):
+                    writer.add_scalar(tag, float(value), global_step=rec["epoch"], walltime=start + elapsed)
+                    written += 1
+    return {"format": "tensorboard", "output": str(output), "scalars": written, "epochs": len(records)}
+
+
+def export_png(run_dir: Path, output: Path, title: str = "") -> dict:
+    _needs("matplotlib", "PNG export")
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)  # files only, no window
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    records = _records(run_dir)
+    epochs = [r["epoch"] for r in records]
+
+    def series(key):
+        return [float("nan") if r.get(key) is None else float(r[key]) for r in records]
+
+    fig = Figure(figsize=(10, 4), dpi=100, layout="constrained")
+    loss, acc = fig.subplots(1, 2)
+    loss.plot(epochs, series("train_loss"), "o-", label="train loss")
+    loss.plot(epochs, series("test_loss"), "s-", label="test loss")
+    acc.plot(epochs, [100 * v for v in series("train_acc")], "o-", label="train accuracy")
+    acc.plot(epochs, [100 * v for v in series("test_acc")], "s-", label="test accuracy")
+    loss.set(xlabel="epoch", ylabel="loss", title="Loss")
+    acc.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy", ylim=(0, 102))
+    for ax in (loss, acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", framealpha=0.7)
+    if title:
+        fig.suptitle(title)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    atomic_write_bytes(output, buffer.getvalue())
+    return {"format": "png", "output": str(output), "epochs": len(records)}
+
+
+def export(run_dir: str | Path, fmt: str, output: str | Path) -> dict:
+    """Export a run folder; a dict describing what was written. ``ExportError`` / ``CheckpointError``
+    with a message for the user when it cannot be done."""
+    from convscope.core.runs.checkpoints import load_run
+
+    run_dir, output = Path(run_dir).expanduser(), Path(output).expanduser()
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    if not run_dir.is_dir():
+        raise ExportError(f"run folder {run_dir} does not exist; pass a folder written by 'train --out'.")
+    if fmt != "tensorboard" and output.is_dir():
+        raise ExportError(f"{output} is a folder; name the file to write (e.g. {output / ('run.' + fmt)}).")
+    if fmt == "tensorboard" and output.exists() and not output.is_dir():
+        raise ExportError(f"{output} is a file; TensorBoard writes a folder of event files: name a folder.")
+    parent = output if fmt == "tensorboard" else output.parent
+    if not parent.exists() and not (fmt == "tensorboard" and parent.parent.is_dir()):
+        raise ExportError(f"folder {parent} does not exist; create it or choose another --output.")
+    if fmt == "onnx":
+        return export_onnx(load_run(run_dir, device="cpu"), output)
+    if fmt == "csv":
+        return export_csv(run_dir, output)
+    if fmt == "tensorboard":
+        return export_tensorboard(run_dir, output)
+    return export_png(run_dir, output, run_dir.name)
+
+
+__all__ = ["FORMATS", "METRIC_KEYS", "ExportError", "CheckpointError", "export", "export_onnx", "export_csv",
+           "export_tensorboard", "export_png", "ScaledInput"]

@@ -1,0 +1,46 @@
+"""A run opened from disk, ready to be looked inside without training it.
+
+:class:`RunTarget` offers what :class:`core.insight.probe.Probe` reads from a trainer (``model``, ``test``,
+``preprocess``, ``device``, ``config``, ``info``, ``global_step``, ``epochs_done``, ``step_hooks``), built
+from a ``core.runs.checkpoints.LoadedRun``: the probe then computes the feature maps, 1×1 and GAP views on the
+opened weights for any test sample, in the calling thread. The model is the run's own CPU model in eval
+mode; nothing here trains it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from convscope.core.data import loading as data_mod
+from convscope.core.data.datasets import DataError
+
+NO_TEST_SPLIT = "no test images of {dataset} on this computer: {why}"
+
+
+class RunTarget:
+    """The probe's view of an opened run (see the module docstring)."""
+
+    def __init__(self, run, test_images: np.ndarray, test_labels: np.ndarray):
+        self.run = run
+        self.config = run.config
+        self.info = run.config.info
+        self.model = run.model.to("cpu").eval()
+        self.device = torch.device("cpu")
+        self.test = data_mod.DeviceSplit(test_images, test_labels, self.device)
+        c, side, _ = run.config.input_size
+        self.preprocess = data_mod.Preprocess(self.info, side, c)
+        self.epochs_done = run.epoch
+        steps = run.status.get("step") if isinstance(run.status, dict) else None
+        self.global_step = int(steps) if isinstance(steps, int) and not isinstance(steps, bool) else 0
+        self.step_hooks: list = []
+
+    @classmethod
+    def from_run(cls, run) -> "RunTarget":
+        """Load the test split of the run's dataset (never downloading); ``DataError`` says why not."""
+        cfg = run.config
+        try:
+            images, labels = data_mod.load_split(cfg.dataset, "test", cfg.data_root, download=False,
+                                                 info=cfg.info)
+        except DataError as exc:
+            raise DataError(NO_TEST_SPLIT.format(dataset=cfg.dataset, why=exc)) from None
+        return cls(run, images, labels)
