@@ -20,6 +20,7 @@ run: $(STAMP)
 	$(BIN)/python main.py
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 

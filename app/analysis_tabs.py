@@ -196,8 +196,8 @@ class AnalysisTabs(QObject):
 
     def _comparison(self, key):
         """(rows, rates, best) for the comparison table; runs in the jobs thread."""
-        from convscope.core.runs.listing import list_runs
         from convscope.core.insight.summary import compare
+        from convscope.core.runs.listing import list_runs
 
         if key not in self._comparisons:
             self._comparisons[key] = compare(key[0], form=key[1])
@@ -279,8 +279,8 @@ class AnalysisTabs(QObject):
         trainer = self.window.controller.trainer if self.window.controller is not None else None
         if cfg is None or trainer is None or getattr(trainer, "model", None) is None:
             return
-        from convscope.core.insight.hints import curve_hints
         from convscope.core.base.modeltools import has_batchnorm
+        from convscope.core.insight.hints import curve_hints
 
         if self._batchnorm is None:
             self._batchnorm = has_batchnorm(trainer.model)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -28,7 +29,7 @@ class _Relay(QObject):
     def deliver(self, callback, result, error) -> None:
         try:
             callback(result, error)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("background job callback failed")
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject
 
@@ -218,9 +218,9 @@ class Estimates(QObject):
             return
         if rate_key(cfg) not in self.rates:
             self.label.setText(measuring_text())
-        known = {k: v[0] for k, v in self.rates.items()}
+        known, key = {k: v[0] for k, v in self.rates.items()}, rate_key(cfg)
         self._jobs.submit("estimate", lambda cancel, c=cfg, k=known: _measure_all(c, k, cancel),
-                          lambda result, error, key=rate_key(cfg): self._on_rates(key, result, error))
+                          lambda result, error: self._on_rates(key, result, error))
 
     def _on_rates(self, key: str, result, error) -> None:
         for k, rate in (result or {}).items():

@@ -13,7 +13,7 @@ import gc
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer
 
-_INSTANCE: "GuiThreadCollector | None" = None
+_INSTANCE: GuiThreadCollector | None = None
 
 
 class GuiThreadCollector(QObject):

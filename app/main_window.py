@@ -18,14 +18,16 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from . import i18n, notices
+from .core_texts import core_text
 from .estimates import Estimates
 from .help import build_help_menu
 from .log_view import LogView
@@ -33,7 +35,6 @@ from .pacing import debounce_timer, repeating_timer
 from .rescue import SAVE_ELSEWHERE, RunRescue
 from .settings import LEFT_COLUMN_WIDTH, keep_on_screen, new_run_dir, place_window, restore_panel, runs_root, save_panel
 from .startup import RESOURCES, CoreInfo, StartupSequence, freeze_startup_objects, preset_resolver, warm_up_in
-from .core_texts import core_text
 from .widgets.banner import Banner
 from .widgets.run_progress import RunProgress
 
@@ -264,7 +265,7 @@ class MainWindow(QMainWindow):
         return self.rescue.save_elsewhere(folder)
 
     # ==================================================================================== start-up
-    def showEvent(self, event):  # noqa: N802
+    def showEvent(self, event):
         super().showEvent(event)
         if not self._placed:  # the frame is known once shown: keep the title bar and edges on screen
             self._placed = True
@@ -278,7 +279,7 @@ class MainWindow(QMainWindow):
             from .widgets.curves import CurvesPanel
 
             curves = CurvesPanel()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.exception("could not build the plots")
             self._startup_failed(f"could not build the plots: {type(exc).__name__}: {exc}")
             return False
@@ -374,8 +375,8 @@ class MainWindow(QMainWindow):
         self._validate_timer.stop()  # done now: a pending validation has nothing left to do
         if not self._ready:
             return
-        from convscope.core.setup.config import ConfigError, make_config
         from convscope.core.data.datasets import DataError
+        from convscope.core.setup.config import ConfigError, make_config
 
         values = self.config_panel.values()
         arch, dataset = values.pop("arch"), values.pop("dataset")
@@ -431,7 +432,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             trainer = self.create_trainer(cfg)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.exception("could not create the trainer")
             self._notify(notices.start_failed_notice(exc))
             return False
@@ -444,7 +445,7 @@ class MainWindow(QMainWindow):
         for hook in list(self.trainer_setup_hooks):
             try:
                 hook(trainer)
-            except Exception as exc:  # noqa: BLE001 - a view that cannot attach must not stop the run
+            except Exception as exc:
                 log.exception("trainer set-up hook %r failed", hook)
                 self._notify(notices.live_view_notice(exc))
         self._launch(trainer, epochs=epochs, new_run=new_run)
@@ -650,14 +651,14 @@ class MainWindow(QMainWindow):
         if folder:
             self.load_checkpoint(folder)
 
-    def closeEvent(self, event):  # noqa: N802
+    def closeEvent(self, event):
         if not self.rescue.keep_before_close():
             event.ignore()
             return
         self._closing = True
         try:
             self.save_settings()
-        except Exception:  # noqa: BLE001 - never block closing
+        except Exception:
             log.exception("could not save the settings")
         for timer in (self._validate_timer, self._save_timer):
             timer.stop()

@@ -149,8 +149,8 @@ class ModelSource(QObject):
         self.changed.emit()
 
     def _take_live(self, config, weights: dict, epoch: int) -> None:
-        from convscope.core.setup.config import TrainConfig
         from convscope.core.insight.inference import Predictor
+        from convscope.core.setup.config import TrainConfig
 
         if not isinstance(config, TrainConfig):
             raise TypeError(f"expected a core.setup.config.TrainConfig, got {type(config).__name__}")

@@ -13,7 +13,7 @@ needs, so the window spends a fixed share of its time on drawing and no more:
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -41,7 +41,7 @@ def timed_paint(base: type, meter: PaintMeter | None = None, name: str | None = 
     waited for it, which is what paces a window beside a Python-bound training loop.
     """
 
-    def paintEvent(self, event):  # noqa: N802 - Qt's name
+    def paintEvent(self, event):
         t0 = clock()
         try:
             base.paintEvent(self, event)
@@ -51,13 +51,13 @@ def timed_paint(base: type, meter: PaintMeter | None = None, name: str | None = 
             self.paint_total += spent
             (meter or self.meter).add(spent)
 
-    def __init__(self, *args, **kwargs):
+    def init(self, *args, **kwargs):
         base.__init__(self, *args, **kwargs)
         if meter is None:
             self.meter = PaintMeter()
 
     return type(name or f"Timed{base.__name__}", (base,),
-                {"paintEvent": paintEvent, "__init__": __init__, "paint_seconds": 0.0, "paint_total": 0.0})
+                {"paintEvent": paintEvent, "__init__": init, "paint_seconds": 0.0, "paint_total": 0.0})
 
 
 class PaintBudget:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import importlib.resources
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
@@ -84,8 +84,8 @@ _core_future: Future | None = None
 def _load_core() -> CoreInfo:
     import importlib
 
-    from convscope.core.data import loading as data
     from convscope.core.base.devices import host_info
+    from convscope.core.data import loading as data
     from convscope.core.models import list_models
 
     importlib.import_module("convscope.core.training.engine")  # here, off the GUI thread: Train does not wait for it
@@ -216,7 +216,7 @@ class StartupSequence(QObject):
         self._done = True
         self._timer.stop()
 
-    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+    def eventFilter(self, obj, event):
         if obj is self._window and event.type() == QEvent.Type.Paint and not self._painted:
             self._painted = True
             obj.removeEventFilter(self)  # every event of the window would pass through Python otherwise
@@ -246,6 +246,6 @@ class StartupSequence(QObject):
             return
         try:
             self._finish(info)
-        except Exception as exc:  # noqa: BLE001 - shown in the window
+        except Exception as exc:
             log.exception("start-up failed")
             self._fail(f"{type(exc).__name__}: {exc}")

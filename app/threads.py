@@ -8,7 +8,7 @@ another thread can deadlock against the GIL: see ``app/worker.py``).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread
 

@@ -20,8 +20,9 @@ import os
 import threading
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
@@ -155,7 +156,7 @@ class TrainWorker(QObject):
             elif isinstance(event, E.RunFinished):
                 self._result_sent = True
                 self.run_finished.emit(event.result)
-        except Exception:  # noqa: BLE001 - never let the GUI side break the training loop
+        except Exception:
             log.exception("could not forward a training event")
 
 

@@ -32,11 +32,11 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 __import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
+from convscope.core.base.devices import device_label, resolve_device  # noqa: E402
 from convscope.core.data import augment as A  # noqa: E402
 from convscope.core.data import loading as D  # noqa: E402
 from convscope.core.setup.build import build_model  # noqa: E402
 from convscope.core.setup.config import TrainConfig, make_config  # noqa: E402
-from convscope.core.base.devices import device_label, resolve_device  # noqa: E402
 from convscope.core.training.engine import Trainer  # noqa: E402
 from convscope.core.training.optim import make_optimizer  # noqa: E402
 

@@ -123,8 +123,8 @@ def seed_case(cfg, seed_data: SeedData, workers: int, warmup_steps: int = 5) -> 
     from torch.utils.data import DataLoader
     from torchvision import datasets, transforms
 
-    from convscope.core.setup.build import build_model
     from convscope.core.base.devices import resolve_device
+    from convscope.core.setup.build import build_model
 
     device = resolve_device(cfg.device)
     _, side, _ = cfg.input_size

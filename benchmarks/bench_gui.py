@@ -5,7 +5,8 @@ Default mode: the same run twice (or more, alternating) —
 * headless: ``core.training.engine.Trainer`` directly, no Qt, with the settings the window uses (publish ~30 Hz,
   a CPU weight copy each epoch, a run directory);
 * in the window: the real ``MainWindow`` (offscreen unless a display is set), its settings filled in,
-  Train clicked, curves live; one window for all the window runs, as a student trains run after run. Meanwhile a 10 ms ``QTimer`` records how late it fires (event-loop lag).
+  Train clicked, curves live; one window for all the window runs, as a student trains run after run. Meanwhile a 10
+  ms ``QTimer`` records how late it fires (event-loop lag).
 
 It prints examples/s of both (training time only, as the engine counts it), their ratio, and the lag's
 p50 / p99 / max. Targets on a 2-core CPU: ratio ≥ 0.95, lag p99 ≤ 20 ms, max ≤ 200 ms.
@@ -262,7 +263,7 @@ def bench_estimates(args) -> list[dict]:
         w._validate()
         cfg = w.current_config()
         t0 = time.monotonic()
-        if not _wait_for(lambda: w.estimates._complete(cfg) and not w._jobs.busy, 120):
+        if not _wait_for(lambda: w.estimates._complete(cfg) and not w._jobs.busy, 120):  # noqa: B023 - called here
             raise SystemExit(f"no estimate for {arch}: {w.estimate_label.text()}")
         shown_after = time.monotonic() - t0
         est_rate = w.estimates.rates[rate_key(cfg)][0]

@@ -32,9 +32,9 @@ def main() -> int:
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args()
 
+    from convscope.core.insight.health import HealthMonitor
     from convscope.core.setup.config import make_config
     from convscope.core.training.engine import Trainer
-    from convscope.core.insight.health import HealthMonitor
 
     cfg = make_config(args.arch, args.dataset, epochs=1000, batch_size=args.batch_size, width=args.width,
                       device=args.device, seed=0)
@@ -65,7 +65,8 @@ def main() -> int:
     # Mean step time: the monitor's occasional measurement is what it costs, so it must count.
     t_on, t_off = statistics.fmean(on), statistics.fmean(off)
     print(f"{cfg.spec.display_name} on {cfg.dataset}, batch {cfg.batch_size}: {len(on)} steps with the monitor, "
-          f"{len(off)} without; {monitor.measurements} measurements of {1000 * monitor.seconds / max(1, monitor.measurements):.1f} ms")
+          f"{len(off)} without; {monitor.measurements} measurements of "
+          f"{1000 * monitor.seconds / max(1, monitor.measurements):.1f} ms")
     print(f"throughput with ÷ without the layer-health monitor: {t_off / t_on:.3f} "
           f"({args.batch_size / t_on:,.0f} vs {args.batch_size / t_off:,.0f} images/s)  target ≥ 0.95 "
           f"{'OK' if t_off / t_on >= 0.95 else 'MISSED'}")

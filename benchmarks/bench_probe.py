@@ -51,15 +51,14 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = ap.parse_args()
 
+    import torch
     from PySide6.QtWidgets import QApplication
 
     from convscope.app.widgets.activations import PAINT_METER, ActivationsController
-    from convscope.core.setup.config import make_config
     from convscope.core.base.devices import device_label, resolve_device
-    from convscope.core.training.engine import Trainer
     from convscope.core.models import get_spec
-
-    import torch
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
 
     if args.threads > 0:
         torch.set_num_threads(args.threads)

@@ -1,7 +1,8 @@
 """What recording the replay snapshots costs a run: training time with and without, files and bytes kept.
 
 Trains the same run twice per round (snapshots on, then off; alternating, best of ``--rounds``) and
-prints the ratio of training seconds and the share of the training time the recorder itself took, then how many snapshots the run folder keeps, their size on disk,
+prints the ratio of training seconds and the share of the training time the recorder itself took, then how many
+snapshots the run folder keeps, their size on disk,
 what one probe forward took, and how long ``core.runs.replay.read_snapshots`` takes to read them all back.
 
     .venv/bin/python benchmarks/bench_replay.py [--arch lenet] [--epochs 3] [--subset 2048] [--rounds 2]
@@ -17,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 __import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
+from convscope.core.runs.replay import read_snapshots, snapshot_files  # noqa: E402
 from convscope.core.setup.config import make_config  # noqa: E402
 from convscope.core.training.engine import Trainer  # noqa: E402
-from convscope.core.runs.replay import read_snapshots, snapshot_files  # noqa: E402
 
 
 def main() -> None:

@@ -21,8 +21,8 @@ __import__("main").use_this_checkout()  # `convscope` is this checkout where it 
 
 import torch  # noqa: E402
 
-from convscope.core.setup.build import build_model  # noqa: E402
 from convscope.core.runs.checkpoints import RunWriter  # noqa: E402
+from convscope.core.setup.build import build_model  # noqa: E402
 from convscope.core.setup.config import make_config  # noqa: E402
 from convscope.core.training.optim import make_optimizer  # noqa: E402
 

@@ -305,8 +305,8 @@ def _train_together(args, group) -> int:
 def _checked_config(args, check_files: bool):
     """The run's config from the options and preset, its data read and its network sized: any problem is
     :class:`BadInput`, reported before training. ``check_files``: ``--out`` too."""
-    from convscope.core.runs.checkpoints import CheckpointError, RunWriter
     from convscope.core.data.loading import DataError, load_split
+    from convscope.core.runs.checkpoints import CheckpointError, RunWriter
 
     if args.overwrite and not args.out:
         raise BadInput("--overwrite replaces the run in the --out folder; give --out DIR too.")
@@ -358,7 +358,8 @@ def _resume(args) -> int:
              if k not in RESUME_OPTIONS + ("command",) and v not in (None, False)]
     if given:
         raise BadInput(f"--resume continues a run with its own settings; {', '.join(given)} cannot change "
-                       f"them (only --epochs, --device and --data-root apply). Train a new run with --out to change them.")
+                       f"them (only --epochs, --device and --data-root apply). "
+                       "Train a new run with --out to change them.")
     if not os.path.isdir(os.path.expanduser(args.resume)):
         raise BadInput(f"--resume {args.resume}: no such folder; give the folder of a run made by "
                        f"'train --out' or the window.")
@@ -419,9 +420,9 @@ def _load(run_dir: str, device: str = "cpu"):
 
 
 def cmd_evaluate(args) -> int:
+    from convscope.core.base.devices import is_out_of_memory, resolve_device
     from convscope.core.data import loading as D
     from convscope.core.insight.analysis import eval_split
-    from convscope.core.base.devices import is_out_of_memory, resolve_device
     from convscope.core.training.evaluation import evaluate_model
 
     missing = C.missing_device(args.device) if args.device in ("cuda", "mps") else ""

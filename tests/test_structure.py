@@ -4,7 +4,8 @@
   engine, `app/` is `convscope.app`, the GUI on top of it. app may import core, core never
   imports app, PySide6 or pyqtgraph, and app never imports torch/torchvision itself (it goes
   through core). Inside core, the wings (cli, training, runs, insight, setup, data | models, base)
-  import only the wings below them. Nothing imports the bare names `core` or `app`. The contracts live in pyproject.toml (`[tool.importlinter]`) and are checked by
+  import only the wings below them. Nothing imports the bare names `core` or `app`. The contracts live in
+  pyproject.toml (`[tool.importlinter]`) and are checked by
   import-linter (`lint-imports`, also run by `make test`); the tests here run it and prove that
   the contracts really catch a violation.
 - No module of core/ or app/ takes part in an import cycle, counting lazy (function-level)
@@ -18,10 +19,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("core", "app")

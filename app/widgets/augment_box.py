@@ -2,7 +2,8 @@
 
 The names, parameters, ranges and texts come from ``core.data.augment_spec`` (torch-free), in the window's
 language through ``app.core_texts``: each checkbox's tooltip says what the augmentation does and on which
-datasets it is safe or breaks the labels (a vertical flip turns a 6 into a 9). :meth:`AugmentBox.spec` gives the ``TrainConfig.augment`` text of the boxes
+datasets it is safe or breaks the labels (a vertical flip turns a 6 into a 9). :meth:`AugmentBox.spec` gives the
+``TrainConfig.augment`` text of the boxes
 ticked (``"hflip=0.5,crop=4"``), :meth:`AugmentBox.set_spec` shows one. For the dataset chosen
 (:meth:`AugmentBox.set_dataset`) the warning line names the ticked augmentations that break its labels.
 """

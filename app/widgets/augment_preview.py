@@ -52,7 +52,7 @@ class MosaicView(QWidget):
     def image(self) -> QImage | None:
         return self._image
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+    def sizeHint(self) -> QSize:
         if self._image is None:
             return QSize(320, 160)
         return QSize(self._image.width() * 3, self._image.height() * 3)
@@ -67,7 +67,7 @@ class MosaicView(QWidget):
         w, h = max(1, int(img.width() * scale)), max(1, int(img.height() * scale))
         return QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
 
-    def paintEvent(self, event):  # noqa: N802
+    def paintEvent(self, event):
         if self._image is None:
             return
         painter = QPainter(self)

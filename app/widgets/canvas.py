@@ -12,8 +12,8 @@ drawn over it, the canvas over the photo's area), resized whole to its input siz
 """
 from __future__ import annotations
 
-import logging
 import dataclasses
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -283,7 +283,7 @@ class DrawCanvas(QWidget):
                     result = CanvasPrediction(prepared, probs, top_k(probs, len(probs)))
             except InferenceError as exc:
                 self.last_error = str(exc)
-            except Exception as exc:  # noqa: BLE001 - a broken model must not break drawing
+            except Exception as exc:
                 log.exception("prediction failed")
                 self.last_error = f"prediction failed: {type(exc).__name__}: {exc}"
         self._cache = (key, result)

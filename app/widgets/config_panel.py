@@ -10,7 +10,8 @@ the keyword arguments of ``core.setup.config.TrainConfig``; validation is the wi
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
@@ -502,7 +503,7 @@ class ConfigPanel(QWidget):
             try:
                 config, note = self._resolve(preset, self.data_root_edit.text().strip() or None)
                 return dict(config), note or ""
-            except Exception:  # noqa: BLE001 - a preset that cannot be resolved still loads as written
+            except Exception:
                 log.exception("could not resolve preset %r", preset.get("id"))
         return dict(preset["config"]), ""
 

@@ -13,8 +13,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .activations._common import TRUE_COLOUR, set_image, static_plot
 
@@ -40,7 +48,7 @@ class _MatrixImage(pg.ImageItem):
     def __init__(self):
         super().__init__(axisOrder="row-major")
 
-    def mouseClickEvent(self, ev):  # noqa: N802 - Qt's name
+    def mouseClickEvent(self, ev):
         if ev.button() != Qt.MouseButton.LeftButton or self.image is None:
             return
         pos = ev.pos()

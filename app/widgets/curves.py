@@ -164,7 +164,7 @@ class _LeaveFilter(QObject):
         super().__init__()
         self.callback = callback
 
-    def eventFilter(self, obj, event):  # noqa: N802
+    def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Leave:
             self.callback()
         return False
@@ -558,7 +558,7 @@ class CurvesPanel(QWidget):
             self._ranges[key] = (lo, hi)
             vb.setYRange(lo, hi, padding=0)
 
-    def showEvent(self, event):  # noqa: N802
+    def showEvent(self, event):
         super().showEvent(event)
         self.refresh()
 

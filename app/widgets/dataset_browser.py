@@ -24,7 +24,8 @@ import logging
 import re
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -43,8 +44,10 @@ log = logging.getLogger("convscope.gui")
 Loader = Callable[[str, Any, int], "DatasetOverview"]  # (name, root, per_class) -> overview
 
 
-def _default_loader(name: str, root, per_class: int) -> "DatasetOverview":
-    from convscope.core.insight.overview import dataset_overview  # imports torch (core.data.loading): only ever in the loader thread
+def _default_loader(name: str, root, per_class: int) -> DatasetOverview:
+    from convscope.core.insight.overview import (
+        dataset_overview,  # imports torch (core.data.loading): only ever in the loader thread
+    )
 
     return dataset_overview(name, root, per_class=per_class)
 
@@ -110,7 +113,7 @@ def _the_relay() -> _Relay:
 class _LoaderThread:
     """Runs the latest request of one browser in a daemon thread; a plain Python object, no Qt."""
 
-    def __init__(self, browser: "DatasetBrowser", loader: Loader):
+    def __init__(self, browser: DatasetBrowser, loader: Loader):
         self._browser_ref = weakref.ref(browser)
         self._relay = _the_relay()
         self._loader = loader
@@ -141,7 +144,7 @@ class _LoaderThread:
             overview, error = None, None
             try:
                 overview = self._loader(name, root, per_class)
-            except Exception as exc:  # noqa: BLE001 — shown in the tab; DataError carries its own words
+            except Exception as exc:
                 error = exc
                 if not isinstance(exc, DataError):
                     log.exception("the overview of dataset %s failed", name)
@@ -292,7 +295,7 @@ class DatasetBrowser(QWidget):
                 widget.setParent(None)
                 widget.deleteLater()
 
-    def _draw(self, ov: "DatasetOverview") -> None:
+    def _draw(self, ov: DatasetOverview) -> None:
         self._clear_grid()
         kind = "RGB" if ov.colour else self.tr("grey")
         self.header.setText(self.tr(

@@ -12,8 +12,17 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core_texts import core_text
 from ..opened_run import status_text
@@ -222,8 +231,8 @@ class RaceController(QObject):
     def on_thread_finished(self) -> None:
         if not self.racing:
             return
-        from convscope.core.training.race import race_row, race_table
         from convscope.core.insight.summary import summarize
+        from convscope.core.training.race import race_row, race_table
 
         trainer = self.window.controller.trainer
         result = getattr(self.window, "last_result", None)

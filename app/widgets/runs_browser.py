@@ -18,11 +18,31 @@ import logging
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QFileSystemWatcher,
-                            QModelIndex, Qt, QTimer, Signal)
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QFileSystemWatcher,
+    QModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from convscope.core.runs import listing as runs_mod
 
@@ -79,13 +99,13 @@ class RunsModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return QCoreApplication.translate("RunsBrowser", COLUMNS[section])
         return None
@@ -128,7 +148,7 @@ class RunsModel(QAbstractTableModel):
             return row.date_text
         return status_text("damaged" if row.problem and row.status == "unknown" else row.status)
 
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):
         if role != Qt.ItemDataRole.CheckStateRole or index.column() != 0:
             return False
         row = self.rows[index.row()]
@@ -233,7 +253,8 @@ class RunsBrowser(QWidget):
         # Keys on the table: Enter opens, F2 renames, Delete deletes (after asking).
         for key, slot in ((Qt.Key.Key_Return, lambda: self.open_row(self.selected_row())),
                           (Qt.Key.Key_Enter, lambda: self.open_row(self.selected_row())),
-                          (Qt.Key.Key_F2, self.rename_selected), (QKeySequence.StandardKey.Delete, self.delete_selected)):
+                          (Qt.Key.Key_F2, self.rename_selected),
+                          (QKeySequence.StandardKey.Delete, self.delete_selected)):
             action = QAction(self.view)
             action.setShortcut(QKeySequence(key))
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -299,7 +320,7 @@ class RunsBrowser(QWidget):
                     self.view.selectRow(i)
         self._update_buttons()
 
-    def showEvent(self, event):  # noqa: N802
+    def showEvent(self, event):
         super().showEvent(event)
         self.refresh()
 
@@ -379,7 +400,7 @@ class RunsBrowser(QWidget):
         corner = (1, 1) if key.endswith("acc") else (1, 0)
         self.legend.anchor(itemPos=corner, parentPos=corner, offset=(-10, -10 if corner[1] else 10))
         self.compare_curves = {}
-        for n, (path, row) in enumerate(sorted(self.model.ticked.items(), key=lambda kv: kv[0].name)):
+        for n, (_, row) in enumerate(sorted(self.model.ticked.items(), key=lambda kv: kv[0].name)):
             xs, ys = runs_mod.curve(row.metrics, key)
             colour = COLOURS[n % len(COLOURS)]
             curve = item.plot(xs, [y * scale for y in ys], pen=pg.mkPen(colour, width=2), symbol="o",

@@ -102,7 +102,7 @@ class WheelGuard(QObject):
     """Scrolling the settings column must not change the learning rate the pointer passes over: a field
     takes the wheel only once clicked into (focused); otherwise the wheel scrolls the column."""
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.Wheel and isinstance(obj, QWidget) and not obj.hasFocus():
             event.ignore()  # ignored: Qt hands it to the parents, up to the scroll area
             return True

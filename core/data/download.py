@@ -30,8 +30,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Callable, NamedTuple, Sequence
+from typing import NamedTuple
 
 from convscope.core.data.datasets import DataError, DatasetMissing, get_info, sample_of
 

@@ -229,7 +229,7 @@ def _peek(path: str) -> str | None:
     try:
         with Image.open(path, formats=FORMATS) as im:
             return im.mode
-    except Exception:  # not an image, a format not allowed, corrupt, a decompression bomb, unreadable
+    except Exception:  # noqa: BLE001 - not an image, a format not allowed, corrupt, a decompression bomb, unreadable
         return None
 
 
@@ -269,7 +269,7 @@ def fit(im, side: int, channels: int) -> np.ndarray:
     im.draft(mode, (side, side))  # JPEG: decode at a reduced scale (still ≥ side): fast for photos
     try:
         im = ImageOps.exif_transpose(im)
-    except Exception:  # a broken EXIF block: keep the pixels as stored
+    except Exception:  # noqa: BLE001 - a broken EXIF block: keep the pixels as stored
         pass
     if im.mode in ("I", "F") or im.mode.startswith("I;16"):  # 16-bit or float grey → 8-bit
         a = np.nan_to_num(np.asarray(im, dtype=np.float32))
@@ -293,7 +293,7 @@ def read_image(path, side: int, channels: int) -> np.ndarray | None:
     try:
         with Image.open(path, formats=FORMATS) as im:
             return fit(im, side, channels)
-    except Exception:  # corrupt or truncated pixel data, a decompression bomb, an unreadable file
+    except Exception:  # noqa: BLE001 - corrupt or truncated pixel data, a decompression bomb, an unreadable file
         return None
 
 

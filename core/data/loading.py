@@ -18,18 +18,26 @@ import io
 import os
 import pickle
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from convscope.core.data import imagefolder
 from convscope.core.base.resources import resource_path
 from convscope.core.base.safe_read import MIB, FileRefused, human_size, inflate_bounded, read_bounded
-from convscope.core.data.datasets import (DATASETS, IMAGEFOLDER, SAMPLE_TEST_SHARE, DataError, DatasetInfo,  # noqa: F401
-                       DatasetMissing, get_info, sample_of)
+from convscope.core.data import imagefolder
+from convscope.core.data.datasets import (  # noqa: F401
+    DATASETS,
+    IMAGEFOLDER,
+    SAMPLE_TEST_SHARE,
+    DataError,
+    DatasetInfo,
+    DatasetMissing,
+    get_info,
+    sample_of,
+)
 
 SAMPLE_FOLDER = resource_path("data")  # the offline samples, shipped in the wheel
 # Datasets installed system-wide, read when no data root is given: Debian's package
@@ -196,7 +204,7 @@ def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
             raise ValueError(f"more than {CIFAR_MAX_ROWS:,} rows")
         data = np.asarray(data, dtype=np.uint8)
         labels = np.asarray(labels, dtype=np.int64)
-    except Exception as exc:  # anything malformed: truncated pickle, wrong keys, refused classes
+    except Exception as exc:  # noqa: BLE001 - anything malformed: truncated pickle, wrong keys, refused classes
         raise DataError(f"{where} is not a CIFAR-10 python batch ({exc}). Download it again.") from None
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
         raise DataError(f"{where} has data of shape {data.shape} and {len(labels)} labels; "
@@ -257,7 +265,7 @@ def _download(info: DatasetInfo, root: Path) -> None:
                              f"Without a network, {_instead(info)}.", info.name, sample_of(info.name)) from None
     except DataError:
         raise
-    except Exception as exc:  # anything download_dataset did not put in words
+    except Exception as exc:  # noqa: BLE001 - anything download_dataset did not put in words
         raise DatasetMissing(f"{info.display_name} is not on this computer and could not be downloaded into "
                              f"{root} ({_download_failure(exc)}). Without a network, {_instead(info)}.",
                              info.name, sample_of(info.name)) from None

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from convscope.core.base.modeltools import eval_mode
 from convscope.core.data import loading as D
 from convscope.core.data.datasets import DataError, DatasetInfo
 from convscope.core.insight.inference import run_preprocess
-from convscope.core.base.modeltools import eval_mode
 
 
 @dataclass

@@ -63,7 +63,7 @@ class AugmentCapture:
         self._lock = threading.Lock()
         self._state: tuple | None = None  # (mean, std, fixed indices, generator) for the trainer's device
 
-    def attach(self, trainer) -> "AugmentCapture":
+    def attach(self, trainer) -> AugmentCapture:
         self.detach()
         self.trainer = trainer
         self._state = None

@@ -5,16 +5,17 @@ synchronisation. The model's mode, parameters, gradients and buffers are left ex
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from convscope.core.base.modeltools import eval_mode, first_tensor, forward_hooks
 from convscope.core.base.devices import synchronize
+from convscope.core.base.modeltools import eval_mode, first_tensor, forward_hooks
 from convscope.core.base.payloads import FeaturePayload, GapPayload, OneByOnePayload, Selection
 
 

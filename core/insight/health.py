@@ -178,7 +178,7 @@ class HealthMonitor:
         self.seconds = 0.0  # training-thread time spent measuring, in total
         self.last_error: str | None = None
 
-    def attach(self, trainer) -> "HealthMonitor":
+    def attach(self, trainer) -> HealthMonitor:
         self.detach()
         self.trainer = trainer
         self._health, self._x, self._next_time = None, None, 0.0

@@ -15,8 +15,8 @@ No torch, no Qt: plain numbers in, plain text out.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 BATCHNORM_LAG = "batchnorm-lag"
 OVERFITTING = "overfitting"

@@ -29,11 +29,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from convscope.core.data import loading as data_mod
+from convscope.core.base.modeltools import eval_mode, first_tensor, forward_hooks
 from convscope.core.data import imagefolder
+from convscope.core.data import loading as data_mod
 from convscope.core.setup.build import empty_model
 from convscope.core.setup.config import TrainConfig
-from convscope.core.base.modeltools import eval_mode, first_tensor, forward_hooks
 
 INK_THRESHOLD = 0.1  # a pixel brighter than this (0..1, after inversion) counts as ink
 MIN_CONTRAST = 0.15  # ink must be this much brighter than the background, or the image is blank
@@ -417,12 +417,12 @@ class Predictor:
         self._cam_layer: str | None = None
 
     @classmethod
-    def from_run(cls, run) -> "Predictor":
+    def from_run(cls, run) -> Predictor:
         return cls(run.model, run.config, source=str(run.dir), epoch=run.epoch)
 
     @classmethod
     def from_weights(cls, config: TrainConfig, weights: dict[str, torch.Tensor], source: str = "",
-                     epoch: int = 0) -> "Predictor":
+                     epoch: int = 0) -> Predictor:
         """A new CPU model of ``config`` with a copy of ``weights`` (the caller's tensors are not kept).
 
         Built without random initialisation, so the global random generator that a training run in
@@ -491,7 +491,7 @@ class Predictor:
                                  f"{what}, dark on light or light on dark.")
         return top_k(self.probabilities(prepared), k)
 
-    def grad_cam(self, prepared: Prepared, target: int | None = None) -> "GradCam":
+    def grad_cam(self, prepared: Prepared, target: int | None = None) -> GradCam:
         if self._cam_layer is None:
             self._cam_layer = find_cam_layer(self.model, prepared.tensor)
         return grad_cam(self.model, prepared.tensor, target, self._cam_layer)

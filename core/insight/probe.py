@@ -14,7 +14,8 @@ The hooks (:mod:`core.insight.capture`) reduce each activation on the device (a 
 small float maps and vectors) and the results cross to the host as numpy *copies* (:mod:`core.base.payloads`)
 with one synchronisation, so the GUI never holds a tensor or a view of the model's memory.
 
-Hand-over: a latest-only :class:`~core.base.mailbox.Mailbox`. ``put`` overwrites, ``take`` empties it; the probe skips its work
+Hand-over: a latest-only :class:`~core.base.mailbox.Mailbox`. ``put`` overwrites, ``take`` empties it; the probe
+skips its work
 while the previous snapshot has not been taken, so a busy or hidden GUI costs the training loop nothing.
 The probe also keeps the last ``history`` snapshots for a timeline.
 
@@ -29,16 +30,16 @@ import itertools
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 import numpy as np
 import torch
 
-from convscope.core.insight.capture import Capture, ProbeOptions, capture, grid_shape  # noqa: F401 - the probe's API
 from convscope.core.base.mailbox import Mailbox
 from convscope.core.base.modeltools import unhook
 from convscope.core.base.payloads import KINDS, FeaturePayload, GapPayload, OneByOnePayload, Selection, Snapshot  # noqa: F401
+from convscope.core.insight.capture import Capture, ProbeOptions, capture, grid_shape  # noqa: F401 - the probe's API
 
 
 def _display_image(chw: np.ndarray) -> np.ndarray:
@@ -108,7 +109,7 @@ class Probe:
         self.enabled = True
 
     # -- wiring ------------------------------------------------------------------------------------
-    def attach(self, trainer) -> "Probe":
+    def attach(self, trainer) -> Probe:
         """Probe ``trainer`` after its optimizer steps (``trainer.step_hooks``)."""
         self.detach()
         self.trainer = trainer
@@ -262,7 +263,7 @@ class Probe:
         try:
             x, display, label, source = self._input(trainer)
             result = capture(trainer.model, x, wanted, options)
-        except Exception as exc:  # never break the training loop
+        except Exception as exc:  # noqa: BLE001 - never break the training loop
             self.errors += 1
             self.last_error = f"{type(exc).__name__}: {exc}"
             self._next_time = time.perf_counter() + max(self.interval, 1.0)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from convscope.core.base.modeltools import eval_mode, first_tensor, forward_hooks
 from convscope.core.setup.build import meta_model
 from convscope.core.setup.config import TrainConfig, make_config
-from convscope.core.base.modeltools import eval_mode, first_tensor, forward_hooks
 
 OWN_FORWARD = "(in the network's own forward)"
 
@@ -119,8 +119,8 @@ def compare(dataset: str = "mnist-sample", form: str = "native", archs: tuple[st
             **options) -> list[ArchRow]:
     """Parameters, FLOPs and the fully connected layers' share for each architecture on one input
     (``form``: "d2l" is the notes' 224 px resize; an architecture without it, like LeNet, keeps its own)."""
-    from convscope.core.setup.config import architecture_names
     from convscope.core.models import get_spec
+    from convscope.core.setup.config import architecture_names
 
     out = []
     for arch in archs or architecture_names():

@@ -12,7 +12,7 @@ from convscope.core.models.registry import (
 )
 
 # Importing a family registers its architectures; this order is the order of list_models() (d2l ch. 7-8).
-from convscope.core.models import lenet, alexnet, vgg, nin, googlenet, resnet  # noqa: E402,F401  isort: skip
+from convscope.core.models import lenet, alexnet, vgg, nin, googlenet, resnet  # noqa: F401  isort: skip
 
 __all__ = [
     "ModelOptionError", "ModelSpec", "ProbeLayer", "UnknownModelError", "count_flops", "count_params",

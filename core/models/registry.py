@@ -2,13 +2,15 @@
 
 Each family file (``lenet.py``, ``nin.py``, …) builds its networks and calls :func:`register` once per
 architecture name; the package imports the families (in curriculum order) right after this module, so
-the registry is complete whenever ``core.models`` has been imported. The names are a contract with the CLI and the GUI (``lenet``, ``nin``, …).
+the registry is complete whenever ``core.models`` has been imported. The names are a contract with the CLI and the
+GUI (``lenet``, ``nin``, …).
 """
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 import torch
 from torch import nn

@@ -35,12 +35,21 @@ from typing import Any
 
 import torch
 
-from convscope.core.setup.build import ModelBudget, empty_model, meta_model, model_budget
-from convscope.core.setup.config import ConfigError, TrainConfig
+from convscope.core.base.safe_read import (
+    JSON_LIMIT,
+    METRICS_LIMIT,
+    SAFETENSORS_HEADER_LIMIT,
+    FileRefused,
+    human_size,
+    loads_strict,
+    open_regular,
+    read_bounded,
+    read_exactly,
+)
 from convscope.core.runs.replay import remove_snapshots
 from convscope.core.runs.runlock import RunLock, RunLocked, is_locked
-from convscope.core.base.safe_read import (JSON_LIMIT, METRICS_LIMIT, SAFETENSORS_HEADER_LIMIT, FileRefused, human_size,
-                        loads_strict, open_regular, read_bounded, read_exactly)
+from convscope.core.setup.build import ModelBudget, empty_model, meta_model, model_budget
+from convscope.core.setup.config import ConfigError, TrainConfig
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"

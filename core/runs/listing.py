@@ -16,9 +16,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from convscope.core.base.safe_read import (
+    JSON_LIMIT,
+    METRICS_LIMIT,
+    SAFETENSORS_HEADER_LIMIT,
+    FileRefused,
+    loads_strict,
+    open_regular,
+    read_bounded,
+    read_exactly,
+)
 from convscope.core.runs.runlock import RunLock, RunLocked, is_locked
-from convscope.core.base.safe_read import (JSON_LIMIT, METRICS_LIMIT, SAFETENSORS_HEADER_LIMIT, FileRefused, loads_strict,
-                        open_regular, read_bounded, read_exactly)
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"

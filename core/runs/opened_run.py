@@ -35,7 +35,7 @@ class RunTarget:
         self.step_hooks: list = []
 
     @classmethod
-    def from_run(cls, run) -> "RunTarget":
+    def from_run(cls, run) -> RunTarget:
         """Load the test split of the run's dataset (never downloading); ``DataError`` says why not."""
         cfg = run.config
         try:

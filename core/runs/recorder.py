@@ -22,9 +22,16 @@ import logging
 import math
 import os
 import time
-from convscope.core.runs.checkpoints import FILE_MODE, FOLDER_MODE, atomic_write_bytes, atomic_write_json, clean_stale_temp_files
-from convscope.core.runs.replay import STATE, file_name, snapshot_dir, snapshot_files
+
 from convscope.core.base.safe_read import MIB, loads_strict, read_bounded
+from convscope.core.runs.checkpoints import (
+    FILE_MODE,
+    FOLDER_MODE,
+    atomic_write_bytes,
+    atomic_write_json,
+    clean_stale_temp_files,
+)
+from convscope.core.runs.replay import STATE, file_name, snapshot_dir, snapshot_files
 
 log = logging.getLogger("convscope.recorder")
 

@@ -25,11 +25,27 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from convscope.core.runs.checkpoints import (CONFIG, FOLDER_MODE, OPT_META, OPT_TENSORS, RESUME_DIR, TRAIN_STATE, WEIGHTS,
-                          CheckpointError, RunWriter, write_error_reason, _load_tensors, _read_metadata, atomic_write_bytes,
-                          load_optimizer_state, load_run, read_metrics, run_format)
-from convscope.core.setup.config import TrainConfig
 from convscope.core.base.safe_read import MIB, loads_strict
+from convscope.core.runs.checkpoints import (
+    CONFIG,
+    FOLDER_MODE,
+    OPT_META,
+    OPT_TENSORS,
+    RESUME_DIR,
+    TRAIN_STATE,
+    WEIGHTS,
+    CheckpointError,
+    RunWriter,
+    _load_tensors,
+    _read_metadata,
+    atomic_write_bytes,
+    load_optimizer_state,
+    load_run,
+    read_metrics,
+    run_format,
+    write_error_reason,
+)
+from convscope.core.setup.config import TrainConfig
 
 STATE_LIMIT = 4 * MIB
 STATE_VERSION = 1

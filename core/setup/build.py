@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from convscope.core.setup.config import ConfigError, TrainConfig
 from convscope.core.models import create_model
 from convscope.core.models.registry import ModelOptionError
+from convscope.core.setup.config import ConfigError, TrainConfig
 
 
 def build_model(config: TrainConfig) -> nn.Module:

@@ -229,7 +229,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, raw: dict, check_device: bool = True) -> "TrainConfig":
+    def from_dict(cls, raw: dict, check_device: bool = True) -> TrainConfig:
         if not isinstance(raw, dict):
             raise ConfigError("a configuration must be a JSON object.")
         names = {f.name for f in fields(cls)}

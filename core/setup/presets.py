@@ -17,8 +17,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from convscope.core.data.datasets import get_info, sample_of
 from convscope.core.base.resources import resource_path
+from convscope.core.data.datasets import get_info, sample_of
 
 log = logging.getLogger("convscope.engine")
 

@@ -28,8 +28,8 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from convscope.core.setup.config import ConfigError
 from convscope.core.base.devices import resolve_device
+from convscope.core.setup.config import ConfigError
 
 CONNECT_TIMEOUT = timedelta(minutes=10)  # how long a rank waits for the others at a collective
 

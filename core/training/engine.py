@@ -8,7 +8,8 @@ host reads those buffers only when it publishes (at most ``publish_interval`` ap
 Control: ``stop()``, ``pause()`` and ``resume()`` set ``threading.Event``s that the loop checks between
 batches, so they work from any thread and take effect within one batch.
 
-Events: the trainer calls ``on_event(event)`` with the dataclasses of :mod:`core.training.events`. The GUI's worker turns them
+Events: the trainer calls ``on_event(event)`` with the dataclasses of :mod:`core.training.events`. The GUI's worker
+turns them
 into Qt signals; the CLI prints them.
 
 Failures (see docs/reliability.md): a non-finite or exploding loss, or weights that became non-finite, end
@@ -24,25 +25,38 @@ import math
 import os
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 
-from convscope.core.data import augment
-from convscope.core.data import augment_spec
+from convscope.core.base.devices import (
+    device_label,
+    free_device_memory,
+    is_out_of_memory,
+    out_of_memory_message,
+    resolve_device,
+)
+from convscope.core.base.modeltools import count_params
+from convscope.core.data import augment, augment_spec
 from convscope.core.data import loading as data_mod
+from convscope.core.runs.checkpoints import (
+    CheckpointError,
+    RunInUse,
+    RunWriter,
+    read_metrics,
+    remove_resume_dir,
+    write_error_reason,
+)
+from convscope.core.runs.resume import park_epoch_files, unpark, write_train_state
+from convscope.core.setup.build import build_model
+from convscope.core.setup.config import ConfigError, TrainConfig
 from convscope.core.training import distributed
 from convscope.core.training import events as ev
-from convscope.core.setup.build import build_model
-from convscope.core.runs.checkpoints import CheckpointError, RunInUse, RunWriter, read_metrics, remove_resume_dir, write_error_reason
-from convscope.core.setup.config import ConfigError, TrainConfig
-from convscope.core.base.devices import device_label, free_device_memory, is_out_of_memory, out_of_memory_message, resolve_device
 from convscope.core.training.evaluation import evaluate_model
 from convscope.core.training.events import EpochEnd, RunFinished, RunResult, RunStarted, RunWarning, StepMetrics
-from convscope.core.base.modeltools import count_params
 from convscope.core.training.optim import make_optimizer, make_scheduler, warming_up
-from convscope.core.runs.resume import park_epoch_files, unpark, write_train_state
 
 log = logging.getLogger("convscope.engine")
 
@@ -81,9 +95,9 @@ class Trainer:
         self.publish_interval = publish_interval
         self.publish_weights = publish_weights
         # Called after every optimizer step with the trainer (between batches; e.g. the probe).
-        self.step_hooks: list[Callable[["Trainer"], None]] = []
+        self.step_hooks: list[Callable[[Trainer], None]] = []
         # Called with each training batch as the model receives it: f(trainer, indices, inputs).
-        self.batch_hooks: list[Callable[["Trainer", torch.Tensor, torch.Tensor], None]] = []
+        self.batch_hooks: list[Callable[[Trainer, torch.Tensor, torch.Tensor], None]] = []
         self._stop = threading.Event()
         self._unpaused = threading.Event()
         self._unpaused.set()
@@ -110,7 +124,7 @@ class Trainer:
 
     @classmethod
     def from_run(cls, run_dir: str | os.PathLike, epochs: int | None = None, device: str | None = None,
-                 data_root: str | None = None, **kwargs) -> "Trainer":
+                 data_root: str | None = None, **kwargs) -> Trainer:
         """A trainer that continues the run in ``run_dir`` from its last finished epoch to ``epochs`` in
         total (default: its configured epochs), writing into the same folder; ``run()`` trains them.
 

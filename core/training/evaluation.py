@@ -4,9 +4,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from convscope.core.data import loading as data_mod
 from convscope.core.base.devices import free_device_memory, is_out_of_memory
 from convscope.core.base.modeltools import eval_mode
+from convscope.core.data import loading as data_mod
 
 
 def evaluate_model(model: torch.nn.Module, preprocess: data_mod.Preprocess, split: data_mod.DeviceSplit,

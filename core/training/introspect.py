@@ -19,10 +19,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from convscope.core.setup.build import build_model, meta_model
-from convscope.core.setup.config import TrainConfig
 from convscope.core.base.devices import resolve_device, set_thread_count, synchronize
 from convscope.core.base.modeltools import count_params, forward_hooks
+from convscope.core.setup.build import build_model, meta_model
+from convscope.core.setup.config import TrainConfig
 from convscope.core.training.optim import make_optimizer
 
 log = logging.getLogger("convscope.engine")
@@ -63,7 +63,7 @@ def model_layers(config: TrainConfig) -> ModelLayers:
     spec = config.spec
     try:
         model = meta_model(config)
-    except Exception:  # noqa: BLE001 - the spec's layers are enough
+    except Exception:
         log.exception("could not list the layers of %s", config.arch)
         model = None
     feature, one, gap = [], [], []

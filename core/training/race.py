@@ -10,9 +10,9 @@ time until the test accuracy first reached a target, and the best test accuracy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from convscope.core.setup.config import make_config
 
@@ -72,8 +72,8 @@ def run_race(archs: list[str], dataset: str, settings: dict, target: float = 0.9
     """Train each architecture with ``settings`` (the same seed for all) and return :func:`race_table`.
 
     ``on_start(arch, trainer)`` is called before each entrant trains (e.g. to stop it)."""
-    from convscope.core.training.engine import Trainer
     from convscope.core.insight.summary import summarize
+    from convscope.core.training.engine import Trainer
 
     rows = []
     for arch in archs:

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings, QThread  # noqa: E402
+from PySide6.QtCore import QSettings, QThread
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,6 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from convscope.core.setup.config import TrainConfig, make_config
-
 from convscope.core.training.engine import Trainer
 
 WAIT = 120_000  # upper bound for a run (ms); nothing depends on it
@@ -300,8 +299,8 @@ def test_a_failing_probe_is_explained_in_every_view_until_a_snapshot_comes(qtbot
 
 
 def test_a_drawing_prepared_for_another_network_is_probed_as_the_trained_one_expects(qtbot, controller):
-    from convscope.core.setup.build import build_model
     from convscope.core.insight.inference import Predictor
+    from convscope.core.setup.build import build_model
 
     cifar = make_config("lenet-cifar", "cifar10", device="cpu")
     predictor = Predictor.from_weights(cifar, build_model(cifar).state_dict())

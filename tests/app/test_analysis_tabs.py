@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject
-
 from test_main_window import WAIT, child, configure
 
 

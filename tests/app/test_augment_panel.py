@@ -1,8 +1,6 @@
 """The augmentation checkboxes, their warnings, and the live preview of what the network receives."""
 from __future__ import annotations
 
-import pytest
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from convscope.app.widgets.augment_box import AugmentBox
@@ -93,9 +91,9 @@ def test_presets_and_settings_reach_the_config_and_the_preview_shows_the_run(qtb
 
 
 def test_a_hidden_preview_captures_nothing(qtbot):
+    from convscope.app.widgets.augment_preview import AugmentPreviewController
     from convscope.core.setup.config import make_config
     from convscope.core.training.engine import Trainer
-    from convscope.app.widgets.augment_preview import AugmentPreviewController
 
     controller = AugmentPreviewController(interval=0)
     qtbot.addWidget(controller.view)

@@ -121,9 +121,9 @@ def lenet_run(tmp_path_factory):
     It trains in a thread of its own that runs torch on one core: the model is tiny, and on a busy
     2-core machine one thread is both faster and steadier than two.
     """
+    from convscope.core.insight.inference import use_one_thread_here
     from convscope.core.setup.config import make_config
     from convscope.core.training.engine import Trainer
-    from convscope.core.insight.inference import use_one_thread_here
 
     run_dir = tmp_path_factory.mktemp("canvas") / "lenet"
     config = make_config("lenet", "mnist-sample", epochs=3, seed=0)
@@ -260,8 +260,8 @@ def test_bad_checkpoints_show_a_message(qtbot, panel, tmp_path):
 
 def test_live_weights_and_test_samples(qtbot, panel, lenet_run):
     """Live weights are copied into the panel's own model; test samples come from a provider."""
-    from convscope.core.runs.checkpoints import load_run
     from convscope.core.data.loading import load_split
+    from convscope.core.runs.checkpoints import load_run
 
     run = load_run(lenet_run)
     weights = {k: v.clone() for k, v in run.model.state_dict().items()}
@@ -345,10 +345,10 @@ def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
 
 def test_latest_weights_on_demand_are_taken_between_batches(qtbot, panel):
     """"Latest weights" copies the weights in the training thread between two batches."""
+    from convscope.core.insight.inference import use_one_thread_here
     from convscope.core.setup.config import make_config
     from convscope.core.training.engine import Trainer
     from convscope.core.training.events import RunStarted
-    from convscope.core.insight.inference import use_one_thread_here
 
     config = make_config("lenet", "mnist-sample", epochs=1, subset=320, batch_size=32, seed=3)
     trainer = Trainer(config)

@@ -46,8 +46,8 @@ def is_colour_pixmap(label) -> bool:
 
 # ---------------------------------------------------------------------------------------- core: inputs
 def test_prepare_takes_a_colour_photo_whole_for_cifar_and_frames_clothes():
-    from convscope.core.setup.config import make_config
     from convscope.core.insight.inference import Predictor, fit_style, input_kind, prepare_for
+    from convscope.core.setup.config import make_config
 
     config, weights = weights_of("lenet-cifar", "cifar10-sample")
     p = Predictor.from_weights(config, weights)

@@ -5,7 +5,6 @@ import math
 import threading
 
 import pytest
-
 from test_main_window import WAIT, child, configure
 
 
@@ -34,8 +33,9 @@ def test_a_known_rate_updates_at_once_and_measures_nothing(qtbot, window):
     w._jobs.submit = lambda kind, fn, cb: submitted.append(kind)
     configure(w, epochs=20, subset=256)  # the same network: no new measurement, the figure follows
     assert "images/s" in label.text()
-    from convscope.app.estimates import RUN_OVERHEAD_S as extra
+    from convscope.app.estimates import RUN_OVERHEAD_S
 
+    extra = RUN_OVERHEAD_S
     assert w.estimate_seconds(w.current_config()) - extra == pytest.approx(10 * (first - extra))  # 10× the epochs
     qtbot.wait(2 * 350 + 100)  # past the debounce: still nothing measured in the background
     assert "estimate" not in submitted and not w._jobs.busy
@@ -43,9 +43,9 @@ def test_a_known_rate_updates_at_once_and_measures_nothing(qtbot, window):
 
 def test_the_estimate_times_with_the_runs_thread_count(monkeypatch, window):
     """The window trains with every core but one: the estimate must time with as many threads."""
-    from convscope.core.training import introspect
     from convscope.app import estimates
     from convscope.app.worker import training_threads
+    from convscope.core.training import introspect
 
     seen = {}
     real = introspect.measure_rate

@@ -21,10 +21,10 @@ def test_columns_fit_the_box():
 
 
 def _snapshot(tmp_path, arch, dataset):
+    from convscope.core.insight.probe import Probe
     from convscope.core.setup.config import make_config
     from convscope.core.training.engine import Trainer
     from convscope.core.training.introspect import model_layers
-    from convscope.core.insight.probe import Probe
 
     cfg = make_config(arch, dataset, epochs=1, subset=32, device="cpu")
     trainer = Trainer(cfg)

@@ -18,8 +18,16 @@ from types import SimpleNamespace
 import pytest
 from PySide6.QtCore import QLocale
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QGroupBox, QLabel, QLineEdit,
-                               QMessageBox, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
 
 from convscope.app import i18n
 from convscope.core.data import augment_spec as AUGMENTATIONS
@@ -32,7 +40,8 @@ GLOSSARY = json.loads((ROOT / "resources" / "i18n" / "glossary.json").read_text(
 # Names that stay as they are in Chinese (the Chinese d2l edition writes them so too), and units.
 PROPER_NAMES = (
     "LeNet", "AlexNet", "VGG", "NiN", "GoogLeNet", "ResNet", "ResBlk", "Inception", "MNIST", "Fashion",
-    "CIFAR", "SGD", "AdamW", "Adam", "ReLU", "sigmoid", "CPU", "GPU", "CUDA", "MPS", "GiB", "PyTorch", "d2l", "RGB", "DIR",
+    "CIFAR", "SGD", "AdamW", "Adam", "ReLU", "sigmoid", "CPU", "GPU", "CUDA", "MPS", "GiB", "PyTorch", "d2l", "RGB",
+    "DIR",
     "PNG", "JPEG", "JPG", "BMP", "GIF", "WebP", "TIFF", "ImageNet", "MLP", "mlpconv", "softmax", "logit",
     "Grad-CAM", "BatchNorm", "dropout", "epoch", "ConvScope", "img", "px", "lr", "fc", "ln", "max", "min",
     "threads", "torchvision", "NaN", "DIR/MNIST/raw", "Ctrl", "Enter",
@@ -147,7 +156,8 @@ def test_the_window_in_chinese_has_no_english_left_in_its_settings(chinese_windo
     menus = [a.text() for a in w.menuBar().actions()]
     assert menus == ["文件(&F)", "语言(&L)", "帮助(&H)"]
     tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-    assert tabs == ["曲线", "特征图", "1×1 卷积层", "全局平均汇聚层", "输出", "手绘", "数据集", "数据增广", "训练结果", "模型",
+    assert tabs == ["曲线", "特征图", "1×1 卷积层", "全局平均汇聚层", "输出", "手绘", "数据集", "数据增广", "训练结果",
+                    "模型",
                     "评估", "层健康", "比赛", "日志"]
     assert w.statusBar().currentMessage() == "就绪：选择一个网络和一个数据集，然后按“训练”。"
 
@@ -340,9 +350,9 @@ def test_the_augmentations_and_their_preview_read_in_chinese(qtbot):
     from convscope.app import notices
     from convscope.app.widgets.augment_box import AugmentBox
     from convscope.app.widgets.augment_preview import AugmentPreviewView
-    from convscope.core.training import events as E
-    from convscope.core.insight.augment_preview import AugmentPreview
     from convscope.core.data.datasets import get_info
+    from convscope.core.insight.augment_preview import AugmentPreview
+    from convscope.core.training import events as E
 
     i18n.install(i18n.CHINESE)
     names = PROPER_NAMES + AUGMENT_NAMES

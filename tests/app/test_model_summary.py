@@ -11,8 +11,8 @@ def cell(model, row, col):
 
 
 def test_layers_and_total(qtbot):
-    from convscope.core.setup.config import make_config
     from convscope.core.insight.summary import summarize
+    from convscope.core.setup.config import make_config
 
     view = ModelSummaryView()
     qtbot.addWidget(view)

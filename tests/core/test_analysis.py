@@ -24,7 +24,8 @@ def test_a_tiny_runs_matrix_equals_the_hand_computed_one(tmp_path):
     pre = run_preprocess(cfg)
     with torch.no_grad():
         trainer.model.eval()
-        logits = torch.cat([trainer.model(pre(torch.from_numpy(split.images[i:i + 1]))) for i in range(len(split.labels))])
+        logits = torch.cat([trainer.model(pre(torch.from_numpy(split.images[i:i + 1])))
+                            for i in range(len(split.labels))])
     pred = logits.argmax(1).numpy()
     hand = np.zeros((10, 10), dtype=np.int64)
     for t, p in zip(split.labels, pred):

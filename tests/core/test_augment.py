@@ -1,18 +1,17 @@
 """The augmentations: what each does to known images, shapes and devices, the training batches only."""
 import json
 
-import numpy as np
 import pytest
 import torch
 
+from convscope.core.cli import main
 from convscope.core.data import augment as A
 from convscope.core.data import augment_spec as S
 from convscope.core.data import loading as D
-from convscope.core.training import events as E
-from convscope.core.runs.checkpoints import load_run
-from convscope.core.cli import main
-from convscope.core.setup.config import ConfigError, TrainConfig, make_config
 from convscope.core.data.datasets import get_info
+from convscope.core.runs.checkpoints import load_run
+from convscope.core.setup.config import ConfigError, TrainConfig, make_config
+from convscope.core.training import events as E
 from convscope.core.training.engine import Trainer
 from convscope.core.training.evaluation import evaluate_model
 
@@ -155,7 +154,8 @@ def reference_moves(x, moves):
 
 
 @pytest.mark.parametrize("side", [(32, 32), (32, 20)])
-@pytest.mark.parametrize("spec", [EVERY, "hflip,crop", "hflip,vflip,rot90,crop,translate", "rot90", "translate=3,crop=2"])
+@pytest.mark.parametrize("spec", [EVERY, "hflip,crop", "hflip,vflip,rot90,crop,translate", "rot90",
+                                  "translate=3,crop=2"])
 @pytest.mark.parametrize("tables", [True, False])
 def test_the_one_gather_of_the_augmenter_does_what_each_operation_says(spec, side, tables, monkeypatch):
     if not tables:  # the path for moves too many to tabulate (large images)

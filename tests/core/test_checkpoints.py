@@ -19,10 +19,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from convscope.core.cli import main
 from convscope.core.runs import checkpoints as C
 from convscope.core.setup.config import TrainConfig, make_config
 from convscope.core.training.engine import Trainer
-from convscope.core.cli import main
 from tests.conftest import HalfWriter
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -36,9 +36,9 @@ def draw_seven(path: Path, dark_on_light: bool = False, size: int = 300) -> Path
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A LeNet trained for two epochs on the offline sample (on one core, in a thread of its own)."""
+    from convscope.core.insight.inference import use_one_thread_here
     from convscope.core.setup.config import make_config
     from convscope.core.training.engine import Trainer
-    from convscope.core.insight.inference import use_one_thread_here
 
     out = tmp_path_factory.mktemp("predict") / "lenet"
     config = make_config("lenet", "mnist-sample", epochs=2, seed=1)
@@ -60,8 +60,8 @@ def last_json(stdout: str) -> dict:
 
 
 def test_predict_json_matches_the_canvas_preprocessing(run_dir, tmp_path):
-    from convscope.core.runs.checkpoints import load_run
     from convscope.core.insight.inference import Predictor
+    from convscope.core.runs.checkpoints import load_run
 
     png = draw_seven(tmp_path / "digit.png")
     proc = run_cli("predict", "--checkpoint", str(run_dir), str(png), "--json")

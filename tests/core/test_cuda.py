@@ -10,12 +10,12 @@ import math
 import numpy as np
 import torch
 
+from convscope.core.base.modeltools import eval_mode
 from convscope.core.data import loading as D
 from convscope.core.insight import inference as I
+from convscope.core.insight.probe import Probe
 from convscope.core.setup.config import make_config
 from convscope.core.training.engine import Trainer
-from convscope.core.base.modeltools import eval_mode
-from convscope.core.insight.probe import Probe
 
 try:
     import pytest

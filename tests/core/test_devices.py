@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from convscope.core.data import loading as D
 from convscope.core.base import devices
+from convscope.core.data import loading as D
 from convscope.core.setup.config import DEVICES, ConfigError, make_config
 
 H200_BYTES = 150_110_011_392  # what torch reports for an H200: 139.8 GiB

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from safetensors.torch import load_file
 
-from convscope.core.training import distributed
 from convscope.core.setup.config import ConfigError
+from convscope.core.training import distributed
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("ddp_worker.py")
@@ -48,7 +48,8 @@ def assert_same_weights(a: dict, b: dict) -> None:
 
 def test_two_processes_train_one_run(tmp_path):
     out = tmp_path / "run"
-    proc = torchrun(tmp_path, "--arch", "nin", "--width", "0.125", "--batchnorm", "--dataset", "mnist-sample", "--subset", "512",
+    proc = torchrun(tmp_path, "--arch", "nin", "--width", "0.125", "--batchnorm", "--dataset", "mnist-sample",
+                    "--subset", "512",
                     "--epochs", "2", "--batch-size", "64", "--out", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = json_lines(proc.stdout)

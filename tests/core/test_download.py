@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convscope.core.data import loading as D
 from convscope.core.data import download as DL
+from convscope.core.data import loading as D
 from convscope.core.data.download import DownloadCancelled, DownloadFailed, RemoteFile, download_dataset
 from tests.conftest import write_mnist
 

@@ -6,14 +6,12 @@ import threading
 import numpy as np
 import pytest
 
-from convscope.core.setup.config import ConfigError, TrainConfig, make_config
-
-from convscope.core.training.engine import Trainer
 from convscope.core.models import get_spec
-from convscope.core.training.optim import warming_up
-
-from convscope.core.training.events import EpochEnd, RunFinished, RunWarning, StepMetrics
 from convscope.core.runs.checkpoints import load_run
+from convscope.core.setup.config import ConfigError, TrainConfig, make_config
+from convscope.core.training.engine import Trainer
+from convscope.core.training.events import EpochEnd, RunFinished, RunWarning, StepMetrics
+from convscope.core.training.optim import warming_up
 
 
 def tiny(**overrides):

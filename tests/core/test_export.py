@@ -20,8 +20,8 @@ def run_dir(tmp_path_factory):
 
 def test_onnx_scores_equal_torchs_on_several_batch_sizes(run_dir, tmp_path, capsys):
     ort = pytest.importorskip("onnxruntime")
-    from convscope.core.runs.checkpoints import load_run
     from convscope.core.insight.inference import run_preprocess
+    from convscope.core.runs.checkpoints import load_run
 
     path = tmp_path / "lenet.onnx"
     assert main(["export", "--checkpoint", str(run_dir), "--format", "onnx", "--output", str(path), "--json"]) == 0

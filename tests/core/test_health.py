@@ -30,8 +30,11 @@ def test_values_equal_the_hand_computed_ones():
     m = health.measure(x)
     # Gradient norms: of each layer's weight and bias together.
     conv, lin = model[0], model[3]
-    assert m["grad_norm"][0] == pytest.approx(torch.sqrt(conv.weight.grad.pow(2).sum() + conv.bias.grad.pow(2).sum()).item(), rel=1e-5)
-    assert m["grad_norm"][2] == pytest.approx(torch.sqrt(lin.weight.grad.pow(2).sum() + lin.bias.grad.pow(2).sum()).item(), rel=1e-5)
+    def norm(layer) -> float:
+        return torch.sqrt(layer.weight.grad.pow(2).sum() + layer.bias.grad.pow(2).sum()).item()
+
+    assert m["grad_norm"][0] == pytest.approx(norm(conv), rel=1e-5)
+    assert m["grad_norm"][2] == pytest.approx(norm(lin), rel=1e-5)
     assert np.isnan(m["grad_norm"][1]) and np.isnan(m["weight_change"][1])  # a ReLU has no parameters
     # Weight change since the weights the monitor started from.
     cw, cb = w0[0], w0[1]

@@ -1,6 +1,6 @@
 """Hints read from the curves: BatchNorm's lagging statistics and overfitting, and silence otherwise."""
-from convscope.core.training.events import EpochEnd
 from convscope.core.insight.hints import BATCHNORM_LAG, OVERFITTING, curve_hints
+from convscope.core.training.events import EpochEnd
 
 
 def rec(epoch, train_loss, train_acc, test_loss, test_acc):

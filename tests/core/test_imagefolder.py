@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convscope.core.data import loading as D
 from convscope.core.data import imagefolder as IF
+from convscope.core.data import loading as D
 from convscope.core.setup.config import ConfigError, TrainConfig, make_config
 
 CLASSES = ("cat", "dog", "owl")
@@ -182,8 +182,8 @@ def test_prepare_resizes_a_photo_whole():
 
 
 def test_train_predict_and_reopen_without_the_folder(folder, tmp_path, capsys):
-    from convscope.core.runs.checkpoints import load_run
     from convscope.core.cli import main
+    from convscope.core.runs.checkpoints import load_run
 
     run = str(tmp_path / "run")
     code = main(["train", "--dataset", "imagefolder", "--data-root", str(folder), "--arch", "lenet-cifar",

@@ -31,8 +31,8 @@ def canvas(size=280, background=0):
 def seven(size=280, box=(40, 30, 150, 200), width=22, ink=255, background=0) -> np.ndarray:
     """A "7" drawn with a round pen inside ``box`` (left, top, right, bottom)."""
     img, d = canvas(size, background)
-    l, t, r, b = box
-    pts = [(l, t), (r, t), (l + (r - l) * 0.35, b)]
+    left, t, r, b = box
+    pts = [(left, t), (r, t), (left + (r - left) * 0.35, b)]
     d.line(pts, fill=ink, width=width, joint="curve")
     for x, y in pts:
         d.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=ink)

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from convscope.core.data import loading as D
 from convscope.core.cli import main
-from convscope.core.setup.config import make_config
-from convscope.core.training.engine import Trainer
+from convscope.core.data import loading as D
 from convscope.core.models import get_spec
+from convscope.core.setup.config import make_config
 from convscope.core.setup.presets import get_preset, load_presets, resolve
+from convscope.core.training.engine import Trainer
 from tests.conftest import SHARED_DATA, idx_bytes, synthetic_digits
 
 
@@ -64,7 +64,7 @@ def test_the_fashion_sample_comes_from_the_training_split_only():
 def test_an_installed_fashion_mnist_is_found_without_a_data_root(nothing_downloaded):
     folder = nothing_downloaded / "usr-share"
     folder.mkdir()
-    for split, (img, lbl), n in (("train", D.IDX_FILES["train"], 30), ("test", D.IDX_FILES["test"], 20)):
+    for (img, lbl), n in ((D.IDX_FILES["train"], 30), (D.IDX_FILES["test"], 20)):
         images, labels = synthetic_digits(n, seed=3)
         (folder / f"{img}.gz").write_bytes(gzip.compress(idx_bytes(images)))
         (folder / f"{lbl}.gz").write_bytes(gzip.compress(idx_bytes(labels)))

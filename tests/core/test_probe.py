@@ -9,12 +9,12 @@ import pytest
 import torch
 
 from convscope.core.data import loading as D
+from convscope.core.insight.probe import Capture, Mailbox, Probe, ProbeOptions, Snapshot, capture, grid_shape
+from convscope.core.models import create_model, list_models
 from convscope.core.setup.build import build_model
 from convscope.core.setup.config import make_config
 from convscope.core.training.engine import Trainer
-from convscope.core.models import create_model, list_models
 from convscope.core.training.introspect import one_by_one_layers
-from convscope.core.insight.probe import Capture, Mailbox, Probe, ProbeOptions, Snapshot, capture, grid_shape
 
 SPECS = list_models()
 

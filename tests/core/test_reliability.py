@@ -17,15 +17,15 @@ import torch
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from convscope.core.base.devices import is_out_of_memory
+from convscope.core.cli import main
+from convscope.core.models import get_spec, list_models
 from convscope.core.runs import checkpoints as C
 from convscope.core.setup.build import build_model
-from convscope.core.setup.config import ConfigError, MODEL_OPTIONS, TrainConfig, make_config
-from convscope.core.base.devices import is_out_of_memory
+from convscope.core.setup.config import MODEL_OPTIONS, ConfigError, TrainConfig, make_config
 from convscope.core.training.engine import Trainer
 from convscope.core.training.evaluation import evaluate_model
 from convscope.core.training.events import EpochEnd, RunFinished, RunWarning, StepMetrics
-from convscope.core.cli import main
-from convscope.core.models import get_spec, list_models
 from tests.conftest import FullDisk, idx_bytes, write_cifar, write_mnist
 
 
@@ -445,7 +445,8 @@ def test_any_train_arguments_train_or_are_refused_in_one_line(tiny_roots, tmp_pa
     """Every command line trains (exit 0 or 3) or is refused with one line (exit 2): no traceback, no hang."""
     wild = data.draw(st.booleans(), label="wild")
 
-    def option(name, sensible, wild_values=st.text(max_size=5)):
+    def option(name, sensible, wild_values=None):
+        wild_values = st.text(max_size=5) if wild_values is None else wild_values
         values = st.one_of(sensible, wild_values) if wild else sensible
         return st.one_of(st.just([]), st.builds(lambda v: [name, str(v)], values))
 

@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 import torch
 
-from convscope.core.runs import checkpoints as C
 from convscope.core.cli import main
+from convscope.core.runs import checkpoints as C
 from tests.conftest import write_cifar, write_mnist
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -270,7 +270,7 @@ def test_evaluate_json_is_strict_json_even_for_a_nan_loss(run_copy, capsys):
 def test_sigterm_stops_a_training_like_ctrl_c(tmp_path):
     out = tmp_path / "run"
 
-    def terminate_after_an_epoch(proc):  # noqa: E306
+    def terminate_after_an_epoch(proc):
         deadline = time.monotonic() + 60
         while not ((out / C.METRICS).exists() and (out / C.METRICS).read_text().count("\n") >= 1):
             assert time.monotonic() < deadline and proc.poll() is None, "no epoch finished"

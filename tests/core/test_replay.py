@@ -5,12 +5,12 @@ import os
 import numpy as np
 import pytest
 
+from convscope.core.base.payloads import FeaturePayload, Snapshot
+from convscope.core.insight.probe import Probe
 from convscope.core.runs import recorder as R
 from convscope.core.runs import replay
 from convscope.core.setup.config import make_config
 from convscope.core.training.engine import Trainer
-from convscope.core.base.payloads import FeaturePayload, Snapshot
-from convscope.core.insight.probe import Probe
 
 
 @pytest.fixture(autouse=True)

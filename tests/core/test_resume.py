@@ -4,13 +4,13 @@ import json
 import numpy as np
 import pytest
 
+from convscope.core.cli import main
 from convscope.core.runs import checkpoints as C
 from convscope.core.runs import recorder as R
-from convscope.core.cli import main
-from convscope.core.setup.config import make_config
-from convscope.core.training.engine import Trainer
 from convscope.core.runs.replay import read_snapshots
 from convscope.core.runs.runlock import LOCK_FILE
+from convscope.core.setup.config import make_config
+from convscope.core.training.engine import Trainer
 
 KEYS = {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", "examples_per_s"}
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from convscope.core.runs import checkpoints as C
 from convscope.core.cli import main
+from convscope.core.runs import checkpoints as C
+from convscope.core.runs.runlock import RunLock, RunLocked, is_locked
 from convscope.core.setup.config import make_config
 from convscope.core.training.engine import Trainer
 from convscope.core.training.events import BUSY
-from convscope.core.runs.runlock import RunLock, RunLocked, is_locked
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ["train", "--subset", "64", "--batch-size", "32", "--epochs", "1", "--device", "cpu"]

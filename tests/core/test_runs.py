@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from convscope.core.runs import listing as runs
 from convscope.core.cli import main
+from convscope.core.runs import listing as runs
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@
 import pytest
 import torch
 
+from convscope.core.insight.summary import OWN_FORWARD, compare, summarize
 from convscope.core.setup.build import build_model
 from convscope.core.setup.config import make_config
-from convscope.core.insight.summary import OWN_FORWARD, compare, summarize
 
 
 @pytest.mark.parametrize("arch,dataset,form", [

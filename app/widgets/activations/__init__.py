@@ -16,8 +16,16 @@ probe image bars), :mod:`.base` (the frame of a view), one module per view, :mod
 """
 from __future__ import annotations
 
-from ._common import (BAR_COLOUR, PAINT_METER, PRED_COLOUR, TRUE_COLOUR, TimedGraphicsLayoutWidget,
-                      mosaic_to_float, set_image, tile_maps)
+from ._common import (
+                      BAR_COLOUR,
+                      PAINT_METER,
+                      PRED_COLOUR,
+                      TRUE_COLOUR,
+                      TimedGraphicsLayoutWidget,
+                      mosaic_to_float,
+                      set_image,
+                      tile_maps,
+)
 from .bars import SampleBar, TimelineBar
 from .base import InsideView
 from .controller import ActivationsController, probe_problem_text

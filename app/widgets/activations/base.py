@@ -8,8 +8,17 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QV
 from convscope.app.widgets.banner import Banner
 from convscope.core.training.introspect import ModelLayers
 
-from ._common import (PRED_COLOUR, TRUE_COLOUR, TimedGraphicsLayoutWidget, _explanation, _fmt_class, _set_text,
-                      layer_label_text, log, source_text)
+from ._common import (
+    PRED_COLOUR,
+    TRUE_COLOUR,
+    TimedGraphicsLayoutWidget,
+    _explanation,
+    _fmt_class,
+    _set_text,
+    layer_label_text,
+    log,
+    source_text,
+)
 from .bars import SampleBar, TimelineBar
 
 PROBLEM_TITLE = QT_TRANSLATE_NOOP("InsideViews", "Could not look inside the network")

@@ -8,10 +8,21 @@ import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from ._common import (BAR_COLOUR, PRED_COLOUR, TRUE_COLOUR, _cmap, _image_box, _image_item, _label, _set_text,
-                      _set_ticks, _symmetric, set_image, tile_maps)
+from ._common import (
+    BAR_COLOUR,
+    PRED_COLOUR,
+    TRUE_COLOUR,
+    _cmap,
+    _image_box,
+    _image_item,
+    _label,
+    _set_text,
+    _set_ticks,
+    _symmetric,
+    set_image,
+    tile_maps,
+)
 from .base import InsideView
-
 
 MIN_TILE = 24  # px of a class map as drawn: a 3×3 or 4×4 map (ResNet, GoogLeNet) is enlarged to this
 

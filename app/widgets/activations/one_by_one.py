@@ -186,7 +186,7 @@ class OneByOneView(InsideView):
     def _mark(self, p) -> None:
         r, c = self.pixel
         h, w = p.inputs.shape[-2:]
-        for marks, (img, (rows, cols)), k in ((self.marks, self._in_tiles, min(self.MAX_TILES, p.in_kept)),
+        for marks, (_, (_, cols)), k in ((self.marks, self._in_tiles, min(self.MAX_TILES, p.in_kept)),
                                               (self.out_marks, self._out_tiles,
                                                min(self.MAX_TILES, p.out_kept))):
             pts = [((i % cols) * (w + 1) + c + 0.5, (i // cols) * (h + 1) + r + 0.5) for i in range(k)]

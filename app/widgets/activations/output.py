@@ -5,8 +5,18 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from ._common import (BAR_COLOUR, PRED_COLOUR, TRUE_COLOUR, _fmt_class, _image_box, _image_item, _label,
-                      _set_text, _set_ticks, set_image)
+from ._common import (
+    BAR_COLOUR,
+    PRED_COLOUR,
+    TRUE_COLOUR,
+    _fmt_class,
+    _image_box,
+    _image_item,
+    _label,
+    _set_text,
+    _set_ticks,
+    set_image,
+)
 from .base import InsideView
 
 
