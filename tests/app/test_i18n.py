@@ -116,7 +116,7 @@ def test_lang_zh_cn_gives_chinese_and_lang_c_english(tmp_path):
     """A real process started with LANG=zh_CN.UTF-8 (and no choice saved) starts in Chinese."""
     code = ("from PySide6.QtWidgets import QApplication\n"
             "app = QApplication([])\n"
-            "from app import i18n\n"
+            "from convscope.app import i18n\n"
             "print(i18n.apply_language(), QApplication.translate('MainWindow', '&File'))\n")
     for lang, expected in (("zh_CN.UTF-8", "zh_CN 文件(&F)"), ("C.UTF-8", "en &File")):
         env = {**os.environ, "LANG": lang, "LC_ALL": lang, "LANGUAGE": "", "QT_QPA_PLATFORM": "offscreen",

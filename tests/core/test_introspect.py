@@ -15,8 +15,8 @@ def test_warm_up_imports_what_the_first_meta_forward_needs():
     """The window's start-up thread calls warm_up(): afterwards the meta forward of model_layers (run in
     the GUI thread at Train) has nothing left to import. In a fresh interpreter, so that no other test
     has imported torch._dynamo already."""
-    code = ("import sys; import core.training.introspect as i; before = 'torch._dynamo' in sys.modules; i.warm_up(); "
-            "print(before, 'torch._dynamo' in sys.modules)")
+    code = ("import sys; import convscope.core.training.introspect as i; "
+            "before = 'torch._dynamo' in sys.modules; i.warm_up(); print(before, 'torch._dynamo' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "True"]

@@ -97,7 +97,7 @@ def test_another_process_holding_the_lock_refuses_the_cli(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from core.runs.runlock import RunLock; "
+        [sys.executable, "-c", "import sys, time; from convscope.core.runs.runlock import RunLock; "
          "l = RunLock(sys.argv[1]).acquire(); print('held', flush=True); sys.stdin.read()", str(run)],
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

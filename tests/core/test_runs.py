@@ -78,7 +78,7 @@ def test_listing_runs_loads_no_torch(cli_run):
     import sys
 
     root, _ = cli_run
-    code = ("import sys; from core.runs.listing import list_runs; rows = list_runs(sys.argv[1]); "
+    code = ("import sys; from convscope.core.runs.listing import list_runs; rows = list_runs(sys.argv[1]); "
             "assert rows and rows[0].arch == 'lenet'; print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
