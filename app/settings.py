@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from pathlib import Path
@@ -121,9 +122,64 @@ def keep_on_screen(window) -> None:
     window.move(target.topLeft())
 
 
+# The panel's number fields: its spin box, whether it takes whole numbers only, whether it may be unset.
+_NUMBERS = {"epochs": ("epochs_spin", True, False), "batch_size": ("batch_spin", True, False),
+            "lr": ("lr_spin", False, False), "momentum": ("momentum_spin", False, False),
+            "weight_decay": ("wd_spin", False, False), "seed": ("seed_spin", True, False),
+            "width": ("width_spin", False, True), "dropout": ("dropout_spin", False, True),
+            "subset": ("subset_spin", True, True)}
+_TEXTS = {"data_root", "optimizer", "schedule", "device", "form", "activation"}  # text (or unset)
+_SWITCHES = {"batchnorm", "shortcut"}  # true, false or unset
+
+
+def _acceptable(panel, key: str, value) -> bool:
+    """Whether the panel can take ``value`` for ``key``: its type, and for numbers its spin box's range.
+    Keys the panel has no field for are ignored by it, so they pass."""
+    if key in _NUMBERS:
+        spin, whole, optional = _NUMBERS[key]
+        if value is None:
+            return optional
+        kinds = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+            return False
+        box = getattr(panel, spin)
+        return box.minimum() <= value <= box.maximum()
+    if key == "shift":
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 8
+    if key == "image_size":
+        from convscope.core.setup.config import MAX_IMAGE_SIZE, MIN_IMAGE_SIZE
+
+        return value is None or (isinstance(value, int) and not isinstance(value, bool)
+                                 and MIN_IMAGE_SIZE <= value <= MAX_IMAGE_SIZE)
+    if key in _TEXTS:
+        return value is None or isinstance(value, str)
+    if key == "augment":
+        return isinstance(value, str)
+    if key in _SWITCHES:
+        return value is None or isinstance(value, bool)
+    if key == "save_run":
+        return isinstance(value, bool)
+    return True
+
+
+def saved_values(panel, values: dict) -> dict:
+    """The saved ``values`` the panel can take; each other one is dropped with a note in the log (the
+    panel keeps its default there, and the next save no longer holds it)."""
+    kept = {}
+    for key, value in values.items():
+        if _acceptable(panel, key, value):
+            kept[key] = value
+        else:
+            shown = repr(value)
+            log.warning("dropped the saved setting %s = %s: not a value the settings panel takes; "
+                        "its default is used instead", key, shown if len(shown) <= 40 else shown[:40] + "…")
+    return kept
+
+
 def restore_panel(panel, arch_names, dataset_names, default_preset: str | None) -> None:
     """Fill the settings panel with the values saved last time, if they still name a network and a
-    dataset the app has; else with the default preset."""
+    dataset the app has; else with the default preset. A saved value the panel cannot take (a number
+    beyond its field's range, a value of the wrong type) is dropped with a note (:func:`saved_values`)."""
     s = open_settings()
     restored = False
     raw = s.value("config")
@@ -132,10 +188,10 @@ def restore_panel(panel, arch_names, dataset_names, default_preset: str | None) 
             values = json.loads(raw)
             if isinstance(values, dict) and values.get("arch") in set(arch_names) \
                     and values.get("dataset") in set(dataset_names):
-                panel.set_values(values)
+                panel.set_values(saved_values(panel, values))
                 panel.restore_preset_marker(s.value("preset") or None)
                 restored = True
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             log.warning("ignoring saved settings: %s", exc)
     if not restored and not (default_preset and panel.apply_preset(default_preset)):
         panel.set_values(dict(FIRST_START))

@@ -19,6 +19,24 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 1, 2, 3
 STATUS_EXIT = {"completed": EXIT_OK, "stopped": EXIT_OK, "failed": EXIT_FAILED, "diverged": EXIT_DIVERGED}
 
 
+# Characters that steer a terminal or reorder text: control characters (an escape sequence can set the
+# title and colours), line and paragraph separators, and the bidirectional overrides.
+_STEERING = frozenset(range(0x20)) | frozenset(range(0x7f, 0xa0)) | {0x061c, 0x200e, 0x200f, 0x2028, 0x2029} \
+    | frozenset(range(0x202a, 0x202f)) | frozenset(range(0x2066, 0x206a))
+
+
+def printable(text, keep_newlines: bool = False) -> str:
+    """``text`` safe to print to a terminal: every character that could steer it is shown escaped
+    (``\\x1b``, ``\\u202e``). Everything that may hold names from files (class folders, a received
+    config, paths) passes through here before it reaches the terminal."""
+    text = str(text)
+    if not any(ord(c) in _STEERING for c in text):
+        return text
+    kept = {0x0a} if keep_newlines else set()
+    return "".join(c if ord(c) not in _STEERING or ord(c) in kept
+                   else f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}" for c in text)
+
+
 class BadInput(Exception):
     """Input the user must change: printed as one line, exit code 2."""
 
@@ -194,7 +212,7 @@ class Progress:
     def _line(self, text: str) -> None:
         if self.tty:
             self.stream.write("\r\033[K")
-        self.stream.write(text + "\n")
+        self.stream.write(printable(text) + "\n")
         self.stream.flush()
 
 
@@ -221,7 +239,7 @@ def _emit(args, payload: dict, human: str) -> None:
     if args.json:
         print(json.dumps(_strict(payload), allow_nan=False))
     else:
-        print(human)
+        print(printable(human, keep_newlines=True))
 
 
 RESUME_OPTIONS = ("epochs", "device", "data_root", "json", "resume")  # what --resume takes: the rest is the run's own
@@ -327,7 +345,7 @@ def _checked_config(args, check_files: bool):
         except PresetError as exc:
             raise BadInput(str(exc)) from None
         if resolved.note and dataset is None:
-            print(f"note: {resolved.note}", file=sys.stderr)
+            print(f"note: {printable(resolved.note)}", file=sys.stderr)
         preset_values = dict(resolved.config)
         preset_arch, preset_dataset = preset_values.pop("arch", None), preset_values.pop("dataset", None)
         arch, dataset = arch or preset_arch, dataset or preset_dataset
@@ -373,7 +391,7 @@ def _resume(args) -> int:
                                    data_root=args.data_root, on_event=Progress(), publish_interval=0.25)
     except (CheckpointError, ConfigError) as exc:
         raise BadInput(str(exc)) from None
-    print(f"continuing {args.resume} from epoch {trainer.resume_point.epoch} to epoch "
+    print(f"continuing {printable(args.resume)} from epoch {trainer.resume_point.epoch} to epoch "
           f"{trainer.target_epochs}", file=sys.stderr)
     return _train(args, trainer)
 
@@ -405,7 +423,7 @@ def _train(args, trainer) -> int:
         payload.update(world_size=group.world_size, global_batch_size=trainer.batch_size)
     _emit(args, payload, f"{result.status}: {result.message}")
     if result.status == "failed" and result.reason in (BAD_CONFIG, BUSY) and not trainer.history:
-        print(f"error: {result.message}", file=sys.stderr)  # refused at set-up: bad input, not a failure
+        print(f"error: {printable(result.message)}", file=sys.stderr)  # refused at set-up: bad input
         return EXIT_BAD_INPUT
     return STATUS_EXIT[result.status]
 
@@ -592,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except BadInput as exc:
         if _launched_rank() == 0:  # with torchrun, every process has the same message: rank 0 says it
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {printable(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -8,12 +8,17 @@ Delete (after a confirmation) act on the selected row. Ticking the first column 
 their curves in the comparison plot below; the plot keeps the curves it copied, so it stays when those
 runs are opened, closed or even deleted, until they are unticked.
 
+The runs folder is read in the background (its own :class:`app.background.BackgroundJobs`: a folder of
+large or damaged runs never freezes the window), and only while the tab is shown: a refresh asked for
+while it is hidden (a run finished, the folder changed) waits until it is shown again.
+
 Integration: ``browser.install(main_window)`` adds the tab and opens runs with
 ``main_window.load_checkpoint``; ``main_window.run_folder_in_use()`` names the run folder being written
 (it is neither renamed nor deleted).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -99,6 +104,22 @@ class RunsModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
+    def moved(self, old: Path, new: Path) -> None:
+        """The row of folder ``old`` now names ``new`` (renamed; the next listing confirms it)."""
+        for i, row in enumerate(self.rows):
+            if row.path == old:
+                self.rows[i] = dataclasses.replace(row, path=new, name=new.name)
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+
+    def drop(self, path: Path) -> None:
+        """Remove the row of folder ``path`` (deleted; the next listing confirms it)."""
+        for i, row in enumerate(self.rows):
+            if row.path == path:
+                self.beginRemoveRows(QModelIndex(), i, i)
+                del self.rows[i]
+                self.endRemoveRows()
+                return
+
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
@@ -166,11 +187,14 @@ class RunsBrowser(QWidget):
 
     open_requested = Signal(str)  # a run folder to show in every tab
     renamed = Signal(str, str)  # old and new path of a run folder
+    listed = Signal()  # the table shows a new reading of the runs folder
 
     def __init__(self, root=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("runsTab")
         self._root = root
+        self._jobs = None  # the BackgroundJobs that read the runs folder, made on the first refresh
+        self._stale = True  # a refresh waits for the tab to be shown
         self.in_use = lambda: None  # the run folder being written (never renamed or deleted), or None
         self.model = RunsModel(self)
         self.model.ticks_changed.connect(self.update_comparison)
@@ -265,7 +289,7 @@ class RunsBrowser(QWidget):
         self._changed = QTimer(self)
         self._changed.setSingleShot(True)
         self._changed.setInterval(300)
-        self._changed.timeout.connect(lambda: self.isVisible() and self.refresh())
+        self._changed.timeout.connect(self.refresh)
         self.watcher.directoryChanged.connect(lambda _path: self._changed.start())
         self._update_buttons()
         self.update_comparison()
@@ -295,18 +319,27 @@ class RunsBrowser(QWidget):
         return runs_root()
 
     def refresh(self) -> None:
-        """Read the runs folder again (ticks and the selection are kept by folder)."""
-        selected = self.selected_path()
+        """Read the runs folder again in the background while the tab is shown, else once it is shown
+        (ticks and the selection are kept by folder); :attr:`listed` when the table shows it."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        if self._jobs is None:
+            from ..background import BackgroundJobs
+
+            jobs = self._jobs = BackgroundJobs()
+            self.destroyed.connect(lambda *_: jobs.close())
         root = self.root()
-        try:
-            rows = runs_mod.list_runs(root)
-            # The folder and every folder in it (one becomes a run once its config is written).
-            wanted = {str(root)} | {str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")} \
-                if root.is_dir() else set()
-        except (runs_mod.RunsError, OSError) as exc:
-            rows, wanted = [], set()
-            self._say(str(exc))
+        self._jobs.submit("runs-listing", lambda _cancel: _read_folder(root),
+                          lambda result, error: self._show_listing(root, result, error))
+
+    def _show_listing(self, root: Path, result, error) -> None:
+        rows, wanted, problem = result if error is None else ([], set(), str(error))
+        selected = self.selected_path()
         self.model.set_rows(rows)
+        if problem:
+            self._say(problem)
         watched = set(self.watcher.directories())
         if watched - wanted:
             self.watcher.removePaths(sorted(watched - wanted))
@@ -319,6 +352,7 @@ class RunsBrowser(QWidget):
                 if row.path == selected:
                     self.view.selectRow(i)
         self._update_buttons()
+        self.listed.emit()
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -366,10 +400,8 @@ class RunsBrowser(QWidget):
             return False
         if path in self.model.ticked:
             self.model.ticked[new] = self.model.ticked.pop(path)
+        self.model.moved(path, new)
         self.refresh()
-        for i, row in enumerate(self.model.rows):
-            if row.path == new:
-                self.view.selectRow(i)
         self._say(self.tr("Renamed {old} to {new}.").format(old=path.name, new=new.name))
         self.renamed.emit(str(path), str(new))
         return True
@@ -383,6 +415,7 @@ class RunsBrowser(QWidget):
         except runs_mod.RunsError as exc:
             self._say(str(exc))
             return False
+        self.model.drop(path)
         self.refresh()
         self._say(self.tr("Deleted {name}.").format(name=path.name))
         return True
@@ -411,3 +444,15 @@ class RunsBrowser(QWidget):
             self.tr("Tick runs in the first column to compare their curves here.") if not ticked
             else self.tr("1 run compared; untick to remove.") if ticked == 1
             else self.tr("{n} runs compared; untick to remove.").format(n=ticked))
+
+
+def _read_folder(root: Path) -> tuple[list[runs_mod.RunSummary], set[str], str]:
+    """The rows of the runs folder ``root``, the folders to watch (it and every folder in it: one becomes
+    a run once its config is written) and what went wrong ("" when nothing). Runs in a job thread."""
+    try:
+        rows = runs_mod.list_runs(root)
+        wanted = {str(root)} | {str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")} \
+            if root.is_dir() else set()
+    except (runs_mod.RunsError, OSError) as exc:
+        return [], set(), str(exc)
+    return rows, wanted, ""

@@ -15,8 +15,10 @@ dataset, the same on every computer:
   folder, exactly as it trained.
 - **split**: with a fixed seed a tenth of each class (at least one image) is the test split, but a class
   never gives away its last training image: a class of a single image trains on it.
-- **safety**: only the formats of :data:`FORMATS` are decoded, whatever the file is called (Pillow may
-  not pick a plugin by content: a ``.png`` that is really PostScript is refused); hidden files and other
+- **safety**: every file is opened by :func:`core.base.safe_image.open_image`: only its formats are
+  decoded, whatever the file is called (Pillow may not pick a plugin by content: a ``.png`` that is
+  really PostScript is refused), and only regular files are opened (a FIFO named ``x.png`` is skipped
+  at once, never waited on); hidden files and other
   extensions are ignored; unreadable or corrupt files are skipped, counted and reported in one line
   (the logger ``convscope.engine`` and :attr:`DatasetInfo.note`); Pillow's decompression-bomb guard
   (``Image.MAX_IMAGE_PIXELS``) stays on; at most :data:`MAX_IMAGES` files are read and at most
@@ -39,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from convscope.core.base.safe_image import open_image
 from convscope.core.data.datasets import DATASETS, IMAGEFOLDER, SAMPLE_TEST_SHARE, DataError, DatasetInfo
 
 log = logging.getLogger("convscope.engine")
@@ -50,7 +53,6 @@ SPLIT_SEED = 0
 STATS = 0.5  # mean and std of every channel
 EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".dib", ".gif", ".webp", ".tif",
                         ".tiff", ".ppm", ".pgm", ".pbm", ".pnm"})
-FORMATS = ("PNG", "JPEG", "BMP", "DIB", "GIF", "WEBP", "TIFF", "PPM")  # the Pillow plugins used
 GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"})
 WORKERS = max(1, min(4, os.cpu_count() or 1))  # Pillow decodes without the GIL
 USE = "give the folder with --data-root DIR: one sub-folder per class"
@@ -223,13 +225,12 @@ def _list(root: Path) -> tuple[list[str], list[list[str]], list[tuple[str, int]]
 
 
 def _peek(path: str) -> str | None:
-    """The Pillow mode of an image file from its header; None when it is not a readable image."""
-    from PIL import Image
-
+    """The Pillow mode of an image file from its header; None when it is not a readable image (or not a
+    regular file: a FIFO named ``x.png`` is skipped, never waited on)."""
     try:
-        with Image.open(path, formats=FORMATS) as im:
+        with open_image(path) as im:
             return im.mode
-    except Exception:  # noqa: BLE001 - not an image, a format not allowed, corrupt, a decompression bomb, unreadable
+    except Exception:  # noqa: BLE001 - not an image, a format not allowed, not a regular file, corrupt, a bomb
         return None
 
 
@@ -288,10 +289,8 @@ def fit(im, side: int, channels: int) -> np.ndarray:
 
 def read_image(path, side: int, channels: int) -> np.ndarray | None:
     """An image file → uint8 (channels, side, side) as the training data was made; None if unreadable."""
-    from PIL import Image
-
     try:
-        with Image.open(path, formats=FORMATS) as im:
+        with open_image(path) as im:
             return fit(im, side, channels)
     except Exception:  # noqa: BLE001 - corrupt or truncated pixel data, a decompression bomb, an unreadable file
         return None

@@ -34,9 +34,11 @@ def eval_split(config, dataset: str | None = None, split: str = "test", root: st
     """The images a run of ``config`` is evaluated on (``DataError`` with what to do when they are not
     here, or when the dataset has another number of classes than the run predicts)."""
     dataset = dataset or config.dataset
-    if dataset == D.IMAGEFOLDER:  # the run's own folder, read at its size in its class order
+    if dataset == D.IMAGEFOLDER:  # a folder the user names, read at the run's size in its class order
         same = config.dataset == dataset
-        root = root or (config.data_root if same else None)
+        if not root:  # the folder a run's config names is never read unless the user names it
+            trained = f" (the run was trained on {config.data_root})" if same and config.data_root else ""
+            raise DataError(f"give the image folder to evaluate on with --data-root DIR{trained}.")
         info = config.info if same else D.imagefolder.folder_info(root)
     else:
         info = D.get_info(dataset)

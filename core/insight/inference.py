@@ -237,14 +237,14 @@ def load_image(path: str | os.PathLike, mode: str = "L") -> np.ndarray:
 
     Any bit depth is scaled to [0, 1] (16-bit and 32-bit grey, floats), transparency is composited onto
     the background that keeps the ink's contrast (dark ink onto white paper, light ink onto black), and
-    only regular files of at most :data:`IMAGE_PIXEL_LIMIT` pixels are read (a FIFO, a device or a
-    decompression bomb is refused, never read)."""
-    import io
+    only regular files of at most :data:`IMAGE_PIXEL_LIMIT` pixels in the formats of
+    :func:`core.base.safe_image.open_image` are read (a FIFO, a device, a decompression bomb or a
+    PostScript file named ``.png`` is refused, never read)."""
     import warnings
 
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, ImageOps
 
-    from convscope.core.base.safe_read import IMAGE_FILE_LIMIT, FileRefused, read_bounded
+    from convscope.core.base.safe_image import ImageRefused, open_image
 
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -252,16 +252,9 @@ def load_image(path: str | os.PathLike, mode: str = "L") -> np.ndarray:
     if os.path.isdir(path):
         raise InferenceError(f"{path} is a folder; give an image file (PNG or JPG).")
     try:
-        raw = read_bounded(path, IMAGE_FILE_LIMIT)
-    except FileRefused as exc:
-        raise InferenceError(f"cannot read image {path}: it {exc}. Use a PNG or JPG file.") from None
-    except OSError as exc:
-        raise InferenceError(f"cannot read image {path}: {exc.strerror or exc}. Use a PNG or JPG file.") \
-            from None
-    try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(raw)) as im:
+            with open_image(path) as im:
                 w, h = im.size
                 if w * h > IMAGE_PIXEL_LIMIT:
                     raise InferenceError(f"image {path} is {w}×{h} pixels, more than the "
@@ -270,9 +263,12 @@ def load_image(path: str | os.PathLike, mode: str = "L") -> np.ndarray:
                 return _image_array(ImageOps.exif_transpose(im), mode)
     except InferenceError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError, MemoryError,
+    except ImageRefused as exc:
+        raise InferenceError(f"cannot read image {path}: it {exc}. Use a PNG or JPG file.") from None
+    except (OSError, ValueError, EOFError, SyntaxError, MemoryError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InferenceError(f"cannot read image {path}: {exc}. Use a PNG or JPG file.") from None
+        raise InferenceError(f"cannot read image {path}: {getattr(exc, 'strerror', None) or exc}. "
+                             f"Use a PNG or JPG file.") from None
 
 
 def _image_array(im, mode: str) -> np.ndarray:

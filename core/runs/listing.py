@@ -35,6 +35,9 @@ WEIGHTS = "model.safetensors"
 # Buffers a state dict holds beside the learned parameters (BatchNorm statistics).
 _BUFFER_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
 _BAD_NAME = re.compile(r"[\\/\x00-\x1f]")
+# metrics.jsonl holds a line per epoch (at most 10,000 epochs, some repeated by a resume): a file of more
+# lines was not written by a run, and is not parsed line by line (10 million "{}" lines fit the byte cap).
+METRICS_LINE_LIMIT = 100_000
 
 
 class RunsError(ValueError):
@@ -86,11 +89,14 @@ def read_metrics_lines(run_dir: str | os.PathLike) -> list[dict]:
     """The records of ``metrics.jsonl`` (``[]`` when absent); lines that are not JSON objects are skipped
     (a line cut short by a crash). Raises ``ValueError``/``OSError`` on a file that cannot be read."""
     try:
-        text = read_bounded(Path(run_dir) / METRICS, METRICS_LIMIT).decode("utf-8")
+        raw = read_bounded(Path(run_dir) / METRICS, METRICS_LIMIT)
     except FileNotFoundError:
         return []
+    lines = raw.count(b"\n")
+    if lines > METRICS_LINE_LIMIT:
+        raise ValueError(f"holds {lines:,} lines, more than the {METRICS_LINE_LIMIT:,} a run writes")
     records = []
-    for line in text.splitlines():
+    for line in raw.decode("utf-8").splitlines():
         if not line.strip():
             continue
         try:

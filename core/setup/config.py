@@ -230,12 +230,18 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, raw: dict, check_device: bool = True) -> TrainConfig:
+        """A recorded config (a run's ``config.json``): validated, and for imagefolder complete without
+        its folder (the folder it names is never read here)."""
         if not isinstance(raw, dict):
             raise ConfigError("a configuration must be a JSON object.")
         names = {f.name for f in fields(cls)}
         unknown = set(raw) - names
         if unknown:
             raise ConfigError(f"unknown configuration key(s): {', '.join(sorted(unknown))}.")
+        if raw.get("dataset") == IMAGEFOLDER and (raw.get("classes") is None or raw.get("channels") is None):
+            # A recorded config never makes ConvScope scan the folder it names (it may name any path).
+            raise ConfigError("it records no classes and channels for its image folder, and a run's folder "
+                              "is not scanned to find them: train the run again.")
         if check_device:
             return cls(**raw)
         # Skip only the device check: a run made on a GPU still opens on a CPU.

@@ -45,6 +45,7 @@ def test_the_runs_browser_lists_cli_runs_and_opening_one_fills_every_tab(qtbot, 
     assert isinstance(view, QAbstractItemView)
     w.tabs.setCurrentWidget(w.runs_browser)
     model = view.model()
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)  # read in the background
     names = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert sorted(names) == ["first-lenet", "second-lenet"]
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
@@ -116,6 +117,7 @@ def test_rename_delete_and_a_comparison_that_stays(qtbot, cli_runs, window, monk
     browser = w.runs_browser
     w.tabs.setCurrentWidget(browser)
     model = browser.model
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)  # read in the background
     for r in range(model.rowCount()):
         assert model.setData(model.index(r, 0), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert sorted(browser.compare_curves) == ["first-lenet", "second-lenet"]
@@ -241,7 +243,8 @@ def test_the_runs_tab_follows_the_folder_and_takes_keys(qtbot, tmp_path, monkeyp
     browser.resize(900, 600)
     browser.show()
     qtbot.waitExposed(browser)
-    assert browser.model.rowCount() == 0 and "no runs yet" in browser.where.text()
+    qtbot.waitUntil(lambda: "no runs yet" in browser.where.text(), timeout=10_000)
+    assert browser.model.rowCount() == 0
     cli_train(root / "made-meanwhile", epochs=1)
     qtbot.waitUntil(lambda: browser.model.rowCount() == 1, timeout=10_000)
     assert browser.model.rows[0].name == "made-meanwhile" and browser.model.rows[0].status == "completed"

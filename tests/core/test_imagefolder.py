@@ -191,7 +191,9 @@ def test_train_predict_and_reopen_without_the_folder(folder, tmp_path, capsys):
     out = capsys.readouterr()
     assert code == 0, out.err
     assert json.loads(out.out.strip().splitlines()[-1])["status"] == "completed"
-    assert main(["evaluate", "--checkpoint", run, "--json"]) == 0
+    assert main(["evaluate", "--checkpoint", run, "--json"]) == 2  # the folder is read only when named
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", run, "--data-root", str(folder), "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["n"] == 3
     photo = folder / "owl" / "07.png"
     assert main(["predict", "--checkpoint", run, str(photo), "--json"]) == 0
