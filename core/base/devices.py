@@ -46,6 +46,14 @@ def device_label(device: torch.device) -> str:
     return f"CPU ({torch.get_num_threads()} threads)"
 
 
+def use_channels_last(wanted: bool, device: torch.device) -> bool:
+    """Whether a run's model and batches go channels-last: where the config asks for it, on a GPU only.
+    On the CPU, torch's oneDNN kernels (AVX2) corrupt the heap in the weight gradient of a strided 1×1
+    convolution in channels-last with one thread (docs/torch_cpu_channels_last_bug.md: ResNet's shortcut);
+    the CPU gain (about +10 to +30 % on LeNet) is not worth a crash, so the CPU keeps the default layout."""
+    return wanted and device.type != "cpu"
+
+
 def synchronize(device: torch.device) -> None:
     """Wait for the device's queued work (nothing to wait for on the CPU)."""
     if device.type == "cuda":
