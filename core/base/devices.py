@@ -1,6 +1,9 @@
 """Where a run trains (CPU, CUDA GPU or Apple's MPS GPU), and what to do when that device runs out of memory."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -123,3 +126,28 @@ def host_info() -> HostInfo:
 def set_thread_count(n: int) -> None:
     """Torch threads of the calling thread (and the default of threads started later)."""
     torch.set_num_threads(max(1, int(n)))
+
+
+def default_thread_count() -> int:
+    """The torch thread count that a thread started now gets (each thread keeps its own)."""
+    seen: list[int] = []
+    probe = threading.Thread(target=lambda: seen.append(torch.get_num_threads()), name="torch-threads")
+    probe.start()
+    probe.join()
+    return seen[0]
+
+
+@contextmanager
+def thread_count(n: int) -> Iterator[None]:
+    """The calling thread runs torch on ``n`` threads inside; afterwards its count, and the default that
+    threads started later get (which ``torch.set_num_threads`` also sets), are what they were."""
+    mine, default = torch.get_num_threads(), default_thread_count()
+    set_thread_count(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(mine)
+        if default != mine:  # the default back from a short-lived thread, this thread's count kept
+            helper = threading.Thread(target=torch.set_num_threads, args=(default,), name="torch-threads")
+            helper.start()
+            helper.join()
