@@ -1,7 +1,10 @@
 """Small background jobs of the window: parameter counts and time estimates (``core.training.introspect``).
 
-One daemon thread per window runs the jobs, latest-only per kind (a newer request of the same kind
-replaces a pending one). Results come back to the GUI thread through a queued signal.
+One thread per window runs the jobs, latest-only per kind (a newer request of the same kind
+replaces a pending one). Results come back to the GUI thread through a queued signal. The thread is not
+a daemon: a job inside torch when the window closes (the start-up warm-up on a busy machine) is never
+abandoned to the interpreter's shutdown, which crashes a thread still in torch; :meth:`close` waits a
+moment, and the process's exit waits for the rest.
 
 Jobs touch torch, and torch's global random generator is shared with the training run: a training run
 seeds it and draws its initial weights from it. So jobs never run while a run is active —
@@ -58,7 +61,7 @@ class BackgroundJobs:
             if self._current is not None and self._current[0] == kind:
                 self._current[1].set()
             if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="convscope-jobs", daemon=True)
+                self._thread = threading.Thread(target=self._loop, name="convscope-jobs", daemon=False)
                 self._thread.start()
             self._cond.notify()
 
@@ -84,6 +87,8 @@ class BackgroundJobs:
             pass
 
     def close(self, timeout: float = 2.0) -> None:
+        """No more jobs; the one in progress is asked to give up, and waited for ``timeout`` seconds (the
+        thread then ends by itself when it has, and the process's exit waits for it)."""
         with self._cond:
             self._closed = True
             self._pending.clear()

@@ -21,6 +21,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
 
@@ -109,8 +110,9 @@ class TrainWorker(QObject):
         from convscope.core.training.events import ERROR, RunResult
 
         result = None
+        threads = ExitStack()  # the training thread's torch threads, put back when it ends
         try:
-            _leave_a_core_for_the_window()
+            threads.enter_context(_leave_a_core_for_the_window())
             if self.before_run is not None:
                 self.before_run()
             self.trainer.on_event = self._on_event
@@ -133,6 +135,7 @@ class TrainWorker(QObject):
             finally:
                 self.trainer.on_event = _ignore
                 self.trainer = None
+                threads.close()
                 # Back to the GUI thread, to be destroyed there (see RunController.start).
                 self.moveToThread(QCoreApplication.instance().thread())
                 self.finished.emit()
@@ -284,9 +287,10 @@ def training_threads(cores: int | None = None) -> int:
     return max(1, cores - 1)
 
 
-def _leave_a_core_for_the_window() -> None:
+def _leave_a_core_for_the_window():
     # An OpenMP team as wide as the machine fights the GUI thread for the last core: measured on
     # 2 cores with the other core busy, LeNet trained ~10x slower in the window with 2 torch threads.
-    from convscope.core.base.devices import set_thread_count
+    # The count also sets the default of threads started later: leaving the returned context puts it back.
+    from convscope.core.base.devices import thread_count
 
-    set_thread_count(training_threads())
+    return thread_count(training_threads())

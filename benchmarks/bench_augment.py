@@ -32,7 +32,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 __import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
-from convscope.core.base.devices import device_label, resolve_device  # noqa: E402
+from convscope.core.base.devices import device_label, resolve_device, use_channels_last  # noqa: E402
 from convscope.core.data import augment as A  # noqa: E402
 from convscope.core.data import loading as D  # noqa: E402
 from convscope.core.setup.build import build_model  # noqa: E402
@@ -105,14 +105,15 @@ def torchvision_rates(cfg: TrainConfig, epochs: int) -> list[float]:
     torch.manual_seed(cfg.seed)
     device = resolve_device(cfg.device)
     loader = DataLoader(Photos(), batch_size=cfg.batch_size, shuffle=True, num_workers=0)
-    model = build_model(cfg).to(device).to(memory_format=torch.channels_last)
+    layout = torch.channels_last if use_channels_last(True, device) else torch.contiguous_format  # the engine's
+    model = build_model(cfg).to(device).to(memory_format=layout)
     opt = make_optimizer(cfg, model.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()
     rates = []
     for epoch in range(epochs):
         t0 = time.perf_counter()
         for xb, yb in loader:
-            xb = xb.to(device).contiguous(memory_format=torch.channels_last)
+            xb = xb.to(device).contiguous(memory_format=layout)
             yb = yb.to(device)
             opt.zero_grad(set_to_none=True)
             loss_fn(model(xb), yb).backward()
@@ -126,15 +127,18 @@ def torchvision_rates(cfg: TrainConfig, epochs: int) -> list[float]:
 
 def per_batch_ms(cfg: TrainConfig, repeats: int = 200) -> tuple[float, float]:
     """Milliseconds per batch of 128: the augmentation as the engine runs it (on the batch of the split
-    normalised once, channels-last), and one training step (the best of several timings of each, so a
+    normalised once, channels-last on a GPU), and one training step (the best of several timings of each, so a
     busy moment of the machine does not count)."""
     device = resolve_device(cfg.device)
     x, y = D.load_split("cifar10-sample", "train")
     xb = torch.from_numpy(x[:128]).to(device)
     yb = torch.from_numpy(y[:128]).to(device)
     aug = A.Augmenter(cfg.augment, torch.Generator(device=device).manual_seed(0))
-    pre = D.Preprocess(cfg.info, 32, 3, channels_last=True)
-    model = build_model(cfg).to(device).to(memory_format=torch.channels_last)
+    channels_last = use_channels_last(True, device)  # as the engine trains
+    pre = D.Preprocess(cfg.info, 32, 3, channels_last=channels_last)
+    model = build_model(cfg).to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     opt = make_optimizer(cfg, model.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()
     ready = pre(xb)

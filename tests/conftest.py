@@ -172,3 +172,25 @@ def _automatic_gc_outside_window_tests(request):
     if "tests/app" not in Path(str(request.node.fspath)).as_posix():
         gc.enable()
     yield
+
+
+# ------------------------------------------------------------------ nothing left behind for the next test
+THREAD_JOIN_GRACE_S = 5.0  # a thread that is finishing (its last event sent) gets this long to end
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left():
+    """Fail any test that leaves a non-daemon Python thread running (the QThread fixture of tests/app does
+    the same for QThreads): no test may depend on what an earlier one left behind."""
+    import threading
+    import time
+
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + THREAD_JOIN_GRACE_S
+    left = [t for t in threading.enumerate() if t not in before and not t.daemon and t.is_alive()]
+    for t in left:
+        t.join(max(0.0, deadline - time.monotonic()))
+    left = [t for t in left if t.is_alive()]
+    assert not left, (f"{len(left)} non-daemon thread(s) still running: {[t.name for t in left]}; a test must "
+                      "stop and join the threads it starts")

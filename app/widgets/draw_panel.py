@@ -59,7 +59,9 @@ class DrawPanel(QWidget):
         super().__init__(parent)
         from convscope.core.insight.inference import use_one_thread_here
 
-        use_one_thread_here()  # predictions on this (GUI) thread never compete with training for cores
+        # Predictions on this (GUI) thread never compete with training for cores; its count comes back
+        # when the panel goes.
+        self.destroyed.connect(use_one_thread_here())
         self.setObjectName("drawPanel")
         self._main_window = None
         self._last_predict = 0.0

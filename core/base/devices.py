@@ -1,6 +1,9 @@
 """Where a run trains (CPU, CUDA GPU or Apple's MPS GPU), and what to do when that device runs out of memory."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -44,6 +47,14 @@ def device_label(device: torch.device) -> str:
     if device.type == "mps":
         return MPS_LABEL
     return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def use_channels_last(wanted: bool, device: torch.device) -> bool:
+    """Whether a run's model and batches go channels-last: where the config asks for it, on a GPU only.
+    On the CPU, torch's oneDNN kernels (AVX2) corrupt the heap in the weight gradient of a strided 1×1
+    convolution in channels-last with one thread (docs/torch_cpu_channels_last_bug.md: ResNet's shortcut);
+    the CPU gain (about +10 to +30 % on LeNet) is not worth a crash, so the CPU keeps the default layout."""
+    return wanted and device.type != "cpu"
 
 
 def synchronize(device: torch.device) -> None:
@@ -115,3 +126,28 @@ def host_info() -> HostInfo:
 def set_thread_count(n: int) -> None:
     """Torch threads of the calling thread (and the default of threads started later)."""
     torch.set_num_threads(max(1, int(n)))
+
+
+def default_thread_count() -> int:
+    """The torch thread count that a thread started now gets (each thread keeps its own)."""
+    seen: list[int] = []
+    probe = threading.Thread(target=lambda: seen.append(torch.get_num_threads()), name="torch-threads")
+    probe.start()
+    probe.join()
+    return seen[0]
+
+
+@contextmanager
+def thread_count(n: int) -> Iterator[None]:
+    """The calling thread runs torch on ``n`` threads inside; afterwards its count, and the default that
+    threads started later get (which ``torch.set_num_threads`` also sets), are what they were."""
+    mine, default = torch.get_num_threads(), default_thread_count()
+    set_thread_count(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(mine)
+        if default != mine:  # the default back from a short-lived thread, this thread's count kept
+            helper = threading.Thread(target=torch.set_num_threads, args=(default,), name="torch-threads")
+            helper.start()
+            helper.join()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from convscope.core.base.devices import default_thread_count
 from convscope.core.base.modeltools import eval_mode, first_tensor, forward_hooks
 from convscope.core.data import imagefolder
 from convscope.core.data import loading as data_mod
@@ -501,7 +503,7 @@ def _plain_state(weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return weights
 
 
-def use_one_thread_here() -> None:
+def use_one_thread_here() -> Callable[[], None]:
     """Run the calling thread's torch operations on one core, leaving other threads as they are.
 
     A window predicts one small image at a time on its GUI thread while a training run keeps the cores
@@ -509,16 +511,36 @@ def use_one_thread_here() -> None:
     the cores: measured on a 2-core laptop CPU, one LeNet forward took 80 ms with two threads and
     0.15 ms with one. ``torch.set_num_threads`` sets the calling thread's count *and* the default that
     threads starting later pick up, so the default is put back from a short-lived helper thread.
+
+    Returns a function that puts the calling thread's count back once every user of this thread's one
+    thread has called it (a draw panel, when it goes); called from another thread it does nothing.
     """
-    if getattr(_one_thread, "done", False):
-        return
-    default = torch.get_num_threads()  # (also makes torch settle this thread's own count first)
-    torch.set_num_threads(1)
-    if default != 1:
-        helper = threading.Thread(target=torch.set_num_threads, args=(default,), name="torch-threads")
-        helper.start()
-        helper.join()
-    _one_thread.done = True
+    state = _one_thread
+    if not getattr(state, "users", 0):
+        default = torch.get_num_threads()  # (also makes torch settle this thread's own count first)
+        state.before = default
+        torch.set_num_threads(1)
+        if default != 1:
+            helper = threading.Thread(target=torch.set_num_threads, args=(default,), name="torch-threads")
+            helper.start()
+            helper.join()
+    state.users = getattr(state, "users", 0) + 1
+    owner, done = threading.current_thread(), []
+
+    def restore() -> None:
+        if done or threading.current_thread() is not owner:
+            return
+        done.append(True)
+        state.users -= 1
+        if not state.users and state.before != 1:
+            default = default_thread_count()
+            torch.set_num_threads(state.before)
+            if default != state.before:  # the default as it is now, from a short-lived thread
+                helper = threading.Thread(target=torch.set_num_threads, args=(default,), name="torch-threads")
+                helper.start()
+                helper.join()
+
+    return restore
 
 
 _one_thread = threading.local()

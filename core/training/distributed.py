@@ -21,8 +21,11 @@ Without torchrun (``WORLD_SIZE`` unset or 1), :func:`from_env` returns ``None`` 
 from __future__ import annotations
 
 import os
+import sys
+import threading
+import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import torch
@@ -32,6 +35,8 @@ from convscope.core.base.devices import resolve_device
 from convscope.core.setup.config import ConfigError
 
 CONNECT_TIMEOUT = timedelta(minutes=10)  # how long a rank waits for the others at a collective
+CONNECT_TIMEOUT_ENV = "CONVSCOPE_CONNECT_TIMEOUT_S"  # seconds, instead of CONNECT_TIMEOUT
+REMIND_EVERY_S = 60.0  # while waiting for the others, say so again this often
 
 
 @dataclass
@@ -49,8 +54,10 @@ class Group:
         return self.rank == 0
 
     # -- set-up ------------------------------------------------------------------------------------
-    def start(self, device_name: str) -> torch.device:
-        """Join the others (torchrun's rendezvous) on this rank's device; returns that device."""
+    def start(self, device_name: str, timeout: timedelta | None = None) -> torch.device:
+        """Join the others (torchrun's rendezvous) on this rank's device; returns that device.
+
+        ``timeout``: how long to wait for them (default :func:`connect_timeout`)."""
         device = resolve_device(device_name)
         if device.type == "cuda":
             count = torch.cuda.device_count()
@@ -67,8 +74,44 @@ class Group:
                               f"{device.type}: use --device cpu or cuda, or train in one process.")
         self.device = device
         if not dist.is_initialized():
-            dist.init_process_group(self.backend, timeout=CONNECT_TIMEOUT)
+            self._connect(connect_timeout() if timeout is None else timeout)
         return device
+
+    def _connect(self, timeout: timedelta) -> None:
+        """torchrun's rendezvous, saying on stderr what this process waits for, until when, and again every
+        REMIND_EVERY_S while it waits; a rendezvous that fails is a ConfigError that says why."""
+        where = f"{os.environ.get('MASTER_ADDR', '?')}:{os.environ.get('MASTER_PORT', '?')}"
+        deadline = time.monotonic() + timeout.total_seconds()
+        until = (datetime.now() + timeout).strftime("%H:%M:%S")
+        others = self.world_size - 1
+        what = (f"process {self.rank} of {self.world_size} (WORLD_SIZE={self.world_size}): waiting for the "
+                f"other {others} process{'es' if others > 1 else ''} of this run at {where}")
+        print(f"{what}, for up to {_duration(timeout.total_seconds())} (until {until}). torchrun starts them "
+              f"all; to train in one process, unset WORLD_SIZE.", file=sys.stderr, flush=True)
+        connected = threading.Event()
+
+        def remind() -> None:
+            while not connected.wait(REMIND_EVERY_S):
+                left = deadline - time.monotonic()
+                if left > 0:
+                    print(f"{what}: still waiting, {_duration(left)} left (until {until}).", file=sys.stderr,
+                          flush=True)
+
+        reminder = threading.Thread(target=remind, name="rendezvous-reminder", daemon=True)
+        reminder.start()
+        try:
+            dist.init_process_group(self.backend, timeout=timeout)
+        except (RuntimeError, ValueError) as exc:  # DistStoreError (a timeout) is a RuntimeError
+            if isinstance(exc, dist.DistStoreError) or "timed out" in str(exc).lower():
+                raise ConfigError(f"the other {others} process{'es' if others > 1 else ''} of this run did not "
+                                  f"join within {_duration(timeout.total_seconds())} (at {where}): start all "
+                                  f"of them with torchrun, or unset WORLD_SIZE to train in one "
+                                  f"process.") from None
+            raise ConfigError(f"cannot join the other processes of this run: {exc}. Start them with torchrun "
+                              f"(it sets MASTER_ADDR and MASTER_PORT), or unset WORLD_SIZE.") from None
+        finally:
+            connected.set()
+            reminder.join()
 
     def close(self) -> None:
         if dist.is_initialized():
@@ -141,6 +184,28 @@ class Group:
         them with its own batch."""
         for buffer in model.buffers():
             dist.broadcast(buffer, src=0)
+
+
+def connect_timeout() -> timedelta:
+    """How long a process waits for the others: CONNECT_TIMEOUT, or ``CONVSCOPE_CONNECT_TIMEOUT_S`` seconds."""
+    text = os.environ.get(CONNECT_TIMEOUT_ENV, "").strip()
+    if not text:
+        return CONNECT_TIMEOUT
+    try:
+        seconds = float(text)
+        if not 0 < seconds <= 86400:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{CONNECT_TIMEOUT_ENV}={text!r} is not a number of seconds between 0 and 86400: "
+                          f"set it to one (e.g. 600), or unset it.") from None
+    return timedelta(seconds=seconds)
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds // 60} min {seconds % 60} s"
 
 
 def from_env() -> Group | None:

@@ -37,6 +37,7 @@ from convscope.core.base.devices import (
     is_out_of_memory,
     out_of_memory_message,
     resolve_device,
+    use_channels_last,
 )
 from convscope.core.base.modeltools import count_params
 from convscope.core.data import augment, augment_spec
@@ -211,7 +212,7 @@ class Trainer:
         self.train = data_mod.DeviceSplit(x_train, y_train, self.device)
         self.test = data_mod.DeviceSplit(x_test, y_test, self.device)
         c, side, _ = cfg.input_size
-        self.channels_last = cfg.channels_last
+        self.channels_last = use_channels_last(cfg.channels_last, self.device)
         self.preprocess = data_mod.Preprocess(self.info, side, c, channels_last=self.channels_last)
         self.train_ready = self._normalised_once(side, c)
         self.model = build_model(cfg).to(self.device)

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from convscope.core.base.devices import resolve_device, set_thread_count, synchronize
+from convscope.core.base.devices import resolve_device, synchronize, thread_count, use_channels_last
 from convscope.core.base.modeltools import count_params, forward_hooks
 from convscope.core.setup.build import build_model, meta_model
 from convscope.core.setup.config import TrainConfig
@@ -158,12 +158,8 @@ def measure_rate(config: TrainConfig, cancel: threading.Event | None = None, bud
     """
     if threads is None:
         return _measure_rate(config, cancel or threading.Event(), budget_s)
-    before = torch.get_num_threads()
-    set_thread_count(threads)
-    try:
+    with thread_count(threads):  # this thread's count and the default of later threads as they were after
         return _measure_rate(config, cancel or threading.Event(), budget_s)
-    finally:
-        set_thread_count(before)
 
 
 def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) -> float:
@@ -178,7 +174,8 @@ def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) ->
                 b.fill_(1.0)
             else:
                 b.zero_()
-    if cfg.channels_last:
+    channels_last = use_channels_last(cfg.channels_last, device)  # as the run will train
+    if channels_last:
         model = model.to(memory_format=torch.channels_last)
     model.train()
     opt = make_optimizer(cfg, model.parameters())  # the run's own optimizer (fused kernels too)
@@ -190,7 +187,7 @@ def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) ->
 
     def make_batch(b):
         x = torch.randn(b, c, side, side, generator=gen).to(device)
-        if cfg.channels_last:
+        if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x, torch.randint(0, n_classes, (b,), generator=gen).to(device)
 

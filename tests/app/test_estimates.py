@@ -29,6 +29,7 @@ def test_a_known_rate_updates_at_once_and_measures_nothing(qtbot, window):
     label = child(w, "estimateLabel")
     qtbot.waitUntil(lambda: "images/s" in label.text(), timeout=WAIT)
     first = w.estimate_seconds(w.current_config())
+    qtbot.waitUntil(lambda: not w._jobs.busy and not w._jobs._pending, timeout=WAIT)  # earlier jobs done
     submitted = []
     w._jobs.submit = lambda kind, fn, cb: submitted.append(kind)
     configure(w, epochs=20, subset=256)  # the same network: no new measurement, the figure follows

@@ -132,3 +132,56 @@ def test_shards_and_batch_shares():
     with pytest.raises(ConfigError, match="cannot be shared"):
         group.shard(x[:2], y[:2], equal=True)
     assert distributed.next_sync(0.01, 0.25) == 25 and distributed.next_sync(5.0, 0.25) == 1
+
+
+# ------------------------------------------------------------------------- a rank alone
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_process_without_the_others_says_what_it_waits_for_and_gives_up(tmp_path):
+    """WORLD_SIZE=2 with no second process: one note on stderr (what, where, how long), then exit 2 with
+    one line saying why — not minutes of silence."""
+    env = {k: v for k, v in os.environ.items() if k not in TORCHRUN_ENV}
+    env.update(WORLD_SIZE="2", RANK="0", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()),
+               CONVSCOPE_CONNECT_TIMEOUT_S="2", OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", "--device", "cpu", "--epochs", "1",
+                           "--subset", "64"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert "waiting for the other 1 process of this run at 127.0.0.1:" in lines[0]
+    assert "for up to 2 s (until " in lines[0] and "unset WORLD_SIZE" in lines[0]
+    assert lines[-1].startswith("error: the other 1 process of this run did not join within 2 s"), lines
+    assert "Traceback" not in proc.stderr
+
+
+def test_the_wait_for_the_others_is_repeated_until_it_ends(monkeypatch, capfd):
+    for name in TORCHRUN_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", str(free_port()))
+    monkeypatch.setenv("WORLD_SIZE", "3")
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setattr(distributed, "REMIND_EVERY_S", 0.2)
+    group = distributed.Group(rank=0, world_size=3, local_rank=0)
+    from datetime import timedelta
+
+    with pytest.raises(ConfigError, match="the other 2 processes of this run did not join within 2 s"):
+        group.start("cpu", timeout=timedelta(seconds=2))
+    err = capfd.readouterr().err
+    assert "waiting for the other 2 processes" in err and "still waiting" in err and " left (until " in err
+    assert not distributed.dist.is_initialized()
+
+
+def test_a_bad_connect_timeout_is_refused(monkeypatch):
+    monkeypatch.setenv(distributed.CONNECT_TIMEOUT_ENV, "soon")
+    with pytest.raises(ConfigError, match="CONVSCOPE_CONNECT_TIMEOUT_S='soon' is not a number"):
+        distributed.connect_timeout()
+    monkeypatch.setenv(distributed.CONNECT_TIMEOUT_ENV, "30")
+    assert distributed.connect_timeout().total_seconds() == 30
+    monkeypatch.delenv(distributed.CONNECT_TIMEOUT_ENV)
+    assert distributed.connect_timeout() == distributed.CONNECT_TIMEOUT
