@@ -516,7 +516,7 @@ def test_every_preset_loads_a_valid_configuration(window):
         assert w.config_panel.apply_preset(preset["id"])
         w._validate()
         cfg = w.current_config()
-        assert cfg is not None, (preset["id"], w._config_error)
+        assert cfg is not None, (preset["id"], w.session.config_error)
         # A dataset that is not on this computer trains on its offline sample (tests/app/test_offline.py).
         assert cfg.dataset in (preset["config"]["dataset"], sample_of(preset["config"]["dataset"]))
         for key, value in {**preset["config"], "dataset": cfg.dataset}.items():
