@@ -11,7 +11,7 @@ import logging
 import math
 import time
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QTimer, Slot
 
 from . import notices
 from .core_texts import core_text
@@ -41,7 +41,7 @@ class RunDisplay:
         self.config_panel.set_editable(False)
         self.settings_column.set_paused(False)
         self.progress.preparing()
-        self.statusBar().showMessage(self.tr("Starting…"))
+        self.statusBar().showMessage(QCoreApplication.translate("MainWindow", "Starting…"))
         self._drain_timer.start()
         self._update_buttons()
         cfg = trainer.config
@@ -55,7 +55,7 @@ class RunDisplay:
             return
         self.session.stop()
         self._stop_asked = True
-        self.statusBar().showMessage(self.tr("Stopping after this batch…"))
+        self.statusBar().showMessage(QCoreApplication.translate("MainWindow", "Stopping after this batch…"))
         self.progress.stopping()
         self._update_buttons()
 
@@ -66,11 +66,11 @@ class RunDisplay:
         if self.session.is_paused():
             self.session.resume()
             self.settings_column.set_paused(False)
-            self.statusBar().showMessage(self.tr("Resumed."), 3000)
+            self.statusBar().showMessage(QCoreApplication.translate("MainWindow", "Resumed."), 3000)
         else:
             self.session.pause()
             self.settings_column.set_paused(True)
-            self.statusBar().showMessage(self.tr("Paused — press Resume to go on."))
+            self.statusBar().showMessage(QCoreApplication.translate("MainWindow", "Paused — press Resume to go on."))
             self.progress.paused()
 
     # --------------------------------------------------------------------------- run events
@@ -99,7 +99,9 @@ class RunDisplay:
         self.progress.begin(ev)
         cfg = ev.config
         self.statusBar().showMessage(
-            self.tr("Training {network}: {n_train} training / {n_test} test images, {params} parameters.").format(
+            QCoreApplication.translate(
+                "MainWindow",
+                "Training {network}: {n_train} training / {n_test} test images, {params} parameters.").format(
                 network=core_text(cfg.spec.display_name), n_train=f"{ev.n_train:,}", n_test=f"{ev.n_test:,}",
                 params=f"{ev.params:,}"))
         log.info("training %s: %s training / %s test images, %s parameters, %s", cfg.arch,

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
-from PySide6.QtWidgets import QMenu, QWidget
 
 from . import notices
 from .runtime.jobs import BackgroundJobs
 from .worker import RunController
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMenu, QWidget
 
 log = logging.getLogger("convscope.gui")
 

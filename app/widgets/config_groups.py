@@ -53,6 +53,7 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("ConfigPanel", text)
 
 
+
 def choices(names, labels: dict[str, str]) -> list[tuple[str, str]]:
     """(label, name) for each of core's ``names``, in core's order; a name without a label shows itself."""
     return [(_tr(labels.get(name, name)), name) for name in names]
@@ -76,7 +77,7 @@ def _hint(text: str = "") -> QLabel:
 
 def build_preset_box(p) -> QGroupBox:
     """Presets: its fields become attributes of the panel ``p``."""
-    box = QGroupBox(p.tr("Start from a preset"))
+    box = QGroupBox(QCoreApplication.translate("ConfigPanel", "Start from a preset"))
     lay = QVBoxLayout(box)
     p.preset_combo = _combo("presetCombo")
     p.preset_info = _hint()
@@ -93,7 +94,7 @@ def build_preset_box(p) -> QGroupBox:
 
 def build_network_box(p) -> QGroupBox:
     """Network: its fields become attributes of the panel ``p``."""
-    box = QGroupBox(p.tr("Network"))
+    box = QGroupBox(QCoreApplication.translate("ConfigPanel", "Network"))
     form = QFormLayout(box)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     p.arch_combo = _combo("archCombo")
@@ -108,33 +109,33 @@ def build_network_box(p) -> QGroupBox:
     p.width_spin.setDecimals(2)
     p.width_spin.setSingleStep(0.25)
     p.width_spin.setValue(1.0)
-    p.batchnorm_combo = _combo("batchnormCombo", [NETWORK_DEFAULT, (p.tr(
-        "on"), True), (p.tr(
-        "off"), False)])
+    on_off = [NETWORK_DEFAULT, (QCoreApplication.translate("ConfigPanel", "on"), True),
+              (QCoreApplication.translate("ConfigPanel", "off"), False)]
+    p.batchnorm_combo = _combo("batchnormCombo", on_off)
     p.dropout_spin = QDoubleSpinBox()
     p.dropout_spin.setObjectName("dropoutSpin")
     p.dropout_spin.setRange(-0.05, 0.95)
     p.dropout_spin.setSingleStep(0.05)
     p.dropout_spin.setDecimals(2)
-    p.dropout_spin.setSpecialValueText(p.tr("network default"))
+    p.dropout_spin.setSpecialValueText(QCoreApplication.translate("ConfigPanel", "network default"))
     p.dropout_spin.setValue(-0.05)
-    p.shortcut_combo = _combo("shortcutCombo", [NETWORK_DEFAULT, (p.tr("on"), True), (p.tr("off"), False)])
+    p.shortcut_combo = _combo("shortcutCombo", on_off)
     p.activation_combo = _combo("activationCombo",
                                    [NETWORK_DEFAULT, *choices(ACTIVATIONS, ACTIVATION_LABELS)])
-    form.addRow(p.tr("Architecture"), p.arch_combo)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Architecture"), p.arch_combo)
     form.addRow(p.arch_info)
-    form.addRow(p.tr("Input size"), p.form_combo)
-    form.addRow(p.tr("Width"), p.width_spin)
-    form.addRow(p.tr("BatchNorm"), p.batchnorm_combo)
-    form.addRow(p.tr("Dropout"), p.dropout_spin)
-    form.addRow(p.tr("Skip connections"), p.shortcut_combo)
-    form.addRow(p.tr("Activation"), p.activation_combo)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Input size"), p.form_combo)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Width"), p.width_spin)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "BatchNorm"), p.batchnorm_combo)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Dropout"), p.dropout_spin)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Skip connections"), p.shortcut_combo)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Activation"), p.activation_combo)
     return box
 
 
 def build_data_box(p) -> QGroupBox:
     """Data: its fields become attributes of the panel ``p``."""
-    box = QGroupBox(p.tr("Data"))
+    box = QGroupBox(QCoreApplication.translate("ConfigPanel", "Data"))
     form = QFormLayout(box)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     p.dataset_combo = _combo("datasetCombo")
@@ -143,10 +144,10 @@ def build_data_box(p) -> QGroupBox:
     row = QHBoxLayout()
     p.data_root_edit = QLineEdit()
     p.data_root_edit.setObjectName("dataRootEdit")
-    p.data_root_edit.setPlaceholderText(p.tr("default folder"))
+    p.data_root_edit.setPlaceholderText(QCoreApplication.translate("ConfigPanel", "default folder"))
     browse = QToolButton()
     browse.setText("…")
-    browse.setToolTip(p.tr("Choose a data folder"))
+    browse.setToolTip(QCoreApplication.translate("ConfigPanel", "Choose a data folder"))
     browse.clicked.connect(p._browse_data_root)
     row.addWidget(p.data_root_edit)
     row.addWidget(browse)
@@ -154,19 +155,19 @@ def build_data_box(p) -> QGroupBox:
     p.subset_spin.setObjectName("subsetSpin")
     p.subset_spin.setRange(0, 10_000_000)
     p.subset_spin.setSingleStep(500)
-    p.subset_spin.setSpecialValueText(p.tr("all training images"))
-    p.subset_spin.setSuffix(p.tr(" images"))
-    form.addRow(p.tr("Dataset"), p.dataset_combo)
+    p.subset_spin.setSpecialValueText(QCoreApplication.translate("ConfigPanel", "all training images"))
+    p.subset_spin.setSuffix(QCoreApplication.translate("ConfigPanel", " images"))
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Dataset"), p.dataset_combo)
     form.addRow(p.dataset_info)
-    form.addRow(p.tr("Data folder"), row)
-    form.addRow(p.tr("Train on"), p.subset_spin)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Data folder"), row)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Train on"), p.subset_spin)
     return box
 
 
 def build_augment_group(p) -> QGroupBox:
     """Augmentation (``core.data.augment_spec``: the names, parameters and where each breaks labels): its
     fields become attributes of the panel ``p``."""
-    box = QGroupBox(p.tr("Augment the training images"))
+    box = QGroupBox(QCoreApplication.translate("ConfigPanel", "Augment the training images"))
     p.augment_box = AugmentBox()
     QVBoxLayout(box).addWidget(p.augment_box)
     return box
@@ -174,7 +175,7 @@ def build_augment_group(p) -> QGroupBox:
 
 def build_training_box(p) -> QGroupBox:
     """Training: its fields become attributes of the panel ``p``."""
-    box = QGroupBox(p.tr("Training"))
+    box = QGroupBox(QCoreApplication.translate("ConfigPanel", "Training"))
     form = QFormLayout(box)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     p.epochs_spin = QSpinBox()
@@ -191,7 +192,7 @@ def build_training_box(p) -> QGroupBox:
     p.momentum_spin.setRange(0.0, 0.999)
     p.momentum_spin.setDecimals(3)
     p.momentum_spin.setSingleStep(0.05)
-    p.momentum_label = QLabel(p.tr("Momentum"))
+    p.momentum_label = QLabel(QCoreApplication.translate("ConfigPanel", "Momentum"))
     p.wd_spin = LogSpinBox(minimum=0.0, maximum=0.99, allow_zero=True)
     p.wd_spin.setObjectName("weightDecaySpin")
     p.schedule_combo = _combo("scheduleCombo", choices(SCHEDULES, SCHEDULE_LABELS))
@@ -199,17 +200,17 @@ def build_training_box(p) -> QGroupBox:
     p.seed_spin.setObjectName("seedSpin")
     p.seed_spin.setRange(0, 2_147_483_647)
     p.device_combo = _combo("deviceCombo", choices(DEVICES, DEVICE_LABELS))
-    p.save_check = QCheckBox(p.tr("Save the run (weights and metrics)"))
+    p.save_check = QCheckBox(QCoreApplication.translate("ConfigPanel", "Save the run (weights and metrics)"))
     p.save_check.setObjectName("saveRunCheck")
     p.save_check.setChecked(True)
-    form.addRow(p.tr("Epochs"), p.epochs_spin)
-    form.addRow(p.tr("Batch size"), p.batch_spin)
-    form.addRow(p.tr("Optimizer"), p.optimizer_combo)
-    form.addRow(p.tr("Learning rate"), p.lr_spin)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Epochs"), p.epochs_spin)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Batch size"), p.batch_spin)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Optimizer"), p.optimizer_combo)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Learning rate"), p.lr_spin)
     form.addRow(p.momentum_label, p.momentum_spin)
-    form.addRow(p.tr("Weight decay"), p.wd_spin)
-    form.addRow(p.tr("LR schedule"), p.schedule_combo)
-    form.addRow(p.tr("Seed"), p.seed_spin)
-    form.addRow(p.tr("Device"), p.device_combo)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Weight decay"), p.wd_spin)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "LR schedule"), p.schedule_combo)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Seed"), p.seed_spin)
+    form.addRow(QCoreApplication.translate("ConfigPanel", "Device"), p.device_combo)
     form.addRow(p.save_check)
     return box

@@ -4,8 +4,9 @@ It is built before torch is imported and filled in by :meth:`ConfigPanel.populat
 registry is available (the specs and dataset descriptions are passed in). The names of the choices and
 the default hyperparameters come from ``core.setup.config`` (torch-free at import); this panel only adds their
 display labels, and a choice it has no label for shows its own name. :meth:`ConfigPanel.values` returns
-the keyword arguments of ``core.setup.config.TrainConfig``; validation is the window's job (it builds the
-``TrainConfig`` and shows its ``ConfigError``).
+the keyword arguments of ``core.setup.config.TrainConfig``; validation is the session's job
+(``app.session.Session.validate`` builds the ``TrainConfig``; the window shows its ``ConfigError``). Each
+group box is built by its own function in :mod:`app.widgets.config_groups`.
 """
 from __future__ import annotations
 
