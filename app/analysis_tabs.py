@@ -1,6 +1,7 @@
 """The Model, Evaluation and Layer health tabs, the hints from the curves, and File → Export.
 
-:class:`AnalysisTabs` (installed by the window once the engine is loaded) follows what the window shows:
+:class:`AnalysisTabs` (installed by the window once the engine is loaded, with the session and the window
+as its host: :mod:`app.session`) follows what the tabs show:
 
 * **Model** — the per-layer summary of the network the settings describe, or of the opened run, and the
   architectures side by side on the same dataset (parameters, FLOPs, the fully connected layers' share,
@@ -23,7 +24,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Slot
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog
 
 from .pacing import debounce_timer
 from .settings import runs_root
@@ -79,16 +80,18 @@ def hint_text(hint) -> tuple[str, str]:
 
 
 class AnalysisTabs(QObject):
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    """``internals``: the inside views' controller (a test image clicked in Evaluation is probed there)."""
+
+    def __init__(self, session, host, internals=None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.session, self.host, self.internals = session, host, internals
         self.model_view = ModelSummaryView()
         self.confusion = ConfusionView()
         self.health_view = HealthView()
         self.health = HealthController(self.health_view, parent=self)
         self.lesson = LessonCard()
         self.race_view = RaceView()
-        self.race = RaceController(self.race_view, window, parent=self)
+        self.race = RaceController(self.race_view, session, host, parent=self)
         self._summary_timer = debounce_timer(self, SUMMARY_DELAY_MS, self.update_summary)
         self._comparisons: dict[tuple, object] = {}
         self._epochs: list = []
@@ -99,47 +102,36 @@ class AnalysisTabs(QObject):
 
     # ------------------------------------------------------------------------------- wiring
     def install(self) -> None:
-        w = self.window
-        w.add_inside_tab(self.model_view, self.tr("Model"))
-        w.add_inside_tab(self.confusion, self.tr("Evaluation"))
-        self.health.install(w)
-        core = getattr(w, "_core", None)
-        self.race.install(core.specs if core is not None else [])
-        w.config_panel.changed.connect(self._summary_timer.start)
-        w.run_started.connect(self.on_run_started)
-        w.epoch_finished.connect(self.on_epoch_finished)
-        w.run_finished.connect(self.on_run_finished)
-        if w.controller is not None:  # the run's thread is done: its network may be evaluated now
-            w.controller.thread_finished.connect(self.on_run_finished)
-        w.checkpoint_loaded.connect(self.on_opened)
+        s, host = self.session, self.host
+        host.add_tab(self.model_view, self.tr("Model"))
+        host.add_tab(self.confusion, self.tr("Evaluation"))
+        self.health.install(s, host)
+        self.race.install(s.core.specs if s.core is not None else [])
+        s.config_changed.connect(self._summary_timer.start)
+        s.run_started.connect(self.on_run_started)
+        s.epoch_finished.connect(self.on_epoch_finished)
+        s.run_finished.connect(self.on_run_finished)
+        s.thread_finished.connect(self.on_run_finished)  # the run's thread is done: its network may be evaluated
+        s.run_opened.connect(self.on_opened)
         self.confusion.evaluate_requested.connect(self.evaluate)
         self.confusion.image_chosen.connect(self.probe_with)
         self._build_export_menu()
-        layout = w.tabs.parentWidget().layout() if w.tabs.parentWidget() is not None else None
-        if layout is not None:  # the lesson card sits right above the tabs
-            layout.insertWidget(max(0, layout.indexOf(w.tabs)), self.lesson)
-        w.config_panel.preset_chosen.connect(self.on_preset)
-        w.run_started.connect(self.lesson.on_run_started)
+        s.run_started.connect(self.lesson.on_run_started)
         self.lesson.show_requested.connect(self.show_view)
         self._summary_timer.start()
 
-    @Slot(str)
-    def on_preset(self, preset_id: str) -> None:
-        self.lesson.set_preset(self.window.config_panel.preset(preset_id))
+    @Slot(object)
+    def on_preset(self, preset) -> None:
+        """A preset chosen in the settings (``ConfigPanel.preset``): its lesson card, if it has one."""
+        self.lesson.set_preset(preset)
 
     @Slot(str)
     def show_view(self, name: str) -> bool:
         """Bring the tab holding the widget named ``name`` (a view or a plot) to the front."""
-        tabs = self.window.tabs
-        for i in range(tabs.count()):
-            page = tabs.widget(i)
-            if page.objectName() == name or page.findChild(QWidget, name) is not None:
-                tabs.setCurrentIndex(i)
-                return True
-        return False
+        return self.host.show_view(name)
 
     def _build_export_menu(self) -> None:
-        menu = next((a.menu() for a in self.window.menuBar().actions() if a.menu() is not None), None)
+        menu = self.host.file_menu()
         if menu is None:
             return
         sub = menu.addMenu(self.tr("&Export the run"))
@@ -150,19 +142,19 @@ class AnalysisTabs(QObject):
             self.export_actions[fmt] = action
 
     def _jobs(self):
-        return getattr(self.window, "_jobs", None)
+        return self.session.jobs
 
     # ------------------------------------------------------------------------------- what is shown
     def shown_run(self):
         """(network, config, run folder, what) of the run on show with weights, or None."""
-        w = self.window
-        opened = getattr(getattr(w, "shown", None), "opened", None)
+        s = self.session
+        opened = s.opened
         if opened is not None:
             return opened.model, opened.config, Path(opened.dir), self.tr("the opened run {name}").format(
                 name=Path(opened.dir).name)
-        if w.is_running():
+        if s.is_running():
             return None
-        trainer = w.controller.trainer if w.controller is not None else None
+        trainer = s.trainer
         if trainer is None or getattr(trainer, "model", None) is None or not getattr(trainer, "history", None):
             return None
         run_dir = getattr(trainer, "run_dir", None)
@@ -171,13 +163,12 @@ class AnalysisTabs(QObject):
     # ------------------------------------------------------------------------------- Model tab
     @Slot()
     def update_summary(self) -> None:
-        w = self.window
         jobs = self._jobs()
-        opened = getattr(getattr(w, "shown", None), "opened", None)
+        opened = self.session.opened
         if opened is not None:
             cfg, what = opened.config, self.tr("the opened run")
         else:
-            cfg, what = w.current_config(), self.tr("your settings")
+            cfg, what = self.session.current_config(), self.tr("your settings")
         if cfg is None or jobs is None:
             return
         from convscope.core.insight.summary import summarize
@@ -254,14 +245,12 @@ class AnalysisTabs(QObject):
     @Slot(object, int, str)
     def probe_with(self, image, label: int, source: str) -> None:
         """A test image clicked in the Evaluation tab: the inside views look at it."""
-        internals = getattr(self.window, "activations", None)
-        if internals is None or getattr(internals, "probe", None) is None:
+        internals = self.internals
+        if internals is None or internals.probe is None:
             return
         internals.set_probe_image(image, label=label, source=source)
-        views = getattr(internals, "views", None) or []
-        tabs = self.window.tabs
-        if views and tabs.indexOf(views[0]) >= 0:
-            tabs.setCurrentWidget(views[0])
+        if internals.views:
+            self.host.show_tab(internals.views[0])
 
     # ------------------------------------------------------------------------------- runs, hints
     @Slot(object)
@@ -276,7 +265,7 @@ class AnalysisTabs(QObject):
     def on_epoch_finished(self, ev) -> None:
         self._epochs.append(ev)
         cfg = self._run_config
-        trainer = self.window.controller.trainer if self.window.controller is not None else None
+        trainer = self.session.trainer
         if cfg is None or trainer is None or getattr(trainer, "model", None) is None:
             return
         from convscope.core.base.modeltools import has_batchnorm
@@ -290,7 +279,7 @@ class AnalysisTabs(QObject):
                 continue
             self._hinted.add(hint.code)
             title, text = hint_text(hint)
-            self.window.banner.show_message("info", title, text)
+            self.host.notify("info", title, text)
             log.info("hint %s: %s", hint.code, hint.text)
 
     @Slot(object)
@@ -306,21 +295,21 @@ class AnalysisTabs(QObject):
     # ------------------------------------------------------------------------------- export
     def export(self, fmt: str, path: str | None = None) -> bool:
         """Export the run on show as ``fmt`` (asks where, unless ``path``); the banner says how it went."""
-        w = self.window
         shown = self.shown_run()
         if shown is None or shown[2] is None:
-            w.banner.show_message("info", self.tr("Nothing to export yet"),
-                                  self.tr("Train a run with 'Save the run' ticked, or open a saved run (File → Open "
+            self.host.notify("info", self.tr("Nothing to export yet"),
+                             self.tr("Train a run with 'Save the run' ticked, or open a saved run (File → Open "
                                      "run…), then export it."))
             return False
         _model, _cfg, run_dir, what = shown
         ext = next(e[3] for e in EXPORTS if e[0] == fmt)
         suggested = run_dir.parent / f"{run_dir.name}{ext or '-tensorboard'}"
-        path = path or choose_export_path(w, fmt, suggested)
+        path = path or choose_export_path(self.host.dialog_parent(), fmt, suggested)
         if not path:
             return False
-        if fmt == "png" and w.curves is not None:  # the curves as the window draws them
-            ok = w.curves.grab().save(path, "PNG")
+        curves = self.host.curves_view()
+        if fmt == "png" and curves is not None:  # the curves as the window draws them
+            ok = curves.grab().save(path, "PNG")
             self._exported(fmt, {"output": path} if ok else None,
                            None if ok else OSError(self.tr("could not write {path}").format(path=path)))
             return ok
@@ -335,7 +324,7 @@ class AnalysisTabs(QObject):
 
     def _exported(self, fmt: str, result, error) -> None:
         if error is not None or result is None:
-            self.window.banner.show_message("error", self.tr("Export failed"), str(error))
+            self.host.notify("error", self.tr("Export failed"), str(error))
             return
-        self.window.banner.show_message("success", self.tr("Exported"), self.tr("Wrote {path} ({fmt}).").format(
+        self.host.notify("success", self.tr("Exported"), self.tr("Wrote {path} ({fmt}).").format(
             path=result["output"], fmt=fmt))

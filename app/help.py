@@ -11,7 +11,7 @@ import logging
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrowser, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButton, QTextBrowser, QVBoxLayout
 
 from . import i18n, settings
 from .startup import RESOURCES
@@ -36,7 +36,7 @@ def app_version() -> str:
 def _shortcut_rows(window) -> str:
     """One table row per window-wide shortcut: the Train button's and every menu action's."""
     rows = []
-    button = getattr(window, "start_button", None)
+    button = window.findChild(QPushButton, "startButton")
     if button is not None and not button.shortcut().isEmpty():
         rows.append((button.shortcut(), QCoreApplication.translate(
             "Help", "Train with the settings shown (Ctrl+Enter on the number pad too)")))

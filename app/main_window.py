@@ -4,27 +4,21 @@ The window shows at once: this module imports only PySide6, and torch, the model
 after it is on screen (:mod:`app.startup`). When they are there the settings fill in and Train becomes
 enabled (:meth:`MainWindow.is_ready`, the ``ready`` signal).
 
-Hooks for other parts of the app:
-
-* ``add_inside_tab(widget, title)`` — a tab beside the curves (feature maps, 1×1 conv, GAP, drawing).
-* ``trainer_setup_hooks`` — callables ``f(trainer)`` run in the GUI thread after a ``Trainer`` is
-  created and before its thread starts (e.g. to attach an activation probe to ``trainer.step_hooks``).
-* ``loaded_run`` — the run opened last with :meth:`MainWindow.load_checkpoint` (or None).
-* Signals in the GUI thread: ``ready()``, ``run_started(RunStarted)``, ``epoch_finished(EpochEnd)`` (with
-  a CPU copy of the weights in ``weights``), ``run_finished(RunResult)``, ``checkpoint_loaded(LoadedRun)``.
+The run, the background jobs and the current config live in ``session`` (:class:`app.session.Session`,
+no widgets); the tabs take the session and this window as their :class:`app.session.TabHost` (add a
+tab, bring one forward, show a message). The window shows the run: the settings' buttons, the progress
+line, the curves, the status bar. ``trainer_setup_hooks``, ``loaded_run``, ``last_result`` and the run
+signals (``run_started``, ``epoch_finished``, ``run_finished``, ``checkpoint_loaded``) are the session's.
 """
 from __future__ import annotations
 
 import logging
-import math
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from . import i18n, notices
 from .core_texts import core_text
@@ -33,6 +27,8 @@ from .help import build_help_menu
 from .log_view import LogView
 from .pacing import debounce_timer, repeating_timer
 from .rescue import SAVE_ELSEWHERE, RunRescue
+from .run_display import DRAIN_INTERVAL_MS, RunDisplay
+from .session import Session
 from .settings import LEFT_COLUMN_WIDTH, keep_on_screen, new_run_dir, place_window, restore_panel, runs_root, save_panel
 from .startup import RESOURCES, CoreInfo, StartupSequence, freeze_startup_objects, preset_resolver, warm_up_in
 from .widgets.banner import Banner
@@ -41,10 +37,6 @@ from .widgets.run_progress import RunProgress
 log = logging.getLogger("convscope.gui")
 
 STYLE_FILE = RESOURCES / "style.qss"
-DRAIN_INTERVAL_MS = 33  # ~30 Hz
-# The progress text changes at most 4 times a second: QProgressBar repaints at once (~0.5 ms holding
-# the GIL the training thread needs), and a number that changes faster cannot be read anyway.
-PROGRESS_INTERVAL_S = 0.25
 SAVE_DELAY_MS = 800  # the settings are written this long after the last change
 CLOSE_WAIT_MS = 5000  # closing during a run: wait this long for it to stop, then close when it has
 
@@ -54,13 +46,9 @@ def _same_run_settings(a, b) -> bool:
     return {**a.to_dict(), "epochs": None} == {**b.to_dict(), "epochs": None}
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RunDisplay, QMainWindow):
     ready = Signal()
     first_painted = Signal()
-    run_started = Signal(object)  # core.training.events.RunStarted
-    epoch_finished = Signal(object)  # core.training.events.EpochEnd
-    run_finished = Signal(object)  # core.training.events.RunResult
-    checkpoint_loaded = Signal(object)  # core.runs.checkpoints.LoadedRun
     _error_reported = Signal(str, str)
 
     def __init__(self):
@@ -71,23 +59,13 @@ class MainWindow(QMainWindow):
         i18n.apply_language()  # before any text is set: the saved choice, else the system's locale
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("ConvScope — watch a CNN learn"))
-        self.trainer_setup_hooks: list[Callable[[Any], None]] = []
-        self.loaded_run = None
-        self.last_result = None
-        self._ready = False
+        self.session = Session(self)
         self._closing = False
-        self._core: CoreInfo | None = None
-        self._config = None
-        self._config_error = ""
         self._run_info = None  # RunStarted of the active run
-        self._run_config = None
-        self._new_run = True
         self._stop_asked = False
         self._close_when_stopped = False
         self._last_step = None  # the newest StepMetrics not yet shown in the progress bar
         self._progress_shown = 0.0
-        self._controller = None
-        self._jobs = None
         self.activations = None  # live-internals views, installed once the engine is loaded
         self.draw_panel = None
         self.dataset_browser = None  # the Dataset tab
@@ -105,9 +83,14 @@ class MainWindow(QMainWindow):
         self.log_view.attach()
         self._error_reported.connect(self._show_error)
         self.estimates = Estimates(self.config_panel, self.config_panel.arch_info, self.estimate_label, self)
-        self.rescue = RunRescue(self, self.banner, self._last_trainer)
+        self.rescue = RunRescue(self, self.banner, lambda: self.session.trainer)
         self.rescue.run_saved.connect(self._on_run_saved_elsewhere)
-        self.trainer_setup_hooks.append(self.shown.training_started)
+        s = self.session
+        for signal, slot in ((s.run_launched, self._on_run_launched), (s.run_started, self._on_run_started),
+                             (s.epoch_finished, self._on_epoch_finished), (s.warning_raised, self._on_warning_raised),
+                             (s.run_finished, self._on_run_finished), (s.thread_finished, self._on_thread_finished),
+                             (s.run_opened, self._on_run_opened), (s.notice, self._notify)):
+            signal.connect(slot)
         self.startup = StartupSequence(self, self.first_painted.emit, self._build_curves, self._finish_startup,
                                        self._startup_failed)
         self._validate_timer = debounce_timer(self, 0, self._validate)
@@ -153,7 +136,7 @@ class MainWindow(QMainWindow):
         rlay.setContentsMargins(6, 6, 6, 6)
         from .opened_run import RunShown
 
-        self.shown = RunShown(self)  # what the tabs show: an opened run or the run in training
+        self.shown = RunShown(self.session, self)  # the line that says what the tabs show
         rlay.addWidget(self.banner)
         rlay.addWidget(self.shown.line)
         rlay.addWidget(self.progress)
@@ -185,28 +168,71 @@ class MainWindow(QMainWindow):
     # ================================================================================ public API
     def is_ready(self) -> bool:
         """True once torch, the model zoo and the plots are loaded."""
-        return self._ready
+        return self.session.is_ready()
 
     def is_running(self) -> bool:
         """True from Train until the training thread has finished."""
-        return self._controller is not None and self._controller.is_running()
+        return self.session.is_running()
 
     def current_config(self):
         """The validated ``TrainConfig`` of the settings shown, or None (not ready or invalid)."""
-        return self._config
+        return self.session.config
 
-    @property
-    def controller(self):
-        return self._controller
+    controller = property(lambda self: self.session.controller)
+    training_thread = property(lambda self: self.session.controller.thread)
+    trainer_setup_hooks = property(lambda self: self.session.trainer_setup_hooks)
+    loaded_run = property(lambda self: self.session.loaded_run)
+    last_result = property(lambda self: self.session.last_result)
+    run_started = property(lambda self: self.session.run_started)
+    epoch_finished = property(lambda self: self.session.epoch_finished)
+    run_finished = property(lambda self: self.session.run_finished)
+    checkpoint_loaded = property(lambda self: self.session.run_opened)
 
-    @property
-    def training_thread(self):
-        return self._controller.thread if self._controller is not None else None
-
-    def add_inside_tab(self, widget: QWidget, title: str) -> int:
+    # -- the tabs' host (app.session.TabHost) ----------------------------------------------------------
+    def add_tab(self, widget: QWidget, title: str) -> int:
         """Add a tab beside the curves (before the Log tab); returns its index."""
         index = self.tabs.indexOf(self.log_view)
         return self.tabs.insertTab(index if index >= 0 else self.tabs.count(), widget, title)
+
+    def show_tab(self, widget: QWidget) -> bool:
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            if page is widget or page.isAncestorOf(widget):
+                self.tabs.setCurrentIndex(i)
+                return True
+        return False
+
+    def show_view(self, name: str) -> bool:
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            if page.objectName() == name or page.findChild(QWidget, name) is not None:
+                self.tabs.setCurrentIndex(i)
+                return True
+        return False
+
+    def notify(self, kind: str, title: str, message: str) -> None:
+        self.banner.show_message(kind, title, message)
+
+    def file_menu(self) -> QMenu | None:
+        return next((a.menu() for a in self.menuBar().actions() if a.menu() is not None), None)
+
+    def dialog_parent(self) -> QWidget:
+        return self
+
+    def curves_view(self) -> QWidget | None:
+        return self.curves
+
+    def open_run(self, path) -> bool:
+        return self.load_checkpoint(path) is not None
+
+    def settings_values(self) -> dict:
+        return self.config_panel.values()
+
+    def apply_settings(self, values: dict):
+        """Show ``values`` in the settings and validate them now; returns the config (or None)."""
+        self.config_panel.set_values(values)
+        self._validate()
+        return self.session.config
 
     def create_trainer(self, config):
         """The trainer for a new run (replace this to train something else, e.g. a fake engine)."""
@@ -236,19 +262,20 @@ class MainWindow(QMainWindow):
             log.error("could not open run %s: %s", path, exc)
             self.banner.show_message("error", self.tr("Could not open that run"), str(exc))
             return None
-        self.loaded_run = run
-        self.shown.show(run)
+        self.session.open_run(run)  # every tab shows it
         arch = run.config.arch
         self.statusBar().showMessage(self.tr("Opened run {path} ({arch}, epoch {epoch}).").format(
             path=path, arch=arch, epoch=run.epoch), 8000)
         log.info("opened run %s (%s, epoch %s)", path, arch, run.epoch)
-        self.checkpoint_loaded.emit(run)
         return run
 
-    def run_folder_in_use(self) -> str | None:
-        """The run folder the training writes to now (the runs browser leaves it alone), or None."""
-        trainer = self._last_trainer()
-        return getattr(trainer, "run_dir", None) if self.is_running() else None
+    def _on_run_opened(self, run) -> None:
+        status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
+        from .opened_run import status_text
+
+        self.progress.opened(run.epoch, run.config.epochs, status_text(status))
+        if self.curves is not None:
+            self.curves.show_run(run.metrics, Path(run.dir).name)
 
     def estimate_seconds(self, cfg) -> float | None:
         """Seconds a run of ``cfg`` would take on this machine, or None (not measured yet)."""
@@ -303,19 +330,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Start-up failed."))
 
     def _finish_startup(self, info: CoreInfo) -> None:
-        from .background import BackgroundJobs
-        from .worker import RunController
-
-        self._core = info
         freeze_startup_objects()
-        self._jobs = BackgroundJobs()
-        self._controller = RunController(self)
-        self._controller.run_started.connect(self._on_run_started)
-        self._controller.epoch_finished.connect(self._on_epoch_finished)
-        self._controller.warning_raised.connect(self._on_warning_raised)
-        self._controller.run_finished.connect(self._on_run_finished)
-        self._controller.thread_finished.connect(self._on_thread_finished)
-        self.estimates.start(self._jobs, info, self.is_running)
+        self.session.core = info
+        self.estimates.start(self.session.jobs, info, self.is_running)
 
         self.device_label.setText(info.hardware)
         self.config_panel.populate(info.specs, info.datasets, [p.to_json() for p in info.presets],
@@ -323,46 +340,45 @@ class MainWindow(QMainWindow):
                                    mps_available=info.mps)
         self._install_inside_views()
         restore_panel(self.config_panel, [spec.name for spec in info.specs], info.datasets, info.default_preset)
-        self._ready = True
+        self.session.set_ready(info)
         self._validate()
         self.statusBar().showMessage(self.tr("Ready: pick a network and a dataset, then press Train."), 10000)
         log.info("ready in %.2f s (%s)", time.perf_counter() - self._t_created, info.hardware)
         self.ready.emit()
-        warm_up_in(self._jobs)  # after "ready": it holds the GIL for a moment
+        warm_up_in(self.session.jobs)  # after "ready": it holds the GIL for a moment
 
     def _install_inside_views(self) -> None:
-        """The live-internals views and the drawing panel, once the engine is loaded."""
+        """The tabs that need the engine, each given the session and this window as its host."""
+        from .analysis_tabs import AnalysisTabs
         from .widgets.activations import ActivationsController
-        from .widgets.draw_panel import DrawPanel
-
-        self.activations = ActivationsController(parent=self)
-        self.activations.install(self)
-        self.draw_panel = DrawPanel()
-        self.draw_panel.install(self, internals=self.activations)
-        from .widgets.dataset_browser import DatasetBrowser
-
-        self.dataset_browser = DatasetBrowser()
-        self.dataset_browser.install(self)
         from .widgets.augment_preview import AugmentPreviewController
-
-        self.augment_preview = AugmentPreviewController(parent=self)  # the Augmentation tab
-        self.augment_preview.install(self)
+        from .widgets.dataset_browser import DatasetBrowser
+        from .widgets.draw_panel import DrawPanel
         from .widgets.runs_browser import RunsBrowser
 
+        s = self.session
+        self.activations = ActivationsController(parent=self)
+        self.activations.install(s, self)
+        self.draw_panel = DrawPanel()
+        self.draw_panel.install(s, self, internals=self.activations)
+        self.dataset_browser = DatasetBrowser()
+        self.dataset_browser.install(s, self)
+        self.augment_preview = AugmentPreviewController(parent=self)  # the Augmentation tab
+        self.augment_preview.install(s, self)
         self.runs_browser = RunsBrowser()
-        self.runs_browser.install(self)
-        from .analysis_tabs import AnalysisTabs
-
-        self.analysis = AnalysisTabs(self)  # Model, Evaluation, Layer health; hints; lessons; File → Export
+        self.runs_browser.install(s, self)
+        # Model, Evaluation, Layer health, Race; hints; lessons; File → Export
+        self.analysis = AnalysisTabs(s, self, internals=self.activations, parent=self)
         self.analysis.install()
-        if self.loaded_run is not None:  # opened before the views existed: show it in them now
-            self.shown.show(self.loaded_run)
-            if self.draw_panel.predictor() is None:
-                self.draw_panel.on_checkpoint_loaded(self.loaded_run)
+        layout = self.tabs.parentWidget().layout()  # the lesson card sits right above the tabs
+        layout.insertWidget(max(0, layout.indexOf(self.tabs)), self.analysis.lesson)
+        self.config_panel.preset_chosen.connect(lambda pid: self.analysis.on_preset(self.config_panel.preset(pid)))
+        if s.opened is not None:  # opened before the plots existed: show it in them now
+            self._on_run_opened(s.opened)
 
     # ================================================================================== settings
     def save_settings(self) -> None:
-        if self._ready:
+        if self.is_ready():
             save_panel(self.config_panel, self.saveGeometry())
 
     def _on_config_changed(self) -> None:
@@ -373,26 +389,10 @@ class MainWindow(QMainWindow):
     def _validate(self) -> None:
         """Build the ``TrainConfig`` of the settings shown (``current_config``), or say what is wrong."""
         self._validate_timer.stop()  # done now: a pending validation has nothing left to do
-        if not self._ready:
+        if not self.is_ready():
             return
-        from convscope.core.data.datasets import DataError
-        from convscope.core.setup.config import ConfigError, make_config
-
-        values = self.config_panel.values()
-        arch, dataset = values.pop("arch"), values.pop("dataset")
-        config, error = None, ""
-        try:
-            root = values.get("data_root")
-            if root and not Path(root).expanduser().is_dir():
-                raise ConfigError(self.tr("data folder {root} does not exist; clear the field to use the default.")
-                                  .format(root=root))
-            config = make_config(arch, dataset, **values)
-        except (ConfigError, DataError) as exc:
-            error = str(exc)
-        except (TypeError, ValueError) as exc:
-            error = self.tr("invalid setting: {error}").format(error=exc)
-        self._config, self._config_error = config, error
-        self.settings_column.show_error(error)
+        config = self.session.validate(self.config_panel.values())
+        self.settings_column.show_error(self.session.config_error)
         self.estimates.set_config(config)
         self._update_buttons()
         if config is not None:
@@ -400,11 +400,8 @@ class MainWindow(QMainWindow):
             self._show_dataset()
 
     # ===================================================================================== runs
-    def _last_trainer(self):
-        return self._controller.trainer if self._controller is not None else None
-
     def _update_buttons(self) -> None:
-        running, ready, trainer = self.is_running(), self._ready, self._last_trainer()
+        running, ready, trainer = self.is_running(), self.is_ready(), self.session.trainer
         more, tip = False, None if running else self.tr("Available after a run.")  # None: what the button does
         if ready and not running and trainer is not None:
             result = self.last_result
@@ -412,19 +409,20 @@ class MainWindow(QMainWindow):
                                                 or self.rescue.saved_elsewhere)
             if not resumable or trainer.epochs_done < 1:
                 tip = self.tr("Available after a run that finished or was stopped after at least one epoch.")
-            elif self._config is None or not _same_run_settings(self._config, trainer.config):
+            elif self.session.config is None or not _same_run_settings(self.session.config, trainer.config):
                 tip = self.tr("The settings changed since the last run: press Train for a new run.")
             else:
                 more, tip = True, None
-        self.settings_column.set_buttons(ready, running, not self._stop_asked, self._config is not None, more, tip)
+        self.settings_column.set_buttons(ready, running, not self._stop_asked, self.session.config is not None, more,
+                                         tip)
 
     @Slot()
     def start_training(self) -> bool:
         """Start a new run with the settings shown (what the Train button does)."""
-        if not self._ready or self.is_running():
+        if not self.is_ready() or self.is_running():
             return False
         self._validate()  # an edit of this very turn of the event loop may not be validated yet
-        cfg = self._config
+        cfg = self.session.config
         if cfg is None:
             return False
         if not self._data_is_here(cfg):
@@ -436,19 +434,8 @@ class MainWindow(QMainWindow):
             log.exception("could not create the trainer")
             self._notify(notices.start_failed_notice(exc))
             return False
-        self.start_trainer(trainer, epochs=None, new_run=True)
+        self.session.start(trainer, epochs=None, new_run=True)
         return True
-
-    def start_trainer(self, trainer, epochs, new_run: bool) -> None:
-        """Run ``trainer`` after the set-up hooks (the views attach to it): a new run, or a saved one
-        continued (``new_run=False``: the curves go on)."""
-        for hook in list(self.trainer_setup_hooks):
-            try:
-                hook(trainer)
-            except Exception as exc:
-                log.exception("trainer set-up hook %r failed", hook)
-                self._notify(notices.live_view_notice(exc))
-        self._launch(trainer, epochs=epochs, new_run=new_run)
 
     @staticmethod
     def confirm_download(parent, dataset: str, root) -> bool:
@@ -473,137 +460,8 @@ class MainWindow(QMainWindow):
         self._validate()  # "+1 epoch" only continues the run of the settings shown
         if not self.more_button.isEnabled():
             return False
-        self._launch(self._controller.trainer, epochs=1, new_run=False)
+        self.session.start(self.session.trainer, epochs=1, new_run=False, setup=False)
         return True
-
-    def _launch(self, trainer, epochs, new_run: bool) -> None:
-        if self.banner.tag != notices.LIVE_VIEW:  # a view that could not attach to this run says so
-            self.banner.dismiss()
-        if new_run and self.curves is not None:  # at once: a run that fails before it starts plots nothing
-            self.curves.clear()
-        self._new_run = new_run
-        self._run_info = None
-        self._last_step = None
-        self._run_config = trainer.config
-        self._stop_asked = False
-        self._jobs.suspend()
-        self.estimates.hold()
-        self._controller.start(trainer, epochs=epochs, before_run=self._jobs.wait_idle)
-        self.config_panel.set_editable(False)
-        self.settings_column.set_paused(False)
-        self.progress.preparing()
-        self.statusBar().showMessage(self.tr("Starting…"))
-        self._drain_timer.start()
-        self._update_buttons()
-        cfg = trainer.config
-        log.info("%s: %s on %s, %s epoch(s), batch %s, %s lr %g", "new run" if new_run else "one more epoch",
-                 cfg.arch, cfg.dataset, cfg.epochs if epochs is None else epochs, cfg.batch_size,
-                 cfg.optimizer, cfg.lr)
-
-    @Slot()
-    def stop_training(self) -> None:
-        if not self.is_running():
-            return
-        self._controller.stop()
-        self._stop_asked = True
-        self.statusBar().showMessage(self.tr("Stopping after this batch…"))
-        self.progress.stopping()
-        self._update_buttons()
-
-    @Slot()
-    def toggle_pause(self) -> None:
-        if not self.is_running():
-            return
-        if self._controller.is_paused():
-            self._controller.resume()
-            self.settings_column.set_paused(False)
-            self.statusBar().showMessage(self.tr("Resumed."), 3000)
-        else:
-            self._controller.pause()
-            self.settings_column.set_paused(True)
-            self.statusBar().showMessage(self.tr("Paused — press Resume to go on."))
-            self.progress.paused()
-
-    # --------------------------------------------------------------------------- run events
-    def _drain(self) -> None:
-        if self._controller is None or self._run_info is None or self.curves is None:
-            return
-        events = self._controller.buffer.drain()
-        if events:
-            self.curves.add_steps(events)
-            self._last_step = events[-1]
-        ev, now = self._last_step, time.perf_counter()
-        if ev is not None and now - self._progress_shown >= PROGRESS_INTERVAL_S:
-            self._progress_shown, self._last_step = now, None
-            info = self._run_info
-            if ev.examples_per_s and math.isfinite(ev.examples_per_s):
-                self.curves.set_step_rate(ev.examples_per_s / max(1, info.config.batch_size))
-            self.progress.show_step(ev, info, self._controller.is_paused())
-        self.curves.maybe_refresh()  # paced so painting takes at most a few % of the time
-
-    @Slot(object)
-    def _on_run_started(self, ev) -> None:
-        self._run_info = ev
-        if self.curves is not None:
-            self.curves.begin_run(ev.steps_per_epoch, new_run=self._new_run, end_epoch=ev.end_epoch,
-                                  lr_max=ev.config.lr)
-        self.progress.begin(ev)
-        cfg = ev.config
-        self.statusBar().showMessage(
-            self.tr("Training {network}: {n_train} training / {n_test} test images, {params} parameters.").format(
-                network=core_text(cfg.spec.display_name), n_train=f"{ev.n_train:,}", n_test=f"{ev.n_test:,}",
-                params=f"{ev.params:,}"))
-        log.info("training %s: %s training / %s test images, %s parameters, %s", cfg.arch,
-                 f"{ev.n_train:,}", f"{ev.n_test:,}", f"{ev.params:,}", ev.device)
-        self.run_started.emit(ev)
-
-    @Slot(object)
-    def _on_epoch_finished(self, ev) -> None:
-        self._drain()
-        if self.curves is not None:
-            self.curves.add_epoch(ev)  # drawn on the plots' next (paced) turns
-        if self._run_config is not None and ev.examples_per_s and math.isfinite(ev.examples_per_s):
-            self.estimates.record_rate(self._run_config, ev.examples_per_s)
-        log.info("epoch %d: train loss %.4f, accuracy %.2f%% | test loss %.4f, accuracy %.2f%% | %s images/s",
-                 ev.epoch, ev.train_loss, 100 * ev.train_acc, ev.test_loss, 100 * ev.test_acc,
-                 f"{ev.examples_per_s:,.0f}")
-        self.epoch_finished.emit(ev)
-
-    @Slot(object)
-    def _on_warning_raised(self, ev) -> None:
-        log.warning("%s", ev.message)
-        self._notify(notices.warning_notice(ev, self._run_config))
-
-    @Slot(object)
-    def _on_run_finished(self, result) -> None:
-        self._drain()
-        self.rescue.saved_elsewhere = False
-        if self.curves is not None:
-            self.curves.end_run(result.status)
-            self.curves.refresh(force=True)
-        self.last_result = result
-        self.progress.finished(result)
-        status_text, notice = notices.run_end(result, self._run_config, self.unsaved_trainer() is not None)
-        (log.info if notice is None else log.error)("run %s: %s", result.status, result.message or result.status)
-        self.statusBar().showMessage(status_text)
-        if notice is not None:
-            self._notify(notice)
-        self.run_finished.emit(result)
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        self._drain()
-        self._drain_timer.stop()
-        self._run_info = None
-        self.config_panel.set_editable(True)
-        self.settings_column.set_paused(False)
-        if self._jobs is not None:
-            self._jobs.resume()
-        self._update_buttons()
-        if not self._closing:
-            self.estimates.schedule()
-        if self._close_when_stopped:
-            QTimer.singleShot(0, self, self.close)
 
     def _on_run_saved_elsewhere(self, run_dir: str) -> None:
         self.statusBar().showMessage(self.tr("Saved to {dir}.").format(dir=run_dir), 8000)
@@ -639,7 +497,7 @@ class MainWindow(QMainWindow):
 
     def _show_dataset(self) -> None:
         """The Dataset tab follows the dataset setting, loading only while it is the tab shown."""
-        browser, cfg = self.dataset_browser, self._config
+        browser, cfg = self.dataset_browser, self.session.config
         if browser is not None and cfg is not None and self.tabs.currentWidget() is browser:
             browser.show_dataset(cfg.dataset, cfg.data_root)
 
@@ -664,9 +522,9 @@ class MainWindow(QMainWindow):
             timer.stop()
         self.estimates.stop()
         self.startup.stop()
-        if self._controller is not None and self._controller.is_running():
+        if self.is_running():
             log.info("window closed during training: stopping the run")
-            if not self._controller.shutdown(timeout_ms=CLOSE_WAIT_MS):
+            if not self.session.shutdown(timeout_ms=CLOSE_WAIT_MS):
                 # The current step is long (a big network on a CPU): close once it has stopped.
                 self._close_when_stopped = True
                 self._stop_asked = True
@@ -677,7 +535,6 @@ class MainWindow(QMainWindow):
         self._drain_timer.stop()
         if self.activations is not None:
             self.activations.detach()
-        if self._jobs is not None:
-            self._jobs.close(timeout=1.0)
+        self.session.close()
         self.log_view.detach()
         super().closeEvent(event)

@@ -1,14 +1,10 @@
 """A run opened from disk, shown in every tab; and the line above the tabs that says what they show.
 
-:class:`RunShown` is the one place that switches the tabs together:
-
-* :meth:`~RunShown.show` (File → Open run…, the runs browser, ``MainWindow.load_checkpoint``): the
-  Curves tab draws the run's ``metrics.jsonl``; the inside views probe its weights for the probe image
-  (no training) and their timelines replay the snapshots saved while it trained; the Draw tab predicts
-  with it (through the window's ``checkpoint_loaded`` signal);
-* :meth:`~RunShown.training_started` (a new run): the line names the run in training; the curves, the
-  inside views and the Draw tab follow it (they are reset by the window, the controller's set-up hook
-  and the model source).
+Every tab follows the session's one ``run_opened`` signal (File → Open run…, the runs browser,
+``MainWindow.load_checkpoint``): the Curves tab draws the run's ``metrics.jsonl``; the inside views probe
+its weights for the probe image (no training) and their timelines replay the snapshots saved while it
+trained (:func:`show_inside`); the Draw tab predicts with it. A new run: every tab follows it (their
+trainer set-up hooks), and :class:`RunShown`'s line names it.
 
 The line (``runLine``) reads "Showing run NAME (opened) · …" or "Showing the run in training · …".
 """
@@ -185,77 +181,67 @@ def read_replay(run_dir) -> tuple[list, str]:
     return snaps, "" if snaps else QCoreApplication.translate("OpenedRun", "the run saved no snapshots")
 
 
+def show_inside(internals, run) -> None:
+    """The inside views (``ActivationsController``) show an opened run: its weights probed now, its saved
+    snapshots replayed."""
+    from convscope.core.data.datasets import DataError
+    from convscope.core.runs.opened_run import RunTarget
+
+    replay, _note = read_replay(run.dir)
+    try:
+        target = RunTarget.from_run(run)
+    except DataError as exc:
+        seen = QCoreApplication.translate(
+            "RunShown", " The timeline replays what it recorded while it trained.") if replay else ""
+        internals.show_unavailable(
+            run.config, QCoreApplication.translate(
+                "RunShown", "Cannot look inside run {name} with a new probe image: {error}").format(
+                name=Path(run.dir).name, error=exc) + seen, replay)
+        return
+    internals.show_run(target, replay)
+
+
 class RunShown(QObject):
-    """Switches every tab of ``window`` to an opened run or to the run in training."""
+    """The line that says what every tab shows, and Continue training for an opened run."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, session, host):
+        super().__init__(session)
+        self.session, self.host = session, host
         self.line = RunLine()
-        self.opened = None  # the LoadedRun shown, or None while a training run is shown
-        self.replay_note = ""
         self.line.continue_requested.connect(self.continue_training)
-        window.run_finished.connect(self.line.show_finished)
+        session.run_finished.connect(self.line.show_finished)
+        session.run_opened.connect(self.line.show_opened)
+        session.run_moved.connect(self.line.show_opened)
+        session.trainer_setup_hooks.append(self.training_started)
 
-    def show(self, run) -> None:
-        """Show ``run`` (a ``core.runs.checkpoints.LoadedRun``) in every tab built so far."""
-        self.opened = run
-        self.line.show_opened(run)
-        w = self.window
-        status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
-        w.progress.opened(run.epoch, run.config.epochs, status_text(status))
-        if w.curves is not None:
-            w.curves.show_run(run.metrics, Path(run.dir).name)
-        if w.activations is not None:
-            self._show_inside(run)
-
-    def _show_inside(self, run) -> None:
-        from convscope.core.data.datasets import DataError
-        from convscope.core.runs.opened_run import RunTarget
-
-        replay, self.replay_note = read_replay(run.dir)
-        try:
-            target = RunTarget.from_run(run)
-        except DataError as exc:
-            seen = self.tr(" The timeline replays what it recorded while it trained.") if replay else ""
-            self.window.activations.show_unavailable(
-                run.config, self.tr("Cannot look inside run {name} with a new probe image: {error}").format(
-                    name=Path(run.dir).name, error=exc) + seen, replay)
-            return
-        self.window.activations.show_run(target, replay)
-
-    def on_renamed(self, old: str, new: str) -> None:
-        """A run folder was renamed: the opened run, if it is that one, lives there now."""
-        run = self.opened
-        if run is not None and Path(run.dir) == Path(old):
-            run.dir = Path(new)
-            self.line.show_opened(run)
+    @property
+    def opened(self):
+        """The opened run shown, or None while a training run is shown."""
+        return self.session.opened
 
     def training_started(self, trainer) -> None:
-        """A trainer set-up hook: the line names the new run (the tabs reset themselves)."""
-        resumed, self.opened = self.opened is not None and getattr(trainer, "resume_point", None), None
+        """A trainer set-up hook: the line names the new run (the tabs follow it themselves)."""
+        resumed = self.session.opened is not None and getattr(trainer, "resume_point", None)
         self.line.show_training(trainer.config, getattr(trainer, "run_dir", None),
                                 trainer.resume_point.epoch if resumed else None)
-        if self.window.draw_panel is not None:  # the Draw tab follows the run in training, not an old one
-            self.window.draw_panel.source.begin_training(trainer.config, new_run=True)
 
     def continue_training(self) -> bool:
         """Continue the opened run (Continue training): asks for the epochs in total, then trains."""
-        run = self.opened
+        run = self.session.opened
         if run is None:
             return False
         done, why_not = resumable_epoch(run.dir)
         if done is None:
-            self.window.banner.show_message("info", self.tr("This run cannot be continued"), why_not)
+            self.host.notify("info", self.tr("This run cannot be continued"), why_not)
             return False
-        total = ask_total_epochs(self.window, done, run.config.epochs)
+        total = ask_total_epochs(self.host.dialog_parent(), done, run.config.epochs)
         return total is not None and self.continue_run(run.dir, total)
 
     def continue_run(self, run_dir, epochs: int | None = None) -> bool:
         """Continue the run saved in ``run_dir`` to ``epochs`` in total (default: its configured epochs),
         in its own folder and with its own settings; the curves go on from its saved epochs."""
-        w = self.window
-        if not w.is_ready() or w.is_running():
+        session = self.session
+        if not session.is_ready() or session.is_running():
             return False
         from convscope.core.runs.checkpoints import CheckpointError
         from convscope.core.setup.config import ConfigError
@@ -263,9 +249,9 @@ class RunShown(QObject):
         try:
             trainer = self.create_resume_trainer(run_dir, epochs)
         except (CheckpointError, ConfigError, OSError, ValueError) as exc:
-            w.banner.show_message("error", self.tr("Cannot continue that run"), str(exc))
+            self.host.notify("error", self.tr("Cannot continue that run"), str(exc))
             return False
-        w.start_trainer(trainer, epochs=None, new_run=False)
+        session.start(trainer, epochs=None, new_run=False)
         return True
 
     @staticmethod

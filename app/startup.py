@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.resources
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
 from .core_texts import core_text
-from .pacing import repeating_timer
+from .runtime.jobs import post_to_gui
 
 log = logging.getLogger("convscope.gui")
 
@@ -36,7 +37,6 @@ def _resources_folder() -> Path:
 
 
 RESOURCES = _resources_folder()
-POLL_INTERVAL_MS = 40  # how often the window looks whether the background import is done
 PLOTS_FALLBACK_MS = 400  # if no paint event comes (some platforms), build the plots anyway
 
 
@@ -191,7 +191,8 @@ class StartupSequence(QObject):
 
     ``painted()`` is called after the window's first paint, ``build_plots()`` (returns whether the plots
     exist) once it has painted, ``finish(CoreInfo)`` when both the plots and the engine are there, and
-    ``fail(message)`` when the engine cannot be loaded or ``finish`` raised.
+    ``fail(message)`` when the engine cannot be loaded or ``finish`` raised. The import thread says when
+    it is done (``app.runtime.jobs.post_to_gui``): nothing polls.
     """
 
     def __init__(self, window, painted: Callable[[], None], build_plots: Callable[[], bool],
@@ -199,22 +200,20 @@ class StartupSequence(QObject):
         super().__init__(window)
         self._window = window
         self._painted_cb, self._build_plots, self._finish, self._fail = painted, build_plots, finish, fail
-        self._begun = self._painted = self._plots = self._done = False
-        self._timer = repeating_timer(self, POLL_INTERVAL_MS, self.poll)
+        self._begun = self._painted = self._plots = self._done = self._loaded = False
         window.installEventFilter(self)
 
     def begin(self) -> None:
         if self._begun:
             return
         self._begun = True
-        core_future()
-        self._timer.start()
+        ref = weakref.ref(self)  # the future keeps its callbacks: never this object
+        core_future().add_done_callback(lambda _fut: post_to_gui(_core_loaded, ref))
         QTimer.singleShot(PLOTS_FALLBACK_MS, self, self._want_plots)
 
     def stop(self) -> None:
-        """The window is closing (or start-up failed): no more polling, nothing more to build."""
+        """The window is closing (or start-up failed): nothing more to build."""
         self._done = True
-        self._timer.stop()
 
     def eventFilter(self, obj, event):
         if obj is self._window and event.type() == QEvent.Type.Paint and not self._painted:
@@ -229,15 +228,17 @@ class StartupSequence(QObject):
             return
         self._plots = bool(self._build_plots())
         if self._plots:
-            self.poll()
+            self._finish_when_ready()
 
-    def poll(self) -> None:
-        if self._done:
-            self._timer.stop()
+    def core_loaded(self) -> None:
+        """The import thread is done (GUI thread)."""
+        self._loaded = True
+        self._finish_when_ready()
+
+    def _finish_when_ready(self) -> None:
+        if self._done or not (self._loaded and self._plots):
             return
         fut = core_future()
-        if not fut.done() or not self._plots:
-            return
         self.stop()
         try:
             info = fut.result()
@@ -249,3 +250,9 @@ class StartupSequence(QObject):
         except Exception as exc:
             log.exception("start-up failed")
             self._fail(f"{type(exc).__name__}: {exc}")
+
+
+def _core_loaded(ref) -> None:
+    sequence = ref()
+    if sequence is not None:
+        sequence.core_loaded()

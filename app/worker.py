@@ -3,15 +3,16 @@
 Data flow:
 
 * The trainer calls ``on_event`` from the training thread. Per-step metrics (``StepMetrics``, up to
-  ~30 a second) go into a lock-protected, bounded :class:`StepBuffer`; the GUI drains it on its own
-  timer, so there is never one signal per step. The rare events (run started, epoch end, warning, run
-  finished) travel as queued Qt signals.
+  ~30 a second) go into a lock-protected, bounded ``app.runtime.steps.StepBuffer``; the GUI drains it on
+  its own timer, so there is never one signal per step. The rare events (run started, epoch end,
+  warning, run finished) travel as queued Qt signals, received once by :class:`RunController`'s slots,
+  whose signals everybody else listens to (``app.session.Session`` hands them on as they are).
 * Stop and pause are ``threading.Event``s inside the trainer, set directly from the GUI thread: a slot
   queued to a busy worker would only run after training ended.
 * The worker's signals are connected only to ``@Slot`` methods of :class:`RunController`, which lives in
   the GUI thread and re-emits them there.
-* Shutting down (window closed): request stop → ``thread.quit()`` → ``thread.wait()``; never
-  ``terminate()``.
+* The thread is hosted by ``app.runtime.thread_host.ThreadHost``. Shutting down (window closed): request
+  stop → ``thread.quit()`` → ``thread.wait()``; never ``terminate()``.
 """
 from __future__ import annotations
 
@@ -19,70 +20,15 @@ import logging
 import os
 import threading
 import traceback
-from collections import deque
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import replace
-from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from .threads import join_finished, start_in_thread, wait_for_thread
+from .runtime.steps import StepBuffer
+from .runtime.thread_host import ThreadHost
 
 log = logging.getLogger("convscope.gui")
-
-
-# ------------------------------------------------------------------------------------------ buffer
-def merge_steps(events: list) -> Any:
-    """One ``StepMetrics`` holding the steps of several consecutive ones (the last one's progress)."""
-    if len(events) == 1:
-        return events[0]
-    last = events[-1]
-    return replace(last,
-                   global_steps=np.concatenate([e.global_steps for e in events]),
-                   losses=np.concatenate([e.losses for e in events]),
-                   accuracies=np.concatenate([e.accuracies for e in events]))
-
-
-class StepBuffer:
-    """Per-step metrics on their way from the training thread to the GUI.
-
-    ``push`` (training thread) and ``drain`` (GUI thread) hold the lock only to move references. The
-    number of pending events is bounded: when the GUI falls behind, the pending events are merged into
-    one, so no step is lost and the queue never grows past ``max_events``.
-    """
-
-    def __init__(self, max_events: int = 1024):
-        self._lock = threading.Lock()
-        self._items: deque = deque()
-        self.max_events = max_events
-        self.merges = 0
-
-    def push(self, event) -> None:
-        with self._lock:
-            self._items.append(event)
-            if len(self._items) >= self.max_events:
-                merged = merge_steps(list(self._items))
-                self._items.clear()
-                self._items.append(merged)
-                self.merges += 1
-
-    def drain(self) -> list:
-        with self._lock:
-            if not self._items:
-                return []
-            items = list(self._items)
-            self._items.clear()
-        return items
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)
 
 
 # ------------------------------------------------------------------------------------------ worker
@@ -180,26 +126,33 @@ class RunController(QObject):
     epoch_finished = Signal(object)
     warning_raised = Signal(object)
     run_finished = Signal(object)
-    thread_finished = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.buffer = StepBuffer()
-        self._thread: QThread | None = None
-        self._worker: TrainWorker | None = None
+        self._host = ThreadHost(self, "ConvScopeTraining")
         self._stop_requested = threading.Event()
         self.trainer = None  # the trainer of the current or last run ("+1 epoch" reuses it)
 
     # -- state -------------------------------------------------------------------------------------
+    @property
+    def thread_finished(self):
+        """The training thread has ended (the signal of its host)."""
+        return self._host.finished
+
     def is_running(self) -> bool:
-        return self._thread is not None
+        return self._host.is_running()
 
     @property
     def thread(self) -> QThread | None:
-        return self._thread
+        return self._host.thread
+
+    @property
+    def _worker(self) -> TrainWorker | None:
+        return self._host.worker
 
     def is_paused(self) -> bool:
-        return self.is_running() and bool(getattr(self.trainer, "paused", False))
+        return self.is_running() and bool(self.trainer.paused)
 
     # -- control (GUI thread) ----------------------------------------------------------------------
     def start(self, trainer, epochs: int | None = None, before_run: Callable[[], None] | None = None) -> None:
@@ -209,6 +162,7 @@ class RunController(QObject):
         self._stop_requested = threading.Event()
         self.trainer = trainer
         worker = TrainWorker(trainer, epochs, self.buffer, self._stop_requested, before_run)
+        # The worker's events reach the window once: through these signals, emitted in the GUI thread.
         worker.run_started.connect(self._on_run_started)
         worker.epoch_finished.connect(self._on_epoch_finished)
         worker.warning_raised.connect(self._on_warning_raised)
@@ -216,10 +170,9 @@ class RunController(QObject):
         # The worker is not deleteLater()-ed in its own thread: PySide needs the GIL inside ~QObject
         # while Qt holds one of its signal-slot mutexes (a pool shared by address), and a GUI thread
         # emitting any signal under the GIL can need that same mutex — a deadlock, seen once in a few
-        # hundred runs. It moves itself back to the GUI thread when done, and is freed there when
-        # _on_thread_finished drops it.
-        self._worker = worker
-        self._thread = start_in_thread(worker, "ConvScopeTraining", self._on_thread_finished)
+        # hundred runs. It moves itself back to the GUI thread when done, and is freed there when the
+        # host drops it.
+        self._host.start(worker)
 
     def stop(self) -> None:
         """Ask the run to stop; it does within one batch (also while paused)."""
@@ -243,15 +196,7 @@ class RunController(QObject):
         stopping (a single step of a big network on a CPU can take many seconds) and
         ``thread_finished`` comes when it has. Never terminates the thread.
         """
-        thread = self._thread
-        if thread is None:
-            return True
-        self.stop()
-        if not wait_for_thread(self, thread, timeout_ms):
-            return False
-        if self._thread is thread:  # the queued finished slot did not arrive: clean up here
-            self._on_thread_finished()
-        return True
+        return self._host.shutdown(self.stop, timeout_ms)
 
     # -- worker signals (queued into the GUI thread) -----------------------------------------------
     @Slot(object)
@@ -269,16 +214,6 @@ class RunController(QObject):
     @Slot(object)
     def _on_run_finished(self, result) -> None:
         self.run_finished.emit(result)
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        thread = self._thread
-        if thread is None:
-            return
-        join_finished(thread)
-        self._thread = None
-        self._worker = None
-        self.thread_finished.emit()
 
 
 def training_threads(cores: int | None = None) -> int:

@@ -366,3 +366,69 @@ def test_app_never_imports_torch() -> None:
                     offenders.append((path.relative_to(ROOT).as_posix(), node.lineno, name))
     assert not offenders, "app/ imports torch directly:\n" + "\n".join(
         f"{file}:{line}: import {name}" for file, line, name in sorted(offenders))
+
+
+# ------------------------------------------------------------------------------ tabs and the window
+# The window hands its tabs a session (app/session.py) and itself as their host: no module of app/ but
+# the window's own and the launcher imports the main window, and nothing probes a window's attributes
+# (getattr/hasattr/setattr on a window, or on anything with a private name) — import-linter cannot see
+# that coupling.
+WINDOW_MODULES = {"main_window.py", "launcher.py"}
+PROBES = {"getattr", "hasattr", "setattr"}
+
+
+def _names_a_window(node: ast.AST, aliases: set[str] = frozenset()) -> bool:
+    if isinstance(node, ast.Name):
+        return "window" in node.id.lower() or node.id in aliases
+    if isinstance(node, ast.Attribute):
+        return "window" in node.attr.lower() or _names_a_window(node.value, aliases)
+    return False
+
+
+def window_coupling(source: str) -> list[str]:
+    """What in ``source`` (a module of app/) reaches into the main window: ``line: what``."""
+    tree = ast.parse(source)
+    aliases = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and _names_a_window(node.value)
+               for t in node.targets if isinstance(t, ast.Name)}  # w = self.window
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names = [node.module or "", *(a.name for a in node.names)]
+            if any(n == "main_window" or n.endswith(".main_window") for n in names):
+                found.append(f"{node.lineno}: imports main_window")
+        elif isinstance(node, ast.Import):
+            if any(a.name.endswith(".main_window") for a in node.names):
+                found.append(f"{node.lineno}: imports main_window")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in PROBES \
+                and len(node.args) >= 2:
+            target, name = node.args[0], node.args[1]
+            private = isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value.startswith("_")
+            if private or _names_a_window(target, aliases):
+                found.append(f"{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_no_tab_reaches_into_the_main_window() -> None:
+    problems = []
+    for path in _py_files(ROOT):
+        if path.relative_to(ROOT).parts[0] != "app" or (path.parent == ROOT / "app" and path.name in WINDOW_MODULES):
+            continue
+        problems += [f"{path.relative_to(ROOT)}:{what}" for what in window_coupling(path.read_text(encoding="utf-8"))]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("source", [
+    "from ..main_window import MainWindow\n",
+    "from convscope.app import main_window\n",
+    "import convscope.app.main_window\n",
+    "def f(w):\n    return getattr(w, '_core', None)\n",
+    "def f(self):\n    return getattr(self.window, 'jobs', None)\n",
+    "def f(main_window):\n    return hasattr(main_window, 'is_running')\n",
+    "def f(self):\n    w = self.window\n    return getattr(w, 'shown', None)\n",
+])
+def test_window_coupling_is_caught(source: str) -> None:
+    assert window_coupling(source)
+
+
+def test_window_coupling_leaves_other_probes_alone() -> None:
+    assert window_coupling("def f(trainer, ev):\n    return getattr(trainer, 'run_dir', None), ev\n") == []

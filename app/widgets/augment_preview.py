@@ -134,8 +134,8 @@ class AugmentPreviewView(QWidget):
 class AugmentPreviewController(QObject):
     """Attaches an :class:`AugmentCapture` to each new trainer and shows its payloads.
 
-    ``install(window)`` needs ``window.add_inside_tab``, ``window.trainer_setup_hooks`` and the signals
-    ``run_started`` and ``run_finished``."""
+    ``install(session, host)``: the tab (``host.add_tab``), the session's ``trainer_setup_hooks`` and its
+    signals ``run_started`` and ``run_finished`` (``app.session``)."""
 
     def __init__(self, parent=None, interval: float = 0.5, poll_ms: int = POLL_MS):
         super().__init__(parent)
@@ -144,11 +144,11 @@ class AugmentPreviewController(QObject):
         self.capture: AugmentCapture | None = None
         self.timer = repeating_timer(self, poll_ms, self.poll)
 
-    def install(self, window) -> None:
-        window.add_inside_tab(self.view, _tr(TITLE))
-        window.trainer_setup_hooks.append(self.attach)
-        window.run_started.connect(self.on_run_started)
-        window.run_finished.connect(self.on_run_finished)
+    def install(self, session, host) -> None:
+        host.add_tab(self.view, _tr(TITLE))
+        session.trainer_setup_hooks.append(self.attach)
+        session.run_started.connect(self.on_run_started)
+        session.run_finished.connect(self.on_run_finished)
 
     @Slot(object)
     def attach(self, trainer) -> None:

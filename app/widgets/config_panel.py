@@ -4,8 +4,9 @@ It is built before torch is imported and filled in by :meth:`ConfigPanel.populat
 registry is available (the specs and dataset descriptions are passed in). The names of the choices and
 the default hyperparameters come from ``core.setup.config`` (torch-free at import); this panel only adds their
 display labels, and a choice it has no label for shows its own name. :meth:`ConfigPanel.values` returns
-the keyword arguments of ``core.setup.config.TrainConfig``; validation is the window's job (it builds the
-``TrainConfig`` and shows its ``ConfigError``).
+the keyword arguments of ``core.setup.config.TrainConfig``; validation is the session's job
+(``app.session.Session.validate`` builds the ``TrainConfig``; the window shows its ``ConfigError``). Each
+group box is built by its own function in :mod:`app.widgets.config_groups`.
 """
 from __future__ import annotations
 
@@ -13,81 +14,39 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
-    QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from convscope.core.setup.config import ACTIVATIONS, DEVICES, FORMS, HYPER_DEFAULTS, OPTIMIZERS, SCHEDULES
+from convscope.core.setup.config import FORMS, HYPER_DEFAULTS
 
 from ..core_texts import core_text
-from .augment_box import AugmentBox
+from .config_groups import (
+    DEVICE_LABELS,
+    FAMILY_ORDER,
+    FORM_LABELS,
+    OPTION_NAMES,
+    build_augment_group,
+    build_data_box,
+    build_network_box,
+    build_preset_box,
+    build_training_box,
+)
 from .lesson_card import preset_text
-from .spinboxes import LogSpinBox, PowerOfTwoSpinBox, guard_wheel
+from .spinboxes import guard_wheel
 from .tooltips import apply_tips, tip, unsupported_tip
 
 log = logging.getLogger("convscope.gui")
 
-FAMILY_ORDER = ("LeNet", "AlexNet", "VGG", "NiN", "GoogLeNet", "ResNet")
-# Display labels of core.setup.config's choices (name → label).
-OPTIMIZER_LABELS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
-SCHEDULE_LABELS = {"constant": QT_TRANSLATE_NOOP("ConfigPanel", "constant"),
-                   "step": QT_TRANSLATE_NOOP("ConfigPanel", "step (÷10 at 50 % and 75 %)"),
-                   "cosine": QT_TRANSLATE_NOOP("ConfigPanel", "cosine decay"),
-                   "onecycle": QT_TRANSLATE_NOOP("ConfigPanel", "one-cycle (warm up, then decay)")}
-DEVICE_LABELS = {"auto": QT_TRANSLATE_NOOP("ConfigPanel", "auto"), "cpu": "CPU",
-                 "cuda": "GPU", "mps": "MPS"}  # replaced by the hardware's names (populate)
-ACTIVATION_LABELS = {"relu": "ReLU", "sigmoid": QT_TRANSLATE_NOOP("ConfigPanel", "sigmoid (1998)")}
-FORM_LABELS = {"native": QT_TRANSLATE_NOOP("ConfigPanel", "native ({side}×{side} px)"),
-               "d2l": QT_TRANSLATE_NOOP("ConfigPanel", "d2l resize ({d2l}×{d2l} px)")}
-NOTE_STYLE = "color: #a84300;"  # amber: a note about a preset (e.g. it trains on the offline sample)
-NETWORK_DEFAULT = (QT_TRANSLATE_NOOP(
-    "ConfigPanel", "network default"), None)  # the first item of an option's box: the network's own choice
-OPTION_NAMES = {"width": QT_TRANSLATE_NOOP(
-    "ConfigPanel", "width multiplier"), "batchnorm": QT_TRANSLATE_NOOP(
-    "ConfigPanel", "BatchNorm"),
-                "dropout": QT_TRANSLATE_NOOP("ConfigPanel", "dropout"),
-                "shortcut": QT_TRANSLATE_NOOP("ConfigPanel", "skip connections"),
-                "activation": QT_TRANSLATE_NOOP("ConfigPanel", "activation choice")}
-
-
 def _tr(text: str) -> str:
     return QCoreApplication.translate("ConfigPanel", text)
-
-
-def choices(names, labels: dict[str, str]) -> list[tuple[str, str]]:
-    """(label, name) for each of core's ``names``, in core's order; a name without a label shows itself."""
-    return [(_tr(labels.get(name, name)), name) for name in names]
-
-
-def _combo(name: str, items=()) -> QComboBox:
-    box = QComboBox()
-    box.setObjectName(name)
-    for text, data in items:
-        box.addItem(_tr(text), data)
-    return box
-
-
-def _hint(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setProperty("hint", True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
 
 
 class ConfigPanel(QWidget):
@@ -116,141 +75,10 @@ class ConfigPanel(QWidget):
         outer.setContentsMargins(4, 4, 4, 4)
         outer.setSpacing(8)
 
-        # Presets
-        self._groups: list[QGroupBox] = []
-        box = QGroupBox(self.tr("Start from a preset"))
-        self._groups.append(box)
-        lay = QVBoxLayout(box)
-        self.preset_combo = _combo("presetCombo")
-        self.preset_info = _hint()
-        self.preset_info.setObjectName("presetInfo")
-        self.preset_note = _hint()
-        self.preset_note.setObjectName("presetNote")
-        self.preset_note.setStyleSheet(NOTE_STYLE)
-        self.preset_note.hide()
-        lay.addWidget(self.preset_combo)
-        lay.addWidget(self.preset_info)
-        lay.addWidget(self.preset_note)
-        outer.addWidget(box)
-
-        # Network
-        box = QGroupBox(self.tr("Network"))
-        self._groups.append(box)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.arch_combo = _combo("archCombo")
-        self.arch_combo.setModel(QStandardItemModel(self.arch_combo))
-        self.arch_combo.setMaxVisibleItems(20)
-        self.arch_info = _hint()
-        self.arch_info.setObjectName("archInfo")
-        self.form_combo = _combo("formCombo")
-        self.width_spin = QDoubleSpinBox()
-        self.width_spin.setObjectName("widthSpin")
-        self.width_spin.setRange(0.05, 4.0)
-        self.width_spin.setDecimals(2)
-        self.width_spin.setSingleStep(0.25)
-        self.width_spin.setValue(1.0)
-        self.batchnorm_combo = _combo("batchnormCombo", [NETWORK_DEFAULT, (self.tr(
-            "on"), True), (self.tr(
-            "off"), False)])
-        self.dropout_spin = QDoubleSpinBox()
-        self.dropout_spin.setObjectName("dropoutSpin")
-        self.dropout_spin.setRange(-0.05, 0.95)
-        self.dropout_spin.setSingleStep(0.05)
-        self.dropout_spin.setDecimals(2)
-        self.dropout_spin.setSpecialValueText(self.tr("network default"))
-        self.dropout_spin.setValue(-0.05)
-        self.shortcut_combo = _combo("shortcutCombo", [NETWORK_DEFAULT, (self.tr("on"), True), (self.tr("off"), False)])
-        self.activation_combo = _combo("activationCombo",
-                                       [NETWORK_DEFAULT, *choices(ACTIVATIONS, ACTIVATION_LABELS)])
-        form.addRow(self.tr("Architecture"), self.arch_combo)
-        form.addRow(self.arch_info)
-        form.addRow(self.tr("Input size"), self.form_combo)
-        form.addRow(self.tr("Width"), self.width_spin)
-        form.addRow(self.tr("BatchNorm"), self.batchnorm_combo)
-        form.addRow(self.tr("Dropout"), self.dropout_spin)
-        form.addRow(self.tr("Skip connections"), self.shortcut_combo)
-        form.addRow(self.tr("Activation"), self.activation_combo)
-        outer.addWidget(box)
-
-        # Data
-        box = QGroupBox(self.tr("Data"))
-        self._groups.append(box)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.dataset_combo = _combo("datasetCombo")
-        self.dataset_info = _hint()
-        self.dataset_info.setObjectName("datasetInfo")
-        row = QHBoxLayout()
-        self.data_root_edit = QLineEdit()
-        self.data_root_edit.setObjectName("dataRootEdit")
-        self.data_root_edit.setPlaceholderText(self.tr("default folder"))
-        browse = QToolButton()
-        browse.setText("…")
-        browse.setToolTip(self.tr("Choose a data folder"))
-        browse.clicked.connect(self._browse_data_root)
-        row.addWidget(self.data_root_edit)
-        row.addWidget(browse)
-        self.subset_spin = QSpinBox()
-        self.subset_spin.setObjectName("subsetSpin")
-        self.subset_spin.setRange(0, 10_000_000)
-        self.subset_spin.setSingleStep(500)
-        self.subset_spin.setSpecialValueText(self.tr("all training images"))
-        self.subset_spin.setSuffix(self.tr(" images"))
-        form.addRow(self.tr("Dataset"), self.dataset_combo)
-        form.addRow(self.dataset_info)
-        form.addRow(self.tr("Data folder"), row)
-        form.addRow(self.tr("Train on"), self.subset_spin)
-        outer.addWidget(box)
-
-        # Augmentation (core/augment_spec.py: the names, parameters and where each breaks labels)
-        box = QGroupBox(self.tr("Augment the training images"))
-        self._groups.append(box)
-        self.augment_box = AugmentBox()
-        QVBoxLayout(box).addWidget(self.augment_box)
-        outer.addWidget(box)
-
-        # Training
-        box = QGroupBox(self.tr("Training"))
-        self._groups.append(box)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.epochs_spin = QSpinBox()
-        self.epochs_spin.setObjectName("epochsSpin")
-        self.epochs_spin.setRange(0, 10_000)
-        self.batch_spin = PowerOfTwoSpinBox()
-        self.batch_spin.setObjectName("batchSizeSpin")
-        self.batch_spin.setRange(0, 65_536)
-        self.optimizer_combo = _combo("optimizerCombo", choices(OPTIMIZERS, OPTIMIZER_LABELS))
-        self.lr_spin = LogSpinBox(minimum=0.0, maximum=100.0)
-        self.lr_spin.setObjectName("lrSpin")
-        self.momentum_spin = QDoubleSpinBox()
-        self.momentum_spin.setObjectName("momentumSpin")
-        self.momentum_spin.setRange(0.0, 0.999)
-        self.momentum_spin.setDecimals(3)
-        self.momentum_spin.setSingleStep(0.05)
-        self.momentum_label = QLabel(self.tr("Momentum"))
-        self.wd_spin = LogSpinBox(minimum=0.0, maximum=0.99, allow_zero=True)
-        self.wd_spin.setObjectName("weightDecaySpin")
-        self.schedule_combo = _combo("scheduleCombo", choices(SCHEDULES, SCHEDULE_LABELS))
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setObjectName("seedSpin")
-        self.seed_spin.setRange(0, 2_147_483_647)
-        self.device_combo = _combo("deviceCombo", choices(DEVICES, DEVICE_LABELS))
-        self.save_check = QCheckBox(self.tr("Save the run (weights and metrics)"))
-        self.save_check.setObjectName("saveRunCheck")
-        self.save_check.setChecked(True)
-        form.addRow(self.tr("Epochs"), self.epochs_spin)
-        form.addRow(self.tr("Batch size"), self.batch_spin)
-        form.addRow(self.tr("Optimizer"), self.optimizer_combo)
-        form.addRow(self.tr("Learning rate"), self.lr_spin)
-        form.addRow(self.momentum_label, self.momentum_spin)
-        form.addRow(self.tr("Weight decay"), self.wd_spin)
-        form.addRow(self.tr("LR schedule"), self.schedule_combo)
-        form.addRow(self.tr("Seed"), self.seed_spin)
-        form.addRow(self.tr("Device"), self.device_combo)
-        form.addRow(self.save_check)
-        outer.addWidget(box)
+        self._groups: list[QGroupBox] = [build(self) for build in (
+            build_preset_box, build_network_box, build_data_box, build_augment_group, build_training_box)]
+        for box in self._groups:
+            outer.addWidget(box)
         outer.addStretch(1)
         apply_tips(self)  # what each setting means, on its field and its label
         guard_wheel([*self.findChildren(QAbstractSpinBox), *self.findChildren(QComboBox)], self)
@@ -338,10 +166,6 @@ class ConfigPanel(QWidget):
             self.setEnabled(True)
         finally:
             self._loading -= 1
-
-    @property
-    def populated(self) -> bool:
-        return self._populated
 
     # ------------------------------------------------------------------------------------- values
     def current_arch(self) -> str | None:

@@ -4,37 +4,37 @@ A header line (the dataset's name, its train/test sizes, the image size), then a
 class its name and counts, its mean training image and a few random training images. The numbers and
 images come from :func:`core.insight.overview.dataset_overview`, computed off the GUI thread.
 
-Integration (the main window)::
+Integration::
 
     browser = DatasetBrowser()
-    browser.install(main_window)          # adds the "Dataset" tab, connects nothing else
-    # and whenever the dataset setting changes (the window wires this itself):
+    browser.install(session, host)        # adds the "Dataset" tab, connects nothing else
+    # and whenever the dataset setting changes while it is the tab shown (the window wires this itself):
     browser.show_dataset(config.dataset, config.data_root)
 
-Threads: :meth:`DatasetBrowser.show_dataset` hands the request to a small loader thread (latest-only: a
-request made while one is loading replaces the pending one). The thread imports ``core.insight.overview``
-(and so torch) lazily, reads the files, and emits the result through a module-wide relay that lives in
-the GUI thread; the slot there draws it, unless the browser asked for another dataset meanwhile. The
-thread never touches a widget and holds the browser only by a weak reference, so a browser closed during
-a load is freed in the GUI thread as usual.
+Threads: :meth:`DatasetBrowser.show_dataset` hands the request to a loader thread of its own, the app's
+one latest-only job thread (``app.runtime.jobs.BackgroundJobs``: a request made while one is loading
+replaces the pending one). The thread imports ``core.insight.overview`` (and so torch) lazily, reads the
+files, and hands the result to the GUI thread, which draws it unless the browser asked for another
+dataset meanwhile. The thread never touches a widget and holds the browser only by a weak reference, so
+a browser closed during a load is freed in the GUI thread as usual.
 """
 from __future__ import annotations
 
 import logging
 import re
-import threading
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from convscope.core.data.datasets import DataError, get_info
 
 from ..core_texts import core_text
+from ..runtime.jobs import BackgroundJobs
 
 if TYPE_CHECKING:
     from convscope.core.insight.overview import DatasetOverview
@@ -86,70 +86,27 @@ def _image_label(pixmap: QPixmap, name: str, tooltip: str) -> QLabel:
 
 
 # ------------------------------------------------------------------------------------------ thread
-class _Relay(QObject):
-    """Lives in the GUI thread for the whole session; loader threads emit ``delivered`` on it."""
+def _load_job(loader: Loader, name: str, root, per_class: int):
+    """The job run in the loader thread: the overview, or the reason it cannot be read (logged unless a
+    plain ``DataError``)."""
 
-    delivered = Signal(object, int, object, object)  # weakref to the browser, request, overview, error
+    def job(_cancel):
+        try:
+            return loader(name, root, per_class)
+        except DataError:
+            raise
+        except Exception:
+            log.exception("the overview of dataset %s failed", name)
+            raise
 
-    @Slot(object, int, object, object)
-    def deliver(self, browser_ref, request: int, overview, error) -> None:
-        browser = browser_ref()
-        if browser is not None:
-            browser._on_loaded(request, overview, error)
-
-
-_relay: _Relay | None = None
-
-
-def _the_relay() -> _Relay:
-    """Created on first use, in the GUI thread (``show_dataset`` runs there); never destroyed."""
-    global _relay
-    if _relay is None:
-        _relay = _Relay()
-        _relay.delivered.connect(_relay.deliver, Qt.ConnectionType.QueuedConnection)
-    return _relay
+    return job
 
 
-class _LoaderThread:
-    """Runs the latest request of one browser in a daemon thread; a plain Python object, no Qt."""
-
-    def __init__(self, browser: DatasetBrowser, loader: Loader):
-        self._browser_ref = weakref.ref(browser)
-        self._relay = _the_relay()
-        self._loader = loader
-        self._lock = threading.Lock()
-        self._pending: tuple[int, str, Any, int] | None = None
-        self._thread: threading.Thread | None = None
-
-    def submit(self, request: int, name: str, root, per_class: int) -> None:
-        with self._lock:
-            self._pending = (request, name, root, per_class)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="convscope-dataset-browser",
-                                                daemon=True)
-                self._thread.start()
-
-    def busy(self) -> bool:
-        with self._lock:
-            return self._thread is not None
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                job, self._pending = self._pending, None
-                if job is None:
-                    self._thread = None
-                    return
-            request, name, root, per_class = job
-            overview, error = None, None
-            try:
-                overview = self._loader(name, root, per_class)
-            except Exception as exc:
-                error = exc
-                if not isinstance(exc, DataError):
-                    log.exception("the overview of dataset %s failed", name)
-            self._relay.delivered.emit(self._browser_ref, request, overview, error)
-            del overview, error
+def _deliver(browser_ref, request: int, overview, error) -> None:
+    """GUI thread: hand a result to the browser, if it still exists."""
+    browser = browser_ref()
+    if browser is not None:
+        browser._on_loaded(request, overview, error)
 
 
 # ------------------------------------------------------------------------------------------ widget
@@ -172,7 +129,8 @@ class DatasetBrowser(QWidget):
         self._wanted: tuple[str, Any] | None = None  # (name, root) asked for last
         self._failed = False  # whether that one could not be shown
         self._status_text = ""
-        self._loader = _LoaderThread(self, loader or _default_loader)
+        self._load = loader or _default_loader
+        self._jobs = BackgroundJobs("convscope-dataset-browser", log_failures=False)
 
         self.header = QLabel(self.tr("Choose a dataset in the settings to see its classes here."))
         self.header.setObjectName("datasetHeader")
@@ -205,12 +163,12 @@ class DatasetBrowser(QWidget):
         layout.addWidget(self.scroll, 1)
 
     # -- main window -------------------------------------------------------------------------------
-    def install(self, main_window) -> None:
-        """Add this browser as the "Dataset" tab (``main_window.add_inside_tab(self, "Dataset")``).
+    def install(self, session, host) -> None:
+        """Add this browser as the "Dataset" tab (``host.add_tab(self, "Dataset")``).
 
         Connects nothing else: the window calls :meth:`show_dataset` when its dataset setting changes
-        (and once at start-up with the current one)."""
-        main_window.add_inside_tab(self, self.tr("Dataset"))
+        while this tab is shown (and when it is brought forward)."""
+        host.add_tab(self, self.tr("Dataset"))
 
     # -- showing a dataset -------------------------------------------------------------------------
     def show_dataset(self, name: str, root=None) -> None:
@@ -230,7 +188,9 @@ class DatasetBrowser(QWidget):
         self.overview = None
         self.header.setText(f"<b>{_escape(title)}</b>")
         self._show_status(self.tr("Loading {name}…").format(name=title))
-        self._loader.submit(self._request, name, root, self.per_class)
+        ref, request = weakref.ref(self), self._request
+        self._jobs.submit("overview", _load_job(self._load, name, root, self.per_class),
+                          lambda overview, error: _deliver(ref, request, overview, error))
 
     def reload(self) -> None:
         """Read the dataset shown again (e.g. after its files were downloaded)."""
@@ -240,7 +200,7 @@ class DatasetBrowser(QWidget):
             self.show_dataset(name, root)
 
     def is_loading(self) -> bool:
-        return self._loader.busy()
+        return self._jobs.active()
 
     def current_dataset(self) -> str | None:
         """The CLI name of the dataset asked for last (drawn, loading or failed)."""

@@ -1,11 +1,11 @@
 """Downloading a full dataset from the window: a question, then a progress bar with bytes and a Cancel
 button, the download itself in a ``QThread`` of its own.
 
-The threads follow ``app/worker.py``: a ``QObject`` worker moved to a ``QThread`` runs
-:func:`core.data.download.download_dataset`; its signals reach only slots of the dialog (which lives in the GUI
-thread); Cancel sets a ``threading.Event`` from the GUI thread, checked between chunks; the worker moves
-itself back to the GUI thread before it is freed; closing waits for the thread (``quit()`` → ``wait()``),
-never ``terminate()``.
+The thread is hosted the one way of ``app.runtime.thread_host`` (as the training's): a ``QObject`` worker
+moved to a ``QThread`` runs :func:`core.data.download.download_dataset`; its signals reach only slots of the
+dialog (which lives in the GUI thread); Cancel sets a ``threading.Event`` from the GUI thread, checked
+between chunks; the worker moves itself back to the GUI thread before it is freed; closing waits for the
+thread (``quit()`` → ``wait()``), never ``terminate()``.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from convscope.core.data.datasets import DataError, get_info
 from convscope.core.data.download import KNOWN_SIZES, download_dataset
 
 from ..core_texts import core_text
-from ..threads import join_finished, start_in_thread, wait_for_thread
+from ..runtime.thread_host import ThreadHost
 
 log = logging.getLogger("convscope.gui")
 
@@ -103,8 +103,8 @@ class DownloadDialog(QDialog):
         self.dataset, self.root = dataset, Path(root).expanduser()
         self.options = {"base_urls": base_urls, "files": files}
         self.ok, self.message, self.cancelled = False, "", False
-        self._thread: QThread | None = None
-        self._worker: DownloadWorker | None = None
+        self._host = ThreadHost(self, "ConvScopeDownload")
+        self._host.finished.connect(self._on_thread_finished)
         self._cancel = threading.Event()
         self.setObjectName("downloadDialog")
         self.setWindowTitle(self.tr("Download {name}").format(name=core_text(self.info.display_name)))
@@ -142,11 +142,11 @@ class DownloadDialog(QDialog):
 
     # -- state -------------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self._thread is not None
+        return self._host.is_running()
 
     @property
     def thread(self) -> QThread | None:
-        return self._thread
+        return self._host.thread
 
     def _show_question(self) -> None:
         size = sum(KNOWN_SIZES.get(self.dataset, {}).values())
@@ -176,8 +176,7 @@ class DownloadDialog(QDialog):
         worker = DownloadWorker(self.dataset, self.root, self._cancel, dict(self.options))
         worker.progressed.connect(self._on_progress)
         worker.download_finished.connect(self._on_download_finished)
-        self._worker = worker
-        self._thread = start_in_thread(worker, "ConvScopeDownload", self._on_thread_finished)
+        self._host.start(worker)
 
     @Slot()
     def cancel(self) -> None:
@@ -192,15 +191,7 @@ class DownloadDialog(QDialog):
 
     def shutdown(self, timeout_ms: int | None = None) -> bool:
         """Cancel and wait for the download thread to end (False: still ending after ``timeout_ms``)."""
-        thread = self._thread
-        if thread is None:
-            return True
-        self.cancel()
-        if not wait_for_thread(self, thread, timeout_ms):
-            return False
-        if self._thread is thread:
-            self._on_thread_finished()
-        return True
+        return self._host.shutdown(self.cancel, timeout_ms)
 
     def reject(self) -> None:
         """Cancel, Escape: a running download is cancelled, and the dialog closes once it has stopped."""
@@ -230,11 +221,6 @@ class DownloadDialog(QDialog):
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        thread = self._thread
-        if thread is None:
-            return
-        join_finished(thread)
-        self._thread = self._worker = None
         ok, message = self.ok, self.message or self.tr("the download stopped without a result.")
         if ok:
             self.bar.setValue(BAR_STEPS)

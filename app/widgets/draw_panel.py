@@ -44,10 +44,10 @@ class DrawPanel(QWidget):
     Integration (the main window)::
 
         panel = DrawPanel()
-        panel.install(main_window, internals=activations_controller)
+        panel.install(session, host, internals=activations_controller)
 
-    ``install`` adds the "Draw" tab and follows the window's runs (weights at every epoch end, runs opened
-    with ``MainWindow.load_checkpoint``); "Show inside" hands the drawing to ``internals``.
+    ``install`` adds the "Draw" tab and follows the session's runs (weights at every epoch end, runs
+    opened with ``MainWindow.load_checkpoint``); "Show inside" hands the drawing to ``internals``.
     """
 
     show_inside_requested = Signal(object)  # core.insight.inference.Prepared of the drawing (.tensor, .image)
@@ -63,7 +63,7 @@ class DrawPanel(QWidget):
         # when the panel goes.
         self.destroyed.connect(use_one_thread_here())
         self.setObjectName("drawPanel")
-        self._main_window = None
+        self._session = self._host = None
         self._last_predict = 0.0
         self._cam_for: tuple | None = None
         self._internals = None
@@ -279,36 +279,28 @@ class DrawPanel(QWidget):
         return self.messageLabel.text() if self.messageLabel.isVisible() else ""
 
     # -- main window -------------------------------------------------------------------------------
-    def install(self, main_window, internals=None) -> None:
-        """Add this panel as the "Draw" tab of ``main_window`` and follow its runs.
+    def install(self, session, host, internals=None) -> None:
+        """Add this panel as the "Draw" tab (``host.add_tab``) and follow the session's runs.
 
-        Uses ``main_window.add_inside_tab(widget, title)``, its signals ``run_started(RunStarted)``,
-        ``epoch_finished(EpochEnd)`` (weights published by the trainer), and when there
-        ``run_finished``, ``checkpoint_loaded(LoadedRun)`` (File → Open run…, ``load_checkpoint``),
-        ``trainer_setup_hooks`` (for "Latest weights" in the middle of an epoch), ``current_config()`` and
-        ``loaded_run`` (a run the window opened before this panel was installed: used at once).
+        Uses the session's (``app.session.Session``) signals ``run_started(RunStarted)``,
+        ``epoch_finished(EpochEnd)`` (weights published by the trainer), ``run_finished`` and
+        ``run_opened(LoadedRun)`` (File → Open run…, ``load_checkpoint``), its ``trainer_setup_hooks`` (the
+        Draw tab follows each new run; "Latest weights" in the middle of an epoch), ``current_config()``
+        and ``loaded_run`` (a run opened before this panel was installed: used at once).
         ``internals``: the live-internals controller (anything with ``set_probe_image(prepared, label=,
         source=)``, e.g. ``ActivationsController``); "Show inside" sends the drawing there.
         """
-        from convscope.core.runs.checkpoints import LoadedRun
-
-        self._main_window = main_window
-        main_window.add_inside_tab(self, self.tr("Draw"))
-        for name, slot in (("run_started", self.on_run_started), ("epoch_finished", self.on_epoch_finished),
-                           ("run_finished", self.on_run_finished),
-                           ("checkpoint_loaded", self.on_checkpoint_loaded)):
-            signal = getattr(main_window, name, None)
-            if signal is not None:
-                signal.connect(slot)
-        hooks = getattr(main_window, "trainer_setup_hooks", None)
-        if isinstance(hooks, list):
-            hooks.append(self.attach_trainer)
-        if internals is None:
-            internals = getattr(main_window, "activations", None)
+        self._session, self._host = session, host
+        host.add_tab(self, self.tr("Draw"))
+        for signal, slot in ((session.run_started, self.on_run_started),
+                             (session.epoch_finished, self.on_epoch_finished),
+                             (session.run_finished, self.on_run_finished),
+                             (session.run_opened, self.on_checkpoint_loaded)):
+            signal.connect(slot)
+        session.trainer_setup_hooks.append(self.attach_trainer)
         self.set_internals(internals)
-        run = getattr(main_window, "loaded_run", None)
-        if isinstance(run, LoadedRun):  # opened before this panel existed (during the window's start-up)
-            self.on_checkpoint_loaded(run)
+        if session.loaded_run is not None:  # opened before this panel existed (during the window's start-up)
+            self.on_checkpoint_loaded(session.loaded_run)
 
     def set_internals(self, internals) -> None:
         """Where "Show inside" sends the drawing: an object with ``set_probe_image`` (or None)."""
@@ -331,13 +323,14 @@ class DrawPanel(QWidget):
                               error=True)
             return
         views = getattr(internals, "views", None)
-        tabs = getattr(self._main_window, "tabs", None)
-        if views and tabs is not None and tabs.indexOf(views[0]) >= 0:
-            tabs.setCurrentWidget(views[0])
+        if views and self._host is not None:
+            self._host.show_tab(views[0])
         self.show_message(self.tr("Your drawing is now the probe image of the feature-map views."), error=False)
 
     def attach_trainer(self, trainer) -> None:
-        """GUI thread, before the run starts: let "Latest weights" take a copy between two batches."""
+        """GUI thread, before the run starts: the tab follows the run in training, not an old one, and
+        "Latest weights" may take a copy between two batches."""
+        self.source.begin_training(trainer.config, new_run=True)
         self.source.attach_trainer(trainer)
 
     @Slot()
@@ -384,8 +377,8 @@ class DrawPanel(QWidget):
                               error=True)
             return
         config = self.source.live_config()
-        if config is None and self._main_window is not None and hasattr(self._main_window, "current_config"):
-            config = self._main_window.current_config()
+        if config is None and self._session is not None:
+            config = self._session.current_config()
         if config is None:
             self.show_message(self.tr("No configuration known for the training's weights."), error=True)
             return

@@ -190,10 +190,10 @@ class HealthController(QObject):
         self._last_step = -1
         self.timer = repeating_timer(self, POLL_MS, self.poll)
 
-    def install(self, main_window) -> None:
-        main_window.add_inside_tab(self.view, QCoreApplication.translate("HealthView", "Layer health"))
-        main_window.trainer_setup_hooks.append(self.attach)
-        main_window.run_finished.connect(self.on_run_finished)
+    def install(self, session, host) -> None:
+        host.add_tab(self.view, QCoreApplication.translate("HealthView", "Layer health"))
+        session.trainer_setup_hooks.append(self.attach)
+        session.run_finished.connect(self.on_run_finished)
 
     @Slot(object)
     def attach(self, trainer) -> None:

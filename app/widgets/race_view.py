@@ -152,13 +152,14 @@ class RaceView(QWidget):
 
 
 class RaceController(QObject):
-    """Runs the race in the window: one entrant after another, through the window's own Train."""
+    """Runs the race in the window: one entrant after another, through the window's own Train (the
+    host's ``apply_settings`` and ``start_training``)."""
 
     finished = Signal(list)  # the race table (core.training.race.RaceRow)
 
-    def __init__(self, view: RaceView, window, parent: QObject | None = None):
+    def __init__(self, view: RaceView, session, host, parent: QObject | None = None):
         super().__init__(parent)
-        self.view, self.window = view, window
+        self.view, self.session, self.host = view, session, host
         self.queue: list[str] = []
         self.rows: list = []
         self.target = 0.9
@@ -168,12 +169,10 @@ class RaceController(QObject):
         view.stop_requested.connect(self.stop)
 
     def install(self, specs) -> None:
-        w = self.window
-        w.add_inside_tab(self.view, QCoreApplication.translate("RaceView", "Race"))
+        self.host.add_tab(self.view, QCoreApplication.translate("RaceView", "Race"))
         self.view.set_architectures([(s.name, core_text(s.display_name)) for s in specs])
-        w.epoch_finished.connect(self.on_epoch_finished)
-        if w.controller is not None:
-            w.controller.thread_finished.connect(self.on_thread_finished)
+        self.session.epoch_finished.connect(self.on_epoch_finished)
+        self.session.thread_finished.connect(self.on_thread_finished)
 
     @property
     def racing(self) -> bool:
@@ -181,13 +180,12 @@ class RaceController(QObject):
 
     @Slot(list, float)
     def start(self, archs: list, target: float) -> bool:
-        w = self.window
-        if self.racing or w.is_running() or not w.is_ready():
+        if self.racing or self.session.is_running() or not self.session.is_ready():
             return False
         if len(archs) < 2:
             self.view.status.setText(QCoreApplication.translate("RaceView", "Tick two or more networks to race."))
             return False
-        values = w.config_panel.values()
+        values = self.host.settings_values()
         self.common = {k: values.get(k) for k in ("dataset", "epochs", "subset", "seed", "device", "augment")
                        if k in values}
         self.queue, self.rows, self.target = list(archs), [], float(target)
@@ -198,20 +196,19 @@ class RaceController(QObject):
     @Slot()
     def stop(self) -> None:
         self.queue = []
-        if self.window.is_running():
-            self.window.stop_training()
+        if self.session.is_running():
+            self.host.stop_training()
 
     def _next(self) -> bool:
-        w = self.window
         while self.queue:
             arch = self.queue.pop(0)
-            w.config_panel.set_values({"arch": arch, **{k: v for k, v in self.common.items() if v is not None}})
-            w._validate()
+            config = self.host.apply_settings(
+                {"arch": arch, **{k: v for k, v in self.common.items() if v is not None}})
             self.current = arch
             self.view.status.setText(QCoreApplication.translate("RaceView", "Racing: {name} ({i} of {n})…").format(
-                name=core_text(w.current_config().spec.display_name) if w.current_config() else arch,
+                name=core_text(config.spec.display_name) if config else arch,
                 i=len(self.rows) + 1, n=len(self.rows) + 1 + len(self.queue)))
-            if w.start_training():
+            if self.host.start_training():
                 return True
             self.view.status.setText(QCoreApplication.translate(
                 "RaceView", "{arch} could not start with these settings; the race goes on without it.").format(
@@ -223,7 +220,7 @@ class RaceController(QObject):
     def on_epoch_finished(self, ev) -> None:
         if not self.racing:
             return
-        cfg = self.window.current_config()
+        cfg = self.session.current_config()
         label = core_text(cfg.spec.display_name) if cfg is not None else self.current
         self.view.add_point(self.current, label, int(ev.epoch), float(ev.test_acc))
 
@@ -234,9 +231,8 @@ class RaceController(QObject):
         from convscope.core.insight.summary import summarize
         from convscope.core.training.race import race_row, race_table
 
-        trainer = self.window.controller.trainer
-        result = getattr(self.window, "last_result", None)
-        status = getattr(result, "status", "completed")
+        trainer, result = self.session.trainer, self.session.last_result
+        status = result.status if result is not None else "completed"
         if trainer is not None and getattr(trainer, "config", None) is not None:
             s = summarize(trainer.config)
             self.rows.append(race_row(trainer.config.arch, s.display_name, s.total_params, s.total_flops,

@@ -8,13 +8,12 @@ Delete (after a confirmation) act on the selected row. Ticking the first column 
 their curves in the comparison plot below; the plot keeps the curves it copied, so it stays when those
 runs are opened, closed or even deleted, until they are unticked.
 
-The runs folder is read in the background (its own :class:`app.background.BackgroundJobs`: a folder of
+The runs folder is read in the background (its own :class:`app.runtime.jobs.BackgroundJobs`: a folder of
 large or damaged runs never freezes the window), and only while the tab is shown: a refresh asked for
 while it is hidden (a run finished, the folder changed) waits until it is shown again.
 
-Integration: ``browser.install(main_window)`` adds the tab and opens runs with
-``main_window.load_checkpoint``; ``main_window.run_folder_in_use()`` names the run folder being written
-(it is neither renamed nor deleted).
+Integration: ``browser.install(session, host)`` adds the tab and opens runs with ``host.open_run``;
+``session.run_folder_in_use()`` names the run folder being written (it is neither renamed nor deleted).
 """
 from __future__ import annotations
 
@@ -301,14 +300,13 @@ class RunsBrowser(QWidget):
         b.clicked.connect(slot)
         return b
 
-    def install(self, main_window) -> None:
-        """Add the "Runs" tab; open runs with ``main_window.load_checkpoint`` and refresh after a run."""
-        main_window.add_inside_tab(self, self.tr("Runs"))
-        self.open_requested.connect(lambda path: main_window.load_checkpoint(path) is not None
-                                    and main_window.tabs.setCurrentIndex(0))  # its curves
-        main_window.run_finished.connect(lambda _r: self.refresh())
-        self.in_use = main_window.run_folder_in_use
-        self.renamed.connect(main_window.shown.on_renamed)
+    def install(self, session, host) -> None:
+        """Add the "Runs" tab; open runs with ``host.open_run`` and refresh after a run."""
+        host.add_tab(self, self.tr("Runs"))
+        self.open_requested.connect(lambda path: host.open_run(path) and host.show_view("lossPlot"))  # its curves
+        session.run_finished.connect(lambda _r: self.refresh())
+        self.in_use = session.run_folder_in_use
+        self.renamed.connect(session.rename_run)
 
     # -- the table ---------------------------------------------------------------------------------
     def root(self) -> Path:
@@ -326,7 +324,7 @@ class RunsBrowser(QWidget):
             return
         self._stale = False
         if self._jobs is None:
-            from ..background import BackgroundJobs
+            from ..runtime.jobs import BackgroundJobs
 
             jobs = self._jobs = BackgroundJobs()
             self.destroyed.connect(lambda *_: jobs.close())

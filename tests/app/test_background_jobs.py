@@ -12,7 +12,7 @@ import textwrap
 import threading
 from pathlib import Path
 
-from convscope.app.background import BackgroundJobs
+from convscope.app.runtime.jobs import BackgroundJobs
 from convscope.app.startup import warm_up_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def test_the_process_exits_after_the_job_not_during_it(tmp_path):
         import threading, time
         from pathlib import Path
         from PySide6.QtCore import QCoreApplication
-        from convscope.app.background import BackgroundJobs
+        from convscope.app.runtime.jobs import BackgroundJobs
         from convscope.app.startup import warm_up_in
         from convscope.core.training import introspect
 

@@ -285,8 +285,8 @@ def test_live_weights_and_test_samples(qtbot, panel, lenet_run):
 
 
 class FakeWindow(QObject):
-    """What ``DrawPanel.install`` uses of the main window: a tab widget, its run signals, the trainer
-    set-up hooks, and the run it has open (``loaded_run``)."""
+    """What ``DrawPanel.install`` uses of the session and its host (``app.session``): a tab widget, the
+    run signals, the trainer set-up hooks, and the run opened (``loaded_run``); it plays both parts."""
 
     run_started = Signal(object)
     epoch_finished = Signal(object)
@@ -298,9 +298,17 @@ class FakeWindow(QObject):
         self.tabs = QTabWidget()
         self.trainer_setup_hooks = []
         self.loaded_run = loaded_run
+        self.run_opened = self.checkpoint_loaded
 
-    def add_inside_tab(self, widget, title):
+    def add_tab(self, widget, title):
         return self.tabs.addTab(widget, title)
+
+    def show_tab(self, widget):
+        self.tabs.setCurrentWidget(widget)
+        return self.tabs.indexOf(widget) >= 0
+
+    def current_config(self):
+        return None
 
 
 def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
@@ -320,7 +328,7 @@ def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
 
     window, internals = FakeWindow(), Internals()
     qtbot.addWidget(window.tabs)
-    panel.install(window, internals=internals)
+    panel.install(window, window, internals=internals)
     assert window.tabs.tabText(0) == "Draw" and window.tabs.widget(0) is panel
     assert window.trainer_setup_hooks == [panel.attach_trainer]
 
@@ -404,7 +412,7 @@ def test_install_uses_the_run_the_window_already_has(qtbot, panel, lenet_run):
     window = FakeWindow(loaded_run=run)
     qtbot.addWidget(window.tabs)
     assert panel.predictor() is None
-    panel.install(window)
+    panel.install(window, window)
     predictor = panel.predictor()
     assert predictor is not None and predictor.model is run.model and predictor.source == str(run.dir)
     assert "run:" in panel.view.model_text()
@@ -443,7 +451,7 @@ def test_the_training_started_hint_goes_when_the_run_ends(qtbot, panel, lenet_ru
 
     window = FakeWindow()
     qtbot.addWidget(window.tabs)
-    panel.install(window)
+    panel.install(window, window)
     config = load_run(lenet_run).config
     window.run_started.emit(RunStarted(config, "CPU", 4500, 500, 141, 0, 3, 61706))
     assert panel.messageLabel.text().startswith("Training started")  # (the tab itself is not shown here)

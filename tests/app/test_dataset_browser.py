@@ -189,7 +189,7 @@ def test_install_adds_the_dataset_tab_and_nothing_else(qtbot):
             super().__init__()
             self.tabs = []
 
-        def add_inside_tab(self, widget, title):
+        def add_tab(self, widget, title):
             self.tabs.append((widget, title))
             widget.setParent(self)
             return len(self.tabs) - 1
@@ -197,7 +197,7 @@ def test_install_adds_the_dataset_tab_and_nothing_else(qtbot):
     window = Window()
     qtbot.addWidget(window)
     w = DatasetBrowser()
-    w.install(window)
+    w.install(None, window)
     assert window.tabs == [(w, "Dataset")] and w.objectName() == "datasetBrowser"
     assert not w.is_loading() and w.overview is None and w.current_dataset() is None
 

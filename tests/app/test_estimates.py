@@ -15,8 +15,8 @@ def test_a_new_setting_shows_no_old_figure_while_it_is_measured(qtbot, window):
     qtbot.waitUntil(lambda: "images/s" in label.text(), timeout=WAIT)
     # Another network: its rate is not known, so the old figure must not stay on screen meanwhile.
     submitted = []
-    real_submit = w._jobs.submit
-    w._jobs.submit = lambda kind, fn, cb: (submitted.append(kind), real_submit(kind, fn, cb))
+    real_submit = w.session.jobs.submit
+    w.session.jobs.submit = lambda kind, fn, cb: (submitted.append(kind), real_submit(kind, fn, cb))
     configure(w, "nin", epochs=2, subset=256, width=0.25)
     assert "images/s" not in label.text() and "Estimating" in label.text()
     qtbot.waitUntil(lambda: "images/s" in label.text(), timeout=WAIT)
@@ -31,7 +31,7 @@ def test_a_known_rate_updates_at_once_and_measures_nothing(qtbot, window):
     first = w.estimate_seconds(w.current_config())
     qtbot.waitUntil(lambda: not w._jobs.busy and not w._jobs._pending, timeout=WAIT)  # earlier jobs done
     submitted = []
-    w._jobs.submit = lambda kind, fn, cb: submitted.append(kind)
+    w.session.jobs.submit = lambda kind, fn, cb: submitted.append(kind)
     configure(w, epochs=20, subset=256)  # the same network: no new measurement, the figure follows
     assert "images/s" in label.text()
     from convscope.app.estimates import RUN_OVERHEAD_S
@@ -39,7 +39,7 @@ def test_a_known_rate_updates_at_once_and_measures_nothing(qtbot, window):
     extra = RUN_OVERHEAD_S
     assert w.estimate_seconds(w.current_config()) - extra == pytest.approx(10 * (first - extra))  # 10× the epochs
     qtbot.wait(2 * 350 + 100)  # past the debounce: still nothing measured in the background
-    assert "estimate" not in submitted and not w._jobs.busy
+    assert "estimate" not in submitted and not w.session.jobs.busy
 
 
 def test_the_estimate_times_with_the_runs_thread_count(monkeypatch, window):

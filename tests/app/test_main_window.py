@@ -453,10 +453,11 @@ def test_train_uses_the_settings_shown_even_before_they_were_validated(qtbot, wi
 def test_the_panel_offers_the_choices_of_core_config(qtbot):
     """Names and defaults come from core.setup.config; the panel only labels them (a name without a label
     shows itself)."""
-    from convscope.app.widgets import config_panel as P
+    from convscope.app.widgets import config_groups as P
+    from convscope.app.widgets.config_panel import ConfigPanel
     from convscope.core.setup.config import ACTIVATIONS, DEVICES, OPTIMIZERS, SCHEDULES
 
-    panel = P.ConfigPanel()
+    panel = ConfigPanel()
     qtbot.addWidget(panel)
     for box, names, labels in ((panel.optimizer_combo, OPTIMIZERS, P.OPTIMIZER_LABELS),
                                (panel.schedule_combo, SCHEDULES, P.SCHEDULE_LABELS),
@@ -516,7 +517,7 @@ def test_every_preset_loads_a_valid_configuration(window):
         assert w.config_panel.apply_preset(preset["id"])
         w._validate()
         cfg = w.current_config()
-        assert cfg is not None, (preset["id"], w._config_error)
+        assert cfg is not None, (preset["id"], w.session.config_error)
         # A dataset that is not on this computer trains on its offline sample (tests/app/test_offline.py).
         assert cfg.dataset in (preset["config"]["dataset"], sample_of(preset["config"]["dataset"]))
         for key, value in {**preset["config"], "dataset": cfg.dataset}.items():
@@ -629,7 +630,7 @@ def test_inside_tabs_can_be_added_beside_the_curves(window):
     for name in ("featureMapView", "oneByOneView", "gapView"):  # the live-internals views are tabs
         assert tabs.indexOf(child(window, name)) > 0, name
     assert tabs.indexOf(window.draw_panel) > 0 and window.draw_panel.isAncestorOf(child(window, "drawCanvas"))
-    index = window.add_inside_tab(QLabel("extra"), "Extra")
+    index = window.add_tab(QLabel("extra"), "Extra")
     assert tabs.tabText(index) == "Extra" and index == tabs.count() - 2
     assert tabs.tabText(tabs.count() - 1) == "Log"
 

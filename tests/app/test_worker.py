@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convscope.app.worker import RunController, StepBuffer, merge_steps
+from convscope.app.runtime.steps import StepBuffer, merge_steps
+from convscope.app.worker import RunController
 from convscope.core.setup.config import make_config
 from convscope.core.training.events import EpochEnd, RunFinished, RunResult, RunStarted, StepMetrics
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import weakref
 
 import numpy as np
 import pyqtgraph as pg
@@ -182,14 +183,17 @@ PAINT_METER = PaintMeter()  # CPU time the GUI thread spent painting the inside 
 TimedGraphicsLayoutWidget = timed_paint(pg.GraphicsLayoutWidget, PAINT_METER, "TimedGraphicsLayoutWidget")
 
 
+_shown: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # item → the text or ticks it shows
+
+
 def _set_text(item, text: str, **kwargs) -> None:
     """Set a label's text only when it changed (a new text re-lays out the scene and repaints it)."""
-    if getattr(item, "_shown_text", None) != (text, kwargs):
+    if _shown.get(item) != (text, kwargs):
         item.setText(text, **kwargs)
-        item._shown_text = (text, kwargs)
+        _shown[item] = (text, kwargs)
 
 
 def _set_ticks(axis, ticks) -> None:
-    if getattr(axis, "_shown_ticks", None) != ticks:
+    if _shown.get(axis) != ticks:
         axis.setTicks(ticks)
-        axis._shown_ticks = ticks
+        _shown[axis] = ticks

@@ -139,12 +139,6 @@ class InsideView(QWidget):
         data = self.layer_combo.currentData()
         return data if isinstance(data, str) and data else None
 
-    def set_layer(self, module: str) -> bool:
-        i = self.layer_combo.findData(module)
-        if i >= 0:
-            self.layer_combo.setCurrentIndex(i)
-        return i >= 0
-
     def wanted(self) -> set[tuple[str, str]]:
         """The (module, kind) pairs this view needs from the probe."""
         layer = self.layer

@@ -41,12 +41,12 @@ class ActivationsController(QObject):
     In the main window::
 
         controller = ActivationsController(parent=window)
-        controller.install(window)   # adds the tabs, registers its trainer set-up hook, listens to
-                                     # window.run_finished
+        controller.install(session, host)   # adds the tabs, registers its trainer set-up hook, follows
+                                            # the session's run_finished and run_opened
 
-    ``install`` needs ``window.add_inside_tab(widget, title)``, ``window.trainer_setup_hooks`` (called in
-    the GUI thread with each new Trainer, before its thread starts) and the signal
-    ``window.run_finished(object)``; ``window.is_running()`` is used when present.
+    ``install`` needs ``host.add_tab(widget, title)`` and of the session (``app.session``) its
+    ``trainer_setup_hooks`` (called in the GUI thread with each new Trainer, before its thread starts),
+    the signals ``run_finished(object)`` and ``run_opened(LoadedRun)``, ``is_running()`` and ``opened``.
     """
 
     snapshot_shown = Signal(object)  # the Snapshot just drawn (live or scrubbed)
@@ -100,13 +100,23 @@ class ActivationsController(QObject):
         self._refresh_timer = debounce_timer(self, 60, self._refresh_idle)
 
     # -- wiring ------------------------------------------------------------------------------------
-    def install(self, main_window) -> None:
+    def install(self, session, host) -> None:
         for view in self.views:
-            main_window.add_inside_tab(view, view.title())
-        main_window.trainer_setup_hooks.append(self.attach)
-        main_window.run_finished.connect(self.on_run_finished)
-        if self._external_running is None and hasattr(main_window, "is_running"):
-            self._external_running = main_window.is_running
+            host.add_tab(view, view.title())
+        session.trainer_setup_hooks.append(self.attach)
+        session.run_finished.connect(self.on_run_finished)
+        session.run_opened.connect(self.on_run_opened)
+        if self._external_running is None:
+            self._external_running = session.is_running
+        if session.opened is not None:  # opened before these views existed
+            self.on_run_opened(session.opened)
+
+    @Slot(object)
+    def on_run_opened(self, run) -> None:
+        """A run opened from disk (``LoadedRun``): its weights probed now, its snapshots replayed."""
+        from convscope.app.opened_run import show_inside
+
+        show_inside(self, run)
 
     @Slot(object)
     def attach(self, trainer) -> None:
