@@ -86,7 +86,10 @@ def check_tree(folder: str | os.PathLike, subfolders: tuple[str, ...] = ()) -> N
         except FileNotFoundError:
             continue
         for entry in sorted(entries, key=lambda e: e.name):
-            mode = entry.stat(follow_symlinks=False).st_mode
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except FileNotFoundError:  # gone since it was listed (a live writer's temporary file)
+                continue
             if _unsafe(mode):
                 raise UnsafeEntry(Path(entry.path), mode, folder)
 
