@@ -318,7 +318,8 @@ class AnalysisTabs(QObject):
             return False
         from convscope.core.runs.export import export
 
-        jobs.submit(f"export-{fmt}", lambda cancel, d=run_dir, f=fmt, p=path: export(d, f, p),
+        # The save dialog asked before replacing a file; a folder's event files are never replaced unasked.
+        jobs.submit(f"export-{fmt}", lambda cancel, d=run_dir, f=fmt, p=path: export(d, f, p, f != "tensorboard"),
                     lambda result, error, f=fmt: self._exported(f, result, error))
         return True
 

@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
     x.add_argument("--format", required=True, choices=("onnx", "csv", "tensorboard", "png"))
     x.add_argument("--output", required=True, help="file to write (for tensorboard: a folder)")
+    x.add_argument("--overwrite", action="store_true", help="replace the file already at --output (for "
+                   "tensorboard: the event files in that folder)")
     x.add_argument("--json", action="store_true")
 
     g = sub.add_parser("race", help="train several architectures one after another on the same data and seed")
@@ -236,10 +238,19 @@ def _strict(value):
 
 
 def _emit(args, payload: dict, human: str) -> None:
-    if args.json:
-        print(json.dumps(_strict(payload), allow_nan=False))
-    else:
-        print(printable(human, keep_newlines=True))
+    """The result on stdout; :class:`BadInput` when stdout cannot take it (closed, a full disk)."""
+    try:
+        print(json.dumps(_strict(payload), allow_nan=False) if args.json else printable(human, keep_newlines=True))
+        sys.stdout.flush()
+    except OSError as exc:
+        try:  # what is still buffered goes nowhere at exit, instead of a second error
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        raise BadInput(f"standard output cannot be written to ({exc.strerror or exc}), so the result "
+                       f"was not printed.") from None
 
 
 RESUME_OPTIONS = ("epochs", "device", "data_root", "json", "resume")  # what --resume takes: the rest is the run's own
@@ -556,10 +567,15 @@ def cmd_export(args) -> int:
     from convscope.core.runs.export import ExportError, export
 
     try:
-        done = export(args.checkpoint, args.format, args.output)
+        done = export(args.checkpoint, args.format, args.output, overwrite=args.overwrite)
     except (ExportError, CheckpointError, OSError) as exc:
         raise BadInput(str(exc)) from None
-    _emit(args, done, f"wrote {done['output']} ({args.format})")
+    for note in done.get("notes", ()):
+        print(f"note: {note}", file=sys.stderr)
+    try:
+        _emit(args, done, f"wrote {done['output']} ({args.format})")
+    except BadInput as exc:
+        raise BadInput(f"wrote {done['output']}, but {exc}") from None
     return EXIT_OK
 
 

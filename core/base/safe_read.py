@@ -17,6 +17,9 @@ import zlib
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 JSON_LIMIT = 4 * MIB  # config.json, status.json, optimizer.json
 METRICS_LIMIT = 64 * MIB  # metrics.jsonl: a line per epoch
+METRICS_MAX_LINES = 20_000  # twice the 10,000 epochs a run can have: the bytes alone do not bound the work
+METRICS_LINE_LIMIT = 4 * KIB  # one epoch's record is about 250 bytes
+METRICS_MAX_KEYS = 32  # it has 8
 SAFETENSORS_HEADER_LIMIT = 16 * MIB
 IMAGE_FILE_LIMIT = 256 * MIB  # an image given to predict
 
@@ -119,6 +122,38 @@ def _refuse_constant(name: str):
 def loads_strict(text: str | bytes):
     """``json.loads`` without NaN/Infinity; any malformed input raises ``ValueError`` (or RecursionError)."""
     return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _flat_record(value) -> dict | None:
+    """A metrics record: an object of at most METRICS_MAX_KEYS keys, its plain values (nested ones are
+    left out: a record holds numbers); None for anything else."""
+    if not isinstance(value, dict) or len(value) > METRICS_MAX_KEYS:
+        return None
+    return {k: v for k, v in value.items() if not isinstance(v, (dict, list))}
+
+
+def metrics_lines(text: str) -> tuple[list[tuple[int, dict | None]], int]:
+    """The lines of a ``metrics.jsonl``, read within bounds: ``(line number, record)`` for every line that
+    is not blank (record None when the line is not an object of at most METRICS_MAX_KEYS keys in at most
+    METRICS_LINE_LIMIT characters; its nested values left out), and the number of lines.
+    :class:`FileRefused` past METRICS_MAX_LINES lines, before any is parsed: work and memory stay bounded."""
+    count = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    if count > METRICS_MAX_LINES:
+        raise FileRefused(f"holds {count:,} lines, more than the {METRICS_MAX_LINES:,} a run writes (one per "
+                          f"epoch)")
+    lines = text.split("\n")
+    out = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        record = None
+        if len(line) <= METRICS_LINE_LIMIT:
+            try:
+                record = _flat_record(loads_strict(line))
+            except (ValueError, RecursionError):
+                pass
+        out.append((number, record))
+    return out, len(lines)
 
 
 def inflate_bounded(raw: bytes, header_size, drain_limit: int = 256 * MIB) -> bytes:

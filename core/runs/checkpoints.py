@@ -42,10 +42,13 @@ from convscope.core.base.safe_read import (
     FileRefused,
     human_size,
     loads_strict,
+    metrics_lines,
     open_regular,
     read_bounded,
     read_exactly,
 )
+from convscope.core.base.safe_write import UnsafeEntry, check_tree, open_for_write
+from convscope.core.runs.replay import FOLDER as SNAPSHOTS_DIR
 from convscope.core.runs.replay import remove_snapshots
 from convscope.core.runs.runlock import RunLock, RunLocked, is_locked
 from convscope.core.setup.build import ModelBudget, empty_model, meta_model, model_budget
@@ -74,8 +77,21 @@ class RunInUse(CheckpointError):
     """Another training is writing the run directory (it holds its lock)."""
 
 
+def check_run_folder(run_dir: str | os.PathLike) -> None:
+    """:class:`CheckpointError` naming the entry when the run folder holds a link or a special file (at its
+    top, in ``resume/`` or in ``snapshots/``): such a folder is never written (see core.base.safe_write)."""
+    try:
+        check_tree(Path(run_dir).expanduser(), (RESUME_DIR, SNAPSHOTS_DIR))
+    except UnsafeEntry as exc:
+        raise CheckpointError(f"{exc.strerror}.") from None
+    except OSError as exc:
+        raise CheckpointError(f"cannot read the run directory {run_dir}: {exc.strerror or exc}.") from None
+
+
 def write_error_reason(exc: OSError) -> str:
     """"No space left on device (the disk is full)": the system's words and what they mean here."""
+    if isinstance(exc, UnsafeEntry):  # a link in the run folder: its own sentence says it all
+        return exc.strerror
     hint = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
             errno.EROFS: "the folder is read-only", errno.EACCES: "the folder is not writable",
             errno.EPERM: "the folder is not writable"}.get(exc.errno, "disk full or read-only?")
@@ -297,6 +313,7 @@ class RunWriter:
         self._lock = RunLock(self.dir)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
+            check_run_folder(self.dir)  # nothing is written through a link, nothing changed before
             if not is_locked(self.dir):  # a live writer's temporary files are its own
                 clean_stale_temp_files(self.dir)
             probe = self.dir / (TMP_PREFIX + "write-check")
@@ -341,8 +358,7 @@ class RunWriter:
 
     def append_metrics(self, record: dict) -> None:
         path = self.dir / METRICS
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-                     | getattr(os, "O_BINARY", 0), FILE_MODE)
+        fd = open_for_write(path, os.O_APPEND | os.O_CREAT, FILE_MODE)  # never through a link
         if hasattr(os, "fchmod"):  # one mode for every run file, also for one an older version made
             os.fchmod(fd, FILE_MODE)
         with open(fd, "a+b") as fh:
@@ -455,20 +471,18 @@ def read_metrics(run_dir: Path) -> list[dict]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{METRICS} in {path.parent} is not a text file of JSON lines ({exc}); "
                               f"it may be damaged or replaced.") from None
-    lines = text.split("\n")
+    try:
+        lines, count = metrics_lines(text)
+    except FileRefused as exc:
+        raise CheckpointError(f"{METRICS} in {path.parent} cannot be read: it {exc}; it was damaged or "
+                              f"replaced.") from None
     records = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = loads_strict(line)
-        except (ValueError, RecursionError):
-            rec = None
-        if isinstance(rec, dict):
+    for number, rec in lines:
+        if rec is not None:
             records.append(rec)
-        elif number < len(lines):  # not the unterminated last line: the file is damaged
-            raise CheckpointError(f"{METRICS} in {path.parent}: line {number} is not a JSON object; "
-                                  f"the file is damaged or was replaced.")
+        elif number < count:  # not the unterminated last line: the file is damaged
+            raise CheckpointError(f"{METRICS} in {path.parent}: line {number} is not a JSON object of "
+                                  f"metrics; the file is damaged or was replaced.")
     return records
 
 
@@ -513,6 +527,16 @@ def _check_fits(run_dir: Path, config: TrainConfig, expected: dict, header: dict
                                   f"was not written by ConvScope.")
 
 
+def _check_finite(weights: Path, state: dict[str, torch.Tensor]) -> None:
+    """:class:`CheckpointError` when a weight is NaN or infinite: such a model predicts nothing and
+    trains no further, whatever the learning rate (ConvScope never saves one; it was damaged)."""
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"{WEIGHTS} in {weights.parent} holds NaN or infinite weights ({name}): the "
+                                  f"weights are broken, so it cannot predict, be evaluated, exported or "
+                                  f"trained on. Train the run again, or use an earlier run.")
+
+
 def load_run(run_dir: str | os.PathLike, device: str = "cpu", weights_dir: str | os.PathLike | None = None):
     """Rebuild the model of a run directory from its config and weights (no pickle anywhere).
 
@@ -530,6 +554,7 @@ def load_run(run_dir: str | os.PathLike, device: str = "cpu", weights_dir: str |
     header, info, _ = read_safetensors_header(weights, limit=budget.state_bytes + SAFETENSORS_HEADER_LIMIT + 8)
     _check_fits(run_dir, config, expected, header)
     state = _load_tensors(weights)
+    _check_finite(weights, state)
     try:
         model = empty_model(config)
         model.load_state_dict(state)

@@ -11,6 +11,11 @@
   in the folder ``PATH``: ``tensorboard --logdir PATH``. Needs ``tensorboard``.
 * **png** — the loss and accuracy curves. Needs ``matplotlib``.
 
+The output is written atomically (a temporary file renamed over it). An existing file is replaced only
+with ``overwrite`` (``--overwrite``); a symbolic link, a device or a named pipe is never written to or
+replaced (export writes files, not to standard output). Values of ``metrics.jsonl`` that are not numbers
+in range (a received run's file may hold anything) are left out, and the result's ``notes`` say so.
+
 The optional packages come with ``pip install convscope[export]``; without one, the export says which.
 """
 from __future__ import annotations
@@ -19,16 +24,22 @@ import csv
 import io
 import json
 import math
+import os
+import stat
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from convscope.core.runs.checkpoints import CheckpointError, atomic_write_bytes, read_metrics
+from convscope.core.base.safe_write import entry_mode
+from convscope.core.runs.checkpoints import CheckpointError, atomic_write_bytes, read_metrics, write_error_reason
 
 FORMATS = ("onnx", "csv", "tensorboard", "png")
 # metrics.jsonl's keys, in the order the CSV gives them (other tools read them by these names).
 METRIC_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", "examples_per_s")
+MAX_EPOCH = 1_000_000  # an epoch number past this is not one a run wrote
+MAX_SECONDS = 1e7  # an epoch's seconds (115 days)
+EVENT_FILES = "events.out.tfevents."  # what TensorBoard's writer names its files
 TENSORBOARD_TAGS = {"train_loss": "loss/train", "test_loss": "loss/test", "train_acc": "accuracy/train",
                     "test_acc": "accuracy/test", "lr": "lr", "examples_per_s": "speed/examples_per_s"}
 
@@ -56,6 +67,14 @@ class ScaledInput(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.model((images - self.mean) / self.std)
+
+
+def _write(output: Path, data: bytes) -> None:
+    """``data`` into ``output`` atomically; an error names ``output`` and says why, not the temporary file."""
+    try:
+        atomic_write_bytes(output, data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {output}: {write_error_reason(exc)}; choose another --output.") from None
 
 
 def export_onnx(run, output: Path) -> dict:
@@ -86,46 +105,86 @@ def export_onnx(run, output: Path) -> dict:
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.checker.check_model(proto)
-    atomic_write_bytes(output, proto.SerializeToString())
+    _write(output, proto.SerializeToString())
     return {"format": "onnx", "output": str(output), "input": [None, c, side, side],
             "classes": len(info.classes)}
 
 
-def _records(run_dir: Path) -> list[dict]:
-    records = [r for r in read_metrics(run_dir) if isinstance(r.get("epoch"), int)]
+def _number(value, low: float = -math.inf, high: float = math.inf) -> float | int | None:
+    """``value`` when it is a finite number within [low, high] (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return value if math.isfinite(value) and low <= value <= high else None
+    except OverflowError:  # an integer too large for a float
+        return None
+
+
+def _records(run_dir: Path) -> tuple[list[dict], list[str]]:
+    """The epochs of ``metrics.jsonl`` with their values as numbers (what is not a number in range is left
+    out: None), and notes saying what was left out."""
+    records, bad_epochs, bad_values = [], 0, 0
+    for raw in read_metrics(run_dir):
+        epoch = raw.get("epoch")
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch <= MAX_EPOCH:
+            bad_epochs += 1
+            continue
+        rec = {"epoch": epoch}
+        for key in METRIC_KEYS[1:]:
+            rec[key] = _number(raw.get(key), 0.0, MAX_SECONDS) if key == "seconds" else _number(raw.get(key))
+            bad_values += rec[key] is None and raw.get(key) is not None
+        records.append(rec)
     if not records:
         raise ExportError(f"{run_dir} has no finished epoch in metrics.jsonl: there are no curves to export.")
-    return records
+    notes = []
+    if bad_epochs:
+        notes.append(f"left out {bad_epochs} line(s) of metrics.jsonl without an epoch number from 1 to "
+                     f"{MAX_EPOCH:,}")
+    if bad_values:
+        notes.append(f"left out {bad_values} value(s) of metrics.jsonl that are not numbers in range")
+    return records, notes
 
 
 def export_csv(run_dir: Path, output: Path) -> dict:
-    records = _records(run_dir)
+    records, notes = _records(run_dir)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=METRIC_KEYS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for rec in records:
         writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in METRIC_KEYS})
-    atomic_write_bytes(output, buffer.getvalue().encode("utf-8"))
-    return {"format": "csv", "output": str(output), "rows": len(records)}
+    _write(output, buffer.getvalue().encode("utf-8"))
+    return {"format": "csv", "output": str(output), "rows": len(records), "notes": notes}
 
 
-def export_tensorboard(run_dir: Path, output: Path) -> dict:
+def export_tensorboard(run_dir: Path, output: Path, overwrite: bool = False) -> dict:
     _needs("tensorboard", "TensorBoard export")
     from torch.utils.tensorboard import SummaryWriter
 
-    records = _records(run_dir)
-    output.mkdir(parents=True, exist_ok=True)
-    start = (run_dir / "metrics.jsonl").stat().st_mtime - sum(float(r.get("seconds") or 0) for r in records)
+    records, notes = _records(run_dir)
+    start = (run_dir / "metrics.jsonl").stat().st_mtime - sum(r["seconds"] or 0.0 for r in records)
     elapsed, written = 0.0, 0
-    with SummaryWriter(log_dir=str(output)) as writer:
-        for rec in records:
-            elapsed += float(rec.get("seconds") or 0)
-            for key, tag in TENSORBOARD_TAGS.items():
-                value = rec.get(key)
-                if isinstance(value, (int, float)) and math.isfinite(value):
-                    writer.add_scalar(tag, float(value), global_step=rec["epoch"], walltime=start + elapsed)
-                    written += 1
-    return {"format": "tensorboard", "output": str(output), "scalars": written, "epochs": len(records)}
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        if overwrite:  # the event files of an earlier export: TensorBoard would draw both
+            for name in _event_files(output):
+                os.unlink(output / name)
+        with SummaryWriter(log_dir=str(output)) as writer:
+            for rec in records:
+                elapsed += rec["seconds"] or 0.0
+                for key, tag in TENSORBOARD_TAGS.items():
+                    if rec[key] is not None:
+                        writer.add_scalar(tag, float(rec[key]), global_step=rec["epoch"], walltime=start + elapsed)
+                        written += 1
+    except OSError as exc:
+        raise ExportError(f"cannot write {output}: {write_error_reason(exc)}; choose another --output.") from None
+    return {"format": "tensorboard", "output": str(output), "scalars": written, "epochs": len(records),
+            "notes": notes}
+
+
+def _event_files(folder: Path) -> list[str]:
+    """The regular files of TensorBoard events in ``folder`` (never a link)."""
+    return sorted(e.name for e in os.scandir(folder)
+                  if e.name.startswith(EVENT_FILES) and e.is_file(follow_symlinks=False))
 
 
 def export_png(run_dir: Path, output: Path, title: str = "") -> dict:
@@ -136,11 +195,11 @@ def export_png(run_dir: Path, output: Path, title: str = "") -> dict:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    records = _records(run_dir)
+    records, notes = _records(run_dir)
     epochs = [r["epoch"] for r in records]
 
     def series(key):
-        return [float("nan") if r.get(key) is None else float(r[key]) for r in records]
+        return [float("nan") if r[key] is None else float(r[key]) for r in records]
 
     fig = Figure(figsize=(10, 4), dpi=100, layout="constrained")
     loss, acc = fig.subplots(1, 2)
@@ -158,13 +217,45 @@ def export_png(run_dir: Path, output: Path, title: str = "") -> dict:
         fig.suptitle(title)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
-    atomic_write_bytes(output, buffer.getvalue())
-    return {"format": "png", "output": str(output), "epochs": len(records)}
+    _write(output, buffer.getvalue())
+    return {"format": "png", "output": str(output), "epochs": len(records), "notes": notes}
 
 
-def export(run_dir: str | Path, fmt: str, output: str | Path) -> dict:
-    """Export a run folder; a dict describing what was written. ``ExportError`` / ``CheckpointError``
-    with a message for the user when it cannot be done."""
+def _check_output(output: Path, fmt: str, overwrite: bool) -> None:
+    """``ExportError`` unless ``output`` may be written: never a link, a device, a named pipe or a
+    socket (replacing one would destroy it; export writes files, not to standard output); an existing
+    file (for TensorBoard: a folder holding event files) only with ``overwrite``."""
+    mode = entry_mode(output)
+    if mode is None:
+        parent = output if fmt == "tensorboard" else output.parent
+        if not parent.exists() and not (fmt == "tensorboard" and parent.parent.is_dir()):
+            raise ExportError(f"folder {parent} does not exist; create it or choose another --output.")
+        return
+    if stat.S_ISLNK(mode):
+        raise ExportError(f"{output} is a symbolic link; export never writes through a link or replaces one "
+                          f"(nor writes to standard output): name a file of its own with --output.")
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise ExportError(f"{output} is {kind}, not a file; export writes files (not to a device or standard "
+                          f"output): name a file with --output.")
+    if fmt == "tensorboard":
+        if not stat.S_ISDIR(mode):
+            raise ExportError(f"{output} is a file; TensorBoard writes a folder of event files: name a folder.")
+        if _event_files(output) and not overwrite:
+            raise ExportError(f"{output} already holds TensorBoard event files; nothing was changed. Choose "
+                              f"an empty folder, or add --overwrite to replace them.")
+        return
+    if stat.S_ISDIR(mode):
+        raise ExportError(f"{output} is a folder; name the file to write (e.g. {output / ('run.' + fmt)}).")
+    if not overwrite:
+        raise ExportError(f"{output} already exists; nothing was changed. Use --overwrite to replace it, or "
+                          f"choose another --output.")
+
+
+def export(run_dir: str | Path, fmt: str, output: str | Path, overwrite: bool = False) -> dict:
+    """Export a run folder; a dict describing what was written (``notes``: what was left out).
+    ``ExportError`` / ``CheckpointError`` with a message for the user when it cannot be done; an existing
+    output is replaced only with ``overwrite``."""
     from convscope.core.runs.checkpoints import load_run
 
     run_dir, output = Path(run_dir).expanduser(), Path(output).expanduser()
@@ -172,19 +263,13 @@ def export(run_dir: str | Path, fmt: str, output: str | Path) -> dict:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
     if not run_dir.is_dir():
         raise ExportError(f"run folder {run_dir} does not exist; pass a folder written by 'train --out'.")
-    if fmt != "tensorboard" and output.is_dir():
-        raise ExportError(f"{output} is a folder; name the file to write (e.g. {output / ('run.' + fmt)}).")
-    if fmt == "tensorboard" and output.exists() and not output.is_dir():
-        raise ExportError(f"{output} is a file; TensorBoard writes a folder of event files: name a folder.")
-    parent = output if fmt == "tensorboard" else output.parent
-    if not parent.exists() and not (fmt == "tensorboard" and parent.parent.is_dir()):
-        raise ExportError(f"folder {parent} does not exist; create it or choose another --output.")
+    _check_output(output, fmt, overwrite)
     if fmt == "onnx":
         return export_onnx(load_run(run_dir, device="cpu"), output)
     if fmt == "csv":
         return export_csv(run_dir, output)
     if fmt == "tensorboard":
-        return export_tensorboard(run_dir, output)
+        return export_tensorboard(run_dir, output, overwrite)
     return export_png(run_dir, output, run_dir.name)
 
 

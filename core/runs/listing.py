@@ -22,10 +22,12 @@ from convscope.core.base.safe_read import (
     SAFETENSORS_HEADER_LIMIT,
     FileRefused,
     loads_strict,
+    metrics_lines,
     open_regular,
     read_bounded,
     read_exactly,
 )
+from convscope.core.base.safe_write import UnsafeEntry
 from convscope.core.runs.runlock import RunLock, RunLocked, is_locked
 
 CONFIG = "config.json"
@@ -35,9 +37,6 @@ WEIGHTS = "model.safetensors"
 # Buffers a state dict holds beside the learned parameters (BatchNorm statistics).
 _BUFFER_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
 _BAD_NAME = re.compile(r"[\\/\x00-\x1f]")
-# metrics.jsonl holds a line per epoch (at most 10,000 epochs, some repeated by a resume): a file of more
-# lines was not written by a run, and is not parsed line by line (10 million "{}" lines fit the byte cap).
-METRICS_LINE_LIMIT = 100_000
 
 
 class RunsError(ValueError):
@@ -87,25 +86,13 @@ def _json_object(path: Path) -> dict:
 
 def read_metrics_lines(run_dir: str | os.PathLike) -> list[dict]:
     """The records of ``metrics.jsonl`` (``[]`` when absent); lines that are not JSON objects are skipped
-    (a line cut short by a crash). Raises ``ValueError``/``OSError`` on a file that cannot be read."""
+    (a line cut short by a crash). Raises ``ValueError``/``OSError`` on a file that cannot be read (also
+    :class:`FileRefused` for one of more lines than a run writes)."""
     try:
-        raw = read_bounded(Path(run_dir) / METRICS, METRICS_LIMIT)
+        text = read_bounded(Path(run_dir) / METRICS, METRICS_LIMIT).decode("utf-8")
     except FileNotFoundError:
         return []
-    lines = raw.count(b"\n")
-    if lines > METRICS_LINE_LIMIT:
-        raise ValueError(f"holds {lines:,} lines, more than the {METRICS_LINE_LIMIT:,} a run writes")
-    records = []
-    for line in raw.decode("utf-8").splitlines():
-        if not line.strip():
-            continue
-        try:
-            rec = loads_strict(line)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(rec, dict):
-            records.append(rec)
-    return records
+    return [rec for _number, rec in metrics_lines(text)[0] if rec is not None]
 
 
 def curve(records: list[dict], key: str) -> tuple[list[float], list[float]]:
@@ -233,6 +220,8 @@ def _not_being_trained(run_dir: Path) -> None:
     at once: Windows renames or deletes no folder with an open file in it.)"""
     try:
         RunLock(run_dir).acquire().release()
+    except UnsafeEntry:  # its .lock is a link or special file: no training writes such a folder
+        pass
     except RunLocked:
         raise RunsError(f"{run_dir.name} is being trained right now (another training holds its lock); "
                         f"stop that training first.") from None

@@ -24,6 +24,7 @@ import os
 import time
 
 from convscope.core.base.safe_read import MIB, loads_strict, read_bounded
+from convscope.core.base.safe_write import real_dir
 from convscope.core.runs.checkpoints import (
     FILE_MODE,
     FOLDER_MODE,
@@ -72,8 +73,14 @@ class SnapshotRecorder:
 
     # -- state -------------------------------------------------------------------------------------
     def _load(self) -> None:
-        if self.folder.is_dir():
-            clean_stale_temp_files(self.folder)  # the trainer holds the folder's lock: they are stale
+        try:
+            clean_stale_temp_files(real_dir(self.folder))  # the trainer holds the folder's lock: they are stale
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # a link to another folder: never written or thinned through
+            log.warning("not recording snapshots in %s: %s", self.folder, exc)
+            self.enabled, self._files = False, {}
+            return
         try:
             state = loads_strict(read_bounded(self.folder / STATE, 4096).decode("utf-8"))
             self.level = max(0, min(30, int(state.get("level", 0))))
@@ -96,7 +103,7 @@ class SnapshotRecorder:
         if target == self.folder:
             return
         try:
-            target.mkdir(mode=FOLDER_MODE, exist_ok=True)
+            real_dir(target, create=True, mode=FOLDER_MODE)
             for name in [*self._files, STATE]:
                 if (self.folder / name).is_file():
                     shutil.copyfile(self.folder / name, target / name)
@@ -175,7 +182,7 @@ class SnapshotRecorder:
         name = file_name(snap.step, tag, rank)
         try:
             data = encode(snap)
-            self.folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+            real_dir(self.folder, create=True, mode=FOLDER_MODE)  # never a link to another folder
             atomic_write_bytes(self.folder / name, data, fsync=False)  # replay is not worth an fsync each
         except OSError as exc:
             log.warning("cannot record snapshots in %s (%s); training goes on without them", self.folder, exc)

@@ -27,12 +27,14 @@ import json
 import logging
 import os
 import re
+import stat
 from pathlib import Path
 
 import numpy as np
 
 from convscope.core.base.payloads import FeaturePayload, GapPayload, OneByOnePayload, Snapshot
 from convscope.core.base.safe_read import MIB, FileRefused, inflate_bounded, loads_strict, read_bounded
+from convscope.core.base.safe_write import entry_mode
 
 log = logging.getLogger("convscope.replay")
 
@@ -238,7 +240,10 @@ def snapshot_files(run_dir: str | os.PathLike) -> list[tuple[int, str, int, Path
 
 
 def remove_snapshots(run_dir: str | os.PathLike) -> None:
-    """Delete a run folder's snapshots and the recorder's state (a new run starts in the folder)."""
+    """Delete a run folder's snapshots and the recorder's state (a new run starts in the folder); nothing
+    when ``snapshots`` is not a folder of its own (a link to another folder is never deleted through)."""
+    if not stat.S_ISDIR(entry_mode(snapshot_dir(run_dir)) or 0):
+        return
     for _step, _tag, _rank, path in snapshot_files(run_dir):
         path.unlink(missing_ok=True)
     (snapshot_dir(run_dir) / STATE).unlink(missing_ok=True)

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from convscope.core.base.safe_read import MIB, loads_strict
+from convscope.core.base.safe_write import real_dir
 from convscope.core.runs.checkpoints import (
     CONFIG,
     FOLDER_MODE,
@@ -39,6 +40,7 @@ from convscope.core.runs.checkpoints import (
     _load_tensors,
     _read_metadata,
     atomic_write_bytes,
+    check_run_folder,
     load_optimizer_state,
     load_run,
     read_metrics,
@@ -104,8 +106,7 @@ def park_epoch_files(run_dir: Path) -> list[tuple[Path, Path]]:
     run_dir = Path(run_dir)
     if not (run_dir / TRAIN_STATE).is_file():
         return []  # no finished epoch there, or it is already parked
-    folder = run_dir / RESUME_DIR
-    folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+    folder = real_dir(run_dir / RESUME_DIR, create=True, mode=FOLDER_MODE)  # never a link to elsewhere
     moved = []
     for name in (WEIGHTS, OPT_TENSORS, OPT_META, TRAIN_STATE):
         if (run_dir / name).is_file():
@@ -146,6 +147,7 @@ def resume_point(run_dir: str | os.PathLike) -> ResumePoint:
         raise CheckpointError(f"{run_dir} holds no ConvScope run ({CONFIG} is missing); give the folder "
                               f"of a run made by 'train --out' or the window.")
     version = run_format(run_dir)
+    check_run_folder(run_dir)  # continuing writes there: a link in it is refused
     # The run folder's own state when it has one (the latest epoch: a stop moves it away before saving
     # partial weights), else the one a stop parked in resume/.
     folder = run_dir if (run_dir / TRAIN_STATE).is_file() else run_dir / RESUME_DIR
@@ -186,6 +188,7 @@ def resume_status(run_dir: str | os.PathLike) -> tuple[int | None, str]:
         if not (run_dir / CONFIG).is_file():
             return None, f"{run_dir} holds no ConvScope run."
         version = run_format(run_dir)
+        check_run_folder(run_dir)
         folder = run_dir if (run_dir / TRAIN_STATE).is_file() else run_dir / RESUME_DIR
         if not (folder / TRAIN_STATE).is_file():
             return None, ("it was made by an earlier ConvScope, which did not save its training state"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from convscope.core.base.safe_write import open_for_write
+
 LOCK_FILE = ".lock"
 
 try:  # POSIX
@@ -64,8 +66,7 @@ class RunLock:
     def acquire(self) -> RunLock:
         if self._fd is not None:
             return self
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-        fd = os.open(self.dir / LOCK_FILE, flags, 0o600)
+        fd = open_for_write(self.dir / LOCK_FILE, os.O_CREAT)  # a link there is refused, never followed
         if not _try_lock(fd):
             os.close(fd)
             raise RunLocked(locked_message(self.dir))
@@ -95,10 +96,8 @@ class RunLock:
 def is_locked(run_dir: str | os.PathLike) -> bool:
     """Whether another writer holds the folder's lock now (False when there is no lock file)."""
     path = Path(run_dir).expanduser() / LOCK_FILE
-    if not path.is_file():
-        return False
     try:
-        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+        fd = open_for_write(path)  # a link or special file is no lock a writer holds
     except OSError:
         return False
     try:

@@ -186,12 +186,13 @@ def test_a_run_with_classes_predicts_and_summarises_and_evaluates_only_a_folder_
 
 # ---------------------------------------------------------------------- 4. a metrics.jsonl of many lines
 def test_the_runs_listing_bounds_the_lines_of_metrics_it_parses(run_copy, monkeypatch):
+    from convscope.core.base import safe_read
     from convscope.core.runs import listing
 
     parsed = []
-    real = listing.loads_strict
-    monkeypatch.setattr(listing, "loads_strict", lambda text: parsed.append(1) or real(text))
-    monkeypatch.setattr(listing, "METRICS_LINE_LIMIT", 1000)
+    real = safe_read.loads_strict
+    monkeypatch.setattr(safe_read, "loads_strict", lambda text: parsed.append(1) or real(text))
+    monkeypatch.setattr(safe_read, "METRICS_MAX_LINES", 1000)
     (run_copy / "metrics.jsonl").write_bytes(b"{}\n" * 5000)
     row = listing.summarize(run_copy)
     assert "metrics.jsonl" in row.problem and "5,000 lines" in row.problem
