@@ -256,10 +256,10 @@ def save_from_memory(trainer, run_dir: str | os.PathLike) -> RunWriter:
     try:
         writer.write_format()
         writer.write_config(trainer.config.to_dict())
-        token = writer.save_weights(trainer.model, trainer.optimizer, {"epoch": trainer.epochs_done,
-                                                                       "arch": trainer.config.arch,
-                                                                       "step": trainer.global_step})
-        write_train_state(writer.dir, trainer, token)
+        writer.save_weights(trainer.model, trainer.optimizer, {"epoch": trainer.epochs_done,
+                                                               "arch": trainer.config.arch,
+                                                               "step": trainer.global_step},
+                            extra=lambda token: [(TRAIN_STATE, train_state(trainer, token))])
         writer.write_metrics(trainer.history)
         writer.write_status(status, f"saved from memory after epoch {trainer.epochs_done}",
                             epoch=trainer.epochs_done, test_acc=trainer.history[-1]["test_acc"],

@@ -43,13 +43,14 @@ from convscope.core.data import augment, augment_spec
 from convscope.core.data import loading as data_mod
 from convscope.core.runs.checkpoints import (
     CheckpointError,
+    TRAIN_STATE,
     RunInUse,
     RunWriter,
     read_metrics,
     remove_resume_dir,
     write_error_reason,
 )
-from convscope.core.runs.resume import park_epoch_files, unpark, write_train_state
+from convscope.core.runs.resume import park_epoch_files, train_state, unpark
 from convscope.core.setup.build import build_model
 from convscope.core.setup.config import ConfigError, TrainConfig
 from convscope.core.training import distributed
@@ -543,10 +544,11 @@ class Trainer:
         epoch, before = record["epoch"], self.saved_epoch
         written = []
         try:
-            token = self.writer.save_weights(self.model, self.optimizer,
-                                             {"epoch": epoch, "arch": self.config.arch, "step": self.global_step})
+            # The weights, the optimizer and the training state as one set: all or nothing.
+            self.writer.save_weights(self.model, self.optimizer,
+                                     {"epoch": epoch, "arch": self.config.arch, "step": self.global_step},
+                                     extra=lambda token: [(TRAIN_STATE, train_state(self, token))])
             self.saved_epoch = epoch
-            write_train_state(self.writer.dir, self, token)
             self.writer.append_metrics(record)
             written.append("metrics")
             self.writer.write_status("running", epoch=epoch, batch_size=self.batch_size)
