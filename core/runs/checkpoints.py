@@ -299,7 +299,6 @@ class RunWriter:
 
     def __init__(self, run_dir: str | os.PathLike):
         self.dir = Path(run_dir).expanduser()
-        self.weights_epoch = self.optimizer_epoch = None  # what the last save_weights wrote, file by file
         self._lock = RunLock(self.dir)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -372,7 +371,6 @@ class RunWriter:
         """Write the weights, the optimizer state and ``extra(token)``'s files (name, bytes) as one set;
         the save's checkpoint token. Every file of the set is written to a temporary name before any is
         renamed into place: a save that fails (a full disk) leaves the previous set whole."""
-        self.weights_epoch = self.optimizer_epoch = None
         meta = {k: str(v) for k, v in info.items()}
         token = meta["checkpoint"] = secrets.token_hex(8)
         files: list[tuple[Path, bytes | Callable[[], bytes]]] = [
@@ -384,7 +382,6 @@ class RunWriter:
                       (self.dir / OPT_META, json.dumps(_json_safe(plain), indent=2).encode())]
         files += [(self.dir / name, data) for name, data in (extra(token) if extra else [])]
         atomic_write_many(files)
-        self.weights_epoch = self.optimizer_epoch = info.get("epoch")  # what the files hold
         return token
 
     def write_status(self, status: str, message: str = "", **extra) -> None:
