@@ -3,8 +3,8 @@
 Everything here returns numbers, strings and dataclasses (no tensors, no modules), so the Qt side never
 touches torch: the layers the inside views can show (:func:`model_layers`), parameter counts
 (:func:`count_parameters`) and a quick measurement of training speed (:func:`measure_rate`, which times the
-step the run takes). Networks are built on the 'meta' device wherever weights are not needed: no memory, and no draws from the global random
-generator that a training run in another thread uses.
+step the run takes). Networks are built on the 'meta' device wherever weights are not needed: no memory,
+and no draws from the global random generator that a training run in another thread uses.
 """
 from __future__ import annotations
 
