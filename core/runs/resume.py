@@ -269,6 +269,17 @@ def restore(trainer, point: ResumePoint) -> Progress:
     return progress
 
 
+def resume_target(point: ResumePoint, epochs: int | None = None) -> int:
+    """The epochs in total a resumed run trains to (default: its configured epochs);
+    :class:`CheckpointError` when it has trained them already."""
+    target = point.config.epochs if epochs is None else int(epochs)
+    if target <= point.epoch:
+        raise CheckpointError(f"the run in {point.run_dir} has already trained {point.epoch} epoch(s); "
+                              f"ask for more epochs in total (e.g. --epochs {point.epoch + 1}) to "
+                              f"continue it.")
+    return target
+
+
 def resumed_config(point: ResumePoint, device: str | None = None, data_root: str | None = None) -> TrainConfig:
     """The run's config, on ``device`` when given (a run trained on a GPU continues on a CPU), reading
     its dataset from ``data_root`` when given (the same dataset, elsewhere on this computer)."""

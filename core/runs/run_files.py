@@ -6,13 +6,19 @@ The trainer (``core.training.engine``) calls these with itself; they write throu
 """
 from __future__ import annotations
 
+import logging
+
 from convscope.core.runs.checkpoints import (
     TRAIN_STATE,
+    CheckpointError,
+    RunWriter,
     read_metrics,
     remove_resume_dir,
     write_error_reason,
 )
-from convscope.core.runs.resume import park_epoch_files, train_state, unpark
+from convscope.core.runs.resume import park_epoch_files, save_from_memory, train_state, unpark
+
+log = logging.getLogger("convscope.engine")
 
 
 def continue_in(trainer) -> None:
@@ -54,10 +60,19 @@ def write_failed_message(trainer, exc: OSError, epoch: int = 0, before: int = 0,
             f"free some space or save it to another folder.")
 
 
-def finish(trainer, status: str, message: str, epochs: int, test_acc: float | None) -> None:
+def finish(trainer, status: str, message: str, epochs: int, test_acc: float | None) -> str:
     """The end of a run: its status; a stop also keeps the partial epoch's weights (when finite), after
-    moving the last finished epoch's files to ``resume/``, where resuming starts from. ``OSError`` when
-    the folder cannot be written."""
+    moving the last finished epoch's files to ``resume/``, where resuming starts from. What went wrong
+    when the folder could not be written ("" when nothing did)."""
+    try:
+        _finish(trainer, status, message, epochs, test_acc)
+    except OSError as exc:
+        log.error("could not write run directory %s: %s", trainer.writer.dir, exc)
+        return f"could not write the run directory {trainer.writer.dir}: {write_error_reason(exc)}"
+    return ""
+
+
+def _finish(trainer, status: str, message: str, epochs: int, test_acc: float | None) -> None:
     writer = trainer.writer
     if status == "stopped" and trainer.model is not None and trainer.weights_finite():
         # A stop keeps the training done so far; a diverged or failed run keeps the last good epoch.
@@ -70,3 +85,15 @@ def finish(trainer, status: str, message: str, epochs: int, test_acc: float | No
             unpark(moved)
             raise
     writer.write_status(status, message, epoch=epochs, test_acc=test_acc, batch_size=trainer.batch_size)
+
+
+def save_elsewhere(trainer, run_dir) -> RunWriter:
+    """A complete run directory written from the trainer's memory (see ``Trainer.save_to``);
+    :class:`CheckpointError` when there is nothing worth saving or the folder cannot be written."""
+    if trainer.model is None or not trainer.history:
+        raise CheckpointError("nothing to save yet: train at least one epoch first.")
+    if not trainer.weights_finite():
+        where = f" in {trainer.writer.dir}" if trainer.writer and trainer.saved_epoch else ""
+        raise CheckpointError(f"the model in memory has NaN/infinite weights (the run diverged), so it "
+                              f"is not worth saving; the last good epoch is kept{where}.")
+    return save_from_memory(trainer, run_dir)

@@ -60,3 +60,9 @@ def stuck_message(train_loss: float, train_acc: float, epoch: int, num_classes: 
 def weights_finite(model: torch.nn.Module) -> bool:
     params = [p.detach() for p in model.parameters()]
     return bool(torch.stack([torch.isfinite(p).all() for p in params]).all()) if params else True
+
+
+def check_weights(model: torch.nn.Module, lr: float) -> None:
+    """:class:`StopTraining` ``diverged`` when a weight became NaN or infinite."""
+    if not weights_finite(model):
+        raise StopTraining("diverged", diverged_message(np.array([np.nan]), lr, "weights"), ev.DIVERGED)

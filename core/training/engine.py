@@ -8,13 +8,10 @@ host reads those buffers only when it publishes (at most ``publish_interval`` ap
 Control: ``stop()``, ``pause()`` and ``resume()`` set ``threading.Event``s that the loop checks between
 batches, so they work from any thread and take effect within one batch.
 
-Events: the trainer calls ``on_event(event)`` with the dataclasses of :mod:`core.training.events`. The GUI's worker
-turns them
-into Qt signals; the CLI prints them.
-
-One step: :mod:`core.training.step` (the time estimate times the same one). The learning-rate schedule:
-:mod:`core.training.schedule`; the checks that end or warn about a run: :mod:`core.training.checks`; the
-run directory's files: :mod:`core.runs.run_files`.
+Events: the trainer calls ``on_event(event)`` with the dataclasses of :mod:`core.training.events`. The GUI's
+worker turns them into Qt signals; the CLI prints them. Elsewhere: one step (:mod:`core.training.step`, which
+the time estimate times too), the schedule (:mod:`core.training.schedule`), the checks that end or warn about
+a run (:mod:`core.training.checks`), the run directory's files (:mod:`core.runs.run_files`).
 
 Failures (see docs/reliability.md): a non-finite or exploding loss, or weights that became non-finite, end
 the run ``diverged`` before the epoch is saved, so the run directory keeps the last good epoch. Running out
@@ -34,14 +31,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from convscope.core.base.devices import (
-    device_label,
-    free_device_memory,
-    is_out_of_memory,
-    out_of_memory_message,
-    resolve_device,
-)
-from convscope.core.base.modeltools import count_params
+from convscope.core.base.devices import device_label, free_device_memory, is_out_of_memory, resolve_device
+from convscope.core.base.devices import out_of_memory_message as oom_message
+from convscope.core.base.modeltools import count_params, has_batchnorm
 from convscope.core.data import augment, augment_spec
 from convscope.core.data import loading as data_mod
 from convscope.core.data.datasets import DatasetInfo
@@ -50,16 +42,9 @@ from convscope.core.runs.checkpoints import CheckpointError, RunInUse, RunWriter
 from convscope.core.runs.resume import Progress, ProgressField, ResumePoint
 from convscope.core.setup.build import build_model
 from convscope.core.setup.config import ConfigError, TrainConfig
-from convscope.core.training import distributed
+from convscope.core.training import checks, distributed
 from convscope.core.training import events as ev
-from convscope.core.training.checks import (
-    STUCK_MIN_STEPS,
-    StopTraining,
-    check_divergence,
-    diverged_message,
-    stuck_message,
-    weights_finite,
-)
+from convscope.core.training.checks import StopTraining
 from convscope.core.training.evaluation import evaluate_model
 from convscope.core.training.events import EpochEnd, RunFinished, RunResult, RunStarted, RunWarning, StepMetrics
 from convscope.core.training.optim import make_optimizer
@@ -69,7 +54,6 @@ from convscope.core.training.step import TrainStep, make_step
 log = logging.getLogger("convscope.engine")
 
 MIN_OOM_BATCH = 8  # out of memory: halve the batch down to this, then give up
-__all__ = ["MIN_OOM_BATCH", "STUCK_MIN_STEPS", "StopTraining", "Trainer"]
 
 
 # ------------------------------------------------------------------------------------------ trainer
@@ -100,15 +84,12 @@ class Trainer:
         self.group = group  # core.training.distributed.Group (started) when torchrun runs several processes
         self.record_snapshots = record_snapshots  # probe snapshots into the run directory, for replay
         self.on_event = on_event or (lambda event: None)
-        self.run_dir = run_dir
-        self.publish_interval = publish_interval
-        self.publish_weights = publish_weights
+        self.run_dir, self.publish_interval, self.publish_weights = run_dir, publish_interval, publish_weights
         # Called after every optimizer step with the trainer (between batches; e.g. the probe).
         self.step_hooks: list[Callable[[Trainer], None]] = []
         # Called with each training batch as the model receives it: f(trainer, indices, inputs).
         self.batch_hooks: list[Callable[[Trainer, torch.Tensor, torch.Tensor], None]] = []
-        self._stop = threading.Event()
-        self._unpaused = threading.Event()
+        self._stop, self._unpaused = threading.Event(), threading.Event()
         self._unpaused.set()
         self._ready = False
         self.progress = Progress(config.batch_size)
@@ -150,19 +131,13 @@ class Trainer:
                  data_root: str | None = None, **kwargs) -> Trainer:
         """A trainer that continues the run in ``run_dir`` from its last finished epoch to ``epochs`` in
         total (default: its configured epochs), writing into the same folder; ``run()`` trains them.
-
-        ``device`` and ``data_root`` override the run's; ``kwargs`` go to the constructor (``on_event``,
-        ``publish_interval``…). :class:`CheckpointError` when the folder cannot be continued (not a
-        run, from an earlier version, a newer format, no finished epoch) or has already trained
-        ``epochs``; ``ConfigError`` for a device that is not here."""
-        from convscope.core.runs.resume import resume_point, resumed_config
+        ``device`` and ``data_root`` override the run's; ``kwargs`` go to the constructor.
+        :class:`CheckpointError` when the folder cannot be continued (not a run, from an earlier version,
+        a newer format, no finished epoch, ``epochs`` trained); ``ConfigError`` for a missing device."""
+        from convscope.core.runs.resume import resume_point, resume_target, resumed_config
 
         point = resume_point(run_dir)
-        target = point.config.epochs if epochs is None else int(epochs)
-        if target <= point.epoch:
-            raise CheckpointError(f"the run in {point.run_dir} has already trained {point.epoch} epoch(s); "
-                                  f"ask for more epochs in total (e.g. --epochs {point.epoch + 1}) to "
-                                  f"continue it.")
+        target = resume_target(point, epochs)
         trainer = cls(resumed_config(point, device, data_root), run_dir=str(point.run_dir), **kwargs)
         trainer.resume_point, trainer.target_epochs = point, target
         return trainer
@@ -181,10 +156,6 @@ class Trainer:
     @property
     def paused(self) -> bool:
         return not self._unpaused.is_set()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
 
     @property
     def scaler(self) -> torch.amp.GradScaler:
@@ -230,11 +201,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
         # info: an image folder is read at the run's size and channels, in its recorded class order
-        x_train, y_train = data_mod.load_split(cfg.dataset, "train", cfg.data_root, info=self.info)
-        x_test, y_test = data_mod.load_split(cfg.dataset, "test", cfg.data_root, info=self.info)
-        if cfg.subset is not None and cfg.subset < len(y_train):
-            keep = np.random.default_rng(cfg.seed).permutation(len(y_train))[: cfg.subset]
-            x_train, y_train = x_train[keep], y_train[keep]
+        x_train, y_train, x_test, y_test = data_mod.run_splits(cfg, self.info)
         self.test_total = len(y_test)
         if group is not None:  # this process's shard of each split
             group.check_batch(self.batch_size)
@@ -245,10 +212,9 @@ class Trainer:
         c, side, _ = cfg.input_size
         self.channels_last = cfg.channels_last
         self.preprocess = data_mod.Preprocess(self.info, side, c, channels_last=self.channels_last)
-        self.train_ready = self._normalised_once(side, c)
+        self.train_ready = self.preprocess.whole_split(self.train)
         self.model = build_model(cfg).to(self.device)
-        has_batchnorm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
-        if has_batchnorm and min(self.batch_size, len(self.train)) < 2:
+        if has_batchnorm(self.model) and min(self.batch_size, len(self.train)) < 2:
             raise ConfigError(f"{cfg.arch} uses BatchNorm, which needs at least 2 examples per batch; "
                               f"use a batch size (and subset) of 2 or more.")
         if self.channels_last:
@@ -290,19 +256,6 @@ class Trainer:
                 self.recorder.resume_from(self.global_step)
                 self.step_hooks.append(self.recorder.on_step)
         self._ready = True
-
-    def _normalised_once(self, side: int, channels: int) -> torch.Tensor | None:
-        """The training split normalised once, when every epoch would compute the same pixels.
-
-        Without resizing, normalising per step repeats work each epoch; a float copy
-        of the split (≤ 1 GiB) saves three tensor ops per step. Otherwise steps normalise uint8 batches.
-        """
-        info, n = self.info, len(self.train)
-        if side != info.size or channels != info.channels:
-            return None
-        if n * channels * side * side * 4 > 1 << 30:
-            return None
-        return torch.cat([self.preprocess(self.train.images[i:i + 4096]) for i in range(0, n, 4096)])
 
     @property
     def rank_batch(self) -> int:
@@ -349,31 +302,29 @@ class Trainer:
                 self.on_event(RunWarning(ev.AUGMENT_LABELS, text))
             for epoch in range(start + 1, end + 1):
                 self._train_epoch(epoch, end)
-        except StopTraining as stop:
-            status, message, reason = stop.status, stop.message, stop.reason
-        except ConfigError as exc:
-            status, message, reason = "failed", str(exc), ev.BAD_CONFIG
-        except data_mod.DataError as exc:
-            status, message = "failed", str(exc)
-            reason = ev.DATA_MISSING if isinstance(exc, data_mod.DatasetMissing) else ev.DATA
-        except RunInUse as exc:
-            status, message, reason = "failed", str(exc), ev.BUSY
-        except CheckpointError as exc:
-            status, message, reason = "failed", str(exc), ev.WRITE_FAILED
-        except Exception as exc:  # report, never lose the run silently
-            if is_out_of_memory(exc):  # outside the training steps, e.g. moving the data to the device
-                status, message = "failed", out_of_memory_message(self.batch_size, self._on_gpu(exc))
-                reason = ev.NO_MEMORY
-            else:
-                log.exception("training failed")
-                status, message, reason = "failed", f"{type(exc).__name__}: {exc}", ev.ERROR
-        result = self._result(status, message, time.perf_counter() - t_start, reason)
+        except Exception as exc:  # noqa: BLE001 - reported (and logged) in the result: never lose the run silently
+            status, message, reason = self._ending(exc)
+        result = RunResult.of(status, message, time.perf_counter() - t_start, reason, self.progress,
+                              str(self.writer.dir) if self.writer else None)
         self._finish_files(result)
         if self.writer is not None:
             self.writer.unlock()
         self.last_result = result
         self.on_event(RunFinished(result))
         return result
+
+    def _ending(self, exc: Exception) -> tuple[str, str, str]:
+        """The status, message and reason code of a run ended by ``exc``."""
+        if isinstance(exc, StopTraining):
+            return exc.status, exc.message, exc.reason
+        for kind, reason in ((ConfigError, ev.BAD_CONFIG), (RunInUse, ev.BUSY), (CheckpointError, ev.WRITE_FAILED),
+                             (data_mod.DatasetMissing, ev.DATA_MISSING), (data_mod.DataError, ev.DATA)):
+            if isinstance(exc, kind):
+                return "failed", str(exc), reason
+        if is_out_of_memory(exc):  # outside the training steps, e.g. moving the data to the device
+            return "failed", oom_message(self.batch_size, self._on_gpu(exc)), ev.NO_MEMORY
+        log.exception("training failed", exc_info=exc)
+        return "failed", f"{type(exc).__name__}: {exc}", ev.ERROR
 
     def current_lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
@@ -402,9 +353,7 @@ class Trainer:
         self.train_seconds += train_s
         self.train_examples += total
         self._check_divergence(np.array([train_loss]))
-        if not self.weights_finite():  # the last step can break the weights after a finite loss
-            raise StopTraining("diverged", diverged_message(np.array([np.nan]), self.config.lr, "weights"),
-                               ev.DIVERGED)
+        checks.check_weights(self.model, self.config.lr)  # the last step can break them after a finite loss
         test_loss, test_acc = self.evaluate()
         self.epochs_done = epoch
         record = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
@@ -484,10 +433,9 @@ class Trainer:
         loss, out = self.step_fn(xb, yb)
         return loss, (out.argmax(1) == yb).sum()
 
-    def _on_gpu(self, exc: BaseException) -> bool:
-        """Whether an out-of-memory error is about GPU memory (the advice differs)."""
-        return isinstance(exc, torch.cuda.OutOfMemoryError) or (self.device is not None
-                                                                 and self.device.type in ("cuda", "mps"))
+    def _on_gpu(self, exc: BaseException) -> bool:  # whether it is GPU memory that ran out (the advice differs)
+        gpu = self.device is not None and self.device.type in ("cuda", "mps")
+        return gpu or isinstance(exc, torch.cuda.OutOfMemoryError)
 
     def _shrink_batch(self, epoch: int, on_gpu: bool) -> None:
         """Out of memory: halve the batch for the rest of the run and start the epoch again."""
@@ -495,10 +443,10 @@ class Trainer:
         free_device_memory(self.device)
         old = self.batch_size
         if self.group is not None:  # the other processes cannot follow a smaller batch mid-epoch
-            raise StopTraining("failed", f"process {self.group.rank}: {out_of_memory_message(old, on_gpu)}",
+            raise StopTraining("failed", f"process {self.group.rank}: {oom_message(old, on_gpu)}",
                                ev.NO_MEMORY)
         if old // 2 < MIN_OOM_BATCH:
-            raise StopTraining("failed", out_of_memory_message(old, on_gpu), ev.NO_MEMORY)
+            raise StopTraining("failed", oom_message(old, on_gpu), ev.NO_MEMORY)
         self.batch_size = old // 2
         self.step_fn.fresh_scaler()  # forget the half-done step, keep the loss scale
         # The schedule was laid out in steps of the old batch: lay it out again, at this epoch's start.
@@ -511,7 +459,7 @@ class Trainer:
                    f"{self.batch_size} (used for the rest of the run)."))
 
     def weights_finite(self) -> bool:
-        return weights_finite(self.model)
+        return checks.weights_finite(self.model)
 
     def _write_epoch(self, record: dict) -> None:
         """Save the epoch: weights, optimizer and training state as one set, then its metrics and status."""
@@ -553,15 +501,15 @@ class Trainer:
         return losses, correct, bs
 
     def _check_divergence(self, losses: np.ndarray) -> None:
-        self.start_loss = check_divergence(losses, self.start_loss, self.info.num_classes, self.config.lr)
+        self.start_loss = checks.check_divergence(losses, self.start_loss, self.info.num_classes, self.config.lr)
 
     def _check_stuck(self, train_loss: float, train_acc: float, epoch: int) -> None:
         """Warn once when the loss sits at ln C (guessing) after the network had a fair chance: enough
         steps, and the learning rate past a one-cycle schedule's warm-up (where a slow start is normal)."""
-        if self.warned_stuck or self.global_step < STUCK_MIN_STEPS or self.schedule.warming_up:
+        if self.warned_stuck or self.global_step < checks.STUCK_MIN_STEPS or self.schedule.warming_up:
             return
-        text = stuck_message(train_loss, train_acc, epoch, self.info.num_classes, self.config.lr,
-                             self.config.optimizer)
+        text = checks.stuck_message(train_loss, train_acc, epoch, self.info.num_classes, self.config.lr,
+                                    self.config.optimizer)
         if text is not None:
             self.warned_stuck = True
             self.on_event(RunWarning(ev.STUCK, text))
@@ -578,30 +526,12 @@ class Trainer:
         return {k: v.detach().to("cpu", copy=True).contiguous() for k, v in self.model.state_dict().items()}
 
     # -- the end -----------------------------------------------------------------------------------
-    def _result(self, status: str, message: str, seconds: float, reason: str = "") -> RunResult:
-        last = self.history[-1] if self.history else {}
-        rate = self.train_examples / self.train_seconds if self.train_seconds > 0 else None
-        if status == "completed" and not message:
-            message = f"trained {self.epochs_done} epoch(s)"
-            if last:
-                message += f"; test accuracy {last['test_acc']:.2%}"
-        return RunResult(status=status, epochs=self.epochs_done, train_loss=last.get("train_loss"),
-                         train_acc=last.get("train_acc"), test_loss=last.get("test_loss"),
-                         test_acc=last.get("test_acc"), examples_per_s=rate, seconds=seconds,
-                         run_dir=str(self.writer.dir) if self.writer else None, message=message,
-                         history=list(self.history), reason=reason)
-
     def _finish_files(self, result: RunResult) -> None:
-        if not self.writer:
-            return
-        try:
-            run_files.finish(self, result.status, result.message, result.epochs, result.test_acc)
-        except OSError as exc:
-            log.error("could not write run directory %s: %s", self.writer.dir, exc)
-            if not self.write_failed:  # otherwise the message already says so
-                result.message += (f" (could not write the run directory {self.writer.dir}: "
-                                   f"{write_error_reason(exc)})")
-            self.write_failed = True
+        if self.writer:
+            problem = run_files.finish(self, result.status, result.message, result.epochs, result.test_acc)
+            if problem and not self.write_failed:  # otherwise the message already says so
+                result.message += f" ({problem})"
+            self.write_failed = self.write_failed or bool(problem)
 
     def save_to(self, run_dir: str | os.PathLike) -> str:
         """Write a complete run directory from the in-memory state and keep writing there from now on.
@@ -610,15 +540,7 @@ class Trainer:
         trained without one. Call it between runs, not while ``run()`` is training. Raises
         :class:`CheckpointError` with the reason when the folder cannot be written.
         """
-        from convscope.core.runs.resume import save_from_memory
-
-        if self.model is None or not self.history:
-            raise CheckpointError("nothing to save yet: train at least one epoch first.")
-        if not self.weights_finite():
-            where = f" in {self.writer.dir}" if self.writer and self.saved_epoch else ""
-            raise CheckpointError(f"the model in memory has NaN/infinite weights (the run diverged), so it "
-                                  f"is not worth saving; the last good epoch is kept{where}.")
-        writer = save_from_memory(self, run_dir)
+        writer = run_files.save_elsewhere(self, run_dir)
         self.writer, self.run_dir = writer, str(writer.dir)
         if self.recorder is not None:
             self.recorder.move_to(writer.dir)
