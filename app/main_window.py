@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
     def run_folder_in_use(self) -> str | None:
         """The run folder the training writes to now (the runs browser leaves it alone), or None."""
         trainer = self._last_trainer()
-        return getattr(trainer, "run_dir", None) if self.is_running() else None
+        return trainer.run_dir if trainer is not None and self.is_running() else None
 
     def estimate_seconds(self, cfg) -> float | None:
         """Seconds a run of ``cfg`` would take on this machine, or None (not measured yet)."""

@@ -233,8 +233,8 @@ class RunShown(QObject):
 
     def training_started(self, trainer) -> None:
         """A trainer set-up hook: the line names the new run (the tabs reset themselves)."""
-        resumed, self.opened = self.opened is not None and getattr(trainer, "resume_point", None), None
-        self.line.show_training(trainer.config, getattr(trainer, "run_dir", None),
+        resumed, self.opened = self.opened is not None and trainer.resume_point is not None, None
+        self.line.show_training(trainer.config, trainer.run_dir,
                                 trainer.resume_point.epoch if resumed else None)
         if self.window.draw_panel is not None:  # the Draw tab follows the run in training, not an old one
             self.window.draw_panel.source.begin_training(trainer.config, new_run=True)
