@@ -222,10 +222,6 @@ class Probe:
     def history_size(self) -> int:
         return self._history.maxlen
 
-    def clear_history(self) -> None:
-        with self._lock:
-            self._history.clear()
-
     # -- probing -----------------------------------------------------------------------------------
     def on_step(self, trainer: ProbeTarget) -> None:
         """The step hook (training thread): probe when due, wanted, and the last snapshot was taken."""
