@@ -158,12 +158,15 @@ class Trainer:
         return not self._unpaused.is_set()
 
     @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
     def scaler(self) -> torch.amp.GradScaler:
         return self.step_fn.scaler
 
     @property
-    def scheduler(self):
-        """The torch schedule now stepping the learning rate (None for a constant rate)."""
+    def scheduler(self):  # the torch schedule now stepping the learning rate (None for a constant rate)
         return None if self.schedule is None else self.schedule.scheduler
 
     # -- set-up ------------------------------------------------------------------------------------
@@ -279,10 +282,8 @@ class Trainer:
             if self.writer is not None:
                 self.writer.lock()  # again, for a later run() ("+1 epoch")
             resuming, self.resume_point = self.resume_point, None
-            if resuming and epochs is None:
-                n_epochs = self.target_epochs - self.epochs_done
-            else:
-                n_epochs = self.config.epochs if epochs is None else int(epochs)
+            default = self.target_epochs - self.epochs_done if resuming else self.config.epochs
+            n_epochs = default if epochs is None else int(epochs)
             if n_epochs < 1:
                 raise ConfigError("train at least one epoch.")
             if resuming:
