@@ -155,9 +155,9 @@ class AnalysisTabs(QObject):
         if s.is_running():
             return None
         trainer = s.trainer
-        if trainer is None or getattr(trainer, "model", None) is None or not getattr(trainer, "history", None):
+        if trainer is None or trainer.model is None or not trainer.history:
             return None
-        run_dir = getattr(trainer, "run_dir", None)
+        run_dir = trainer.run_dir
         return trainer.model, trainer.config, Path(run_dir) if run_dir else None, self.tr("the run just trained")
 
     # ------------------------------------------------------------------------------- Model tab
@@ -266,7 +266,7 @@ class AnalysisTabs(QObject):
         self._epochs.append(ev)
         cfg = self._run_config
         trainer = self.session.trainer
-        if cfg is None or trainer is None or getattr(trainer, "model", None) is None:
+        if cfg is None or trainer is None or trainer.model is None:
             return
         from convscope.core.base.modeltools import has_batchnorm
         from convscope.core.insight.hints import curve_hints
@@ -274,7 +274,7 @@ class AnalysisTabs(QObject):
         if self._batchnorm is None:
             self._batchnorm = has_batchnorm(trainer.model)
         for hint in curve_hints(self._epochs, cfg.info.num_classes, self._batchnorm,
-                                int(getattr(trainer, "global_step", 0))):
+                                int(trainer.global_step)):
             if hint.code in self._hinted:
                 continue
             self._hinted.add(hint.code)

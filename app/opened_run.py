@@ -221,8 +221,8 @@ class RunShown(QObject):
 
     def training_started(self, trainer) -> None:
         """A trainer set-up hook: the line names the new run (the tabs follow it themselves)."""
-        resumed = self.session.opened is not None and getattr(trainer, "resume_point", None)
-        self.line.show_training(trainer.config, getattr(trainer, "run_dir", None),
+        resumed = self.session.opened is not None and trainer.resume_point is not None
+        self.line.show_training(trainer.config, trainer.run_dir,
                                 trainer.resume_point.epoch if resumed else None)
 
     def continue_training(self) -> bool:

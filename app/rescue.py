@@ -48,9 +48,9 @@ class RunRescue(QObject):
         """The last run's trainer when its run directory could not be written and its trained epochs
         exist only in memory; else None."""
         trainer = self._last_trainer()
-        if trainer is None or not getattr(trainer, "write_failed", False):
+        if trainer is None or not trainer.write_failed:
             return None
-        return trainer if getattr(trainer, "history", None) else None
+        return trainer if trainer.history else None
 
     def save_elsewhere(self, folder: str | os.PathLike | None = None) -> str | None:
         """Write the in-memory run into a new folder inside ``folder`` (asked for when None). Returns the

@@ -173,7 +173,7 @@ class Session(QObject):
 
     def run_folder_in_use(self) -> str | None:
         """The run folder the training writes to now (the runs browser leaves it alone), or None."""
-        return getattr(self.trainer, "run_dir", None) if self.is_running() else None
+        return self.trainer.run_dir if self.is_running() and self.trainer is not None else None
 
     # -- runs ----------------------------------------------------------------------------------------------
     def open_run(self, run) -> None:

@@ -119,24 +119,22 @@ def preset_resolver(presets) -> Callable[[dict, str | None], tuple[dict, str]]:
         if known is None:
             return dict(preset.get("config", {})), ""
         resolved = resolve(known, data_root or None)
-        return resolved.config, _note_text(known, resolved)
+        return resolved.config, _note_text(resolved.swap)
 
     return resolve_here
 
 
-def _note_text(preset, resolved) -> str:
-    """The preset's note (its dataset was swapped for the offline sample) in the window's language (core's
-    own note in English)."""
-    from convscope.core.data.datasets import get_info, sample_of
+def _note_text(swap) -> str:
+    """The preset's note in the window's language: its dataset was swapped for the offline sample
+    (``core.setup.presets.Swap``), "" when it was not."""
+    from convscope.core.data.datasets import get_info
 
-    name = preset.config.get("dataset", "mnist-sample")
-    sample = resolved.config.get("dataset")
+    if swap is None:
+        return ""
     template = QCoreApplication.translate(
         "Startup", "{full} is not on this computer: this preset trains on the offline {small} ({n} real images) "
         "instead; download the full set (pick it in the dataset list) for the notes' figures.")
-    if not resolved.note or sample != sample_of(name) or template.startswith("{full} is not"):
-        return resolved.note
-    full, small = get_info(name), get_info(sample)
+    full, small = get_info(swap.dataset), get_info(swap.instead)
     return template.format(full=full.display_name.split(" (")[0],
                            small=core_text(small.display_name).split(" (")[0].split("（")[0],
                            n=f"{small.n_train + small.n_test:,}")

@@ -67,7 +67,7 @@ class TrainWorker(QObject):
             # The traceback as text: a log record holding the exception would keep this worker, the
             # trainer and its model (and their frames) alive for as long as any handler keeps records.
             log.error("training thread failed:\n%s", traceback.format_exc())
-            result = RunResult(status="failed", epochs=int(getattr(self.trainer, "epochs_done", 0) or 0),
+            result = RunResult(status="failed", epochs=int(self.trainer.epochs_done),
                                message=f"{type(exc).__name__}: {exc}", reason=ERROR)
             self._result_sent = False
         finally:

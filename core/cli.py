@@ -331,6 +331,16 @@ def _train_together(args, group) -> int:
         group.close()
 
 
+def swap_note(swap) -> str:
+    """A preset's dataset swapped for its offline sample (``core.setup.presets.Swap``), in words."""
+    from convscope.core.data.datasets import get_info
+
+    full, small = get_info(swap.dataset), get_info(swap.instead)
+    return (f"{full.display_name.split(' (')[0]} is not on this computer: this preset trains on the offline "
+            f"{small.display_name.split(' (')[0]} ({small.n_train + small.n_test:,} real images) instead; "
+            f"download the full set (pick it in the dataset list) for the notes' figures.")
+
+
 def _checked_config(args, check_files: bool):
     """The run's config from the options and preset, its data read and its network sized: any problem is
     :class:`BadInput`, reported before training. ``check_files``: ``--out`` too."""
@@ -355,8 +365,8 @@ def _checked_config(args, check_files: bool):
             resolved = resolve(get_preset(args.preset), args.data_root)
         except PresetError as exc:
             raise BadInput(str(exc)) from None
-        if resolved.note and dataset is None:
-            print(f"note: {printable(resolved.note)}", file=sys.stderr)
+        if resolved.swap is not None and dataset is None:
+            print(f"note: {printable(swap_note(resolved.swap))}", file=sys.stderr)
         preset_values = dict(resolved.config)
         preset_arch, preset_dataset = preset_values.pop("arch", None), preset_values.pop("dataset", None)
         arch, dataset = arch or preset_arch, dataset or preset_dataset

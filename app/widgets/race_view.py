@@ -233,11 +233,11 @@ class RaceController(QObject):
 
         trainer, result = self.session.trainer, self.session.last_result
         status = result.status if result is not None else "completed"
-        if trainer is not None and getattr(trainer, "config", None) is not None:
+        if trainer is not None:
             s = summarize(trainer.config)
             self.rows.append(race_row(trainer.config.arch, s.display_name, s.total_params, s.total_flops,
                                       list(trainer.history), self.target, status,
-                                      str(trainer.run_dir) if getattr(trainer, "run_dir", None) else None))
+                                      str(trainer.run_dir) if trainer.run_dir else None))
             self.rows = race_table(self.rows)
             self.view.set_rows(self.rows)
         if status == "stopped":

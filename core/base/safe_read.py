@@ -47,15 +47,6 @@ def _kind(mode: int) -> str:
     return "not a plain file"
 
 
-def check_regular(path: str | os.PathLike) -> int:
-    """The size of ``path`` when it is a regular file (a symlink to one counts); else :class:`FileRefused`.
-    ``FileNotFoundError`` when it does not exist. Opens nothing, so a FIFO cannot block."""
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise FileRefused(f"is {_kind(st.st_mode)}, not a regular file")
-    return st.st_size
-
-
 def open_regular(path: str | os.PathLike) -> tuple[int, int]:
     """A file descriptor of ``path`` opened for reading, and its size; :class:`FileRefused` unless it is a
     regular file. Never blocks (a FIFO is opened non-blocking, then refused)."""

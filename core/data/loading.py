@@ -393,6 +393,17 @@ def load_split(name: str, split: str = "train", root: str | os.PathLike | None =
 
 
 # ---------------------------------------------------------------------------------------- device data
+def run_splits(config, info: DatasetInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A run's training and test images and labels (``config``: a ``TrainConfig``), the training split cut
+    to its ``subset`` (the same examples for the same seed)."""
+    x_train, y_train = load_split(config.dataset, "train", config.data_root, info=info)
+    x_test, y_test = load_split(config.dataset, "test", config.data_root, info=info)
+    if config.subset is not None and config.subset < len(y_train):
+        keep = np.random.default_rng(config.seed).permutation(len(y_train))[: config.subset]
+        x_train, y_train = x_train[keep], y_train[keep]
+    return x_train, y_train, x_test, y_test
+
+
 class DeviceSplit:
     """One split on the device: ``images`` uint8 (N, C, H, W), ``labels`` int64 (N,)."""
 
@@ -446,6 +457,15 @@ class Preprocess:
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
+
+    def whole_split(self, split: DeviceSplit) -> torch.Tensor | None:
+        """``split`` normalised once, when every epoch would compute the same pixels (no resizing, no
+        change of channels) and a float copy fits in 1 GiB: it saves three tensor ops per step. None
+        otherwise (the steps then normalise their uint8 batches)."""
+        n, c, side = len(split), self.channels, self.side
+        if side != self.info.size or c != self.info.channels or n * c * side * side * 4 > 1 << 30:
+            return None
+        return torch.cat([self(split.images[i:i + 4096]) for i in range(0, n, 4096)])
 
 
 def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator | None = None) -> torch.Tensor:

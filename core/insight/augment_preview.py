@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 from convscope.core.base.mailbox import Mailbox
 from convscope.core.base.modeltools import unhook
+from convscope.core.insight.target import TrainingTarget
 
 MAX_SIDE = 64  # larger inputs (the d2l resize) are shown scaled down to this side
 
@@ -63,7 +64,7 @@ class AugmentCapture:
         self._lock = threading.Lock()
         self._state: tuple | None = None  # (mean, std, fixed indices, generator) for the trainer's device
 
-    def attach(self, trainer) -> AugmentCapture:
+    def attach(self, trainer: TrainingTarget) -> AugmentCapture:
         self.detach()
         self.trainer = trainer
         self._state = None
@@ -77,7 +78,7 @@ class AugmentCapture:
         self.trainer = None
 
     # -- the hook (training thread) ----------------------------------------------------------------
-    def on_batch(self, trainer, idx: torch.Tensor, xb: torch.Tensor) -> None:
+    def on_batch(self, trainer: TrainingTarget, idx: torch.Tensor, xb: torch.Tensor) -> None:
         if not self.enabled or self.mailbox.full:
             return
         now = time.perf_counter()
@@ -92,7 +93,7 @@ class AugmentCapture:
         self.mailbox.put(preview)
 
     @torch.no_grad()
-    def capture(self, trainer, idx: torch.Tensor, xb: torch.Tensor) -> AugmentPreview:
+    def capture(self, trainer: TrainingTarget, idx: torch.Tensor, xb: torch.Tensor) -> AugmentPreview:
         """The preview of batch ``xb`` (indices ``idx`` into the training split), now."""
         mean, std, fixed_idx, gen = self._prepare(trainer, xb.device)
         k = min(self.count, len(idx))
@@ -101,7 +102,7 @@ class AugmentCapture:
         batch_original = _display(images[idx[:k]].float().div_(255), side)
         batch_seen = _display(_denormalise(xb[:k].float(), mean, std), side)
         originals = images[fixed_idx]
-        augmenter = getattr(trainer, "augmenter", None)
+        augmenter = trainer.augmenter
         augmented = augmenter(originals, generator=gen) if augmenter is not None else originals
         fixed_seen = _display(_denormalise(trainer.preprocess(augmented).float(), mean, std), side)
         fixed_original = _display(originals.float().div_(255), side)
@@ -115,7 +116,7 @@ class AugmentCapture:
                               batch_original=arrays[0], batch_seen=arrays[1], batch_labels=arrays[4],
                               fixed_original=arrays[2], fixed_seen=arrays[3], fixed_labels=arrays[5])
 
-    def _prepare(self, trainer, device):
+    def _prepare(self, trainer: TrainingTarget, device):
         if self._state is None:
             info = trainer.info
             mean = torch.tensor(info.mean, device=device, dtype=torch.float32).view(1, -1, 1, 1)

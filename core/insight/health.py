@@ -34,6 +34,7 @@ from torch import nn
 
 from convscope.core.base.mailbox import Mailbox
 from convscope.core.base.modeltools import eval_mode, first_tensor, unhook
+from convscope.core.insight.target import TrainingTarget
 
 ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU)
 DEAD_KINDS = (nn.ReLU, nn.ReLU6)  # exactly zero below the threshold: a unit can die
@@ -178,7 +179,7 @@ class HealthMonitor:
         self.seconds = 0.0  # training-thread time spent measuring, in total
         self.last_error: str | None = None
 
-    def attach(self, trainer) -> HealthMonitor:
+    def attach(self, trainer: TrainingTarget) -> HealthMonitor:
         self.detach()
         self.trainer = trainer
         self._health, self._x, self._next_time = None, None, 0.0
@@ -200,7 +201,7 @@ class HealthMonitor:
         with self._lock:
             return list(self._history)
 
-    def on_step(self, trainer) -> None:
+    def on_step(self, trainer: TrainingTarget) -> None:
         """After an optimizer step (training thread)."""
         if not self.enabled or time.perf_counter() < self._next_time:
             return
@@ -221,7 +222,7 @@ class HealthMonitor:
             self._history.append(snap)
         self.mailbox.put(snap)
 
-    def _measure(self, trainer) -> HealthSnapshot:
+    def _measure(self, trainer: TrainingTarget) -> HealthSnapshot:
         if self._health is None or self._health.model is not trainer.model:
             # The weights as they are at the first measurement (before any step has changed them much:
             # the first measurement comes after the first step).
@@ -234,7 +235,7 @@ class HealthMonitor:
         layers = self._health.layers
         blocks = {n: tuple(b for b, _ in m.branches) for n, m in self._health.blocks}
         return HealthSnapshot(
-            step=int(trainer.global_step), epoch=int(getattr(trainer, "epochs_done", 0) or 0) + 1,
+            step=int(trainer.global_step), epoch=int(trainer.epochs_done) + 1,
             wall_time=time.time(), layers=tuple(n for n, _ in layers),
             kinds=tuple(type(m).__name__ for _, m in layers),
             grad_norm=values["grad_norm"], weight_change=values["weight_change"], act_mean=values["act_mean"],

@@ -40,6 +40,7 @@ from convscope.core.base.mailbox import Mailbox
 from convscope.core.base.modeltools import unhook
 from convscope.core.base.payloads import KINDS, FeaturePayload, GapPayload, OneByOnePayload, Selection, Snapshot  # noqa: F401
 from convscope.core.insight.capture import Capture, ProbeOptions, capture, grid_shape  # noqa: F401 - the probe's API
+from convscope.core.insight.target import ProbeTarget
 
 
 def _display_image(chw: np.ndarray) -> np.ndarray:
@@ -109,7 +110,7 @@ class Probe:
         self.enabled = True
 
     # -- wiring ------------------------------------------------------------------------------------
-    def attach(self, trainer) -> Probe:
+    def attach(self, trainer: ProbeTarget) -> Probe:
         """Probe ``trainer`` after its optimizer steps (``trainer.step_hooks``)."""
         self.detach()
         self.trainer = trainer
@@ -221,12 +222,8 @@ class Probe:
     def history_size(self) -> int:
         return self._history.maxlen
 
-    def clear_history(self) -> None:
-        with self._lock:
-            self._history.clear()
-
     # -- probing -----------------------------------------------------------------------------------
-    def on_step(self, trainer) -> None:
+    def on_step(self, trainer: ProbeTarget) -> None:
         """The step hook (training thread): probe when due, wanted, and the last snapshot was taken."""
         if not self.enabled or time.perf_counter() < self._next_time:
             return
@@ -234,14 +231,15 @@ class Probe:
             return
         self.probe(trainer, during_training=True)
 
-    def probe(self, trainer=None, publish: bool = True, during_training: bool = False) -> Snapshot | None:
+    def probe(self, trainer: ProbeTarget | None = None, publish: bool = True,
+              during_training: bool = False) -> Snapshot | None:
         """Run one probe now in the calling thread, store it in the history and (``publish``) the
         mailbox, and return it (None when nothing is wanted or it failed).
 
         Outside the step hook, call it only while the trainer is not training (before or after a run):
         the probe must never run concurrently with an optimizer step."""
         trainer = trainer or self.trainer
-        if trainer is None or getattr(trainer, "model", None) is None:
+        if trainer is None or trainer.model is None:
             return None
         # One probe at a time; the training thread does not wait for one running elsewhere.
         if not self._probing.acquire(blocking=not during_training):
@@ -251,7 +249,7 @@ class Probe:
         finally:
             self._probing.release()
 
-    def _probe(self, trainer, publish: bool, during_training: bool) -> Snapshot | None:
+    def _probe(self, trainer: ProbeTarget, publish: bool, during_training: bool) -> Snapshot | None:
         with self._lock:
             wanted = {k: set(v) for k, v in self._wanted.items()}
             want_any = bool(wanted) or self._want_output
@@ -275,13 +273,12 @@ class Probe:
         # Never spend more than max_overhead of the training thread's time on probing.
         wait = max(self.interval, seconds / self.max_overhead if self.max_overhead > 0 else 0.0)
         self._next_time = t0 + wait
-        info = getattr(trainer, "info", None) or getattr(getattr(trainer, "config", None), "info", None)
-        epochs_done = int(getattr(trainer, "epochs_done", 0) or 0)
+        info, epochs_done = trainer.info, int(trainer.epochs_done)
         snap = Snapshot(
-            seq=next(self._seq), step=int(getattr(trainer, "global_step", 0) or 0),
+            seq=next(self._seq), step=int(trainer.global_step),
             epoch=epochs_done + 1 if during_training else epochs_done, wall_time=time.time(),
             image=display, label=label, source=source, logits=result.logits, probs=result.probs,
-            class_names=tuple(info.classes) if info is not None else (),
+            class_names=tuple(info.classes),
             features=result.features, one_by_one=result.one_by_one, gap=result.gap, seconds=seconds)
         with self._lock:
             self._history.append(snap)
@@ -290,21 +287,19 @@ class Probe:
         return snap
 
     def _default_kind(self, name: str) -> str:
-        trainer = self.trainer
-        spec = getattr(getattr(trainer, "config", None), "spec", None)
-        for layer in getattr(spec, "probe_layers", ()):
+        config = self.trainer.config if self.trainer is not None else None
+        for layer in config.spec.probe_layers if config is not None else ():
             if layer.module == name:
                 return layer.kind
         return "feature"
 
-    def _input(self, trainer) -> tuple[torch.Tensor, np.ndarray, int | None, str]:
+    def _input(self, trainer: ProbeTarget) -> tuple[torch.Tensor, np.ndarray, int | None, str]:
         """The probe input on the model's device (cached until the source changes)."""
         with self._lock:
             source, version = self._source, self._source_version
         if self._cache is not None and self._cache_version == version:
             return self._cache
-        device = getattr(trainer, "device", None) or next(trainer.model.parameters()).device
-        preprocess = getattr(trainer, "preprocess", None)
+        device, preprocess = trainer.device, trainer.preprocess
         if source[0] == "test":
             test = trainer.test
             n = len(test.labels)
@@ -323,7 +318,7 @@ class Probe:
                 x = preprocess(u8) if preprocess is not None else u8.float().div(255)
             else:
                 x = data.to(device)
-                if getattr(preprocess, "channels_last", False):
+                if preprocess is not None and preprocess.channels_last:
                     x = x.contiguous(memory_format=torch.channels_last)
         result = (x, display, label, text)
         self._cache, self._cache_version = result, version

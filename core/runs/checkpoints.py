@@ -30,6 +30,7 @@ import math
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -130,14 +131,15 @@ def _remove(tmp: str) -> None:
         pass
 
 
-def atomic_write_many(files: list[tuple[Path, bytes]], fsync: bool = True) -> None:
+def atomic_write_many(files: list[tuple[Path, bytes | Callable[[], bytes]]], fsync: bool = True) -> None:
     """Write several files so that a failure while writing any of them (a full disk) changes none: every
     temporary file is written first, and only then are they renamed over the old ones. ``fsync=False``
-    for files whose loss in a power cut costs little (readers still never see half of one)."""
+    for files whose loss in a power cut costs little (readers still never see half of one). ``data`` may
+    be a function that makes the bytes, called when its file is written (one file's bytes in memory)."""
     temps: list[tuple[str, Path]] = []
     try:
         for path, data in files:
-            temps.append((_write_temp(Path(path), data, fsync), Path(path)))
+            temps.append((_write_temp(Path(path), data() if callable(data) else data, fsync), Path(path)))
         while temps:
             tmp, path = temps[0]
             os.replace(tmp, path)
@@ -157,11 +159,15 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_bytes(path, json.dumps(_json_safe(obj), indent=2).encode())
 
 
-def _save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None):
+def _tensor_bytes(tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> bytes:
     from safetensors.torch import save
 
     cpu = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
-    atomic_write_bytes(path, save(cpu, metadata=metadata))
+    return save(cpu, metadata=metadata)
+
+
+def _save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None):
+    atomic_write_bytes(path, _tensor_bytes(tensors, metadata))
 
 
 def _missing_weights(path: Path) -> CheckpointError:
@@ -309,7 +315,6 @@ class RunWriter:
 
     def __init__(self, run_dir: str | os.PathLike):
         self.dir = Path(run_dir).expanduser()
-        self.weights_epoch = self.optimizer_epoch = None  # what the last save_weights wrote, file by file
         self._lock = RunLock(self.dir)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -377,24 +382,23 @@ class RunWriter:
         atomic_write_bytes(self.dir / METRICS,
                            "".join(json.dumps(_json_safe(r)) + "\n" for r in records).encode())
 
-    def reset_metrics(self) -> None:
-        (self.dir / METRICS).unlink(missing_ok=True)
-
-    def save_weights(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
-                     info: dict) -> str:
-        """Write the weights (and the optimizer state); the save's checkpoint token."""
-        self.weights_epoch = self.optimizer_epoch = None
+    def save_weights(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None, info: dict,
+                     extra: Callable[[str], list[tuple[str, bytes]]] | None = None) -> str:
+        """Write the weights, the optimizer state and ``extra(token)``'s files (name, bytes) as one set;
+        the save's checkpoint token. Every file of the set is written to a temporary name before any is
+        renamed into place: a save that fails (a full disk) leaves the previous set whole."""
         meta = {k: str(v) for k, v in info.items()}
-        meta["checkpoint"] = secrets.token_hex(8)
-        _save_tensors(self.dir / WEIGHTS, model.state_dict(), metadata=meta)
-        self.weights_epoch = info.get("epoch")  # what the files hold when a later write fails
+        token = meta["checkpoint"] = secrets.token_hex(8)
+        files: list[tuple[Path, bytes | Callable[[], bytes]]] = [
+            (self.dir / WEIGHTS, lambda: _tensor_bytes(model.state_dict(), metadata=meta))]
         if optimizer is not None:
             tensors, plain = optimizer_to_files(optimizer.state_dict())
-            plain["checkpoint"] = meta["checkpoint"]
-            _save_tensors(self.dir / OPT_TENSORS, tensors, metadata={"checkpoint": meta["checkpoint"]})
-            atomic_write_json(self.dir / OPT_META, plain)
-        self.optimizer_epoch = info.get("epoch")
-        return meta["checkpoint"]
+            plain["checkpoint"] = token
+            files += [(self.dir / OPT_TENSORS, lambda: _tensor_bytes(tensors, metadata={"checkpoint": token})),
+                      (self.dir / OPT_META, json.dumps(_json_safe(plain), indent=2).encode())]
+        files += [(self.dir / name, data) for name, data in (extra(token) if extra else [])]
+        atomic_write_many(files)
+        return token
 
     def write_status(self, status: str, message: str = "", **extra) -> None:
         atomic_write_json(self.dir / STATUS, {"status": status, "message": message, **extra})

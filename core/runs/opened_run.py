@@ -1,10 +1,9 @@
 """A run opened from disk, ready to be looked inside without training it.
 
-:class:`RunTarget` offers what :class:`core.insight.probe.Probe` reads from a trainer (``model``, ``test``,
-``preprocess``, ``device``, ``config``, ``info``, ``global_step``, ``epochs_done``, ``step_hooks``), built
-from a ``core.runs.checkpoints.LoadedRun``: the probe then computes the feature maps, 1×1 and GAP views on the
-opened weights for any test sample, in the calling thread. The model is the run's own CPU model in eval
-mode; nothing here trains it.
+:class:`RunTarget` is a :class:`~convscope.core.insight.target.ProbeTarget`, what
+:class:`core.insight.probe.Probe` reads from a trainer, built from a ``core.runs.checkpoints.LoadedRun``:
+the probe then computes the feature maps, 1×1 and GAP views on the opened weights for any test sample, in
+the calling thread. The model is the run's own CPU model in eval mode; nothing here trains it.
 """
 from __future__ import annotations
 
@@ -32,7 +31,7 @@ class RunTarget:
         self.epochs_done = run.epoch
         steps = run.status.get("step") if isinstance(run.status, dict) else None
         self.global_step = int(steps) if isinstance(steps, int) and not isinstance(steps, bool) else 0
-        self.step_hooks: list = []
+        self.step_hooks: list = []  # never called: nothing trains an opened run
 
     @classmethod
     def from_run(cls, run) -> RunTarget:

@@ -19,7 +19,7 @@ import json
 import os
 import random
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,6 @@ from convscope.core.runs.checkpoints import (
     RunWriter,
     _load_tensors,
     _read_metadata,
-    atomic_write_bytes,
     check_run_folder,
     load_optimizer_state,
     load_run,
@@ -66,6 +65,50 @@ class ResumePoint:
     history: list[dict]  # metrics.jsonl, epochs 1..epoch
 
 
+@dataclass
+class Progress:
+    """How far a run got: the counters a trainer keeps and a resumed run continues from
+    (``train_state.safetensors`` keeps them, ``metrics.jsonl`` the history)."""
+
+    batch_size: int  # the batch used: the configured one, halved after running out of memory
+    epochs_done: int = 0
+    global_step: int = 0
+    train_seconds: float = 0.0
+    train_examples: int = 0
+    start_loss: float | None = None  # the first published loss (the divergence check's reference)
+    warned_stuck: bool = False
+    history: list[dict] = field(default_factory=list)  # one record per finished epoch
+
+    def state_dict(self) -> dict:
+        """The counters under the names ``train_state``'s JSON gives them (the history aside)."""
+        return {"epoch": self.epochs_done, "global_step": self.global_step, "batch_size": self.batch_size,
+                "start_loss": self.start_loss, "warned_stuck": self.warned_stuck,
+                "train_seconds": self.train_seconds, "train_examples": self.train_examples}
+
+    def load_state_dict(self, state: dict, history: list[dict] = ()) -> None:
+        self.epochs_done, self.global_step = int(state["epoch"]), int(state["global_step"])
+        self.batch_size = int(state["batch_size"])
+        self.train_seconds = float(state.get("train_seconds") or 0.0)
+        self.train_examples = int(state.get("train_examples") or 0)
+        self.start_loss = state.get("start_loss")
+        self.warned_stuck = bool(state.get("warned_stuck"))
+        self.history = [dict(r) for r in history]
+
+
+class ProgressField:
+    """An attribute of the trainer kept in its :class:`Progress` (``trainer.global_step`` is
+    ``trainer.progress.global_step``)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else getattr(obj.progress, self.name)
+
+    def __set__(self, obj, value) -> None:
+        setattr(obj.progress, self.name, value)
+
+
 # ------------------------------------------------------------------------------------------- saving
 def _generator_states(trainer) -> dict[str, torch.Tensor]:
     tensors = {"rng.cpu": torch.get_rng_state(), "rng.batch": trainer.batch_gen.get_state(),
@@ -80,24 +123,16 @@ def train_state(trainer, token: str) -> bytes:
     """The bytes of ``train_state.safetensors`` for the trainer at the end of its epoch."""
     from safetensors.torch import save
 
-    kind, total, start = trainer.schedule_plan
     np_state = np.random.get_state()
     py_state = random.getstate()
-    state = {"version": STATE_VERSION, "epoch": trainer.epochs_done, "global_step": trainer.global_step,
-             "batch_size": trainer.batch_size, "lr": trainer._current_lr(),
-             "schedule": {"kind": kind, "total": total, "done": trainer.global_step - start},
-             "start_loss": trainer.start_loss, "warned_stuck": trainer.warned_stuck,
-             "train_seconds": trainer.train_seconds, "train_examples": trainer.train_examples,
+    state = {"version": STATE_VERSION, **trainer.progress.state_dict(), "lr": trainer.schedule.lr,
+             "schedule": trainer.schedule.state_dict(trainer.global_step),
              "numpy": [np_state[0], np_state[1].tolist(), int(np_state[2]), int(np_state[3]),
                        float(np_state[4])],
              "python": [py_state[0], list(py_state[1]), py_state[2]],
              "scaler": trainer.scaler.state_dict() if trainer.scaler.is_enabled() else None}
     tensors = {k: v.contiguous() for k, v in _generator_states(trainer).items()}
     return save(tensors, metadata={"checkpoint": token, "state": json.dumps(state)})
-
-
-def write_train_state(run_dir: Path, trainer, token: str) -> None:
-    atomic_write_bytes(Path(run_dir) / TRAIN_STATE, train_state(trainer, token))
 
 
 def park_epoch_files(run_dir: Path) -> list[tuple[Path, Path]]:
@@ -201,8 +236,9 @@ def resume_status(run_dir: str | os.PathLike) -> tuple[int | None, str]:
         return None, f"its training state is damaged ({type(exc).__name__})"
 
 
-def restore(trainer, point: ResumePoint) -> None:
-    """Put a set-up trainer (model and optimizer built) back at ``point``'s epoch."""
+def restore(trainer, point: ResumePoint) -> Progress:
+    """Put a set-up trainer's model, optimizer and generators back at ``point``'s epoch; its progress
+    there."""
     loaded = load_run(point.run_dir, device="cpu", weights_dir=point.folder)
     with torch.no_grad():
         trainer.model.load_state_dict(loaded.model.state_dict())
@@ -231,14 +267,20 @@ def restore(trainer, point: ResumePoint) -> None:
     except (KeyError, ValueError, TypeError, RuntimeError) as exc:
         raise CheckpointError(f"{TRAIN_STATE} in {point.folder} holds generator states that cannot be "
                               f"restored ({exc}); the run cannot be continued.") from None
-    trainer.epochs_done = trainer.saved_epoch = point.epoch
-    trainer.global_step = int(s["global_step"])
-    trainer.batch_size = int(s["batch_size"])
-    trainer.train_seconds = float(s.get("train_seconds") or 0.0)
-    trainer.train_examples = int(s.get("train_examples") or 0)
-    trainer.start_loss = s.get("start_loss")
-    trainer.warned_stuck = bool(s.get("warned_stuck"))
-    trainer.history = [dict(r) for r in point.history]
+    progress = Progress(int(s["batch_size"]))
+    progress.load_state_dict(s, point.history)
+    return progress
+
+
+def resume_target(point: ResumePoint, epochs: int | None = None) -> int:
+    """The epochs in total a resumed run trains to (default: its configured epochs);
+    :class:`CheckpointError` when it has trained them already."""
+    target = point.config.epochs if epochs is None else int(epochs)
+    if target <= point.epoch:
+        raise CheckpointError(f"the run in {point.run_dir} has already trained {point.epoch} epoch(s); "
+                              f"ask for more epochs in total (e.g. --epochs {point.epoch + 1}) to "
+                              f"continue it.")
+    return target
 
 
 def resumed_config(point: ResumePoint, device: str | None = None, data_root: str | None = None) -> TrainConfig:
@@ -259,10 +301,10 @@ def save_from_memory(trainer, run_dir: str | os.PathLike) -> RunWriter:
     try:
         writer.write_format()
         writer.write_config(trainer.config.to_dict())
-        token = writer.save_weights(trainer.model, trainer.optimizer, {"epoch": trainer.epochs_done,
-                                                                       "arch": trainer.config.arch,
-                                                                       "step": trainer.global_step})
-        write_train_state(writer.dir, trainer, token)
+        writer.save_weights(trainer.model, trainer.optimizer, {"epoch": trainer.epochs_done,
+                                                               "arch": trainer.config.arch,
+                                                               "step": trainer.global_step},
+                            extra=lambda token: [(TRAIN_STATE, train_state(trainer, token))])
         writer.write_metrics(trainer.history)
         writer.write_status(status, f"saved from memory after epoch {trainer.epochs_done}",
                             epoch=trainer.epochs_done, test_acc=trainer.history[-1]["test_acc"],

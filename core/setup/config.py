@@ -280,11 +280,6 @@ def architecture_names() -> tuple[str, ...]:
     return tuple(spec.name for spec in list_models())
 
 
-def architecture_defaults(arch: str) -> dict:
-    """The settings an architecture brings (a student can trust them); ``make_config`` applies them."""
-    return dict(_spec(arch).defaults)
-
-
 def _spec(arch: str):
     from convscope.core.models import get_spec
     from convscope.core.models.registry import UnknownModelError

@@ -7,7 +7,8 @@ with, and each text in Chinese (``*_zh``). Lessons are listed after the presets,
 
 A preset names its full dataset (Fashion-MNIST, CIFAR-10…). Where that dataset is not on this computer
 (no data folder, no earlier download, no system-wide installation), :func:`resolve` falls back to the
-dataset's offline sample and says so in one line, so every preset trains offline. Reading the file and
+dataset's offline sample and says which it swapped for which (:class:`Swap`: the command line says it in
+English, the window in its language), so every preset trains offline. Reading the file and
 resolving a preset import no torch (the window lists the presets before torch has loaded).
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from convscope.core.base.resources import resource_path
-from convscope.core.data.datasets import get_info, sample_of
+from convscope.core.data.datasets import sample_of
 
 log = logging.getLogger("convscope.engine")
 
@@ -45,13 +46,26 @@ class Preset:
         return out
 
 
+NOT_HERE = "not-here"  # why a preset's dataset was swapped: the full dataset is not on this computer
+
+
+@dataclass(frozen=True)
+class Swap:
+    """A preset's dataset replaced by another on this computer: which, by which, and why (a code). Each
+    side says it in its own words (the command line in English, the window in its language)."""
+
+    dataset: str  # the preset's own dataset
+    instead: str  # the dataset it trains on: the offline sample of ``dataset``
+    why: str = NOT_HERE
+
+
 @dataclass(frozen=True)
 class Resolved:
     """A preset's settings as they will train here: ``config`` with the dataset that is available."""
 
     preset: Preset
     config: dict
-    note: str = ""  # one line when the dataset was swapped for its offline sample
+    swap: Swap | None = None  # the dataset was swapped for its offline sample
 
 
 def _read_entries(path: Path, key: str) -> tuple[list[Preset], dict]:
@@ -105,11 +119,7 @@ def resolve(preset: Preset, data_root: str | None = None) -> Resolved:
     if sample is None or data_root is not None or dataset_on_disk(name):
         return Resolved(preset, config)
     config["dataset"] = sample
-    full, small = get_info(name), get_info(sample)
-    note = (f"{full.display_name.split(' (')[0]} is not on this computer: this preset trains on the offline "
-            f"{small.display_name.split(' (')[0]} ({small.n_train + small.n_test:,} real images) instead; "
-            f"download the full set (pick it in the dataset list) for the notes' figures.")
-    return Resolved(preset, config, note)
+    return Resolved(preset, config, Swap(name, sample))
 
 
 def dataset_on_disk(name: str) -> bool:

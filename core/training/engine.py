@@ -8,9 +8,10 @@ host reads those buffers only when it publishes (at most ``publish_interval`` ap
 Control: ``stop()``, ``pause()`` and ``resume()`` set ``threading.Event``s that the loop checks between
 batches, so they work from any thread and take effect within one batch.
 
-Events: the trainer calls ``on_event(event)`` with the dataclasses of :mod:`core.training.events`. The GUI's worker
-turns them
-into Qt signals; the CLI prints them.
+Events: the trainer calls ``on_event(event)`` with the dataclasses of :mod:`core.training.events`. The GUI's
+worker turns them into Qt signals; the CLI prints them. Elsewhere: one step (:mod:`core.training.step`, which
+the time estimate times too), the schedule (:mod:`core.training.schedule`), the checks that end or warn about
+a run (:mod:`core.training.checks`), the run directory's files (:mod:`core.runs.run_files`).
 
 Failures (see docs/reliability.md): a non-finite or exploding loss, or weights that became non-finite, end
 the run ``diverged`` before the epoch is saved, so the run directory keeps the last good epoch. Running out
@@ -21,7 +22,6 @@ while the model, the optimizer and the history stay in memory; ``save_to`` write
 from __future__ import annotations
 
 import logging
-import math
 import os
 import threading
 import time
@@ -35,92 +35,101 @@ from convscope.core.base.devices import (
     device_label,
     free_device_memory,
     is_out_of_memory,
-    out_of_memory_message,
     resolve_device,
     use_channels_last,
 )
-from convscope.core.base.modeltools import count_params
+from convscope.core.base.devices import out_of_memory_message as oom_message
+from convscope.core.base.modeltools import count_params, has_batchnorm
 from convscope.core.data import augment, augment_spec
 from convscope.core.data import loading as data_mod
-from convscope.core.runs.checkpoints import (
-    CheckpointError,
-    RunInUse,
-    RunWriter,
-    read_metrics,
-    remove_resume_dir,
-    write_error_reason,
-)
-from convscope.core.runs.resume import park_epoch_files, unpark, write_train_state
+from convscope.core.data.datasets import DatasetInfo
+from convscope.core.runs import run_files
+from convscope.core.runs.checkpoints import CheckpointError, RunInUse, RunWriter, write_error_reason
+from convscope.core.runs.resume import Progress, ProgressField, ResumePoint
 from convscope.core.setup.build import build_model
 from convscope.core.setup.config import ConfigError, TrainConfig
-from convscope.core.training import distributed
+from convscope.core.training import checks, distributed
 from convscope.core.training import events as ev
+from convscope.core.training.checks import StopTraining
 from convscope.core.training.evaluation import evaluate_model
 from convscope.core.training.events import EpochEnd, RunFinished, RunResult, RunStarted, RunWarning, StepMetrics
-from convscope.core.training.optim import make_optimizer, make_scheduler, warming_up
+from convscope.core.training.optim import make_optimizer
+from convscope.core.training.schedule import Schedule
+from convscope.core.training.step import TrainStep, make_step
 
 log = logging.getLogger("convscope.engine")
 
 MIN_OOM_BATCH = 8  # out of memory: halve the batch down to this, then give up
-STUCK_MIN_STEPS = 50  # the stuck-at-chance warning waits for this many optimizer steps
-
-
-def lr_hint(lr: float) -> str:
-    return f"lower the learning rate (now {lr:g}; try {lr / 10:g})"
 
 
 # ------------------------------------------------------------------------------------------ trainer
-class StopTraining(Exception):
-    """Raised inside the loop to end the run with a status (and, for a failure, its reason code)."""
-
-    def __init__(self, status: str, message: str, reason: str = ""):
-        super().__init__(message)
-        self.status, self.message, self.reason = status, message, reason
-
-
 class Trainer:
     """Trains one model; ``run()`` may be called again to train more epochs ("+1 epoch").
 
-    ``batch_size`` is the batch actually used: the configured one, halved after running out of memory.
+    Every attribute is declared here; those of the data, the model and the optimizer are None until
+    ``setup()`` (the first ``run()``) has built them. The counters a resumed run continues from are kept
+    in ``progress`` (:class:`~convscope.core.runs.resume.Progress`) and read as attributes:
+    ``batch_size`` is the batch actually used, the configured one halved after running out of memory.
+    The trainer is a :class:`~convscope.core.insight.target.TrainingTarget` for the probes.
     """
+
+    epochs_done = ProgressField()
+    global_step = ProgressField()
+    batch_size = ProgressField()
+    train_seconds = ProgressField()
+    train_examples = ProgressField()
+    start_loss = ProgressField()
+    warned_stuck = ProgressField()
+    history = ProgressField()
 
     def __init__(self, config: TrainConfig, on_event: Callable[[Any], None] | None = None,
                  run_dir: str | None = None, publish_interval: float = 1 / 30,
                  publish_weights: bool = False, record_snapshots: bool = True, group=None):
         self.config = config
+        self.info: DatasetInfo = config.info  # an image folder's: its classes and channels as recorded
         self.group = group  # core.training.distributed.Group (started) when torchrun runs several processes
         self.record_snapshots = record_snapshots  # probe snapshots into the run directory, for replay
-        self.recorder = None
         self.on_event = on_event or (lambda event: None)
-        self.run_dir = run_dir
-        self.publish_interval = publish_interval
-        self.publish_weights = publish_weights
+        self.run_dir, self.publish_interval, self.publish_weights = run_dir, publish_interval, publish_weights
         # Called after every optimizer step with the trainer (between batches; e.g. the probe).
         self.step_hooks: list[Callable[[Trainer], None]] = []
         # Called with each training batch as the model receives it: f(trainer, indices, inputs).
         self.batch_hooks: list[Callable[[Trainer, torch.Tensor, torch.Tensor], None]] = []
-        self._stop = threading.Event()
-        self._unpaused = threading.Event()
+        self._stop, self._unpaused = threading.Event(), threading.Event()
         self._unpaused.set()
         self._ready = False
-        self.epochs_done = 0
-        self.global_step = 0
-        self.history: list[dict] = []
-        self.train_seconds = 0.0
-        self.train_examples = 0
-        self.start_loss: float | None = None
-        self.warned_stuck = False
-        self.model = None
-        self.train_model = None  # what the steps call: the model, or its DDP / compiled wrapper
-        self.writer = None
-        self.batch_size = config.batch_size
+        self.progress = Progress(config.batch_size)
+        self.last_result: RunResult | None = None
+        # From from_run: where setup() puts the trainer back, and the total its first run() trains to.
+        self.resume_point: ResumePoint | None = None
+        self.target_epochs: int | None = None
+        # The run directory (rank 0 only): its writer, the recorder of probe snapshots, what is saved.
+        self.writer: RunWriter | None = None
+        self.recorder = None  # core.runs.recorder.SnapshotRecorder
         self.saved_epoch = 0  # the last epoch whose weights are in the run directory
         self.write_failed = False  # the run directory could not be written: save_to another one
-        self.last_result: RunResult | None = None
-        self.resume_point = None  # set by from_run: where setup() puts the trainer back
-        self.target_epochs: int | None = None  # from_run: the total its first run() trains to
-        self.schedule_plan = ("constant", 0, 0)  # (kind, total steps, global step where it started)
-        self._sched_left: int | None = None  # steps the schedule may still take (None: no limit)
+        # Set up by setup(): the data on the device and how a batch becomes the model's input.
+        self.device: torch.device | None = None
+        self.train: data_mod.DeviceSplit | None = None  # this process's shard of the training split
+        self.test: data_mod.DeviceSplit | None = None
+        self.test_total = 0  # test examples of every process
+        self.channels_last = False
+        self.preprocess: data_mod.Preprocess | None = None
+        self.train_ready: torch.Tensor | None = None  # the training split normalised once, when it pays
+        self.batch_gen: torch.Generator | None = None  # the data order
+        self.aug_gen: torch.Generator | None = None  # the augmentation's draws, on the device
+        self.augmenter: augment.Augmenter | None = None  # training batches only; None without augmentation
+        self.augment_fill: torch.Tensor | None = None  # black, normalised: what moved pixels leave
+        # The model and how it learns.
+        self.model: torch.nn.Module | None = None
+        self.train_model: torch.nn.Module | None = None  # what the steps call: the model, or its DDP / compiled wrapper
+        self.params = 0
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.step_fn: TrainStep | None = None  # one optimizer step (loss, autocast, scaler)
+        self.use_amp = False
+        self.amp_dtype: torch.dtype | None = None  # the autocast type when use_amp
+        self.schedule: Schedule | None = None
+        self._span = (0, 0)  # the epochs of the current run() call: (done before it, done after it)
         self._sync_every = 1  # several processes: steps to their next sync point (rank 0 proposes)
 
     @classmethod
@@ -128,19 +137,13 @@ class Trainer:
                  data_root: str | None = None, **kwargs) -> Trainer:
         """A trainer that continues the run in ``run_dir`` from its last finished epoch to ``epochs`` in
         total (default: its configured epochs), writing into the same folder; ``run()`` trains them.
-
-        ``device`` and ``data_root`` override the run's; ``kwargs`` go to the constructor (``on_event``,
-        ``publish_interval``…). :class:`CheckpointError` when the folder cannot be continued (not a
-        run, from an earlier version, a newer format, no finished epoch) or has already trained
-        ``epochs``; ``ConfigError`` for a device that is not here."""
-        from convscope.core.runs.resume import resume_point, resumed_config
+        ``device`` and ``data_root`` override the run's; ``kwargs`` go to the constructor.
+        :class:`CheckpointError` when the folder cannot be continued (not a run, from an earlier version,
+        a newer format, no finished epoch, ``epochs`` trained); ``ConfigError`` for a missing device."""
+        from convscope.core.runs.resume import resume_point, resume_target, resumed_config
 
         point = resume_point(run_dir)
-        target = point.config.epochs if epochs is None else int(epochs)
-        if target <= point.epoch:
-            raise CheckpointError(f"the run in {point.run_dir} has already trained {point.epoch} epoch(s); "
-                                  f"ask for more epochs in total (e.g. --epochs {point.epoch + 1}) to "
-                                  f"continue it.")
+        target = resume_target(point, epochs)
         trainer = cls(resumed_config(point, device, data_root), run_dir=str(point.run_dir), **kwargs)
         trainer.resume_point, trainer.target_epochs = point, target
         return trainer
@@ -163,6 +166,14 @@ class Trainer:
     @property
     def stop_requested(self) -> bool:
         return self._stop.is_set()
+
+    @property
+    def scaler(self) -> torch.amp.GradScaler:
+        return self.step_fn.scaler
+
+    @property
+    def scheduler(self):  # the torch schedule now stepping the learning rate (None for a constant rate)
+        return None if self.schedule is None else self.schedule.scheduler
 
     # -- set-up ------------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -190,6 +201,7 @@ class Trainer:
             self.train_model = self.group.wrap(self.model)
         if self.config.compile:
             self.train_model = torch.compile(self.train_model)  # the probes keep hooking self.model
+        self.step_fn.model = self.train_model
 
     def _setup(self, writer: RunWriter | None) -> None:
         cfg = self.config
@@ -197,13 +209,8 @@ class Trainer:
         self.device = group.device if group is not None else resolve_device(cfg.device)
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
-        self.info = cfg.info
         # info: an image folder is read at the run's size and channels, in its recorded class order
-        x_train, y_train = data_mod.load_split(cfg.dataset, "train", cfg.data_root, info=self.info)
-        x_test, y_test = data_mod.load_split(cfg.dataset, "test", cfg.data_root, info=self.info)
-        if cfg.subset is not None and cfg.subset < len(y_train):
-            keep = np.random.default_rng(cfg.seed).permutation(len(y_train))[: cfg.subset]
-            x_train, y_train = x_train[keep], y_train[keep]
+        x_train, y_train, x_test, y_test = data_mod.run_splits(cfg, self.info)
         self.test_total = len(y_test)
         if group is not None:  # this process's shard of each split
             group.check_batch(self.batch_size)
@@ -214,39 +221,43 @@ class Trainer:
         c, side, _ = cfg.input_size
         self.channels_last = use_channels_last(cfg.channels_last, self.device)
         self.preprocess = data_mod.Preprocess(self.info, side, c, channels_last=self.channels_last)
-        self.train_ready = self._normalised_once(side, c)
+        self.train_ready = self.preprocess.whole_split(self.train)
         self.model = build_model(cfg).to(self.device)
-        has_batchnorm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
-        if has_batchnorm and min(self.batch_size, len(self.train)) < 2:
+        if has_batchnorm(self.model) and min(self.batch_size, len(self.train)) < 2:
             raise ConfigError(f"{cfg.arch} uses BatchNorm, which needs at least 2 examples per batch; "
                               f"use a batch size (and subset) of 2 or more.")
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.train_model = self.model
         self.params = count_params(self.model)
-        self.optimizer = self._make_optimizer()
-        self.criterion = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+        self.optimizer = make_optimizer(cfg, self.model.parameters())
+        self.schedule = Schedule(cfg, self.optimizer)
+        self.step_fn = make_step(cfg, self.model, self.optimizer, self.device)
+        self.use_amp = self.step_fn.amp_dtype is not None
+        self.amp_dtype = self.step_fn.amp_dtype
         rank_seed = 0 if group is None else 7919 * group.rank  # each process its own shuffle and augmentation
         self.batch_gen = torch.Generator().manual_seed(cfg.seed + rank_seed)
         self.aug_gen = torch.Generator(device=self.device).manual_seed(cfg.seed + 1 + rank_seed)
         self.augmenter = augment.build(cfg.augment, self.aug_gen)  # training batches only
         self.augment_fill = augment.normalised_black(self.info.mean, self.info.std, self.device)
-        self.use_amp = cfg.amp and self.device.type == "cuda"
-        self.amp_dtype = (torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported()
-                          else torch.float16)
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and self.amp_dtype == torch.float16)
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
+        if self.resume_point is not None:  # the weights, optimizer, generators and counters of its epoch
+            from convscope.core.runs.resume import restore
+
+            self.progress = restore(self, self.resume_point)
+            self.saved_epoch = self.epochs_done
         if writer is not None:
+            self.writer = writer
             try:
                 if self.resume_point is None:
                     writer.start(cfg.to_dict())
                 else:
-                    self._restore(writer)
+                    run_files.continue_in(self)
             except OSError as exc:
+                self.writer = None
                 raise CheckpointError(f"cannot write to run directory {writer.dir}: "
                                       f"{write_error_reason(exc)}. Choose a folder you can write to.") from None
-            self.writer = writer
             if self.record_snapshots:
                 from convscope.core.runs.recorder import SnapshotRecorder
 
@@ -254,31 +265,6 @@ class Trainer:
                 self.recorder.resume_from(self.global_step)
                 self.step_hooks.append(self.recorder.on_step)
         self._ready = True
-
-    def _restore(self, writer: RunWriter) -> None:
-        """Resuming: the weights, optimizer, generators and history of the last finished epoch."""
-        from convscope.core.runs.resume import restore
-
-        restore(self, self.resume_point)
-        if read_metrics(writer.dir) != self.history:  # drop what came after the epoch resumed from
-            writer.write_metrics(self.history)
-        writer.write_status("running", epoch=self.epochs_done, batch_size=self.batch_size)
-
-    def _normalised_once(self, side: int, channels: int) -> torch.Tensor | None:
-        """The training split normalised once, when every epoch would compute the same pixels.
-
-        Without resizing, normalising per step repeats work each epoch; a float copy
-        of the split (≤ 1 GiB) saves three tensor ops per step. Otherwise steps normalise uint8 batches.
-        """
-        info, n = self.info, len(self.train)
-        if side != info.size or channels != info.channels:
-            return None
-        if n * channels * side * side * 4 > 1 << 30:
-            return None
-        return torch.cat([self.preprocess(self.train.images[i:i + 4096]) for i in range(0, n, 4096)])
-
-    def _make_optimizer(self) -> torch.optim.Optimizer:
-        return make_optimizer(self.config, self.model.parameters())
 
     @property
     def rank_batch(self) -> int:
@@ -289,36 +275,6 @@ class Trainer:
     def steps_per_epoch(self) -> int:
         n, b = len(self.train), self.rank_batch
         return len(range(0, n - 1 if n % b == 1 and n > 1 else n, b))
-
-    def _make_schedule(self, epochs: int, first_run: bool):
-        cfg, opt = self.config, self.optimizer
-        self._schedule_kind = cfg.schedule if first_run else "constant"
-        if not first_run:
-            # More epochs after the schedule ended: continue at a small constant rate rather than at
-            # the near-zero end of a one-cycle or cosine schedule.
-            lr = max(opt.param_groups[0]["lr"], cfg.lr * 0.05)
-            for g in opt.param_groups:
-                g["lr"] = lr
-        self._sched_left = None
-        return self._build_scheduler(epochs * self.steps_per_epoch)
-
-    def _build_scheduler(self, total: int, done: int = 0):
-        """The run's schedule over ``total`` steps, advanced past the ``done`` steps already taken."""
-        self.schedule_plan = (self._schedule_kind, total, self.global_step - done)
-        return make_scheduler(self.config, self.optimizer, self._schedule_kind, total, done)
-
-    def _resumed_schedule(self, state: dict):
-        """A resumed run's schedule where it stood; past its planned end, the last rate held."""
-        plan = state["schedule"]
-        self._schedule_kind = kind = str(plan["kind"])
-        total, done = int(plan["total"]), int(plan["done"])
-        if kind == "constant" or done >= total:
-            self.schedule_plan, self._sched_left = (kind, total, self.global_step - done), 0
-            for g in self.optimizer.param_groups:
-                g["lr"] = float(state["lr"])
-            return None
-        self._sched_left = total - done
-        return self._build_scheduler(total, done)
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self, epochs: int | None = None) -> RunResult:
@@ -332,16 +288,14 @@ class Trainer:
             if self.writer is not None:
                 self.writer.lock()  # again, for a later run() ("+1 epoch")
             resuming, self.resume_point = self.resume_point, None
-            if resuming and epochs is None:
-                n_epochs = self.target_epochs - self.epochs_done
-            else:
-                n_epochs = self.config.epochs if epochs is None else int(epochs)
+            default = self.target_epochs - self.epochs_done if resuming else self.config.epochs
+            n_epochs = default if epochs is None else int(epochs)
             if n_epochs < 1:
                 raise ConfigError("train at least one epoch.")
             if resuming:
-                self.scheduler = self._resumed_schedule(resuming.state)
+                self.schedule.load_state_dict(resuming.state["schedule"], resuming.state["lr"], self.global_step)
             else:
-                self.scheduler = self._make_schedule(n_epochs, first_run)
+                self.schedule.start(n_epochs * self.steps_per_epoch, self.global_step, first_run)
             start, end = self.epochs_done, self.epochs_done + n_epochs
             self._span = (start, end)
             world = 1 if self.group is None else self.group.world_size
@@ -355,25 +309,10 @@ class Trainer:
                 self.on_event(RunWarning(ev.AUGMENT_LABELS, text))
             for epoch in range(start + 1, end + 1):
                 self._train_epoch(epoch, end)
-        except StopTraining as stop:
-            status, message, reason = stop.status, stop.message, stop.reason
-        except ConfigError as exc:
-            status, message, reason = "failed", str(exc), ev.BAD_CONFIG
-        except data_mod.DataError as exc:
-            status, message = "failed", str(exc)
-            reason = ev.DATA_MISSING if isinstance(exc, data_mod.DatasetMissing) else ev.DATA
-        except RunInUse as exc:
-            status, message, reason = "failed", str(exc), ev.BUSY
-        except CheckpointError as exc:
-            status, message, reason = "failed", str(exc), ev.WRITE_FAILED
-        except Exception as exc:  # report, never lose the run silently
-            if is_out_of_memory(exc):  # outside the training steps, e.g. moving the data to the device
-                status, message = "failed", out_of_memory_message(self.batch_size, self._on_gpu(exc))
-                reason = ev.NO_MEMORY
-            else:
-                log.exception("training failed")
-                status, message, reason = "failed", f"{type(exc).__name__}: {exc}", ev.ERROR
-        result = self._result(status, message, time.perf_counter() - t_start, reason)
+        except Exception as exc:  # noqa: BLE001 - reported (and logged) in the result: never lose the run silently
+            status, message, reason = self._ending(exc)
+        result = RunResult.of(status, message, time.perf_counter() - t_start, reason, self.progress,
+                              str(self.writer.dir) if self.writer else None)
         self._finish_files(result)
         if self.writer is not None:
             self.writer.unlock()
@@ -381,7 +320,20 @@ class Trainer:
         self.on_event(RunFinished(result))
         return result
 
-    def _current_lr(self) -> float:
+    def _ending(self, exc: Exception) -> tuple[str, str, str]:
+        """The status, message and reason code of a run ended by ``exc``."""
+        if isinstance(exc, StopTraining):
+            return exc.status, exc.message, exc.reason
+        for kind, reason in ((ConfigError, ev.BAD_CONFIG), (RunInUse, ev.BUSY), (CheckpointError, ev.WRITE_FAILED),
+                             (data_mod.DatasetMissing, ev.DATA_MISSING), (data_mod.DataError, ev.DATA)):
+            if isinstance(exc, kind):
+                return "failed", str(exc), reason
+        if is_out_of_memory(exc):  # outside the training steps, e.g. moving the data to the device
+            return "failed", oom_message(self.batch_size, self._on_gpu(exc)), ev.NO_MEMORY
+        log.exception("training failed", exc_info=exc)
+        return "failed", f"{type(exc).__name__}: {exc}", ev.ERROR
+
+    def current_lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 
     def _wait_if_paused(self) -> float:
@@ -408,12 +360,11 @@ class Trainer:
         self.train_seconds += train_s
         self.train_examples += total
         self._check_divergence(np.array([train_loss]))
-        if not self._weights_finite():  # the last step can break the weights after a finite loss
-            raise StopTraining("diverged", self._diverged_message(np.array([np.nan]), "weights"), ev.DIVERGED)
+        checks.check_weights(self.model, self.config.lr)  # the last step can break them after a finite loss
         test_loss, test_acc = self.evaluate()
         self.epochs_done = epoch
         record = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
-                      test_acc=test_acc, lr=self._current_lr(), seconds=train_s,
+                      test_acc=test_acc, lr=self.current_lr(), seconds=train_s,
                       examples_per_s=total / max(train_s, 1e-9))
         self.history.append(record)
         if self.writer:
@@ -447,10 +398,7 @@ class Trainer:
                 paused_s += self._wait_if_paused()
                 self._check_stop(epoch)
             loss, correct = self._step(idx)
-            if self.scheduler is not None and self._sched_left != 0:
-                self.scheduler.step()
-                if self._sched_left is not None:  # a resumed schedule stops at its planned end
-                    self._sched_left -= 1
+            self.schedule.step()
             loss_buf.append(loss)
             correct_buf.append(correct)
             sizes[i] = len(idx)
@@ -477,7 +425,6 @@ class Trainer:
     def _step(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One optimizer step on the training examples ``idx``: the batch's mean loss and its number of
         correct predictions, both still on the device."""
-        model = self.train_model
         yb = self.train.labels[idx]
         if self.train_ready is not None:
             xb = self.train_ready[idx]
@@ -490,26 +437,12 @@ class Trainer:
             xb = self.preprocess(xb)
         for hook in self.batch_hooks:
             hook(self, idx, xb)
-        self.optimizer.zero_grad(set_to_none=True)
-        if self.use_amp:
-            with torch.autocast(self.device.type, dtype=self.amp_dtype):
-                out = model(xb)
-                loss = self.criterion(out.float(), yb)
-            self.scaler.scale(loss).backward()
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
-        else:
-            out = model(xb)
-            loss = self.criterion(out, yb)
-            loss.backward()
-            self.optimizer.step()
-        return loss.detach(), (out.detach().argmax(1) == yb).sum()
+        loss, out = self.step_fn(xb, yb)
+        return loss, (out.argmax(1) == yb).sum()
 
-    def _on_gpu(self, exc: BaseException) -> bool:
-        """Whether an out-of-memory error is about GPU memory (the advice differs)."""
-        device = getattr(self, "device", None)
-        return isinstance(exc, torch.cuda.OutOfMemoryError) or (device is not None
-                                                                 and device.type in ("cuda", "mps"))
+    def _on_gpu(self, exc: BaseException) -> bool:  # whether it is GPU memory that ran out (the advice differs)
+        gpu = self.device is not None and self.device.type in ("cuda", "mps")
+        return gpu or isinstance(exc, torch.cuda.OutOfMemoryError)
 
     def _shrink_batch(self, epoch: int, on_gpu: bool) -> None:
         """Out of memory: halve the batch for the rest of the run and start the epoch again."""
@@ -517,64 +450,36 @@ class Trainer:
         free_device_memory(self.device)
         old = self.batch_size
         if self.group is not None:  # the other processes cannot follow a smaller batch mid-epoch
-            raise StopTraining("failed", f"process {self.group.rank}: {out_of_memory_message(old, on_gpu)}",
+            raise StopTraining("failed", f"process {self.group.rank}: {oom_message(old, on_gpu)}",
                                ev.NO_MEMORY)
         if old // 2 < MIN_OOM_BATCH:
-            raise StopTraining("failed", out_of_memory_message(old, on_gpu), ev.NO_MEMORY)
+            raise StopTraining("failed", oom_message(old, on_gpu), ev.NO_MEMORY)
         self.batch_size = old // 2
-        if self.scaler.is_enabled():  # forget the half-done step, keep the loss scale
-            self.scaler = torch.amp.GradScaler("cuda", init_scale=self.scaler.get_scale())
+        self.step_fn.fresh_scaler()  # forget the half-done step, keep the loss scale
         # The schedule was laid out in steps of the old batch: lay it out again, at this epoch's start.
         start, end = self._span
-        if self.scheduler is not None:
-            self._sched_left = None
-            self.scheduler = self._build_scheduler((end - start) * self.steps_per_epoch,
-                                                   done=(epoch - 1 - start) * self.steps_per_epoch)
+        self.schedule.shrink((end - start) * self.steps_per_epoch, (epoch - 1 - start) * self.steps_per_epoch,
+                             self.global_step)
         where = "GPU memory" if on_gpu else "memory"
         self.on_event(RunWarning(
             ev.OUT_OF_MEMORY, f"out of {where} at batch {old}: epoch {epoch} starts again with batch "
                    f"{self.batch_size} (used for the rest of the run)."))
 
-    def _weights_finite(self) -> bool:
-        params = [p.detach() for p in self.model.parameters()]
-        return bool(torch.stack([torch.isfinite(p).all() for p in params]).all()) if params else True
+    def weights_finite(self) -> bool:
+        return checks.weights_finite(self.model)
 
     def _write_epoch(self, record: dict) -> None:
-        """Save the epoch: weights first, then its metrics line and status."""
+        """Save the epoch: weights, optimizer and training state as one set, then its metrics and status."""
         epoch, before = record["epoch"], self.saved_epoch
-        written = []
+        written: list[str] = []
         try:
-            token = self.writer.save_weights(self.model, self.optimizer,
-                                             {"epoch": epoch, "arch": self.config.arch, "step": self.global_step})
-            self.saved_epoch = epoch
-            write_train_state(self.writer.dir, self, token)
-            self.writer.append_metrics(record)
-            written.append("metrics")
-            self.writer.write_status("running", epoch=epoch, batch_size=self.batch_size)
-            remove_resume_dir(self.writer.dir)  # an older stop's epoch, now superseded
+            run_files.save_epoch(self, record, written)
         except OSError as exc:
             self.write_failed = True
-            if self.writer.weights_epoch == epoch:  # the weights were replaced before the disk filled up
-                self.saved_epoch = epoch
-            raise StopTraining("failed", self._write_failed_message(exc, epoch, before, written),
+            self.saved_epoch = epoch if "weights" in written else before
+            raise StopTraining("failed", run_files.write_failed_message(self, exc, epoch, before, written),
                                ev.WRITE_FAILED) from None
-
-    def _write_failed_message(self, exc: OSError, epoch: int = 0, before: int = 0,
-                              written: list | None = None) -> str:
-        """What the files on disk hold after a write failed, file by file when a save was cut short."""
-        if self.saved_epoch != epoch or not epoch:
-            kept = (f"the files there still hold epoch {self.saved_epoch}" if self.saved_epoch
-                    else "no epoch was saved there")
-        elif "metrics" in (written or []):
-            kept = f"the files there hold epoch {epoch}"
-        else:
-            optimizer = ("" if self.optimizer is None or self.writer.optimizer_epoch == epoch
-                         else " without its optimizer state (training on from it starts the optimizer afresh)")
-            kept = (f"the weights there (model.safetensors) hold epoch {epoch}{optimizer}, "
-                    f"the metrics (metrics.jsonl) epoch {before or 'none'}")
-        return (f"could not write the run directory {self.writer.dir}: {write_error_reason(exc)}. Training "
-                f"stopped after epoch {self.epochs_done}; {kept}. The trained model is still in memory: "
-                f"free some space or save it to another folder.")
+        self.saved_epoch = epoch
 
     def _publish(self, epoch, step, since, loss_buf, correct_buf, sizes, elapsed, end_epoch):
         """Report steps ``since``..``step`` of the epoch; returns their losses, correct counts and batch
@@ -598,51 +503,29 @@ class Trainer:
         eta = remaining_steps * (elapsed / max(step, 1))
         self.on_event(StepMetrics(epoch, step, self.steps_per_epoch,
                                   np.arange(first, first + len(losses), dtype=np.int64),
-                                  losses.astype(np.float32), accs, self._current_lr(), rate, eta))
+                                  losses.astype(np.float32), accs, self.current_lr(), rate, eta))
         self._check_divergence(losses)
         return losses, correct, bs
 
-    def _diverged_message(self, value, what: str = "loss") -> str:
-        how = "became NaN/infinite" if not np.isfinite(value).all() else f"exploded to {float(np.max(value)):.3g}"
-        return (f"training diverged: the {what} {how}. The learning rate is too large for this network; "
-                f"{lr_hint(self.config.lr)}.")
-
     def _check_divergence(self, losses: np.ndarray) -> None:
-        """Non-finite, or "explodes": far above the first step's loss and above guessing (ln C)."""
-        if not np.isfinite(losses).all():
-            raise StopTraining("diverged", self._diverged_message(losses), ev.DIVERGED)
-        if len(losses) == 0:
-            return
-        if self.start_loss is None:
-            self.start_loss = float(losses[0])
-        limit = 3 * max(self.start_loss, math.log(self.info.num_classes))
-        if float(losses.mean()) > limit:
-            raise StopTraining("diverged", self._diverged_message(losses), ev.DIVERGED)
+        self.start_loss = checks.check_divergence(losses, self.start_loss, self.info.num_classes, self.config.lr)
 
     def _check_stuck(self, train_loss: float, train_acc: float, epoch: int) -> None:
         """Warn once when the loss sits at ln C (guessing) after the network had a fair chance: enough
         steps, and the learning rate past a one-cycle schedule's warm-up (where a slow start is normal)."""
-        c = self.info.num_classes
-        chance = math.log(c)
-        if self.warned_stuck or abs(train_loss - chance) > 0.05 * chance or train_acc > 1.5 / c:
+        if self.warned_stuck or self.global_step < checks.STUCK_MIN_STEPS or self.schedule.warming_up:
             return
-        if self.global_step < STUCK_MIN_STEPS or warming_up(self.scheduler):
-            return
-        self.warned_stuck = True
-        other = "switch to Adam, or add BatchNorm" if self.config.optimizer == "sgd" else "add BatchNorm"
-        self.on_event(RunWarning(
-            ev.STUCK,
-            f"epoch {epoch}: the loss stays at {train_loss:.3f} ≈ ln {c} = {chance:.3f} and accuracy at "
-            f"chance ({train_acc:.1%}): the network is guessing. The learning rate may be too large "
-            f"(ReLUs died) or too small to escape; {lr_hint(self.config.lr)}, or {other}. "
-            f"Training goes on."))
+        text = checks.stuck_message(train_loss, train_acc, epoch, self.info.num_classes, self.config.lr,
+                                    self.config.optimizer)
+        if text is not None:
+            self.warned_stuck = True
+            self.on_event(RunWarning(ev.STUCK, text))
 
     def evaluate(self, batch_size: int = 512) -> tuple[float, float]:
         """Loss and accuracy on the test split (one host sync; with several processes, of all shards)."""
         if self.group is not None:
             self.group.sync_buffers(self.model)
-        loss, acc = evaluate_model(self.model, self.preprocess, self.test, batch_size,
-                                   self.amp_dtype if self.use_amp else None)
+        loss, acc = evaluate_model(self.model, self.preprocess, self.test, batch_size, self.amp_dtype)
         return (loss, acc) if self.group is None else self.group.mean_over(loss, acc, len(self.test))
 
     def weights_copy(self) -> dict[str, torch.Tensor]:
@@ -650,42 +533,12 @@ class Trainer:
         return {k: v.detach().to("cpu", copy=True).contiguous() for k, v in self.model.state_dict().items()}
 
     # -- the end -----------------------------------------------------------------------------------
-    def _result(self, status: str, message: str, seconds: float, reason: str = "") -> RunResult:
-        last = self.history[-1] if self.history else {}
-        rate = self.train_examples / self.train_seconds if self.train_seconds > 0 else None
-        if status == "completed" and not message:
-            message = f"trained {self.epochs_done} epoch(s)"
-            if last:
-                message += f"; test accuracy {last['test_acc']:.2%}"
-        return RunResult(status=status, epochs=self.epochs_done, train_loss=last.get("train_loss"),
-                         train_acc=last.get("train_acc"), test_loss=last.get("test_loss"),
-                         test_acc=last.get("test_acc"), examples_per_s=rate, seconds=seconds,
-                         run_dir=str(self.writer.dir) if self.writer else None, message=message,
-                         history=list(self.history), reason=reason)
-
     def _finish_files(self, result: RunResult) -> None:
-        if not self.writer:
-            return
-        try:
-            if result.status == "stopped" and self.model is not None and self._weights_finite():
-                # A stop keeps the training done so far; a diverged or failed run keeps the last good epoch.
-                # The last finished epoch's files move to resume/ first: resuming starts from there.
-                moved = park_epoch_files(self.writer.dir)
-                try:
-                    self.writer.save_weights(self.model, self.optimizer,
-                                             {"epoch": self.epochs_done, "arch": self.config.arch,
-                                              "step": self.global_step, "partial": True})
-                except OSError:
-                    unpark(moved)
-                    raise
-            self.writer.write_status(result.status, result.message, epoch=result.epochs,
-                                     test_acc=result.test_acc, batch_size=self.batch_size)
-        except OSError as exc:
-            log.error("could not write run directory %s: %s", self.writer.dir, exc)
-            if not self.write_failed:  # otherwise the message already says so
-                result.message += (f" (could not write the run directory {self.writer.dir}: "
-                                   f"{write_error_reason(exc)})")
-            self.write_failed = True
+        if self.writer:
+            problem = run_files.finish(self, result.status, result.message, result.epochs, result.test_acc)
+            if problem and not self.write_failed:  # otherwise the message already says so
+                result.message += f" ({problem})"
+            self.write_failed = self.write_failed or bool(problem)
 
     def save_to(self, run_dir: str | os.PathLike) -> str:
         """Write a complete run directory from the in-memory state and keep writing there from now on.
@@ -694,15 +547,7 @@ class Trainer:
         trained without one. Call it between runs, not while ``run()`` is training. Raises
         :class:`CheckpointError` with the reason when the folder cannot be written.
         """
-        from convscope.core.runs.resume import save_from_memory
-
-        if self.model is None or not self.history:
-            raise CheckpointError("nothing to save yet: train at least one epoch first.")
-        if not self._weights_finite():
-            where = f" in {self.writer.dir}" if self.writer and self.saved_epoch else ""
-            raise CheckpointError(f"the model in memory has NaN/infinite weights (the run diverged), so it "
-                                  f"is not worth saving; the last good epoch is kept{where}.")
-        writer = save_from_memory(self, run_dir)
+        writer = run_files.save_elsewhere(self, run_dir)
         self.writer, self.run_dir = writer, str(writer.dir)
         if self.recorder is not None:
             self.recorder.move_to(writer.dir)

@@ -93,6 +93,21 @@ class RunResult:
     history: list[dict] = field(default_factory=list)
     reason: str = ""  # why a run failed or diverged: one of FAILURES ("" when it completed or was stopped)
 
+    @classmethod
+    def of(cls, status: str, message: str, seconds: float, reason: str, progress, run_dir: str | None):
+        """The result of a run whose ``progress`` (``core.runs.resume.Progress``) ended with ``status``; a
+        completed run without a message says how many epochs it trained and its test accuracy."""
+        last = progress.history[-1] if progress.history else {}
+        if status == "completed" and not message:
+            message = f"trained {progress.epochs_done} epoch(s)"
+            if last:
+                message += f"; test accuracy {last['test_acc']:.2%}"
+        rate = progress.train_examples / progress.train_seconds if progress.train_seconds > 0 else None
+        return cls(status=status, epochs=progress.epochs_done, train_loss=last.get("train_loss"),
+                   train_acc=last.get("train_acc"), test_loss=last.get("test_loss"), test_acc=last.get("test_acc"),
+                   examples_per_s=rate, seconds=seconds, run_dir=run_dir, message=message,
+                   history=list(progress.history), reason=reason)
+
     def to_json(self) -> dict:
         out = {k: getattr(self, k) for k in ("status", "epochs", "train_loss", "train_acc", "test_loss",
                                              "test_acc", "examples_per_s", "seconds", "run_dir", "message")}

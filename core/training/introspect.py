@@ -2,9 +2,9 @@
 
 Everything here returns numbers, strings and dataclasses (no tensors, no modules), so the Qt side never
 touches torch: the layers the inside views can show (:func:`model_layers`), parameter counts
-(:func:`count_parameters`) and a quick measurement of training speed (:func:`measure_rate`). Networks are
-built on the 'meta' device wherever weights are not needed: no memory, and no draws from the global random
-generator that a training run in another thread uses.
+(:func:`count_parameters`) and a quick measurement of training speed (:func:`measure_rate`, which times the
+step the run takes). Networks are built on the 'meta' device wherever weights are not needed: no memory,
+and no draws from the global random generator that a training run in another thread uses.
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from convscope.core.base.devices import resolve_device, synchronize, thread_count, use_channels_last
@@ -24,6 +23,7 @@ from convscope.core.base.modeltools import count_params, forward_hooks
 from convscope.core.setup.build import build_model, meta_model
 from convscope.core.setup.config import TrainConfig
 from convscope.core.training.optim import make_optimizer
+from convscope.core.training.step import TrainStep, make_step
 
 log = logging.getLogger("convscope.engine")
 
@@ -162,9 +162,11 @@ def measure_rate(config: TrainConfig, cancel: threading.Event | None = None, bud
         return _measure_rate(config, cancel or threading.Event(), budget_s)
 
 
-def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) -> float:
-    device = resolve_device(cfg.device)
-    gen = torch.Generator(device="cpu").manual_seed(0)
+def timing_step(cfg: TrainConfig, device: torch.device, gen: torch.Generator | None = None) -> TrainStep:
+    """The run's own step (:mod:`core.training.step`: its loss with label smoothing, its autocast and loss
+    scaler, its optimizer with the fused kernels) on a model of random weights drawn from ``gen``, never
+    from torch's global generator. The learning rate is tiny: the steps only time, they need not learn."""
+    gen = gen or torch.Generator(device="cpu").manual_seed(0)
     model = meta_model(cfg).to_empty(device=device)
     with torch.no_grad():
         for p in model.parameters():
@@ -178,12 +180,19 @@ def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) ->
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     model.train()
-    opt = make_optimizer(cfg, model.parameters())  # the run's own optimizer (fused kernels too)
-    for group in opt.param_groups:  # the steps only time; they need not learn
+    opt = make_optimizer(cfg, model.parameters())
+    for group in opt.param_groups:
         group["lr"] = 1e-6
+    return make_step(cfg, model, opt, device)
+
+
+def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) -> float:
+    device = resolve_device(cfg.device)
+    gen = torch.Generator(device="cpu").manual_seed(0)
+    train_step = timing_step(cfg, device, gen)
+    channels_last = use_channels_last(cfg.channels_last, device)  # the layout timing_step gave the model
     c, side, _ = cfg.input_size
     n_classes = cfg.info.num_classes
-    use_amp = cfg.amp and device.type == "cuda"  # the engine's autocast: CUDA only
 
     def make_batch(b):
         x = torch.randn(b, c, side, side, generator=gen).to(device)
@@ -194,12 +203,7 @@ def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) ->
     def step(x, y):
         if cancel.is_set():
             raise Cancelled()
-        opt.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-            out = model(x)
-        loss = F.cross_entropy(out.float(), y)
-        loss.backward()
-        opt.step()
+        train_step(x, y)
         synchronize(device)  # a GPU queues the step: time it done
 
     def timed(x, y) -> float:

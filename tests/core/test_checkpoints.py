@@ -108,16 +108,17 @@ def test_a_save_interrupted_between_files_is_detected(run_dir, monkeypatch):
     optimizer.step()
     with torch.no_grad():
         model.fc3.weight.fill_(0.5)
-    real_save = C._save_tensors
+    real_replace = os.replace
 
-    def save(path, tensors, metadata=None):
-        if path.name == C.OPT_TENSORS:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real_save(path, tensors, metadata)
+    def replace(tmp, path):  # a crash between the renames that switch to the new set
+        if Path(path).name == C.OPT_TENSORS:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_replace(tmp, path)
 
-    monkeypatch.setattr(C, "_save_tensors", save)
+    monkeypatch.setattr(C.os, "replace", replace)
     with pytest.raises(OSError):
         C.RunWriter(run_dir).save_weights(model, optimizer, {"epoch": 2})
+    monkeypatch.undo()
     reloaded = C.load_run(run_dir)
     assert torch.all(reloaded.model.fc3.weight == 0.5)
     with pytest.raises(C.CheckpointError, match="saved with other weights"):

@@ -11,7 +11,7 @@ from convscope.core.cli import main
 from convscope.core.data import loading as D
 from convscope.core.models import get_spec
 from convscope.core.setup.config import make_config
-from convscope.core.setup.presets import get_preset, load_presets, resolve
+from convscope.core.setup.presets import NOT_HERE, Swap, get_preset, load_presets, resolve
 from convscope.core.training.engine import Trainer
 from tests.conftest import SHARED_DATA, idx_bytes, synthetic_digits
 
@@ -143,9 +143,10 @@ def test_every_preset_trains_a_step_offline(preset, nothing_downloaded):
     resolved = resolve(preset)
     dataset = preset.config["dataset"]
     if D.get_info(dataset).offline:
-        assert resolved.config == preset.config and not resolved.note
+        assert resolved.config == preset.config and resolved.swap is None
     else:
-        assert resolved.config["dataset"] == D.sample_of(dataset) and "offline" in resolved.note
+        assert resolved.config["dataset"] == D.sample_of(dataset)
+        assert resolved.swap == Swap(dataset, D.sample_of(dataset), NOT_HERE)  # the facts; each side words them
     values = dict(resolved.config)
     arch = values.pop("arch")
     small = {"width": 0.25} if "width" in get_spec(arch).options else {}  # one quick step on a CPU
@@ -188,3 +189,15 @@ def test_a_sample_run_evaluates_on_a_folder_with_only_the_cifar_test_batch(tmp_p
                  str(tmp_path / "data"), "--device", "cpu", "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["n"] == 37 and 0 <= result["accuracy"] <= 1
+
+
+def test_the_command_line_says_which_dataset_a_preset_swapped(nothing_downloaded, capsys):
+    from convscope.core.cli import main, swap_note
+
+    assert swap_note(Swap("fashion-mnist", "fashion-mnist-sample")) == (
+        "Fashion-MNIST is not on this computer: this preset trains on the offline Fashion-MNIST sample (5,000 "
+        "real images) instead; download the full set (pick it in the dataset list) for the notes' figures.")
+    preset = next(p for p in load_presets()[0] if p.config.get("dataset") == "fashion-mnist")
+    assert main(["train", "--preset", preset.id, "--epochs", "1", "--subset", "16", "--device", "cpu",
+                 "--batch-size", "8"]) == 0
+    assert "note: Fashion-MNIST is not on this computer" in capsys.readouterr().err

@@ -430,3 +430,27 @@ def test_a_probe_error_never_breaks_training():
     trainer.test = SimpleNamespace(images=None, labels=[])  # no sample to probe
     probe.on_step(trainer)
     assert probe.errors == 1 and "empty" in probe.last_error and probe.forwards == 0
+
+
+def test_a_trainer_and_an_opened_run_are_what_the_probes_read(tmp_path):
+    """The probes' targets are declared: a trainer has every attribute a probe reads before it is set up
+    (None until then), and an opened run has the same ones."""
+    from convscope.core.insight.target import ProbeTarget, TrainingTarget
+    from convscope.core.runs.checkpoints import load_run
+    from convscope.core.runs.opened_run import RunTarget
+    from convscope.core.setup.config import make_config
+    from convscope.core.training.engine import Trainer
+
+    cfg = make_config("lenet", "mnist-sample", device="cpu", subset=32, epochs=1)
+    trainer = Trainer(cfg, run_dir=str(tmp_path / "run"))
+    assert isinstance(trainer, TrainingTarget) and isinstance(trainer, ProbeTarget)
+    assert trainer.model is None and trainer.test is None and trainer.device is None
+    assert Probe(interval=0).probe(trainer) is None  # nothing to look into yet
+    assert trainer.run().status == "completed"
+    opened = RunTarget.from_run(load_run(tmp_path / "run"))
+    assert isinstance(opened, ProbeTarget) and not isinstance(opened, TrainingTarget)
+    probe = Probe(interval=0)
+    probe.set_wanted([("conv1", "feature")], output=True)
+    for target in (trainer, opened):
+        snap = probe.probe(target)
+        assert snap.epoch == 1 and snap.step == target.global_step and snap.class_names == tuple(cfg.info.classes)

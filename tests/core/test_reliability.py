@@ -167,7 +167,7 @@ def test_out_of_memory_halves_the_batch_until_it_fits(tmp_path):
     # ends.
     at_16 = Trainer(tiny(batch_size=16, epochs=2, schedule="onecycle"))
     at_16.run()
-    assert trainer._current_lr() == pytest.approx(at_16._current_lr()) and at_16.global_step == 16
+    assert trainer.current_lr() == pytest.approx(at_16.current_lr()) and at_16.global_step == 16
     assert json.loads((out / C.STATUS).read_text())["batch_size"] == 16
     C.load_run(out)
 
@@ -195,7 +195,7 @@ def test_out_of_memory_in_the_middle_of_an_epoch_starts_that_epoch_again():
     assert last.epoch == 2 and last.step == last.steps_per_epoch == 8
     assert [h["epoch"] for h in trainer.history] == [1, 2]
     assert all(math.isfinite(h["train_loss"]) for h in trainer.history)
-    assert trainer._current_lr() < cfg.lr * 0.01  # the cosine schedule still reached its end
+    assert trainer.current_lr() < cfg.lr * 0.01  # the cosine schedule still reached its end
 
 
 def test_out_of_memory_at_the_smallest_batch_fails_with_advice(tmp_path, capsys, monkeypatch):

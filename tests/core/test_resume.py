@@ -1,5 +1,6 @@
 """Resuming a run: from its last finished epoch, with its optimizer, schedule and random generators."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -189,3 +190,43 @@ def test_resume_status_tells_cheaply_whether_a_run_can_continue(tmp_path):
     (run / C.RESUME_DIR / C.TRAIN_STATE).unlink()
     epoch, why = resume_status(run)
     assert epoch is None and "finished no epoch" in why
+
+
+def test_a_disk_that_fills_during_the_save_of_a_resumed_epoch_keeps_the_resume_point(tmp_path, monkeypatch):
+    """The disk fills up after the new weights fit and before the optimizer state does: the previous
+    resume point must stay whole, so that once space is freed the run resumes from it and ends where an
+    uninterrupted run ends."""
+    from tests.conftest import FullDisk
+
+    cfg = tiny(epochs=3, schedule="constant")  # one epoch, then two more: the rates of three in a row
+    whole = Trainer(cfg, run_dir=str(tmp_path / "whole"))
+    assert whole.run().status == "completed"
+    assert Trainer(cfg, run_dir=str(tmp_path / "run")).run(epochs=1).status == "completed"
+
+    disk = FullDisk(monkeypatch)
+    real_write_temp = C._write_temp
+
+    def write_temp(path, data, *args):
+        written = real_write_temp(path, data, *args)
+        disk.full = Path(path).name == C.WEIGHTS  # room for the weights, not for the next file
+        return written
+
+    monkeypatch.setattr(C, "_write_temp", write_temp)
+    resumed = Trainer.from_run(tmp_path / "run")
+    result = resumed.run()
+    assert result.status == "failed" and "No space left on device" in result.message
+    assert "the files there still hold epoch 1" in result.message
+    monkeypatch.setattr(C, "_write_temp", real_write_temp)
+    disk.full = False
+
+    again = Trainer.from_run(tmp_path / "run")
+    assert again.resume_point.epoch == 1
+    assert again.run().status == "completed"
+    a, b = C.read_metrics(tmp_path / "whole"), C.read_metrics(tmp_path / "run")
+    assert [r["epoch"] for r in b] == [1, 2, 3]
+    for x, y in zip(a, b):
+        for key in ("train_loss", "test_loss", "test_acc", "lr"):
+            assert y[key] == pytest.approx(x[key], rel=1e-6, abs=1e-9), (key, x["epoch"])
+    wa, wb = C.load_run(tmp_path / "whole").model, C.load_run(tmp_path / "run").model
+    for (name, p), q in zip(wa.state_dict().items(), wb.state_dict().values()):
+        np.testing.assert_allclose(q.numpy(), p.numpy(), rtol=1e-5, atol=1e-7, err_msg=name)

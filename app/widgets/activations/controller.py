@@ -219,7 +219,7 @@ class ActivationsController(QObject):
 
     def _sync_samples(self, note: str = "") -> None:
         n_test = 0
-        test = getattr(self.trainer, "test", None)  # there once the trainer has loaded its data
+        test = self.trainer.test if self.trainer is not None else None  # there once the data is loaded
         if test is not None:
             n_test = len(test)
             self._samples_synced = True
@@ -311,7 +311,7 @@ class ActivationsController(QObject):
         """Outside training, probe in the GUI thread when the image, layers or selection changed."""
         if self.probe is None or self.trainer is None or self._is_running():
             return
-        if getattr(self.trainer, "model", None) is None or getattr(self.trainer, "test", None) is None:
+        if self.trainer.model is None or self.trainer.test is None:
             return
         if not self.probe.active:
             return
