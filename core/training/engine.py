@@ -31,13 +31,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from convscope.core.base.devices import (
-    device_label,
-    free_device_memory,
-    is_out_of_memory,
-    resolve_device,
-    use_channels_last,
-)
+from convscope.core.base import devices
+from convscope.core.base.devices import device_label, free_device_memory, is_out_of_memory, resolve_device
 from convscope.core.base.devices import out_of_memory_message as oom_message
 from convscope.core.base.modeltools import count_params, has_batchnorm
 from convscope.core.data import augment, augment_spec
@@ -219,7 +214,7 @@ class Trainer:
         self.train = data_mod.DeviceSplit(x_train, y_train, self.device)
         self.test = data_mod.DeviceSplit(x_test, y_test, self.device)
         c, side, _ = cfg.input_size
-        self.channels_last = use_channels_last(cfg.channels_last, self.device)
+        self.channels_last = devices.use_channels_last(cfg.channels_last, self.device)
         self.preprocess = data_mod.Preprocess(self.info, side, c, channels_last=self.channels_last)
         self.train_ready = self.preprocess.whole_split(self.train)
         self.model = build_model(cfg).to(self.device)
