@@ -626,15 +626,11 @@
     </message>
     <message>
         <source>The book&apos;s NiN (d2l 8.3) exactly as printed: images resized to 224×224, plain SGD (no momentum), lr 0.1, batch 128, 10 epochs. Very slow without a GPU — use it to see the book&apos;s setting, or shorten it with a subset. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
-        <translation>完全按书中（d2l 8.3）设置的 NiN：图像缩放到 224×224，普通 SGD（无动量），学习率 0.1，批量 128，10 轮。没有 GPU 时非常慢——用它来看书中的设置，或者用训练子集缩短时间。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+        <translation>完全按书中（《动手学深度学习》7.3 节）设置的 NiN：图像缩放到 224×224，普通 SGD（无动量），学习率 0.1，批量 128，10 轮。没有 GPU 时非常慢——用它来看书中的设置，或者用训练子集缩短时间。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
     </message>
     <message>
         <source>d2l NiN · batch 256 — gets stuck at chance</source>
         <translation>d2l NiN · 批量 256——卡在随机猜测水平</translation>
-    </message>
-    <message>
-        <source>The same run at batch 256. In the notes the loss stayed at 2.30 = ln 10 with 10 % accuracy: the network only guesses (its ReLUs died early). Watch for the yellow warning after an epoch; the fix is a smaller learning rate, Adam, or BatchNorm. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
-        <translation>同样的训练，批量 256。笔记中损失一直停在 2.30 = ln 10，准确率 10%：网络只是在猜（它的 ReLU 早早“死”了）。留意一轮之后出现的黄色警告；解决办法是更小的学习率、Adam 或批量规范化。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
     </message>
     <message>
         <source>Inception net · MNIST (batch 64)</source>
@@ -669,8 +665,12 @@
         <translation>同样的网络，但没有批量规范化：前面的层在学习时，每一层的输入分布都在漂移，所以训练更慢、更不稳定。与批量规范化预设对比。没有 CIFAR-10 时改用离线 CIFAR-10 样本。</translation>
     </message>
     <message>
-        <source>Lesson: a learning rate that is too large (LeNet, SGD lr 10)</source>
-        <translation>课程：学习率过大（LeNet，SGD 学习率 10）</translation>
+        <source>The same run at batch 256. In the notes the loss stayed at 2.30 = ln 10 with 10 % accuracy: the network only guesses. Why it sticks: no BatchNorm and a ReLU in front of the class scores — once a step pushes a class&apos;s score map below 0 everywhere, that class scores 0 on every image and gets no gradient, so it never recovers. A larger batch does not take larger steps; whether a run sticks depends on its initialisation and first batches, so it may not stick every time. Watch for the yellow warning after an epoch; what unsticks it: a smaller learning rate, Adam, or BatchNorm. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
+        <translation>同样的训练，批量 256。笔记中损失一直停在 2.30 = ln 10，准确率 10%：网络只是在猜。为什么会卡住：没有批量规范化，而且类别得分前面有一个 ReLU——一旦某一步把某个类别的得分图处处推到 0 以下，这个类别对每张图像的得分都是 0，也得不到梯度，于是再也恢复不了。更大的批量并不会迈出更大的步子；一次训练会不会卡住取决于它的初始化和最初的几个批量，所以并不是每次都会卡住。留意一轮之后出现的黄色警告；让它摆脱停滞的办法：更小的学习率、Adam 或批量规范化。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+    </message>
+    <message>
+        <source>Lesson: a learning rate that is too large (2): the loss diverges (LeNet, SGD lr 10)</source>
+        <translation>课程：学习率过大（二）：损失发散（LeNet，SGD 学习率 10）</translation>
     </message>
     <message>
         <source>Each step overshoots the minimum further than the last: the loss explodes within a few steps and the run stops with a red &apos;diverged&apos; message. Then lower the learning rate step by step (1, 0.1, 0.01) and watch the loss curve change.</source>
