@@ -196,7 +196,7 @@
     </message>
     <message>
         <source>step (÷10 at 50 % and 75 %)</source>
-        <translation>阶梯（在 50% 和 75% 处 ÷10）</translation>
+        <translation>阶梯（在训练进度 50% 和 75% 处 ÷10）</translation>
     </message>
     <message>
         <source>cosine decay</source>
@@ -1291,7 +1291,7 @@
     </message>
     <message>
         <source>No configuration known for the training&apos;s weights.</source>
-        <translation>不知道训练权重对应的配置。</translation>
+        <translation>这些训练权重没有对应的配置。</translation>
     </message>
     <message>
         <source>Could not use the run: {reason}</source>
@@ -1798,7 +1798,7 @@
     </message>
     <message>
         <source>&lt;b&gt;What feature maps show&lt;/b&gt;&lt;br&gt;A convolutional layer slides each of its filters over the image. The result of one filter is one &lt;i&gt;feature map&lt;/i&gt; (a channel): bright where the filter found its pattern, dark where it did not.&lt;br&gt;&lt;br&gt;Each tile here is one channel of the chosen layer for the probe image on the left. Every tile is scaled on its own (its lowest value dark, its highest bright), so compare the &lt;i&gt;shapes&lt;/i&gt;, not the brightness between tiles. Click a tile to enlarge it.&lt;br&gt;&lt;br&gt;Early layers find edges and strokes; deeper layers are smaller and react to larger parts of the digit. At the start the maps are blurry copies of the input made by random filters; watch them sharpen into distinct detectors as the network trains. A tile that stays flat is a channel that gives the same value everywhere, e.g. a &quot;dead&quot; ReLU that outputs 0.</source>
-        <translation>&lt;b&gt;特征图显示的是什么&lt;/b&gt;&lt;br&gt;卷积层把它的每个卷积核在图像上滑动。一个卷积核的结果就是一张&lt;i&gt;特征图&lt;/i&gt;（一个通道）：卷积核找到它的模式的地方亮，没找到的地方暗。&lt;br&gt;&lt;br&gt;这里的每个小块是所选层对左侧探测图像输出的一个通道。每个小块单独缩放（最小值最暗，最大值最亮），所以要比较小块的&lt;i&gt;形状&lt;/i&gt;，而不是它们之间的亮度。点击小块可以放大。&lt;br&gt;&lt;br&gt;前面的层找边缘和笔画；更深的层尺寸更小，对数字中更大的部分作出反应。一开始，特征图是随机卷积核生成的输入的模糊副本；随着网络训练，观察它们逐渐变清晰，成为各不相同的检测器。始终平坦的小块是处处输出同一个值的通道，例如输出恒为 0 的“死” ReLU。</translation>
+        <translation>&lt;b&gt;特征图显示的是什么&lt;/b&gt;&lt;br&gt;卷积层把它的每个卷积核在图像上滑动。一个卷积核的结果就是一张&lt;i&gt;特征图&lt;/i&gt;（一个通道）：卷积核在哪里找到它要找的模式，哪里就亮，没找到的地方暗。&lt;br&gt;&lt;br&gt;这里的每个小块是所选层对左侧探测图像输出的一个通道。每个小块单独缩放（最小值最暗，最大值最亮），所以要比较小块的&lt;i&gt;形状&lt;/i&gt;，而不是它们之间的亮度。点击小块可以放大。&lt;br&gt;&lt;br&gt;前面的层找边缘和笔画；更深的层尺寸更小，对数字中更大的部分作出反应。一开始，特征图是随机卷积核生成的输入的模糊副本；随着网络训练，观察它们逐渐变清晰，成为各不相同的检测器。始终平坦的小块是处处输出同一个值的通道，例如输出恒为 0 的“死” ReLU。</translation>
     </message>
     <message>
         <source>first channels</source>
@@ -1850,7 +1850,7 @@
     </message>
     <message>
         <source>{layer}: {shown}, {h}×{w} px each</source>
-        <translation>{layer}：{shown}（{h}×{w}）</translation>
+        <translation>{layer}：{shown}，每张 {h}×{w} 像素</translation>
     </message>
     <message>
         <source> (shown averaged down to {h}×{w})</source>
@@ -2006,7 +2006,7 @@
     </message>
     <message>
         <source>W·x + b matches the layer&apos;s output at this {area} (largest difference {err}).</source>
-        <translation>W·x + b 与该层在这个{area}处的输出一致（最大差异 {err}）。</translation>
+        <translation>W·x + b 与该层在这个 {area} 处的输出一致（最大差异 {err}）。</translation>
     </message>
     <message>
         <source>Only {k} of the {n} input channels are shown, so W·x + b over them is a partial sum.</source>
@@ -2801,7 +2801,7 @@
     </message>
     <message>
         <source>Cannot continue that run</source>
-        <translation>无法继续训练该训练结果</translation>
+        <translation>无法继续这次训练</translation>
     </message>
 </context>
 <context>
@@ -3076,7 +3076,7 @@ This cannot be undone.</source>
     <name>Tooltips</name>
     <message>
         <source>Experiments from the course notes, loaded in one click: a network, a dataset and settings known to work (or, for a lesson, known to fail). Change any setting afterwards.</source>
-        <translation>课程笔记中的实验，一键载入：一个网络、一个数据集和已知可行的设置（或者，作为课程，已知会失败的设置）。之后可以修改任何设置。</translation>
+        <translation>课程笔记中的实验，一键载入：一个网络、一个数据集和已知可行的设置（课程则可能是已知会失败的设置）。之后可以修改任何设置。</translation>
     </message>
     <message>
         <source>The network to train, grouped by family from LeNet (1998) to ResNet (2015). Later networks are deeper and usually more accurate, but much slower to train on a CPU. Hover an entry for its description.</source>
