@@ -147,7 +147,9 @@ register(ModelSpec(
     ),
     input_size=(1, 28, 28),
     d2l_size=224,
-    defaults=dict(optimizer="adam", lr=1e-3, batch_size=32, epochs=10, schedule="cosine",
+    # Adam with a one-cycle warm-up to 3e-3: without BatchNorm, NiN spends its first epoch near ln 10 at a
+    # constant 1e-3 (measured on the Fashion-MNIST sample: 67 % after 3 epochs; 78 % after 4 with these).
+    defaults=dict(optimizer="adam", lr=3e-3, batch_size=64, epochs=10, schedule="onecycle",
                   weight_decay=0.0),
     options=frozenset({"width", "dropout", "batchnorm"}),
     min_size=NATIVE_MIN_SIZE,
