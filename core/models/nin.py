@@ -25,9 +25,10 @@ step can push every value of a class's map below 0: that class's score is then 0
 ReLU passes no gradient, and nothing can bring the class back — the run sits at chance (loss ≈ ln 10)
 or learns only some of the classes (measured on the Fashion-MNIST sample, width 0.5, Adam 1e-3, 2,000
 images, 2 epochs: 4 of the 10 score maps dead after one epoch, 19 % test accuracy; without that ReLU
-none dead and 36 %, and the lessons' settings reach over 80 %). The native form therefore leaves the
-scores unclipped (``classifier.relu2`` is an identity there, under the same name); the d2l form keeps the
-ReLU, exactly as the book prints it, and shows the failure.
+none dead and 36 %; the NiN lessons' settings — Adam one-cycle to 3e-3, batch 64, 12 epochs on 4,500
+images — reach 82.6 %). The native form therefore leaves the scores unclipped (``classifier.relu2`` is an
+identity there, under the same name); the d2l form keeps the ReLU, exactly as the book prints it, and
+shows the failure.
 """
 from __future__ import annotations
 
