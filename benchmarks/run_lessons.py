@@ -79,7 +79,8 @@ CLAIMS = {
                                         < final(r["lesson-augment-off"])["train_acc"]
                                         - final(r["lesson-augment-off"])["test_acc"])
                           if "lesson-augment-off" in r else None),
-    "lesson-inception-branches": ("trains: test accuracy > 90 %", lambda h, _: final(h)["test_acc"] > 0.90),
+    "lesson-inception-branches": ("no figure claimed; trains: leaves chance (> 50 %)",
+                                  lambda h, _: final(h)["test_acc"] > 0.50),
     "lesson-shortcuts-off": ("trains more slowly than with shortcuts",
                              lambda h, r: (final(h)["train_loss"] > final(r["lesson-shortcuts-on"])["train_loss"])
                              if "lesson-shortcuts-on" in r else None),
