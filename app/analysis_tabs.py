@@ -67,15 +67,15 @@ def hint_text(hint) -> tuple[str, str]:
                     "after only {steps} steps. Evaluation uses BatchNorm's running averages of each layer's mean "
                     "and variance, and with few steps they still describe the network of the first batches, not "
                     "the weights now. It is not overfitting: train for more steps (more epochs, a smaller batch "
-                    "or more images), or lower the BatchNorm momentum; the test accuracy jumps once the "
-                    "averages catch up.").format(**v))
+                    "or more images); the test accuracy jumps once the averages catch up.").format(**v))
     if hint.code == OVERFITTING:
         return (QCoreApplication.translate("AnalysisTabs",
                                            "Overfitting: the network learns its training images by heart"),
                 QCoreApplication.translate(
                     "AnalysisTabs", "Training accuracy {train} %, test accuracy {test} %, and the test loss rises "
                     "while the training loss still falls. What helps: data augmentation, weight decay, dropout, "
-                    "more training images — or stopping at the best test epoch.").format(**v))
+                    "more training images — or stopping earlier, at the epoch chosen on validation images held out "
+                    "from training, not on the test set.").format(**v))
     return hint.title, hint.text
 
 

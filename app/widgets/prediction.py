@@ -250,8 +250,8 @@ class PredictionView(QWidget):
         """The ``core.insight.inference.Predictor`` whose answers are shown (None: no model yet)."""
         if predictor is None:
             self._classes = ()
-            self.modelLabel.setText(self.tr("<b>No model yet.</b> Train a network (Start), or open a saved run "
-                                            "(File → Open run…)."))
+            self.modelLabel.setText(self.tr("<b>No model yet.</b> Train a network (the Train button), or open a "
+                                            "saved run (File → Open run…)."))
         else:
             self._classes = tuple(predictor.classes)
             self.modelLabel.setText(self.tr("Model — {model}").format(model=_escape(self._describe(predictor))))

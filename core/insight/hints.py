@@ -54,8 +54,8 @@ def curve_hints(records: Iterable, num_classes: int, batchnorm: bool, steps: int
             f"({100 * test_acc:.0f} %) after only {steps:,} steps. Evaluation uses BatchNorm's running "
             "averages of each layer's mean and variance, and with few steps they still describe the "
             "network of the first batches, not the weights now. It is not overfitting: train for more "
-            "steps (more epochs, a smaller batch or more images), or lower the BatchNorm momentum; the "
-            "test accuracy jumps once the averages catch up."),
+            "steps (more epochs, a smaller batch or more images); the test accuracy jumps once the averages "
+            "catch up."),
             {"train": 100 * train_acc, "test": 100 * test_acc, "steps": steps}))
     if len(recs) >= 3:
         prev = recs[-3:]
@@ -67,6 +67,7 @@ def curve_hints(records: Iterable, num_classes: int, batchnorm: bool, steps: int
             hints.append(Hint(OVERFITTING, "Overfitting: the network learns its training images by heart", (
                 f"Training accuracy {100 * train_acc:.0f} %, test accuracy {100 * test_acc:.0f} %, and the "
                 "test loss rises while the training loss still falls. What helps: data augmentation, "
-                "weight decay, dropout, more training images — or stopping at the best test epoch."),
+                "weight decay, dropout, more training images — or stopping earlier, at the epoch chosen on "
+                "validation images held out from training, not on the test set."),
                 {"train": 100 * train_acc, "test": 100 * test_acc}))
     return hints

@@ -16,16 +16,16 @@
         <translation>测试准确率停在随机水平：批量规范化还没跟上</translation>
     </message>
     <message>
-        <source>Training accuracy is {train} % but the test accuracy sits at chance ({test} %) after only {steps} steps. Evaluation uses BatchNorm&apos;s running averages of each layer&apos;s mean and variance, and with few steps they still describe the network of the first batches, not the weights now. It is not overfitting: train for more steps (more epochs, a smaller batch or more images), or lower the BatchNorm momentum; the test accuracy jumps once the averages catch up.</source>
-        <translation>训练准确率为 {train}%，但仅仅 {steps} 步之后，测试准确率停在随机水平（{test}%）。评估时使用批量规范化对每层均值和方差的移动平均，步数很少时，它们描述的仍是最初几个批量时的网络，而不是现在的权重。这不是过拟合：多训练一些步数（更多轮、更小的批量或更多图像），或者调低批量规范化的动量；移动平均跟上之后，测试准确率会跳上去。</translation>
-    </message>
-    <message>
         <source>Overfitting: the network learns its training images by heart</source>
         <translation>过拟合：网络把训练图像背了下来</translation>
     </message>
     <message>
-        <source>Training accuracy {train} %, test accuracy {test} %, and the test loss rises while the training loss still falls. What helps: data augmentation, weight decay, dropout, more training images — or stopping at the best test epoch.</source>
-        <translation>训练准确率 {train}%，测试准确率 {test}%，测试损失在上升而训练损失仍在下降。有帮助的做法：数据增广、权重衰减、暂退法、更多训练图像——或者在测试结果最好的那一轮停下来。</translation>
+        <source>Training accuracy is {train} % but the test accuracy sits at chance ({test} %) after only {steps} steps. Evaluation uses BatchNorm&apos;s running averages of each layer&apos;s mean and variance, and with few steps they still describe the network of the first batches, not the weights now. It is not overfitting: train for more steps (more epochs, a smaller batch or more images); the test accuracy jumps once the averages catch up.</source>
+        <translation>训练准确率为 {train}%，但仅仅 {steps} 步之后，测试准确率停在随机水平（{test}%）。评估时使用批量规范化对每层均值和方差的移动平均，步数很少时，它们描述的仍是最初几个批量时的网络，而不是现在的权重。这不是过拟合：多训练一些步数（更多轮、更小的批量或更多图像）；移动平均跟上之后，测试准确率会跳上去。</translation>
+    </message>
+    <message>
+        <source>Training accuracy {train} %, test accuracy {test} %, and the test loss rises while the training loss still falls. What helps: data augmentation, weight decay, dropout, more training images — or stopping earlier, at the epoch chosen on validation images held out from training, not on the test set.</source>
+        <translation>训练准确率 {train}%，测试准确率 {test}%，测试损失在上升而训练损失仍在下降。有帮助的做法：数据增广、权重衰减、暂退法、更多训练图像——或者提前停止（early stopping），但要依据从训练图像中留出的验证集来选择轮数，而不是测试集。</translation>
     </message>
     <message>
         <source>Model</source>
@@ -69,7 +69,7 @@
     </message>
     <message>
         <source>Train a run with &apos;Save the run&apos; ticked, or open a saved run (File → Open run…), then export it.</source>
-        <translation>勾选“保存本次运行”后训练一次，或打开一个保存的训练结果（文件 → 打开训练结果…），然后再导出。</translation>
+        <translation>勾选“保存训练结果”后训练一次，或打开一个保存的训练结果（文件 → 打开训练结果…），然后再导出。</translation>
     </message>
     <message>
         <source>could not write {path}</source>
@@ -135,7 +135,7 @@
     </message>
     <message>
         <source>Epoch {epoch}, step {step} — {what}. Shown after normalisation, de-normalised for display.</source>
-        <translation>第 {epoch} 轮，第 {step} 步 —— {what}。显示的是标准化之后的图像，为便于查看已还原标准化。</translation>
+        <translation>第 {epoch} 轮，第 {step} 步——{what}。显示的是标准化之后的图像，为便于查看已还原标准化。</translation>
     </message>
     <message>
         <source>The current training batch: each original (left) and what the network receives (right). Labels: {labels}.</source>
@@ -196,7 +196,7 @@
     </message>
     <message>
         <source>step (÷10 at 50 % and 75 %)</source>
-        <translation>阶梯（在 50 % 和 75 % 处 ÷10）</translation>
+        <translation>阶梯（在训练进度 50% 和 75% 处 ÷10）</translation>
     </message>
     <message>
         <source>cosine decay</source>
@@ -240,7 +240,7 @@
     </message>
     <message>
         <source>skip connections</source>
-        <translation>跳跃连接</translation>
+        <translation>残差连接</translation>
     </message>
     <message>
         <source>activation choice</source>
@@ -280,7 +280,7 @@
     </message>
     <message>
         <source>Skip connections</source>
-        <translation>跳跃连接</translation>
+        <translation>残差连接</translation>
     </message>
     <message>
         <source>Activation</source>
@@ -332,7 +332,7 @@
     </message>
     <message>
         <source>Save the run (weights and metrics)</source>
-        <translation>保存本次运行（权重和指标）</translation>
+        <translation>保存训练结果（权重和指标）</translation>
     </message>
     <message>
         <source>Epochs</source>
@@ -384,7 +384,7 @@
     </message>
     <message>
         <source>No Apple GPU (MPS) on this computer: it needs a Mac with Apple silicon.</source>
-        <translation>这台计算机上没有苹果 GPU（MPS）：它需要搭载苹果芯片的 Mac。</translation>
+        <translation>这台计算机上没有 Apple GPU（MPS）：它需要搭载 Apple 芯片的 Mac。</translation>
     </message>
     <message>
         <source>resize to {side}×{side} px</source>
@@ -415,7 +415,7 @@
     <name>ConfusionView</name>
     <message>
         <source>Train a network or open a run, then click Evaluate: every test image goes through the network once.</source>
-        <translation>先训练一个网络或打开一次运行，再点击“评估”：每张测试图像都会通过网络一次。</translation>
+        <translation>先训练一个网络或打开一个训练结果，再点击“评估”：每张测试图像都会通过网络一次。</translation>
     </message>
     <message>
         <source>Evaluate on the test set</source>
@@ -594,7 +594,7 @@
     </message>
     <message>
         <source>A 16-channel stem and three residual blocks (32, 64, 128 maps), each halving the size.</source>
-        <translation>一个 16 通道的主干层和三个残差块（32、64、128 个特征图），每块把尺寸减半。</translation>
+        <translation>一个 16 通道的起始层（stem）和三个残差块（32、64、128 个通道），每块把高和宽减半。</translation>
     </message>
     <message>
         <source>LeNet-5 · MNIST sample (offline)</source>
@@ -602,7 +602,7 @@
     </message>
     <message>
         <source>The classic first CNN on 4,500 real handwritten digits that ship with the app: no download, about a minute on a laptop CPU, ~97 % test accuracy. Start here.</source>
-        <translation>经典的第一个卷积神经网络，在随应用附带的 4,500 个真实手写数字上训练：无需下载，在笔记本 CPU 上约一分钟，测试准确率约 97 %。从这里开始。</translation>
+        <translation>经典的第一个卷积神经网络，在随应用附带的 4,500 个真实手写数字上训练：无需下载，在笔记本 CPU 上约一分钟，测试准确率约 97%。从这里开始。</translation>
     </message>
     <message>
         <source>LeNet-5 · Fashion-MNIST</source>
@@ -610,7 +610,7 @@
     </message>
     <message>
         <source>The same LeNet on clothes instead of digits: same 28×28 grey format, much harder classes (shirts vs T-shirts vs pullovers). Expect about 85 % on the full set. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
-        <translation>同样的 LeNet，把数字换成服饰：同样是 28×28 灰度格式，但类别难得多（衬衫、T 恤和套衫很像）。在完整数据集上约 85 %。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+        <translation>同样的 LeNet，把数字换成服饰：同样是 28×28 灰度格式，但类别难得多（衬衫、T恤和套衫很像）。在完整数据集上约 85%。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
     </message>
     <message>
         <source>Compact NiN · Fashion-MNIST (Adam 1e-4, batch 32, 12 epochs)</source>
@@ -626,15 +626,11 @@
     </message>
     <message>
         <source>The book&apos;s NiN (d2l 8.3) exactly as printed: images resized to 224×224, plain SGD (no momentum), lr 0.1, batch 128, 10 epochs. Very slow without a GPU — use it to see the book&apos;s setting, or shorten it with a subset. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
-        <translation>完全按书中（d2l 8.3）设置的 NiN：图像缩放到 224×224，普通 SGD（无动量），学习率 0.1，批量 128，10 轮。没有 GPU 时非常慢——用它来看书中的设置，或者用训练子集缩短时间。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+        <translation>完全按书中（《动手学深度学习》7.3 节）设置的 NiN：图像缩放到 224×224，普通 SGD（无动量），学习率 0.1，批量 128，10 轮。没有 GPU 时非常慢——用它来看书中的设置，或者用训练子集缩短时间。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
     </message>
     <message>
         <source>d2l NiN · batch 256 — gets stuck at chance</source>
-        <translation>d2l NiN · 批量 256 —— 卡在随机猜测水平</translation>
-    </message>
-    <message>
-        <source>The same run at batch 256. In the notes the loss stayed at 2.30 = ln 10 with 10 % accuracy: the network only guesses (its ReLUs died early). Watch for the yellow warning after an epoch; the fix is a smaller learning rate, Adam, or BatchNorm. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
-        <translation>同样的训练，批量 256。笔记中损失一直停在 2.30 = ln 10，准确率 10 %：网络只是在猜（它的 ReLU 早早“死”了）。留意一轮之后出现的黄色警告；解决办法是更小的学习率、Adam 或批量规范化。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+        <translation>d2l NiN · 批量 256——卡在随机猜测水平</translation>
     </message>
     <message>
         <source>Inception net · MNIST (batch 64)</source>
@@ -642,7 +638,7 @@
     </message>
     <message>
         <source>Two 5×5 convs, each followed by an Inception block whose 1×1, 5×5, 3×3 and pooling branches run side by side. SGD lr 0.01 with momentum 0.5, batch 64, 10 epochs; the notes report 98.98 % test accuracy. Without the full MNIST on this computer it trains on the offline MNIST sample and says so.</source>
-        <translation>两个 5×5 卷积层，每个后接一个 Inception 块，块中 1×1、5×5、3×3 卷积和汇聚分支并行运行。SGD 学习率 0.01，动量 0.5，批量 64，10 轮；笔记中的测试准确率为 98.98 %。如果这台计算机上没有完整的 MNIST，它会改用离线 MNIST 样本训练，并给出提示。</translation>
+        <translation>两个 5×5 卷积层，每个后接一个 Inception 块，块中 1×1、5×5、3×3 卷积和汇聚分支并行运行。SGD 学习率 0.01，动量 0.5，批量 64，10 轮；笔记中的测试准确率为 98.98%。如果这台计算机上没有完整的 MNIST，它会改用离线 MNIST 样本训练，并给出提示。</translation>
     </message>
     <message>
         <source>LeNet-5 · CIFAR-10 (Adam 1e-3, batch 128)</source>
@@ -650,7 +646,7 @@
     </message>
     <message>
         <source>A LeNet-sized network on small colour photos (planes, cats, ships…). Much harder than digits: expect about 60 % test accuracy, and the test curve parting from the training curve (overfitting). Without CIFAR-10 on this computer it trains on the offline CIFAR-10 sample (4,000 real photos) and says so.</source>
-        <translation>LeNet 规模的网络，用于小幅彩色照片（飞机、猫、船…）。比数字难得多：测试准确率约 60 %，而且测试曲线会与训练曲线分开（过拟合）。如果这台计算机上没有 CIFAR-10，它会改用离线 CIFAR-10 样本（4,000 张真实照片）训练，并给出提示。</translation>
+        <translation>LeNet 规模的网络，用于小幅彩色照片（飞机、猫、船…）。比数字难得多：测试准确率约 60%，而且测试曲线会与训练曲线分开（过拟合）。如果这台计算机上没有 CIFAR-10，它会改用离线 CIFAR-10 样本（4,000 张真实照片）训练，并给出提示。</translation>
     </message>
     <message>
         <source>ResNet (ResBlk) · CIFAR-10 with BatchNorm</source>
@@ -669,8 +665,12 @@
         <translation>同样的网络，但没有批量规范化：前面的层在学习时，每一层的输入分布都在漂移，所以训练更慢、更不稳定。与批量规范化预设对比。没有 CIFAR-10 时改用离线 CIFAR-10 样本。</translation>
     </message>
     <message>
-        <source>Lesson: a learning rate that is too large (LeNet, SGD lr 10)</source>
-        <translation>课程：学习率过大（LeNet，SGD 学习率 10）</translation>
+        <source>The same run at batch 256. In the notes the loss stayed at 2.30 = ln 10 with 10 % accuracy: the network only guesses. Why it sticks: no BatchNorm and a ReLU in front of the class scores — once a step pushes a class&apos;s score map below 0 everywhere, that class scores 0 on every image and gets no gradient, so it never recovers. A larger batch does not take larger steps; whether a run sticks depends on its initialisation and first batches, so it may not stick every time. Watch for the yellow warning after an epoch; what unsticks it: a smaller learning rate, Adam, or BatchNorm. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
+        <translation>同样的训练，批量 256。笔记中损失一直停在 2.30 = ln 10，准确率 10%：网络只是在猜。为什么会卡住：没有批量规范化，而且类别得分前面有一个 ReLU——一旦某一步把某个类别的得分图处处推到 0 以下，这个类别对每张图像的得分都是 0，也得不到梯度，于是再也恢复不了。更大的批量并不会迈出更大的步子；一次训练会不会卡住取决于它的初始化和最初的几个批量，所以并不是每次都会卡住。留意一轮之后出现的黄色警告；让它摆脱停滞的办法：更小的学习率、Adam 或批量规范化。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+    </message>
+    <message>
+        <source>Lesson: a learning rate that is too large (2): the loss diverges (LeNet, SGD lr 10)</source>
+        <translation>课程：学习率过大（二）：损失发散（LeNet，SGD 学习率 10）</translation>
     </message>
     <message>
         <source>Each step overshoots the minimum further than the last: the loss explodes within a few steps and the run stops with a red &apos;diverged&apos; message. Then lower the learning rate step by step (1, 0.1, 0.01) and watch the loss curve change.</source>
@@ -798,7 +798,7 @@
     </message>
     <message>
         <source>labels stay right but the test set has no sideways or upside-down clothes</source>
-        <translation>标签仍然正确，但测试集中没有横放或上下颠倒的衣物</translation>
+        <translation>标签仍然正确，但测试集中没有横放或上下颠倒的服饰</translation>
     </message>
     <message>
         <source>labels stay right, but sideways photos do not occur in the test set</source>
@@ -822,7 +822,7 @@
     </message>
     <message>
         <source>clothes (Fashion-MNIST)</source>
-        <translation>衣物（Fashion-MNIST）</translation>
+        <translation>服饰（Fashion-MNIST）</translation>
     </message>
     <message>
         <source>photos (CIFAR-10)</source>
@@ -989,7 +989,7 @@
     </message>
     <message>
         <source>Run {name} (opened): no finished epoch to plot.</source>
-        <translation>训练结果 {name}（已打开）：还没有完成的轮可画。</translation>
+        <translation>训练结果 {name}（已打开）：还没有完成任何一轮，无可绘制。</translation>
     </message>
     <message>
         <source>Run &lt;b&gt;{name}&lt;/b&gt; (opened): </source>
@@ -1001,7 +1001,7 @@
     </message>
     <message>
         <source>&lt;b&gt;Best test accuracy {best} %&lt;/b&gt; at epoch {best_epoch} (★) · last epoch {last_epoch}: test accuracy {last} %, test loss {loss} · train accuracy {train} %</source>
-        <translation>&lt;b&gt;最佳测试准确率 {best} %&lt;/b&gt;，在第 {best_epoch} 轮（★）· 最后一轮（第 {last_epoch} 轮）：测试准确率 {last} %，测试损失 {loss} · 训练准确率 {train} %</translation>
+        <translation>&lt;b&gt;最佳测试准确率 {best}%&lt;/b&gt;，在第 {best_epoch} 轮（★）· 最后一轮（第 {last_epoch} 轮）：测试准确率 {last}%，测试损失 {loss} · 训练准确率 {train}%</translation>
     </message>
     <message>
         <source>The run {status} before its first step finished: nothing to plot.</source>
@@ -1013,7 +1013,7 @@
     </message>
     <message>
         <source>epoch {epoch} (step {step}) — train loss {loss}</source>
-        <translation>第 {epoch} 轮（第 {step} 步）—— 训练损失 {loss}</translation>
+        <translation>第 {epoch} 轮（第 {step} 步）——训练损失 {loss}</translation>
     </message>
     <message>
         <source> (smoothed {loss})</source>
@@ -1021,11 +1021,11 @@
     </message>
     <message>
         <source> · train accuracy {acc} %</source>
-        <translation> · 训练准确率 {acc} %</translation>
+        <translation> · 训练准确率 {acc}%</translation>
     </message>
     <message>
         <source>&lt;b&gt;epoch {epoch}&lt;/b&gt;: test accuracy {acc} %</source>
-        <translation>&lt;b&gt;第 {epoch} 轮&lt;/b&gt;：测试准确率 {acc} %</translation>
+        <translation>&lt;b&gt;第 {epoch} 轮&lt;/b&gt;：测试准确率 {acc}%</translation>
     </message>
     <message>
         <source>, test loss {loss}</source>
@@ -1251,7 +1251,7 @@
     </message>
     <message>
         <source> — its label: {name}.</source>
-        <translation> —— 标签：{name}。</translation>
+        <translation>——标签：{name}。</translation>
     </message>
     <message>
         <source>.</source>
@@ -1287,11 +1287,11 @@
     </message>
     <message>
         <source>The training did not publish its weights, so the canvas cannot use it.</source>
-        <translation>训练没有发布它的权重，所以画布无法使用它。</translation>
+        <translation>训练没有提供它的权重，所以画布无法使用它。</translation>
     </message>
     <message>
         <source>No configuration known for the training&apos;s weights.</source>
-        <translation>不知道训练权重对应的配置。</translation>
+        <translation>这些训练权重没有对应的配置。</translation>
     </message>
     <message>
         <source>Could not use the run: {reason}</source>
@@ -1342,7 +1342,7 @@
     </message>
     <message>
         <source>Training — settings are locked until the run ends. Stop or Pause at any time.</source>
-        <translation>训练中 —— 训练结束前设置被锁定。可随时停止或暂停。</translation>
+        <translation>训练中——训练结束前设置被锁定。可随时停止或暂停。</translation>
     </message>
     <message>
         <source>{n} parameters</source>
@@ -1366,7 +1366,7 @@
     </message>
     <message>
         <source>the Apple GPU</source>
-        <translation>苹果 GPU</translation>
+        <translation>Apple GPU</translation>
     </message>
     <message>
         <source>this CPU</source>
@@ -1382,7 +1382,7 @@
     </message>
     <message>
         <source>&lt;b&gt;{duration}&lt;/b&gt; on {where} &lt;span style=&apos;color:#555&apos;&gt;({rate} images/s, {origin})&lt;/span&gt;</source>
-        <translation>在 {where} 上 &lt;b&gt;{duration}&lt;/b&gt; &lt;span style=&apos;color:#555&apos;&gt;（{rate} images/s，{origin}）&lt;/span&gt;</translation>
+        <translation>&lt;b&gt;{duration}&lt;/b&gt;（{where}）&lt;span style=&apos;color:#555&apos;&gt;（{rate} 张/秒，{origin}）&lt;/span&gt;</translation>
     </message>
     <message>
         <source>That is long. Try: {offers}.</source>
@@ -1566,7 +1566,7 @@
     </message>
     <message>
         <source>1×1 shortcut conv</source>
-        <translation>1×1 捷径卷积</translation>
+        <translation>残差连接上的 1×1 卷积</translation>
     </message>
     <message>
         <source>first Inception block output</source>
@@ -1606,7 +1606,7 @@
     </message>
     <message>
         <source>stem</source>
-        <translation>主干</translation>
+        <translation>起始层（stem）</translation>
     </message>
     <message>
         <source>first {0} conv</source>
@@ -1722,7 +1722,7 @@
     </message>
     <message>
         <source>true {name} · </source>
-        <translation>真实 {name} · </translation>
+        <translation>真实：{name} · </translation>
     </message>
     <message>
         <source>{source}&lt;br&gt;{true}predicted {name} ({p})</source>
@@ -1746,7 +1746,7 @@
     </message>
     <message>
         <source>recorded snapshot {pos} of {n} · step {step} · epoch {epoch}</source>
-        <translation>记录的第 {pos} / {n} 张快照 · 第 {step} 步 · 第 {epoch} 轮</translation>
+        <translation>记录的快照 {pos}/{n} · 第 {step} 步 · 第 {epoch} 轮</translation>
     </message>
     <message>
         <source>opened weights (epoch {epoch}) · scrub back to replay {n} snapshots of its training</source>
@@ -1762,7 +1762,7 @@
     </message>
     <message>
         <source>snapshot {pos} of {n}</source>
-        <translation>第 {pos} / {n} 张快照</translation>
+        <translation>快照 {pos}/{n}</translation>
     </message>
     <message>
         <source>step {step} · epoch {epoch} · {when} · {which}</source>
@@ -1782,7 +1782,7 @@
     </message>
     <message>
         <source>every convolution is 3×3; two of them see as far as one 5×5 with fewer weights, and each block&apos;s pool halves the maps.</source>
-        <translation>每个卷积层都是 3×3；两个 3×3 卷积层的视野与一个 5×5 相同，但权重更少；每个块末尾的汇聚层把特征图缩小一半。</translation>
+        <translation>每个卷积层都是 3×3；两个 3×3 卷积层的感受野与一个 5×5 卷积层相同，但权重更少；每个块末尾的汇聚层把特征图的高和宽减半。</translation>
     </message>
     <message>
         <source>each block&apos;s k×k convolution is followed by two 1×1 convolutions; pick a block&apos;s first layer here, its 1×1 layers in the 1×1 view.</source>
@@ -1798,7 +1798,7 @@
     </message>
     <message>
         <source>&lt;b&gt;What feature maps show&lt;/b&gt;&lt;br&gt;A convolutional layer slides each of its filters over the image. The result of one filter is one &lt;i&gt;feature map&lt;/i&gt; (a channel): bright where the filter found its pattern, dark where it did not.&lt;br&gt;&lt;br&gt;Each tile here is one channel of the chosen layer for the probe image on the left. Every tile is scaled on its own (its lowest value dark, its highest bright), so compare the &lt;i&gt;shapes&lt;/i&gt;, not the brightness between tiles. Click a tile to enlarge it.&lt;br&gt;&lt;br&gt;Early layers find edges and strokes; deeper layers are smaller and react to larger parts of the digit. At the start the maps are blurry copies of the input made by random filters; watch them sharpen into distinct detectors as the network trains. A tile that stays flat is a channel that gives the same value everywhere, e.g. a &quot;dead&quot; ReLU that outputs 0.</source>
-        <translation>&lt;b&gt;特征图显示的是什么&lt;/b&gt;&lt;br&gt;卷积层把它的每个卷积核在图像上滑动。一个卷积核的结果就是一张&lt;i&gt;特征图&lt;/i&gt;（一个通道）：卷积核找到它的模式的地方亮，没找到的地方暗。&lt;br&gt;&lt;br&gt;这里的每个小块是所选层对左侧探测图像输出的一个通道。每个小块单独缩放（最小值最暗，最大值最亮），所以要比较小块的&lt;i&gt;形状&lt;/i&gt;，而不是它们之间的亮度。点击小块可以放大。&lt;br&gt;&lt;br&gt;前面的层找边缘和笔画；更深的层尺寸更小，对数字中更大的部分作出反应。一开始，特征图是随机卷积核生成的输入的模糊副本；随着网络训练，观察它们逐渐变清晰，成为各不相同的检测器。始终平坦的小块是处处输出同一个值的通道，例如输出恒为 0 的“死” ReLU。</translation>
+        <translation>&lt;b&gt;特征图显示的是什么&lt;/b&gt;&lt;br&gt;卷积层把它的每个卷积核在图像上滑动。一个卷积核的结果就是一张&lt;i&gt;特征图&lt;/i&gt;（一个通道）：卷积核在哪里找到它要找的模式，哪里就亮，没找到的地方暗。&lt;br&gt;&lt;br&gt;这里的每个小块是所选层对左侧探测图像输出的一个通道。每个小块单独缩放（最小值最暗，最大值最亮），所以要比较小块的&lt;i&gt;形状&lt;/i&gt;，而不是它们之间的亮度。点击小块可以放大。&lt;br&gt;&lt;br&gt;前面的层找边缘和笔画；更深的层尺寸更小，对数字中更大的部分作出反应。一开始，特征图是随机卷积核生成的输入的模糊副本；随着网络训练，观察它们逐渐变清晰，成为各不相同的检测器。始终平坦的小块是处处输出同一个值的通道，例如输出恒为 0 的“死” ReLU。</translation>
     </message>
     <message>
         <source>first channels</source>
@@ -1850,7 +1850,7 @@
     </message>
     <message>
         <source>{layer}: {shown}, {h}×{w} px each</source>
-        <translation>{layer}：{shown}（{h}×{w}）</translation>
+        <translation>{layer}：{shown}，每张 {h}×{w} 像素</translation>
     </message>
     <message>
         <source> (shown averaged down to {h}×{w})</source>
@@ -1858,7 +1858,7 @@
     </message>
     <message>
         <source> {dead} of the shown channels are flat (the same value everywhere).</source>
-        <translation> 显示的通道中有 {dead} 个是平坦的（处处同一个值）。</translation>
+        <translation>显示的通道中有 {dead} 个是平坦的（处处同一个值）。</translation>
     </message>
     <message>
         <source>Layer output: {c} channels × {h}×{w} pixels{small}.{dead}</source>
@@ -1882,15 +1882,15 @@
     </message>
     <message>
         <source>the last maps are averaged, then one fully connected layer scores the classes: the maps shown are class activation maps (its weights × the maps).</source>
-        <translation>最后的特征图先被平均，再由一个全连接层给各类别打分：这里显示的是类激活图（它的权重 × 特征图）。</translation>
+        <translation>最后的特征图先被平均，再由一个全连接层算出各类别的得分：这里显示的是类激活图（它的权重 × 特征图）。</translation>
     </message>
     <message>
         <source>the last stage&apos;s maps are averaged, then one fully connected layer scores the classes: the maps shown are class activation maps (its weights × the maps).</source>
-        <translation>最后一个阶段的特征图先被平均，再由一个全连接层给各类别打分：这里显示的是类激活图（它的权重 × 特征图）。</translation>
+        <translation>最后一个阶段的特征图先被平均，再由一个全连接层算出各类别的得分：这里显示的是类激活图（它的权重 × 特征图）。</translation>
     </message>
     <message>
         <source>&lt;b&gt;Why global average pooling&lt;/b&gt;&lt;br&gt;Instead of flattening the last maps into big fully connected layers, the network averages each map into a single number. In NiN the last block has one channel per class, so each map on the left is a &lt;i&gt;score map&lt;/i&gt;: where the network sees evidence for that class. Its average is the class score (logit) on the right, and softmax turns the scores into probabilities.&lt;br&gt;&lt;br&gt;Averaging has &lt;b&gt;no parameters&lt;/b&gt;: nothing to learn, nothing to overfit (AlexNet&apos;s fully connected layers hold over 90 % of its weights). It also does not care &lt;i&gt;where&lt;/i&gt; in the image the evidence is, and it works for any input size.&lt;br&gt;&lt;br&gt;ResNet and GoogLeNet average their last maps and then apply one fully connected layer. Weighting the maps by that layer before averaging gives the same scores: these are the &lt;i&gt;class activation maps&lt;/i&gt; shown for them.&lt;br&gt;&lt;span style=&apos;color:{true_colour}&apos;&gt;■&lt;/span&gt; true class &lt;span style=&apos;color:{pred_colour}&apos;&gt;■&lt;/span&gt; prediction (when wrong)</source>
-        <translation>&lt;b&gt;为什么用全局平均汇聚层&lt;/b&gt;&lt;br&gt;网络不再把最后的特征图展平后送进大的全连接层，而是把每张特征图平均成一个数。在 NiN 中，最后一个块每个类别有一个通道，所以左侧的每张图都是一张&lt;i&gt;得分图&lt;/i&gt;：网络在哪里看到了这个类别的证据。它的平均值就是右侧的类别得分（logit），softmax 再把得分变成概率。&lt;br&gt;&lt;br&gt;平均&lt;b&gt;没有参数&lt;/b&gt;：没有要学的，也就不会过拟合（AlexNet 的全连接层占了它 90 % 以上的权重）。它也不在乎证据出现在图像的&lt;i&gt;哪个位置&lt;/i&gt;，并且适用于任意输入尺寸。&lt;br&gt;&lt;br&gt;ResNet 和 GoogLeNet 先对最后的特征图做平均，再接一个全连接层。在平均之前先用这一层的权重对特征图加权，得到的得分相同：这就是为它们显示的&lt;i&gt;类激活图&lt;/i&gt;。&lt;br&gt;&lt;span style=&apos;color:{true_colour}&apos;&gt;■&lt;/span&gt; 真实类别 &lt;span style=&apos;color:{pred_colour}&apos;&gt;■&lt;/span&gt; 预测（预测错误时）</translation>
+        <translation>&lt;b&gt;为什么用全局平均汇聚层&lt;/b&gt;&lt;br&gt;网络不再把最后的特征图展平后送进大的全连接层，而是把每张特征图平均成一个数。在 NiN 中，最后一个块每个类别有一个通道，所以左侧的每张图都是一张&lt;i&gt;得分图&lt;/i&gt;：网络在哪里看到了这个类别的证据。它的平均值就是右侧的类别得分（logit），softmax 再把得分变成概率。&lt;br&gt;&lt;br&gt;平均&lt;b&gt;没有参数&lt;/b&gt;：这一层没有要学的东西，也就不会因它而过拟合（AlexNet 的全连接层占了它 90% 以上的权重）。它也不在乎证据出现在图像的&lt;i&gt;哪个位置&lt;/i&gt;，并且适用于任意输入尺寸。&lt;br&gt;&lt;br&gt;ResNet 和 GoogLeNet 先对最后的特征图做平均，再接一个全连接层。在平均之前先用这一层的权重对特征图加权，得到的得分相同：这就是为它们显示的&lt;i&gt;类激活图&lt;/i&gt;。&lt;br&gt;&lt;span style=&apos;color:{true_colour}&apos;&gt;■&lt;/span&gt; 真实类别 &lt;span style=&apos;color:{pred_colour}&apos;&gt;■&lt;/span&gt; 预测（预测错误时）</translation>
     </message>
     <message>
         <source>{network} ends in fully connected layers, not in a global average pool, so there are no class maps to show. Train NiN, GoogLeNet or a ResNet to see them; the Output view shows this network&apos;s scores.</source>
@@ -1942,19 +1942,19 @@
     </message>
     <message>
         <source>the 1×1 branch of each Inception block, and the 1×1 reductions before its 3×3 and 5×5 convolutions (fewer channels, far fewer FLOPs).</source>
-        <translation>每个 Inception 块的 1×1 分支，以及 3×3 和 5×5 卷积之前的 1×1 通道缩减（通道更少，浮点运算少得多）。</translation>
+        <translation>每个 Inception 块的 1×1 分支，以及 3×3 和 5×5 卷积之前的 1×1 降维（通道更少，浮点运算少得多）。</translation>
     </message>
     <message>
         <source>the 1×1 convolutions sit on the shortcuts where the number of channels changes, so that x can be added to F(x).</source>
-        <translation>1×1 卷积位于通道数改变处的捷径连接上，这样 x 才能与 F(x) 相加。</translation>
+        <translation>1×1 卷积位于通道数改变处的残差连接上，这样 x 才能与 F(x) 相加。</translation>
     </message>
     <message>
         <source>&lt;b&gt;Why a 1×1 convolution is a fully connected layer&lt;/b&gt;&lt;br&gt;A 1×1 convolution looks at one pixel at a time. At each pixel it takes the vector &lt;b&gt;x&lt;/b&gt; of input channels and computes &lt;b&gt;y = W x + b&lt;/b&gt;: a fully connected layer with &lt;i&gt;out × in&lt;/i&gt; weights, the same &lt;b&gt;W&lt;/b&gt; at every pixel.&lt;br&gt;&lt;br&gt;Click a pixel in the maps on the left: the row above &lt;b&gt;W&lt;/b&gt; is that pixel&apos;s input vector x, the column on its right is the output vector y. Each output is one row of W times x, plus its bias.&lt;br&gt;&lt;br&gt;NiN stacks two of these after every ordinary convolution: a small MLP slid over the image, which keeps the spatial layout that a flattening dense layer would destroy. GoogLeNet uses 1×1 convolutions to shrink, say, 192 channels to 16 before an expensive 5×5 convolution. And W has far fewer weights than a dense layer between the whole flattened maps (see below).</source>
-        <translation>&lt;b&gt;为什么 1×1 卷积层就是全连接层&lt;/b&gt;&lt;br&gt;1×1 卷积一次只看一个像素。在每个像素处，它取输入通道组成的向量 &lt;b&gt;x&lt;/b&gt;，计算 &lt;b&gt;y = W x + b&lt;/b&gt;：一个有 &lt;i&gt;输出 × 输入&lt;/i&gt; 个权重的全连接层，每个像素用同一个 &lt;b&gt;W&lt;/b&gt;。&lt;br&gt;&lt;br&gt;点击左侧特征图中的一个像素：&lt;b&gt;W&lt;/b&gt; 上方的一行是该像素的输入向量 x，右侧的一列是输出向量 y。每个输出是 W 的一行乘以 x，再加上它的偏置。&lt;br&gt;&lt;br&gt;NiN 在每个普通卷积层之后堆叠两个这样的层：相当于在图像上滑动的一个小型多层感知机，它保留了空间布局，而展平后的全连接层会破坏这种布局。GoogLeNet 用 1×1 卷积在昂贵的 5×5 卷积之前把比如 192 个通道缩减到 16 个。而且 W 的权重比把整张特征图展平后相连的全连接层少得多（见下方）。</translation>
+        <translation>&lt;b&gt;为什么 1×1 卷积层就是全连接层&lt;/b&gt;&lt;br&gt;1×1 卷积一次只看一个像素。在每个像素处，它取输入通道组成的向量 &lt;b&gt;x&lt;/b&gt;，计算 &lt;b&gt;y = W x + b&lt;/b&gt;：一个有 &lt;i&gt;输出 × 输入&lt;/i&gt; 个权重的全连接层，每个像素用同一个 &lt;b&gt;W&lt;/b&gt;。&lt;br&gt;&lt;br&gt;点击左侧特征图中的一个像素：&lt;b&gt;W&lt;/b&gt; 上方的一行是该像素的输入向量 x，右侧的一列是输出向量 y。每个输出是 W 的一行乘以 x，再加上它的偏置。&lt;br&gt;&lt;br&gt;NiN 在每个普通卷积层之后堆叠两个这样的层：相当于在图像上滑动的一个小型多层感知机，它保留了空间布局，而展平后的全连接层会破坏这种布局。GoogLeNet 用 1×1 卷积在昂贵的 5×5 卷积之前把比如 192 个降维到 16 个。而且 W 的权重比把整张特征图展平后相连的全连接层少得多（见下方）。</translation>
     </message>
     <message>
         <source>{network} has no 1×1 convolutions. They appear in NiN (its mlpconv blocks), GoogLeNet and the Inception net (the 1×1 branches and reductions) and ResNet (the shortcuts that change the number of channels).</source>
-        <translation>{network} 没有 1×1 卷积层。它们出现在 NiN（它的 mlpconv 块）、GoogLeNet 和 Inception 网络（1×1 分支和通道缩减）以及 ResNet（改变通道数的捷径连接）中。</translation>
+        <translation>{network} 没有 1×1 卷积层。它们出现在 NiN（它的 mlpconv 块）、GoogLeNet 和 Inception 网络（1×1 分支和降维）以及 ResNet（改变通道数的残差连接）中。</translation>
     </message>
     <message>
         <source>input channels</source>
@@ -1994,7 +1994,7 @@
     </message>
     <message>
         <source>x at pixel ({r}, {c}): {n} input channels (dark low, yellow high)</source>
-        <translation>x ({r}, {c})，{n} 通道</translation>
+        <translation>像素 ({r}, {c}) 处的 x：{n} 个输入通道（暗＝低，黄＝高）</translation>
     </message>
     <message>
         <source>{n}×{n} averaged pixels</source>
@@ -2006,7 +2006,7 @@
     </message>
     <message>
         <source>W·x + b matches the layer&apos;s output at this {area} (largest difference {err}).</source>
-        <translation>W·x + b 与该层在这个{area}处的输出一致（最大差异 {err}）。</translation>
+        <translation>W·x + b 与该层在这个 {area} 处的输出一致（最大差异 {err}）。</translation>
     </message>
     <message>
         <source>Only {k} of the {n} input channels are shown, so W·x + b over them is a partial sum.</source>
@@ -2075,7 +2075,7 @@
     <name>MainWindow</name>
     <message>
         <source>ConvScope — watch a CNN learn</source>
-        <translation>ConvScope —— 观察卷积神经网络如何学习</translation>
+        <translation>ConvScope——观察卷积神经网络如何学习</translation>
     </message>
     <message>
         <source>Loading the plots…</source>
@@ -2151,7 +2151,7 @@
     </message>
     <message>
         <source>Available after a run that finished or was stopped after at least one epoch.</source>
-        <translation>在一次完成、或至少训练了一轮后停止的训练之后可用。</translation>
+        <translation>需要一次已完成的训练（或至少训练了一轮后才停止的训练）。</translation>
     </message>
     <message>
         <source>The settings changed since the last run: press Train for a new run.</source>
@@ -2167,7 +2167,7 @@
     </message>
     <message>
         <source>Paused — press Resume to go on.</source>
-        <translation>已暂停 —— 按“继续”接着训练。</translation>
+        <translation>已暂停——按“继续”接着训练。</translation>
     </message>
     <message>
         <source>Training {network}: {n_train} training / {n_test} test images, {params} parameters.</source>
@@ -2249,7 +2249,7 @@
     </message>
     <message>
         <source>images/s</source>
-        <translation>图像/秒</translation>
+        <translation>张/秒</translation>
     </message>
     <message>
         <source>best test accuracy</source>
@@ -2257,7 +2257,7 @@
     </message>
     <message>
         <source>&lt;b&gt;Why NiN drops the fully connected layers.&lt;/b&gt; AlexNet and VGG end in fully connected layers that hold most of their parameters (orange). NiN replaces them with 1×1 convolutions — a small MLP at every pixel — and a global average pooling that turns each of the last maps into one class score: the same kind of accuracy with a small share of the parameters, and fewer to overfit.</source>
-        <translation>&lt;b&gt;NiN 为什么去掉全连接层。&lt;/b&gt;AlexNet 和 VGG 以全连接层结尾，它们的大部分参数都在这些层里（橙色）。NiN 用 1×1 卷积——每个像素上的一个小多层感知机——和全局平均汇聚层代替它们，把最后的每张特征图变成一个类别分数：准确率相当，参数只占一小部分，也更不容易过拟合。</translation>
+        <translation>&lt;b&gt;NiN 为什么去掉全连接层。&lt;/b&gt;AlexNet 和 VGG 以全连接层结尾，它们的大部分参数都在这些层里（橙色）。NiN 用 1×1 卷积——每个像素上的一个小多层感知机——和全局平均汇聚层代替它们，把最后的每张特征图变成一个类别得分：准确率相当，参数只占一小部分，也更不容易过拟合。</translation>
     </message>
     <message>
         <source>{kind}: {params} parameters, {flops} FLOPs for one image (a multiply-add counts 2)</source>
@@ -2273,7 +2273,7 @@
     </message>
     <message>
         <source>{name}{what}: {params} parameters, {flops} FLOPs per image of {shape}. Orange: a layer with a fifth of the parameters or more.</source>
-        <translation>{name}{what}：{params} 个参数，每张 {shape} 图像 {flops} 次浮点运算。橙色：拥有五分之一或更多参数的层。</translation>
+        <translation>{name}{what}：{params} 个参数，每张 {shape} 图像 {flops} 次浮点运算。橙色：参数量占整个网络五分之一及以上的层。</translation>
     </message>
     <message>
         <source>The architectures on {dataset}, each at the input size it takes (◀: your settings; —: not measured or trained yet).</source>
@@ -2384,7 +2384,7 @@
     </message>
     <message>
         <source>Diverged — the learning rate is too large</source>
-        <translation>发散 —— 学习率太大</translation>
+        <translation>发散——学习率太大</translation>
     </message>
     <message>
         <source> Other fixes: Adam instead of SGD, BatchNorm, or a warm-up schedule (one-cycle).</source>
@@ -2392,7 +2392,7 @@
     </message>
     <message>
         <source>The run could not be saved</source>
-        <translation>无法保存本次训练</translation>
+        <translation>无法保存训练结果</translation>
     </message>
     <message>
         <source>Save to another folder…</source>
@@ -2436,11 +2436,11 @@
     </message>
     <message>
         <source>A live view could not attach to this run</source>
-        <translation>一个实时视图无法连接到本次训练</translation>
+        <translation>一个实时视图无法连接到这次训练</translation>
     </message>
     <message>
         <source>{error}. Training goes on without it.</source>
-        <translation>{error}。训练在没有它的情况下继续进行。</translation>
+        <translation>{error}。训练照常继续（不含该视图）。</translation>
     </message>
 </context>
 <context>
@@ -2489,24 +2489,24 @@
         <translation>把这幅画用作特征图视图的探测图像</translation>
     </message>
     <message>
-        <source>&lt;b&gt;No model yet.&lt;/b&gt; Train a network (Start), or open a saved run (File → Open run…).</source>
-        <translation>&lt;b&gt;还没有模型。&lt;/b&gt;训练一个网络（开始），或打开保存的训练结果（文件 → 打开训练结果…）。</translation>
+        <source>&lt;b&gt;No model yet.&lt;/b&gt; Train a network (the Train button), or open a saved run (File → Open run…).</source>
+        <translation>&lt;b&gt;还没有模型。&lt;/b&gt;按“训练”训练一个网络，或打开保存的训练结果（文件 → 打开训练结果…）。</translation>
     </message>
     <message>
         <source>Model — {model}</source>
-        <translation>模型 —— {model}</translation>
+        <translation>模型——{model}</translation>
     </message>
     <message>
         <source>sure</source>
-        <translation>确定</translation>
+        <translation>很有把握</translation>
     </message>
     <message>
         <source>fairly sure</source>
-        <translation>比较确定</translation>
+        <translation>比较有把握</translation>
     </message>
     <message>
         <source>unsure</source>
-        <translation>不确定</translation>
+        <translation>没有把握</translation>
     </message>
     <message>
         <source>{h}×{w} input</source>
@@ -2585,7 +2585,7 @@
     </message>
     <message>
         <source>test accuracy (%)</source>
-        <translation>测试准确率 (%)</translation>
+        <translation>测试准确率（%）</translation>
     </message>
     <message>
         <source>epoch</source>
@@ -2609,7 +2609,7 @@
     </message>
     <message>
         <source>images/s</source>
-        <translation>图像/秒</translation>
+        <translation>张/秒</translation>
     </message>
     <message>
         <source>time to target</source>
@@ -2641,11 +2641,11 @@
     </message>
     <message>
         <source>{arch} could not start with these settings; the race goes on without it.</source>
-        <translation>{arch} 无法用这些设置开始训练；比赛在没有它的情况下继续进行。</translation>
+        <translation>{arch} 无法用这些设置开始训练；比赛跳过它继续进行。</translation>
     </message>
     <message>
         <source>Race over: {n} networks, fastest to {target:.0f} % first.</source>
-        <translation>比赛结束：{n} 个网络，最快达到 {target:.0f} % 的排在最前。</translation>
+        <translation>比赛结束：{n} 个网络，最快达到 {target:.0f}% 的排在最前。</translation>
     </message>
 </context>
 <context>
@@ -2750,7 +2750,7 @@
     </message>
     <message>
         <source>Epoch {epoch}/{end} · starting…</source>
-        <translation>第 {epoch}/{end} 轮 · 开始中…</translation>
+        <translation>第 {epoch}/{end} 轮 · 正在开始…</translation>
     </message>
     <message>
         <source>Epoch {epoch}/{end} · step {step}/{steps} · {rate} images/s · {left} left</source>
@@ -2770,7 +2770,7 @@
     </message>
     <message>
         <source> · test accuracy {acc} %</source>
-        <translation> · 测试准确率 {acc} %</translation>
+        <translation> · 测试准确率 {acc}%</translation>
     </message>
     <message>
         <source>Stopped · {n} epoch(s) done</source>
@@ -2789,7 +2789,7 @@
     <name>RunShown</name>
     <message>
         <source> The timeline replays what it recorded while it trained.</source>
-        <translation>时间轴会重放它训练时记录的内容。</translation>
+        <translation>时间线会重放它训练时记录的内容。</translation>
     </message>
     <message>
         <source>Cannot look inside run {name} with a new probe image: {error}</source>
@@ -2801,7 +2801,7 @@
     </message>
     <message>
         <source>Cannot continue that run</source>
-        <translation>无法继续训练该训练结果</translation>
+        <translation>无法继续这次训练</translation>
     </message>
 </context>
 <context>
@@ -2875,7 +2875,7 @@
     </message>
     <message>
         <source>test accuracy (%)</source>
-        <translation>测试准确率 (%)</translation>
+        <translation>测试准确率（%）</translation>
     </message>
     <message>
         <source>test loss</source>
@@ -2887,7 +2887,7 @@
     </message>
     <message>
         <source>train accuracy (%)</source>
-        <translation>训练准确率 (%)</translation>
+        <translation>训练准确率（%）</translation>
     </message>
     <message>
         <source>learning rate</source>
@@ -2971,7 +2971,7 @@ This cannot be undone.</source>
     </message>
     <message>
         <source> — no runs yet: press Train, or &apos;python main.py train --out&apos; a folder here.</source>
-        <translation> —— 还没有训练结果：按“训练”，或用 &apos;python main.py train --out&apos; 把训练保存到这里的一个文件夹中。</translation>
+        <translation>——还没有训练结果：按“训练”，或用 &apos;python main.py train --out&apos; 把训练保存到这里的一个文件夹中。</translation>
     </message>
     <message>
         <source>{name} is being written by the run in training: stop it first.</source>
@@ -3045,7 +3045,7 @@ This cannot be undone.</source>
     <name>Startup</name>
     <message>
         <source>Apple GPU (MPS)</source>
-        <translation>苹果 GPU（MPS）</translation>
+        <translation>Apple GPU（MPS）</translation>
     </message>
     <message>
         <source>CPU, {n} threads</source>
@@ -3065,7 +3065,7 @@ This cannot be undone.</source>
     </message>
     <message>
         <source>Apple GPU (none found)</source>
-        <translation>苹果 GPU（未找到）</translation>
+        <translation>Apple GPU（未找到）</translation>
     </message>
     <message>
         <source>{full} is not on this computer: this preset trains on the offline {small} ({n} real images) instead; download the full set (pick it in the dataset list) for the notes&apos; figures.</source>
@@ -3076,7 +3076,7 @@ This cannot be undone.</source>
     <name>Tooltips</name>
     <message>
         <source>Experiments from the course notes, loaded in one click: a network, a dataset and settings known to work (or, for a lesson, known to fail). Change any setting afterwards.</source>
-        <translation>课程笔记中的实验，一键载入：一个网络、一个数据集和已知可行的设置（或者，作为课程，已知会失败的设置）。之后可以修改任何设置。</translation>
+        <translation>课程笔记中的实验，一键载入：一个网络、一个数据集和已知可行的设置（课程则可能是已知会失败的设置）。之后可以修改任何设置。</translation>
     </message>
     <message>
         <source>The network to train, grouped by family from LeNet (1998) to ResNet (2015). Later networks are deeper and usually more accurate, but much slower to train on a CPU. Hover an entry for its description.</source>
@@ -3100,7 +3100,7 @@ This cannot be undone.</source>
     </message>
     <message>
         <source>Skip connections (ResNet): each block adds its input to its output, so the signal and the gradient pass through deep stacks. Off gives the plain stack of layers, which trains worse as it gets deeper.</source>
-        <translation>跳跃连接（ResNet）：每个块把输入加到输出上，让信号和梯度能穿过很深的层堆叠。关闭后就是普通的层堆叠，层数越深训练得越差。</translation>
+        <translation>残差连接（ResNet）：每个块把输入加到输出上，让信号和梯度能穿过很深的层堆叠。关闭后就是普通的层堆叠，层数越深训练得越差。</translation>
     </message>
     <message>
         <source>Activation: the non-linearity after each layer. ReLU (max(0, x)) trains fast; the sigmoid of the 1998 LeNet saturates, so its gradients get small and it learns more slowly, especially in deep networks.</source>
@@ -3156,7 +3156,7 @@ This cannot be undone.</source>
     </message>
     <message>
         <source>Save the run: keep its settings, metrics and weights after every epoch in a folder of its own (see Help → ConvScope guide for where), to open it later with File → Open run or continue it.</source>
-        <translation>保存本次训练：每一轮之后把它的设置、指标和权重保存在它自己的文件夹中（位置见 帮助 → ConvScope 指南），以后可以用 文件 → 打开训练结果 打开它或继续训练。</translation>
+        <translation>保存训练结果：每一轮之后把它的设置、指标和权重保存在它自己的文件夹中（位置见“帮助 → ConvScope 指南”），以后可以用“文件 → 打开训练结果”打开它或继续训练。</translation>
     </message>
     <message>
         <source>{network} has no {option} option (greyed out).</source>

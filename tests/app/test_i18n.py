@@ -41,7 +41,7 @@ GLOSSARY = json.loads((ROOT / "resources" / "i18n" / "glossary.json").read_text(
 PROPER_NAMES = (
     "LeNet", "AlexNet", "VGG", "NiN", "GoogLeNet", "ResNet", "ResBlk", "Inception", "MNIST", "Fashion",
     "CIFAR", "SGD", "AdamW", "Adam", "ReLU", "sigmoid", "CPU", "GPU", "CUDA", "MPS", "GiB", "PyTorch", "d2l", "RGB",
-    "DIR",
+    "DIR", "Apple", "stem", "early stopping",
     "PNG", "JPEG", "JPG", "BMP", "GIF", "WebP", "TIFF", "ImageNet", "MLP", "mlpconv", "softmax", "logit",
     "Grad-CAM", "BatchNorm", "dropout", "epoch", "ConvScope", "img", "px", "lr", "fc", "ln", "max", "min",
     "threads", "torchvision", "NaN", "DIR/MNIST/raw", "Ctrl", "Enter",
@@ -138,7 +138,7 @@ def test_install_english_removes_the_translation(qapp):
 def test_the_window_in_chinese_has_no_english_left_in_its_settings(chinese_window):
     w = chinese_window
     assert i18n.current_language() == i18n.CHINESE
-    assert w.windowTitle() == "ConvScope —— 观察卷积神经网络如何学习"
+    assert w.windowTitle() == "ConvScope——观察卷积神经网络如何学习"
     panel = w.config_panel
     assert panel.findChild(QGroupBox).title() == "从预设开始"
     assert w.start_button.text() == "▶  训练" and w.stop_button.text() == "■  停止"
@@ -212,7 +212,7 @@ def test_banners_say_what_the_reason_code_means_in_chinese(qapp):
     assert chinese.action == "下次使用学习率 0.01" and chinese.action_id == english.action_id
     diverged = E.RunResult("diverged", 1, message="training diverged: the loss exploded", reason=E.DIVERGED)
     status, notice = notices.run_end(diverged, cfg, unsaved=False)
-    assert status == "训练发散。" and notice.title == "发散 —— 学习率太大"
+    assert status == "训练发散。" and notice.title == "发散——学习率太大"
     assert notice.message.startswith("训练发散：损失变成了 NaN") and notice.action == "使用学习率 0.01"
     done = E.RunResult("completed", 3, test_acc=0.9712, message="trained 3 epoch(s); test accuracy 97.12%")
     assert notices.run_end(done, cfg, unsaved=False) == ("完成：训练了 3 轮；测试准确率 97.12%。", None)
@@ -374,7 +374,7 @@ def test_the_augmentations_and_their_preview_read_in_chinese(qtbot):
     fashion = get_info("fashion-mnist-sample").classes
     view.show_preview(AugmentPreview(2, 1234, "hflip=0.5,crop=4", fashion, images, images, labels, images,
                                      images, labels))
-    assert view.status.text().startswith("第 2 轮，第 1,234 步 —— 数据增广 hflip=0.5, crop=4。")
+    assert view.status.text().startswith("第 2 轮，第 1,234 步——数据增广 hflip=0.5, crop=4。")
     assert view.batch_caption.text().endswith("标签：T恤/上衣、连衣裙。")
     for label in (view.status, view.batch_caption, view.fixed_caption):
         assert english_words(label.text(), names) == [], label.text()

@@ -343,3 +343,17 @@ def test_models_learn_a_step():
             opt.step()
             losses.append(loss.item())
         assert losses[-1] < losses[0], name
+
+
+def test_nin_class_whose_score_map_goes_negative_still_learns():
+    """A class whose whole score map is below 0 must still get a gradient: behind a ReLU it would score 0 on
+    every image for ever (the native NiN has no ReLU in front of its scores; the book's d2l form keeps it)."""
+    torch.manual_seed(0)
+    for form, side, alive in (("native", 28, True), ("d2l", 96, False)):
+        model = create_model("nin", form=form, width=0.125)
+        with torch.no_grad():
+            model.classifier.mlp2.bias[3] = -100.0  # class 3's map: below 0 everywhere
+        scores = model(torch.rand(4, 1, side, side))
+        assert (scores[:, 3] < 0).all() == alive and (scores[:, 3] == 0).all() != alive
+        torch.nn.functional.cross_entropy(scores, torch.full((4,), 3)).backward()
+        assert (model.classifier.mlp2.bias.grad[3].abs() > 0).item() == alive, form
