@@ -1,4 +1,4 @@
-"""Run tests/core/test_cuda.py without pytest (a GPU machine with torch only).
+"""Run tests/core/training/test_cuda.py without pytest (a GPU machine with torch only).
 
     python3 benchmarks/cuda_tests.py
 
@@ -21,7 +21,7 @@ __import__("main").use_this_checkout()  # `convscope` is this checkout where it 
 def main() -> int:
     import torch
 
-    path = ROOT / "tests" / "core" / "test_cuda.py"
+    path = ROOT / "tests" / "core" / "training" / "test_cuda.py"
     spec = importlib.util.spec_from_file_location("test_cuda", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

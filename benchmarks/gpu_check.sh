@@ -33,7 +33,7 @@ if ! "$PY" -c "import pytest" 2>/dev/null && compgen -G ".whl/*.whl" >/dev/null;
     "$PY" -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
 fi
 if "$PY" -c "import pytest" 2>/dev/null; then
-    timeout 180 "$PY" -m pytest -q -p no:cacheprovider tests/core/test_cuda.py tests/core/test_devices.py \
+    timeout 180 "$PY" -m pytest -q -p no:cacheprovider tests/core/training/test_cuda.py tests/core/base/test_devices.py \
         || status=1
 else
     timeout 180 "$PY" benchmarks/cuda_tests.py || status=1

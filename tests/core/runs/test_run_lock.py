@@ -14,7 +14,7 @@ from convscope.core.setup.config import make_config
 from convscope.core.training.engine import Trainer
 from convscope.core.training.events import BUSY
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TRAIN = ["train", "--subset", "64", "--batch-size", "32", "--epochs", "1", "--device", "cpu"]
 
 

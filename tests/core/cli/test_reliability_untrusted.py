@@ -30,7 +30,7 @@ from convscope.core.cli import main
 from convscope.core.runs import checkpoints as C
 from tests.conftest import write_cifar, write_mnist
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PEAK_LIMIT_KIB = int(1.5 * 2**20)  # 1.5 GiB
 TIME_LIMIT_S = 20.0
 

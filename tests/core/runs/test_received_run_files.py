@@ -14,7 +14,7 @@ from convscope.core.cli import main
 from convscope.core.runs import checkpoints as C
 from convscope.core.runs.listing import summarize
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from convscope.core.cli import main
 from tests.conftest import write_mnist
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def run_cli(capsys, *args):

@@ -8,7 +8,7 @@ from pathlib import Path
 from convscope.core.setup.config import make_config
 from convscope.core.training.introspect import model_layers
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_warm_up_imports_what_the_first_meta_forward_needs():

@@ -1,4 +1,4 @@
-"""One process of a run that ``torchrun`` starts in tests/core/test_distributed.py: the real command line
+"""One process of a run that ``torchrun`` starts in tests/core/training/test_distributed.py: the real command line
 (``core.cli.main``), plus what the test needs to see from the outside. After training, each rank writes
 its parameters and what its trainer did to ``$DDP_DUMP/rank<R>.safetensors`` / ``.json``.
 ``DDP_STOP_AT=N`` makes rank 1 alone ask to stop once it has taken N steps (as a Ctrl+C that reached one
@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 __import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
 from safetensors.torch import save_file  # noqa: E402

@@ -1,5 +1,5 @@
 """Training with several processes: ``torchrun --standalone --nproc-per-node 2`` on the CPU (gloo), through
-the real command line (tests/core/ddp_worker.py wraps ``core.cli.main`` to dump each rank's weights)."""
+the real command line (tests/core/training/ddp_worker.py wraps ``core.cli.main`` to dump each rank's weights)."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,7 @@ from safetensors.torch import load_file
 from convscope.core.setup.config import ConfigError
 from convscope.core.training import distributed
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 WORKER = Path(__file__).with_name("ddp_worker.py")
 TORCHRUN_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "LOCAL_WORLD_SIZE")
 

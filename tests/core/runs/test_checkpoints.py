@@ -25,7 +25,7 @@ from convscope.core.setup.config import TrainConfig, make_config
 from convscope.core.training.engine import Trainer
 from tests.conftest import HalfWriter
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RUN_FILES = (C.CONFIG, C.METRICS, C.WEIGHTS, C.OPT_TENSORS, C.OPT_META, C.STATUS)
 
 

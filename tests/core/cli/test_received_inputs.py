@@ -17,7 +17,7 @@ from PIL import EpsImagePlugin, Image
 from convscope.core.cli import main
 from convscope.core.data import imagefolder as IF
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\n{1 pop} loop\nshowpage\n"
 HANG_GUARD_S = 120  # a child still running then is killed (the bug was a hang forever)
 

@@ -16,7 +16,7 @@ import pytest
 from convscope.core.cli import main
 from convscope.core.runs.export import FORMATS, ExportError, export
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
