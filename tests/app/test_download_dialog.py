@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from convscope.app.widgets.download_dialog import DownloadDialog, ask_to_download, progress_text
 from convscope.core.data.download import MIRROR_ENV
-from tests.core.test_download import MNIST_NAMES, LocalServer, closed_port_url, fake_mnist_files, remote_files_of
+from tests.core.data.test_download import MNIST_NAMES, LocalServer, closed_port_url, fake_mnist_files, remote_files_of
 
 WAIT_MS = 10_000
 
