@@ -35,7 +35,10 @@ def human_size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words ("a named pipe (FIFO)", "a symbolic link"…)."""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
     if stat.S_ISFIFO(mode):
         return "a named pipe (FIFO)"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
@@ -57,7 +60,7 @@ def open_regular(path: str | os.PathLike) -> tuple[int, int]:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise FileRefused(f"is {_kind(st.st_mode)}, not a regular file")
+            raise FileRefused(f"is {file_kind(st.st_mode)}, not a regular file")
     except BaseException:
         os.close(fd)
         raise

@@ -25,19 +25,9 @@ import os
 import stat
 from pathlib import Path
 
+from convscope.core.base.safe_read import file_kind
+
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-
-
-def _what(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file or folder"
 
 
 class UnsafeEntry(OSError):
@@ -47,7 +37,7 @@ class UnsafeEntry(OSError):
     def __init__(self, path: str | os.PathLike, mode: int, folder: str | os.PathLike | None = None):
         path = Path(path)
         where = path.relative_to(folder) if folder is not None and path.is_relative_to(folder) else path.name
-        text = (f"{where} in {Path(folder) if folder is not None else path.parent} is {_what(mode)}; "
+        text = (f"{where} in {Path(folder) if folder is not None else path.parent} is {file_kind(mode)}; "
                 f"ConvScope never writes, renames or deletes through links or special files in a run folder. "
                 f"Copy the run's files (cp -rL) into a new folder to train it on; evaluate, predict and "
                 f"export still read it as it is")

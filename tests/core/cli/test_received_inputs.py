@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,19 +21,6 @@ EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\n{1 pop} loop\nshowpage\
 HANG_GUARD_S = 120  # a child still running then is killed (the bug was a hang forever)
 
 
-@pytest.fixture(scope="module")
-def lenet_run(tmp_path_factory):
-    """A LeNet run directory (one epoch on 64 sample digits), copied by each test that changes it."""
-    out = tmp_path_factory.mktemp("received") / "run"
-    assert main(["train", "--subset", "64", "--epochs", "1", "--device", "cpu", "--out", str(out)]) == 0
-    return out
-
-
-@pytest.fixture
-def run_copy(lenet_run, tmp_path):
-    target = tmp_path / "run"
-    shutil.copytree(lenet_run, target)
-    return target
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import gzip
 import json
 import os
 import pickle
-import shutil
 import signal
 import stat
 import struct
@@ -109,19 +108,6 @@ def assert_refused(child: Child, *words: str) -> None:
     assert child.peak_kib < PEAK_LIMIT_KIB, f"peak {child.peak_kib / 2**20:.2f} GiB"
 
 
-@pytest.fixture(scope="module")
-def lenet_run(tmp_path_factory):
-    """A LeNet run directory (one epoch on 64 sample digits), copied by each test that changes it."""
-    out = tmp_path_factory.mktemp("untrusted") / "run"
-    assert main(["train", "--subset", "64", "--epochs", "1", "--device", "cpu", "--out", str(out)]) == 0
-    return out
-
-
-@pytest.fixture
-def run_copy(lenet_run, tmp_path):
-    target = tmp_path / "run"
-    shutil.copytree(lenet_run, target)
-    return target
 
 
 def edit_config(run_dir: Path, **changes) -> None:
