@@ -7,7 +7,6 @@ host reads those buffers only when it publishes (at most ``publish_interval`` ap
 
 Control: ``stop()``, ``pause()`` and ``resume()`` set ``threading.Event``s that the loop checks between
 batches, so they work from any thread and take effect within one batch.
-
 Events: the trainer calls ``on_event(event)`` with the dataclasses of :mod:`core.training.events`. The GUI's
 worker turns them into Qt signals; the CLI prints them. Elsewhere: one step (:mod:`core.training.step`, which
 the time estimate times too), the schedule (:mod:`core.training.schedule`), the checks that end or warn about
