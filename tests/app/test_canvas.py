@@ -457,3 +457,33 @@ def test_the_training_started_hint_goes_when_the_run_ends(qtbot, panel, lenet_ru
     assert panel.messageLabel.text().startswith("Training started")  # (the tab itself is not shown here)
     window.run_finished.emit(None)
     assert panel.messageLabel.text() == "" and not panel.messageLabel.isVisibleTo(panel)
+
+
+def _default_torch_threads() -> int:
+    from convscope.core.base.devices import default_thread_count
+
+    return default_thread_count()
+
+
+def test_closing_the_draw_panel_gives_the_gui_thread_its_torch_threads_back(panel):
+    """The panel predicts on one torch thread; once closed, the GUI thread's count is what it was (the
+    object may live on: nothing waits for it to be destroyed)."""
+    import torch
+
+    default = _default_torch_threads()
+    if default == 1:
+        pytest.skip("one torch thread here: nothing to put back")
+    assert torch.get_num_threads() == 1
+    panel.close()
+    assert torch.get_num_threads() == default == _default_torch_threads()
+
+
+def test_closing_the_window_gives_the_gui_thread_its_torch_threads_back(window):
+    import torch
+
+    default = _default_torch_threads()
+    if default == 1:
+        pytest.skip("one torch thread here: nothing to put back")
+    assert torch.get_num_threads() == 1  # the Draw tab predicts on one thread while the window is open
+    window.close()
+    assert torch.get_num_threads() == default == _default_torch_threads()
