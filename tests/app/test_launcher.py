@@ -160,7 +160,7 @@ def test_signals_close_the_window_without_a_wake_up_socket(qtbot, monkeypatch):
     try:
         assert signal.getsignal(signal.SIGTERM) is not before
         os.kill(os.getpid(), signal.SIGTERM)
-        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=180_000)
     finally:
         restore()
     assert signal.getsignal(signal.SIGTERM) is before

@@ -67,9 +67,9 @@ def test_the_runs_tab_lists_in_a_job_thread_and_only_while_shown(qtbot, tmp_path
     qtbot.wait(400)  # the watcher's delay (300 ms) has passed
     assert listings == [] and browser.model.rowCount() == 0
 
-    with qtbot.waitSignal(browser.listed, timeout=30_000):
+    with qtbot.waitSignal(browser.listed, timeout=180_000):
         tabs.setCurrentWidget(browser)  # shown: read once, in the background
-        qtbot.waitUntil(lambda: len(listings) == 1, timeout=10_000)
+        qtbot.waitUntil(lambda: len(listings) == 1, timeout=180_000)
         assert browser.model.rowCount() == 0  # the GUI thread went on; the view fills when the job ends
         release.set()
     assert listings[0] is not threading.main_thread()
