@@ -229,6 +229,11 @@ class AnalysisTabs(QObject):
         if shown is None or jobs is None:
             return False
         model, cfg, _run_dir, what = shown
+        if self.session.opened is not None and cfg.dataset == "imagefolder":
+            from convscope.core.runs.opened_run import FOLDER_NOT_READ
+
+            self.confusion.failed(FOLDER_NOT_READ)  # never the folder a run from disk names
+            return False
         from convscope.core.insight.analysis import analyse_network
 
         self.confusion.busy()

@@ -34,8 +34,17 @@ class GuiThreadCollector(QObject):
             gc.collect(generation)
 
     def restore(self) -> None:
+        """The event loop ends: no more collections on a timer. Automatic collection stays off while a
+        background job may still run (it would collect in that thread): ``app.launcher`` switches it back on
+        once those threads have ended (:func:`collect_here_and_hand_back`)."""
         self.timer.stop()
-        gc.enable()
+
+
+def collect_here_and_hand_back() -> None:
+    """Collect in the calling (GUI) thread, then switch automatic collection back on: for the way out, once
+    no other thread runs Python code that could collect a cycle holding a Qt object."""
+    gc.collect()
+    gc.enable()
 
 
 def install(interval_ms: int = 500) -> GuiThreadCollector:

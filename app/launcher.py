@@ -275,4 +275,22 @@ def run_gui() -> int:
     _install_excepthooks(window)
     _close_on_signals(window)
     window.show()
-    return app.exec()
+    code = app.exec()
+    _wait_for_background_jobs()
+    return code
+
+
+def _wait_for_background_jobs() -> None:
+    """The window has closed; a background job that its close stopped waiting for (one inside torch, on a busy
+    CPU) may still run. Wait for it here, with garbage collection still confined to this thread, then collect
+    here: collected in that job's thread, a cycle holding a Qt object would run its C++ destructor off the GUI
+    thread while the application is being torn down (app/gui_gc.py)."""
+    import threading
+
+    from .gui_gc import collect_here_and_hand_back
+
+    me = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not me and not thread.daemon:
+            thread.join()
+    collect_here_and_hand_back()

@@ -537,4 +537,6 @@ class MainWindow(RunDisplay, QMainWindow):
             self.activations.detach()
         self.session.close()
         self.log_view.detach()
+        if self.draw_panel is not None:
+            self.draw_panel.give_back_threads()  # the GUI thread's torch thread count as it was
         super().closeEvent(event)

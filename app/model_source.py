@@ -250,13 +250,21 @@ class ModelSource(QObject):
         predictor = self.active()
         if predictor is None:
             raise NoTestSamples("No test set yet: train a network or open a run first.")
+        from convscope.core.data.datasets import IMAGEFOLDER
+
         dataset = predictor.config.dataset
+        if dataset == IMAGEFOLDER:
+            if predictor.source:  # a run from disk: the folder its config names is not this user's choice
+                from convscope.core.runs.opened_run import FOLDER_NOT_READ
+
+                raise NoTestSamples(f"No test samples: {FOLDER_NOT_READ}")
+            dataset = (IMAGEFOLDER, predictor.config.data_root)  # the folder chosen in the settings
         if dataset not in self._dataset_samples:
             from convscope.core.data.loading import DataError, load_split
 
             try:
-                images, labels = load_split(dataset, "test", predictor.config.data_root, download=False,
-                                            info=predictor.config.info)
+                images, labels = load_split(predictor.config.dataset, "test", predictor.config.data_root,
+                                            download=False, info=predictor.config.info)
             except DataError as exc:
                 raise NoTestSamples(f"No test samples: {exc}") from None
             self._dataset_samples[dataset] = SampleSource(images, labels)

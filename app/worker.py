@@ -225,7 +225,7 @@ def training_threads(cores: int | None = None) -> int:
 def _leave_a_core_for_the_window():
     # An OpenMP team as wide as the machine fights the GUI thread for the last core: measured on
     # 2 cores with the other core busy, LeNet trained ~10x slower in the window with 2 torch threads.
-    # The count also sets the default of threads started later: leaving the returned context puts it back.
+    # This thread's count only: threads started meanwhile get the process's default.
     from convscope.core.base.devices import thread_count
 
     return thread_count(training_threads())

@@ -179,9 +179,10 @@ THREAD_JOIN_GRACE_S = 5.0  # a thread that is finishing (its last event sent) ge
 
 
 @pytest.fixture(autouse=True)
-def _no_thread_left():
+def _no_thread_left(_torch_threads_as_they_were):
     """Fail any test that leaves a non-daemon Python thread running (the QThread fixture of tests/app does
-    the same for QThreads): no test may depend on what an earlier one left behind."""
+    the same for QThreads): no test may depend on what an earlier one left behind. (Torch's thread counts
+    are checked after these threads have ended: a job that ends late puts its count back as it ends.)"""
     import threading
     import time
 
@@ -194,3 +195,32 @@ def _no_thread_left():
     left = [t for t in left if t.is_alive()]
     assert not left, (f"{len(left)} non-daemon thread(s) still running: {[t.name for t in left]}; a test must "
                       "stop and join the threads it starts")
+
+
+def _torch_thread_counts(torch) -> tuple[int, int]:
+    """(this thread's torch thread count, the count a thread started now gets)."""
+    from convscope.core.base.devices import default_thread_count
+
+    return torch.get_num_threads(), default_thread_count()
+
+
+@pytest.fixture(autouse=True)
+def _torch_threads_as_they_were():
+    """Fail any test that leaves torch's thread count changed: the calling (main, in the window tests the
+    GUI) thread's own, or the default that threads started later get. Checked only where torch was imported
+    before the test (importing it is not this fixture's business); the counts are put back for the next test."""
+    torch = sys.modules.get("torch")
+    before = _torch_thread_counts(torch) if torch is not None else None
+    yield
+    if before is None:
+        return
+    after = _torch_thread_counts(torch)
+    if after != before:  # put back: this thread's count (which also sets the default), then the default
+        import threading
+
+        torch.set_num_threads(before[0])
+        helper = threading.Thread(target=torch.set_num_threads, args=(before[1],), name="torch-threads")
+        helper.start()
+        helper.join()
+    assert after == before, (f"torch's thread counts (this thread, new threads) were {before} before the test "
+                             f"and {after} after it; a test must put back what it changes")

@@ -60,8 +60,9 @@ class DrawPanel(QWidget):
         from convscope.core.insight.inference import use_one_thread_here
 
         # Predictions on this (GUI) thread never compete with training for cores; its count comes back
-        # when the panel goes.
-        self.destroyed.connect(use_one_thread_here())
+        # when the panel (or the window it is in) closes, or at the latest when it goes.
+        self.give_back_threads = use_one_thread_here()
+        self.destroyed.connect(self.give_back_threads)
         self.setObjectName("drawPanel")
         self._session = self._host = None
         self._last_predict = 0.0
@@ -279,6 +280,12 @@ class DrawPanel(QWidget):
         return self.messageLabel.text() if self.messageLabel.isVisible() else ""
 
     # -- main window -------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        """A panel of its own closed: the GUI thread's torch thread count is put back (inside the window,
+        the window's close does this)."""
+        self.give_back_threads()
+        super().closeEvent(event)
+
     def install(self, session, host, internals=None) -> None:
         """Add this panel as the "Draw" tab (``host.add_tab``) and follow the session's runs.
 

@@ -124,8 +124,22 @@ def host_info() -> HostInfo:
 
 
 def set_thread_count(n: int) -> None:
-    """Torch threads of the calling thread (and the default of threads started later)."""
-    torch.set_num_threads(max(1, int(n)))
+    """Torch threads of the calling thread; the default that threads started later get stays the process's
+    (``torch.set_num_threads`` sets both: the default is put back at once, from a short-lived thread)."""
+    global _process_default
+    n = max(1, int(n))
+    with _default_lock:  # one change at a time: none reads another's passing default as the process's
+        if _process_default is None:
+            _process_default = default_thread_count()
+        torch.set_num_threads(n)
+        if n != _process_default:
+            helper = threading.Thread(target=torch.set_num_threads, args=(_process_default,), name="torch-threads")
+            helper.start()
+            helper.join()
+
+
+_default_lock = threading.Lock()
+_process_default: int | None = None  # the count threads get, read before the first change
 
 
 def default_thread_count() -> int:
@@ -139,15 +153,12 @@ def default_thread_count() -> int:
 
 @contextmanager
 def thread_count(n: int) -> Iterator[None]:
-    """The calling thread runs torch on ``n`` threads inside; afterwards its count, and the default that
-    threads started later get (which ``torch.set_num_threads`` also sets), are what they were."""
-    mine, default = torch.get_num_threads(), default_thread_count()
+    """The calling thread runs torch on ``n`` threads inside, and on as many as before afterwards; threads
+    started meanwhile, here or elsewhere, get the process's default. Scopes in several threads may overlap
+    in any order: each puts back only its own thread's count."""
+    mine = torch.get_num_threads()
     set_thread_count(n)
     try:
         yield
     finally:
-        torch.set_num_threads(mine)
-        if default != mine:  # the default back from a short-lived thread, this thread's count kept
-            helper = threading.Thread(target=torch.set_num_threads, args=(default,), name="torch-threads")
-            helper.start()
-            helper.join()
+        set_thread_count(mine)

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from convscope.core.base.devices import default_thread_count
+from convscope.core.base.devices import set_thread_count
 from convscope.core.base.modeltools import eval_mode, first_tensor, forward_hooks
 from convscope.core.data import imagefolder
 from convscope.core.data import loading as data_mod
@@ -509,21 +509,16 @@ def use_one_thread_here() -> Callable[[], None]:
     A window predicts one small image at a time on its GUI thread while a training run keeps the cores
     busy in another thread. A second OpenMP team in the GUI thread would only fight the training for
     the cores: measured on a 2-core laptop CPU, one LeNet forward took 80 ms with two threads and
-    0.15 ms with one. ``torch.set_num_threads`` sets the calling thread's count *and* the default that
-    threads starting later pick up, so the default is put back from a short-lived helper thread.
+    0.15 ms with one. Other threads, and the default that threads started later get, keep their counts
+    (``core.base.devices.set_thread_count``).
 
     Returns a function that puts the calling thread's count back once every user of this thread's one
     thread has called it (a draw panel, when it goes); called from another thread it does nothing.
     """
     state = _one_thread
     if not getattr(state, "users", 0):
-        default = torch.get_num_threads()  # (also makes torch settle this thread's own count first)
-        state.before = default
-        torch.set_num_threads(1)
-        if default != 1:
-            helper = threading.Thread(target=torch.set_num_threads, args=(default,), name="torch-threads")
-            helper.start()
-            helper.join()
+        state.before = torch.get_num_threads()
+        set_thread_count(1)  # this thread only: the default of later threads stays the process's
     state.users = getattr(state, "users", 0) + 1
     owner, done = threading.current_thread(), []
 
@@ -532,13 +527,8 @@ def use_one_thread_here() -> Callable[[], None]:
             return
         done.append(True)
         state.users -= 1
-        if not state.users and state.before != 1:
-            default = default_thread_count()
-            torch.set_num_threads(state.before)
-            if default != state.before:  # the default as it is now, from a short-lived thread
-                helper = threading.Thread(target=torch.set_num_threads, args=(default,), name="torch-threads")
-                helper.start()
-                helper.join()
+        if not state.users:
+            set_thread_count(state.before)
 
     return restore
 

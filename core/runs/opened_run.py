@@ -11,9 +11,13 @@ import numpy as np
 import torch
 
 from convscope.core.data import loading as data_mod
-from convscope.core.data.datasets import DataError
+from convscope.core.data.datasets import IMAGEFOLDER, DataError
 
 NO_TEST_SPLIT = "no test images of {dataset} on this computer: {why}"
+FOLDER_NOT_READ = ("its test images are not read: a run opened from disk never makes ConvScope read the image "
+                   "folder its settings name (the run may come from another computer). Its curves, its "
+                   "saved snapshots and its predictions in the Draw tab are shown; to look inside on test "
+                   "images, choose your image folder in the settings and train a run on it.")
 
 
 class RunTarget:
@@ -35,8 +39,11 @@ class RunTarget:
 
     @classmethod
     def from_run(cls, run) -> RunTarget:
-        """Load the test split of the run's dataset (never downloading); ``DataError`` says why not."""
+        """Load the test split of the run's dataset (never downloading); ``DataError`` says why not. An
+        image-folder run's folder is never read (:data:`FOLDER_NOT_READ`): its path comes from the run."""
         cfg = run.config
+        if cfg.dataset == IMAGEFOLDER:
+            raise DataError(FOLDER_NOT_READ)
         try:
             images, labels = data_mod.load_split(cfg.dataset, "test", cfg.data_root, download=False,
                                                  info=cfg.info)

@@ -174,7 +174,7 @@ def test_bars_follow_the_pen(qtbot, trained_panel):
     view = trained_panel.view
     assert view.objectName() == "predictionView"
     draw(qtbot, trained_panel.canvas, DIGITS[7][0])
-    qtbot.waitUntil(lambda: view.probabilities() is not None, timeout=2000)
+    qtbot.waitUntil(lambda: view.probabilities() is not None, timeout=180_000)
     top = trained_panel.canvas.prediction()
     assert int(np.argmax(view.probabilities())) == top[0][0] == 7
     assert view.bars.entries()[0][0] == "7"
@@ -183,18 +183,18 @@ def test_bars_follow_the_pen(qtbot, trained_panel):
     assert view.prepared().image.shape == (28, 28)
     # Grad-CAM follows once the bars are there; on the canvas when asked for.
     qtbot.waitUntil(lambda: view.camImage.pixmap() is not None and not view.camImage.pixmap().isNull(),
-                    timeout=2000)
+                    timeout=180_000)
     trained_panel.overlayCheck.setChecked(True)
     assert trained_panel.canvas.has_overlay()
     trained_panel.canvas.clear()
     assert not trained_panel.canvas.has_overlay()
-    qtbot.waitUntil(lambda: view.probabilities() is None, timeout=2000)
+    qtbot.waitUntil(lambda: view.probabilities() is None, timeout=180_000)
 
 
 def test_show_inside_emits_the_prepared_input(qtbot, trained_panel):
     draw(qtbot, trained_panel.canvas, DIGITS[1][0])
-    qtbot.waitUntil(lambda: trained_panel.view.showInsideButton.isEnabled(), timeout=2000)
-    with qtbot.waitSignal(trained_panel.show_inside_requested, timeout=2000) as blocker:
+    qtbot.waitUntil(lambda: trained_panel.view.showInsideButton.isEnabled(), timeout=180_000)
+    with qtbot.waitSignal(trained_panel.show_inside_requested, timeout=180_000) as blocker:
         qtbot.mouseClick(trained_panel.view.showInsideButton, LEFT)
     prepared = blocker.args[0]
     assert tuple(prepared.tensor.shape) == (1, 1, 28, 28)
@@ -340,7 +340,7 @@ def test_install_follows_the_window_runs(qtbot, panel, lenet_run):
     assert "live: lenet, epoch 1" in panel.view.model_text()
     draw(qtbot, panel.canvas, DIGITS[7][0])
     assert panel.canvas.prediction()[0][0] == 7
-    qtbot.waitUntil(lambda: panel.view.showInsideButton.isEnabled(), timeout=2000)
+    qtbot.waitUntil(lambda: panel.view.showInsideButton.isEnabled(), timeout=180_000)
     qtbot.mouseClick(panel.view.showInsideButton, LEFT)
     assert len(internals.images) == 1 and internals.images[0][0].tensor.shape == (1, 1, 28, 28)
     # A run opened with File → Open run… (the window's load_checkpoint) replaces the live model.
@@ -373,7 +373,7 @@ def test_latest_weights_on_demand_are_taken_between_batches(qtbot, panel):
     thread = threading.Thread(target=train)
     thread.start()
     try:
-        qtbot.waitUntil(lambda: panel.predictor() is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.predictor() is not None, timeout=180_000)
     finally:
         thread.join()
     assert panel.predictor().model is not trainer.model
@@ -432,7 +432,7 @@ def test_model_source_choices_and_selection(qtbot, lenet_run):
     with pytest.raises(TypeError):
         source.set_live_weights(run.config.to_dict(), weights, 1)  # a TrainConfig, not its dict
     assert source.active() is None
-    with qtbot.waitSignal(source.changed, timeout=1000):
+    with qtbot.waitSignal(source.changed, timeout=180_000):
         source.set_live_weights(run.config, weights, 1)
     assert source.active_key() == "live" and source.active().describe() == "live: lenet, epoch 1"
     source.use_run(run)
@@ -457,3 +457,33 @@ def test_the_training_started_hint_goes_when_the_run_ends(qtbot, panel, lenet_ru
     assert panel.messageLabel.text().startswith("Training started")  # (the tab itself is not shown here)
     window.run_finished.emit(None)
     assert panel.messageLabel.text() == "" and not panel.messageLabel.isVisibleTo(panel)
+
+
+def _default_torch_threads() -> int:
+    from convscope.core.base.devices import default_thread_count
+
+    return default_thread_count()
+
+
+def test_closing_the_draw_panel_gives_the_gui_thread_its_torch_threads_back(panel):
+    """The panel predicts on one torch thread; once closed, the GUI thread's count is what it was (the
+    object may live on: nothing waits for it to be destroyed)."""
+    import torch
+
+    default = _default_torch_threads()
+    if default == 1:
+        pytest.skip("one torch thread here: nothing to put back")
+    assert torch.get_num_threads() == 1
+    panel.close()
+    assert torch.get_num_threads() == default == _default_torch_threads()
+
+
+def test_closing_the_window_gives_the_gui_thread_its_torch_threads_back(window):
+    import torch
+
+    default = _default_torch_threads()
+    if default == 1:
+        pytest.skip("one torch thread here: nothing to put back")
+    assert torch.get_num_threads() == 1  # the Draw tab predicts on one thread while the window is open
+    window.close()
+    assert torch.get_num_threads() == default == _default_torch_threads()

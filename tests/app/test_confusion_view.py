@@ -42,7 +42,7 @@ def test_a_cell_click_shows_exactly_that_pairs_images(qtbot, analysis):
     assert view.cell == (t, p)  # it opens on the most frequent confusion
     # Another cell, clicked with the mouse: a diagonal one (the images read right).
     target = (2, 2) if m[2, 2] else (int(t), int(p))
-    with qtbot.waitSignal(view.cell_selected, timeout=5000) as blocker:
+    with qtbot.waitSignal(view.cell_selected, timeout=180_000) as blocker:
         click_cell(qtbot, view, *target)
     assert tuple(blocker.args) == target and view.cell == target
     expected = np.flatnonzero((analysis.true == target[0]) & (analysis.predicted == target[1]))
@@ -60,7 +60,7 @@ def test_clicking_an_image_makes_it_the_probe_image(qtbot, analysis):
     view.set_analysis(analysis, "LeNet")
     item = view.cell_images.item(0)
     index = item.data(Qt.ItemDataRole.UserRole)
-    with qtbot.waitSignal(view.image_chosen, timeout=5000) as blocker:
+    with qtbot.waitSignal(view.image_chosen, timeout=180_000) as blocker:
         view.cell_images.itemClicked.emit(item)
     image, label, source = blocker.args
     assert np.array_equal(image, analysis.split.images[index]) and label == analysis.true[index]

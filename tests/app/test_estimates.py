@@ -29,7 +29,7 @@ def test_a_known_rate_updates_at_once_and_measures_nothing(qtbot, window):
     label = child(w, "estimateLabel")
     qtbot.waitUntil(lambda: "images/s" in label.text(), timeout=WAIT)
     first = w.estimate_seconds(w.current_config())
-    qtbot.waitUntil(lambda: not w._jobs.busy and not w._jobs._pending, timeout=WAIT)  # earlier jobs done
+    qtbot.waitUntil(lambda: not w.session.jobs.active(), timeout=WAIT)  # earlier jobs done
     submitted = []
     w.session.jobs.submit = lambda kind, fn, cb: submitted.append(kind)
     configure(w, epochs=20, subset=256)  # the same network: no new measurement, the figure follows
@@ -38,7 +38,9 @@ def test_a_known_rate_updates_at_once_and_measures_nothing(qtbot, window):
 
     extra = RUN_OVERHEAD_S
     assert w.estimate_seconds(w.current_config()) - extra == pytest.approx(10 * (first - extra))  # 10× the epochs
-    qtbot.wait(2 * 350 + 100)  # past the debounce: still nothing measured in the background
+    # Past the debounce (however long the event loop takes to get there): still nothing measured.
+    qtbot.waitUntil(lambda: not w.estimates._timer.isActive(), timeout=WAIT)
+    qtbot.wait(0)
     assert "estimate" not in submitted and not w.session.jobs.busy
 
 

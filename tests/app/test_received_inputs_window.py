@@ -67,9 +67,9 @@ def test_the_runs_tab_lists_in_a_job_thread_and_only_while_shown(qtbot, tmp_path
     qtbot.wait(400)  # the watcher's delay (300 ms) has passed
     assert listings == [] and browser.model.rowCount() == 0
 
-    with qtbot.waitSignal(browser.listed, timeout=30_000):
+    with qtbot.waitSignal(browser.listed, timeout=180_000):
         tabs.setCurrentWidget(browser)  # shown: read once, in the background
-        qtbot.waitUntil(lambda: len(listings) == 1, timeout=10_000)
+        qtbot.waitUntil(lambda: len(listings) == 1, timeout=180_000)
         assert browser.model.rowCount() == 0  # the GUI thread went on; the view fills when the job ends
         release.set()
     assert listings[0] is not threading.main_thread()
@@ -109,3 +109,65 @@ def test_a_saved_value_beyond_its_field_is_dropped_and_the_window_starts(qtbot, 
     stored = json.loads(QSettings(str(_isolated_settings / "ConvScope.ini"), QSettings.Format.IniFormat)
                         .value("config"))
     assert stored[key] == values[key] and stored[key] != value
+
+
+# --------------------------------------------- 5. an image-folder run opened: the folder it names is never read
+def test_an_image_folder_run_opened_in_the_window_never_reads_the_folder_it_names(qtbot, window, tmp_path,
+                                                                                   monkeypatch):
+    """Curves, weights and the prediction are shown; the inside views, "Use a test sample" and Evaluate say
+    that the test images are not read (and what to do), and nothing lists or loads the folder."""
+    import os
+
+    import numpy as np
+    from PIL import Image
+    from PySide6.QtWidgets import QApplication
+
+    from convscope.core.cli import main
+    from convscope.core.data import loading
+    from tests.app.test_main_window import curve_xy
+
+    folder = tmp_path / "images"
+    rng = np.random.default_rng(0)
+    for c, name in enumerate(("cat", "dog")):
+        (folder / name).mkdir(parents=True)
+        for i in range(4):
+            a = rng.integers(0, 90, (12, 12, 3)).astype(np.uint8)
+            a[..., c] += 150
+            Image.fromarray(a).save(folder / name / f"{i}.png")
+    run = tmp_path / "received-run"
+    assert main(["train", "--dataset", "imagefolder", "--data-root", str(folder), "--arch", "lenet-cifar",
+                 "--epochs", "1", "--batch-size", "4", "--device", "cpu", "--out", str(run)]) == 0
+
+    reads = []
+    real_scandir, real_listdir, real_load_split = os.scandir, os.listdir, loading.load_split
+
+    def under_folder(path) -> bool:
+        try:
+            return str(folder) in os.fspath(path)
+        except TypeError:  # an open file descriptor
+            return False
+
+    monkeypatch.setattr(os, "scandir", lambda path=".": (reads.append(path) if under_folder(path) else None)
+                        or real_scandir(path))
+    monkeypatch.setattr(os, "listdir", lambda path=".": (reads.append(path) if under_folder(path) else None)
+                        or real_listdir(path))
+    monkeypatch.setattr(loading, "load_split", lambda name, *a, **k: reads.append(name) or real_load_split(
+        name, *a, **k))
+
+    w = window
+    with qtbot.waitSignal(w.checkpoint_loaded, timeout=WAIT):
+        assert w.load_checkpoint(run) is not None
+    assert len(curve_xy(w.curves.test_acc_curve)[0]) == 1  # its curves
+    panel = w.draw_panel
+    assert panel.predictor() is not None and panel.predictor().source == str(run)  # its weights predict
+    panel.canvas.set_photo(np.full((12, 12, 3), 200, np.uint8), colour=True)
+    assert len(panel.canvas.prediction()) == 2  # a prediction over its two classes
+
+    inside = w.activations  # its saved snapshots replay; a new probe of the weights says why not
+    assert inside.replay and "test images are not read" in inside.problem
+    assert "choose your image folder in the settings" in inside.problem
+    assert not panel.use_test_sample() and "test images are not read" in panel.messageLabel.text()
+    assert not w.analysis.evaluate()
+    assert "test images are not read" in w.analysis.confusion.status.text()
+    QApplication.processEvents()
+    assert reads == []

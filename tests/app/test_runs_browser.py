@@ -45,7 +45,7 @@ def test_the_runs_browser_lists_cli_runs_and_opening_one_fills_every_tab(qtbot, 
     assert isinstance(view, QAbstractItemView)
     w.tabs.setCurrentWidget(w.runs_browser)
     model = view.model()
-    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)  # read in the background
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=180_000)  # read in the background
     names = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert sorted(names) == ["first-lenet", "second-lenet"]
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
@@ -117,7 +117,7 @@ def test_rename_delete_and_a_comparison_that_stays(qtbot, cli_runs, window, monk
     browser = w.runs_browser
     w.tabs.setCurrentWidget(browser)
     model = browser.model
-    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)  # read in the background
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=180_000)  # read in the background
     for r in range(model.rowCount()):
         assert model.setData(model.index(r, 0), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert sorted(browser.compare_curves) == ["first-lenet", "second-lenet"]
@@ -181,10 +181,10 @@ def test_the_open_run_dialog_shows_whole_folder_names(qtbot, tmp_path):
     dialog.show()
     tree = dialog.findChild(QTreeView, "treeView")
     assert tree is not None and tree.isVisible()
-    qtbot.waitUntil(lambda: tree.model().rowCount(tree.rootIndex()) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: tree.model().rowCount(tree.rootIndex()) == 1, timeout=180_000)
     assert tree.textElideMode() != Qt.TextElideMode.ElideMiddle
     width = tree.fontMetrics().horizontalAdvance(long_name)
-    qtbot.waitUntil(lambda: tree.columnWidth(0) > width, timeout=10_000)
+    qtbot.waitUntil(lambda: tree.columnWidth(0) > width, timeout=180_000)
     dialog.reject()
 
 
@@ -243,15 +243,15 @@ def test_the_runs_tab_follows_the_folder_and_takes_keys(qtbot, tmp_path, monkeyp
     browser.resize(900, 600)
     browser.show()
     qtbot.waitExposed(browser)
-    qtbot.waitUntil(lambda: "no runs yet" in browser.where.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "no runs yet" in browser.where.text(), timeout=180_000)
     assert browser.model.rowCount() == 0
     cli_train(root / "made-meanwhile", epochs=1)
-    qtbot.waitUntil(lambda: browser.model.rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 1, timeout=180_000)
     assert browser.model.rows[0].name == "made-meanwhile" and browser.model.rows[0].status == "completed"
 
     browser.view.setFocus()
     browser.view.selectRow(0)
-    with qtbot.waitSignal(browser.open_requested, timeout=2000) as opened:
+    with qtbot.waitSignal(browser.open_requested, timeout=180_000) as opened:
         qtbot.keyClick(browser.view, Qt.Key.Key_Return)
     assert opened.args == [str(root / "made-meanwhile")]
     monkeypatch.setattr(rb, "confirm_delete", lambda parent, names: True)
@@ -277,7 +277,7 @@ def test_a_run_whose_test_images_are_not_here_still_opens(qtbot, tmp_path, windo
     assert len(ctl.replay) > 2 and ctl.current.seq == len(ctl.replay)
     assert "Cannot look inside run moved-here with a new probe image" in view.problem_text
     assert "mnist" in view.problem_text
-    qtbot.waitUntil(lambda: view.shown_seq == len(ctl.replay), timeout=10_000)
+    qtbot.waitUntil(lambda: view.shown_seq == len(ctl.replay), timeout=180_000)
     assert view.stack.currentWidget() is view.graphics
     view.timeline.slider.setValue(1)
     assert ctl.current.seq == 1 and view.shown_seq == 1

@@ -129,3 +129,41 @@ def test_a_device_split_on_the_cpu_is_the_arrays_it_was_made_of():
     assert split.images.device.type == "cpu" and split.images.dtype == torch.uint8
     assert np.array_equal(split.images.numpy(), images[::2]) and np.array_equal(split.labels.numpy(), labels[::2])
     assert len(split) == 5
+
+
+def test_thread_count_scopes_that_overlap_across_threads_leave_the_default_as_it_was():
+    """Two threads each time a job with their own count, in scopes that overlap out of order (A enters,
+    B enters, A leaves, B leaves); meanwhile and afterwards, a new thread gets the process's default."""
+    import threading
+
+    import torch
+
+    from convscope.core.base.devices import default_thread_count, thread_count
+
+    default = default_thread_count()
+    other = default + 1
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        with thread_count(other):
+            seen["a"] = torch.get_num_threads()
+            a_in.set()
+            b_in.wait(30)
+            seen["meanwhile"] = default_thread_count()
+        a_out.set()
+
+    def b():
+        a_in.wait(30)
+        with thread_count(other):
+            seen["b"] = torch.get_num_threads()
+            b_in.set()
+            a_out.wait(30)
+
+    threads = [threading.Thread(target=f) for f in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert seen["a"] == seen["b"] == other
+    assert seen["meanwhile"] == default == default_thread_count()

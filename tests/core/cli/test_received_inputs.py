@@ -170,6 +170,20 @@ def test_a_run_with_classes_predicts_and_summarises_and_evaluates_only_a_folder_
     assert scans == []
 
 
+def test_an_opened_image_folder_run_never_loads_the_folder_it_names(run_copy, scans):
+    """The window's inside views open a run as a RunTarget: its test images are never read from the folder
+    the run's config names."""
+    from convscope.core.data.datasets import DataError
+    from convscope.core.runs.checkpoints import load_run
+    from convscope.core.runs.opened_run import RunTarget
+
+    _imagefolder_config(run_copy, classes=[f"c{i}" for i in range(10)], channels=1)
+    run = load_run(run_copy, device="cpu")
+    with pytest.raises(DataError, match="test images are not read.*choose your image folder in the settings"):
+        RunTarget.from_run(run)
+    assert scans == []
+
+
 # ---------------------------------------------------------------------- 4. a metrics.jsonl of many lines
 def test_the_runs_listing_bounds_the_lines_of_metrics_it_parses(run_copy, monkeypatch):
     from convscope.core.base import safe_read

@@ -154,7 +154,7 @@ while True:
 """
 
 
-def _wait_for_temp_file(folder, timeout=20.0):
+def _wait_for_temp_file(folder, timeout=180.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
