@@ -544,7 +544,7 @@ def top_k(probs: np.ndarray, k: int) -> list[tuple[int, float]]:
 
 # ------------------------------------------------------------------------------------------ Grad-CAM
 _NOT_CAM = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.LPPool2d,
-            nn.Dropout, nn.Dropout2d, nn.Flatten, nn.Identity)
+            nn.Dropout, nn.Dropout2d, nn.Flatten)
 
 
 def find_cam_layer(model: nn.Module, x: torch.Tensor) -> str:
@@ -565,6 +565,8 @@ def find_cam_layer(model: nn.Module, x: torch.Tensor) -> str:
             if not isinstance(output, torch.Tensor) or output.dim() != 4:
                 return
             alive.append(output)
+            if isinstance(mod, nn.Identity):  # hands its input on: neither a layer to explain nor a pool
+                return
             if isinstance(mod, _NOT_CAM) or output.shape[-1] * output.shape[-2] <= 1:
                 skipped.add(id(output))
                 return
