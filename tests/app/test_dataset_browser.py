@@ -37,6 +37,9 @@ def test_cifar10_sample_fills_the_grid(qtbot, browser):
     assert "Loading" in browser.status_text()
     qtbot.waitUntil(_shown(browser, "cifar10-sample"), timeout=LOAD_TIMEOUT_MS)
     assert browser.status_text() == ""
+    # A widget added to a shown layout is shown by a queued call: on a busy machine the grid is filled one
+    # turn of the event loop before its labels are visible.
+    qtbot.waitUntil(lambda: all(label.isVisible() for label in browser.class_labels()), timeout=LOAD_TIMEOUT_MS)
     rows = browser.class_labels()
     assert len(rows) == 10 == len(_labels(browser, "classLabel"))
     ov = browser.overview
