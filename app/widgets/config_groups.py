@@ -67,6 +67,14 @@ def _combo(name: str, items=()) -> QComboBox:
     return box
 
 
+def _form_box(title: str) -> tuple[QGroupBox, QFormLayout]:
+    """A group box titled ``title`` whose form lets its fields grow with the column."""
+    box = QGroupBox(title)
+    form = QFormLayout(box)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return box, form
+
+
 def _hint(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -94,9 +102,7 @@ def build_preset_box(p) -> QGroupBox:
 
 def build_network_box(p) -> QGroupBox:
     """Network: its fields become attributes of the panel ``p``."""
-    box = QGroupBox(QCoreApplication.translate("ConfigPanel", "Network"))
-    form = QFormLayout(box)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    box, form = _form_box(QCoreApplication.translate("ConfigPanel", "Network"))
     p.arch_combo = _combo("archCombo")
     p.arch_combo.setModel(QStandardItemModel(p.arch_combo))
     p.arch_combo.setMaxVisibleItems(20)
@@ -135,9 +141,7 @@ def build_network_box(p) -> QGroupBox:
 
 def build_data_box(p) -> QGroupBox:
     """Data: its fields become attributes of the panel ``p``."""
-    box = QGroupBox(QCoreApplication.translate("ConfigPanel", "Data"))
-    form = QFormLayout(box)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    box, form = _form_box(QCoreApplication.translate("ConfigPanel", "Data"))
     p.dataset_combo = _combo("datasetCombo")
     p.dataset_info = _hint()
     p.dataset_info.setObjectName("datasetInfo")
@@ -175,9 +179,7 @@ def build_augment_group(p) -> QGroupBox:
 
 def build_training_box(p) -> QGroupBox:
     """Training: its fields become attributes of the panel ``p``."""
-    box = QGroupBox(QCoreApplication.translate("ConfigPanel", "Training"))
-    form = QFormLayout(box)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    box, form = _form_box(QCoreApplication.translate("ConfigPanel", "Training"))
     p.epochs_spin = QSpinBox()
     p.epochs_spin.setObjectName("epochsSpin")
     p.epochs_spin.setRange(0, 10_000)
