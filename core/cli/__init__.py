@@ -15,67 +15,39 @@ import time
 
 from convscope.core.setup import config as C
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 1, 2, 3
-STATUS_EXIT = {"completed": EXIT_OK, "stopped": EXIT_OK, "failed": EXIT_FAILED, "diverged": EXIT_DIVERGED}
+from .common import (  # noqa: F401  (the names scripts and tests know as convscope.core.cli.X)
+    EXIT_BAD_INPUT,
+    EXIT_DIVERGED,
+    EXIT_FAILED,
+    EXIT_OK,
+    STATUS_EXIT,
+    BadInput,
+    Parser,
+    emit,
+    fraction,
+    nonneg_int,
+    open_run,
+    positive_float,
+    positive_int,
+    printable,
+    strict,
+)
+
+# Commands that live in their own module (``add_parser(sub)``, ``run(args)``), after the ones below.
+COMMAND_MODULES: tuple = ()
 
 
-# Characters that steer a terminal or reorder text: control characters (an escape sequence can set the
-# title and colours), line and paragraph separators, and the bidirectional overrides.
-_STEERING = frozenset(range(0x20)) | frozenset(range(0x7f, 0xa0)) | {0x061c, 0x200e, 0x200f, 0x2028, 0x2029} \
-    | frozenset(range(0x202a, 0x202f)) | frozenset(range(0x2066, 0x206a))
-
-
-def printable(text, keep_newlines: bool = False) -> str:
-    """``text`` safe to print to a terminal: every character that could steer it is shown escaped
-    (``\\x1b``, ``\\u202e``). Everything that may hold names from files (class folders, a received
-    config, paths) passes through here before it reaches the terminal."""
-    text = str(text)
-    if not any(ord(c) in _STEERING for c in text):
-        return text
-    kept = {0x0a} if keep_newlines else set()
-    return "".join(c if ord(c) not in _STEERING or ord(c) in kept
-                   else f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}" for c in text)
-
-
-class BadInput(Exception):
-    """Input the user must change: printed as one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one clear line instead of usage + traceback-looking text
-        raise BadInput(f"{self.prog}: {message} (see '{self.prog} --help')")
-
-
-def _number(cast, accept, requirement: str):
-    """An argparse type: ``cast`` the text, then refuse values ``accept`` rejects, saying ``requirement``."""
-    noun = "a whole number" if cast is int else "a number"
-
-    def parse(text: str):
-        try:
-            value = cast(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
-        if not (math.isfinite(value) and accept(value)):
-            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text}")
-        return value
-
-    return parse
-
-
-_positive_float = _number(float, lambda v: v > 0, "a positive number")
-_positive_int = _number(int, lambda v: v >= 1, "at least 1")
-_nonneg_int = _number(int, lambda v: v >= 0, "0 or more")
-_fraction = _number(float, lambda v: 0 <= v < 1, "in [0, 1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from convscope import __version__
 
-    p = _Parser(prog="convscope", description="Train classic CNNs and look inside them. "
+    p = Parser(prog="convscope", description="Train classic CNNs and look inside them. "
                 "Without a sub-command, opens the window.")
     p.add_argument("--version", action="version", version=f"convscope {__version__}")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser,
-                           metavar="{train,evaluate,predict,archs,presets,summary,export,race}")
+    names = ("train", "evaluate", "predict", "archs", "presets", "summary", "export", "race") \
+        + tuple(module.NAME for module in COMMAND_MODULES)
+    sub = p.add_subparsers(dest="command", parser_class=Parser, metavar="{" + ",".join(names) + "}")
 
     t = sub.add_parser("train", help="train a network", description="Train a network; with --out, write "
                        "a run directory (config, metrics.jsonl, weights, optimizer state, status).")
@@ -87,30 +59,30 @@ def build_parser() -> argparse.ArgumentParser:
                    f"with --data-root DIR holding one sub-folder per class)")
     t.add_argument("--data-root", help="folder in torchvision's layout (DIR/MNIST/raw/…); for imagefolder "
                    "the folder of class sub-folders (DIR/cats/*.jpg, DIR/dogs/*.png, …)")
-    t.add_argument("--epochs", type=_positive_int)
-    t.add_argument("--batch-size", type=_positive_int)
-    t.add_argument("--lr", type=_positive_float, help="learning rate (> 0)")
+    t.add_argument("--epochs", type=positive_int)
+    t.add_argument("--batch-size", type=positive_int)
+    t.add_argument("--lr", type=positive_float, help="learning rate (> 0)")
     t.add_argument("--optimizer", choices=C.OPTIMIZERS)
-    t.add_argument("--momentum", type=_fraction, help="SGD momentum (default 0.9; 0 = d2l's plain SGD)")
-    t.add_argument("--weight-decay", type=_fraction)
+    t.add_argument("--momentum", type=fraction, help="SGD momentum (default 0.9; 0 = d2l's plain SGD)")
+    t.add_argument("--weight-decay", type=fraction)
     t.add_argument("--schedule", choices=C.SCHEDULES)
-    t.add_argument("--label-smoothing", type=_fraction)
+    t.add_argument("--label-smoothing", type=fraction)
     t.add_argument("--augment", metavar="LIST", help="augment the training batches (never the test images): "
                    "comma-separated, each with an optional =value, e.g. hflip,crop=4,rotate=15; from hflip=P, "
                    "vflip=P, rot90=P (probabilities, default 0.5), rotate=DEGREES (15), crop=PAD (4 px), "
                    "translate=PX (2 px)")
-    t.add_argument("--shift", type=_nonneg_int, help="random shift in pixels: the same as --augment translate=N")
+    t.add_argument("--shift", type=nonneg_int, help="random shift in pixels: the same as --augment translate=N")
     t.add_argument("--form", choices=C.FORMS, help="native resolution or the d2l resize")
-    t.add_argument("--image-size", type=_positive_int,
+    t.add_argument("--image-size", type=positive_int,
                    help="native form: resize the images to this many pixels a side (e.g. 32)")
-    t.add_argument("--width", type=_positive_float, help="width multiplier for the channel counts")
-    t.add_argument("--dropout", type=_fraction)
+    t.add_argument("--width", type=positive_float, help="width multiplier for the channel counts")
+    t.add_argument("--dropout", type=fraction)
     t.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None)
     t.add_argument("--shortcut", action=argparse.BooleanOptionalAction, default=None,
                    help="ResNet skip connections (--no-shortcut: the plain stack)")
     t.add_argument("--activation", choices=C.ACTIVATIONS, help="LeNet: relu (modern) or sigmoid")
-    t.add_argument("--subset", type=_positive_int, help="train on this many examples only")
-    t.add_argument("--seed", type=_nonneg_int)
+    t.add_argument("--subset", type=positive_int, help="train on this many examples only")
+    t.add_argument("--seed", type=nonneg_int)
     t.add_argument("--device", choices=C.DEVICES)
     t.add_argument("--compile", action="store_true", default=None, help="compile the network with "
                    "torch.compile (the first steps are slow while it compiles; worth it for the larger "
@@ -137,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
     r.add_argument("image", help="PNG/JPG of a digit (dark on light or light on dark); for a run trained "
                    "on imagefolder, an image like its training images")
-    r.add_argument("--top", type=_positive_int, default=3)
+    r.add_argument("--top", type=positive_int, default=3)
     r.add_argument("--json", action="store_true")
 
     a = sub.add_parser("archs", help="list the architectures with parameters and FLOPs")
@@ -161,14 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("race", help="train several architectures one after another on the same data and seed")
     g.add_argument("--archs", required=True, help="comma-separated architectures, e.g. lenet,nin,resnet-small")
     g.add_argument("--dataset", default="mnist-sample")
-    g.add_argument("--epochs", type=_positive_int, default=3)
-    g.add_argument("--batch-size", type=_positive_int)
-    g.add_argument("--subset", type=_positive_int)
-    g.add_argument("--seed", type=_nonneg_int, default=0)
+    g.add_argument("--epochs", type=positive_int, default=3)
+    g.add_argument("--batch-size", type=positive_int)
+    g.add_argument("--subset", type=positive_int)
+    g.add_argument("--seed", type=nonneg_int, default=0)
     g.add_argument("--device", choices=C.DEVICES)
-    g.add_argument("--target", type=_fraction, default=0.9, help="test accuracy to time (default 0.9)")
+    g.add_argument("--target", type=fraction, default=0.9, help="test accuracy to time (default 0.9)")
     g.add_argument("--out", help="folder for the entrants' run folders (one per architecture)")
     g.add_argument("--json", action="store_true")
+    for module in COMMAND_MODULES:
+        module.add_parser(sub)
     return p
 
 
@@ -226,33 +200,6 @@ def _hms(seconds: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------- commands
-def _strict(value):
-    """NaN and infinities as null: what scripts read with --json is strict JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _strict(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_strict(v) for v in value]
-    return value
-
-
-def _emit(args, payload: dict, human: str) -> None:
-    """The result on stdout; :class:`BadInput` when stdout cannot take it (closed, a full disk)."""
-    try:
-        print(json.dumps(_strict(payload), allow_nan=False) if args.json else printable(human, keep_newlines=True))
-        sys.stdout.flush()
-    except OSError as exc:
-        try:  # what is still buffered goes nowhere at exit, instead of a second error
-            import os
-
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
-        raise BadInput(f"standard output cannot be written to ({exc.strerror or exc}), so the result "
-                       f"was not printed.") from None
-
-
 RESUME_OPTIONS = ("epochs", "device", "data_root", "json", "resume")  # what --resume takes: the rest is the run's own
 
 
@@ -442,20 +389,11 @@ def _train(args, trainer) -> int:
     payload = result.to_json()
     if group is not None:  # trained by several processes: how many, and the batch they shared
         payload.update(world_size=group.world_size, global_batch_size=trainer.batch_size)
-    _emit(args, payload, f"{result.status}: {result.message}")
+    emit(args, payload, f"{result.status}: {result.message}")
     if result.status == "failed" and result.reason in (BAD_CONFIG, BUSY) and not trainer.history:
         print(f"error: {printable(result.message)}", file=sys.stderr)  # refused at set-up: bad input
         return EXIT_BAD_INPUT
     return STATUS_EXIT[result.status]
-
-
-def _load(run_dir: str, device: str = "cpu"):
-    from convscope.core.runs.checkpoints import CheckpointError, load_run
-
-    try:
-        return load_run(run_dir, device=device)
-    except CheckpointError as exc:
-        raise BadInput(str(exc)) from None
 
 
 def cmd_evaluate(args) -> int:
@@ -468,7 +406,7 @@ def cmd_evaluate(args) -> int:
     if missing:
         raise BadInput(missing)
     device = resolve_device(args.device)
-    run = _load(args.checkpoint, str(device))
+    run = open_run(args.checkpoint, str(device))
     try:
         ev = eval_split(run.config, args.dataset, args.split, args.data_root)
     except D.DataError as exc:
@@ -486,7 +424,7 @@ def cmd_evaluate(args) -> int:
               f"{len(images):,} images, even one at a time; use --device cpu.", file=sys.stderr)
         return EXIT_FAILED
     payload = {"accuracy": acc, "loss": loss, "n": len(split)}
-    _emit(args, payload, f"{dataset} {args.split}: accuracy {acc:.4f}, loss {loss:.4f} "
+    emit(args, payload, f"{dataset} {args.split}: accuracy {acc:.4f}, loss {loss:.4f} "
                          f"on {len(split):,} images")
     return EXIT_OK
 
@@ -505,7 +443,7 @@ def cmd_predict(args) -> int:
         raise BadInput(f"{args.image} is not a regular file; give the path of a PNG or JPG of a digit.")
     from convscope.core.insight.inference import InferenceError, Predictor
 
-    run = _load(args.checkpoint)
+    run = open_run(args.checkpoint)
     try:
         predictor = Predictor.from_run(run)
         # The canvas's preprocessing: MNIST's framing of the ink, then the run's own normalisation.
@@ -514,7 +452,7 @@ def cmd_predict(args) -> int:
         raise BadInput(str(exc)) from None
     payload = {"top": [[int(label), float(p)] for label, p in top]}
     human = ", ".join(f"{predictor.class_name(lbl)}: {p:.1%}" for lbl, p in top)
-    _emit(args, payload, human)
+    emit(args, payload, human)
     return EXIT_OK
 
 
@@ -556,7 +494,7 @@ def cmd_summary(args) -> int:
     from convscope.core.insight.summary import summarize
 
     if args.checkpoint:
-        config = _load(args.checkpoint).config
+        config = open_run(args.checkpoint).config
     else:
         try:
             config = C.make_config(args.arch, args.dataset, form=args.form)
@@ -568,7 +506,7 @@ def cmd_summary(args) -> int:
     lines += [f"{r.name:24s} {r.kind:18s} {'×'.join(map(str, r.output_shape)):>14s} {r.params:>12,} "
               f"{r.flops / 1e6:>10,.2f}" for r in s.rows]
     lines.append(f"{'total':24s} {'':18s} {'':>14s} {s.total_params:>12,} {s.total_flops / 1e6:>10,.2f}")
-    _emit(args, s.to_json(), "\n".join(lines))
+    emit(args, s.to_json(), "\n".join(lines))
     return EXIT_OK
 
 
@@ -583,7 +521,7 @@ def cmd_export(args) -> int:
     for note in done.get("notes", ()):
         print(f"note: {note}", file=sys.stderr)
     try:
-        _emit(args, done, f"wrote {done['output']} ({args.format})")
+        emit(args, done, f"wrote {done['output']} ({args.format})")
     except BadInput as exc:
         raise BadInput(f"wrote {done['output']}, but {exc}") from None
     return EXIT_OK
@@ -611,12 +549,13 @@ def cmd_race(args) -> int:
         to = f"{r.seconds_to_target:.1f} s" if r.seconds_to_target is not None else "never"
         lines.append(f"{r.display_name:28s} {r.params:>12,} {r.flops / 1e6:>10,.1f} {r.images_per_s:>8,.0f} "
                      f"{to:>10s} {100 * r.best_test_acc:>6.2f}%")
-    _emit(args, {"target": args.target, "rows": [r.to_json() for r in rows]}, "\n".join(lines))
+    emit(args, {"target": args.target, "rows": [r.to_json() for r in rows]}, "\n".join(lines))
     return EXIT_OK
 
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "archs": cmd_archs,
             "presets": cmd_presets, "summary": cmd_summary, "export": cmd_export, "race": cmd_race}
+COMMANDS.update({module.NAME: module.run for module in COMMAND_MODULES})
 
 
 def _launched_rank() -> int:
