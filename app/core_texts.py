@@ -69,7 +69,6 @@ PRESET_TEXTS = (
     QT_TRANSLATE_NOOP("CoreTexts", "Residual blocks that add their input back (the notes' ResBlk network), with BatchNorm after each conv. Run it, then the preset without BatchNorm, and compare how fast the loss falls. Falls back to the offline CIFAR-10 sample when CIFAR-10 is not here."),
     QT_TRANSLATE_NOOP("CoreTexts", "ResNet (ResBlk) · CIFAR-10 without BatchNorm"),
     QT_TRANSLATE_NOOP("CoreTexts", "The same network without BatchNorm: each layer's input drifts as the layers before it learn, so training is slower and less stable. Compare with the BatchNorm preset. Falls back to the offline CIFAR-10 sample when CIFAR-10 is not here."),
-    QT_TRANSLATE_NOOP("CoreTexts", "Lesson: a learning rate that is too large (2): the loss diverges (LeNet, SGD lr 10)"),
     QT_TRANSLATE_NOOP("CoreTexts", "Each step overshoots the minimum further than the last: the loss explodes within a few steps and the run stops with a red 'diverged' message. Then lower the learning rate step by step (1, 0.1, 0.01) and watch the loss curve change."),
     QT_TRANSLATE_NOOP("CoreTexts", "CIFAR-10 LeNet without augmentation (offline sample, 40 epochs)"),
     QT_TRANSLATE_NOOP("CoreTexts", "LeNet-CIFAR on the 3,604 training photos of the offline CIFAR-10 sample, Adam 1e-3, batch 128, 40 epochs, no augmentation. The network soon knows its training photos by heart: training accuracy keeps climbing while test accuracy stalls and falls back, a wide gap between the two curves. Then run the preset with augmentation and compare."),

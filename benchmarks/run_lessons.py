@@ -91,6 +91,10 @@ CLAIMS = {
     "nin-d2l-128": ("learns: leaves chance (test accuracy > 15 %)", lambda h, _: best_test(h) > 0.15),
     "nin-d2l-256": ("gets stuck at chance (loss ≈ ln 10, accuracy ≈ 10 %)", lambda h, _: stuck(h)),
 }
+# id -> (the claim, the status its run must end with): claims about how a run ends, epochs or none.
+STATUS_CLAIMS = {
+    "lenet-lr-too-large": ("the loss explodes: the run stops as diverged", "diverged"),
+}
 
 
 def train(pid: str, extra: list[str], out: Path) -> tuple[list[dict], float, str]:
@@ -149,6 +153,9 @@ def main() -> int:
     for p, extra, history, seconds, status in rows:
         claim, check = CLAIMS.get(p.id, ("(no claim listed)", lambda h, r: None))
         verdict = check(history, results) if history else False
+        if p.id in STATUS_CLAIMS:
+            claim, expected = STATUS_CLAIMS[p.id]
+            verdict = status == expected
         failed |= verdict is False
         mark = {True: "OK", False: "FAIL", None: "—"}[verdict]
         if history:
@@ -159,7 +166,7 @@ def main() -> int:
                   + (f"  [{status}]" if status != "completed" else "")
                   + (f"  (shortened: {' '.join(extra)})" if extra else ""))
         else:
-            print(f"{p.id:28} no epoch finished [{status}]  FAIL {claim}")
+            print(f"{p.id:28} no epoch finished [{status}]  {mark} {claim}")
     return 1 if failed else 0
 
 

@@ -669,10 +669,6 @@
         <translation>同样的训练，批量 256。笔记中损失一直停在 2.30 = ln 10，准确率 10%：网络只是在猜。为什么会卡住：没有批量规范化，而且类别得分前面有一个 ReLU——一旦某一步把某个类别的得分图处处推到 0 以下，这个类别对每张图像的得分都是 0，也得不到梯度，于是再也恢复不了。更大的批量并不会迈出更大的步子；一次训练会不会卡住取决于它的初始化和最初的几个批量，所以并不是每次都会卡住。留意一轮之后出现的黄色警告；让它摆脱停滞的办法：更小的学习率、Adam 或批量规范化。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
     </message>
     <message>
-        <source>Lesson: a learning rate that is too large (2): the loss diverges (LeNet, SGD lr 10)</source>
-        <translation>课程：学习率过大（二）：损失发散（LeNet，SGD 学习率 10）</translation>
-    </message>
-    <message>
         <source>Each step overshoots the minimum further than the last: the loss explodes within a few steps and the run stops with a red &apos;diverged&apos; message. Then lower the learning rate step by step (1, 0.1, 0.01) and watch the loss curve change.</source>
         <translation>每一步都比上一步更远地越过最小值：损失在几步之内爆炸，训练以红色的“发散”消息停止。然后逐步降低学习率（1、0.1、0.01），观察损失曲线的变化。</translation>
     </message>

@@ -16,7 +16,8 @@ def test_the_lessons_of_the_notes_are_there():
     ids = {p.id for p in LESSONS}
     assert {"lesson-1x1-conv", "lesson-gap-params", "lesson-lr-too-large", "lesson-sigmoid-lenet",
             "lesson-relu-lenet", "lesson-batchnorm-on", "lesson-batchnorm-off", "lesson-inception-branches",
-            "lesson-shortcuts-off", "lesson-shortcuts-on", "lesson-augment-off", "lesson-augment-on"} <= ids
+            "lesson-shortcuts-off", "lesson-shortcuts-on", "lesson-augment-off", "lesson-augment-on",
+            "lenet-lr-too-large"} <= ids
     assert len({p.id for p in PRESETS}) == len(PRESETS)  # no id twice
 
 
