@@ -35,7 +35,7 @@ def size_text(n: int, unit_of: int | None = None) -> str:
         return f"{n / 1e6:.1f} MB"
     if scale >= 1_000:
         return f"{n / 1e3:.1f} kB"
-    return f"{n} bytes"
+    return QCoreApplication.translate("DownloadDialog", "{n} bytes").format(n=n)
 
 
 def progress_text(done: int, total: int, file_name: str) -> str:
@@ -150,10 +150,14 @@ class DownloadDialog(QDialog):
 
     def _show_question(self) -> None:
         size = sum(KNOWN_SIZES.get(self.dataset, {}).values())
-        amount = f" ({size_text(size)})" if size else ""
-        self.title.setText(self.tr("{name} is not on this computer. Download it{amount} from the internet into "
-                                   "{root}?").format(name=core_text(self.info.display_name), amount=amount,
-                                                     root=self.root))
+        name = core_text(self.info.display_name)
+        if size:
+            question = self.tr("{name} is not on this computer. Download it ({size}) from the internet into "
+                               "{root}?").format(name=name, size=size_text(size), root=self.root)
+        else:
+            question = self.tr("{name} is not on this computer. Download it from the internet into {root}?").format(
+                name=name, root=self.root)
+        self.title.setText(question)
         self.bar.hide()
         self.detail.setText("")
 

@@ -1098,8 +1098,16 @@
         <translation>取消</translation>
     </message>
     <message>
-        <source>{name} is not on this computer. Download it{amount} from the internet into {root}?</source>
-        <translation>这台计算机上没有 {name}。要从互联网下载它{amount}到 {root} 吗？</translation>
+        <source>{n} bytes</source>
+        <translation>{n} 字节</translation>
+    </message>
+    <message>
+        <source>{name} is not on this computer. Download it ({size}) from the internet into {root}?</source>
+        <translation>这台计算机上没有 {name}。要从互联网下载它（{size}）到 {root} 吗？</translation>
+    </message>
+    <message>
+        <source>{name} is not on this computer. Download it from the internet into {root}?</source>
+        <translation>这台计算机上没有 {name}。要从互联网下载它到 {root} 吗？</translation>
     </message>
     <message>
         <source>Downloading {name} into {root}…</source>
@@ -2273,7 +2281,7 @@
     </message>
     <message>
         <source>The architectures on {dataset}, each at the input size it takes (◀: your settings; —: not measured or trained yet).</source>
-        <translation>{dataset}上的各种架构，各自采用其输入尺寸（◀：你的设置；—：尚未测量或训练）。</translation>
+        <translation>{dataset} 上的各种架构，各自采用其输入尺寸（◀：你的设置；—：尚未测量或训练）。</translation>
     </message>
     <message>
         <source>this dataset</source>
@@ -3065,7 +3073,7 @@ This cannot be undone.</source>
     </message>
     <message>
         <source>{full} is not on this computer: this preset trains on the offline {small} ({n} real images) instead; download the full set (pick it in the dataset list) for the notes&apos; figures.</source>
-        <translation>这台计算机上没有 {full}：此预设改用离线 {small}（{n} 张真实图像）训练；要得到笔记中的数字，请下载完整数据集（在数据集列表中选择它）。</translation>
+        <translation>这台计算机上没有 {full}：此预设改用离线 {small}（{n} 张真实图像）训练；要得到与笔记一致的结果，请下载完整数据集（在数据集列表中选择它）。</translation>
     </message>
 </context>
 <context>
