@@ -122,10 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--form", choices=C.FORMS)
     m.add_argument("--json", action="store_true")
 
-    x = sub.add_parser("export", help="a run as ONNX, its metrics as CSV, TensorBoard scalars or a PNG")
-    x.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
-    x.add_argument("--format", required=True, choices=("onnx", "csv", "tensorboard", "png"))
+    x = sub.add_parser("export", help="a run as ONNX, its metrics as CSV, TensorBoard scalars or a PNG, the "
+                       "whole run as one .convscope file, or as one web page")
+    x.add_argument("--checkpoint", required=True, help="run directory written by 'train --out' (or a .convscope "
+                   "bundle)")
+    x.add_argument("--format", required=True, choices=("onnx", "csv", "tensorboard", "png", "bundle", "html"),
+                   help="onnx: the network; csv, tensorboard, png: the metrics; bundle: the whole run as one "
+                   ".convscope file (open it with --checkpoint or in the window); html: one self-contained web "
+                   "page that replays the run in any browser")
     x.add_argument("--output", required=True, help="file to write (for tensorboard: a folder)")
+    x.add_argument("--lang", choices=("en", "zh"), default="en", help="html: the page's language (default en)")
     x.add_argument("--overwrite", action="store_true", help="replace the file already at --output (for "
                    "tensorboard: the event files in that folder)")
     x.add_argument("--json", action="store_true")
@@ -515,7 +521,7 @@ def cmd_export(args) -> int:
     from convscope.core.runs.export import ExportError, export
 
     try:
-        done = export(args.checkpoint, args.format, args.output, overwrite=args.overwrite)
+        done = export(args.checkpoint, args.format, args.output, overwrite=args.overwrite, lang=args.lang)
     except (ExportError, CheckpointError, OSError) as exc:
         raise BadInput(str(exc)) from None
     for note in done.get("notes", ()):
