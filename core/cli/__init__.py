@@ -252,7 +252,36 @@ def cmd_train(args) -> int:
     from convscope.core.training.engine import Trainer
 
     config = _checked_config(args, check_files=True)
-    return _train(args, Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25))
+    on_event = Progress()
+    if args.out and args.preset:
+        on_event = _keeping_lesson(on_event, args.out, args.preset)
+    return _train(args, Trainer(config, on_event=on_event, run_dir=args.out, publish_interval=0.25))
+
+
+def _keeping_lesson(on_event, out: str, preset_id: str):
+    """``on_event``, which also keeps the lesson ``preset_id`` (when it is one) in the run folder once the
+    run has started there (``lesson.json``: the run, handed on, still says what it was meant to show)."""
+    from convscope.core.runs.origin import lesson_record, write_lesson
+    from convscope.core.setup.presets import PresetError, get_preset
+    from convscope.core.training import events as E
+
+    try:
+        record = lesson_record(get_preset(preset_id))
+    except PresetError:
+        record = None
+    if record is None:
+        return on_event
+
+    def handle(event) -> None:
+        if isinstance(event, E.RunStarted):
+            try:
+                write_lesson(out, record)
+            except OSError as exc:  # the run goes on without it
+                print(f"note: the lesson could not be kept in {printable(out)}: {exc.strerror or exc}",
+                      file=sys.stderr)
+        on_event(event)
+
+    return handle
 
 
 def _train_together(args, group) -> int:

@@ -45,6 +45,7 @@ TEXTS = {
         "true_pred": "true ↓ / predicted →", "settings": "Settings",
         "no_confusion": "No confusion matrix: the run's test images are not on the computer that made this page.",
         "no_epochs": "No epoch finished in this run.", "no_snapshots": "no snapshots",
+        "no_epoch_yet": "No epoch finished yet at this moment.",
         "no_snapshots_long": "This run recorded no probe snapshots (it was trained without a run folder, or "
                              "by an older version), so there is nothing to replay.",
         "made_by": "Made by ConvScope: one file, nothing loaded from the internet.",
@@ -60,6 +61,7 @@ TEXTS = {
         "true_pred": "真实 ↓ / 预测 →", "settings": "设置",
         "no_confusion": "没有混淆矩阵：生成此页面的计算机上没有这次训练的测试图像。",
         "no_epochs": "这次训练没有完成任何一轮。", "no_snapshots": "没有快照",
+        "no_epoch_yet": "此刻还没有完成任何一轮。",
         "no_snapshots_long": "这次训练没有记录探针快照（训练时没有训练结果文件夹，或由旧版本训练），"
                              "所以没有可重放的内容。",
         "made_by": "由 ConvScope 生成：一个文件，不从互联网加载任何内容。",
