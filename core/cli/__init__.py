@@ -43,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     from convscope import __version__
 
     p = Parser(prog="convscope", description="Train classic CNNs and look inside them. "
-                "Without a sub-command, opens the window.")
+               "Without a sub-command, opens the window.",
+               epilog="convscope RUN opens a saved run (its folder, or a .convscope file) in the window. "
+               "convscope --install-desktop-entry makes the desktop open .convscope files with ConvScope "
+               "(a launcher entry, a MIME type and the icon under ~/.local/share); "
+               "--remove-desktop-entry undoes it.")
     p.add_argument("--version", action="version", version=f"convscope {__version__}")
     names = ("train", "evaluate", "predict", "archs", "presets", "summary", "export", "race") \
         + tuple(module.NAME for module in COMMAND_MODULES)
