@@ -20,7 +20,7 @@ folder (``0700``) under the system's temporary folder, never into the runs folde
 ``O_EXCL | O_NOFOLLOW``, so nothing outside that folder can be written. The folder is removed when the
 process exits; :func:`copy_to_runs` copies it into a runs folder when the user asks to continue it.
 
-:class:`BundleError` says what is wrong, naming the bundle and the member; it is a
+:class:`BundleError` says what is wrong, naming the bundle and the member; ``load_run`` turns it into a
 :class:`~core.runs.checkpoints.CheckpointError`, so every caller that opens runs reports it.
 """
 from __future__ import annotations
@@ -37,7 +37,6 @@ import zipfile
 from pathlib import Path
 
 from convscope.core.base.safe_read import MIB, FileRefused, human_size, loads_strict, read_bounded
-from convscope.core.runs.checkpoints import CONFIG, TMP_PREFIX, CheckpointError
 
 SUFFIX = ".convscope"
 MANIFEST = "bundle.json"
@@ -50,9 +49,13 @@ MANIFEST_LIMIT = 1 * MIB
 CHUNK = 1 * MIB
 _PART = re.compile(r"^[A-Za-z0-9_.+-][A-Za-z0-9_.+ -]{0,127}$")  # a plain file or folder name
 _LEFT_OUT = {".lock"}  # the writer's lock belongs to the folder, not to the run
+# As core.runs.checkpoints names them (which imports this module to open bundles): a run's config, and the
+# prefix of the temporary files its atomic writes leave behind when killed.
+CONFIG = "config.json"
+TMP_PREFIX = ".tmp-"
 
 
-class BundleError(CheckpointError):
+class BundleError(ValueError):
     """A file that is no bundle ConvScope can open, or one it refuses; one sentence for the user."""
 
 
@@ -87,8 +90,8 @@ def bundle_bytes(run_dir: str | os.PathLike) -> bytes:
     """The bundle of ``run_dir`` as bytes (a run folder is a few MiB: built in memory, written at once)."""
     run_dir = Path(run_dir).expanduser()
     if not (run_dir / CONFIG).is_file():
-        raise CheckpointError(f"{run_dir} holds no run ({CONFIG} is missing); pass a folder written by "
-                              f"'train --out'.")
+        raise BundleError(f"{run_dir} holds no run ({CONFIG} is missing); pass a folder written by "
+                          f"'train --out'.")
     members = _members(run_dir)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:

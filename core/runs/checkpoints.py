@@ -551,10 +551,13 @@ def load_run(run_dir: str | os.PathLike, device: str = "cpu", weights_dir: str |
     run_dir = Path(run_dir).expanduser()
     bundle = None
     if weights_dir is None and not run_dir.is_dir():
-        from convscope.core.runs.bundle import is_bundle, open_bundle
+        from convscope.core.runs.bundle import BundleError, is_bundle, open_bundle
 
         if is_bundle(run_dir):  # a run as one file: unpacked into a private folder, read from there
-            bundle, run_dir = run_dir, open_bundle(run_dir)
+            try:
+                bundle, run_dir = run_dir, open_bundle(run_dir)
+            except BundleError as exc:
+                raise CheckpointError(str(exc)) from None
     if not run_dir.is_dir():
         raise CheckpointError(f"run directory {run_dir} does not exist; pass the folder given to "
                               f"'train --out' (or a .convscope file made by 'export --format bundle').")

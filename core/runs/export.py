@@ -265,10 +265,13 @@ def export(run_dir: str | Path, fmt: str, output: str | Path, overwrite: bool = 
     run_dir, output = Path(run_dir).expanduser(), Path(output).expanduser()
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
-    from convscope.core.runs.bundle import is_bundle, open_bundle
+    from convscope.core.runs.bundle import BundleError, is_bundle, open_bundle
 
     if not run_dir.is_dir() and is_bundle(run_dir):
-        run_dir = open_bundle(run_dir)  # a bundle exports as the folder it holds
+        try:
+            run_dir = open_bundle(run_dir)  # a bundle exports as the folder it holds
+        except BundleError as exc:
+            raise ExportError(str(exc)) from None
     if not run_dir.is_dir():
         raise ExportError(f"run folder {run_dir} does not exist; pass a folder written by 'train --out'.")
     _check_output(output, fmt, overwrite)
@@ -286,9 +289,12 @@ def export(run_dir: str | Path, fmt: str, output: str | Path, overwrite: bool = 
 
 
 def export_bundle(run_dir: Path, output: Path) -> dict:
-    from convscope.core.runs.bundle import bundle_bytes
+    from convscope.core.runs.bundle import BundleError, bundle_bytes
 
-    data = bundle_bytes(run_dir)
+    try:
+        data = bundle_bytes(run_dir)
+    except BundleError as exc:
+        raise ExportError(str(exc)) from None
     _write(output, data)
     return {"format": "bundle", "output": str(output), "bytes": len(data), "notes": []}
 
