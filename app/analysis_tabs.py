@@ -41,7 +41,10 @@ SUMMARY_DELAY_MS = 400
 EXPORTS = (("onnx", QT_TRANSLATE_NOOP("Export", "ONNX model…"), "ONNX (*.onnx)", ".onnx"),
            ("csv", QT_TRANSLATE_NOOP("Export", "Metrics as CSV…"), "CSV (*.csv)", ".csv"),
            ("tensorboard", QT_TRANSLATE_NOOP("Export", "TensorBoard scalars…"), "", ""),
-           ("png", QT_TRANSLATE_NOOP("Export", "Curves as PNG…"), "PNG (*.png)", ".png"))
+           ("png", QT_TRANSLATE_NOOP("Export", "Curves as PNG…"), "PNG (*.png)", ".png"),
+           ("bundle", QT_TRANSLATE_NOOP("Export", "The whole run as one file (.convscope)…"),
+            "ConvScope run (*.convscope)", ".convscope"),
+           ("html", QT_TRANSLATE_NOOP("Export", "The run as a web page (.html)…"), "Web page (*.html)", ".html"))
 
 
 def choose_export_path(parent, fmt: str, suggested: Path) -> str:
@@ -324,7 +327,11 @@ class AnalysisTabs(QObject):
         from convscope.core.runs.export import export
 
         # The save dialog asked before replacing a file; a folder's event files are never replaced unasked.
-        jobs.submit(f"export-{fmt}", lambda cancel, d=run_dir, f=fmt, p=path: export(d, f, p, f != "tensorboard"),
+        from .i18n import current_language
+
+        lang = "zh" if current_language().startswith("zh") else "en"  # a web page in the window's language
+        jobs.submit(f"export-{fmt}",
+                    lambda cancel, d=run_dir, f=fmt, p=path: export(d, f, p, f != "tensorboard", lang=lang),
                     lambda result, error, f=fmt: self._exported(f, result, error))
         return True
 

@@ -56,6 +56,13 @@ SKIP_CHECK_ENV = "CONVSCOPE_SKIP_LIBRARY_CHECK"  # 1: start Qt without looking f
 def main(argv: list[str] | None = None) -> int:
     """``python main.py`` and ``convscope``: the window, or with a sub-command the command line."""
     args = sys.argv[1:] if argv is None else list(argv)
+    if args and args[0] in ("--install-desktop-entry", "--remove-desktop-entry"):
+        from .desktop_entry import main as desktop_main
+
+        return desktop_main(args)
+    open_path = None
+    if len(args) == 1 and run_to_open(args[0]):
+        open_path, args = args[0], []  # `convscope NAME.convscope` (a double-click): the window shows it
     if args:
         from convscope.core.cli import main as cli_main
 
@@ -75,7 +82,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ConvScope cannot open its window: no X server answers on DISPLAY={os.environ.get('DISPLAY')}. "
               "The command line works without one (convscope --help).", file=sys.stderr)
         return 1
-    return run_gui()
+    return run_gui(open_path)
+
+
+def run_to_open(arg: str) -> bool:
+    """Whether the one argument names a run to open in the window (a ``.convscope`` file, or a run folder),
+    rather than a sub-command or an option."""
+    if arg.startswith("-"):
+        return False
+    from convscope.core.cli import COMMANDS
+
+    if arg in COMMANDS:
+        return False
+    path = os.path.expanduser(arg)
+    return (os.path.isfile(path) and path.endswith(".convscope")) or os.path.isfile(os.path.join(path, "config.json"))
 
 
 def uses_xcb(environ=None, platform: str | None = None) -> bool:
@@ -250,7 +270,7 @@ def _close_on_signals(window, signals=("SIGINT", "SIGTERM", "SIGBREAK")):
     return restore
 
 
-def run_gui() -> int:
+def run_gui(open_path: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -259,6 +279,8 @@ def run_gui() -> int:
     app.setOrganizationName("ConvScope")
     app.setApplicationName("ConvScope")
     app.setApplicationDisplayName("ConvScope")
+    app.setDesktopFileName("convscope")  # the desktop entry of --install-desktop-entry: its name and icon
+    window_icon(app)
     from .main_window import MainWindow
 
     window = MainWindow()
@@ -275,9 +297,22 @@ def run_gui() -> int:
     _install_excepthooks(window)
     _close_on_signals(window)
     window.show()
+    if open_path:  # opened when the window is on screen (before torch is loaded is fine: the tabs follow)
+        QTimer.singleShot(0, window, lambda: window.load_checkpoint(open_path))
     code = app.exec()
     _wait_for_background_jobs()
     return code
+
+
+def window_icon(app) -> None:
+    """The application's icon (every window's, and the task bar's), from resources/convscope.svg."""
+    from PySide6.QtGui import QIcon
+
+    from convscope.core.base.resources import resource_path
+
+    icon = QIcon(str(resource_path("convscope.svg")))
+    if not icon.isNull():
+        app.setWindowIcon(icon)
 
 
 def _wait_for_background_jobs() -> None:

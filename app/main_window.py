@@ -107,6 +107,7 @@ class MainWindow(RunDisplay, QMainWindow):
         from .widgets.settings_column import SettingsColumn  # its panel reads core.setup.config (torch-free)
 
         self._build_menu()
+        self.setAcceptDrops(True)
         # Left: the settings, what is wrong with them, the estimate and the run buttons.
         left = SettingsColumn()
         self.config_panel, self.settings_column = left.config_panel, left
@@ -159,6 +160,7 @@ class MainWindow(RunDisplay, QMainWindow):
         keys = QKeySequence.StandardKey
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.tr("&Open run…"), QKeySequence(keys.Open), self._open_run_dialog)
+        file_menu.addAction(self.tr("Open a run &file (.convscope)…"), self._open_run_file_dialog)
         file_menu.addSeparator()
         file_menu.addAction(self.tr(
             "&Quit"), QKeySequence("Ctrl+Q"), self.close)  # StandardKey.Quit is empty on Windows
@@ -508,6 +510,28 @@ class MainWindow(RunDisplay, QMainWindow):
         folder = choose_run_folder(self, runs_root())
         if folder:
             self.load_checkpoint(folder)
+
+    def _open_run_file_dialog(self) -> None:
+        from .opened_run import choose_run_file
+
+        path = choose_run_file(self)
+        if path:
+            self.load_checkpoint(path)
+
+    # A run dropped on the window (a .convscope file or a run folder) opens in every tab.
+    def dragEnterEvent(self, event):
+        from .opened_run import dropped_run
+
+        if dropped_run(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        from .opened_run import dropped_run
+
+        path = dropped_run(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.load_checkpoint(path)
 
     def closeEvent(self, event):
         if not self.rescue.keep_before_close():

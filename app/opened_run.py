@@ -10,6 +10,7 @@ The line (``runLine``) reads "Showing run NAME (opened) · …" or "Showing the 
 """
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 
@@ -111,11 +112,18 @@ class RunLine(QWidget):
         from .core_texts import core_text
 
         self._training_rest = None
-        self.label.setText(self.tr("Showing run <b>{name}</b> (opened) · {network} on {dataset} · {params} "
-                                   "parameters · {epoch} of {epochs} epochs · {status}").format(
-            name=Path(run.dir).name, network=core_text(cfg.spec.display_name),
-            dataset=core_text(cfg.info.display_name), params=f"{count_params(run.model):,}", epoch=run.epoch,
-            epochs=cfg.epochs, status=status_text(status)))
+        bundle = getattr(run, "bundle", None)
+        head = self.tr("Showing run <b>{name}</b> (opened from {file}, read-only)") if bundle else \
+            self.tr("Showing run <b>{name}</b> (opened)")
+        self.label.setText(head.format(name=html.escape(Path(run.dir).name), file=html.escape(
+            Path(bundle).name if bundle else "")) + self.tr(
+            " · {network} on {dataset} · {params} parameters · {epoch} of {epochs} epochs · {status}").format(
+            network=core_text(cfg.spec.display_name), dataset=core_text(cfg.info.display_name),
+            params=f"{count_params(run.model):,}", epoch=run.epoch, epochs=cfg.epochs, status=status_text(status)))
+        self.continue_button.setText(self.tr("Copy to my runs") if bundle else self.tr("Continue training"))
+        self.continue_button.setToolTip(
+            self.tr("A run opened from a .convscope file is read-only: copy it into your runs folder to train "
+                    "it further.") if bundle else QCoreApplication.translate("RunLine", CONTINUE_TIP))
         settings = ", ".join(f"{k} {v}" for k, v in cfg.to_dict().items()
                              if k in ("batch_size", "optimizer", "lr", "momentum", "weight_decay", "schedule",
                                       "form", "width", "subset", "seed") and v is not None)
@@ -170,6 +178,27 @@ def choose_run_folder(parent, root) -> str | None:
         return None
     chosen = dialog.selectedFiles()
     return chosen[0] if chosen else None
+
+
+def choose_run_file(parent) -> str | None:
+    """File → Open a run file: a ``.convscope`` bundle, from the user's documents folder."""
+    from PySide6.QtCore import QStandardPaths
+
+    start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+    path, _ = QFileDialog.getOpenFileName(parent, QCoreApplication.translate("OpenedRun", "Open a run file"), start,
+                                          QCoreApplication.translate("OpenedRun", "ConvScope runs (*.convscope)"))
+    return path or None
+
+
+def dropped_run(mime) -> str | None:
+    """The run a drag carries (one local ``.convscope`` file or run folder), or None."""
+    urls = [u for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
+    if len(urls) != 1:
+        return None
+    path = Path(urls[0].toLocalFile())
+    if (path.suffix == ".convscope" and path.is_file()) or (path / "config.json").is_file():
+        return str(path)
+    return None
 
 
 def read_replay(run_dir) -> tuple[list, str]:
@@ -230,12 +259,34 @@ class RunShown(QObject):
         run = self.session.opened
         if run is None:
             return False
+        if getattr(run, "bundle", None):
+            return self.copy_to_runs(run)
         done, why_not = resumable_epoch(run.dir)
         if done is None:
             self.host.notify("info", self.tr("This run cannot be continued"), why_not)
             return False
         total = ask_total_epochs(self.host.dialog_parent(), done, run.config.epochs)
         return total is not None and self.continue_run(run.dir, total)
+
+    def copy_to_runs(self, run) -> bool:
+        """Copy a run opened from a bundle into the runs folder and show the copy (which can be continued)."""
+        from convscope.core.runs.bundle import copy_to_runs
+
+        from .settings import runs_root
+
+        try:
+            copied = copy_to_runs(run.dir, runs_root())
+        except OSError as exc:
+            self.host.notify("error", self.tr("Could not copy the run"), self.tr(
+                "{file} could not be copied into {root}: {error}").format(
+                file=Path(run.bundle).name, root=runs_root(), error=exc.strerror or exc))
+            return False
+        if not self.host.open_run(copied):
+            return False
+        self.host.notify("success", self.tr("Copied to your runs"), self.tr(
+            "The run is now {folder} in your runs folder: Continue training trains it further.").format(
+            folder=copied.name))
+        return True
 
     def continue_run(self, run_dir, epochs: int | None = None) -> bool:
         """Continue the run saved in ``run_dir`` to ``epochs`` in total (default: its configured epochs),

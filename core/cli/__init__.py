@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import signal
 import sys
-import time
 
 from convscope.core.setup import config as C
 
@@ -32,6 +30,7 @@ from .common import (  # noqa: F401  (the names scripts and tests know as convsc
     printable,
     strict,
 )
+from .progress import DownloadLine, Progress
 
 # Commands that live in their own module (``add_parser(sub)``, ``run(args)``), after the ones below.
 COMMAND_MODULES: tuple = ()
@@ -43,7 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     from convscope import __version__
 
     p = Parser(prog="convscope", description="Train classic CNNs and look inside them. "
-                "Without a sub-command, opens the window.")
+               "Without a sub-command, opens the window.",
+               epilog="convscope RUN opens a saved run (its folder, or a .convscope file) in the window. "
+               "convscope --install-desktop-entry makes the desktop open .convscope files with ConvScope "
+               "(a launcher entry, a MIME type and the icon under ~/.local/share); "
+               "--remove-desktop-entry undoes it.")
     p.add_argument("--version", action="version", version=f"convscope {__version__}")
     names = ("train", "evaluate", "predict", "archs", "presets", "summary", "export", "race") \
         + tuple(module.NAME for module in COMMAND_MODULES)
@@ -53,20 +56,27 @@ def build_parser() -> argparse.ArgumentParser:
                        "a run directory (config, metrics.jsonl, weights, optimizer state, status).")
     t.add_argument("--preset", help="start from a preset of the course notes (see 'presets'); the other "
                    "options override its settings")
+    t.add_argument("--config", metavar="FILE", help="settings from a TOML file with the keys of a preset's "
+                   "config (arch = \"lenet\", lr = 0.01, …); options given here override it, it overrides "
+                   "--preset")
     t.add_argument("--arch", help="architecture (see 'archs'); default lenet")
     t.add_argument("--dataset", help=f"{', '.join(C.DATASET_NAMES)}; default mnist-sample (the *-sample "
                    f"datasets ship with ConvScope: no download; imagefolder: your own images, "
                    f"with --data-root DIR holding one sub-folder per class)")
     t.add_argument("--data-root", help="folder in torchvision's layout (DIR/MNIST/raw/…); for imagefolder "
                    "the folder of class sub-folders (DIR/cats/*.jpg, DIR/dogs/*.png, …)")
-    t.add_argument("--epochs", type=positive_int)
-    t.add_argument("--batch-size", type=positive_int)
+    t.add_argument("--epochs", type=positive_int, help="passes over the training images (default: the "
+                   "architecture's, see 'archs')")
+    t.add_argument("--batch-size", type=positive_int, help="images per optimizer step (default: the architecture's)")
     t.add_argument("--lr", type=positive_float, help="learning rate (> 0)")
-    t.add_argument("--optimizer", choices=C.OPTIMIZERS)
+    t.add_argument("--optimizer", choices=C.OPTIMIZERS, help="the update rule (default: the architecture's)")
     t.add_argument("--momentum", type=fraction, help="SGD momentum (default 0.9; 0 = d2l's plain SGD)")
-    t.add_argument("--weight-decay", type=fraction)
-    t.add_argument("--schedule", choices=C.SCHEDULES)
-    t.add_argument("--label-smoothing", type=fraction)
+    t.add_argument("--weight-decay", type=fraction, help="L2 penalty on the weights, in [0, 1) (default: the "
+                   "architecture's, mostly 0)")
+    t.add_argument("--schedule", choices=C.SCHEDULES, help="how the learning rate changes during the run "
+                   "(default: the architecture's)")
+    t.add_argument("--label-smoothing", type=fraction, help="share of the target spread over the other "
+                   "classes, in [0, 1) (default 0)")
     t.add_argument("--augment", metavar="LIST", help="augment the training batches (never the test images): "
                    "comma-separated, each with an optional =value, e.g. hflip,crop=4,rotate=15; from hflip=P, "
                    "vflip=P, rot90=P (probabilities, default 0.5), rotate=DEGREES (15), crop=PAD (4 px), "
@@ -76,14 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--image-size", type=positive_int,
                    help="native form: resize the images to this many pixels a side (e.g. 32)")
     t.add_argument("--width", type=positive_float, help="width multiplier for the channel counts")
-    t.add_argument("--dropout", type=fraction)
-    t.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None)
+    t.add_argument("--dropout", type=fraction, help="dropout probability of the networks that have dropout, "
+                   "in [0, 1) (default: the architecture's)")
+    t.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None,
+                   help="BatchNorm after the convolutions (--no-batchnorm: without; default: the architecture's)")
     t.add_argument("--shortcut", action=argparse.BooleanOptionalAction, default=None,
                    help="ResNet skip connections (--no-shortcut: the plain stack)")
     t.add_argument("--activation", choices=C.ACTIVATIONS, help="LeNet: relu (modern) or sigmoid")
     t.add_argument("--subset", type=positive_int, help="train on this many examples only")
-    t.add_argument("--seed", type=nonneg_int)
-    t.add_argument("--device", choices=C.DEVICES)
+    t.add_argument("--seed", type=nonneg_int, help="random seed: the same seed gives the same run (default 0)")
+    t.add_argument("--device", choices=C.DEVICES, help="where to train (default auto: the GPU when there is "
+                   "one)")
     t.add_argument("--compile", action="store_true", default=None, help="compile the network with "
                    "torch.compile (the first steps are slow while it compiles; worth it for the larger "
                    "networks on a GPU)")
@@ -97,10 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="evaluate a run directory on a dataset")
     e.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
     e.add_argument("--dataset", help="dataset (default: the one the run trained on)")
-    e.add_argument("--data-root")
-    e.add_argument("--split", choices=["test", "train"], default="test")
-    e.add_argument("--device", choices=C.DEVICES, default="auto")
-    e.add_argument("--json", action="store_true")
+    e.add_argument("--data-root", help="folder of the dataset (for imagefolder: the folder of class sub-folders)")
+    e.add_argument("--split", choices=["test", "train"], default="test", help="which images (default test)")
+    e.add_argument("--device", choices=C.DEVICES, default="auto", help="where to evaluate (default auto)")
+    e.add_argument("--json", action="store_true", help="print the result as one JSON line on stdout")
 
     s = sub.add_parser("presets", help="list the presets (the experiments of the course notes)")
     s.add_argument("--json", action="store_true", help="print them as one JSON line")
@@ -109,94 +122,49 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
     r.add_argument("image", help="PNG/JPG of a digit (dark on light or light on dark); for a run trained "
                    "on imagefolder, an image like its training images")
-    r.add_argument("--top", type=positive_int, default=3)
-    r.add_argument("--json", action="store_true")
+    r.add_argument("--top", type=positive_int, default=3, help="how many classes to list (default 3)")
+    r.add_argument("--json", action="store_true", help="print the result as one JSON line on stdout")
 
     a = sub.add_parser("archs", help="list the architectures with parameters and FLOPs")
-    a.add_argument("--json", action="store_true")
+    a.add_argument("--json", action="store_true", help="print them as one JSON line on stdout")
 
     m = sub.add_parser("summary", help="per layer: output shape, parameters and FLOPs of a network or a run")
     m.add_argument("--checkpoint", help="a run directory (default: the network --arch on --dataset)")
-    m.add_argument("--arch", default="lenet")
-    m.add_argument("--dataset", default="mnist-sample")
-    m.add_argument("--form", choices=C.FORMS)
-    m.add_argument("--json", action="store_true")
+    m.add_argument("--arch", default="lenet", help="architecture (see 'archs'; default lenet)")
+    m.add_argument("--dataset", default="mnist-sample", help="the dataset that sets the input size and "
+                   "classes (default mnist-sample)")
+    m.add_argument("--form", choices=C.FORMS, help="native resolution or the d2l resize")
+    m.add_argument("--json", action="store_true", help="print the table as one JSON line on stdout")
 
-    x = sub.add_parser("export", help="a run as ONNX, its metrics as CSV, TensorBoard scalars or a PNG")
-    x.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
-    x.add_argument("--format", required=True, choices=("onnx", "csv", "tensorboard", "png"))
+    x = sub.add_parser("export", help="a run as ONNX, its metrics as CSV, TensorBoard scalars or a PNG, the "
+                       "whole run as one .convscope file, or as one web page")
+    x.add_argument("--checkpoint", required=True, help="run directory written by 'train --out' (or a .convscope "
+                   "bundle)")
+    x.add_argument("--format", required=True, choices=("onnx", "csv", "tensorboard", "png", "bundle", "html"),
+                   help="onnx: the network; csv, tensorboard, png: the metrics; bundle: the whole run as one "
+                   ".convscope file (open it with --checkpoint or in the window); html: one self-contained web "
+                   "page that replays the run in any browser")
     x.add_argument("--output", required=True, help="file to write (for tensorboard: a folder)")
+    x.add_argument("--lang", choices=("en", "zh"), default="en", help="html: the page's language (default en)")
     x.add_argument("--overwrite", action="store_true", help="replace the file already at --output (for "
                    "tensorboard: the event files in that folder)")
-    x.add_argument("--json", action="store_true")
+    x.add_argument("--json", action="store_true", help="print what was written as one JSON line on stdout")
 
     g = sub.add_parser("race", help="train several architectures one after another on the same data and seed")
     g.add_argument("--archs", required=True, help="comma-separated architectures, e.g. lenet,nin,resnet-small")
-    g.add_argument("--dataset", default="mnist-sample")
-    g.add_argument("--epochs", type=positive_int, default=3)
-    g.add_argument("--batch-size", type=positive_int)
-    g.add_argument("--subset", type=positive_int)
-    g.add_argument("--seed", type=nonneg_int, default=0)
-    g.add_argument("--device", choices=C.DEVICES)
+    g.add_argument("--dataset", default="mnist-sample", help="the dataset every entrant trains on "
+                   "(default mnist-sample)")
+    g.add_argument("--epochs", type=positive_int, default=3, help="epochs of each entrant (default 3)")
+    g.add_argument("--batch-size", type=positive_int, help="images per step (default: each architecture's)")
+    g.add_argument("--subset", type=positive_int, help="train on this many examples only")
+    g.add_argument("--seed", type=nonneg_int, default=0, help="the seed every entrant uses (default 0)")
+    g.add_argument("--device", choices=C.DEVICES, help="where to train (default auto)")
     g.add_argument("--target", type=fraction, default=0.9, help="test accuracy to time (default 0.9)")
     g.add_argument("--out", help="folder for the entrants' run folders (one per architecture)")
-    g.add_argument("--json", action="store_true")
+    g.add_argument("--json", action="store_true", help="print the results as one JSON line on stdout")
     for module in COMMAND_MODULES:
         module.add_parser(sub)
     return p
-
-
-# ---------------------------------------------------------------------------------------- progress
-class Progress:
-    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal)."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
-        self.end_epoch = 0
-        self.last = 0.0
-
-    def __call__(self, event) -> None:
-        from convscope.core.training import events as E
-
-        if isinstance(event, E.RunStarted):
-            self.end_epoch = event.end_epoch
-            self._line(f"{event.config.arch} on {event.config.dataset}: {event.n_train:,} training / "
-                       f"{event.n_test:,} test images, {event.params:,} parameters, {event.device}")
-        elif isinstance(event, E.StepMetrics) and self.tty:
-            now = time.monotonic()
-            if now - self.last < 0.1 and event.step != event.steps_per_epoch:
-                return
-            self.last = now
-            frac = event.step / event.steps_per_epoch
-            bar = "#" * int(frac * 24) + "." * (24 - int(frac * 24))
-            loss = float(event.losses[-1]) if len(event.losses) else float("nan")
-            self.stream.write(f"\repoch {event.epoch}/{self.end_epoch} [{bar}] {frac:4.0%} "
-                              f"loss {loss:.4f}  {event.examples_per_s:,.0f} img/s  "
-                              f"ETA {_hms(event.eta_s)}   ")
-            self.stream.flush()
-        elif isinstance(event, E.EpochEnd):
-            self._line(f"epoch {event.epoch}/{self.end_epoch}: train loss {event.train_loss:.4f} "
-                       f"acc {event.train_acc:.2%} | test loss {event.test_loss:.4f} acc {event.test_acc:.2%}"
-                       f" | {event.examples_per_s:,.0f} img/s, {event.seconds:.1f} s")
-        elif isinstance(event, E.RunWarning):
-            self._line(f"warning: {event.message}")
-        elif isinstance(event, E.RunFinished):
-            r = event.result
-            self._line(f"{r.status}: {r.message}")
-
-    def _line(self, text: str) -> None:
-        if self.tty:
-            self.stream.write("\r\033[K")
-        self.stream.write(printable(text) + "\n")
-        self.stream.flush()
-
-
-def _hms(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 # ---------------------------------------------------------------------------------------- commands
@@ -246,7 +214,36 @@ def cmd_train(args) -> int:
     from convscope.core.training.engine import Trainer
 
     config = _checked_config(args, check_files=True)
-    return _train(args, Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25))
+    on_event = Progress()
+    if args.out and args.preset:
+        on_event = _keeping_lesson(on_event, args.out, args.preset)
+    return _train(args, Trainer(config, on_event=on_event, run_dir=args.out, publish_interval=0.25))
+
+
+def _keeping_lesson(on_event, out: str, preset_id: str):
+    """``on_event``, which also keeps the lesson ``preset_id`` (when it is one) in the run folder once the
+    run has started there (``lesson.json``: the run, handed on, still says what it was meant to show)."""
+    from convscope.core.runs.origin import lesson_record, write_lesson
+    from convscope.core.setup.presets import PresetError, get_preset
+    from convscope.core.training import events as E
+
+    try:
+        record = lesson_record(get_preset(preset_id))
+    except PresetError:
+        record = None
+    if record is None:
+        return on_event
+
+    def handle(event) -> None:
+        if isinstance(event, E.RunStarted):
+            try:
+                write_lesson(out, record)
+            except OSError as exc:  # the run goes on without it
+                print(f"note: the lesson could not be kept in {printable(out)}: {exc.strerror or exc}",
+                      file=sys.stderr)
+        on_event(event)
+
+    return handle
 
 
 def _train_together(args, group) -> int:
@@ -318,6 +315,17 @@ def _checked_config(args, check_files: bool):
         preset_arch, preset_dataset = preset_values.pop("arch", None), preset_values.pop("dataset", None)
         arch, dataset = arch or preset_arch, dataset or preset_dataset
         overrides = {**preset_values, **{k: v for k, v in overrides.items() if v is not None}}
+    if args.config:
+        from convscope.core.setup.config_file import ConfigFileError, read_config_file
+
+        try:
+            from_file = read_config_file(args.config)
+        except ConfigFileError as exc:
+            raise BadInput(str(exc)) from None
+        arch = args.arch or from_file.pop("arch", None) or arch
+        dataset = args.dataset or from_file.pop("dataset", None) or dataset
+        given = {k: v for k, v in {k: getattr(args, k, None) for k in from_file}.items() if v is not None}
+        overrides = {**overrides, **from_file, **given}
     try:
         config = C.make_config(arch or "lenet", dataset or "mnist-sample", **overrides)
         from convscope.core.setup.build import meta_model, model_budget
@@ -484,9 +492,11 @@ def cmd_presets(args) -> int:
     if args.json:
         print(json.dumps({"presets": [p.to_json() for p in presets], "default": default}))
     else:
-        for p in presets:
-            c = p.config
-            print(f"{p.id:22s} {c.get('arch', 'lenet'):14s} {c.get('dataset', 'mnist-sample'):22s} {p.name}")
+        rows = [(p.id, p.config.get("arch", "lenet"), p.config.get("dataset", "mnist-sample"), p.name)
+                for p in presets]
+        widths = [max(len(str(row[i])) for row in rows) for i in range(3)] if rows else [0, 0, 0]
+        for row in rows:  # columns as wide as their longest entry: the names line up
+            print(printable("  ".join(f"{str(v):{w}s}" for v, w in zip(row, widths)) + "  " + row[3]))
     return EXIT_OK
 
 
@@ -515,7 +525,7 @@ def cmd_export(args) -> int:
     from convscope.core.runs.export import ExportError, export
 
     try:
-        done = export(args.checkpoint, args.format, args.output, overwrite=args.overwrite)
+        done = export(args.checkpoint, args.format, args.output, overwrite=args.overwrite, lang=args.lang)
     except (ExportError, CheckpointError, OSError) as exc:
         raise BadInput(str(exc)) from None
     for note in done.get("notes", ()):
@@ -572,6 +582,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return EXIT_OK
+        if args.command in ("train", "evaluate", "race"):  # the commands that may download a dataset
+            from convscope.core.data.loading import set_download_progress
+
+            set_download_progress(DownloadLine())
         return COMMANDS[args.command](args)
     except BadInput as exc:
         if _launched_rank() == 0:  # with torchrun, every process has the same message: rank 0 says it

@@ -255,11 +255,22 @@ def _download_failure(exc: BaseException) -> str:
     return "the download failed"
 
 
+# Called with (done bytes, total bytes, file name) while a dataset downloads (see download_dataset); the
+# command line sets a progress line on stderr here, the window shows its own dialog before any download.
+download_progress = None
+
+
+def set_download_progress(callback) -> None:
+    """Report the progress of the downloads :func:`load_split` starts to ``callback`` (None: silent)."""
+    global download_progress
+    download_progress = callback
+
+
 def _download(info: DatasetInfo, root: Path) -> None:
     from convscope.core.data.download import DownloadFailed, download_dataset
 
     try:
-        download_dataset(info.name, root)
+        download_dataset(info.name, root, progress=download_progress)
     except DownloadFailed as exc:  # names the file, the address and the folder
         raise DatasetMissing(f"{info.display_name} is not on this computer and {exc.clause}. "
                              f"Without a network, {_instead(info)}.", info.name, sample_of(info.name)) from None

@@ -438,6 +438,7 @@ class LoadedRun:
                  metrics: list[dict], info: dict[str, str] | None = None):
         self.dir, self.config, self.model, self.status, self.metrics = run_dir, config, model, status, metrics
         self.info = info or {}  # the weights' metadata: epoch, arch, checkpoint token
+        self.bundle: Path | None = None  # the .convscope file it was opened from (read-only), or None
 
     @property
     def epoch(self) -> int:
@@ -548,9 +549,18 @@ def load_run(run_dir: str | os.PathLike, device: str = "cpu", weights_dir: str |
     Every refusal is a :class:`CheckpointError`: the config's model is measured on the meta device and
     the weights' header checked against it before any memory is spent on either."""
     run_dir = Path(run_dir).expanduser()
+    bundle = None
+    if weights_dir is None and not run_dir.is_dir():
+        from convscope.core.runs.bundle import BundleError, is_bundle, open_bundle
+
+        if is_bundle(run_dir):  # a run as one file: unpacked into a private folder, read from there
+            try:
+                bundle, run_dir = run_dir, open_bundle(run_dir)
+            except BundleError as exc:
+                raise CheckpointError(str(exc)) from None
     if not run_dir.is_dir():
         raise CheckpointError(f"run directory {run_dir} does not exist; pass the folder given to "
-                              f"'train --out'.")
+                              f"'train --out' (or a .convscope file made by 'export --format bundle').")
     run_format(run_dir)
     config, meta, budget = _config_of(run_dir)
     expected = meta.state_dict()
@@ -568,7 +578,9 @@ def load_run(run_dir: str | os.PathLike, device: str = "cpu", weights_dir: str |
     del state
     model.to(device).eval()
     status = _read_json_object(run_dir / STATUS) if (run_dir / STATUS).exists() else {"status": "unknown"}
-    return LoadedRun(run_dir, config, model, status, read_metrics(run_dir), info)
+    loaded = LoadedRun(run_dir, config, model, status, read_metrics(run_dir), info)
+    loaded.bundle = bundle
+    return loaded
 
 
 def load_optimizer_state(run_dir: str | os.PathLike) -> dict | None:

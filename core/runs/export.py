@@ -10,6 +10,10 @@
 * **tensorboard** — scalar event files (``loss/train``, ``accuracy/test``, ``lr``…, one step per epoch)
   in the folder ``PATH``: ``tensorboard --logdir PATH``. Needs ``tensorboard``.
 * **png** — the loss and accuracy curves. Needs ``matplotlib``.
+* **bundle** — the whole run folder as one ``.convscope`` file (:mod:`core.runs.bundle`): ``--checkpoint
+  NAME.convscope`` and the window open it directly, read-only.
+* **html** — one self-contained web page that replays the run in any browser, offline
+  (:mod:`core.runs.web_page`).
 
 The output is written atomically (a temporary file renamed over it). An existing file is replaced only
 with ``overwrite`` (``--overwrite``); a symbolic link, a device or a named pipe is never written to or
@@ -34,7 +38,7 @@ from torch import nn
 from convscope.core.base.safe_write import entry_mode
 from convscope.core.runs.checkpoints import CheckpointError, atomic_write_bytes, read_metrics, write_error_reason
 
-FORMATS = ("onnx", "csv", "tensorboard", "png")
+FORMATS = ("onnx", "csv", "tensorboard", "png", "bundle", "html")
 # metrics.jsonl's keys, in the order the CSV gives them (other tools read them by these names).
 METRIC_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", "examples_per_s")
 MAX_EPOCH = 1_000_000  # an epoch number past this is not one a run wrote
@@ -252,7 +256,7 @@ def _check_output(output: Path, fmt: str, overwrite: bool) -> None:
                           f"choose another --output.")
 
 
-def export(run_dir: str | Path, fmt: str, output: str | Path, overwrite: bool = False) -> dict:
+def export(run_dir: str | Path, fmt: str, output: str | Path, overwrite: bool = False, lang: str = "en") -> dict:
     """Export a run folder; a dict describing what was written (``notes``: what was left out).
     ``ExportError`` / ``CheckpointError`` with a message for the user when it cannot be done; an existing
     output is replaced only with ``overwrite``."""
@@ -261,6 +265,13 @@ def export(run_dir: str | Path, fmt: str, output: str | Path, overwrite: bool = 
     run_dir, output = Path(run_dir).expanduser(), Path(output).expanduser()
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    from convscope.core.runs.bundle import BundleError, is_bundle, open_bundle
+
+    if not run_dir.is_dir() and is_bundle(run_dir):
+        try:
+            run_dir = open_bundle(run_dir)  # a bundle exports as the folder it holds
+        except BundleError as exc:
+            raise ExportError(str(exc)) from None
     if not run_dir.is_dir():
         raise ExportError(f"run folder {run_dir} does not exist; pass a folder written by 'train --out'.")
     _check_output(output, fmt, overwrite)
@@ -270,8 +281,32 @@ def export(run_dir: str | Path, fmt: str, output: str | Path, overwrite: bool = 
         return export_csv(run_dir, output)
     if fmt == "tensorboard":
         return export_tensorboard(run_dir, output, overwrite)
+    if fmt == "bundle":
+        return export_bundle(run_dir, output)
+    if fmt == "html":
+        return export_html(run_dir, output, lang)
     return export_png(run_dir, output, run_dir.name)
 
 
+def export_bundle(run_dir: Path, output: Path) -> dict:
+    from convscope.core.runs.bundle import BundleError, bundle_bytes
+
+    try:
+        data = bundle_bytes(run_dir)
+    except BundleError as exc:
+        raise ExportError(str(exc)) from None
+    _write(output, data)
+    return {"format": "bundle", "output": str(output), "bytes": len(data), "notes": []}
+
+
+def export_html(run_dir: Path, output: Path, lang: str = "en") -> dict:
+    from convscope.core.runs.web_page import page_html
+
+    page, notes = page_html(run_dir, lang)
+    data = page.encode("utf-8")
+    _write(output, data)
+    return {"format": "html", "output": str(output), "bytes": len(data), "notes": notes}
+
+
 __all__ = ["FORMATS", "METRIC_KEYS", "ExportError", "CheckpointError", "export", "export_onnx", "export_csv",
-           "export_tensorboard", "export_png", "ScaledInput"]
+           "export_tensorboard", "export_png", "export_bundle", "export_html", "ScaledInput"]

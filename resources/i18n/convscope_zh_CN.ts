@@ -1427,6 +1427,14 @@
         <source>Curves as PNG…</source>
         <translation>曲线（PNG）…</translation>
     </message>
+    <message>
+        <source>The whole run as one file (.convscope)…</source>
+        <translation>整个训练结果存为一个文件（.convscope）…</translation>
+    </message>
+    <message>
+        <source>The run as a web page (.html)…</source>
+        <translation>训练结果存为网页（.html）…</translation>
+    </message>
 </context>
 <context>
     <name>HealthView</name>
@@ -2106,6 +2114,10 @@
         <translation>打开训练结果(&amp;O)…</translation>
     </message>
     <message>
+        <source>Open a run &amp;file (.convscope)…</source>
+        <translation>打开训练结果文件（.convscope）(&amp;F)…</translation>
+    </message>
+    <message>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
@@ -2466,6 +2478,14 @@
         <translation>打开保存的训练结果</translation>
     </message>
     <message>
+        <source>Open a run file</source>
+        <translation>打开训练结果文件</translation>
+    </message>
+    <message>
+        <source>ConvScope runs (*.convscope)</source>
+        <translation>ConvScope 训练结果 (*.convscope)</translation>
+    </message>
+    <message>
         <source>the run saved no snapshots</source>
         <translation>这次训练没有保存快照</translation>
     </message>
@@ -2706,8 +2726,24 @@
         <translation>继续训练</translation>
     </message>
     <message>
-        <source>Showing run &lt;b&gt;{name}&lt;/b&gt; (opened) · {network} on {dataset} · {params} parameters · {epoch} of {epochs} epochs · {status}</source>
-        <translation>显示训练结果 &lt;b&gt;{name}&lt;/b&gt;（已打开）· {dataset} 上的 {network} · {params} 个参数 · 已训练 {epoch} / {epochs} 轮 · {status}</translation>
+        <source>Showing run &lt;b&gt;{name}&lt;/b&gt; (opened from {file}, read-only)</source>
+        <translation>显示训练结果 &lt;b&gt;{name}&lt;/b&gt;（从 {file} 打开，只读）</translation>
+    </message>
+    <message>
+        <source>Showing run &lt;b&gt;{name}&lt;/b&gt; (opened)</source>
+        <translation>显示训练结果 &lt;b&gt;{name}&lt;/b&gt;（已打开）</translation>
+    </message>
+    <message>
+        <source> · {network} on {dataset} · {params} parameters · {epoch} of {epochs} epochs · {status}</source>
+        <translation> · {dataset} 上的 {network} · {params} 个参数 · 已训练 {epoch} / {epochs} 轮 · {status}</translation>
+    </message>
+    <message>
+        <source>Copy to my runs</source>
+        <translation>复制到我的训练结果</translation>
+    </message>
+    <message>
+        <source>A run opened from a .convscope file is read-only: copy it into your runs folder to train it further.</source>
+        <translation>从 .convscope 文件打开的训练结果是只读的：把它复制到你的训练结果文件夹，才能继续训练。</translation>
     </message>
     <message>
         <source>Showing the last run ({status}, 1 epoch)</source>
@@ -2802,6 +2838,22 @@
     <message>
         <source>This run cannot be continued</source>
         <translation>这个训练结果无法继续训练</translation>
+    </message>
+    <message>
+        <source>Could not copy the run</source>
+        <translation>无法复制训练结果</translation>
+    </message>
+    <message>
+        <source>{file} could not be copied into {root}: {error}</source>
+        <translation>无法把 {file} 复制到 {root}：{error}</translation>
+    </message>
+    <message>
+        <source>Copied to your runs</source>
+        <translation>已复制到你的训练结果</translation>
+    </message>
+    <message>
+        <source>The run is now {folder} in your runs folder: Continue training trains it further.</source>
+        <translation>这个训练结果现在是你的训练结果文件夹中的 {folder}：点击“继续训练”可以接着训练。</translation>
     </message>
     <message>
         <source>Cannot continue that run</source>
