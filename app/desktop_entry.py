@@ -74,7 +74,7 @@ def desktop_entry(command: str) -> str:
         f"MimeType={MIME_TYPE};",
         "Keywords=CNN;deep learning;LeNet;ResNet;d2l;",
         "StartupNotify=true",
-        "StartupWMClass=convscope",
+        "StartupWMClass=ConvScope",  # Qt on X11: the class of WM_CLASS is the application name
         "",
     ])
 
