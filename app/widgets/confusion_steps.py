@@ -71,7 +71,7 @@ class ConfusionSteps(QObject):
 
     @Slot(object)
     def show_step(self, step) -> None:
-        view, tr = self.view, QCoreApplication.translate
+        view = self.view
         if step is None:
             self._back_to_now()
             return
@@ -82,11 +82,14 @@ class ConfusionSteps(QObject):
         entry = nearest(records, step) if records else None
         if entry is None:
             self.shown = None
-            self.message = (tr("ConfusionSteps", "The confusion matrix of each epoch was not recorded for this "
-                                                 "run (a run of an older version): press Live, then Evaluate.")
-                            if records is None else
-                            tr("ConfusionSteps", "Step {step}: no epoch has been evaluated in this run yet.").format(
-                                step=f"{step:,}"))
+            if records is None:
+                self.message = QCoreApplication.translate(
+                    "ConfusionSteps", "The confusion matrix of each epoch was not recorded for this run (a run of "
+                                      "an older version): press Live, then Evaluate.")
+            else:
+                self.message = QCoreApplication.translate(
+                    "ConfusionSteps", "Step {step}: no epoch has been evaluated in this run yet.").format(
+                    step=f"{step:,}")
             enabled = view.evaluate_button.isEnabled()
             view.clear()
             view.evaluate_button.setEnabled(enabled)
@@ -97,12 +100,15 @@ class ConfusionSteps(QObject):
         enabled = self._now[2]
         view.set_analysis(counts)
         view.evaluate_button.setEnabled(enabled)
-        where = (tr("ConfusionSteps", "at step {step}") if entry["step"] == step else
-                 tr("ConfusionSteps", "the evaluation nearest to step {step}")).format(step=f"{step:,}")
-        view.status.setText(tr("ConfusionSteps", "Epoch {epoch}, evaluated at step {at} ({where}): test accuracy "
-                                                 "{acc:.1f} % on {n} images. Rows: the true class; columns: what "
-                                                 "the network said.").format(
-            epoch=entry["epoch"], at=f"{entry['step']:,}", where=where, acc=100 * counts.accuracy,
+        if entry["step"] == step:
+            where = QCoreApplication.translate("ConfusionSteps", "at step {step}")
+        else:
+            where = QCoreApplication.translate("ConfusionSteps", "the evaluation nearest to step {step}")
+        view.status.setText(QCoreApplication.translate(
+            "ConfusionSteps", "Epoch {epoch}, evaluated at step {at} ({where}): test accuracy {acc:.1f} % on {n} "
+                              "images. Rows: the true class; columns: what the network said.").format(
+            epoch=entry["epoch"], at=f"{entry['step']:,}", where=where.format(step=f"{step:,}"),
+            acc=100 * counts.accuracy,
             n=f"{len(counts.true):,}"))
 
     def _back_to_now(self) -> None:

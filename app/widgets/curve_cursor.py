@@ -74,37 +74,38 @@ class StepCursor(QObject):
         self._say(self.describe(step, epoch_x))
 
     def describe(self, step: int, x: float) -> str:
-        c, t = self.curves, QCoreApplication.translate
+        c = self.curves
         spe = self.timeline.steps_per_epoch or 1.0
         half_step = 0.5 / spe
-        parts = [t("Curves", "<b>Step {step}</b> (epoch {epoch})").format(step=f"{step:,}", epoch=f"{x:.2f}")]
+        parts = [QCoreApplication.translate("Curves", "<b>Step {step}</b> (epoch {epoch})").format(
+            step=f"{step:,}", epoch=f"{x:.2f}")]
         loss, acc = _at(c.train_loss, x, half_step), _at(c.train_acc, x, half_step)
-        how = t("Curves", "that step")
+        how = QCoreApplication.translate("Curves", "that step")
         if loss is None:  # an opened run: one value per epoch, at the epoch's last step
             loss, acc = _at(c.train_loss_smooth, x, half_step), _at(c.train_acc_smooth, x, half_step)
-            how = t("Curves", "mean of the epoch that ends here")
+            how = QCoreApplication.translate("Curves", "mean of the epoch that ends here")
         if loss is not None:
             self.values.update(train_loss=loss, train_acc=acc)
-            text = t("Curves", "train loss {loss} ({how})").format(loss=f"{loss:.4f}", how=how)
+            text = QCoreApplication.translate("Curves", "train loss {loss} ({how})").format(loss=f"{loss:.4f}", how=how)
             if acc is not None:
-                text += t("Curves", " · train accuracy {acc} %").format(acc=f"{acc:.1f}")
+                text += QCoreApplication.translate("Curves", " · train accuracy {acc} %").format(acc=f"{acc:.1f}")
             parts.append(text)
         else:
-            parts.append(t("Curves", "no training value recorded at this step"))
+            parts.append(QCoreApplication.translate("Curves", "no training value recorded at this step"))
         done = math.floor(x + 1e-9)  # epochs finished by this step
         e = c.test_acc.nearest(done) if done >= 1 else None
         if e is not None and c.test_acc.x[e] > done:
             e = e - 1 if e > 0 else None
         if e is None:
-            parts.append(t("Curves", "no epoch evaluated yet"))
+            parts.append(QCoreApplication.translate("Curves", "no epoch evaluated yet"))
         else:
             ex = int(round(c.test_acc.x[e]))
             test_loss = _at(c.test_loss, float(ex), 1e-9)
             self.values.update(test_epoch=ex, test_acc=float(c.test_acc.y[e]), test_loss=test_loss)
-            text = t("Curves", "last evaluation, epoch {epoch}: test accuracy {acc} %").format(
+            text = QCoreApplication.translate("Curves", "last evaluation, epoch {epoch}: test accuracy {acc} %").format(
                 epoch=ex, acc=f"{c.test_acc.y[e]:.2f}")
             if test_loss is not None:
-                text += t("Curves", ", test loss {loss}").format(loss=f"{test_loss:.4f}")
+                text += QCoreApplication.translate("Curves", ", test loss {loss}").format(loss=f"{test_loss:.4f}")
             parts.append(text)
         return " &nbsp;|&nbsp; ".join(parts)
 

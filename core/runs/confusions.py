@@ -3,7 +3,8 @@
 API::
 
     record(epoch, step, counts) -> dict          # one epoch's entry (``counts``: classes × classes ints)
-    write(run_dir, records)                      # the whole file, atomically, thinned to BUDGET_BYTES
+    encode(records) -> bytes                     # the whole file, thinned to BUDGET_BYTES (written
+                                                 # atomically by core.runs.run_files.write_confusions)
     read(run_dir) -> list[dict] | None           # the entries, oldest first; None: the run recorded none
     keep_until(records, epoch) -> list[dict]     # the entries of epochs 1..epoch (a run continued)
 
@@ -55,11 +56,9 @@ def thin(records: list[dict], budget: int = BUDGET_BYTES) -> list[dict]:
     return records
 
 
-def write(run_dir: str | os.PathLike, records: list[dict]) -> None:
-    """The file of ``records`` (thinned to the budget), replaced atomically; ``OSError`` when it cannot be."""
-    from convscope.core.runs.checkpoints import atomic_write_bytes
-
-    atomic_write_bytes(Path(run_dir) / FILE, b"".join(_lines(thin(records))), fsync=False)
+def encode(records: list[dict]) -> bytes:
+    """The file's bytes for ``records``, thinned to the budget (``core.runs.run_files`` writes them)."""
+    return b"".join(_lines(thin(records)))
 
 
 def keep_until(records: list[dict], epoch: int) -> list[dict]:

@@ -13,6 +13,7 @@ from convscope.core.runs.checkpoints import (
     TRAIN_STATE,
     CheckpointError,
     RunWriter,
+    atomic_write_bytes,
     read_metrics,
     remove_resume_dir,
     write_error_reason,
@@ -31,6 +32,14 @@ def continue_in(trainer) -> None:
     writer.write_status("running", epoch=trainer.epochs_done, batch_size=trainer.batch_size)
 
 
+def write_confusions(run_dir, records: list[dict]) -> None:
+    """The run's ``confusion.jsonl`` (``core.runs.confusions``), replaced atomically; ``OSError`` when it
+    cannot be written."""
+    from pathlib import Path
+
+    atomic_write_bytes(Path(run_dir) / confusions.FILE, confusions.encode(records), fsync=False)
+
+
 def save_epoch(trainer, record: dict, written: list[str]) -> None:
     """Save a finished epoch: the weights, the optimizer and the training state as one set (all or
     nothing), then its metrics line and the status. ``written`` names what got written, for
@@ -43,7 +52,7 @@ def save_epoch(trainer, record: dict, written: list[str]) -> None:
     writer.append_metrics(record)
     written.append("metrics")
     if trainer.confusions:
-        confusions.write(writer.dir, trainer.confusions)
+        write_confusions(writer.dir, trainer.confusions)
     writer.write_status("running", epoch=record["epoch"], batch_size=trainer.batch_size)
     remove_resume_dir(writer.dir)  # an older stop's epoch, now superseded
 
@@ -102,7 +111,7 @@ def save_elsewhere(trainer, run_dir) -> RunWriter:
                               f"is not worth saving; the last good epoch is kept{where}.")
     writer = save_from_memory(trainer, run_dir)
     try:
-        confusions.write(writer.dir, trainer.confusions)
+        write_confusions(writer.dir, trainer.confusions)
     except OSError as exc:  # the run itself is saved: only the timeline's matrices are missing
         log.warning("could not write the confusion matrices into %s: %s", writer.dir, exc)
     return writer

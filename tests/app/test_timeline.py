@@ -145,3 +145,61 @@ def test_a_paired_lesson_overlays_its_partners_latest_run(qtbot, tmp_path, windo
     assert w.load_checkpoint(root / "this-one") is not None
     assert overlay.partner is None and overlay.items == []
     assert shown not in [label.text for _sample, label in w.curves.acc_legend.items]
+
+
+def test_the_run_trained_in_the_window_at_an_early_step_and_live_again(qtbot, window):
+    from PySide6.QtWidgets import QComboBox, QSpinBox
+
+    w = window
+    for name, cls, value in (("archCombo", QComboBox, "lenet"), ("datasetCombo", QComboBox, "mnist-sample")):
+        combo = w.findChild(cls, name)
+        combo.setCurrentIndex(combo.findData(value))
+    for name, value in (("epochsSpin", 2), ("batchSizeSpin", 32), ("subsetSpin", 64)):
+        w.findChild(QSpinBox, name).setValue(value)
+    w.config_panel.set_field("seed", 2)
+    w._validate()
+    w.tabs.setCurrentWidget(w.activations.feature_view)  # the probe looks while it trains
+    assert w.start_training()
+    qtbot.waitUntil(lambda: not w.is_running(), timeout=WAIT)
+    t, trainer = w.session.timeline, w.session.trainer
+    assert [c["step"] for c in trainer.confusions] == [2, 4] and {2, 4} <= set(t.stops)
+    assert t.live and t.steps_per_epoch == 2
+
+    # Alt+Left anywhere in the window steps back from now; then to the end of the first epoch.
+    qtbot.keyClick(w, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    assert t.step == t.stops[-2]
+    t.set_step(2)
+    cursor = w.analysis.cursor
+    i = w.curves.train_loss.nearest(1.0)
+    assert w.curves.train_loss.x[i] == 1.0  # step 2 sits at epoch 1.0
+    assert cursor.values["train_loss"] == w.curves.train_loss.y[i] and "(that step)" in cursor.label.text()
+    assert cursor.values["test_epoch"] == 1
+    steps = w.analysis.confusion_steps
+    assert steps.shown["epoch"] == 1 and steps.shown["step"] == 2
+    np.testing.assert_array_equal(w.analysis.confusion.analysis.matrix, trainer.confusions[0]["counts"])
+    health = w.analysis.health_view
+    assert all(s.step <= 2 for s in health.shown())
+    assert health.status.text().startswith("At step 2:" if health.shown() else "Step 2: no layer")
+    ctl, view = w.activations, w.activations.feature_view
+    if ctl.current is not None:  # the probe kept a snapshot of that step
+        assert ctl.current.step == 2 and view.snapshot.step == 2
+    else:
+        assert "No snapshot was recorded at step 2" in view.placeholder.text()
+
+    # Live: the run now.
+    qtbot.mouseClick(w.timeline_bar.live_button, Qt.MouseButton.LeftButton)
+    assert t.live and ctl.live and cursor.values == {} and steps.shown is None
+    assert health.upto is None and health.shown() == health.snapshots
+
+
+def test_the_draw_tab_says_it_predicts_with_the_network_now(qtbot, tmp_path, window):
+    w = window
+    run_dir = tmp_path / "runs" / "one-epoch"
+    cli_train(run_dir, epochs=1)
+    assert w.load_checkpoint(run_dir) is not None
+    w.tabs.setCurrentWidget(w.draw_panel)
+    t = w.session.timeline
+    t.set_step(t.stops[0])
+    assert f"The timeline shows step {t.stops[0]}" in w.draw_panel.message()
+    t.go_live()
+    assert w.draw_panel.message() == ""

@@ -142,16 +142,17 @@ class ActivationsController(QObject):
             self._show(snap)
             return
         self._current = None
-        tr = QCoreApplication.translate
         if snaps and step < snaps[0].step and not self._replay:
-            text = tr("InsideViews", "Step {step} is older than the snapshots kept while training (the oldest kept "
-                                     "is step {first}).").format(step=f"{step:,}", first=f"{snaps[0].step:,}")
+            text = QCoreApplication.translate(
+                "InsideViews", "Step {step} is older than the snapshots kept while training (the oldest kept is "
+                               "step {first}).").format(step=f"{step:,}", first=f"{snaps[0].step:,}")
         elif snaps:
             near = min(snaps, key=lambda s: abs(s.step - step)).step
-            text = tr("InsideViews", "No snapshot was recorded at step {step} (the nearest: step {near}).").format(
+            text = QCoreApplication.translate(
+                "InsideViews", "No snapshot was recorded at step {step} (the nearest: step {near}).").format(
                 step=f"{step:,}", near=f"{near:,}")
         else:
-            text = tr("InsideViews", "No snapshot was recorded for this run.")
+            text = QCoreApplication.translate("InsideViews", "No snapshot was recorded for this run.")
         for view in self.views:
             view.show_placeholder(text)
             view.snapshot, view.shown_seq = None, -1

@@ -5,6 +5,7 @@ import numpy as np
 
 from convscope.core.runs import checkpoints as C
 from convscope.core.runs import confusions as K
+from convscope.core.runs.run_files import write_confusions
 from convscope.core.setup.config import make_config
 from convscope.core.training.engine import Trainer
 
@@ -49,7 +50,7 @@ def test_a_continued_run_keeps_the_matrices_of_the_epochs_it_continues_from(tmp_
     assert first.run().status == "completed"
     before = K.read(run_dir)
     # A stale entry of a later epoch (a run continued once before, then reset) is dropped on continuing.
-    K.write(run_dir, before + [K.record(7, 99, np.eye(10, dtype=int))])
+    write_confusions(run_dir, before + [K.record(7, 99, np.eye(10, dtype=int))])
     resumed = Trainer.from_run(run_dir, epochs=3)
     assert resumed.run().status == "completed"
     after = K.read(run_dir)
