@@ -244,6 +244,8 @@ def delete_run(run_dir: str | os.PathLike, root: str | os.PathLike | None = None
 
 # Settings that do not make another experiment: where and how fast it ran, and how far it was trained.
 NOT_THE_EXPERIMENT = ("epochs", "device", "data_root", "amp", "channels_last", "compile")
+# Settings whose None means the network's own value, written out by the window's settings.
+NONE_MEANS = {"width": 1.0}
 
 
 def same_experiment(config: dict, wanted: dict, ignore=NOT_THE_EXPERIMENT) -> bool:
@@ -253,6 +255,8 @@ def same_experiment(config: dict, wanted: dict, ignore=NOT_THE_EXPERIMENT) -> bo
         if key in ignore:
             continue
         have = config.get(key)
+        if key in NONE_MEANS:
+            have, value = NONE_MEANS[key] if have is None else have, NONE_MEANS[key] if value is None else value
         if isinstance(value, float) and isinstance(have, (int, float)) and not isinstance(have, bool):
             if not math.isclose(value, have, rel_tol=1e-9, abs_tol=1e-12):
                 return False

@@ -203,3 +203,15 @@ def test_the_draw_tab_says_it_predicts_with_the_network_now(qtbot, tmp_path, win
     assert f"The timeline shows step {t.stops[0]}" in w.draw_panel.message()
     t.go_live()
     assert w.draw_panel.message() == ""
+
+
+def test_every_paired_lesson_chosen_in_the_settings_is_known_by_its_runs_settings(window):
+    """What Train runs for a paired lesson (the settings panel fills in the rest) is recognised as that lesson."""
+    w = window
+    overlay = w.analysis.partner
+    paired = [p for p in overlay.lessons.values() if p.pair]
+    assert len(paired) >= 8
+    for lesson in paired:
+        assert w.config_panel.apply_preset(lesson.id)
+        w._validate()
+        assert overlay.lesson_of(w.session.config.to_dict()) is lesson, lesson.id
