@@ -101,15 +101,14 @@ class ConfusionSteps(QObject):
         view.set_analysis(counts)
         view.evaluate_button.setEnabled(enabled)
         if entry["step"] == step:
-            where = QCoreApplication.translate("ConfusionSteps", "at step {step}")
+            head = QCoreApplication.translate("ConfusionSteps", "Epoch {epoch}, evaluated at step {at}")
         else:
-            where = QCoreApplication.translate("ConfusionSteps", "the evaluation nearest to step {step}")
-        view.status.setText(QCoreApplication.translate(
-            "ConfusionSteps", "Epoch {epoch}, evaluated at step {at} ({where}): test accuracy {acc:.1f} % on {n} "
-                              "images. Rows: the true class; columns: what the network said.").format(
-            epoch=entry["epoch"], at=f"{entry['step']:,}", where=where.format(step=f"{step:,}"),
-            acc=100 * counts.accuracy,
-            n=f"{len(counts.true):,}"))
+            head = QCoreApplication.translate(
+                "ConfusionSteps", "Epoch {epoch}, evaluated at step {at} (the evaluation nearest to step {step})")
+        view.status.setText(head.format(epoch=entry["epoch"], at=f"{entry['step']:,}", step=f"{step:,}")
+                            + QCoreApplication.translate(
+            "ConfusionSteps", ": test accuracy {acc:.1f} % on {n} images. Rows: the true class; columns: what the "
+                              "network said.").format(acc=100 * counts.accuracy, n=f"{len(counts.true):,}"))
 
     def _back_to_now(self) -> None:
         if self._now is None:

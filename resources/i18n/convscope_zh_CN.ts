@@ -422,16 +422,16 @@
         <translation>第 {step} 步：这次训练还没有评估过任何一轮。</translation>
     </message>
     <message>
-        <source>at step {step}</source>
-        <translation>在第 {step} 步</translation>
+        <source>Epoch {epoch}, evaluated at step {at}</source>
+        <translation>第 {epoch} 轮，在第 {at} 步评估</translation>
     </message>
     <message>
-        <source>the evaluation nearest to step {step}</source>
-        <translation>离第 {step} 步最近的一次评估</translation>
+        <source>Epoch {epoch}, evaluated at step {at} (the evaluation nearest to step {step})</source>
+        <translation>第 {epoch} 轮，在第 {at} 步评估（离第 {step} 步最近的一次评估）</translation>
     </message>
     <message>
-        <source>Epoch {epoch}, evaluated at step {at} ({where}): test accuracy {acc:.1f} % on {n} images. Rows: the true class; columns: what the network said.</source>
-        <translation>第 {epoch} 轮，在第 {at} 步评估（{where}）：在 {n} 张图像上的测试准确率为 {acc:.1f}%。行：真实类别；列：网络的判断。</translation>
+        <source>: test accuracy {acc:.1f} % on {n} images. Rows: the true class; columns: what the network said.</source>
+        <translation>：在 {n} 张图像上的测试准确率为 {acc:.1f}%。行：真实类别；列：网络的判断。</translation>
     </message>
 </context>
 <context>

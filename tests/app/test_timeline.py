@@ -64,7 +64,7 @@ def test_an_opened_run_at_an_early_step_in_every_view_then_live_again(qtbot, tmp
     steps = w.analysis.confusion_steps
     assert steps.shown["epoch"] == 1
     np.testing.assert_array_equal(w.analysis.confusion.analysis.matrix, entries[0]["counts"])
-    assert "Epoch 1, evaluated at step" in w.analysis.confusion.status.text()
+    assert f"Epoch 1, evaluated at step {k}:" in w.analysis.confusion.status.text()
     assert "not recorded for this run" in w.analysis.health_view.status.text()
 
     # The arrow keys step from stop to stop while the timeline has the focus.
@@ -80,7 +80,8 @@ def test_an_opened_run_at_an_early_step_in_every_view_then_live_again(qtbot, tmp
     t.set_step(missing)
     assert ctl.current is None and f"No snapshot was recorded at step {missing}" in view.placeholder.text()
     assert view.stack.currentWidget() is view.placeholder
-    assert steps.shown["epoch"] == 3  # the evaluation nearest to it
+    assert steps.shown["epoch"] == 3  # the evaluation nearest to it, and it says so
+    assert f"(the evaluation nearest to step {missing})" in w.analysis.confusion.status.text()
 
     # Live returns to now: the opened weights, no cursor, the tab as it was.
     qtbot.mouseClick(bar.live_button, Qt.MouseButton.LeftButton)
