@@ -102,6 +102,7 @@ class AnalysisTabs(QObject):
         self._batchnorm: bool | None = None
         self._run_config = None
         self.export_actions = {}
+        self.confusion_steps = self.cursor = self.partner = None  # the timeline's and the paired lessons' parts
 
     # ------------------------------------------------------------------------------- wiring
     def install(self) -> None:
@@ -117,11 +118,29 @@ class AnalysisTabs(QObject):
         s.thread_finished.connect(self.on_run_finished)  # the run's thread is done: its network may be evaluated
         s.run_opened.connect(self.on_opened)
         self.confusion.evaluate_requested.connect(self.evaluate)
+        self._follow_timeline()
         self.confusion.image_chosen.connect(self.probe_with)
         self._build_export_menu()
         s.run_started.connect(self.lesson.on_run_started)
         self.lesson.show_requested.connect(self.show_view)
         self._summary_timer.start()
+
+    def _follow_timeline(self) -> None:
+        """The Evaluation tab and the curves follow the window's one timeline; a paired lesson's partner
+        is overlaid on the curves."""
+        from .widgets.confusion_steps import ConfusionSteps
+
+        s = self.session
+        self.confusion_steps = ConfusionSteps(self.confusion, s, parent=self)
+        curves = self.host.curves_view()
+        if curves is None:
+            return
+        from .widgets.curve_cursor import StepCursor
+        from .widgets.partner_curves import PartnerCurves
+
+        self.cursor = StepCursor(curves, s.timeline, parent=self)
+        self.partner = PartnerCurves(curves, s, s.core.presets if s.core is not None else [], runs_root,
+                                     parent=self)
 
     @Slot(object)
     def on_preset(self, preset) -> None:

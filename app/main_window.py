@@ -141,6 +141,11 @@ class MainWindow(RunDisplay, QMainWindow):
         rlay.addWidget(self.banner)
         rlay.addWidget(self.shown.line)
         rlay.addWidget(self.progress)
+        from .widgets.timeline import TimelineBar  # the one timeline every view with a past follows
+
+        self.timeline_bar = TimelineBar(self.session.timeline)
+        self.timeline_bar.install_shortcuts(self)
+        rlay.addWidget(self.timeline_bar)
         rlay.addWidget(self.tabs, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

@@ -13,6 +13,9 @@ all in the GUI thread:
 * ``config_changed(TrainConfig | None)`` — the settings shown were validated again (None: invalid);
 * ``notice(Notice)`` — something the user should read (``app.notices``), shown by the host.
 
+``timeline`` (:class:`app.timeline.Timeline`) is the moment the views with a past show: its
+``step_changed(step or None for live)`` is what such a view follows.
+
 ``trainer_setup_hooks`` are callables ``f(trainer)`` run in the GUI thread after a ``Trainer`` is created
 and before its thread starts (a view attaches its probe to ``trainer.step_hooks``).
 
@@ -29,6 +32,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from . import notices
 from .runtime.jobs import BackgroundJobs
+from .timeline import Timeline, TimelineFeeder
 from .worker import RunController
 
 if TYPE_CHECKING:
@@ -98,6 +102,8 @@ class Session(QObject):
         self.new_run = True  # whether the run started last began at epoch 0 (else: "+1 epoch", continued)
         self.trainer_setup_hooks: list[Callable[[Any], None]] = []
         self._ready = False
+        self.timeline = Timeline(self)
+        self._timeline_feeder = TimelineFeeder(self, self.timeline)
         # Connected first: the session's own state is up to date before any other listener runs.
         self.controller.run_finished.connect(self._on_run_finished)
         self.controller.thread_finished.connect(self._on_thread_finished)

@@ -227,6 +227,13 @@ class ConfusionView(QWidget):
             title += " " + self.tr("(the first {k} shown)").format(k=MAX_CELL_IMAGES)
         self.cell_title.setText(title + " " + self.tr("Click one to look inside the network with it."))
         self.cell_images.clear()
+        if not getattr(a, "images_kept", True):  # an epoch's recorded counts (the timeline): no images
+            self._cell_indices = np.zeros(0, dtype=np.int64)
+            self.cell_title.setText(self.tr("{n} test images of {cls} read as {pred}. A recorded epoch keeps only "
+                                            "its counts: press Live, then Evaluate, to see the images.").format(
+                n=f"{len(idx):,}", cls=classes[true], pred=classes[predicted]))
+            self.cell_selected.emit(true, predicted)
+            return
         images = a.split.images
         for i in self._cell_indices:
             tops = "\n".join(f"{100 * p:.0f}% {self._short(classes[c])}" for c, p in zip(a.top[i], a.top_p[i]))

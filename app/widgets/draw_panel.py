@@ -123,6 +123,7 @@ class DrawPanel(QWidget):
         self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.messageLabel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.messageLabel.hide()
+        self._timeline_note = ""  # what the message says about the window's timeline ("" nothing)
         self.photoHint = QLabel(self.tr("This network classifies photos: load an image or use a test sample. "
                                         "Drawing is for digit networks."))
         self.photoHint.setObjectName("photoHint")
@@ -276,6 +277,16 @@ class DrawPanel(QWidget):
         self.messageLabel.setStyleSheet(f"color: {colour};")
         self.messageLabel.setVisible(bool(text))
 
+    def _on_timeline_step(self, step) -> None:
+        """At a step of the window's timeline this tab says that it predicts (and Grad-CAM looks) with the
+        network of now: the weights of earlier steps are not kept."""
+        note = "" if step is None else self.tr(
+            "The timeline shows step {step}; this tab's prediction and Grad-CAM use the network now (the weights "
+            "of earlier steps are not kept).").format(step=f"{step:,}")
+        if note or self.messageLabel.text() == self._timeline_note:
+            self.show_message(note, error=False)
+        self._timeline_note = note
+
     def message(self) -> str:
         return self.messageLabel.text() if self.messageLabel.isVisible() else ""
 
@@ -305,6 +316,7 @@ class DrawPanel(QWidget):
                              (session.run_opened, self.on_checkpoint_loaded)):
             signal.connect(slot)
         session.trainer_setup_hooks.append(self.attach_trainer)
+        session.timeline.step_changed.connect(self._on_timeline_step)
         self.set_internals(internals)
         if session.loaded_run is not None:  # opened before this panel existed (during the window's start-up)
             self.on_checkpoint_loaded(session.loaded_run)

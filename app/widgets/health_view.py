@@ -32,6 +32,8 @@ class HealthView(QWidget):
         super().__init__(parent)
         self.setObjectName("layerHealthView")
         self.snapshots: list = []
+        self.upto: int | None = None  # the timeline's step: the map as it was then (None: now)
+        self.recorded = True  # False: the run on show is an opened one (its layer health was not saved)
         self.metrics = self._metrics()
         self.metric_combo = QComboBox()
         self.metric_combo.setObjectName("healthMetric")
@@ -93,7 +95,7 @@ class HealthView(QWidget):
 
     # ------------------------------------------------------------------------------- data
     def clear(self) -> None:
-        self.snapshots = []
+        self.snapshots, self.recorded = [], True
         self.image.clear()
         self._clear_branches()
         self.branch_plot.setVisible(False)
@@ -108,17 +110,32 @@ class HealthView(QWidget):
             del self.snapshots[:len(self.snapshots) - MAX_COLUMNS]
         self.redraw()
 
+    def show_step(self, step) -> None:
+        """The map as it was at optimizer step ``step`` (None: now), for the window's timeline."""
+        self.upto = step
+        self.redraw()
+
+    def show_not_recorded(self) -> None:
+        """An opened run: its layers were measured while it trained, but that is not saved with the run."""
+        self.snapshots, self.recorded = [], False
+        self.redraw()
+
+    def shown(self) -> list:
+        """The measurements the map shows: those taken by the timeline's step."""
+        return self.snapshots if self.upto is None else [s for s in self.snapshots if s.step <= self.upto]
+
     def current_metric(self) -> str:
         return self.metric_combo.currentData()
 
     def matrix(self) -> tuple[np.ndarray, list[str]]:
         """The map now: (layers × measurements) of the chosen metric, and the layers shown (those for
         which it is defined)."""
-        if not self.snapshots:
+        snapshots = self.shown()
+        if not snapshots:
             return np.zeros((0, 0), np.float32), []
         key = self.current_metric()
-        names = list(self.snapshots[-1].layers)
-        values = np.stack([s.metric(key) for s in self.snapshots if s.layers == tuple(names)], axis=1)
+        names = list(snapshots[-1].layers)
+        values = np.stack([s.metric(key) for s in snapshots if s.layers == tuple(names)], axis=1)
         keep = np.isfinite(values).any(axis=1)
         return values[keep].astype(np.float32), [n for n, k in zip(names, keep) if k]
 
@@ -126,6 +143,7 @@ class HealthView(QWidget):
         values, names = self.matrix()
         if not names:
             self.image.clear()
+            self._say_why_empty()
             return
         key = self.current_metric()
         log_scale = dict((k, lg) for k, _l, lg in self.metrics)[key]
@@ -143,10 +161,23 @@ class HealthView(QWidget):
         self.image.setRect(0, 0, shown.shape[1], shown.shape[0])
         self.colorbar.setLevels((lo, hi))
         self.plot.getAxis("left").setTicks([[(i + 0.5, n) for i, n in enumerate(names)]])
-        last = self.snapshots[-1]
+        shown = self.shown()
+        last = shown[-1]
         self.status.setText(self.tr("{n} measurements, the last at step {step} (epoch {epoch}).")
-                            .format(n=len(self.snapshots), step=last.step, epoch=last.epoch))
+                            .format(n=len(shown), step=last.step, epoch=last.epoch))
+        if self.upto is not None:
+            self.status.setText(self.tr("At step {k}: ").format(k=f"{self.upto:,}") + self.status.text())
         self._draw_branches(last)
+
+    def _say_why_empty(self) -> None:
+        if not self.recorded:
+            self.branch_plot.setVisible(False)
+            self.status.setText(self.tr("Layer health is measured while a run trains in this window; it is not saved "
+                                        "with the run, so it was not recorded for this run."))
+        elif self.upto is not None and self.snapshots:
+            self.branch_plot.setVisible(False)
+            self.status.setText(self.tr("Step {k}: no layer was measured by then (the first measurement is at step "
+                                        "{first}).").format(k=f"{self.upto:,}", first=f"{self.snapshots[0].step:,}"))
 
     def _clear_branches(self) -> None:
         for bar in self._branch_bars:
@@ -177,7 +208,8 @@ class HealthView(QWidget):
 
     def branch_shares(self) -> dict[str, np.ndarray]:
         """The branch shares drawn now, by block (for tests and exports)."""
-        return dict(self.snapshots[-1].branches) if self.snapshots else {}
+        shown = self.shown()
+        return dict(shown[-1].branches) if shown else {}
 
 
 class HealthController(QObject):
@@ -194,6 +226,8 @@ class HealthController(QObject):
         host.add_tab(self.view, QCoreApplication.translate("HealthView", "Layer health"))
         session.trainer_setup_hooks.append(self.attach)
         session.run_finished.connect(self.on_run_finished)
+        session.run_opened.connect(self.on_run_opened)
+        session.timeline.step_changed.connect(self.view.show_step)
 
     @Slot(object)
     def attach(self, trainer) -> None:
@@ -214,6 +248,10 @@ class HealthController(QObject):
         if new:
             self._last_step = new[-1].step
             self.view.add(new)
+
+    @Slot(object)
+    def on_run_opened(self, _run) -> None:
+        self.view.show_not_recorded()
 
     @Slot(object)
     def on_run_finished(self, _result=None) -> None:

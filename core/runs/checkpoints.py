@@ -432,13 +432,15 @@ def clean_stale_temp_files(folder: Path) -> list[Path]:
 
 # ------------------------------------------------------------------------------------------ reading
 class LoadedRun:
-    """A run directory read back: its validated config, its model (eval mode), status and metrics."""
+    """A run directory read back: its validated config, its model (eval mode), status and metrics, and
+    ``confusions``, each evaluated epoch's confusion matrix (``core.runs.confusions``; None: not recorded)."""
 
     def __init__(self, run_dir: Path, config: TrainConfig, model: torch.nn.Module, status: dict,
-                 metrics: list[dict], info: dict[str, str] | None = None):
+                 metrics: list[dict], info: dict[str, str] | None = None, confusions: list[dict] | None = None):
         self.dir, self.config, self.model, self.status, self.metrics = run_dir, config, model, status, metrics
         self.info = info or {}  # the weights' metadata: epoch, arch, checkpoint token
         self.bundle: Path | None = None  # the .convscope file it was opened from (read-only), or None
+        self.confusions = confusions
 
     @property
     def epoch(self) -> int:
@@ -578,7 +580,9 @@ def load_run(run_dir: str | os.PathLike, device: str = "cpu", weights_dir: str |
     del state
     model.to(device).eval()
     status = _read_json_object(run_dir / STATUS) if (run_dir / STATUS).exists() else {"status": "unknown"}
-    loaded = LoadedRun(run_dir, config, model, status, read_metrics(run_dir), info)
+    from convscope.core.runs import confusions
+
+    loaded = LoadedRun(run_dir, config, model, status, read_metrics(run_dir), info, confusions.read(run_dir))
     loaded.bundle = bundle
     return loaded
 

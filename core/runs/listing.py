@@ -240,3 +240,51 @@ def delete_run(run_dir: str | os.PathLike, root: str | os.PathLike | None = None
         shutil.rmtree(path)
     except OSError as exc:
         raise RunsError(f"could not delete all of {path.name}: {exc.strerror or exc}.") from None
+
+
+# Settings that do not make another experiment: where and how fast it ran, and how far it was trained.
+NOT_THE_EXPERIMENT = ("epochs", "device", "data_root", "amp", "channels_last", "compile")
+# Settings whose None means the network's own value, written out by the window's settings.
+NONE_MEANS = {"width": 1.0}
+
+
+def same_experiment(config: dict, wanted: dict, ignore=NOT_THE_EXPERIMENT) -> bool:
+    """Whether a run's ``config.json`` holds the settings of ``wanted`` (a ``TrainConfig.to_dict()``),
+    those in ``ignore`` aside; numbers compare within rounding."""
+    for key, value in wanted.items():
+        if key in ignore:
+            continue
+        have = config.get(key)
+        if key in NONE_MEANS:
+            have, value = NONE_MEANS[key] if have is None else have, NONE_MEANS[key] if value is None else value
+        if isinstance(value, float) and isinstance(have, (int, float)) and not isinstance(have, bool):
+            if not math.isclose(value, have, rel_tol=1e-9, abs_tol=1e-12):
+                return False
+        elif have != value:
+            return False
+    return True
+
+
+def latest_like(root: str | os.PathLike, wanted: dict, exclude=()) -> RunSummary | None:
+    """The newest run folder in ``root`` with at least one finished epoch whose settings are those of
+    ``wanted`` (see :func:`same_experiment`), folders in ``exclude`` aside; None when there is none. Reads
+    each run's ``config.json`` only, then the summary of the one found."""
+    skip = {Path(p).resolve() for p in exclude if p}
+    try:
+        entries = [e for e in os.scandir(root) if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return None
+    found = []
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            if path.resolve() in skip or not same_experiment(_json_object(path / CONFIG), wanted):
+                continue
+            found.append((os.stat(path / CONFIG).st_mtime, path.name, path))
+        except (OSError, ValueError, RecursionError, FileRefused):
+            continue
+    for _date, _name, path in sorted(found, reverse=True):
+        row = summarize(path)
+        if row.epochs_done >= 1:
+            return row
+    return None

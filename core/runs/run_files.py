@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 
+from convscope.core.runs import confusions
 from convscope.core.runs.checkpoints import (
     TRAIN_STATE,
     CheckpointError,
     RunWriter,
+    atomic_write_bytes,
     read_metrics,
     remove_resume_dir,
     write_error_reason,
@@ -26,7 +28,16 @@ def continue_in(trainer) -> None:
     writer = trainer.writer
     if read_metrics(writer.dir) != trainer.history:
         writer.write_metrics(trainer.history)
+    trainer.confusions = confusions.keep_until(confusions.read(writer.dir) or [], trainer.epochs_done)
     writer.write_status("running", epoch=trainer.epochs_done, batch_size=trainer.batch_size)
+
+
+def write_confusions(run_dir, records: list[dict]) -> None:
+    """The run's ``confusion.jsonl`` (``core.runs.confusions``), replaced atomically; ``OSError`` when it
+    cannot be written."""
+    from pathlib import Path
+
+    atomic_write_bytes(Path(run_dir) / confusions.FILE, confusions.encode(records), fsync=False)
 
 
 def save_epoch(trainer, record: dict, written: list[str]) -> None:
@@ -40,6 +51,8 @@ def save_epoch(trainer, record: dict, written: list[str]) -> None:
     written.append("weights")
     writer.append_metrics(record)
     written.append("metrics")
+    if trainer.confusions:
+        write_confusions(writer.dir, trainer.confusions)
     writer.write_status("running", epoch=record["epoch"], batch_size=trainer.batch_size)
     remove_resume_dir(writer.dir)  # an older stop's epoch, now superseded
 
@@ -96,4 +109,9 @@ def save_elsewhere(trainer, run_dir) -> RunWriter:
         where = f" in {trainer.writer.dir}" if trainer.writer and trainer.saved_epoch else ""
         raise CheckpointError(f"the model in memory has NaN/infinite weights (the run diverged), so it "
                               f"is not worth saving; the last good epoch is kept{where}.")
-    return save_from_memory(trainer, run_dir)
+    writer = save_from_memory(trainer, run_dir)
+    try:
+        write_confusions(writer.dir, trainer.confusions)
+    except OSError as exc:  # the run itself is saved: only the timeline's matrices are missing
+        log.warning("could not write the confusion matrices into %s: %s", writer.dir, exc)
+    return writer

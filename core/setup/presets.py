@@ -2,7 +2,8 @@
 
 A **lesson** (``resources/lessons.json``) is a preset with a ``lesson`` part: the view to look at (a
 widget's object name), a short text, a question to answer, the chapter, optionally the lesson it pairs
-with, and each text in Chinese (``*_zh``). Lessons are listed after the presets, by ``presets`` too, and
+with (``pair``: that lesson's id; the window overlays the partner's latest run on the curves), and each
+text in Chinese (``*_zh``). Lessons are listed after the presets, by ``presets`` too, and
 ``train --preset ID`` runs one headless.
 
 A preset names its full dataset (Fashion-MNIST, CIFAR-10…). Where that dataset is not on this computer
@@ -38,6 +39,12 @@ class Preset:
     description: str
     config: dict = field(default_factory=dict)  # TrainConfig keyword arguments (arch and dataset included)
     lesson: dict = field(default_factory=dict)  # teaching extras (a view to highlight, a question)
+
+    @property
+    def pair(self) -> str | None:
+        """The id of the lesson this one is compared with (its ``lesson`` part's optional ``pair``), or None."""
+        pair = self.lesson.get("pair")
+        return pair if isinstance(pair, str) and pair and pair != self.id else None
 
     def to_json(self) -> dict:
         out = {"id": self.id, "name": self.name, "description": self.description, "config": dict(self.config)}

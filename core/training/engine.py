@@ -37,7 +37,7 @@ from convscope.core.base.modeltools import count_params, has_batchnorm
 from convscope.core.data import augment, augment_spec
 from convscope.core.data import loading as data_mod
 from convscope.core.data.datasets import DatasetInfo
-from convscope.core.runs import run_files
+from convscope.core.runs import confusions, run_files
 from convscope.core.runs.checkpoints import CheckpointError, RunInUse, RunWriter, write_error_reason
 from convscope.core.runs.resume import Progress, ProgressField, ResumePoint
 from convscope.core.setup.build import build_model
@@ -101,6 +101,8 @@ class Trainer:
         self.writer: RunWriter | None = None
         self.recorder = None  # core.runs.recorder.SnapshotRecorder
         self.saved_epoch = 0  # the last epoch whose weights are in the run directory
+        self.confusions: list[dict] = []  # each evaluated epoch's confusion matrix (core.runs.confusions)
+        self.last_confusion: torch.Tensor | None = None  # of the last test pass (small label sets only)
         self.write_failed = False  # the run directory could not be written: save_to another one
         # Set up by setup(): the data on the device and how a batch becomes the model's input.
         self.device: torch.device | None = None
@@ -357,6 +359,8 @@ class Trainer:
         checks.check_weights(self.model, self.config.lr)  # the last step can break them after a finite loss
         test_loss, test_acc = self.evaluate()
         self.epochs_done = epoch
+        if self.last_confusion is not None:
+            self.confusions.append(confusions.record(epoch, self.global_step, self.last_confusion.tolist()))
         record = dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
                       test_acc=test_acc, lr=self.current_lr(), seconds=train_s,
                       examples_per_s=total / max(train_s, 1e-9))
@@ -519,7 +523,12 @@ class Trainer:
         """Loss and accuracy on the test split (one host sync; with several processes, of all shards)."""
         if self.group is not None:
             self.group.sync_buffers(self.model)
-        loss, acc = evaluate_model(self.model, self.preprocess, self.test, batch_size, self.amp_dtype)
+        k = self.info.num_classes
+        counts = torch.zeros((k, k), dtype=torch.int64, device=self.device) if k <= confusions.MAX_CLASSES else None
+        loss, acc = evaluate_model(self.model, self.preprocess, self.test, batch_size, self.amp_dtype, counts)
+        if counts is not None and self.group is not None:
+            torch.distributed.all_reduce(counts)  # every shard's test images
+        self.last_confusion = None if counts is None else counts.cpu()
         return (loss, acc) if self.group is None else self.group.mean_over(loss, acc, len(self.test))
 
     def weights_copy(self) -> dict[str, torch.Tensor]:

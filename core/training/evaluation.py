@@ -10,15 +10,18 @@ from convscope.core.data import loading as data_mod
 
 
 def evaluate_model(model: torch.nn.Module, preprocess: data_mod.Preprocess, split: data_mod.DeviceSplit,
-                   batch_size: int = 512, amp_dtype: torch.dtype | None = None) -> tuple[float, float]:
+                   batch_size: int = 512, amp_dtype: torch.dtype | None = None,
+                   confusion: torch.Tensor | None = None) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` on a device split, with a single host sync at the end.
+    ``confusion``, a (classes, classes) int64 tensor on the split's device, receives the counts of
+    (true class, predicted class) of the same pass.
 
     Out of memory, it starts again with half the batch (evaluation holds no gradients, so down to 1).
     """
     device = split.labels.device
     while True:
         try:
-            return _evaluate(model, preprocess, split, batch_size, amp_dtype)
+            return _evaluate(model, preprocess, split, batch_size, amp_dtype, confusion)
         except RuntimeError as exc:
             if not is_out_of_memory(exc) or batch_size <= 1:
                 raise
@@ -28,11 +31,13 @@ def evaluate_model(model: torch.nn.Module, preprocess: data_mod.Preprocess, spli
 
 
 @torch.no_grad()
-def _evaluate(model, preprocess, split, batch_size, amp_dtype) -> tuple[float, float]:
+def _evaluate(model, preprocess, split, batch_size, amp_dtype, confusion=None) -> tuple[float, float]:
     device = split.labels.device
     loss_sum = torch.zeros((), device=device, dtype=torch.float64)
     correct = torch.zeros((), device=device, dtype=torch.int64)
     n = len(split)
+    if confusion is not None:
+        confusion.zero_()  # (a retry with a smaller batch starts again)
     with eval_mode(model):
         for start in range(0, n, batch_size):
             xb = preprocess(split.images[start:start + batch_size])
@@ -41,6 +46,9 @@ def _evaluate(model, preprocess, split, batch_size, amp_dtype) -> tuple[float, f
                 out = model(xb).float()
             loss_sum += F.cross_entropy(out, yb, reduction="sum").double()
             correct += (out.argmax(1) == yb).sum()
+            if confusion is not None:
+                k = confusion.shape[0]
+                confusion.view(-1).add_(torch.bincount(yb * k + out.argmax(1), minlength=k * k)[:k * k])
     if n == 0:
         return float("nan"), float("nan")
     return float(loss_sum.item() / n), float(correct.item() / n)

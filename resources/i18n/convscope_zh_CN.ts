@@ -412,6 +412,29 @@
     </message>
 </context>
 <context>
+    <name>ConfusionSteps</name>
+    <message>
+        <source>The confusion matrix of each epoch was not recorded for this run (a run of an older version): press Live, then Evaluate.</source>
+        <translation>这次训练没有记录每一轮的混淆矩阵（由旧版本训练）：请按“实时”，再点击“评估”。</translation>
+    </message>
+    <message>
+        <source>Step {step}: no epoch has been evaluated in this run yet.</source>
+        <translation>第 {step} 步：这次训练还没有评估过任何一轮。</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch}, evaluated at step {at}</source>
+        <translation>第 {epoch} 轮，在第 {at} 步评估</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch}, evaluated at step {at} (the evaluation nearest to step {step})</source>
+        <translation>第 {epoch} 轮，在第 {at} 步评估（离第 {step} 步最近的一次评估）</translation>
+    </message>
+    <message>
+        <source>: test accuracy {acc:.1f} % on {n} images. Rows: the true class; columns: what the network said.</source>
+        <translation>：在 {n} 张图像上的测试准确率为 {acc:.1f}%。行：真实类别；列：网络的判断。</translation>
+    </message>
+</context>
+<context>
     <name>ConfusionView</name>
     <message>
         <source>Train a network or open a run, then click Evaluate: every test image goes through the network once.</source>
@@ -476,6 +499,10 @@
     <message>
         <source>Click one to look inside the network with it.</source>
         <translation>点击其中一张，用它观察网络内部。</translation>
+    </message>
+    <message>
+        <source>{n} test images of {cls} read as {pred}. A recorded epoch keeps only its counts: press Live, then Evaluate, to see the images.</source>
+        <translation>{n} 张“{cls}”测试图像被认成“{pred}”。记录下来的一轮只保存计数：按“实时”，再点击“评估”，即可查看这些图像。</translation>
     </message>
     <message>
         <source>test image #{i}: {tops}</source>
@@ -1016,8 +1043,40 @@
         <translation>（平滑 {loss}）</translation>
     </message>
     <message>
+        <source>Step {step}: this run does not say how many steps an epoch has, so its curves cannot be placed at that step.</source>
+        <translation>第 {step} 步：这次训练没有记录每轮有多少步，因此无法在曲线上定位这一步。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Step {step}&lt;/b&gt; (epoch {epoch})</source>
+        <translation>&lt;b&gt;第 {step} 步&lt;/b&gt;（第 {epoch} 轮）</translation>
+    </message>
+    <message>
+        <source>that step</source>
+        <translation>这一步</translation>
+    </message>
+    <message>
+        <source>mean of the epoch that ends here</source>
+        <translation>在此结束的一轮的平均值</translation>
+    </message>
+    <message>
+        <source>train loss {loss} ({how})</source>
+        <translation>训练损失 {loss}（{how}）</translation>
+    </message>
+    <message>
         <source> · train accuracy {acc} %</source>
         <translation> · 训练准确率 {acc}%</translation>
+    </message>
+    <message>
+        <source>no training value recorded at this step</source>
+        <translation>这一步没有记录训练值</translation>
+    </message>
+    <message>
+        <source>no epoch evaluated yet</source>
+        <translation>还没有评估过任何一轮</translation>
+    </message>
+    <message>
+        <source>last evaluation, epoch {epoch}: test accuracy {acc} %</source>
+        <translation>最近一次评估（第 {epoch} 轮）：测试准确率 {acc}%</translation>
     </message>
     <message>
         <source>&lt;b&gt;epoch {epoch}&lt;/b&gt;: test accuracy {acc} %</source>
@@ -1026,6 +1085,10 @@
     <message>
         <source>, test loss {loss}</source>
         <translation>，测试损失 {loss}</translation>
+    </message>
+    <message>
+        <source>{lesson}, dashed: run {run}</source>
+        <translation>{lesson}（虚线）：训练结果 {run}</translation>
     </message>
 </context>
 <context>
@@ -1266,6 +1329,10 @@
         <translation>已载入 {path}。</translation>
     </message>
     <message>
+        <source>The timeline shows step {step}; this tab&apos;s prediction and Grad-CAM use the network now (the weights of earlier steps are not kept).</source>
+        <translation>时间线显示的是第 {step} 步；本页的预测和 Grad-CAM 用的是现在的网络（更早各步的权重不会保存）。</translation>
+    </message>
+    <message>
         <source>Draw</source>
         <translation>手绘</translation>
     </message>
@@ -1485,6 +1552,18 @@
     <message>
         <source>{n} measurements, the last at step {step} (epoch {epoch}).</source>
         <translation>共 {n} 次测量，最近一次在第 {step} 步（第 {epoch} 轮）。</translation>
+    </message>
+    <message>
+        <source>At step {k}: </source>
+        <translation>第 {k} 步时：</translation>
+    </message>
+    <message>
+        <source>Layer health is measured while a run trains in this window; it is not saved with the run, so it was not recorded for this run.</source>
+        <translation>层健康状况是在本窗口训练时测量的；它不随训练结果保存，所以这次训练没有记录。</translation>
+    </message>
+    <message>
+        <source>Step {k}: no layer was measured by then (the first measurement is at step {first}).</source>
+        <translation>第 {k} 步：那时还没有测量任何层（第一次测量在第 {first} 步）。</translation>
     </message>
     <message>
         <source>Layer health</source>
@@ -1751,6 +1830,18 @@
     <message>
         <source>The network itself is not affected. Try another probe image, layer or test sample.</source>
         <translation>网络本身不受影响。请换一张探测图像、换一层或换一个测试样本。</translation>
+    </message>
+    <message>
+        <source>Step {step} is older than the snapshots kept while training (the oldest kept is step {first}).</source>
+        <translation>第 {step} 步早于训练中保留的快照（保留的最早一张在第 {first} 步）。</translation>
+    </message>
+    <message>
+        <source>No snapshot was recorded at step {step} (the nearest: step {near}).</source>
+        <translation>第 {step} 步没有记录快照（最近的一张在第 {near} 步）。</translation>
+    </message>
+    <message>
+        <source>No snapshot was recorded for this run.</source>
+        <translation>这次训练没有记录快照。</translation>
     </message>
     <message>
         <source>now: {source}</source>
@@ -3126,6 +3217,53 @@ This cannot be undone.</source>
     <message>
         <source>{full} is not on this computer: this preset trains on the offline {small} ({n} real images) instead; download the full set (pick it in the dataset list) for the notes&apos; figures.</source>
         <translation>这台计算机上没有 {full}：此预设改用离线 {small}（{n} 张真实图像）训练；要得到与笔记一致的结果，请下载完整数据集（在数据集列表中选择它）。</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineBar</name>
+    <message>
+        <source>Timeline</source>
+        <translation>时间线</translation>
+    </message>
+    <message>
+        <source>Drag to a step of the run: the curves, the inside views, layer health and the confusion matrix show that moment. Live returns to now.</source>
+        <translation>拖到训练中的某一步：曲线、网络内部视图、层健康状况和混淆矩阵都显示那一刻。“实时”回到现在。</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Play the run from its first recorded step (Space)</source>
+        <translation>从记录的第一步开始播放这次训练（空格键）</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <source>Show the run now (Alt+End)</source>
+        <translation>显示训练的现在（Alt+End）</translation>
+    </message>
+    <message>
+        <source>nothing recorded yet</source>
+        <translation>尚无记录</translation>
+    </message>
+    <message>
+        <source>live · {n} moments recorded, the last at step {step}</source>
+        <translation>实时 · 已记录 {n} 个时刻，最近一个在第 {step} 步</translation>
+    </message>
+    <message>
+        <source>step {step} of {last}</source>
+        <translation>第 {step} 步（共 {last} 步）</translation>
+    </message>
+    <message>
+        <source> · epoch {epoch}</source>
+        <translation> · 第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
     </message>
 </context>
 <context>

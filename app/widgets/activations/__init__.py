@@ -6,7 +6,9 @@ The views only draw; :class:`ActivationsController` wires them to a :class:`core
   mailbox; a ~30 Hz timer in the GUI thread takes them (the GUI never waits on the worker);
 * each view says whether it is visible; the probe is told to capture only the layers of visible views, so
   a hidden view costs the training loop nothing;
-* a timeline slider in every view scrubs back through the probe's bounded history, in step across views;
+* the views follow the window's one timeline (``app.timeline``): at step *k* they show the snapshot
+  recorded then (the probe's bounded history, or an opened run's replay), or say that none was; each
+  view's own timeline bar is hidden once the controller follows it;
 * when the probe fails, every view says so (and why) until the next snapshot comes.
 
 All images are ``pg.ImageItem``s with fixed levels and a lookup table (``setImage(..., autoLevels=False)``).

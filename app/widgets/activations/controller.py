@@ -91,6 +91,8 @@ class ActivationsController(QObject):
         self._errors_seen = 0  # the probe's error count when the views last heard of it
         self.problem = ""  # what the views say about the probe's last failure ("" none)
         self._problem_error: str | None = None
+        self.timeline = None  # the window's app.timeline.Timeline, once followed
+        self._step: int | None = None  # the timeline's step shown (None: live)
         for view in self.views:
             view.timeline.scrubbed.connect(self.scrub)
             view.timeline.live_requested.connect(self.go_live)
@@ -108,8 +110,52 @@ class ActivationsController(QObject):
         session.run_opened.connect(self.on_run_opened)
         if self._external_running is None:
             self._external_running = session.is_running
+        self.follow(session.timeline)
         if session.opened is not None:  # opened before these views existed
             self.on_run_opened(session.opened)
+
+    def follow(self, timeline) -> None:
+        """Show the step of the window's one timeline (``app.timeline.Timeline``); the views' own timeline
+        bars are hidden."""
+        self.timeline = timeline
+        timeline.step_changed.connect(self.show_step)
+        for view in self.views:
+            view.timeline.hide()
+
+    def _add_stops(self, snaps) -> None:
+        if self.timeline is not None:
+            self.timeline.add_stops(s.step for s in snaps)
+
+    @Slot(object)
+    def show_step(self, step) -> None:
+        """The snapshot recorded at optimizer step ``step`` in every view (None: live); where none was
+        recorded at that step, the views say so rather than show another moment."""
+        self._step = step
+        if step is None:
+            self.go_live()
+            self._refresh_idle()  # outside training: the weights of now, probed again
+            return
+        snaps = self._replay or (self.probe.history() if self.probe is not None else [])
+        snap = next((s for s in reversed(snaps) if s.step == step), None)
+        self._live = False
+        if snap is not None:
+            self._show(snap)
+            return
+        self._current = None
+        if snaps and step < snaps[0].step and not self._replay:
+            text = QCoreApplication.translate(
+                "InsideViews", "Step {step} is older than the snapshots kept while training (the oldest kept is "
+                               "step {first}).").format(step=f"{step:,}", first=f"{snaps[0].step:,}")
+        elif snaps:
+            near = min(snaps, key=lambda s: abs(s.step - step)).step
+            text = QCoreApplication.translate(
+                "InsideViews", "No snapshot was recorded at step {step} (the nearest: step {near}).").format(
+                step=f"{step:,}", near=f"{near:,}")
+        else:
+            text = QCoreApplication.translate("InsideViews", "No snapshot was recorded for this run.")
+        for view in self.views:
+            view.show_placeholder(text)
+            view.snapshot, view.shown_seq = None, -1
 
     @Slot(object)
     def on_run_opened(self, run) -> None:
@@ -123,7 +169,7 @@ class ActivationsController(QObject):
         """Probe ``trainer`` (GUI thread, before its training thread starts)."""
         if self.probe is not None:
             self.probe.detach()
-        self.opened, self._replay = None, None
+        self.opened, self._replay, self._step = None, None, None
         self._start_probe(trainer)
         self._running = True
         self._sync_samples()
@@ -137,8 +183,9 @@ class ActivationsController(QObject):
         first, are what the timeline scrubs through ("Live" returns to the opened weights)."""
         if self.probe is not None:
             self.probe.detach()
-        self.opened = target
+        self.opened, self._step = target, None
         self._replay = [replace(snap, seq=i) for i, snap in enumerate(replay, 1)]
+        self._add_stops(self._replay)
         self._start_probe(target)
         self._running = False
         self._sync_samples()
@@ -151,8 +198,9 @@ class ActivationsController(QObject):
         """An opened run (of ``config``) whose weights cannot be probed here (e.g. its test images are not
         on this computer): every view says why; the timeline still replays ``replay``, its snapshots."""
         self.detach()
-        self.opened, self._current = None, None
+        self.opened, self._current, self._step = None, None, None
         self._replay = [replace(snap, seq=i) for i, snap in enumerate(replay, 1)]
+        self._add_stops(self._replay)
         self.layers = model_layers(config)
         for view in self.views:
             view.set_model(self.layers)
@@ -204,6 +252,7 @@ class ActivationsController(QObject):
     def set_sample(self, index: int) -> None:
         if self.probe is None:
             return
+        self._back_to_now()
         self.probe.set_sample(index)
         self._sync_samples()
         self._request_idle_refresh()
@@ -212,10 +261,16 @@ class ActivationsController(QObject):
         """Probe a user image (``core.insight.inference.Prepared``, a uint8 array or a model-input tensor)."""
         if self.probe is None:
             return
+        self._back_to_now()
         self.probe.set_image(image, label=label, source=source)
         self._sync_samples(note=QCoreApplication.translate(
             "InsideViews", "now: {source}").format(source=source_text(source)))
         self._request_idle_refresh()
+
+    def _back_to_now(self) -> None:
+        """A new probe image is looked at with the weights of now: the timeline goes live."""
+        if self.timeline is not None and not self.timeline.live:
+            self.timeline.go_live()
 
     def _sync_samples(self, note: str = "") -> None:
         n_test = 0
@@ -309,8 +364,8 @@ class ActivationsController(QObject):
     @Slot()
     def _refresh_idle(self) -> None:
         """Outside training, probe in the GUI thread when the image, layers or selection changed."""
-        if self.probe is None or self.trainer is None or self._is_running():
-            return
+        if self.probe is None or self.trainer is None or self._is_running() or self._step is not None:
+            return  # (at a step of the timeline: the views show that moment, not the weights now)
         if self.trainer.model is None or self.trainer.test is None:
             return
         if not self.probe.active:
@@ -340,6 +395,8 @@ class ActivationsController(QObject):
         if self._is_running() and not self.budget.ready():
             return  # over the drawing budget: the snapshot waits in the mailbox
         snap = self.probe.mailbox.take()
+        if snap is not None:
+            self._add_stops(self.probe.history())
         if snap is not None and self._live:
             self._show(snap, fresh=True)
         elif snap is not None:
