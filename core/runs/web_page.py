@@ -142,10 +142,20 @@ def _snapshot(snap, steps_per_epoch: float | None) -> dict:
 
 
 def _confusion(run, lang: str) -> tuple[dict | None, str | None]:
-    """The confusion matrix of the run's weights on its test split, or None and why not."""
+    """The confusion matrix of the run's last evaluation (recorded in its folder; for a run that recorded
+    none, its weights evaluated on its test split now), or None and why not."""
     from convscope.core.data.datasets import DataError
     from convscope.core.insight.analysis import analyse_network
 
+    recorded = getattr(run, "confusions", None)
+    if recorded:
+        last = recorded[-1]
+        counts = last["counts"]
+        total, right = sum(map(sum, counts)), sum(counts[i][i] for i in range(len(counts)))
+        acc = 100 * right / total if total else float("nan")
+        note = (f"after epoch {last['epoch']}: {total:,} test images, accuracy {acc:.1f} %" if lang == "en"
+                else f"第 {last['epoch']} 轮之后：{total:,} 张测试图像，准确率 {acc:.1f}%")
+        return {"classes": list(run.config.info.classes), "matrix": counts, "note": note}, None
     try:
         analysis = analyse_network(run.model, run.config)
     except (DataError, OSError, ValueError) as exc:

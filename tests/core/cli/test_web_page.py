@@ -27,14 +27,17 @@ def test_the_page_is_one_file_that_names_nothing_outside_itself(page):
     blob = re.search(r'<script type="application/json" id="run-data">(.*?)</script>', text, re.S).group(1)
     data = json.loads(blob)
     assert "<" not in blob  # nothing in the data can close the script
-    assert len(data["metrics"]) == 1 and data["snapshots"] and data["snapshots"][-1]["image"].startswith("data:image/png")
+    assert len(data["metrics"]) == 1 and data["snapshots"]
+    assert data["snapshots"][-1]["image"].startswith("data:image/png")
     assert data["confusion"]["matrix"] and len(data["confusion"]["matrix"]) == 10
     assert sum(map(sum, data["confusion"]["matrix"])) == 500  # the sample's test split
+    assert data["confusion"]["note"].startswith("after epoch 1:")  # the one the run recorded
 
 
 def test_the_page_speaks_the_language_asked_for(lenet_run, tmp_path):
     out = tmp_path / "zh.html"
-    assert main(["export", "--checkpoint", str(lenet_run), "--format", "html", "--output", str(out), "--lang", "zh"]) == 0
+    assert main(["export", "--checkpoint", str(lenet_run), "--format", "html", "--output", str(out),
+                 "--lang", "zh"]) == 0
     text = out.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in text and "损失和准确率" in text and "混淆矩阵" in text
 
