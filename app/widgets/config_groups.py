@@ -59,8 +59,24 @@ def choices(names, labels: dict[str, str]) -> list[tuple[str, str]]:
     return [(_tr(labels.get(name, name)), name) for name in names]
 
 
+class FittingCombo(QComboBox):
+    """A combo box as narrow as the column: its text is cut with "…" in the box (never at the column's edge),
+    and its list opens as wide as its longest item."""
+
+    def __init__(self):
+        super().__init__()
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(8)
+
+    def showPopup(self) -> None:  # noqa: N802
+        view = self.view()
+        view.setMinimumWidth(min(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width() + 8,
+                                 self.screen().availableGeometry().width() if self.screen() else 1000))
+        super().showPopup()
+
+
 def _combo(name: str, items=()) -> QComboBox:
-    box = QComboBox()
+    box = FittingCombo()
     box.setObjectName(name)
     for text, data in items:
         box.addItem(_tr(text), data)
