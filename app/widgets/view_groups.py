@@ -12,7 +12,7 @@ Ctrl+Tab / Ctrl+PgDown and Ctrl+Shift+Tab / Ctrl+PgUp step through all the views
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QScrollArea, QStackedWidget, QTabBar, QVBoxLayout, QWidget
 
@@ -57,6 +57,47 @@ def _strip(name: str) -> QTabBar:
     return bar
 
 
+class _Page(QScrollArea):
+    """A view's page: the view fills it, and scrolls where it needs more room than the window gives, so
+    that no view widens the window or narrows the settings column (whose buttons then stay where they
+    are). (QScrollArea's own resizing gives a view with wrapped texts its preferred height, not the
+    room there is.)"""
+
+    def __init__(self, widget: QWidget):
+        super().__init__()
+        self.setObjectName("viewPage")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(False)
+        self.setWidget(widget)
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+        self._fit()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()  # its minimum size may have changed
+        return False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        widget = self.widget()
+        if widget is None:
+            return
+        room = self.maximumViewportSize()
+        least = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+        w, h = room.width(), room.height()
+        if least.width() > w:
+            h -= self.horizontalScrollBar().sizeHint().height()
+        if least.height() > h:
+            w -= self.verticalScrollBar().sizeHint().width()
+        widget.resize(max(w, least.width()), max(h, least.height()))
+
+
 class _View:
     __slots__ = ("widget", "title", "group", "added")
 
@@ -82,23 +123,19 @@ class ViewGroups(QWidget):
         self._last: dict[str, QWidget] = {}  # group → the view shown last in it
         self.group_bar = _strip("viewGroupBar")
         self.group_bar.setDrawBase(False)
+        font = self.group_bar.font()
+        font.setBold(True)  # the groups, above the views of the one chosen
+        self.group_bar.setFont(font)
         self.view_bar = _strip("viewBar")
         self.view_bar.setDocumentMode(True)
-        self.stack = QStackedWidget()
+        self.stack = QStackedWidget()  # one page per view: the view in a scroll area of its own
         self.stack.setObjectName("viewStack")
-        # A view that needs more room than the window has scrolls: it never widens the window nor narrows
-        # the settings column (whose buttons then stay where they are).
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("viewScroll")
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.stack)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.group_bar)
         lay.addWidget(self.view_bar)
-        lay.addWidget(self.scroll, 1)
+        lay.addWidget(self.stack, 1)
         self.group_bar.currentChanged.connect(self._group_clicked)
         self.view_bar.currentChanged.connect(self._view_clicked)
         keys = ((("Ctrl+Tab", "Ctrl+PgDown"), 1), (("Ctrl+Shift+Tab", "Ctrl+Shift+Backtab", "Ctrl+PgUp"), -1))
@@ -118,21 +155,19 @@ class ViewGroups(QWidget):
         self._added += 1
         self._views.append(_View(widget, title, group, self._added))
         self._views.sort(key=_View.order)
-        self.stack.addWidget(widget)
+        self.stack.addWidget(_Page(widget))
         if self.stack.count() == 1:
-            self.stack.setCurrentWidget(widget)
+            self.stack.setCurrentIndex(0)
         self._sync()
         return self.index_of(widget)
 
     def replace_view(self, old: QWidget, new: QWidget, title: str | None = None) -> None:
         """Put ``new`` where ``old`` was (same group and place); ``old`` is taken out, not deleted."""
         view = self._view_of(old)
-        front = self.stack.currentWidget() is old
+        page = self._page_of(old)
         view.widget, view.title = new, title or view.title
-        self.stack.addWidget(new)
-        if front:
-            self.stack.setCurrentWidget(new)
-        self.stack.removeWidget(old)
+        page.takeWidget().removeEventFilter(page)
+        page.setWidget(new)
         if self._last.get(view.group) is old:
             self._last[view.group] = new
         self._sync()
@@ -168,10 +203,11 @@ class ViewGroups(QWidget):
         return [v.widget for v in self._views if v.group == group]
 
     def current_view(self) -> QWidget | None:
-        return self.stack.currentWidget()
+        page = self.stack.currentWidget()
+        return page.widget() if page is not None else None
 
     def current_group(self) -> str | None:
-        view = self._holding(self.stack.currentWidget())
+        view = self._holding(self.current_view())
         return view.group if view is not None else None
 
     # ------------------------------------------------------------------------------------- showing
@@ -180,8 +216,8 @@ class ViewGroups(QWidget):
         view = self._holding(widget)
         if view is None:
             return False
-        if self.stack.currentWidget() is not view.widget:
-            self.stack.setCurrentWidget(view.widget)
+        if self.current_view() is not view.widget:
+            self.stack.setCurrentWidget(self._page_of(view.widget))
             self._sync()
             self.current_changed.emit(view.widget)
         return True
@@ -205,7 +241,7 @@ class ViewGroups(QWidget):
         """The next (``delta`` 1) or previous (-1) view, across the groups, round the end."""
         if not self._views:
             return
-        index = max(0, self.index_of(self.stack.currentWidget()))
+        index = max(0, self.index_of(self.current_view()))
         self.show_widget(self._views[(index + delta) % len(self._views)].widget)
 
     # ------------------------------------------------------------------------------------- strips
@@ -217,6 +253,10 @@ class ViewGroups(QWidget):
                 return view
         return None
 
+    def _page_of(self, widget: QWidget) -> _Page:
+        pages = (self.stack.widget(i) for i in range(self.stack.count()))
+        return next(page for page in pages if page.widget() is widget)
+
     def _view_of(self, widget) -> _View:
         view = self._holding(widget)
         if view is None:
@@ -225,7 +265,7 @@ class ViewGroups(QWidget):
 
     def _sync(self) -> None:
         """Both strips as the views and the one in front say."""
-        current = self._holding(self.stack.currentWidget())
+        current = self._holding(self.current_view())
         group = current.group if current is not None else None
         if current is not None:
             self._last[group] = current.widget
