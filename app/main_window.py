@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
 from . import i18n, notices
 from .core_texts import core_text
@@ -33,6 +33,7 @@ from .settings import LEFT_COLUMN_WIDTH, keep_on_screen, new_run_dir, place_wind
 from .startup import RESOURCES, CoreInfo, StartupSequence, freeze_startup_objects, preset_resolver, warm_up_in
 from .widgets.banner import Banner
 from .widgets.run_progress import RunProgress
+from .widgets.view_groups import ViewGroups
 
 log = logging.getLogger("convscope.gui")
 
@@ -119,34 +120,34 @@ class MainWindow(RunDisplay, QMainWindow):
                              (self.stop_button, self.stop_training), (self.more_button, self.train_one_more_epoch)):
             button.clicked.connect(slot)
 
-        # Right: banner, progress, and the tabs (curves first, the log last).
+        # Right: banner, what is shown, progress, and the views in their groups (curves first, the log last).
         self.banner = Banner()
         self.banner.action_triggered.connect(self._on_banner_action)
         self.progress = RunProgress()
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("insideTabs")
-        self.tabs.setDocumentMode(True)
+        self.view_groups = self.tabs = ViewGroups()  # (``tabs``: its QTabWidget-style names still work)
         self._curves_placeholder = QLabel(self.tr("Loading the plots…"))
+        self._curves_placeholder.setObjectName("curvesPlaceholder")
         self._curves_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.tabs.addTab(self._curves_placeholder, self.tr("Curves"))
+        self.view_groups.add_view(self._curves_placeholder, self.tr("Curves"))
         self.log_view = LogView()
-        self.tabs.addTab(self.log_view, self.tr("Log"))
-        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.view_groups.add_view(self.log_view, self.tr("Log"))
+        self.view_groups.current_changed.connect(self._on_tab_changed)
         right = QWidget()
+        right.setObjectName("rightColumn")
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(6, 6, 6, 6)
         from .opened_run import RunShown
 
-        self.shown = RunShown(self.session, self)  # the line that says what the tabs show
+        self.shown = RunShown(self.session, self)  # the line that says what the views show
         rlay.addWidget(self.banner)
         rlay.addWidget(self.shown.line)
         rlay.addWidget(self.progress)
+        rlay.addWidget(self.view_groups, 1)
         from .widgets.timeline import TimelineBar  # the one timeline every view with a past follows
 
         self.timeline_bar = TimelineBar(self.session.timeline)
         self.timeline_bar.install_shortcuts(self)
-        rlay.addWidget(self.timeline_bar)
-        rlay.addWidget(self.tabs, 1)
+        self.place_above_views(self.timeline_bar)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -195,27 +196,22 @@ class MainWindow(RunDisplay, QMainWindow):
     run_finished = property(lambda self: self.session.run_finished)
     checkpoint_loaded = property(lambda self: self.session.run_opened)
 
-    # -- the tabs' host (app.session.TabHost) ----------------------------------------------------------
+    # -- the views' host (app.session.TabHost; the views in their groups: app.widgets.view_groups) ----
     def add_tab(self, widget: QWidget, title: str) -> int:
-        """Add a tab beside the curves (before the Log tab); returns its index."""
-        index = self.tabs.indexOf(self.log_view)
-        return self.tabs.insertTab(index if index >= 0 else self.tabs.count(), widget, title)
+        """Add a view to its group (by its objectName: app.widgets.view_groups); returns its place."""
+        return self.view_groups.add_view(widget, title)
 
     def show_tab(self, widget: QWidget) -> bool:
-        for i in range(self.tabs.count()):
-            page = self.tabs.widget(i)
-            if page is widget or page.isAncestorOf(widget):
-                self.tabs.setCurrentIndex(i)
-                return True
-        return False
+        return self.view_groups.show_widget(widget)
 
     def show_view(self, name: str) -> bool:
-        for i in range(self.tabs.count()):
-            page = self.tabs.widget(i)
-            if page.objectName() == name or page.findChild(QWidget, name) is not None:
-                self.tabs.setCurrentIndex(i)
-                return True
-        return False
+        return self.view_groups.show_name(name)
+
+    def place_above_views(self, widget: QWidget) -> None:
+        """Put ``widget`` right above the views (below the progress line and the lesson card): a bar
+        that every view follows, such as a timeline."""
+        layout = self.view_groups.parentWidget().layout()
+        layout.insertWidget(layout.indexOf(self.view_groups), widget)
 
     def notify(self, kind: str, title: str, message: str) -> None:
         self.banner.show_message(kind, title, message)
@@ -318,11 +314,9 @@ class MainWindow(RunDisplay, QMainWindow):
             self._startup_failed(f"could not build the plots: {type(exc).__name__}: {exc}")
             return False
         self.curves = curves
-        index = self.tabs.indexOf(self._curves_placeholder)
-        self.tabs.removeTab(index)
+        self.view_groups.replace_view(self._curves_placeholder, curves, self.tr("Curves"))
         self._curves_placeholder.deleteLater()
-        self.tabs.insertTab(0, curves, self.tr("Curves"))
-        self.tabs.setCurrentIndex(0)
+        self.view_groups.show_widget(curves)
         # Object names of the contract, reachable from the window.
         self.lossPlot = curves.loss_plot
         self.accuracyPlot = curves.accuracy_plot
@@ -377,8 +371,8 @@ class MainWindow(RunDisplay, QMainWindow):
         # Model, Evaluation, Layer health, Race; hints; lessons; File → Export
         self.analysis = AnalysisTabs(s, self, internals=self.activations, parent=self)
         self.analysis.install()
-        layout = self.tabs.parentWidget().layout()  # the lesson card sits right above the tabs
-        layout.insertWidget(max(0, layout.indexOf(self.tabs)), self.analysis.lesson)
+        layout = self.view_groups.parentWidget().layout()  # the lesson card sits right above the views
+        layout.insertWidget(layout.indexOf(self.progress) + 1, self.analysis.lesson)
         self.config_panel.preset_chosen.connect(lambda pid: self.analysis.on_preset(self.config_panel.preset(pid)))
         if s.opened is not None:  # opened before the plots existed: show it in them now
             self._on_run_opened(s.opened)
@@ -497,15 +491,15 @@ class MainWindow(RunDisplay, QMainWindow):
     def _show_error(self, title: str, message: str) -> None:
         self.banner.show_message("error", title, message)
 
-    def _on_tab_changed(self, index: int) -> None:
-        if self.curves is not None and self.tabs.widget(index) is self.curves:
+    def _on_tab_changed(self, view: QWidget) -> None:
+        if self.curves is not None and view is self.curves:
             self.curves.refresh()
         self._show_dataset()
 
     def _show_dataset(self) -> None:
         """The Dataset tab follows the dataset setting, loading only while it is the tab shown."""
         browser, cfg = self.dataset_browser, self.session.config
-        if browser is not None and cfg is not None and self.tabs.currentWidget() is browser:
+        if browser is not None and cfg is not None and self.view_groups.current_view() is browser:
             browser.show_dataset(cfg.dataset, cfg.data_root)
 
     # ====================================================================================== misc

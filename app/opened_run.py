@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTreeView,
     QWidget,
 )
+
+from .widgets.elided_label import ElidedLabel
 
 log = logging.getLogger("convscope.gui")
 
@@ -89,9 +90,10 @@ class RunLine(QWidget):
         self._training_rest: str | None = None  # the line's text after its head while a run trains
         lay = QHBoxLayout(self)
         lay.setContentsMargins(2, 0, 2, 0)
-        self.label = QLabel(QCoreApplication.translate("RunLine", NOTHING_SHOWN))
-        self.label.setObjectName("runLineLabel")
+        self.label = ElidedLabel()  # a long run name never widens the window: it ends in "…"
         self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setText(QCoreApplication.translate("RunLine", NOTHING_SHOWN))
+        self.label.setObjectName("runLineLabel")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.continue_button = QPushButton(self.tr("Continue training"))
         self.continue_button.setObjectName("continueButton")

@@ -34,6 +34,7 @@ class Banner(QFrame):
         text.setSpacing(2)
         self.title = QLabel()
         self.title.setObjectName("bannerTitle")
+        self.title.setWordWrap(True)  # a long title wraps rather than widening the window
         self.message = QLabel()
         self.message.setObjectName("bannerMessage")
         self.message.setWordWrap(True)

@@ -17,6 +17,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSpinBox,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QToolButton,
     QVBoxLayout,
 )
@@ -59,8 +62,35 @@ def choices(names, labels: dict[str, str]) -> list[tuple[str, str]]:
     return [(_tr(labels.get(name, name)), name) for name in names]
 
 
+class FittingCombo(QComboBox):
+    """A combo box as narrow as the column: its text ends in "…" where the box is too narrow (never cut at
+    the column's edge), and its list opens as wide as its longest item."""
+
+    def __init__(self):
+        super().__init__()
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(8)
+
+    def paintEvent(self, _event) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        room = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                           QStyle.SubControl.SC_ComboBoxEditField, self).width()
+        option.currentText = self.fontMetrics().elidedText(option.currentText, Qt.TextElideMode.ElideRight,
+                                                           room - 4)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+    def showPopup(self) -> None:  # noqa: N802
+        view = self.view()
+        view.setMinimumWidth(min(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width() + 8,
+                                 self.screen().availableGeometry().width() if self.screen() else 1000))
+        super().showPopup()
+
+
 def _combo(name: str, items=()) -> QComboBox:
-    box = QComboBox()
+    box = FittingCombo()
     box.setObjectName(name)
     for text, data in items:
         box.addItem(_tr(text), data)

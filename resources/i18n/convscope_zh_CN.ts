@@ -3357,4 +3357,35 @@ This cannot be undone.</source>
         <translation>{network} 没有“{option}”选项（显示为灰色）。</translation>
     </message>
 </context>
+<context>
+    <name>ViewGroups</name>
+    <message>
+        <source>Train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Inside</source>
+        <translation>网络内部</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>测试</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>训练结果</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>日志</translation>
+    </message>
+</context>
 </TS>

@@ -45,7 +45,7 @@ def test_evaluate_then_click_an_image_to_look_inside(qtbot, window):
     assert probe is not None
     source = probe._source  # the probe looks at that test image now
     assert source[0] == "image" and np.array_equal(source[2], a.split.images[index]) and source[4] == a.true[index]
-    assert w.tabs.currentWidget() is w.activations.views[0]
+    assert w.view_groups.current_view() is w.activations.views[0]
 
 
 def test_a_lesson_end_to_end(qtbot, window):
@@ -61,7 +61,7 @@ def test_a_lesson_end_to_end(qtbot, window):
     configure(w, "lenet", "mnist-sample", epochs=1, subset=128, batch=32, activation="sigmoid")
     train(qtbot, w)
     health = child(w, "layerHealthView")
-    assert w.tabs.currentWidget() is health  # the lesson's view came to the front
+    assert w.view_groups.current_view() is health  # the lesson's view came to the front
     qtbot.waitUntil(lambda: len(health.snapshots) > 0, timeout=WAIT)
     values, names = health.matrix()
     assert names[0] == "conv1" and values.shape[1] == len(health.snapshots)

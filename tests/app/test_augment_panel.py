@@ -71,7 +71,7 @@ def test_presets_and_settings_reach_the_config_and_the_preview_shows_the_run(qtb
 
     preview = w.findChild(QWidget, "augmentPreview")
     assert preview is not None and preview is w.augment_preview.view
-    w.tabs.setCurrentWidget(preview)
+    w.view_groups.show_widget(preview)
     w.config_panel.set_values({"arch": "lenet", "dataset": "mnist-sample", "epochs": 1, "subset": 256,
                                "batch_size": 32, "augment": "hflip=1", "save_run": False})
     w._validate()

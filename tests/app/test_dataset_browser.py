@@ -210,10 +210,10 @@ def test_the_window_has_a_dataset_tab_that_follows_the_dataset_setting(qtbot, wi
 
     w = window
     browser = w.dataset_browser
-    assert w.tabs.indexOf(browser) >= 0 and w.tabs.tabText(w.tabs.indexOf(browser)) == "Dataset"
+    assert w.view_groups.title_of(browser) == "Dataset" and w.view_groups.group_of(browser) == "data"
     configure(w, "lenet", "fashion-mnist-sample")
-    assert w.tabs.currentWidget() is not browser and browser.current_dataset() != "fashion-mnist-sample"  # hidden
-    w.tabs.setCurrentWidget(browser)
+    assert w.view_groups.current_view() is not browser and browser.current_dataset() != "fashion-mnist-sample"  # hidden
+    w.view_groups.show_widget(browser)
     qtbot.waitUntil(lambda: browser.overview is not None and browser.overview.name == "fashion-mnist-sample",
                     timeout=180_000)
     assert "T-shirt/top" in " ".join(label.text() for label in browser.class_labels())

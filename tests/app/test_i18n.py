@@ -155,10 +155,11 @@ def test_the_window_in_chinese_has_no_english_left_in_its_settings(chinese_windo
     # Menus, tabs and the status bar too.
     menus = [a.text() for a in w.menuBar().actions()]
     assert menus == ["文件(&F)", "语言(&L)", "帮助(&H)"]
-    tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-    assert tabs == ["曲线", "特征图", "1×1 卷积层", "全局平均汇聚层", "输出", "手绘", "数据集", "数据增广", "训练结果",
-                    "模型",
-                    "评估", "层健康", "比赛", "日志"]
+    bar = w.view_groups.group_bar
+    groups = ["训练", "网络内部", "数据", "模型", "测试", "训练结果", "日志"]
+    assert [bar.tabText(i) for i in range(bar.count())] == groups
+    assert w.view_groups.titles() == ["曲线", "比赛", "特征图", "1×1 卷积层", "全局平均汇聚层", "输出", "层健康",
+                                      "数据集", "数据增广", "模型", "评估", "手绘", "训练结果", "日志"]
     assert w.statusBar().currentMessage() == "就绪：选择一个网络和一个数据集，然后按“训练”。"
 
 

@@ -624,15 +624,16 @@ def test_a_smaller_width_that_is_not_faster_is_not_offered(window):
 def test_inside_tabs_can_be_added_beside_the_curves(window):
     from PySide6.QtWidgets import QLabel
 
-    tabs = child(window, "insideTabs")
-    titles = [tabs.tabText(i) for i in range(tabs.count())]
+    views = child(window, "viewGroups")
+    titles = views.titles()
     assert titles[0] == "Curves" and titles[-1] == "Log"
-    for name in ("featureMapView", "oneByOneView", "gapView"):  # the live-internals views are tabs
-        assert tabs.indexOf(child(window, name)) > 0, name
-    assert tabs.indexOf(window.draw_panel) > 0 and window.draw_panel.isAncestorOf(child(window, "drawCanvas"))
-    index = window.add_tab(QLabel("extra"), "Extra")
-    assert tabs.tabText(index) == "Extra" and index == tabs.count() - 2
-    assert tabs.tabText(tabs.count() - 1) == "Log"
+    for name in ("featureMapView", "oneByOneView", "gapView"):  # the live-internals views are views
+        assert views.index_of(child(window, name)) > 0 and views.group_of(child(window, name)) == "inside", name
+    assert views.index_of(window.draw_panel) > 0 and window.draw_panel.isAncestorOf(child(window, "drawCanvas"))
+    extra = QLabel("extra")
+    index = window.add_tab(extra, "Extra")
+    assert views.titles()[index] == "Extra" and views.widget(index) is extra
+    assert views.titles()[-1] == "Log" and views.count() == len(titles) + 1
 
 
 def test_device_choices_name_the_hardware(window):
@@ -708,9 +709,9 @@ def test_a_run_in_the_window_feeds_the_internals_views_and_the_canvas(qtbot, win
     """The pieces together: NiN trains from the window, its feature-map and GAP views receive maps, and
     the drawing canvas predicts with the weights published at the end of the epoch."""
     w = window
-    tabs = child(w, "insideTabs")
+    views = child(w, "viewGroups")
     configure(w, "nin", "mnist-sample", epochs=1, subset=128, batch=32, width=0.25)
-    tabs.setCurrentWidget(child(w, "featureMapView"))
+    assert views.show_widget(child(w, "featureMapView"))
     click(qtbot, w, "startButton")
     wait_idle(qtbot, w)
     assert w.last_result.status == "completed", w.last_result.message
@@ -720,7 +721,7 @@ def test_a_run_in_the_window_feeds_the_internals_views_and_the_canvas(qtbot, win
     assert np.nanstd(np.asarray(item.image)) > 0  # tiles vary; the gaps between them are NaN
 
     canvas = child(w, "drawCanvas")
-    tabs.setCurrentWidget(w.draw_panel)
+    assert views.show_widget(w.draw_panel)
     canvas.clear()
     assert canvas.prediction() == []
     center = canvas.rect().center()

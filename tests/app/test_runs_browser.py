@@ -43,7 +43,7 @@ def test_the_runs_browser_lists_cli_runs_and_opening_one_fills_every_tab(qtbot, 
     w = window
     view = child(w, "runsBrowser")
     assert isinstance(view, QAbstractItemView)
-    w.tabs.setCurrentWidget(w.runs_browser)
+    w.view_groups.show_widget(w.runs_browser)
     model = view.model()
     qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=180_000)  # read in the background
     names = [model.index(r, 0).data() for r in range(model.rowCount())]
@@ -61,7 +61,7 @@ def test_the_runs_browser_lists_cli_runs_and_opening_one_fills_every_tab(qtbot, 
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # Qt 6: press first
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert w.loaded_run is not None and w.loaded_run.dir.name == "first-lenet"
-    assert w.tabs.currentWidget() is w.curves
+    assert w.view_groups.current_view() is w.curves
     assert "Showing run <b>first-lenet</b> (opened)" in w.shown.line.text()
     x, y = points(w.curves.test_acc_curve)
     assert list(x) == [1.0, 2.0]
@@ -71,7 +71,7 @@ def test_the_runs_browser_lists_cli_runs_and_opening_one_fills_every_tab(qtbot, 
     assert len(points(w.curves.train_loss_curve)[0]) == 2 and len(points(w.curves.lr_curve)[0]) == 2
 
     # The feature-map view computes its maps on the opened weights.
-    w.tabs.setCurrentWidget(w.activations.feature_view)
+    w.view_groups.show_widget(w.activations.feature_view)
     item = w.activations.feature_view.mosaic_item
     qtbot.waitUntil(lambda: item.image is not None, timeout=WAIT)
     first_maps = np.asarray(item.image).copy()
@@ -115,7 +115,7 @@ def test_rename_delete_and_a_comparison_that_stays(qtbot, cli_runs, window, monk
 
     w = window
     browser = w.runs_browser
-    w.tabs.setCurrentWidget(browser)
+    w.view_groups.show_widget(browser)
     model = browser.model
     qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=180_000)  # read in the background
     for r in range(model.rowCount()):
@@ -150,7 +150,7 @@ def test_starting_training_after_opening_a_run_switches_every_tab(qtbot, cli_run
     w = window
     assert w.load_checkpoint(cli_runs / "second-lenet") is not None
     assert len(points(w.curves.test_acc_curve)[0]) == 3
-    w.tabs.setCurrentWidget(w.activations.feature_view)
+    w.view_groups.show_widget(w.activations.feature_view)
     qtbot.waitUntil(lambda: w.activations.current is not None, timeout=WAIT)
     w.config_panel.set_field("epochs", 1)
     w.config_panel.set_field("subset", 64)
@@ -272,7 +272,7 @@ def test_a_run_whose_test_images_are_not_here_still_opens(qtbot, tmp_path, windo
     assert list(points(w.curves.test_acc_curve)[0]) == [1.0, 2.0]  # its curves and prediction still show
     assert str(run_dir) in w.draw_panel.predictor().describe()
     ctl, view = w.activations, w.activations.feature_view
-    w.tabs.setCurrentWidget(view)
+    w.view_groups.show_widget(view)
     # Nothing new can be probed, but the recorded snapshots replay, and every view says why.
     assert len(ctl.replay) > 2 and ctl.current.seq == len(ctl.replay)
     assert "Cannot look inside run moved-here with a new probe image" in view.problem_text

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 LAPTOP = QRect(0, 0, 1366, 768 - 40)  # 1366×768 with a 40 px task bar at the bottom
-TAB_TITLES = ("Curves", "Feature maps", "1×1 convolutions", "Global average pooling", "Output", "Draw",
-              "Dataset", "Augmentation", "Runs", "Model", "Evaluation", "Layer health", "Race", "Log")
+TAB_TITLES = ("Curves", "Race", "Feature maps", "1×1 convolutions", "Global average pooling", "Output", "Layer health",
+              "Dataset", "Augmentation", "Model", "Evaluation", "Draw", "Runs", "Log")  # group after group
+GROUP_TITLES = ("Train", "Inside", "Data", "Model", "Test", "Runs", "Log")
 
 
 @pytest.fixture
@@ -128,7 +129,9 @@ def test_guide_explains_every_tab_the_shortcuts_and_the_runs_folder(qtbot, monke
     from convscope.app.settings import runs_root
 
     w = open_window(qtbot, monkeypatch)
-    assert tuple(w.tabs.tabText(i) for i in range(w.tabs.count())) == TAB_TITLES
+    assert tuple(w.view_groups.titles()) == TAB_TITLES
+    bar = w.view_groups.group_bar
+    assert tuple(bar.tabText(i) for i in range(bar.count())) == GROUP_TITLES
     action = menu_action(w, "guideAction")
     assert action.shortcut().toString() == "F1"
     action.trigger()
@@ -136,7 +139,7 @@ def test_guide_explains_every_tab_the_shortcuts_and_the_runs_folder(qtbot, monke
     assert dialog is not None and dialog.isVisible()
     assert screen.area.width() >= dialog.width() and screen.area.height() >= dialog.height()
     text = dialog.browser.toPlainText()
-    for title in TAB_TITLES:
+    for title in TAB_TITLES + GROUP_TITLES:
         assert title in text, title
     for keys in ("F1", "Ctrl+O", "Ctrl+Q", "Ctrl+Return"):
         assert keys in text, keys
