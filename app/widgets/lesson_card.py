@@ -1,6 +1,6 @@
 """A lesson of the course notes above the tabs: its text, its question, and the view that shows it.
 
-A lesson is a preset with a ``lesson`` part (``resources/lessons.json``, see ``core.setup.presets``). Choosing
+A lesson is a preset with a ``lesson`` part (a lesson pack, see ``core.setup.lesson_packs``). Choosing
 one in the preset list loads its settings (the settings panel does that) and shows this card; when its
 run starts, the tab of the lesson's view comes to the front ("Show me" does it at any time). The texts
 are in the window's language (the lesson carries its Chinese in ``*_zh``).

@@ -1,4 +1,4 @@
-"""Every lesson in resources/lessons.json is complete, listed by `presets`, and trains offline."""
+"""Every lesson of the built-in lesson pack is complete, listed by `presets`, and trains offline."""
 import json
 
 import pytest
