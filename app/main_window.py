@@ -72,7 +72,9 @@ class MainWindow(RunDisplay, QMainWindow):
         self.runs_browser = None  # the Runs tab
         self.analysis = None  # the Model, Evaluation and Layer health tabs (app.analysis_tabs)
         self.augment_preview = None  # the Augmentation tab
+        self.lesson_packs = None  # File → Open lesson pack… (app.lesson_packs), once ready
         self.curves = None
+        self.setAcceptDrops(True)  # a lesson pack (.toml) dropped on the window opens it
         self._t_created = time.perf_counter()
 
         try:
@@ -159,6 +161,7 @@ class MainWindow(RunDisplay, QMainWindow):
         keys = QKeySequence.StandardKey
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.tr("&Open run…"), QKeySequence(keys.Open), self._open_run_dialog)
+        file_menu.addAction(self.tr("Open &lesson pack…"), self.open_lesson_pack)
         file_menu.addSeparator()
         file_menu.addAction(self.tr(
             "&Quit"), QKeySequence("Ctrl+Q"), self.close)  # StandardKey.Quit is empty on Windows
@@ -373,6 +376,10 @@ class MainWindow(RunDisplay, QMainWindow):
         layout = self.tabs.parentWidget().layout()  # the lesson card sits right above the tabs
         layout.insertWidget(max(0, layout.indexOf(self.tabs)), self.analysis.lesson)
         self.config_panel.preset_chosen.connect(lambda pid: self.analysis.on_preset(self.config_panel.preset(pid)))
+        from .lesson_packs import LessonPacks
+
+        self.lesson_packs = LessonPacks(s, self, self.config_panel, self.analysis.lesson, parent=self)
+        self.lesson_packs.install()
         if s.opened is not None:  # opened before the plots existed: show it in them now
             self._on_run_opened(s.opened)
 
@@ -502,6 +509,32 @@ class MainWindow(RunDisplay, QMainWindow):
             browser.show_dataset(cfg.dataset, cfg.data_root)
 
     # ====================================================================================== misc
+    def open_lesson_pack(self, path=None) -> bool:
+        """List the lessons of the lesson pack ``path`` (asked for when None); see ``app.lesson_packs``."""
+        if self.lesson_packs is None:
+            self.banner.show_message("info", self.tr("Not ready yet"),
+                                     self.tr("Open the lesson pack again once ConvScope has started."))
+            return False
+        return self.lesson_packs.open_pack(path) if path else self.lesson_packs.open_dialog()
+
+    def dragEnterEvent(self, event):
+        from .lesson_packs import pack_paths
+
+        if pack_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event):
+        from .lesson_packs import pack_paths
+
+        paths = pack_paths(event.mimeData())
+        if not paths:
+            return super().dropEvent(event)
+        event.acceptProposedAction()
+        for path in paths:
+            self.open_lesson_pack(path)
+
     def _open_run_dialog(self) -> None:
         from .opened_run import choose_run_folder
 

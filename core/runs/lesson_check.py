@@ -79,7 +79,7 @@ def _plain(value):
 class RunRecord:
     """What a check reads of a run folder."""
 
-    path: Path
+    path: Path | None  # None: a run kept in memory only
     config: dict
     metrics: list[dict]
     status: str
@@ -207,17 +207,25 @@ def layer_health(run_dir: str | os.PathLike) -> dict:
 def check_run(lesson: Lesson, run_dir: str | os.PathLike, pair_run: str | os.PathLike | None = None) -> LessonResult:
     """Every check of ``lesson`` on the run in ``run_dir`` (and on ``pair_run``, the paired lesson's run, for
     the checks that compare); ``CheckError`` when a run folder cannot be read."""
-    run = read_run(run_dir)
-    pair = read_run(pair_run) if pair_run else None
-    needs_health = any(c.what.startswith("layer.") for c in lesson.checks)
-    health = layer_health(run_dir) if needs_health else None
-    pair_health = layer_health(pair_run) if needs_health and pair is not None and any(
+    return check_records(lesson, read_run(run_dir), read_run(pair_run) if pair_run else None)
+
+
+def check_records(lesson: Lesson, run: RunRecord, pair: RunRecord | None = None) -> LessonResult:
+    """:func:`check_run` on runs already read, or kept in memory (``path`` None: a run that was not saved,
+    whose layer health cannot be measured)."""
+    wants_health = any(c.what.startswith("layer.") for c in lesson.checks)
+    health = layer_health(run.path) if wants_health and run.path is not None else None
+    pair_health = layer_health(pair.path) if pair is not None and pair.path is not None and any(
         c.what.startswith("layer.") and c.compare for c in lesson.checks) else None
-    result = LessonResult(lesson, str(run_dir), differences=differences(lesson.config, run.config))
+    result = LessonResult(lesson, str(run.path or ""), differences=differences(lesson.config, run.config))
     for check in lesson.checks:
+        if check.what.startswith("layer.") and run.path is None:
+            result.results.append(CheckResult(check, None, None, "the run was not saved: its layers cannot be "
+                                                                 "measured"))
+            continue
         value, note = measure(check, run, health)
         if check.compare == "pair":
-            if pair is None:
+            if pair is None or (check.what.startswith("layer.") and pair.path is None):
                 result.results.append(CheckResult(check, value, None, f"needs the run of lesson {lesson.pair}"))
                 continue
             other, other_note = measure(check, pair, pair_health)

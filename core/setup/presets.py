@@ -104,10 +104,10 @@ def load_presets(path: Path = PRESETS_FILE, lessons: Path | None = LESSONS_FILE)
     return presets, default if isinstance(default, str) else None
 
 
-def lesson_preset(lesson: Lesson) -> Preset:
-    """A lesson of a pack as the preset that trains it."""
-    return Preset(lesson.id, lesson.title, lesson.texts.get("description", ""), dict(lesson.config),
-                  lesson.lesson_part())
+def lesson_preset(lesson: Lesson, pack_title: str = "", pack_title_zh: str = "") -> Preset:
+    """A lesson of a pack as the preset that trains it (the pack's title in its lesson part)."""
+    part = {**lesson.lesson_part(), "pack_title": pack_title, "pack_title_zh": pack_title_zh}
+    return Preset(lesson.id, lesson.title, lesson.texts.get("description", ""), dict(lesson.config), part)
 
 
 def lesson_presets(pack_path: Path) -> list[Preset]:
@@ -117,7 +117,7 @@ def lesson_presets(pack_path: Path) -> list[Preset]:
         pack = read_pack(pack_path, validate=False)
     except PackError as exc:
         raise PresetError(f"cannot read the lessons: {exc}") from None
-    return [lesson_preset(lesson) for lesson in pack.lessons]
+    return [lesson_preset(lesson, pack.title, pack.title_zh) for lesson in pack.lessons]
 
 
 def get_preset(preset_id: str, path: Path = PRESETS_FILE, lessons: Path | None = LESSONS_FILE) -> Preset:

@@ -1,0 +1,83 @@
+"""Lesson packs in the window: File → Open lesson pack… and a dropped .toml list a pack's lessons under its
+title, the card offers the prediction before Train, the run is checked when it ends (✓/✗, value, the
+prediction beside what happened), an opened run is checked on request, and a bad pack is refused in the
+banner."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from test_main_window import WAIT, child, configure
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_pack(tmp_path) -> Path:
+    """The README's complete example pack, written as a teacher would save it."""
+    text = README.read_text(encoding="utf-8").split("## Lesson packs", 1)[1].split("```toml\n", 1)[1]
+    path = tmp_path / "week3.toml"
+    path.write_text(text.split("```", 1)[0], encoding="utf-8")
+    return path
+
+
+def combo_texts(combo) -> list[str]:
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def test_file_menu_opens_a_lesson_pack_after_open_run(window):
+    texts = [a.text().replace("&", "") for a in window.file_menu().actions()]
+    assert texts.index("Open lesson pack…") == texts.index("Open run…") + 1
+
+
+def test_a_pack_from_the_readme_is_listed_trained_and_checked(qtbot, window, tmp_path):
+    w = window
+    panel, card = w.config_panel, child(w, "lessonCard")
+    builtin = combo_texts(panel.preset_combo)
+    assert "Lessons: ConvScope's lessons" in builtin  # the built-in lessons have their heading too
+    assert w.open_lesson_pack(readme_pack(tmp_path))
+    texts = combo_texts(panel.preset_combo)
+    heading = texts.index("Lessons: Week 3: learning rates")
+    assert texts[heading + 1].strip() == "A learning rate that is too large" and len(texts) == len(builtin) + 3
+    # Its first lesson is chosen: its settings are loaded, the card shows it and its two choices.
+    assert panel.current_preset() == "lr-large" and card.isVisible() and panel.values()["lr"] == 1.0
+    assert child(card, "lessonChoice1").text() == "It stays at chance: about 10 %"
+    assert card.prediction() is None
+    card.choose(1)
+    configure(w, "lenet", "mnist-sample", epochs=1, subset=64, batch=32, save=True)
+    with qtbot.waitSignal(w.run_finished, timeout=WAIT):
+        w.start_button.click()
+    qtbot.waitUntil(lambda: not w.is_running(), timeout=WAIT)
+    checklist = child(card, "lessonChecklist")
+    qtbot.waitUntil(checklist.isVisible, timeout=WAIT)
+    text = checklist.text()
+    assert "The network stays at chance" in text and "measured: " in text
+    assert "needs the run of lesson lr-small" in text  # the comparison waits for the paired lesson's run
+    assert "✓" in text or "✗" in text
+    assert "You predicted “It stays at chance: about 10 %”" in text
+
+    # The run, opened from disk, is checked against the lesson on request.
+    run_dir = w.lesson_packs.runs[(str(readme_pack(tmp_path)), "lr-large")].path
+    assert w.load_checkpoint(run_dir) is not None
+    checklist.clear()
+    child(card, "lessonCheckButton").click()
+    assert f"The opened run {run_dir.name}" in checklist.text()
+
+
+def test_a_dropped_pack_opens_and_a_bad_pack_is_refused(qtbot, window, tmp_path):
+    w = window
+    path = readme_pack(tmp_path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(event)
+    assert event.isAccepted() and w.config_panel.current_preset() == "lr-large"
+
+    path.write_text(path.read_text(encoding="utf-8").replace('view = "lossPlot"', 'view = "anywhere"'),
+                    encoding="utf-8")
+    count = w.config_panel.preset_combo.count()
+    assert not w.open_lesson_pack(path)
+    message = child(w, "bannerMessage").text()
+    assert str(path) in message and "lesson 'lr-large'" in message and "key 'view'" in message
+    assert w.config_panel.preset_combo.count() == count  # nothing changed
