@@ -90,8 +90,13 @@ class PackError(ValueError):
 
     def __init__(self, file: str, message: str, lesson: str | None = None, key: str | None = None):
         self.file, self.lesson, self.key, self.reason = file, lesson, key, message
-        where = file + (f", lesson {lesson!r}" if lesson else "") + (f", key {key!r}" if key else "")
+        where = _line(file) + (f", lesson {lesson!r}" if lesson else "") + (f", key {_line(key)!r}" if key else "")
         super().__init__(f"{where}: {message}")
+
+
+def _line(text: str) -> str:
+    """``text`` on one line: a key or a file name with line breaks or control characters shown escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -449,7 +454,10 @@ def _check_layer(config: dict, layer: str, name: str, lid: str) -> None:
     from convscope.core.setup.config import make_config
 
     rest = {k: v for k, v in config.items() if k not in ("arch", "dataset")}
-    model = meta_model(make_config(config["arch"], config["dataset"], **rest))
+    try:
+        model = meta_model(make_config(config["arch"], config["dataset"], **rest))
+    except (ValueError, TypeError, RuntimeError) as exc:  # a network torch cannot lay out
+        raise PackError(name, f"its network cannot be built: {exc}", lid, "config") from None
     leaves = [n for n, m in model.named_modules() if n and not any(True for _ in m.children())]
     if layer not in leaves:
         raise PackError(name, f"{config['arch']} has no layer {layer!r}; its layers are "

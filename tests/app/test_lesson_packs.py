@@ -81,3 +81,10 @@ def test_a_dropped_pack_opens_and_a_bad_pack_is_refused(qtbot, window, tmp_path)
     message = child(w, "bannerMessage").text()
     assert str(path) in message and "lesson 'lr-large'" in message and "key 'view'" in message
     assert w.config_panel.preset_combo.count() == count  # nothing changed
+
+
+def test_every_view_a_lesson_may_name_is_in_the_window(window):
+    from convscope.core.setup.lesson_packs import VIEWS
+
+    for name in VIEWS:
+        assert window.show_view(name), name

@@ -246,3 +246,8 @@ def test_fuzzed_packs_read_or_give_a_clean_message(text):
         assert str(exc).startswith("fuzz.toml") and "\n" not in str(exc)
     else:
         assert pack.lessons  # what reads is a pack of lessons
+
+
+def test_a_key_with_a_line_break_is_named_on_one_line():
+    err = bad(GOOD.replace('title = "Class 3"', '"col\\nour" = 1'), key="col\nour", lesson=None)
+    assert "key 'col\\\\nour'" in str(err)
