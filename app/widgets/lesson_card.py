@@ -179,9 +179,14 @@ class LessonCard(QFrame):
                 measured += f" ({_html(core_text(c['note']))})"
             rows.append(f"{marks[c.get('passed')]} {_html(_zh(c, 'say'))} <i>{_html(measured)}</i>")
         passed = [c.get("passed") for c in result.get("checks", [])]
-        head = (self.tr("The run shows what the lesson says: every check holds.") if all(p is not False for p in passed)
-                else self.tr("{failed} of {total} checks do not hold.").format(failed=passed.count(False),
-                                                                            total=len(passed)))
+        if False in passed:
+            head = self.tr("{failed} of {total} checks do not hold.").format(failed=passed.count(False),
+                                                                          total=len(passed))
+        elif None in passed:
+            head = self.tr("The {held} checks measured hold; {missing} could not be measured yet.").format(
+                held=passed.count(True), missing=passed.count(None))
+        else:
+            head = self.tr("The run shows what the lesson says: every check holds.")
         html = "<b>" + _html((what + ": " if what else "") + head) + "</b><br>" + "<br>".join(rows)
         predictions = self.predictions()
         if predictions:

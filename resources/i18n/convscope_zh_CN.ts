@@ -2095,6 +2095,10 @@
         <translation>测得：{value}</translation>
     </message>
     <message>
+        <source>The {held} checks measured hold; {missing} could not be measured yet.</source>
+        <translation>已测得的 {held} 项检查都成立；还有 {missing} 项暂时无法测量。</translation>
+    </message>
+    <message>
         <source>The run shows what the lesson says: every check holds.</source>
         <translation>训练结果显示了这一课所说的现象：每一项检查都成立。</translation>
     </message>
