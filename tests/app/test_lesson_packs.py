@@ -86,3 +86,24 @@ def test_the_file_menu_and_every_view_a_lesson_may_name(window):
     assert texts.index("Open lesson pack…") == texts.index("Open run…") + 1
     for name in VIEWS:
         assert window.show_view(name), name
+
+
+def test_the_card_speaks_the_windows_language(qtbot):
+    """The built-in lesson's choices and checks in Chinese, the prediction compared with what happened."""
+    from convscope.app import i18n
+    from convscope.app.widgets.lesson_card import LessonCard
+    from convscope.core.setup.presets import get_preset
+
+    preset = get_preset("lesson-lr-too-large").to_json()
+    i18n.install(i18n.CHINESE)
+    card = LessonCard()
+    qtbot.addWidget(card)
+    card.set_preset(preset)
+    assert card.findChild(object, "lessonChoice2").text().startswith("停在随机猜测水平")
+    card.choose(0)
+    checks = [{**c, "expected": {"max": c.get("max")}, "value": 0.1, "passed": True, "note": ""}
+              for c in preset["lesson"]["checks"]]
+    card.show_result({"checks": checks, "differences": []})
+    text = card.checklist.text()
+    assert "学习率为 1 时，网络停在随机猜测的水平" in text and "测得：0.1" in text
+    assert "你预测的是“比学习率 0.1 时学得更快”。" in text and "实际发生的是：停在随机猜测水平" in text
