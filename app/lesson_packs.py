@@ -3,9 +3,9 @@ lessons in the preset list under its title; a lesson's run is checked against th
 and "Check the run" on the lesson card checks the run shown (an opened one too).
 
 The packs are read by ``core.setup.lesson_packs`` (nothing in a pack runs; a bad one is refused in the
-banner with the file, the lesson and the key), the runs checked by ``core.runs.lesson_check``. The runs of
-the lessons trained in this window are kept by lesson, so a check that compares a lesson with its pair
-uses the pair's run when it was trained here too.
+banner with the file, the lesson and the key), the runs checked by ``core.runs.lesson_check``. A check that
+compares a lesson with its pair uses the pair's run: the last one trained in this window, else the newest
+completed run of the runs folder trained with the pair's settings.
 """
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ class LessonPacks(QObject):
             return
         self.runs[(lesson.pack, lesson.id)] = self._last_run
         if lesson.checks and self.card.preset is not None and self.card.preset["id"] == preset_id:
-            self._check(lesson, self._last_run, self.tr("This run"))
+            self.check(lesson, self._last_run, self.tr("This run"))
 
     @Slot()
     def check_shown_run(self) -> bool:
@@ -122,16 +122,19 @@ class LessonPacks(QObject):
             except CheckError as exc:
                 self.card.show_message(str(exc))
                 return False
-            return self._check(lesson, run, self.tr("The opened run {name}").format(name=Path(opened.dir).name))
+            return self.check(lesson, run, self.tr("The opened run {name}").format(name=Path(opened.dir).name))
         if self._last_run is None:
             self.card.show_message(self.tr("Train the lesson or open a run first (File → Open run…)."))
             return False
-        return self._check(lesson, self._last_run, self.tr("The last run"))
+        return self.check(lesson, self._last_run, self.tr("The last run"))
 
-    def _check(self, lesson, run, what: str) -> bool:
+    def check(self, lesson, run, what: str) -> bool:
+        """Check ``run`` (a ``RunRecord``) against ``lesson`` and show the result on the card."""
         from convscope.core.runs.lesson_check import CheckError, check_records
 
-        pair = self.runs.get((lesson.pack, lesson.pair)) if lesson.pair else None
+        pair = self.pair_run(lesson, run) if any(c.compare for c in lesson.checks) else None
+        if pair is not None and pair.path is not None:
+            what = self.tr("{what}, compared with the run {name}").format(what=what, name=pair.path.name)
         try:
             result = check_records(lesson, run, pair)
         except CheckError as exc:
@@ -139,3 +142,34 @@ class LessonPacks(QObject):
             return False
         self.card.show_result(result.to_json(), what)
         return True
+
+    def pair_run(self, lesson, run=None):
+        """The run of ``lesson``'s paired lesson: the last one trained in this window, else the newest
+        completed run of the runs folder trained with that lesson's settings (not ``run`` itself); None."""
+        if not lesson.pair:
+            return None
+        if (lesson.pack, lesson.pair) in self.runs:
+            return self.runs[(lesson.pack, lesson.pair)]
+        partner = next((le for le in self.lessons.values() if le.pack == lesson.pack and le.id == lesson.pair), None)
+        if partner is None:
+            return None
+        from convscope.core.runs.lesson_check import CheckError, differences, read_run
+        from convscope.core.runs.listing import list_runs
+
+        from .settings import runs_root
+
+        try:
+            rows = list_runs(runs_root())
+        except (OSError, ValueError):
+            return None
+        own = Path(run.path).resolve() if run is not None and run.path is not None else None
+        for row in rows:  # newest first
+            if row.status != "completed" or (own is not None and Path(row.path).resolve() == own):
+                continue
+            try:
+                record = read_run(row.path)
+            except CheckError:
+                continue
+            if not differences(partner.config, record.config):
+                return record
+        return None

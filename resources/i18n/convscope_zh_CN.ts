@@ -2169,6 +2169,10 @@
         <source>The last run</source>
         <translation>最近的训练结果</translation>
     </message>
+    <message>
+        <source>{what}, compared with the run {name}</source>
+        <translation>{what}，与训练结果 {name} 比较</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>

@@ -107,3 +107,65 @@ def test_the_card_speaks_the_windows_language(qtbot):
     text = card.checklist.text()
     assert "学习率为 1 时，网络停在随机猜测的水平" in text and "测得：0.1" in text
     assert "你预测的是“比学习率 0.1 时学得更快”。" in text and "实际发生的是：停在随机猜测水平" in text
+
+
+PAIRED = '''format = 1
+[[lesson]]
+id = "slow"
+title = "Slow"
+text = "Slow."
+question = "Slow?"
+view = "lossPlot"
+pair = "fast"
+[lesson.config]
+arch = "lenet"
+dataset = "mnist-sample"
+lr = 0.001
+[[lesson.check]]
+what = "test_accuracy"
+compare = "pair"
+max = 0.0
+say = "Behind the fast one."
+
+[[lesson]]
+id = "fast"
+title = "Fast"
+text = "Fast."
+question = "Fast?"
+view = "lossPlot"
+pair = "slow"
+[lesson.config]
+arch = "lenet"
+dataset = "mnist-sample"
+lr = 0.01
+'''
+
+
+def test_the_paired_lessons_run_is_found_in_the_runs_folder(window, tmp_path):
+    """A comparison with the pair: its run trained earlier (another day, the command line) is in the runs
+    folder; the newest completed one trained with the pair's settings is used."""
+    import json
+
+    from convscope.app.settings import runs_root
+    from convscope.core.runs.lesson_check import RunRecord
+
+    def fake_run(name, lr, acc, status="completed"):
+        folder = runs_root() / name
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text(json.dumps({"arch": "lenet", "dataset": "mnist-sample", "lr": lr}))
+        (folder / "metrics.jsonl").write_text(json.dumps({"epoch": 1, "test_acc": acc, "train_acc": acc}) + "\n")
+        (folder / "status.json").write_text(json.dumps({"status": status}))
+
+    fake_run("other-lr", 0.5, 0.2)  # not the pair's settings
+    fake_run("fast-run", 0.01, 0.9)
+    pack = tmp_path / "paired.toml"
+    pack.write_text(PAIRED, encoding="utf-8")
+    w = window
+    assert w.open_lesson_pack(pack)
+    lesson = w.lesson_packs.shown_lesson()
+    assert lesson.id == "slow"
+    slow = RunRecord(None, {"arch": "lenet", "dataset": "mnist-sample", "lr": 0.001},
+                     [{"epoch": 1, "test_acc": 0.6, "train_acc": 0.6}], "completed")
+    assert w.lesson_packs.check(lesson, slow, "This run")
+    text = child(w, "lessonChecklist").text()
+    assert "This run, compared with the run fast-run" in text and "measured: -0.3" in text and "✓" in text
