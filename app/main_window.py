@@ -73,7 +73,9 @@ class MainWindow(RunDisplay, QMainWindow):
         self.runs_browser = None  # the Runs tab
         self.analysis = None  # the Model, Evaluation and Layer health tabs (app.analysis_tabs)
         self.augment_preview = None  # the Augmentation tab
+        self.lesson_packs = None  # File → Open lesson pack… (app.lesson_packs), once ready
         self.curves = None
+        self.setAcceptDrops(True)  # a lesson pack (.toml) or a run dropped on the window opens it
         self._t_created = time.perf_counter()
 
         try:
@@ -108,7 +110,6 @@ class MainWindow(RunDisplay, QMainWindow):
         from .widgets.settings_column import SettingsColumn  # its panel reads core.setup.config (torch-free)
 
         self._build_menu()
-        self.setAcceptDrops(True)
         # Left: the settings, what is wrong with them, the estimate and the run buttons.
         left = SettingsColumn()
         self.config_panel, self.settings_column = left.config_panel, left
@@ -166,6 +167,7 @@ class MainWindow(RunDisplay, QMainWindow):
         keys = QKeySequence.StandardKey
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.tr("&Open run…"), QKeySequence(keys.Open), self._open_run_dialog)
+        file_menu.addAction(self.tr("Open &lesson pack…"), self.open_lesson_pack)
         file_menu.addAction(self.tr("Open a run &file (.convscope)…"), self._open_run_file_dialog)
         file_menu.addSeparator()
         file_menu.addAction(self.tr(
@@ -374,6 +376,10 @@ class MainWindow(RunDisplay, QMainWindow):
         layout = self.view_groups.parentWidget().layout()  # the lesson card sits right above the views
         layout.insertWidget(layout.indexOf(self.progress) + 1, self.analysis.lesson)
         self.config_panel.preset_chosen.connect(lambda pid: self.analysis.on_preset(self.config_panel.preset(pid)))
+        from .lesson_packs import LessonPacks
+
+        self.lesson_packs = LessonPacks(s, self, self.config_panel, self.analysis.lesson, parent=self)
+        self.lesson_packs.install()
         if s.opened is not None:  # opened before the plots existed: show it in them now
             self._on_run_opened(s.opened)
 
@@ -503,6 +509,14 @@ class MainWindow(RunDisplay, QMainWindow):
             browser.show_dataset(cfg.dataset, cfg.data_root)
 
     # ====================================================================================== misc
+    def open_lesson_pack(self, path=None) -> bool:
+        """List the lessons of the lesson pack ``path`` (asked for when None); see ``app.lesson_packs``."""
+        if self.lesson_packs is None:
+            self.banner.show_message("info", self.tr("Not ready yet"),
+                                     self.tr("Open the lesson pack again once ConvScope has started."))
+            return False
+        return self.lesson_packs.open_pack(path) if path else self.lesson_packs.open_dialog()
+
     def _open_run_dialog(self) -> None:
         from .opened_run import choose_run_folder
 
@@ -517,20 +531,29 @@ class MainWindow(RunDisplay, QMainWindow):
         if path:
             self.load_checkpoint(path)
 
-    # A run dropped on the window (a .convscope file or a run folder) opens in every tab.
+    # Dropped on the window: a lesson pack (.toml) lists its lessons; a run (a .convscope file or a run
+    # folder) opens in every view.
     def dragEnterEvent(self, event):
+        from .lesson_packs import pack_paths
         from .opened_run import dropped_run
 
-        if dropped_run(event.mimeData()):
+        if pack_paths(event.mimeData()) or dropped_run(event.mimeData()):
             event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
 
     def dropEvent(self, event):
+        from .lesson_packs import pack_paths
         from .opened_run import dropped_run
 
-        path = dropped_run(event.mimeData())
-        if path:
-            event.acceptProposedAction()
-            self.load_checkpoint(path)
+        paths, run = pack_paths(event.mimeData()), dropped_run(event.mimeData())
+        if not (paths or run):
+            return super().dropEvent(event)
+        event.acceptProposedAction()
+        for path in paths:
+            self.open_lesson_pack(path)
+        if run:
+            self.load_checkpoint(run)
 
     def closeEvent(self, event):
         if not self.rescue.keep_before_close():

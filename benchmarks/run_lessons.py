@@ -2,7 +2,7 @@
 
     python benchmarks/run_lessons.py [--only ID[,ID…]] [--nin] [--threads 1] [--short]
 
-Each lesson (``resources/lessons.json``) and each NiN preset (``resources/presets.json``) trains headless
+Each lesson (the built-in lesson pack) and each NiN preset (``resources/presets.json``) trains headless
 through ``convscope train --preset ID`` with its own settings (its full dataset swapped for the offline
 sample where it is not on this computer, as the window does). A preset whose text says it is very slow
 on a CPU and may be shortened (the d2l NiN at 224 px, the compact NiN at full width) runs shortened as

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
@@ -39,7 +40,7 @@ from .config_groups import (
     build_preset_box,
     build_training_box,
 )
-from .lesson_card import preset_text
+from .lesson_card import lesson_text, preset_text
 from .spinboxes import guard_wheel
 from .tooltips import apply_tips, tip, unsupported_tip
 
@@ -146,10 +147,7 @@ class ConfigPanel(QWidget):
                                                Qt.ItemDataRole.ToolTipRole)
             self.preset_combo.clear()
             self.preset_combo.addItem(self.tr("Custom settings"), None)
-            for p in presets:
-                self.preset_combo.addItem(preset_text(p, "name"), p["id"])
-                self.preset_combo.setItemData(self.preset_combo.count() - 1, preset_text(p, "description"),
-                                              Qt.ItemDataRole.ToolTipRole)
+            self._add_preset_items(presets)
             for i in range(self.device_combo.count()):
                 key = self.device_combo.itemData(i)
                 self.device_combo.setItemText(i, device_labels.get(key, _tr(DEVICE_LABELS.get(key, key))))
@@ -305,6 +303,52 @@ class ConfigPanel(QWidget):
         return False
 
     # ------------------------------------------------------------------------------------ presets
+    def _add_preset_items(self, presets: list[dict]) -> None:
+        """The presets at the end of the preset list; each pack's lessons under a heading with its title."""
+        pack = None
+        for p in presets:
+            part = p.get("lesson") or {}
+            if part.get("pack") and part["pack"] != pack:
+                pack = part["pack"]
+                title = lesson_text(p, "pack_title") or Path(pack).name
+                header = QStandardItem(self.tr("Lessons: {title}").format(title=title))
+                header.setFlags(Qt.ItemFlag.NoItemFlags)
+                font = QFont()
+                font.setBold(True)
+                header.setFont(font)
+                header.setData(None, Qt.ItemDataRole.UserRole)
+                self.preset_combo.model().appendRow(header)
+            self.preset_combo.addItem(("    " if pack else "") + preset_text(p, "name"), p["id"])
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, preset_text(p, "description"),
+                                          Qt.ItemDataRole.ToolTipRole)
+
+    def add_lessons(self, lessons: list[dict]) -> list[str]:
+        """Add the lessons of an opened pack (``Preset.to_json()`` of each, all of one pack) to the preset
+        list, under its title; the lessons of that pack listed before are replaced. An id taken by another
+        pack's lesson or a preset gets the pack's file name in front. Returns the ids listed."""
+        if not lessons:
+            return []
+        pack = lessons[0]["lesson"]["pack"]
+        kept = [p for p in self._presets if (p.get("lesson") or {}).get("pack") != pack]
+        taken = {p["id"] for p in kept}
+        added = []
+        for p in lessons:
+            if p["id"] in taken:
+                p = {**p, "id": f"{Path(pack).stem}:{p['id']}"}
+            added.append(p)
+        current = self.preset_combo.currentData()
+        self._loading += 1
+        try:
+            self._presets = kept + added
+            while self.preset_combo.count() > 1:
+                self.preset_combo.removeItem(1)
+            self._add_preset_items(self._presets)
+            index = self.preset_combo.findData(current) if current else 0
+            self.preset_combo.setCurrentIndex(max(0, index))
+        finally:
+            self._loading -= 1
+        return [p["id"] for p in added]
+
     def presets(self) -> list[dict]:
         return list(self._presets)
 

@@ -32,8 +32,10 @@ from .common import (  # noqa: F401  (the names scripts and tests know as convsc
 )
 from .progress import DownloadLine, Progress
 
+from . import lesson  # isort: skip  (after the names it shares, above)
+
 # Commands that live in their own module (``add_parser(sub)``, ``run(args)``), after the ones below.
-COMMAND_MODULES: tuple = ()
+COMMAND_MODULES: tuple = (lesson,)
 
 
 
@@ -56,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "a run directory (config, metrics.jsonl, weights, optimizer state, status).")
     t.add_argument("--preset", help="start from a preset of the course notes (see 'presets'); the other "
                    "options override its settings")
+    t.add_argument("--lesson", metavar="PACK[:ID]", help="train a lesson of a lesson pack (a .toml file or "
+                   "'builtin'; see 'lesson list PACK') as --preset does")
     t.add_argument("--config", metavar="FILE", help="settings from a TOML file with the keys of a preset's "
                    "config (arch = \"lenet\", lr = 0.01, …); options given here override it, it overrides "
                    "--preset")
@@ -302,11 +306,14 @@ def _checked_config(args, check_files: bool):
         "subset", "seed", "device", "compile")}
     overrides["data_root"] = args.data_root
     arch, dataset = args.arch, args.dataset
-    if args.preset:
+    if args.preset and args.lesson:
+        raise BadInput("give --preset or --lesson, not both.")
+    if args.preset or args.lesson:
         from convscope.core.setup.presets import PresetError, get_preset, resolve
 
         try:
-            resolved = resolve(get_preset(args.preset), args.data_root)
+            preset = lesson.lesson_preset(args.lesson) if args.lesson else get_preset(args.preset)
+            resolved = resolve(preset, args.data_root)
         except PresetError as exc:
             raise BadInput(str(exc)) from None
         if resolved.swap is not None and dataset is None:

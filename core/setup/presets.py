@@ -1,10 +1,10 @@
 """Presets: the experiments of the course notes, ready to run, in ``resources/presets.json``; and lessons.
 
-A **lesson** (``resources/lessons.json``) is a preset with a ``lesson`` part: the view to look at (a
-widget's object name), a short text, a question to answer, the chapter, optionally the lesson it pairs
-with (``pair``: that lesson's id; the window overlays the partner's latest run on the curves), and each
-text in Chinese (``*_zh``). Lessons are listed after the presets, by ``presets`` too, and
-``train --preset ID`` runs one headless.
+A **lesson** is a preset with a ``lesson`` part: the view to look at (a widget's object name), a short
+text, a question to answer, the chapter, optionally the lesson it pairs with, its predictions and checks,
+and each text in Chinese (``*_zh``). ConvScope's own lessons are a lesson pack
+(``resources/lessons/builtin.toml``, read by :mod:`core.setup.lesson_packs`, as a teacher's pack is). They
+are listed after the presets, by ``presets`` too, and ``train --preset ID`` runs one headless.
 
 A preset names its full dataset (Fashion-MNIST, CIFAR-10…). Where that dataset is not on this computer
 (no data folder, no earlier download, no system-wide installation), :func:`resolve` falls back to the
@@ -21,11 +21,12 @@ from pathlib import Path
 
 from convscope.core.base.resources import resource_path
 from convscope.core.data.datasets import sample_of
+from convscope.core.setup.lesson_packs import BUILTIN_FILE, Lesson, PackError, read_pack
 
 log = logging.getLogger("convscope.engine")
 
 PRESETS_FILE = resource_path("presets.json")
-LESSONS_FILE = resource_path("lessons.json")
+LESSONS_FILE = BUILTIN_FILE  # the built-in lesson pack
 
 
 class PresetError(ValueError):
@@ -93,13 +94,13 @@ def _read_entries(path: Path, key: str) -> tuple[list[Preset], dict]:
 
 
 def load_presets(path: Path = PRESETS_FILE, lessons: Path | None = LESSONS_FILE) -> tuple[list[Preset], str | None]:
-    """The presets of ``path``, then the lessons of ``lessons`` (None: none), and the id of the default
-    preset. Malformed entries are skipped (logged); an unreadable file raises :class:`PresetError`."""
+    """The presets of ``path``, then the lessons of the lesson pack ``lessons`` (None: none), and the id of
+    the default preset. Malformed entries are skipped (logged); an unreadable file raises :class:`PresetError`."""
     presets, raw = _read_entries(path, "presets")
     if lessons is not None:
         known = {p.id for p in presets}
-        for lesson in _read_entries(lessons, "lessons")[0]:
-            if lesson.id in known or not lesson.lesson:
+        for lesson in lesson_presets(lessons):
+            if lesson.id in known:
                 log.warning("skipping lesson %r in %s: its id is taken or it has no lesson part", lesson.id,
                             lessons)
                 continue
@@ -107,6 +108,22 @@ def load_presets(path: Path = PRESETS_FILE, lessons: Path | None = LESSONS_FILE)
             known.add(lesson.id)
     default = raw.get("default")
     return presets, default if isinstance(default, str) else None
+
+
+def lesson_preset(lesson: Lesson, pack_title: str = "", pack_title_zh: str = "") -> Preset:
+    """A lesson of a pack as the preset that trains it (the pack's title in its lesson part)."""
+    part = {**lesson.lesson_part(), "pack_title": pack_title, "pack_title_zh": pack_title_zh}
+    return Preset(lesson.id, lesson.title, lesson.texts.get("description", ""), dict(lesson.config), part)
+
+
+def lesson_presets(pack_path: Path) -> list[Preset]:
+    """The lessons of a pack as presets, read without building their settings (no torch); a pack that
+    cannot be read raises :class:`PresetError`."""
+    try:
+        pack = read_pack(pack_path, validate=False)
+    except PackError as exc:
+        raise PresetError(f"cannot read the lessons: {exc}") from None
+    return [lesson_preset(lesson, pack.title, pack.title_zh) for lesson in pack.lessons]
 
 
 def get_preset(preset_id: str, path: Path = PRESETS_FILE, lessons: Path | None = LESSONS_FILE) -> Preset:

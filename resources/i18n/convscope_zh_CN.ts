@@ -391,6 +391,10 @@
         <translation>缩放到 {side}×{side} 像素</translation>
     </message>
     <message>
+        <source>Lessons: {title}</source>
+        <translation>课程：{title}</translation>
+    </message>
+    <message>
         <source>Your own settings. Pick a preset above to load an experiment from the notes.</source>
         <translation>你自己的设置。在上方选择一个预设，即可载入课程笔记中的实验。</translation>
     </message>
@@ -2170,8 +2174,107 @@
         <translation>隐藏这一课</translation>
     </message>
     <message>
+        <source>Check the run</source>
+        <translation>检查训练结果</translation>
+    </message>
+    <message>
+        <source>Check the run shown (the last one trained, or the one opened) against this lesson&apos;s checks</source>
+        <translation>按这一课的检查项检查所显示的训练结果（最近训练的，或已打开的）</translation>
+    </message>
+    <message>
         <source>Question:</source>
         <translation>问题：</translation>
+    </message>
+    <message>
+        <source>Predict before you train:</source>
+        <translation>训练之前先预测：</translation>
+    </message>
+    <message>
+        <source>what will this run show?</source>
+        <translation>这次训练会显示什么？</translation>
+    </message>
+    <message>
+        <source>measured: {value}</source>
+        <translation>测得：{value}</translation>
+    </message>
+    <message>
+        <source>{failed} of {total} checks do not hold.</source>
+        <translation>{total} 项检查中有 {failed} 项不成立。</translation>
+    </message>
+    <message>
+        <source>The {held} checks measured hold; {missing} could not be measured yet.</source>
+        <translation>已测得的 {held} 项检查都成立；还有 {missing} 项暂时无法测量。</translation>
+    </message>
+    <message>
+        <source>The run shows what the lesson says: every check holds.</source>
+        <translation>训练结果显示了这一课所说的现象：每一项检查都成立。</translation>
+    </message>
+    <message>
+        <source>You made no prediction.</source>
+        <translation>你没有做预测。</translation>
+    </message>
+    <message>
+        <source>You predicted “{choice}”: right.</source>
+        <translation>你预测的是“{choice}”：预测正确。</translation>
+    </message>
+    <message>
+        <source>You predicted “{choice}”.</source>
+        <translation>你预测的是“{choice}”。</translation>
+    </message>
+    <message>
+        <source>What happened: {expected}.</source>
+        <translation>实际发生的是：{expected}。</translation>
+    </message>
+    <message>
+        <source>The lesson expected: {expected}; this run did not show it (see the checks).</source>
+        <translation>这一课预期的是：{expected}；这个训练结果没有显示出来（见各项检查）。</translation>
+    </message>
+    <message>
+        <source>Your prediction:</source>
+        <translation>你的预测：</translation>
+    </message>
+    <message>
+        <source>Note: the run differs from the lesson: {difference}</source>
+        <translation>注意：训练结果与这一课的设置不同：{difference}</translation>
+    </message>
+</context>
+<context>
+    <name>LessonPacks</name>
+    <message>
+        <source>Open a lesson pack</source>
+        <translation>打开课程包</translation>
+    </message>
+    <message>
+        <source>Lesson packs (*.toml)</source>
+        <translation>课程包 (*.toml)</translation>
+    </message>
+    <message>
+        <source>Could not open that lesson pack</source>
+        <translation>无法打开这个课程包</translation>
+    </message>
+    <message>
+        <source>Opened the lesson pack {name}: {count} lesson(s).</source>
+        <translation>已打开课程包 {name}：{count} 课。</translation>
+    </message>
+    <message>
+        <source>This run</source>
+        <translation>这个训练结果</translation>
+    </message>
+    <message>
+        <source>The opened run {name}</source>
+        <translation>已打开的训练结果 {name}</translation>
+    </message>
+    <message>
+        <source>Train the lesson or open a run first (File → Open run…).</source>
+        <translation>请先训练这一课，或打开一个训练结果（文件 → 打开训练结果…）。</translation>
+    </message>
+    <message>
+        <source>The last run</source>
+        <translation>最近的训练结果</translation>
+    </message>
+    <message>
+        <source>{what}, compared with the run {name}</source>
+        <translation>{what}，与训练结果 {name} 比较</translation>
     </message>
 </context>
 <context>
@@ -2203,6 +2306,10 @@
     <message>
         <source>&amp;Open run…</source>
         <translation>打开训练结果(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Open &amp;lesson pack…</source>
+        <translation>打开课程包(&amp;L)…</translation>
     </message>
     <message>
         <source>Open a run &amp;file (.convscope)…</source>
@@ -2291,6 +2398,14 @@
     <message>
         <source>Dataset: {name}. Press Train.</source>
         <translation>数据集：{name}。按“训练”。</translation>
+    </message>
+    <message>
+        <source>Not ready yet</source>
+        <translation>尚未就绪</translation>
+    </message>
+    <message>
+        <source>Open the lesson pack again once ConvScope has started.</source>
+        <translation>ConvScope 启动完成后，请再打开一次课程包。</translation>
     </message>
     <message>
         <source>Stopping the run… the window closes as soon as it has.</source>

@@ -15,11 +15,17 @@ import pytest
 from PySide6.QtGui import QTextDocument
 
 from convscope.app import i18n
+from convscope.core.setup.lesson_packs import BUILTIN_FILE, read_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 TS_FILE = ROOT / "resources" / "i18n" / "convscope_zh_CN.ts"
 GLOSSARY = json.loads((ROOT / "resources" / "i18n" / "glossary.json").read_text(encoding="utf-8"))
-LESSONS = json.loads((ROOT / "resources" / "lessons.json").read_text(encoding="utf-8"))["lessons"]
+# Every lesson of the built-in pack, its checks' and predictions' Chinese as fields of its lesson part too.
+LESSONS = [{"id": lesson.id, "lesson": {**lesson.lesson_part(),
+                                        **{f"check{i}.say_zh": c.say_zh for i, c in enumerate(lesson.checks)},
+                                        **{f"prediction{i}.choice_zh": p.choice_zh
+                                           for i, p in enumerate(lesson.predictions)}}}
+           for lesson in read_pack(BUILTIN_FILE, validate=False).lessons]
 HELP_EN = ROOT / "resources" / "help.html"
 HELP_ZH = ROOT / "resources" / "help_zh_CN.html"
 

@@ -1,4 +1,4 @@
-"""Every lesson in resources/lessons.json is complete, listed by `presets`, and trains offline."""
+"""Every lesson of the built-in lesson pack is complete, listed by `presets`, and trains offline."""
 import json
 
 import pytest
@@ -48,3 +48,20 @@ def test_presets_json_lists_the_lessons_with_their_parts(capsys):
     listed = {p["id"]: p for p in json.loads(capsys.readouterr().out)["presets"]}
     assert listed["lesson-1x1-conv"]["lesson"]["view"] == "oneByOneView"
     assert "lesson" not in listed["lenet-sample"]
+
+
+def test_two_lessons_run_shortened_pass_their_own_checks(tmp_path, capsys):
+    """The ReLU and the sigmoid LeNet, one epoch each (their checks are about the first epoch and the
+    first convolution's gradient), checked as benchmarks/check_lessons.py checks every lesson."""
+    runs = {}
+    for lid in ("lesson-relu-lenet", "lesson-sigmoid-lenet"):
+        runs[lid] = tmp_path / lid
+        assert main(["train", "--lesson", f"builtin:{lid}", "--epochs", "1", "--device", "cpu",
+                     "--out", str(runs[lid])]) == 0
+    capsys.readouterr()
+    assert main(["lesson", "check", "builtin:lesson-relu-lenet", "--checkpoint", str(runs["lesson-relu-lenet"]),
+                 "--json"]) == 0
+    assert main(["lesson", "check", "builtin:lesson-sigmoid-lenet", "--checkpoint",
+                 str(runs["lesson-sigmoid-lenet"]), "--pair", str(runs["lesson-relu-lenet"]), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [c["passed"] for c in result["checks"]] == [True, True]  # both comparisons measured, both hold
