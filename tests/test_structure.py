@@ -154,6 +154,15 @@ def test_no_file_over_700_lines() -> None:
         f"{name} ({n} lines)" for name, n in sorted(offenders.items(), key=lambda item: -item[1]))
 
 
+def test_no_two_test_files_share_a_name() -> None:
+    """The test folders are not packages: pytest imports each file by its name, so two files of one name in
+    different folders stop the whole suite at collection."""
+    names: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        names.setdefault(path.name, []).append(path.relative_to(ROOT).as_posix())
+    assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}
+
+
 # ------------------------------------------------------------------------------ import graph
 
 
