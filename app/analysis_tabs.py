@@ -27,7 +27,8 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from .pacing import debounce_timer
-from .settings import runs_root
+from .settings import documents_folder, runs_root
+from .widgets.busy_line import BusyLine
 from .widgets.confusion_view import ConfusionView
 from .widgets.health_view import HealthController, HealthView
 from .widgets.lesson_card import LessonCard
@@ -99,6 +100,7 @@ class AnalysisTabs(QObject):
         self._batchnorm: bool | None = None
         self._run_config = None
         self.export_actions = {}
+        self.export_busy = BusyLine()  # in the status bar while an export is written
 
     # ------------------------------------------------------------------------------- wiring
     def install(self) -> None:
@@ -134,6 +136,9 @@ class AnalysisTabs(QObject):
         menu = self.host.file_menu()
         if menu is None:
             return
+        bar = self.host.status_bar()
+        if bar is not None:
+            bar.insertPermanentWidget(0, self.export_busy)
         sub = menu.addMenu(self.tr("&Export the run"))
         sub.setObjectName("exportMenu")
         for fmt, label, _filter, _ext in EXPORTS:
@@ -308,7 +313,7 @@ class AnalysisTabs(QObject):
             return False
         _model, _cfg, run_dir, what = shown
         ext = next(e[3] for e in EXPORTS if e[0] == fmt)
-        suggested = run_dir.parent / f"{run_dir.name}{ext or '-tensorboard'}"
+        suggested = documents_folder() / f"{run_dir.name}{ext or '-tensorboard'}"  # not inside the runs folder
         path = path or choose_export_path(self.host.dialog_parent(), fmt, suggested)
         if not path:
             return False
@@ -324,11 +329,14 @@ class AnalysisTabs(QObject):
         from convscope.core.runs.export import export
 
         # The save dialog asked before replacing a file; a folder's event files are never replaced unasked.
-        jobs.submit(f"export-{fmt}", lambda cancel, d=run_dir, f=fmt, p=path: export(d, f, p, f != "tensorboard"),
+        key = f"export-{fmt}"
+        self.export_busy.start(key, self.tr("Writing {name}…").format(name=Path(path).name))
+        jobs.submit(key, lambda cancel, d=run_dir, f=fmt, p=path: export(d, f, p, f != "tensorboard"),
                     lambda result, error, f=fmt: self._exported(f, result, error))
         return True
 
     def _exported(self, fmt: str, result, error) -> None:
+        self.export_busy.done(f"export-{fmt}")
         if error is not None or result is None:
             self.host.notify("error", self.tr("Export failed"), str(error))
             return

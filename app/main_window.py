@@ -219,6 +219,9 @@ class MainWindow(RunDisplay, QMainWindow):
     def dialog_parent(self) -> QWidget:
         return self
 
+    def status_bar(self):
+        return self.statusBar()
+
     def curves_view(self) -> QWidget | None:
         return self.curves
 

@@ -32,7 +32,7 @@ from .runtime.jobs import BackgroundJobs
 from .worker import RunController
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMenu, QWidget
+    from PySide6.QtWidgets import QMenu, QStatusBar, QWidget
 
 log = logging.getLogger("convscope.gui")
 
@@ -54,6 +54,9 @@ class TabHost(Protocol):
 
     def file_menu(self) -> QMenu | None:
         """The File menu (File → Export is added there)."""
+
+    def status_bar(self) -> QStatusBar | None:
+        """The window's status bar (a busy line of a background export goes there)."""
 
     def curves_view(self) -> QWidget | None:
         """The Curves tab as drawn (None before the plots exist)."""

@@ -51,6 +51,16 @@ def runs_root() -> Path:
     return Path(platformdirs.user_data_dir("convscope", appauthor=False)) / "runs"
 
 
+def documents_folder() -> Path:
+    """Where files handed to the user start out (File → Export): the user's Documents folder, else home."""
+    from PySide6.QtCore import QStandardPaths
+
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    if docs and Path(docs).is_dir():
+        return Path(docs)
+    return Path.home()
+
+
 def new_run_dir(arch: str, dataset: str) -> str:
     """A folder for a new run under :func:`runs_root`, named by time, network and dataset; never one
     that exists."""
