@@ -289,7 +289,9 @@ class AnalysisTabs(QObject):
                 continue
             self._hinted.add(hint.code)
             title, text = hint_text(hint)
-            self.host.notify("info", title, text)
+            from .notices import RUN_HINT, Notice
+
+            self.session.notice.emit(Notice("info", title, text, tag=RUN_HINT))  # goes when another run is shown
             log.info("hint %s: %s", hint.code, hint.text)
 
     @Slot(object)

@@ -231,9 +231,15 @@ class MainWindow(RunDisplay, QMainWindow):
     def settings_values(self) -> dict:
         return self.config_panel.values()
 
-    def apply_settings(self, values: dict):
-        """Show ``values`` in the settings and validate them now; returns the config (or None)."""
+    def settings_preset(self) -> str | None:
+        return self.config_panel.current_preset()
+
+    def apply_settings(self, values: dict, preset: str | None = None):
+        """Show ``values`` in the settings (``preset``: the preset they came from, marked when they still
+        match it) and validate them now; returns the config (or None)."""
         self.config_panel.set_values(values)
+        if preset is not None:
+            self.config_panel.restore_preset_marker(preset)
         self._validate()
         return self.session.config
 
@@ -273,6 +279,8 @@ class MainWindow(RunDisplay, QMainWindow):
         return run
 
     def _on_run_opened(self, run) -> None:
+        if self.banner.tag in notices.ABOUT_THE_RUN_SHOWN:  # about the run shown before this one
+            self.banner.dismiss()
         status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
         from .opened_run import status_text
 

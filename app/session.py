@@ -67,8 +67,12 @@ class TabHost(Protocol):
     def settings_values(self) -> dict:
         """The settings shown (``ConfigPanel.values()``)."""
 
-    def apply_settings(self, values: dict):
-        """Show ``values`` in the settings and validate them now; the config, or None."""
+    def settings_preset(self) -> str | None:
+        """The preset the settings shown came from (None: changed since, or none chosen)."""
+
+    def apply_settings(self, values: dict, preset: str | None = None):
+        """Show ``values`` in the settings (``preset``: the preset they came from, marked again when they
+        still match it) and validate them now; the config, or None."""
 
     def start_training(self) -> bool:
         """What the Train button does; False when no run started."""
