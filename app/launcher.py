@@ -228,6 +228,7 @@ def _close_on_signals(window, signals=("SIGINT", "SIGTERM", "SIGBREAK")):
 
     def handler(signum, frame):
         log.info("%s received: closing the window", signal.Signals(signum).name)
+        window.ask_before_closing_during_a_run = False  # no one is there to answer
         QTimer.singleShot(0, window, window.close)
 
     for name in signals:

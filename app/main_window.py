@@ -47,6 +47,7 @@ def _same_run_settings(a, b) -> bool:
 
 
 class MainWindow(RunDisplay, QMainWindow):
+    ask_before_closing_during_a_run = True  # False: closing stops a run without asking (Ctrl+C, tests)
     ready = Signal()
     first_painted = Signal()
     _error_reported = Signal(str, str)
@@ -85,6 +86,9 @@ class MainWindow(RunDisplay, QMainWindow):
         self.estimates = Estimates(self.config_panel, self.config_panel.arch_info, self.estimate_label, self)
         self.rescue = RunRescue(self, self.banner, lambda: self.session.trainer)
         self.rescue.run_saved.connect(self._on_run_saved_elsewhere)
+        from .interrupted import InterruptedRun
+
+        self.interrupted = InterruptedRun(self, self.banner)  # closing during a run asks; the next start offers it
         s = self.session
         for signal, slot in ((s.run_launched, self._on_run_launched), (s.run_started, self._on_run_started),
                              (s.epoch_finished, self._on_epoch_finished), (s.warning_raised, self._on_warning_raised),
@@ -356,6 +360,7 @@ class MainWindow(RunDisplay, QMainWindow):
         self.statusBar().showMessage(self.tr("Ready: pick a network and a dataset, then press Train."), 10000)
         log.info("ready in %.2f s (%s)", time.perf_counter() - self._t_created, info.hardware)
         self.ready.emit()
+        self.interrupted.offer_last()
         warm_up_in(self.session.jobs)  # after "ready": it holds the GIL for a moment
 
     def _install_inside_views(self) -> None:
@@ -521,7 +526,7 @@ class MainWindow(RunDisplay, QMainWindow):
             self.load_checkpoint(folder)
 
     def closeEvent(self, event):
-        if not self.rescue.keep_before_close():
+        if not self.interrupted.may_close() or not self.rescue.keep_before_close():
             event.ignore()
             return
         self._closing = True
@@ -535,6 +540,7 @@ class MainWindow(RunDisplay, QMainWindow):
         self.startup.stop()
         if self.is_running():
             log.info("window closed during training: stopping the run")
+            self.interrupted.remember()
             if not self.session.shutdown(timeout_ms=CLOSE_WAIT_MS):
                 # The current step is long (a big network on a CPU): close once it has stopped.
                 self._close_when_stopped = True
