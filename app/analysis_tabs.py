@@ -24,7 +24,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Slot
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMenu
 
 from .pacing import debounce_timer
 from .settings import documents_folder, runs_root
@@ -139,8 +139,10 @@ class AnalysisTabs(QObject):
         bar = self.host.status_bar()
         if bar is not None:
             bar.insertPermanentWidget(0, self.export_busy)
-        sub = menu.addMenu(self.tr("&Export the run"))
+        sub = QMenu(self.tr("&Export the run"), menu)
         sub.setObjectName("exportMenu")
+        last = next((a for a in menu.actions() if a.objectName() == "quitSeparator"), None)
+        menu.insertMenu(last, sub) if last is not None else menu.addMenu(sub)  # Quit stays the last item
         for fmt, label, _filter, _ext in EXPORTS:
             action = sub.addAction(QCoreApplication.translate("Export", label))
             action.triggered.connect(lambda _checked=False, f=fmt: self.export(f))

@@ -251,15 +251,21 @@ def _close_on_signals(window, signals=("SIGINT", "SIGTERM", "SIGBREAK")):
     return restore
 
 
+def name_the_app(app) -> None:
+    """The names Qt gives the application. Its display name is the window's title, set by the window in its
+    language: Qt adds the display name to every window title that does not end with it, and "ConvScope"
+    there made the title "ConvScope — watch a CNN learn — ConvScope"."""
+    app.setOrganizationName("ConvScope")
+    app.setApplicationName("ConvScope")
+
+
 def run_gui() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv)
-    app.setOrganizationName("ConvScope")
-    app.setApplicationName("ConvScope")
-    app.setApplicationDisplayName("ConvScope")
+    name_the_app(app)
     from .main_window import MainWindow
 
     window = MainWindow()

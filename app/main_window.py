@@ -18,7 +18,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from . import i18n, notices
 from .core_texts import core_text
@@ -60,6 +69,8 @@ class MainWindow(RunDisplay, QMainWindow):
         i18n.apply_language()  # before any text is set: the saved choice, else the system's locale
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("ConvScope — watch a CNN learn"))
+        # Qt adds " — <display name>" to a title that does not end with it: the name once, not twice.
+        QApplication.setApplicationDisplayName(self.windowTitle())
         self.session = Session(self)
         self._closing = False
         self._run_info = None  # RunStarted of the active run
@@ -163,9 +174,9 @@ class MainWindow(RunDisplay, QMainWindow):
         keys = QKeySequence.StandardKey
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.tr("&Open run…"), QKeySequence(keys.Open), self._open_run_dialog)
-        file_menu.addSeparator()
+        file_menu.addSeparator().setObjectName("quitSeparator")  # what others add goes above it
         file_menu.addAction(self.tr(
-            "&Quit"), QKeySequence("Ctrl+Q"), self.close)  # StandardKey.Quit is empty on Windows
+            "&Quit"), QKeySequence("Ctrl+Q"), self.close).setObjectName("quitAction")  # Quit empty on Windows
         i18n.build_language_menu(self)  # English / 中文, applied at the next start
         build_help_menu(self)  # the guide (F1) and About
 
