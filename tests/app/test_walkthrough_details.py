@@ -59,3 +59,24 @@ def test_the_run_line_follows_one_more_epoch(qtbot, window):
     wait_idle(qtbot, w)
     assert w.last_result.epochs == 2
     assert line.text().startswith("Showing the last run (completed, 2 epochs)"), line.text()
+
+
+def test_grad_cam_of_a_drawn_digit_says_it_is_coarse(qtbot, window):
+    from test_canvas import DIGITS, draw
+
+    w = window
+    configure(w, "lenet", "mnist-sample", epochs=1, subset=64)
+    click(qtbot, w, "startButton")
+    wait_idle(qtbot, w)
+    panel = w.draw_panel
+    assert w.show_tab(panel)
+    note = child(w, "gradCamNote")
+    assert not note.isVisibleTo(panel)
+    qtbot.waitUntil(lambda: panel.canvas.width() > 100, timeout=WAIT)
+    draw(qtbot, panel.canvas, DIGITS[3][0])
+    qtbot.waitUntil(lambda: panel.view.cam_shown_at > 0, timeout=WAIT)
+    assert note.isVisibleTo(panel)
+    # LeNet's last convolution gives 10×10 maps for a 28×28 digit: each cell covers about 3×3 pixels.
+    assert "10×10" in note.text() and "28×28" in note.text() and "3×3" in note.text(), note.text()
+    panel.canvas.clear()
+    qtbot.waitUntil(lambda: not note.isVisibleTo(panel), timeout=WAIT)
