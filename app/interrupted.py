@@ -21,11 +21,8 @@ from .settings import remember_interrupted, take_interrupted
 
 log = logging.getLogger("convscope.gui")
 
+
 OFFERED_STATUSES = ("stopped", "interrupted", "running")  # "running": the app died before it could say
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Interrupted", text)
 
 
 def ask_to_close(parent, what: str) -> bool:
@@ -36,13 +33,15 @@ def ask_to_close(parent, what: str) -> bool:
     box = QMessageBox(parent)
     box.setObjectName("closeDuringRunQuestion")
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(_tr("A run is training"))
-    box.setText(_tr("{what} is still training. Quit anyway?").format(what=what))
-    box.setInformativeText(_tr("Stopping keeps the epochs it has finished; the next start offers to continue "
-                               "it or open it."))
-    keep = box.addButton(_tr("Keep training"), QMessageBox.ButtonRole.RejectRole)
+    box.setWindowTitle(QCoreApplication.translate("Interrupted", "A run is training"))
+    box.setText(QCoreApplication.translate("Interrupted", "{what} is still training. Quit anyway?").format(what=what))
+    box.setInformativeText(QCoreApplication.translate(
+        "Interrupted", "Stopping keeps the epochs it has finished; the next start offers to continue it or open it."))
+    keep = box.addButton(QCoreApplication.translate("Interrupted", "Keep training"),
+                         QMessageBox.ButtonRole.RejectRole)
     keep.setObjectName("keepTrainingButton")
-    stop = box.addButton(_tr("Stop and quit"), QMessageBox.ButtonRole.DestructiveRole)
+    stop = box.addButton(QCoreApplication.translate("Interrupted", "Stop and quit"),
+                         QMessageBox.ButtonRole.DestructiveRole)
     stop.setObjectName("stopAndQuitButton")
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)
@@ -66,15 +65,15 @@ class InterruptedOffer(QFrame):
         self.label = QLabel()
         self.label.setObjectName("interruptedOfferLabel")
         self.label.setWordWrap(True)
-        self.continue_button = QPushButton(_tr("Continue it"))
+        self.continue_button = QPushButton(QCoreApplication.translate("Interrupted", "Continue it"))
         self.continue_button.setObjectName("continueInterruptedButton")
-        self.open_button = QPushButton(_tr("Open it"))
+        self.open_button = QPushButton(QCoreApplication.translate("Interrupted", "Open it"))
         self.open_button.setObjectName("openInterruptedButton")
         close = QToolButton()
         close.setObjectName("interruptedOfferClose")
         close.setText("✕")
         close.setAutoRaise(True)
-        close.setToolTip(_tr("Hide this message"))
+        close.setToolTip(QCoreApplication.translate("Interrupted", "Hide this message"))
         close.clicked.connect(self.hide)
         lay.addWidget(self.label, 1)
         lay.addWidget(self.continue_button, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -108,7 +107,8 @@ class InterruptedRun(QObject):
         if not w.is_running() or not w.ask_before_closing_during_a_run:
             return True
         trainer = w.session.trainer
-        name = Path(trainer.run_dir).name if trainer is not None and trainer.run_dir else _tr("The run")
+        name = Path(trainer.run_dir).name if trainer is not None and trainer.run_dir else \
+            QCoreApplication.translate("Interrupted", "The run")
         return ask_to_close(w.dialog_parent(), name)
 
     def remember(self) -> None:
@@ -139,8 +139,9 @@ class InterruptedRun(QObject):
         resumable, _why = resumable_epoch(run_dir)
         self.offer.run_dir = str(run_dir)
         self.offer.continue_button.setVisible(resumable is not None)
-        self.offer.label.setText(_tr("The window was closed while <b>{name}</b> was training: it stopped after "
-                                     "{done} of {planned} epochs ({status}).").format(
+        self.offer.label.setText(QCoreApplication.translate(
+            "Interrupted", "The window was closed while <b>{name}</b> was training: it stopped after {done} of "
+                           "{planned} epochs ({status}).").format(
             name=Path(run_dir).name, done=row.epochs_done, planned=row.epochs_planned or "?",
             status=status_text(row.status)))
         self.offer.show()
