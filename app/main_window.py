@@ -541,6 +541,8 @@ class MainWindow(RunDisplay, QMainWindow):
             event.ignore()
             return
         self._closing = True
+        if self.analysis is not None:
+            self.analysis.race.end_for_close()
         try:
             self.save_settings()
         except Exception:

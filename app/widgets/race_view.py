@@ -220,6 +220,11 @@ class RaceController(QObject):
         self._finish()
         return False
 
+    def end_for_close(self) -> None:
+        """The window closes: no next entrant, and the settings it saves are the student's, not an entrant's."""
+        self.queue = []
+        self.restore_settings()
+
     def restore_settings(self) -> None:
         """Show the settings of before the race again (its entrants were shown one by one while they trained)."""
         if self._before is None:

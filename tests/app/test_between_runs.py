@@ -128,3 +128,36 @@ def test_a_message_not_about_a_run_stays_when_a_run_is_opened(qtbot, window):
     w._notify(notices.start_failed_notice(ValueError("bad settings")))
     assert w.open_run(run_dir)
     assert banner.isVisible() and banner.title.text() == "Could not start training"
+
+
+def test_closing_during_a_race_saves_the_settings_of_before_it(qtbot, window):
+    from convscope.app.main_window import MainWindow
+
+    w = window
+    configure(w, "lenet", "mnist-sample", epochs=50, subset=64, lr=0.02, optimizer="sgd", momentum=0.5)
+    before = w.settings_values()
+    view = child(w, "raceView")
+    for i in range(view.entrants.count()):
+        item = view.entrants.item(i)
+        keep = item.data(Qt.ItemDataRole.UserRole) in ("lenet-cifar", "lenet")
+        item.setCheckState(Qt.CheckState.Checked if keep else Qt.CheckState.Unchecked)
+    launched = []
+    w.session.run_launched.connect(lambda *args: launched.append(args[0].config.arch))
+    epochs = []
+    w.epoch_finished.connect(epochs.append)
+    view.start_button.click()
+    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=WAIT)
+    assert w.close() and not w.is_running()
+    assert launched == ["lenet"]  # no next entrant started while the window closed
+    import json
+
+    from convscope.app.settings import open_settings
+
+    saved = json.loads(open_settings().value("config"))
+    assert {k: saved.get(k) for k in ("arch", "lr", "optimizer", "momentum")} == \
+        {"arch": "lenet", "lr": 0.02, "optimizer": "sgd", "momentum": 0.5}
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    w2.show()
+    qtbot.waitUntil(w2.is_ready, timeout=WAIT)
+    assert w2.settings_values() == before
