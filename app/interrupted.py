@@ -114,7 +114,7 @@ class InterruptedRun(QObject):
     def remember(self) -> None:
         """The window closes during a run: keep its folder for the next start's offer (when it has one)."""
         trainer = self._window.session.trainer
-        run_dir = getattr(trainer, "run_dir", None)
+        run_dir = trainer.run_dir if trainer is not None else None
         if run_dir:
             remember_interrupted(str(run_dir))
             log.info("run %s interrupted by closing the window: offered at the next start", run_dir)
