@@ -18,16 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from . import i18n, notices
 from .core_texts import core_text
@@ -69,8 +60,10 @@ class MainWindow(RunDisplay, QMainWindow):
         i18n.apply_language()  # before any text is set: the saved choice, else the system's locale
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("ConvScope — watch a CNN learn"))
+        from PySide6.QtGui import QGuiApplication
+
         # Qt adds " — <display name>" to a title that does not end with it: the name once, not twice.
-        QApplication.setApplicationDisplayName(self.windowTitle())
+        QGuiApplication.setApplicationDisplayName(self.windowTitle())
         self.session = Session(self)
         self._closing = False
         self._run_info = None  # RunStarted of the active run
@@ -176,7 +169,8 @@ class MainWindow(RunDisplay, QMainWindow):
         file_menu.addAction(self.tr("&Open run…"), QKeySequence(keys.Open), self._open_run_dialog)
         file_menu.addSeparator().setObjectName("quitSeparator")  # what others add goes above it
         file_menu.addAction(self.tr(
-            "&Quit"), QKeySequence("Ctrl+Q"), self.close).setObjectName("quitAction")  # Quit empty on Windows
+            "&Quit"), QKeySequence("Ctrl+Q"), self.close).setObjectName("quitAction")  # (StandardKey.Quit: none
+        # on Windows.) Quit stays the last item: File → Export goes above its separator.
         i18n.build_language_menu(self)  # English / 中文, applied at the next start
         build_help_menu(self)  # the guide (F1) and About
 
