@@ -26,6 +26,7 @@ from pathlib import Path
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Slot
 from PySide6.QtWidgets import QFileDialog, QMenu
 
+from .notices import RUN_HINT, Notice
 from .pacing import debounce_timer
 from .settings import documents_folder, runs_root
 from .widgets.busy_line import BusyLine
@@ -142,7 +143,10 @@ class AnalysisTabs(QObject):
         sub = QMenu(self.tr("&Export the run"), menu)
         sub.setObjectName("exportMenu")
         last = next((a for a in menu.actions() if a.objectName() == "quitSeparator"), None)
-        menu.insertMenu(last, sub) if last is not None else menu.addMenu(sub)  # Quit stays the last item
+        if last is not None:
+            menu.insertMenu(last, sub)  # Quit stays the last item
+        else:
+            menu.addMenu(sub)
         for fmt, label, _filter, _ext in EXPORTS:
             action = sub.addAction(QCoreApplication.translate("Export", label))
             action.triggered.connect(lambda _checked=False, f=fmt: self.export(f))
@@ -291,8 +295,6 @@ class AnalysisTabs(QObject):
                 continue
             self._hinted.add(hint.code)
             title, text = hint_text(hint)
-            from .notices import RUN_HINT, Notice
-
             self.session.notice.emit(Notice("info", title, text, tag=RUN_HINT))  # goes when another run is shown
             log.info("hint %s: %s", hint.code, hint.text)
 
