@@ -24,10 +24,12 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Slot
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMenu
 
+from .notices import RUN_HINT, Notice
 from .pacing import debounce_timer
-from .settings import runs_root
+from .settings import documents_folder, runs_root
+from .widgets.busy_line import BusyLine
 from .widgets.confusion_view import ConfusionView
 from .widgets.health_view import HealthController, HealthView
 from .widgets.lesson_card import LessonCard
@@ -103,6 +105,7 @@ class AnalysisTabs(QObject):
         self._run_config = None
         self.export_actions = {}
         self.confusion_steps = self.cursor = self.partner = None  # the timeline's and the paired lessons' parts
+        self.export_busy = BusyLine()  # in the status bar while an export is written
 
     # ------------------------------------------------------------------------------- wiring
     def install(self) -> None:
@@ -156,8 +159,16 @@ class AnalysisTabs(QObject):
         menu = self.host.file_menu()
         if menu is None:
             return
-        sub = menu.addMenu(self.tr("&Export the run"))
+        bar = self.host.status_bar()
+        if bar is not None:
+            bar.insertPermanentWidget(0, self.export_busy)
+        sub = QMenu(self.tr("&Export the run"), menu)
         sub.setObjectName("exportMenu")
+        last = next((a for a in menu.actions() if a.objectName() == "quitSeparator"), None)
+        if last is not None:
+            menu.insertMenu(last, sub)  # Quit stays the last item
+        else:
+            menu.addMenu(sub)
         for fmt, label, _filter, _ext in EXPORTS:
             action = sub.addAction(QCoreApplication.translate("Export", label))
             action.triggered.connect(lambda _checked=False, f=fmt: self.export(f))
@@ -306,7 +317,7 @@ class AnalysisTabs(QObject):
                 continue
             self._hinted.add(hint.code)
             title, text = hint_text(hint)
-            self.host.notify("info", title, text)
+            self.session.notice.emit(Notice("info", title, text, tag=RUN_HINT))  # goes when another run is shown
             log.info("hint %s: %s", hint.code, hint.text)
 
     @Slot(object)
@@ -330,7 +341,7 @@ class AnalysisTabs(QObject):
             return False
         _model, _cfg, run_dir, what = shown
         ext = next(e[3] for e in EXPORTS if e[0] == fmt)
-        suggested = run_dir.parent / f"{run_dir.name}{ext or '-tensorboard'}"
+        suggested = documents_folder() / f"{run_dir.name}{ext or '-tensorboard'}"  # not inside the runs folder
         path = path or choose_export_path(self.host.dialog_parent(), fmt, suggested)
         if not path:
             return False
@@ -349,12 +360,14 @@ class AnalysisTabs(QObject):
         from .i18n import current_language
 
         lang = "zh" if current_language().startswith("zh") else "en"  # a web page in the window's language
-        jobs.submit(f"export-{fmt}",
-                    lambda cancel, d=run_dir, f=fmt, p=path: export(d, f, p, f != "tensorboard", lang=lang),
+        key = f"export-{fmt}"
+        self.export_busy.start(key, self.tr("Writing {name}…").format(name=Path(path).name))
+        jobs.submit(key, lambda cancel, d=run_dir, f=fmt, p=path: export(d, f, p, f != "tensorboard", lang=lang),
                     lambda result, error, f=fmt: self._exported(f, result, error))
         return True
 
     def _exported(self, fmt: str, result, error) -> None:
+        self.export_busy.done(f"export-{fmt}")
         if error is not None or result is None:
             self.host.notify("error", self.tr("Export failed"), str(error))
             return

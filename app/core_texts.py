@@ -49,6 +49,13 @@ NETWORK_TEXTS = (
     QT_TRANSLATE_NOOP("CoreTexts", "A 16-channel stem and three residual blocks (32, 64, 128 maps), each halving the size."),
 )
 
+# core.models: the papers behind the course notes' small forms (a paper's own title stays as published)
+PAPER_TEXTS = (
+    QT_TRANSLATE_NOOP("CoreTexts", "Szegedy et al., 2014; small MNIST form of the course notes"),
+    QT_TRANSLATE_NOOP("CoreTexts", "LeCun et al., 1998; small CIFAR-10 form of the course notes"),
+    QT_TRANSLATE_NOOP("CoreTexts", "He, Zhang, Ren & Sun, 2015; small CIFAR-10 form of the course notes"),
+)
+
 # resources/presets.json: names and descriptions
 PRESET_TEXTS = (
     QT_TRANSLATE_NOOP("CoreTexts", "LeNet-5 · MNIST sample (offline)"),

@@ -187,7 +187,7 @@ class Estimates(QObject):
                 "Estimates", "counting parameters…")
             text += "<br><span style='color:#555'>" + QCoreApplication.translate(
                 "Estimates", "{count} · input {c}×{side}×{side} · {paper}").format(
-                count=count, c=c, side=side, paper=spec.paper) + "</span>"
+                count=count, c=c, side=side, paper=core_text(spec.paper)) + "</span>"
             if n is None and self._jobs is not None:
                 self._jobs.submit("params", lambda cancel, c=cfg: _count(c),
                                   lambda result, error, k=key: self._on_params(k, result, error))

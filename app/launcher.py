@@ -248,6 +248,7 @@ def _close_on_signals(window, signals=("SIGINT", "SIGTERM", "SIGBREAK")):
 
     def handler(signum, frame):
         log.info("%s received: closing the window", signal.Signals(signum).name)
+        window.ask_before_closing_during_a_run = False  # no one is there to answer
         QTimer.singleShot(0, window, window.close)
 
     for name in signals:
@@ -270,17 +271,23 @@ def _close_on_signals(window, signals=("SIGINT", "SIGTERM", "SIGBREAK")):
     return restore
 
 
+def name_the_app(app) -> None:
+    """The names Qt gives the application. Its display name is the window's title, set by the window in its
+    language: Qt adds the display name to every window title that does not end with it, and "ConvScope"
+    there made the title "ConvScope — watch a CNN learn — ConvScope"."""
+    app.setOrganizationName("ConvScope")
+    app.setApplicationName("ConvScope")
+    app.setDesktopFileName("convscope")  # the desktop entry of --install-desktop-entry: its name and icon
+    window_icon(app)
+
+
 def run_gui(open_path: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv)
-    app.setOrganizationName("ConvScope")
-    app.setApplicationName("ConvScope")
-    app.setApplicationDisplayName("ConvScope")
-    app.setDesktopFileName("convscope")  # the desktop entry of --install-desktop-entry: its name and icon
-    window_icon(app)
+    name_the_app(app)
     from .main_window import MainWindow
 
     window = MainWindow()

@@ -48,6 +48,7 @@ def _same_run_settings(a, b) -> bool:
 
 
 class MainWindow(RunDisplay, QMainWindow):
+    ask_before_closing_during_a_run = True  # False: closing stops a run without asking (Ctrl+C, tests)
     ready = Signal()
     first_painted = Signal()
     _error_reported = Signal(str, str)
@@ -60,6 +61,10 @@ class MainWindow(RunDisplay, QMainWindow):
         i18n.apply_language()  # before any text is set: the saved choice, else the system's locale
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("ConvScope — watch a CNN learn"))
+        from PySide6.QtGui import QGuiApplication
+
+        # Qt adds " — <display name>" to a title that does not end with it: the name once, not twice.
+        QGuiApplication.setApplicationDisplayName(self.windowTitle())
         self.session = Session(self)
         self._closing = False
         self._run_info = None  # RunStarted of the active run
@@ -88,6 +93,9 @@ class MainWindow(RunDisplay, QMainWindow):
         self.estimates = Estimates(self.config_panel, self.config_panel.arch_info, self.estimate_label, self)
         self.rescue = RunRescue(self, self.banner, lambda: self.session.trainer)
         self.rescue.run_saved.connect(self._on_run_saved_elsewhere)
+        from .interrupted import InterruptedRun
+
+        self.interrupted = InterruptedRun(self, self.banner)  # closing during a run asks; the next start offers it
         s = self.session
         for signal, slot in ((s.run_launched, self._on_run_launched), (s.run_started, self._on_run_started),
                              (s.epoch_finished, self._on_epoch_finished), (s.warning_raised, self._on_warning_raised),
@@ -169,9 +177,10 @@ class MainWindow(RunDisplay, QMainWindow):
         file_menu.addAction(self.tr("&Open run…"), QKeySequence(keys.Open), self._open_run_dialog)
         file_menu.addAction(self.tr("Open &lesson pack…"), self.open_lesson_pack)
         file_menu.addAction(self.tr("Open a run &file (.convscope)…"), self._open_run_file_dialog)
-        file_menu.addSeparator()
+        file_menu.addSeparator().setObjectName("quitSeparator")  # what others add goes above it
         file_menu.addAction(self.tr(
-            "&Quit"), QKeySequence("Ctrl+Q"), self.close)  # StandardKey.Quit is empty on Windows
+            "&Quit"), QKeySequence("Ctrl+Q"), self.close).setObjectName("quitAction")  # (StandardKey.Quit: none
+        # on Windows.) Quit stays the last item: File → Export goes above its separator.
         i18n.build_language_menu(self)  # English / 中文, applied at the next start
         build_help_menu(self)  # the guide (F1) and About
 
@@ -224,6 +233,9 @@ class MainWindow(RunDisplay, QMainWindow):
     def dialog_parent(self) -> QWidget:
         return self
 
+    def status_bar(self):
+        return self.statusBar()
+
     def curves_view(self) -> QWidget | None:
         return self.curves
 
@@ -233,9 +245,15 @@ class MainWindow(RunDisplay, QMainWindow):
     def settings_values(self) -> dict:
         return self.config_panel.values()
 
-    def apply_settings(self, values: dict):
-        """Show ``values`` in the settings and validate them now; returns the config (or None)."""
+    def settings_preset(self) -> str | None:
+        return self.config_panel.current_preset()
+
+    def apply_settings(self, values: dict, preset: str | None = None):
+        """Show ``values`` in the settings (``preset``: the preset they came from, marked when they still
+        match it) and validate them now; returns the config (or None)."""
         self.config_panel.set_values(values)
+        if preset is not None:
+            self.config_panel.restore_preset_marker(preset)
         self._validate()
         return self.session.config
 
@@ -275,6 +293,8 @@ class MainWindow(RunDisplay, QMainWindow):
         return run
 
     def _on_run_opened(self, run) -> None:
+        if self.banner.tag in notices.ABOUT_THE_RUN_SHOWN:  # about the run shown before this one
+            self.banner.dismiss()
         status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
         from .opened_run import status_text
 
@@ -348,6 +368,7 @@ class MainWindow(RunDisplay, QMainWindow):
         self.statusBar().showMessage(self.tr("Ready: pick a network and a dataset, then press Train."), 10000)
         log.info("ready in %.2f s (%s)", time.perf_counter() - self._t_created, info.hardware)
         self.ready.emit()
+        self.interrupted.offer_last()
         warm_up_in(self.session.jobs)  # after "ready": it holds the GIL for a moment
 
     def _install_inside_views(self) -> None:
@@ -556,10 +577,12 @@ class MainWindow(RunDisplay, QMainWindow):
             self.load_checkpoint(run)
 
     def closeEvent(self, event):
-        if not self.rescue.keep_before_close():
+        if not self.interrupted.may_close() or not self.rescue.keep_before_close():
             event.ignore()
             return
         self._closing = True
+        if self.analysis is not None:
+            self.analysis.race.end_for_close()
         try:
             self.save_settings()
         except Exception:
@@ -570,6 +593,7 @@ class MainWindow(RunDisplay, QMainWindow):
         self.startup.stop()
         if self.is_running():
             log.info("window closed during training: stopping the run")
+            self.interrupted.remember()
             if not self.session.shutdown(timeout_ms=CLOSE_WAIT_MS):
                 # The current step is long (a big network on a CPU): close once it has stopped.
                 self._close_when_stopped = True

@@ -7,6 +7,7 @@ numbers, files and folders); in another language it says what the code means in 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
@@ -16,10 +17,15 @@ from .rescue import SAVE_ELSEWHERE
 
 LIVE_VIEW = "live-view"  # the tag of "a live view could not attach": a new run keeps that banner
 RUN_WARNING = "run-warning"  # a warning about the run in progress or the last one
-RUN_FAILED = "run-failed"  # why the last run diverged or failed, or could not start
+RUN_FAILED = "run-failed"  # why the last run diverged or failed
+RUN_HINT = "run-hint"  # what the curves of the run say (overfitting, BatchNorm catching up)
+START_FAILED = "start-failed"  # a run could not start (its settings, its data not downloaded)
 UNSAVED = "unsaved"  # the last run exists only in memory: the banner stays until it is saved or dropped
 # Banners about the last run or the last settings: they no longer apply once the settings change.
-STALE_WHEN_SETTINGS_CHANGE = frozenset({RUN_WARNING, RUN_FAILED})
+STALE_WHEN_SETTINGS_CHANGE = frozenset({RUN_WARNING, RUN_FAILED, START_FAILED})
+# Banners about one run: they go when another run is shown (opened, started, replayed). Messages that are
+# not about a run (the settings, a download) and the unsaved run's offer stay.
+ABOUT_THE_RUN_SHOWN = frozenset({RUN_WARNING, RUN_FAILED, RUN_HINT})
 USE_SAMPLE = "dataset"  # the action "Use the offline sample": "dataset:<the sample's name>"
 
 
@@ -189,14 +195,15 @@ def not_downloaded_notice(cfg) -> Notice:
         if sample else QCoreApplication.translate("Notices", " Set the data folder to one that holds the files.")
     message = QCoreApplication.translate(
         "Notices", "{name} is not on this computer and was not downloaded, so nothing was trained.{instead}")
-    return failed_notice(RunResult("failed", 0, message=message.format(name=name, instead=instead),
-                                   reason=DATA_MISSING), False, cfg, own_text=True)
+    notice = failed_notice(RunResult("failed", 0, message=message.format(name=name, instead=instead),
+                                     reason=DATA_MISSING), False, cfg, own_text=True)
+    return dataclasses.replace(notice, tag=START_FAILED)
 
 
 def start_failed_notice(exc: BaseException) -> Notice:
     """The trainer of a new run could not be created (the settings shown cannot train)."""
     return Notice("error", QCoreApplication.translate(
-        "Notices", "Could not start training"), f"{type(exc).__name__}: {exc}", tag=RUN_FAILED)
+        "Notices", "Could not start training"), f"{type(exc).__name__}: {exc}", tag=START_FAILED)
 
 
 def _sample_of(dataset: str | None) -> str | None:

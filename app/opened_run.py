@@ -133,13 +133,17 @@ class RunLine(QWidget):
         self.continue_button.show()
 
     def show_finished(self, result) -> None:
-        """The run in training ended: the tabs keep showing it."""
+        """The run in training ended: the tabs keep showing it (its rest is kept for "+1 epoch")."""
         if self._training_rest is not None:
             head = self.tr("Showing the last run ({status}, 1 epoch)") if result.epochs == 1 else \
                 self.tr("Showing the last run ({status}, {n} epochs)")
             self.label.setText(head.format(status=status_text(result.status), n=result.epochs)
                                + self._training_rest)
-            self._training_rest = None
+
+    def show_training_again(self) -> None:
+        """The run shown trains on ("+1 epoch"): the line says so again, and its end says how far it got."""
+        if self._training_rest is not None:
+            self.label.setText(self.tr("Showing the run in training") + self._training_rest)
 
     def show_training(self, config, run_dir: str | None, resumed_from: int | None = None) -> None:
         from .core_texts import core_text
@@ -243,12 +247,17 @@ class RunShown(QObject):
         session.run_finished.connect(self.line.show_finished)
         session.run_opened.connect(self.line.show_opened)
         session.run_moved.connect(self.line.show_opened)
+        session.run_launched.connect(self._launched)
         session.trainer_setup_hooks.append(self.training_started)
 
     @property
     def opened(self):
         """The opened run shown, or None while a training run is shown."""
         return self.session.opened
+
+    def _launched(self, _trainer, _epochs, _new_run: bool) -> None:
+        if self.session.opened is None:  # "+1 epoch" runs no set-up hook: the line follows it here
+            self.line.show_training_again()
 
     def training_started(self, trainer) -> None:
         """A trainer set-up hook: the line names the new run (the tabs follow it themselves)."""

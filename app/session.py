@@ -36,7 +36,7 @@ from .timeline import Timeline, TimelineFeeder
 from .worker import RunController
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMenu, QWidget
+    from PySide6.QtWidgets import QMenu, QStatusBar, QWidget
 
 log = logging.getLogger("convscope.gui")
 
@@ -59,6 +59,9 @@ class TabHost(Protocol):
     def file_menu(self) -> QMenu | None:
         """The File menu (File → Export is added there)."""
 
+    def status_bar(self) -> QStatusBar | None:
+        """The window's status bar (a busy line of a background export goes there)."""
+
     def curves_view(self) -> QWidget | None:
         """The Curves tab as drawn (None before the plots exist)."""
 
@@ -68,8 +71,12 @@ class TabHost(Protocol):
     def settings_values(self) -> dict:
         """The settings shown (``ConfigPanel.values()``)."""
 
-    def apply_settings(self, values: dict):
-        """Show ``values`` in the settings and validate them now; the config, or None."""
+    def settings_preset(self) -> str | None:
+        """The preset the settings shown came from (None: changed since, or none chosen)."""
+
+    def apply_settings(self, values: dict, preset: str | None = None):
+        """Show ``values`` in the settings (``preset``: the preset they came from, marked again when they
+        still match it) and validate them now; the config, or None."""
 
     def start_training(self) -> bool:
         """What the Train button does; False when no run started."""

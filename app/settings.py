@@ -4,10 +4,11 @@ Settings live in an INI file under the user's config folder (organisation and ap
 "ConvScope"). ``CONVSCOPE_SETTINGS_DIR`` moves that file elsewhere, ``CONVSCOPE_RUNS_DIR`` the folder
 where training runs are saved (the tests point both at temporary folders).
 
-Kept: the window's geometry, the settings panel's values (as JSON), the preset they came from, and
-whether runs are saved. The window opens at most :data:`DESIGN_SIZE`, at most :data:`SCREEN_FRACTION` of
-the screen's available area, and a geometry saved on a bigger screen is shrunk and moved onto this one
-(:func:`place_window`, :func:`keep_on_screen`); the screen's area comes from :func:`available_geometry`.
+Kept: the window's geometry, the settings panel's values (as JSON), the preset they came from, whether
+runs are saved, and the run folder a close interrupted (offered once at the next start). The window opens
+at most :data:`DESIGN_SIZE`, at most :data:`SCREEN_FRACTION` of the screen's available area, and a
+geometry saved on a bigger screen is shrunk and moved onto this one (:func:`place_window`,
+:func:`keep_on_screen`); the screen's area comes from :func:`available_geometry`.
 """
 from __future__ import annotations
 
@@ -49,6 +50,16 @@ def runs_root() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("convscope", appauthor=False)) / "runs"
+
+
+def documents_folder() -> Path:
+    """Where files handed to the user start out (File → Export): the user's Documents folder, else home."""
+    from PySide6.QtCore import QStandardPaths
+
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    if docs and Path(docs).is_dir():
+        return Path(docs)
+    return Path.home()
 
 
 def new_run_dir(arch: str, dataset: str) -> str:
@@ -198,6 +209,24 @@ def restore_panel(panel, arch_names, dataset_names, default_preset: str | None) 
     save = s.value("save_run")
     if save is not None:
         panel.set_field("save_run", str(save).lower() in ("true", "1"))
+
+
+def remember_interrupted(run_dir: str) -> None:
+    """The window closed while the run in ``run_dir`` trained: the next start offers it."""
+    s = open_settings()
+    s.setValue("interrupted/run_dir", str(run_dir))
+    s.sync()
+
+
+def take_interrupted() -> str | None:
+    """The run folder a close interrupted last time, or None; the record is cleared (offered once)."""
+    s = open_settings()
+    run_dir = s.value("interrupted/run_dir")
+    if run_dir is None:
+        return None
+    s.remove("interrupted/run_dir")
+    s.sync()
+    return str(run_dir) or None
 
 
 def save_panel(panel, geometry) -> None:

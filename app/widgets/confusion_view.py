@@ -1,6 +1,7 @@
 """The Evaluation tab: which classes the network confuses, and on which test images.
 
-A confusion matrix (counts; rows = true class, columns = predicted), the accuracy of each class, and —
+Before the first evaluation a sentence says what will appear (no empty axes). Then a confusion matrix
+(counts; rows = true class, columns = predicted) with the accuracy of each class beside its row, and —
 for the cell clicked — the test images of that (true, predicted) pair, most confident first, each with
 its top-3. Clicking an image makes it the probe image of the inside views (``image_chosen``).
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -96,11 +98,23 @@ class ConfusionView(QWidget):
         self.matrix_plot.addItem(self.highlight)
         self._texts: list[pg.TextItem] = []
 
+        # The accuracy of each class beside the matrix, row for row (its rows are the matrix's: one label each,
+        # on the matrix's axis, never squeezed under it).
         self.class_plot = static_plot("perClassAccuracy", invert_y=True)
         self.class_plot.setLabel("bottom", self.tr("accuracy of the class (%)"))
         self.class_plot.setXRange(0, 100, padding=0.02)
+        self.class_plot.getAxis("left").setStyle(showValues=False)
+        self.class_plot.getAxis("left").setWidth(4)
+        self.class_plot.setYLink(self.matrix_plot)
+        self.class_plot.setMaximumWidth(190)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[], brush=TRUE_COLOUR)
         self.class_plot.addItem(self.bars)
+        self.placeholder = QLabel(self.tr("The confusion matrix appears here once the network is evaluated: how "
+                                          "often each class (a row) was read as each class (a column)."))
+        self.placeholder.setObjectName("evaluationPlaceholder")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: #666; padding: 24px;")
 
         self.cell_title = QLabel(self.tr("Click a cell of the matrix to see its images."))
         self.cell_title.setObjectName("cellTitle")
@@ -121,13 +135,17 @@ class ConfusionView(QWidget):
         cell_layout.setContentsMargins(0, 0, 0, 0)
         cell_layout.addWidget(self.cell_title)
         cell_layout.addWidget(self.cell_images, 1)
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.matrix_plot)
-        left.addWidget(self.class_plot)
-        left.setStretchFactor(0, 3)
-        left.setStretchFactor(1, 1)
+        plots = QWidget()
+        row = QHBoxLayout(plots)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.matrix_plot, 4)
+        row.addWidget(self.class_plot, 1)
+        self.plots = QStackedWidget()  # the placeholder until there is a matrix to show, then the plots
+        self.plots.addWidget(self.placeholder)
+        self.plots.addWidget(plots)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
+        split.addWidget(self.plots)
         split.addWidget(cell_box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
@@ -161,6 +179,7 @@ class ConfusionView(QWidget):
             self.matrix_plot.removeItem(text)
         self._texts = []
         self.bars.setOpts(x0=[], y=[], width=[])
+        self.plots.setCurrentWidget(self.placeholder)  # no empty axes with nonsense ranges
         self.cell_images.clear()
         self.cell_title.setText(self.tr("Click a cell of the matrix to see its images."))
         self.status.setText(self.tr("Train a network or open a run, then click Evaluate: every test image "
@@ -177,8 +196,9 @@ class ConfusionView(QWidget):
         rows = np.maximum(m.sum(1, keepdims=True), 1)
         set_image(self.matrix_item, (m / rows).astype(np.float32), (0.0, 1.0))
         self.matrix_item.setRect(0, 0, n, n)
+        self.plots.setCurrentIndex(1)
         # Rows by name and number; columns by number (names side by side would overlap).
-        ticks = [[(i + 0.5, f"{self._short(c)} {i}") for i, c in enumerate(analysis.classes)]]
+        ticks = [[(i + 0.5, self.row_label(i, c)) for i, c in enumerate(analysis.classes)]]
         self.matrix_plot.getAxis("left").setTicks(ticks)
         self.matrix_plot.getAxis("bottom").setTicks([[(i + 0.5, str(i)) for i in range(n)]])
         if n <= 12:
@@ -191,8 +211,7 @@ class ConfusionView(QWidget):
                     self._texts.append(text)
         acc = np.nan_to_num(analysis.per_class_accuracy * 100)
         self.bars.setOpts(x0=np.zeros(n), y=np.arange(n) + 0.5, width=acc, height=0.7)
-        self.class_plot.getAxis("left").setTicks(ticks)
-        self.class_plot.setYRange(0, n, padding=0.02)
+        self.matrix_plot.setYRange(0, n, padding=0.02)
         self.status.setText(self.tr("{what}: test accuracy {acc:.1f} % on {n} images. Rows: the true class; "
                                     "columns: what the network said. Off the diagonal: its mistakes.")
                             .format(what=what or self.tr("The network"), acc=100 * analysis.accuracy,
@@ -201,6 +220,12 @@ class ConfusionView(QWidget):
         if off.any():  # start on the most frequent confusion: that is what a student asks about
             t, p = np.unravel_index(int(np.argmax(off)), off.shape)
             self.select_cell(int(t), int(p))
+
+    @classmethod
+    def row_label(cls, index: int, name: str) -> str:
+        """A row's label: the class's name and its column number ("T-shirt/top 0"), or the name alone when it
+        is the number ("3", not "3 3")."""
+        return name if name == str(index) else f"{cls._short(name)} {index}"
 
     @staticmethod
     def _short(name: str) -> str:

@@ -216,6 +216,12 @@ class PredictionView(QWidget):
             cap.setTextFormat(Qt.TextFormat.PlainText)
         for cap in (self.seesDetail, self.camDetail):
             cap.setFont(small)
+        self.camNote = QLabel()  # how coarse Grad-CAM is for this network (its last maps are small)
+        self.camNote.setObjectName("gradCamNote")
+        self.camNote.setWordWrap(True)
+        self.camNote.setFont(small)
+        self.camNote.setStyleSheet("color: #555;")
+        self.camNote.hide()
         self.showInsideButton = QPushButton(self.tr("Show inside"))
         self.showInsideButton.setObjectName("showInsideButton")
         self.showInsideButton.setToolTip(self.tr("Use this drawing as the probe image of the feature-map views"))
@@ -241,6 +247,7 @@ class PredictionView(QWidget):
         layout.addWidget(self.bars)
         layout.addSpacing(6)
         layout.addLayout(thumbs)
+        layout.addWidget(self.camNote)
         layout.addWidget(self.showInsideButton, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         self.set_model(None)
@@ -294,6 +301,7 @@ class PredictionView(QWidget):
             self.camImage.set_image(None)
             self.seesDetail.setText("")
             self.camDetail.setText("")
+            self.camNote.hide()
             self.showInsideButton.setEnabled(False)
         else:
             order = np.argsort(-self._probs, kind="stable")[: self.top_k]
@@ -322,12 +330,32 @@ class PredictionView(QWidget):
         if cam is None or prepared is None:
             self.camImage.set_image(None)
             self.camDetail.setText("")
+            self.camNote.hide()
             return
+        self._show_coarseness(cam)
         self.camImage.set_image(cam_on_image(prepared.image, cam.heatmap))
         self.cam_shown_at = time.perf_counter()
         self.camDetail.setText(self.tr("Grad-CAM for “{name}”").format(name=_short(self._name(cam.target))))
         self.camImage.setToolTip(self.tr("Grad-CAM of the class “{name}” on layer {layer}: the parts of the input "
                                          "that raised its score").format(name=self._name(cam.target), layer=cam.layer))
+
+    def _show_coarseness(self, cam) -> None:
+        """A note under the thumbnails when the maps Grad-CAM weighs are much smaller than the input (LeNet's
+        last convolution gives 10×10 maps for a 28×28 digit): the heat map marks regions, not strokes."""
+        size, side = getattr(cam, "map_size", None), cam.heatmap.shape
+        if not size or min(size) < 1:
+            self.camNote.hide()
+            return
+        cell = max(side[0] / size[0], side[1] / size[1])
+        if cell < 2:
+            self.camNote.hide()
+            return
+        self.camNote.setText(self.tr(
+            "Grad-CAM is coarse here: it weighs the {h}×{w} maps of layer {layer}, so each of their cells covers "
+            "about {k}×{k} pixels of the {H}×{W} input. It marks regions, not single strokes, and can light up "
+            "the background next to them.").format(h=size[0], w=size[1], layer=cam.layer, k=f"{cell:.0f}",
+                                                  H=side[0], W=side[1]))
+        self.camNote.show()
 
     def probabilities(self) -> np.ndarray | None:
         return None if self._probs is None else self._probs.copy()

@@ -2,7 +2,9 @@
 
 Tick the architectures, set the test accuracy to time, press Start: the window trains each in turn with
 the settings panel's dataset, epochs, subset and seed (and each network's own trusted hyperparameters),
-as ordinary runs (saved like any other when "Save the run" is ticked). Their test accuracy curves are
+as ordinary runs (saved like any other when "Save the run" is ticked). The settings column shows each
+entrant while it trains; when the race ends (or is stopped) it shows the student's settings again, as they
+were before the race, so Train never trains the race's last network by surprise. Their test accuracy curves are
 overlaid as they come, and the table gives what ``core.training.race`` measures: parameters, FLOPs, images/s,
 the training time to the target accuracy and the best accuracy.
 """
@@ -165,6 +167,7 @@ class RaceController(QObject):
         self.target = 0.9
         self.common: dict = {}
         self.current: str | None = None
+        self._before: tuple[dict, str | None] | None = None  # the settings and preset shown before the race
         view.start_requested.connect(self.start)
         view.stop_requested.connect(self.stop)
 
@@ -186,6 +189,7 @@ class RaceController(QObject):
             self.view.status.setText(QCoreApplication.translate("RaceView", "Tick two or more networks to race."))
             return False
         values = self.host.settings_values()
+        self._before = (dict(values), self.host.settings_preset())
         self.common = {k: values.get(k) for k in ("dataset", "epochs", "subset", "seed", "device", "augment")
                        if k in values}
         self.queue, self.rows, self.target = list(archs), [], float(target)
@@ -215,6 +219,19 @@ class RaceController(QObject):
                 arch=arch))
         self._finish()
         return False
+
+    def end_for_close(self) -> None:
+        """The window closes: no next entrant, and the settings it saves are the student's, not an entrant's."""
+        self.queue = []
+        self.restore_settings()
+
+    def restore_settings(self) -> None:
+        """Show the settings of before the race again (its entrants were shown one by one while they trained)."""
+        if self._before is None:
+            return
+        values, preset = self._before
+        self._before = None
+        self.host.apply_settings(values, preset=preset)
 
     @Slot(object)
     def on_epoch_finished(self, ev) -> None:
@@ -251,6 +268,7 @@ class RaceController(QObject):
     def _finish(self) -> None:
         self.current = None
         self.view.set_racing(False)
+        self.restore_settings()
         if self.rows:
             self.view.status.setText(QCoreApplication.translate(
                 "RaceView", "Race over: {n} networks, fastest to {target:.0f} % first.").format(

@@ -23,11 +23,35 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import threading
 from pathlib import Path
 
 from convscope.core.base.safe_read import file_kind
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask, without changing it where the system tells it (Linux: ``/proc/self/status``);
+    elsewhere read by setting it and putting it back at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def normal_file_mode() -> int:
+    """The mode any program's new file gets: ``0o666`` less the umask (0644 with the usual umask 022).
+    Files handed to the user (exports) get it; a run folder's own files stay private (``FILE_MODE``)."""
+    return 0o666 & ~current_umask()
 
 
 class UnsafeEntry(OSError):

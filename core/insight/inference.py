@@ -589,6 +589,7 @@ class GradCam:
     target: int  # the class explained
     layer: str  # the module whose maps were weighted
     probabilities: np.ndarray  # softmax of the same forward pass
+    map_size: tuple[int, int] | None = None  # (h, w) of the layer's maps: how coarse the heat map is
 
 
 def grad_cam(model: nn.Module, x: torch.Tensor, target: int | None = None,
@@ -628,4 +629,5 @@ def grad_cam(model: nn.Module, x: torch.Tensor, target: int | None = None,
         peak = float(heat.max())
         heat = heat / peak if peak > 0 and math.isfinite(peak) else torch.zeros(side)
     probs = torch.softmax(logits.detach(), 0).numpy()
-    return GradCam(heat.numpy().astype(np.float32), cls, layer, probs)
+    map_size = tuple(int(v) for v in acts.shape[-2:]) if acts.dim() >= 3 else None
+    return GradCam(heat.numpy().astype(np.float32), cls, layer, probs, map_size)

@@ -109,10 +109,13 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _write_temp(path: Path, data: bytes, fsync: bool = True) -> str:
-    """``data`` in a (fsynced) temporary file next to ``path`` (mode FILE_MODE); its name. Removed on failure."""
+def _write_temp(path: Path, data: bytes, fsync: bool = True, mode: int | None = None) -> str:
+    """``data`` in a (fsynced) temporary file next to ``path`` (mode FILE_MODE, else ``mode``); its name.
+    Removed on failure."""
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name + ".", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode) if hasattr(os, "fchmod") else os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -150,9 +153,19 @@ def atomic_write_many(files: list[tuple[Path, bytes | Callable[[], bytes]]], fsy
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes, fsync: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
-    atomic_write_many([(Path(path), data)], fsync)
+def atomic_write_bytes(path: Path, data: bytes, fsync: bool = True, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one;
+    ``mode``: the file's permissions (default FILE_MODE, a run folder's)."""
+    path = Path(path)
+    if mode is None:
+        atomic_write_many([(path, data)], fsync)
+        return
+    tmp = _write_temp(path, data, fsync, mode)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:

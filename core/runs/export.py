@@ -15,8 +15,9 @@
 * **html** — one self-contained web page that replays the run in any browser, offline
   (:mod:`core.runs.web_page`).
 
-The output is written atomically (a temporary file renamed over it). An existing file is replaced only
-with ``overwrite`` (``--overwrite``); a symbolic link, a device or a named pipe is never written to or
+The output is written atomically (a temporary file renamed over it), with the permissions any program's new
+file gets (``0o666`` less the umask: 0644 usually), not the private ones of a run folder. An existing file
+is replaced only with ``overwrite`` (``--overwrite``); a symbolic link, a device or a named pipe is never written to or
 replaced (export writes files, not to standard output). Values of ``metrics.jsonl`` that are not numbers
 in range (a received run's file may hold anything) are left out, and the result's ``notes`` say so.
 
@@ -35,7 +36,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from convscope.core.base.safe_write import entry_mode
+from convscope.core.base.safe_write import entry_mode, normal_file_mode
 from convscope.core.runs.checkpoints import CheckpointError, atomic_write_bytes, read_metrics, write_error_reason
 
 FORMATS = ("onnx", "csv", "tensorboard", "png", "bundle", "html")
@@ -74,9 +75,10 @@ class ScaledInput(nn.Module):
 
 
 def _write(output: Path, data: bytes) -> None:
-    """``data`` into ``output`` atomically; an error names ``output`` and says why, not the temporary file."""
+    """``data`` into ``output`` atomically, with the permissions of any file a program creates (the umask's,
+    not a run folder's private ones); an error names ``output`` and says why, not the temporary file."""
     try:
-        atomic_write_bytes(output, data)
+        atomic_write_bytes(output, data, mode=normal_file_mode())
     except OSError as exc:
         raise ExportError(f"cannot write {output}: {write_error_reason(exc)}; choose another --output.") from None
 

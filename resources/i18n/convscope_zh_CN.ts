@@ -76,6 +76,10 @@
         <translation>无法写入 {path}</translation>
     </message>
     <message>
+        <source>Writing {name}…</source>
+        <translation>正在写入 {name}…</translation>
+    </message>
+    <message>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
@@ -461,6 +465,10 @@
         <translation>该类别的准确率（%）</translation>
     </message>
     <message>
+        <source>The confusion matrix appears here once the network is evaluated: how often each class (a row) was read as each class (a column).</source>
+        <translation>评估网络后，混淆矩阵会显示在这里：每个类别（一行）的图像被认成各个类别（一列）的次数。</translation>
+    </message>
+    <message>
         <source>Click a cell of the matrix to see its images.</source>
         <translation>点击矩阵中的一格，查看其中的图像。</translation>
     </message>
@@ -698,6 +706,18 @@
     <message>
         <source>The same run at batch 256. In the notes the loss stayed at 2.30 = ln 10 with 10 % accuracy: the network only guesses. Why it sticks: no BatchNorm and a ReLU in front of the class scores — once a step pushes a class&apos;s score map below 0 everywhere, that class scores 0 on every image and gets no gradient, so it never recovers. A larger batch does not take larger steps; whether a run sticks depends on its initialisation and first batches, so it may not stick every time. Watch for the yellow warning after an epoch; what unsticks it: a smaller learning rate, Adam, or BatchNorm. Without Fashion-MNIST on this computer it trains on the offline Fashion-MNIST sample (5,000 real images) and says so.</source>
         <translation>同样的训练，批量 256。笔记中损失一直停在 2.30 = ln 10，准确率 10%：网络只是在猜。为什么会卡住：没有批量规范化，而且类别得分前面有一个 ReLU——一旦某一步把某个类别的得分图处处推到 0 以下，这个类别对每张图像的得分都是 0，也得不到梯度，于是再也恢复不了。更大的批量并不会迈出更大的步子；一次训练会不会卡住取决于它的初始化和最初的几个批量，所以并不是每次都会卡住。留意一轮之后出现的黄色警告；让它摆脱停滞的办法：更小的学习率、Adam 或批量规范化。如果这台计算机上没有 Fashion-MNIST，它会改用离线 Fashion-MNIST 样本（5,000 张真实图像）训练，并给出提示。</translation>
+    </message>
+    <message>
+        <source>Szegedy et al., 2014; small MNIST form of the course notes</source>
+        <translation>Szegedy et al., 2014；课程笔记中的 MNIST 小型版本</translation>
+    </message>
+    <message>
+        <source>LeCun et al., 1998; small CIFAR-10 form of the course notes</source>
+        <translation>LeCun et al., 1998；课程笔记中的 CIFAR-10 小型版本</translation>
+    </message>
+    <message>
+        <source>He, Zhang, Ren &amp; Sun, 2015; small CIFAR-10 form of the course notes</source>
+        <translation>He, Zhang, Ren &amp; Sun, 2015；课程笔记中的 CIFAR-10 小型版本</translation>
     </message>
     <message>
         <source>Each step overshoots the minimum further than the last: the loss explodes within a few steps and the run stops with a red &apos;diverged&apos; message. Then lower the learning rate step by step (1, 0.1, 0.01) and watch the loss curve change.</source>
@@ -2149,6 +2169,49 @@
     </message>
 </context>
 <context>
+    <name>Interrupted</name>
+    <message>
+        <source>A run is training</source>
+        <translation>有训练正在进行</translation>
+    </message>
+    <message>
+        <source>{what} is still training. Quit anyway?</source>
+        <translation>{what} 仍在训练。仍要退出吗？</translation>
+    </message>
+    <message>
+        <source>Stopping keeps the epochs it has finished; the next start offers to continue it or open it.</source>
+        <translation>停止后会保留已完成的轮；下次启动时可以继续训练或打开它。</translation>
+    </message>
+    <message>
+        <source>Keep training</source>
+        <translation>继续训练</translation>
+    </message>
+    <message>
+        <source>Stop and quit</source>
+        <translation>停止并退出</translation>
+    </message>
+    <message>
+        <source>Continue it</source>
+        <translation>继续训练它</translation>
+    </message>
+    <message>
+        <source>Open it</source>
+        <translation>打开它</translation>
+    </message>
+    <message>
+        <source>Hide this message</source>
+        <translation>隐藏此消息</translation>
+    </message>
+    <message>
+        <source>The run</source>
+        <translation>该训练</translation>
+    </message>
+    <message>
+        <source>The window was closed while &lt;b&gt;{name}&lt;/b&gt; was training: it stopped after {done} of {planned} epochs ({status}).</source>
+        <translation>上次关闭窗口时 &lt;b&gt;{name}&lt;/b&gt; 正在训练：它在完成 {planned} 轮中的 {done} 轮后停止（{status}）。</translation>
+    </message>
+</context>
+<context>
     <name>Language</name>
     <message>
         <source>&amp;Language</source>
@@ -2753,6 +2816,10 @@
     <message>
         <source>Grad-CAM of the class “{name}” on layer {layer}: the parts of the input that raised its score</source>
         <translation>类别“{name}”在 {layer} 层上的 Grad-CAM：输入中提高了它的得分的部分</translation>
+    </message>
+    <message>
+        <source>Grad-CAM is coarse here: it weighs the {h}×{w} maps of layer {layer}, so each of their cells covers about {k}×{k} pixels of the {H}×{W} input. It marks regions, not single strokes, and can light up the background next to them.</source>
+        <translation>这里的 Grad-CAM 较粗：它加权的是层 {layer} 的 {h}×{w} 特征图，每个格子约对应 {H}×{W} 输入中的 {k}×{k} 像素。它标出的是区域而不是单个笔画，也可能照亮笔画旁边的背景。</translation>
     </message>
     <message>
         <source>run: {source}, epoch {epoch}</source>

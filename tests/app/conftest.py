@@ -23,6 +23,15 @@ def _no_download_dialog(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _close_during_a_run_without_asking(monkeypatch):
+    """Closing a window during a run stops it without the question (the tests close windows during runs on
+    purpose; tests/app/test_close_during_a_run.py turns the question on and answers it)."""
+    from convscope.app.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "ask_before_closing_during_a_run", False)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path, monkeypatch):
     """The user's real settings and runs are never read or written by a test."""
     settings_dir = tmp_path / "settings"

@@ -1,6 +1,8 @@
 """The Model, Evaluation and Layer health tabs in the real window; a lesson end to end; File → Export."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject
@@ -109,3 +111,61 @@ def test_a_race_trains_each_network_in_turn_and_tables_them(qtbot, window):
         assert list(xs) == [1, 2]  # each network's two epochs
     assert view.table.rowCount() == 2 and view.start_button.isEnabled()
     assert w.current_config().seed == 5 and w.current_config().subset == 64  # the same data and seed
+
+
+def test_file_export_starts_in_documents_shows_it_is_busy_and_writes_normal_files(qtbot, window, tmp_path,
+                                                                                    monkeypatch):
+    """The save dialog opens in the user's Documents (not inside the runs folder); an ONNX export shows a busy
+    line in the status bar while it is written in the background (the window stays usable); the files get
+    the permissions any new file gets."""
+    import os
+    import stat
+    import threading
+
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from convscope.app.settings import runs_root
+    from convscope.core.runs import export as core_export
+
+    w = window
+    configure(w, "lenet", "mnist-sample", epochs=1, subset=64, save=True)
+    train(qtbot, w)
+    docs = tmp_path / "Documents"
+    docs.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", staticmethod(lambda location: str(docs)))
+    asked = []
+
+    def save_dialog(parent, title, start, filters):
+        asked.append(start)
+        return str(docs / os.path.basename(start)), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_dialog)
+    gate = threading.Event()
+    real_export = core_export.export
+
+    def held_export(*args, **kwargs):
+        gate.wait(60)
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(core_export, "export", held_export)
+    busy = child(w, "exportBusy")
+    assert not busy.isVisible()
+    w.analysis.export_actions["onnx"].trigger()
+    run_name = os.path.basename(w.last_result.run_dir)
+    assert asked == [str(docs / f"{run_name}.onnx")]
+    assert runs_root() not in Path(asked[0]).parents
+    qtbot.waitUntil(busy.isVisible, timeout=WAIT)  # while the file is being written
+    assert f"{run_name}.onnx" in busy.label.text()
+    w.tabs.setCurrentIndex(0)  # the window answers meanwhile
+    gate.set()
+    qtbot.waitUntil(lambda: not busy.isVisible(), timeout=WAIT)
+    assert child(w, "banner").kind == "success", child(w, "banner").message.text()
+    for fmt in ("csv", "png"):
+        w.analysis.export_actions[fmt].trigger()
+        qtbot.waitUntil(lambda f=fmt: (docs / f"{run_name}.{f}").exists() and not busy.isVisible(), timeout=WAIT)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for fmt in ("onnx", "csv", "png"):
+        mode = stat.S_IMODE(os.stat(docs / f"{run_name}.{fmt}").st_mode)
+        assert mode == 0o666 & ~umask, (fmt, oct(mode))

@@ -22,9 +22,16 @@ def analysis(tmp_path_factory):
 
 def click_cell(qtbot, view, true: int, predicted: int) -> None:
     plot = view.matrix_plot
-    qtbot.wait(50)  # the plot fits its range to the new matrix on its next turn
-    scene_pos = view.matrix_item.mapToScene(QPointF(predicted + 0.5, true + 0.5))
-    pos = plot.mapFromScene(scene_pos)
+
+    def where():
+        return plot.mapFromScene(view.matrix_item.mapToScene(QPointF(predicted + 0.5, true + 0.5)))
+
+    # The plots appear with the first matrix: their layout and range settle over a few turns.
+    seen = []
+    qtbot.waitUntil(lambda: (seen.append(where()) or len(seen) > 5 and seen[-1] == seen[-2] == seen[-3]),
+                    timeout=10_000)
+    qtbot.wait(50)
+    pos = where()
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos.x(), pos.y()))
 
 
@@ -75,3 +82,44 @@ def test_clear_forgets_the_previous_network(qtbot, analysis):
     assert view.analysis is None and view.cell_images.count() == 0 and view.matrix_item.image is None
     view.select_cell(0, 0)  # nothing to show: no error
     assert view.cell is None
+
+
+def _row_centre(plot, row: int) -> float:
+    """The global y (px) of the middle of matrix row ``row`` in ``plot``."""
+    scene = plot.getViewBox().mapViewToScene(QPointF(0, row + 0.5))
+    return plot.viewport().mapToGlobal(plot.mapFromScene(scene)).y()
+
+
+def test_a_sentence_before_evaluating_then_one_label_per_row_that_never_overlap(qtbot, analysis):
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QLabel
+
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.resize(930, 480)  # the Evaluation tab in a 1366×768 window
+    view.show()
+    qtbot.waitExposed(view)
+    placeholder = view.findChild(QLabel, "evaluationPlaceholder")
+    assert placeholder is not None and placeholder.isVisible() and "evaluated" in placeholder.text()
+    assert not view.matrix_plot.isVisible() and not view.class_plot.isVisible()  # no axes of nothing
+
+    view.set_analysis(analysis, "LeNet")
+    assert view.matrix_plot.isVisible() and view.class_plot.isVisible() and not placeholder.isVisible()
+    labels = [text for _pos, text in view.matrix_plot.getAxis("left")._tickLevels[0]]
+    assert len(labels) == len(set(labels)) == 10
+    assert labels[0] == "T-shirt/t… 0"
+    assert ConfusionView.row_label(3, "3") == "3"  # digits: the name is the number, said once
+    # The per-class bars are labelled by the matrix's rows beside them, row for row; the rows are tall
+    # enough for one line of label each.
+    assert view.class_plot.getAxis("left").style["showValues"] is False
+    line = QFontMetrics(view.matrix_plot.getAxis("left").font()).height()
+
+    def laid_out():
+        gaps = [_row_centre(view.matrix_plot, i + 1) - _row_centre(view.matrix_plot, i) for i in range(9)]
+        aligned = all(abs(_row_centre(view.class_plot, i) - _row_centre(view.matrix_plot, i)) <= 2
+                      for i in range(10))
+        return min(gaps) >= line and aligned
+
+    qtbot.waitUntil(laid_out, timeout=10_000)
+    view.clear()
+    assert placeholder.isVisible() and not view.matrix_plot.isVisible()

@@ -175,6 +175,31 @@ def test_the_feature_maps_view_explains_itself_in_chinese(chinese_window):
     assert views["featureMapView"].placeholder.text() == "开始训练即可查看网络内部。"
 
 
+def test_the_network_line_and_the_estimate_have_no_english_in_chinese(chinese_window, qtbot):
+    """The architecture's line under its description names the paper (its title stays as published) but says
+    "the course notes' small form" in Chinese; the estimate line says 张/秒, not images/s."""
+    from test_main_window import configure
+
+    from convscope.app.estimates import rate_key
+
+    w = chinese_window
+    for arch, dataset in (("lenet-cifar", "cifar10-sample"), ("resnet-small", "cifar10-sample"),
+                          ("inception-net", "mnist-sample")):
+        configure(w, arch, dataset, epochs=1, subset=64)
+        spec = w.config_panel.current_spec()
+        assert "course notes" in spec.paper
+        info = w.estimates.info_label.text()
+        citation = spec.paper.split(";")[0]
+        assert citation in info and "course notes" not in info and "form" not in info, info
+        assert english_words(info.replace(citation, ""), PROPER_NAMES) == [], info
+        cfg = w.current_config()
+        w.estimates.rates[rate_key(cfg)] = (1234.0, "run")
+        w.estimates.show(cfg)
+        estimate = w.estimate_label.text()
+        assert "1,234" in estimate and "张/秒" in estimate and "images" not in estimate, estimate
+    qtbot.waitUntil(lambda: not w.session.jobs.active(), timeout=180_000)
+
+
 def test_the_language_menu_saves_the_choice_for_the_next_start(chinese_window):
     w = chinese_window
     english, chinese = w.findChild(QAction, "language_en"), w.findChild(QAction, "language_zh_CN")
@@ -298,11 +323,12 @@ def test_every_text_of_core_the_window_shows_is_translated(qapp):
     from convscope.core.data.datasets import DATASETS
     from convscope.core.models import list_models
 
-    listed = set(core_texts.DATASET_TEXTS + core_texts.NETWORK_TEXTS + core_texts.PRESET_TEXTS
+    listed = set(core_texts.DATASET_TEXTS + core_texts.NETWORK_TEXTS + core_texts.PAPER_TEXTS + core_texts.PRESET_TEXTS
                  + core_texts.AUGMENT_TEXTS + core_texts.CLASS_NAMES)
     shown = {t for info in DATASETS.values() for t in (info.display_name, info.description)}
     shown |= _augmentation_texts()
     shown |= {spec.description for spec in list_models()}
+    shown |= {spec.paper for spec in list_models() if ";" in spec.paper}  # a citation and words of ours
     shown |= {c for info in DATASETS.values() for c in info.classes if not c.isdigit()}
     presets = json.loads((ROOT / "resources" / "presets.json").read_text(encoding="utf-8"))["presets"]
     shown |= {t for p in presets for t in (p["name"], p["description"])}

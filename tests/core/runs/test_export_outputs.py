@@ -152,3 +152,23 @@ def test_values_that_are_not_numbers_are_left_out_with_a_note(bad_run, tmp_path,
         assert [e.step for e in acc.Scalars("loss/train")] == [2]
     else:
         assert output.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_exported_files_get_the_permissions_any_new_file_gets(run_dir, tmp_path, fmt, umask):
+    """0666 less the umask, like any file a program creates — not the 0600 of a run folder's files (the
+    atomic write's temporary file)."""
+    output = tmp_path / f"out-{umask:o}.{fmt}"
+    old = os.umask(umask)
+    try:
+        if fmt == "onnx":
+            pytest.importorskip("onnx")
+            pytest.importorskip("onnxscript")
+        export(run_dir, fmt, output)
+    finally:
+        os.umask(old)
+    files = sorted(output.iterdir()) if fmt == "tensorboard" else [output]
+    assert files
+    for path in files:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask, path
