@@ -28,7 +28,7 @@ def x11(monkeypatch):
 
 def _no_window(monkeypatch):
     calls = []
-    monkeypatch.setattr(launcher, "run_gui", lambda: calls.append("window") or 0)
+    monkeypatch.setattr(launcher, "run_gui", lambda open_path=None: calls.append(open_path or "window") or 0)
     return calls
 
 
@@ -197,3 +197,13 @@ def test_a_job_that_outlives_the_window_never_collects_garbage_in_its_thread(tmp
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.splitlines() == ["JOB gc False", "EXIT 0 True"], proc.stdout
+
+
+def test_one_run_given_opens_the_window_on_it(monkeypatch, tmp_path):
+    calls = _no_window(monkeypatch)
+    monkeypatch.setattr(launcher, "missing_xcb_libraries", lambda: [])
+    monkeypatch.setattr(launcher, "uses_xcb", lambda: False)
+    bundle = tmp_path / "run.convscope"
+    bundle.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip: the window says what is wrong with it
+    assert launcher.main([str(bundle)]) == 0
+    assert calls == [str(bundle)]
