@@ -40,6 +40,8 @@ def save_epoch(trainer, record: dict, written: list[str]) -> None:
     written.append("weights")
     writer.append_metrics(record)
     written.append("metrics")
+    if trainer.examples is not None:  # examples.bin, after the epoch's weights (core.runs.examples)
+        trainer.examples.save(writer.dir)
     writer.write_status("running", epoch=record["epoch"], batch_size=trainer.batch_size)
     remove_resume_dir(writer.dir)  # an older stop's epoch, now superseded
 

@@ -10,15 +10,18 @@ from convscope.core.data import loading as data_mod
 
 
 def evaluate_model(model: torch.nn.Module, preprocess: data_mod.Preprocess, split: data_mod.DeviceSplit,
-                   batch_size: int = 512, amp_dtype: torch.dtype | None = None) -> tuple[float, float]:
+                   batch_size: int = 512, amp_dtype: torch.dtype | None = None, sink=None) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` on a device split, with a single host sync at the end.
+
+    ``sink`` (``core.training.example_record.TestSink``, optional) receives each example's right/wrong and
+    confidence on the device, from the same comparisons the accuracy counts.
 
     Out of memory, it starts again with half the batch (evaluation holds no gradients, so down to 1).
     """
     device = split.labels.device
     while True:
         try:
-            return _evaluate(model, preprocess, split, batch_size, amp_dtype)
+            return _evaluate(model, preprocess, split, batch_size, amp_dtype, sink)
         except RuntimeError as exc:
             if not is_out_of_memory(exc) or batch_size <= 1:
                 raise
@@ -28,7 +31,7 @@ def evaluate_model(model: torch.nn.Module, preprocess: data_mod.Preprocess, spli
 
 
 @torch.no_grad()
-def _evaluate(model, preprocess, split, batch_size, amp_dtype) -> tuple[float, float]:
+def _evaluate(model, preprocess, split, batch_size, amp_dtype, sink=None) -> tuple[float, float]:
     device = split.labels.device
     loss_sum = torch.zeros((), device=device, dtype=torch.float64)
     correct = torch.zeros((), device=device, dtype=torch.int64)
@@ -40,7 +43,10 @@ def _evaluate(model, preprocess, split, batch_size, amp_dtype) -> tuple[float, f
             with torch.autocast(device.type, dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None):
                 out = model(xb).float()
             loss_sum += F.cross_entropy(out, yb, reduction="sum").double()
-            correct += (out.argmax(1) == yb).sum()
+            hit = out.argmax(1) == yb
+            correct += hit.sum()
+            if sink is not None:
+                sink.put(start, out, hit)
     if n == 0:
         return float("nan"), float("nan")
     return float(loss_sum.item() / n), float(correct.item() / n)
