@@ -158,7 +158,7 @@ def test_the_window_in_chinese_has_no_english_left_in_its_settings(chinese_windo
     tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
     assert tabs == ["曲线", "特征图", "1×1 卷积层", "全局平均汇聚层", "输出", "手绘", "数据集", "数据增广", "训练结果",
                     "模型",
-                    "评估", "层健康", "比赛", "日志"]
+                    "评估", "层健康", "比赛", "样本", "日志"]
     assert w.statusBar().currentMessage() == "就绪：选择一个网络和一个数据集，然后按“训练”。"
 
 

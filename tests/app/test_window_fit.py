@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 LAPTOP = QRect(0, 0, 1366, 768 - 40)  # 1366×768 with a 40 px task bar at the bottom
 TAB_TITLES = ("Curves", "Feature maps", "1×1 convolutions", "Global average pooling", "Output", "Draw",
-              "Dataset", "Augmentation", "Runs", "Model", "Evaluation", "Layer health", "Race", "Log")
+              "Dataset", "Augmentation", "Runs", "Model", "Evaluation", "Layer health", "Race", "Examples", "Log")
 
 
 @pytest.fixture
