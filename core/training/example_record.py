@@ -1,13 +1,13 @@
 """Recording, on the device, which training and test examples the network gets right at each epoch.
 
 The trainer's step already computes each batch's predictions and their per-example losses on the
-device. :meth:`ExampleRecorder.record` writes them into preallocated device tensors by the batch's example
-indices (``index_put_``: no host sync, no extra forward pass); the evaluation fills the test split's
-right/wrong and confidence the same way (:meth:`test_sink`). Once per epoch, :meth:`end_epoch` copies the
-epoch's row to the host, where :class:`~convscope.core.insight.examples.ExampleRecord` snapshots are
-views of growing arrays (rows once written never change, so a snapshot handed to another thread stays
-valid). The run folder keeps it as ``examples.bin`` (``core.runs.examples``); a resumed run reads it back
-and goes on.
+device. :meth:`ExampleRecorder.record` writes them into preallocated device tensors by the batch's
+example indices (``index_put_``, two a step: no host sync, no extra forward pass); the evaluation
+fills the test split's right/wrong and confidence the same way (:meth:`test_sink`). Once per epoch,
+:meth:`end_epoch` copies the epoch's rows to the host, where the
+:class:`~convscope.core.insight.examples.ExampleRecord` snapshots are views of growing arrays (rows
+once written never change, so a snapshot handed to another thread stays valid). The run folder keeps
+it as ``examples.bin`` (``core.runs.examples``); a resumed run reads it back and goes on.
 
 Several processes (torchrun): rank 0 records the examples it trains and evaluates itself (its shard:
 every ``world_size``-th example), at their index in the whole split; the others' examples are UNSEEN in
@@ -52,7 +52,9 @@ class ExampleRecorder:
         self.train_pos, self.test_pos = train_pos, test_pos
         n_local = len(self.train_labels) if train_pos is None else len(train_pos)
         m_local = len(self.test_labels) if test_pos is None else len(test_pos)
-        self.hits = torch.full((n_local,), UNSEEN, dtype=torch.uint8, device=device)
+        # Two writes a step, no cast: right/wrong as bools, and this epoch's losses, NaN where not visited
+        # (so the losses also say which examples the epoch saw).
+        self.hits = torch.zeros((n_local,), dtype=torch.bool, device=device)
         self.loss = torch.full((n_local,), float("nan"), dtype=torch.float32, device=device)
         self.sink = TestSink(m_local, device)
         self.epochs = 0
@@ -65,15 +67,14 @@ class ExampleRecorder:
     # -- the hot path (device only) ----------------------------------------------------------------
     def start_epoch(self) -> None:
         """A new epoch (or the same one again after running out of memory): nothing seen yet."""
-        self.hits.fill_(UNSEEN)
+        self.loss.fill_(float("nan"))
         self.sink.hits.fill_(UNSEEN)
         self.sink.conf.fill_(float("nan"))
 
-    def record(self, idx: torch.Tensor, hit: torch.Tensor, losses: torch.Tensor | None) -> None:
-        """A training step's examples ``idx``: right or wrong (``hit``), their losses (None: not known)."""
-        self.hits.index_put_((idx,), hit.to(torch.uint8))
-        if losses is not None:
-            self.loss.index_put_((idx,), losses.float())
+    def record(self, idx: torch.Tensor, hit: torch.Tensor, losses: torch.Tensor) -> None:
+        """A training step's examples ``idx``: right or wrong (``hit``, bool) and their losses."""
+        self.hits.index_put_((idx,), hit)
+        self.loss.index_put_((idx,), losses.float())
 
     def test_sink(self) -> TestSink:
         return self.sink
@@ -81,10 +82,11 @@ class ExampleRecorder:
     # -- once per epoch ----------------------------------------------------------------------------
     def end_epoch(self) -> None:
         """Copy the epoch's rows to the host (one transfer each)."""
-        train = self._spread(self.hits.cpu().numpy(), self.train_pos, len(self.train_labels), UNSEEN)
+        losses = self.loss.cpu().numpy()
+        hits = np.where(np.isnan(losses), np.uint8(UNSEEN), self.hits.cpu().numpy().astype(np.uint8))
+        train = self._spread(hits, self.train_pos, len(self.train_labels), UNSEEN)
         test = self._spread(self.sink.hits.cpu().numpy(), self.test_pos, len(self.test_labels), UNSEEN)
         conf = self._spread(self.sink.conf.cpu().numpy(), self.test_pos, len(self.test_labels), np.nan)
-        losses = self.loss.cpu().numpy()
         last = self._last_loss.copy()
         if self.train_pos is None:
             last = np.where(np.isnan(losses), last, losses).astype(np.float32)
@@ -149,8 +151,6 @@ class ExampleRecorder:
             self._append(record.train_hits[e], record.test_hits[e], record.test_conf[e].astype(np.float16),
                          record.train_loss)
         self._last_loss = record.train_loss.astype(np.float32).copy()
-        local = self._last_loss if self.train_pos is None else self._last_loss[self.train_pos]
-        self.loss.copy_(torch.from_numpy(np.ascontiguousarray(local)))
 
 
 def for_trainer(trainer, train_labels: np.ndarray, test_labels: np.ndarray) -> ExampleRecorder | None:
