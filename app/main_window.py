@@ -77,6 +77,7 @@ class MainWindow(RunDisplay, QMainWindow):
         self.dataset_browser = None  # the Dataset tab
         self.runs_browser = None  # the Runs tab
         self.analysis = None  # the Model, Evaluation and Layer health tabs (app.analysis_tabs)
+        self.examples = None  # the Examples tab (app.widgets.examples_view)
         self.augment_preview = None  # the Augmentation tab
         self.lesson_packs = None  # File → Open lesson pack… (app.lesson_packs), once ready
         self.curves = None
@@ -394,6 +395,11 @@ class MainWindow(RunDisplay, QMainWindow):
         # Model, Evaluation, Layer health, Race; hints; lessons; File → Export
         self.analysis = AnalysisTabs(s, self, internals=self.activations, parent=self)
         self.analysis.install()
+        from .widgets.examples_view import ExamplesController, ExamplesView
+
+        self.examples = ExamplesController(ExamplesView(), s, self, internals=self.activations,
+                                           draw_panel=self.draw_panel, parent=self)
+        self.examples.install()  # the Examples tab: which images are learned, when, and forgotten
         layout = self.view_groups.parentWidget().layout()  # the lesson card sits right above the views
         layout.insertWidget(layout.indexOf(self.progress) + 1, self.analysis.lesson)
         self.config_panel.preset_chosen.connect(lambda pid: self.analysis.on_preset(self.config_panel.preset(pid)))

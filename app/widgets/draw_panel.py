@@ -229,8 +229,6 @@ class DrawPanel(QWidget):
         return self.canvas.predictor() is not None and self.view.kind() == "photos"
 
     def use_test_sample(self) -> bool:
-        from convscope.core.insight.inference import InferenceError
-
         try:
             source = self.source.test_samples()
         except NoTestSamples as exc:
@@ -241,6 +239,13 @@ class DrawPanel(QWidget):
         except Exception as exc:  # noqa: BLE001 - a provider that fails must not break the window
             self.show_message(self.tr("No test sample: {reason}").format(reason=_first_line(exc)), error=True)
             return False
+        what = self.tr("Test sample #{n}").format(n=index) if index is not None else self.tr("Test sample")
+        return self.show_sample(image, label, what)
+
+    def show_sample(self, image, label: int | None, what: str) -> bool:
+        """Put a dataset image (uint8) on the canvas, predicted with its Grad-CAM; ``what`` names it."""
+        from convscope.core.insight.inference import InferenceError
+
         if self.photos():
             try:
                 self.canvas.set_photo(image, label, colour=self.canvas.predictor().info.channels == 3)
@@ -250,7 +255,6 @@ class DrawPanel(QWidget):
         elif not self.canvas.set_image(image, label):
             self.show_message(self.tr("That test sample is blank; try another."), error=True)
             return False
-        what = self.tr("Test sample #{n}").format(n=index) if index is not None else self.tr("Test sample")
         self.show_message(what + (self.tr(" — its label: {name}.").format(name=self._class_name(label))
                                   if label is not None else self.tr(".")),
                           error=False)

@@ -31,6 +31,7 @@ from ..opened_run import status_text
 from .activations._common import static_plot
 from .curves import ACC_TOP
 from .model_summary import _count, _Table, _view
+from .race_examples import RaceDifference
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf")
 DEFAULT_ENTRANTS = ("lenet", "nin", "resnet-small")
@@ -85,9 +86,11 @@ class RaceView(QWidget):
         self.table = _Table([self.tr("network"), self.tr("status"), self.tr("parameters"), self.tr("FLOPs"),
                              self.tr("images/s"), self.tr("time to target"), self.tr("best test accuracy")], self)
         self.table_view = _view(self.table, "raceTable")
+        self.difference = RaceDifference()  # images one network gets right and another never does
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.plot)
         right.addWidget(self.table_view)
+        right.addWidget(self.difference)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         body = QHBoxLayout()
@@ -128,6 +131,7 @@ class RaceView(QWidget):
         if legend is not None:
             legend.clear()
         self.table.set_rows([])
+        self.difference.clear()
 
     def add_point(self, name: str, label: str, epoch: int, test_acc: float) -> None:
         curve = self.curves.get(name)
@@ -168,6 +172,7 @@ class RaceController(QObject):
         self.common: dict = {}
         self.current: str | None = None
         self._before: tuple[dict, str | None] | None = None  # the settings and preset shown before the race
+        self._examples = None  # the current entrant's per-example record, at its last epoch
         view.start_requested.connect(self.start)
         view.stop_requested.connect(self.stop)
 
@@ -240,6 +245,7 @@ class RaceController(QObject):
         cfg = self.session.current_config()
         label = core_text(cfg.spec.display_name) if cfg is not None else self.current
         self.view.add_point(self.current, label, int(ev.epoch), float(ev.test_acc))
+        self._examples = getattr(ev, "examples", None)
 
     @Slot()
     def on_thread_finished(self) -> None:
@@ -257,6 +263,10 @@ class RaceController(QObject):
                                       str(trainer.run_dir) if trainer.run_dir else None))
             self.rows = race_table(self.rows)
             self.view.set_rows(self.rows)
+            self.view.difference.add(trainer.config.arch, core_text(s.display_name), self._examples,
+                                     trainer.test.images if trainer.test is not None else None,
+                                     [core_text(c) for c in trainer.config.info.classes])
+        self._examples = None
         if status == "stopped":
             self.queue = []
         self.current = None

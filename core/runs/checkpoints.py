@@ -11,6 +11,7 @@ Layout of a run directory::
     train_state.safetensors  what resuming needs besides the weights (see core.runs.resume)
     resume/              the last finished epoch's files, kept there when a stop saved partial weights
     snapshots/           the probe snapshots recorded for replay (see core.runs.replay)
+    examples.bin         which examples were right at each epoch, the last losses (see core.runs.examples)
     .lock                the writer's lock (see core.runs.runlock): one training per folder at a time
 
 Every file is written to a temporary name in the same folder, flushed, fsynced and renamed over the old
@@ -64,6 +65,7 @@ STATUS = "status.json"
 RUN_INFO = "run.json"
 TRAIN_STATE = "train_state.safetensors"
 RESUME_DIR = "resume"
+EXAMPLES = "examples.bin"  # the per-example record (core.runs.examples)
 FORMAT_VERSION = 2  # 1: the folders of earlier versions (no run.json); 2: run.json, resumable state
 TMP_PREFIX = ".tmp-"
 FILE_MODE = 0o600  # every file of a run directory (the atomic writes' temporary files are made so)
@@ -360,7 +362,7 @@ class RunWriter:
 
     def start(self, config: dict) -> None:
         """Begin a new run here: a run that was in this folder before is replaced, never mixed in."""
-        for name in (WEIGHTS, OPT_TENSORS, OPT_META, METRICS, STATUS, TRAIN_STATE):
+        for name in (WEIGHTS, OPT_TENSORS, OPT_META, METRICS, STATUS, TRAIN_STATE, EXAMPLES):
             (self.dir / name).unlink(missing_ok=True)
         remove_resume_dir(self.dir)
         remove_snapshots(self.dir)
@@ -458,7 +460,6 @@ class LoadedRun:
     @property
     def epoch(self) -> int:
         return len(self.metrics)
-
 
 def run_format(run_dir: str | os.PathLike) -> int:
     """The format version of a run directory: 1 without ``run.json`` (earlier versions' folders, read as

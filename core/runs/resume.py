@@ -306,6 +306,8 @@ def save_from_memory(trainer, run_dir: str | os.PathLike) -> RunWriter:
                                                                "step": trainer.global_step},
                             extra=lambda token: [(TRAIN_STATE, train_state(trainer, token))])
         writer.write_metrics(trainer.history)
+        if getattr(trainer, "examples", None) is not None:
+            trainer.examples.save(writer.dir)
         writer.write_status(status, f"saved from memory after epoch {trainer.epochs_done}",
                             epoch=trainer.epochs_done, test_acc=trainer.history[-1]["test_acc"],
                             batch_size=trainer.batch_size)

@@ -53,6 +53,8 @@ def save_epoch(trainer, record: dict, written: list[str]) -> None:
     written.append("metrics")
     if trainer.confusions:
         write_confusions(writer.dir, trainer.confusions)
+    if trainer.examples is not None:  # examples.bin, after the epoch's weights (core.runs.examples)
+        trainer.examples.save(writer.dir)
     writer.write_status("running", epoch=record["epoch"], batch_size=trainer.batch_size)
     remove_resume_dir(writer.dir)  # an older stop's epoch, now superseded
 

@@ -78,11 +78,14 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, on_event: Callable[[Any], None] | None = None,
                  run_dir: str | None = None, publish_interval: float = 1 / 30,
-                 publish_weights: bool = False, record_snapshots: bool = True, group=None):
+                 publish_weights: bool = False, record_snapshots: bool = True, group=None,
+                 record_examples: bool = True):
         self.config = config
         self.info: DatasetInfo = config.info  # an image folder's: its classes and channels as recorded
         self.group = group  # core.training.distributed.Group (started) when torchrun runs several processes
         self.record_snapshots = record_snapshots  # probe snapshots into the run directory, for replay
+        self.record_examples = record_examples  # which examples are right each epoch (core.training.example_record)
+        self.examples = None  # its ExampleRecorder once set up (rank 0 only)
         self.on_event = on_event or (lambda event: None)
         self.run_dir, self.publish_interval, self.publish_weights = run_dir, publish_interval, publish_weights
         # Called after every optimizer step with the trainer (between batches; e.g. the probe).
@@ -208,6 +211,7 @@ class Trainer:
         # info: an image folder is read at the run's size and channels, in its recorded class order
         x_train, y_train, x_test, y_test = data_mod.run_splits(cfg, self.info)
         self.test_total = len(y_test)
+        labels = (y_train, y_test)  # of the whole splits, for the example record
         if group is not None:  # this process's shard of each split
             group.check_batch(self.batch_size)
             x_train, y_train = group.shard(x_train, y_train, equal=True)
@@ -243,6 +247,10 @@ class Trainer:
 
             self.progress = restore(self, self.resume_point)
             self.saved_epoch = self.epochs_done
+        if self.record_examples:
+            from convscope.core.training.example_record import for_trainer
+
+            self.examples = for_trainer(self, *labels)
         if writer is not None:
             self.writer = writer
             try:
@@ -357,7 +365,9 @@ class Trainer:
         self.train_examples += total
         self._check_divergence(np.array([train_loss]))
         checks.check_weights(self.model, self.config.lr)  # the last step can break them after a finite loss
-        test_loss, test_acc = self.evaluate()
+        test_loss, test_acc = self.evaluate(sink=self.examples.test_sink() if self.examples else None)
+        if self.examples is not None:
+            self.examples.end_epoch()
         self.epochs_done = epoch
         if self.last_confusion is not None:
             self.confusions.append(confusions.record(epoch, self.global_step, self.last_confusion.tolist()))
@@ -370,7 +380,8 @@ class Trainer:
         if self.recorder is not None:
             self.recorder.on_epoch_end(self, epoch)
         weights = self.weights_copy() if self.publish_weights else None
-        self.on_event(EpochEnd(weights=weights, **record))
+        examples = self.examples.snapshot() if self.examples is not None else None
+        self.on_event(EpochEnd(weights=weights, examples=examples, **record))
         self._check_stuck(train_loss, train_acc, epoch)
 
     def _train_steps(self, epoch: int, end_epoch: int):
@@ -383,6 +394,8 @@ class Trainer:
         correct_buf: list[torch.Tensor] = []
         sizes = np.zeros(steps, dtype=np.int64)
         self.model.train()
+        if self.examples is not None:
+            self.examples.start_epoch()
         t_epoch = time.perf_counter()
         paused_s = 0.0
         last_pub_t, published = t_epoch, 0
@@ -436,7 +449,10 @@ class Trainer:
         for hook in self.batch_hooks:
             hook(self, idx, xb)
         loss, out = self.step_fn(xb, yb)
-        return loss, (out.argmax(1) == yb).sum()
+        hit = out.argmax(1) == yb
+        if self.examples is not None:  # on the device, by example index: no sync
+            self.examples.record(idx, hit, self.step_fn.example_losses)
+        return loss, hit.sum()
 
     def _on_gpu(self, exc: BaseException) -> bool:  # whether it is GPU memory that ran out (the advice differs)
         gpu = self.device is not None and self.device.type in ("cuda", "mps")
@@ -519,13 +535,15 @@ class Trainer:
             self.warned_stuck = True
             self.on_event(RunWarning(ev.STUCK, text))
 
-    def evaluate(self, batch_size: int = 512) -> tuple[float, float]:
-        """Loss and accuracy on the test split (one host sync; with several processes, of all shards)."""
+    def evaluate(self, batch_size: int = 512, sink=None) -> tuple[float, float]:
+        """Loss and accuracy on the test split (one host sync; with several processes, of all shards);
+        ``sink``: where each test example's right/wrong and confidence go (``example_record.TestSink``)."""
         if self.group is not None:
             self.group.sync_buffers(self.model)
         k = self.info.num_classes
         counts = torch.zeros((k, k), dtype=torch.int64, device=self.device) if k <= confusions.MAX_CLASSES else None
-        loss, acc = evaluate_model(self.model, self.preprocess, self.test, batch_size, self.amp_dtype, counts)
+        loss, acc = evaluate_model(self.model, self.preprocess, self.test, batch_size, self.amp_dtype, counts,
+                                   sink)
         if counts is not None and self.group is not None:
             torch.distributed.all_reduce(counts)  # every shard's test images
         self.last_confusion = None if counts is None else counts.cpu()

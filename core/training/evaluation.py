@@ -11,17 +11,20 @@ from convscope.core.data import loading as data_mod
 
 def evaluate_model(model: torch.nn.Module, preprocess: data_mod.Preprocess, split: data_mod.DeviceSplit,
                    batch_size: int = 512, amp_dtype: torch.dtype | None = None,
-                   confusion: torch.Tensor | None = None) -> tuple[float, float]:
+                   confusion: torch.Tensor | None = None, sink=None) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` on a device split, with a single host sync at the end.
     ``confusion``, a (classes, classes) int64 tensor on the split's device, receives the counts of
     (true class, predicted class) of the same pass.
+
+    ``sink`` (``core.training.example_record.TestSink``, optional) receives each example's right/wrong and
+    confidence on the device, from the same comparisons the accuracy counts.
 
     Out of memory, it starts again with half the batch (evaluation holds no gradients, so down to 1).
     """
     device = split.labels.device
     while True:
         try:
-            return _evaluate(model, preprocess, split, batch_size, amp_dtype, confusion)
+            return _evaluate(model, preprocess, split, batch_size, amp_dtype, confusion, sink)
         except RuntimeError as exc:
             if not is_out_of_memory(exc) or batch_size <= 1:
                 raise
@@ -31,7 +34,7 @@ def evaluate_model(model: torch.nn.Module, preprocess: data_mod.Preprocess, spli
 
 
 @torch.no_grad()
-def _evaluate(model, preprocess, split, batch_size, amp_dtype, confusion=None) -> tuple[float, float]:
+def _evaluate(model, preprocess, split, batch_size, amp_dtype, confusion=None, sink=None) -> tuple[float, float]:
     device = split.labels.device
     loss_sum = torch.zeros((), device=device, dtype=torch.float64)
     correct = torch.zeros((), device=device, dtype=torch.int64)
@@ -45,10 +48,13 @@ def _evaluate(model, preprocess, split, batch_size, amp_dtype, confusion=None) -
             with torch.autocast(device.type, dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None):
                 out = model(xb).float()
             loss_sum += F.cross_entropy(out, yb, reduction="sum").double()
-            correct += (out.argmax(1) == yb).sum()
+            hit = out.argmax(1) == yb
+            correct += hit.sum()
             if confusion is not None:
                 k = confusion.shape[0]
                 confusion.view(-1).add_(torch.bincount(yb * k + out.argmax(1), minlength=k * k)[:k * k])
+            if sink is not None:
+                sink.put(start, out, hit)
     if n == 0:
         return float("nan"), float("nan")
     return float(loss_sum.item() / n), float(correct.item() / n)

@@ -70,6 +70,7 @@ class EpochEnd:
     seconds: float  # training time of this epoch
     examples_per_s: float
     weights: dict | None = None  # CPU copy of the state dict, when the trainer publishes weights
+    examples: object = None  # core.insight.examples.ExampleRecord so far, when the trainer records it
 
 
 @dataclass

@@ -17,7 +17,9 @@ from convscope.core.setup.config import TrainConfig
 @dataclass
 class TrainStep:
     """Forward (under autocast when ``amp_dtype`` is set), the loss, backward (through the scaler when it
-    is enabled) and the optimizer step."""
+    is enabled) and the optimizer step. ``criterion`` gives one loss per example (``reduction="none"``);
+    the step trains on their mean and keeps them, detached, in ``example_losses`` (the example record's
+    "loss at its last visit")."""
 
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
@@ -25,6 +27,7 @@ class TrainStep:
     scaler: torch.amp.GradScaler
     device_type: str
     amp_dtype: torch.dtype | None = None  # None: no autocast
+    example_losses: torch.Tensor | None = None  # the last batch's per-example losses (device, detached)
 
     def __call__(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The batch's loss and the model's output, both detached and still on the device."""
@@ -32,15 +35,18 @@ class TrainStep:
         if self.amp_dtype is not None:
             with torch.autocast(self.device_type, dtype=self.amp_dtype):
                 out = self.model(xb)
-                loss = self.criterion(out.float(), yb)
+                losses = self.criterion(out.float(), yb)
+                loss = losses.mean()
             self.scaler.scale(loss).backward()
             self.scaler.step(self.optimizer)
             self.scaler.update()
         else:
             out = self.model(xb)
-            loss = self.criterion(out, yb)
+            losses = self.criterion(out, yb)
+            loss = losses.mean()
             loss.backward()
             self.optimizer.step()
+        self.example_losses = losses.detach()
         return loss.detach(), out.detach()
 
     def fresh_scaler(self) -> None:
@@ -55,5 +61,5 @@ def make_step(config: TrainConfig, model: torch.nn.Module, optimizer: torch.opti
     use_amp = config.amp and device.type == "cuda"
     amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
-    return TrainStep(model, optimizer, torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing),
-                     scaler, device.type, amp_dtype if use_amp else None)
+    criterion = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing, reduction="none")
+    return TrainStep(model, optimizer, criterion, scaler, device.type, amp_dtype if use_amp else None)

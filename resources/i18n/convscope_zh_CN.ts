@@ -1501,6 +1501,101 @@
     </message>
 </context>
 <context>
+    <name>ExamplesView</name>
+    <message>
+        <source>Train a run, or open a saved one: which images the network learns, when, and which it forgets appears here after each epoch.</source>
+        <translation>训练一次，或打开一个保存的训练结果：网络学会了哪些图像、何时学会、又忘记了哪些，会在每轮结束后显示在这里。</translation>
+    </message>
+    <message>
+        <source>Never learned</source>
+        <translation>从未学会</translation>
+    </message>
+    <message>
+        <source>Most forgotten</source>
+        <translation>遗忘最多</translation>
+    </message>
+    <message>
+        <source>Learned last</source>
+        <translation>最晚学会</translation>
+    </message>
+    <message>
+        <source>Test images that flip</source>
+        <translation>时对时错的测试图像</translation>
+    </message>
+    <message>
+        <source>Training images first learned at epoch k</source>
+        <translation>在第 k 轮首次学会的训练图像</translation>
+    </message>
+    <message>
+        <source>epoch</source>
+        <translation>轮（epoch）</translation>
+    </message>
+    <message>
+        <source>images</source>
+        <translation>图像数</translation>
+    </message>
+    <message>
+        <source>Share of each class forgotten at least once</source>
+        <translation>每个类别中至少被遗忘一次的比例</translation>
+    </message>
+    <message>
+        <source>forgotten (%)</source>
+        <translation>被遗忘（%）</translation>
+    </message>
+    <message>
+        <source>{what}{epochs} epoch(s), {n} training images: never learned {never}, forgotten at least once {once}, learned and never forgotten {kept}. Click an image to look inside the network with it.</source>
+        <translation>{what}{epochs} 轮，{n} 张训练图像：从未学会 {never}，至少遗忘一次 {once}，学会后从未遗忘 {kept}。点击一张图像，用它查看网络内部。</translation>
+    </message>
+    <message>
+        <source>{what}: </source>
+        <translation>{what}：</translation>
+    </message>
+    <message>
+        <source>training image #{i}</source>
+        <translation>训练图像 #{i}</translation>
+    </message>
+    <message>
+        <source>test image #{i}</source>
+        <translation>测试图像 #{i}</translation>
+    </message>
+    <message>
+        <source>{source}, label {name}: first learned at epoch {first}, forgotten {n} time(s)</source>
+        <translation>{source}，标签 {name}：第 {first} 轮首次学会，遗忘 {n} 次</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>Examples</source>
+        <translation>样本</translation>
+    </message>
+    <message>
+        <source>Recording which images the network gets right: the galleries appear at the end of the first epoch.</source>
+        <translation>正在记录网络答对了哪些图像：第一轮结束时显示图库。</translation>
+    </message>
+    <message>
+        <source>Reading the run&apos;s example record…</source>
+        <translation>正在读取训练结果的样本记录…</translation>
+    </message>
+    <message>
+        <source>No example record: {error}</source>
+        <translation>没有样本记录：{error}</translation>
+    </message>
+    <message>
+        <source>This run has no example record: it was trained by an earlier ConvScope. Train a new run to see which images it learns and forgets.</source>
+        <translation>这个训练结果没有样本记录：它由较早版本的 ConvScope 训练。训练一次新的，即可看到网络学会和忘记了哪些图像。</translation>
+    </message>
+    <message>
+        <source>the opened run</source>
+        <translation>打开的训练结果</translation>
+    </message>
+    <message>
+        <source>(No images: {why})</source>
+        <translation>（无图像：{why}）</translation>
+    </message>
+</context>
+<context>
     <name>Export</name>
     <message>
         <source>ONNX model…</source>
@@ -2852,6 +2947,29 @@
     <message>
         <source>The photo resized whole to {size}×{size}, as the training images were: this is the network&apos;s input</source>
         <translation>像训练图像那样，把整张照片缩放到 {size}×{size}：这就是网络的输入</translation>
+    </message>
+</context>
+<context>
+    <name>RaceDifference</name>
+    <message>
+        <source>Test images right by</source>
+        <translation>测试图像：答对的网络</translation>
+    </message>
+    <message>
+        <source>and never right by</source>
+        <translation>从未答对的网络</translation>
+    </message>
+    <message>
+        <source>Choose two different networks.</source>
+        <translation>请选择两个不同的网络。</translation>
+    </message>
+    <message>
+        <source>{n} test image(s) {a} gets right and {b} never did.</source>
+        <translation>{n} 张测试图像 {a} 答对了，而 {b} 从未答对。</translation>
+    </message>
+    <message>
+        <source>test image #{i}</source>
+        <translation>测试图像 #{i}</translation>
     </message>
 </context>
 <context>

@@ -110,6 +110,9 @@ def test_a_race_trains_each_network_in_turn_and_tables_them(qtbot, window):
         xs, _ys = curve.getData()
         assert list(xs) == [1, 2]  # each network's two epochs
     assert view.table.rowCount() == 2 and view.start_button.isEnabled()
+    # each entrant's example record: the test images one got right and the other never did
+    assert sorted(view.difference.entrants) == ["lenet", "lenet-cifar"]
+    assert view.difference.right_by.currentData() != view.difference.never_by.currentData()
     assert w.current_config().seed == 5 and w.current_config().subset == 64  # the same data and seed
 
 

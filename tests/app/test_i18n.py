@@ -159,7 +159,7 @@ def test_the_window_in_chinese_has_no_english_left_in_its_settings(chinese_windo
     groups = ["训练", "网络内部", "数据", "模型", "测试", "训练结果", "日志"]
     assert [bar.tabText(i) for i in range(bar.count())] == groups
     assert w.view_groups.titles() == ["曲线", "比赛", "特征图", "1×1 卷积层", "全局平均汇聚层", "输出", "层健康",
-                                      "数据集", "数据增广", "模型", "评估", "手绘", "训练结果", "日志"]
+                                      "数据集", "数据增广", "样本", "模型", "评估", "手绘", "训练结果", "日志"]
     assert w.statusBar().currentMessage() == "就绪：选择一个网络和一个数据集，然后按“训练”。"
 
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 LAPTOP = QRect(0, 0, 1366, 768 - 40)  # 1366×768 with a 40 px task bar at the bottom
 TAB_TITLES = ("Curves", "Race", "Feature maps", "1×1 convolutions", "Global average pooling", "Output", "Layer health",
-              "Dataset", "Augmentation", "Model", "Evaluation", "Draw", "Runs", "Log")  # group after group
+              "Dataset", "Augmentation", "Examples", "Model", "Evaluation", "Draw", "Runs", "Log")  # group after group
 GROUP_TITLES = ("Train", "Inside", "Data", "Model", "Test", "Runs", "Log")
 
 

@@ -9,7 +9,7 @@ from convscope.core.setup.presets import load_presets
 PRESETS, _DEFAULT = load_presets()
 LESSONS = [p for p in PRESETS if p.lesson]
 VIEWS = {"oneByOneView", "gapView", "featureMapView", "modelSummaryView", "lossPlot", "accuracyPlot",
-         "layerHealthView", "confusionView"}
+         "layerHealthView", "confusionView", "examplesView"}
 
 
 def test_the_lessons_of_the_notes_are_there():

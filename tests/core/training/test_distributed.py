@@ -70,6 +70,14 @@ def test_two_processes_train_one_run(tmp_path):
 
     metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [m["epoch"] for m in metrics] == [1, 2]
+    # The example record: rank 0's shard (every second example), at its place in the whole split.
+    from convscope.core.insight.examples import UNSEEN
+    from convscope.core.runs.examples import read_record
+
+    record = read_record(out)
+    assert record.epochs == 2 and record.n_train == 512
+    for hits in (record.train_hits, record.test_hits):
+        assert (hits[:, 0::2] != UNSEEN).all() and (hits[:, 1::2] == UNSEEN).all()
     # The test metrics were gathered from both shards: one process evaluating the saved weights on the
     # whole test split finds the same.
     check = subprocess.run([sys.executable, "main.py", "evaluate", "--checkpoint", str(out), "--device", "cpu",
