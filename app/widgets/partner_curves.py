@@ -57,13 +57,17 @@ class PartnerCurves(QObject):
         """The paired lesson whose experiment ``config`` (``TrainConfig.to_dict()``) is, or None."""
         from convscope.core.runs.listing import same_experiment
 
+        found = []
         for lesson in self.lessons.values():
             if lesson.pair not in self.lessons:
                 continue
             wanted = self._experiment(lesson, config["dataset"])
             if wanted is not None and same_experiment(config, wanted):
-                return lesson
-        return None
+                found.append((wanted, lesson))
+        # Two lessons may differ only in their epochs (which a run's "+1 epoch" changes): the one whose
+        # epochs the run has, when there is one.
+        exact = [lesson for wanted, lesson in found if wanted.get("epochs") == config.get("epochs")]
+        return (exact or [lesson for _, lesson in found] or [None])[0]
 
     @staticmethod
     def _experiment(preset, dataset: str) -> dict | None:
