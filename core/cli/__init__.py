@@ -147,23 +147,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------------------------- progress
-class Progress:
-    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal)."""
+ESTIMATE_STEPS = 3  # the up-front estimate comes once this many steps are timed ...
+ESTIMATE_AFTER_S = 10.0  # ... or once the first steps have taken this long
+LONG_RUN_S = 60.0  # a run estimated to train longer than this gets the estimate line
 
-    def __init__(self, stream=None):
+
+class Progress:
+    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal), and for a long
+    run an estimate of its training time once its first steps are timed.
+
+    ``final_line``: also the line of the result; off where stdout prints it (``train`` without --json)."""
+
+    def __init__(self, stream=None, final_line: bool = True):
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
+        self.final_line = final_line
         self.end_epoch = 0
         self.last = 0.0
+        self.started = 0.0  # when the run started (monotonic); the estimate is due after its first steps
+        self.steps_timed = 0
+        self.estimated = False
 
     def __call__(self, event) -> None:
         from convscope.core.training import events as E
 
         if isinstance(event, E.RunStarted):
             self.end_epoch = event.end_epoch
+            self.started, self.steps_timed, self.estimated = time.monotonic(), 0, False
             self._line(f"{event.config.arch} on {event.config.dataset}: {event.n_train:,} training / "
                        f"{event.n_test:,} test images, {event.params:,} parameters, {event.device}")
-        elif isinstance(event, E.StepMetrics) and self.tty:
+        elif isinstance(event, E.StepMetrics) and not self.estimated:
+            self._estimate(event)
+        if isinstance(event, E.StepMetrics) and self.tty:
             now = time.monotonic()
             if now - self.last < 0.1 and event.step != event.steps_per_epoch:
                 return
@@ -181,15 +196,32 @@ class Progress:
                        f" | {event.examples_per_s:,.0f} img/s, {event.seconds:.1f} s")
         elif isinstance(event, E.RunWarning):
             self._line(f"warning: {event.message}")
-        elif isinstance(event, E.RunFinished):
+        elif isinstance(event, E.RunFinished) and self.final_line:
             r = event.result
             self._line(f"{r.status}: {r.message}")
+
+    def _estimate(self, event) -> None:
+        """Once the first steps are timed: how long the run will train, when that is long."""
+        self.steps_timed += len(event.global_steps)
+        elapsed = time.monotonic() - self.started
+        if self.steps_timed < ESTIMATE_STEPS and elapsed < ESTIMATE_AFTER_S:
+            return
+        self.estimated = True
+        total = elapsed + event.eta_s
+        if math.isfinite(total) and total >= LONG_RUN_S:
+            self._line(f"estimate: about {_duration(total)} of training on this computer "
+                       f"({event.examples_per_s:,.1f} images/s over the first {self.steps_timed} steps)")
 
     def _line(self, text: str) -> None:
         if self.tty:
             self.stream.write("\r\033[K")
         self.stream.write(printable(text) + "\n")
         self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _hms(seconds: float) -> str:
@@ -246,7 +278,8 @@ def cmd_train(args) -> int:
     from convscope.core.training.engine import Trainer
 
     config = _checked_config(args, check_files=True)
-    return _train(args, Trainer(config, on_event=Progress(), run_dir=args.out, publish_interval=0.25))
+    return _train(args, Trainer(config, on_event=Progress(final_line=args.json), run_dir=args.out,
+                                publish_interval=0.25))
 
 
 def _train_together(args, group) -> int:
@@ -271,7 +304,7 @@ def _train_together(args, group) -> int:
         error = group.agree(error)
         if error:
             raise BadInput(error)
-        trainer = Trainer(config, on_event=Progress() if group.primary else None,
+        trainer = Trainer(config, on_event=Progress(final_line=args.json) if group.primary else None,
                           run_dir=args.out if group.primary else None, publish_interval=0.25, group=group)
         return _train(args, trainer)
     finally:
@@ -356,7 +389,8 @@ def _resume(args) -> int:
 
     try:
         trainer = Trainer.from_run(args.resume, epochs=args.epochs, device=args.device,
-                                   data_root=args.data_root, on_event=Progress(), publish_interval=0.25)
+                                   data_root=args.data_root, on_event=Progress(final_line=args.json),
+                                   publish_interval=0.25)
     except (CheckpointError, ConfigError) as exc:
         raise BadInput(str(exc)) from None
     print(f"continuing {printable(args.resume)} from epoch {trainer.resume_point.epoch} to epoch "
