@@ -49,7 +49,7 @@ from convscope.core.training import events as ev
 from convscope.core.training.checks import StopTraining
 from convscope.core.training.evaluation import evaluate_model
 from convscope.core.training.events import EpochEnd, RunFinished, RunResult, RunStarted, RunWarning, StepMetrics
-from convscope.core.training.interrupt import Interrupter, as_stop
+from convscope.core.training.interrupt import Interrupter, as_stop, evaluation_batch
 from convscope.core.training.optim import make_optimizer
 from convscope.core.training.schedule import Schedule
 from convscope.core.training.step import TrainStep, make_step
@@ -95,6 +95,7 @@ class Trainer:
         self._stop, self._unpaused = threading.Event(), threading.Event()
         self._unpaused.set()
         self._interrupt = Interrupter(self._stop, self._unpaused)  # stop and pause inside a long step
+        self._eval_batch = 512  # the test pass's batch (smaller for a big network on a CPU)
         self._ready = False
         self.progress = Progress(config.batch_size)
         self.last_result: RunResult | None = None
@@ -201,6 +202,7 @@ class Trainer:
             self.train_model = torch.compile(self.train_model)  # the probes keep hooking self.model
         self.step_fn.model = self.train_model
         self._interrupt.enabled = self.group is None and not self.config.compile
+        self._eval_batch = evaluation_batch(self.config, self.device)  # a stop waits at most for one layer
 
     def _setup(self, writer: RunWriter | None) -> None:
         cfg = self.config
@@ -361,7 +363,7 @@ class Trainer:
         self._check_divergence(np.array([train_loss]))
         checks.check_weights(self.model, self.config.lr)  # the last step can break them after a finite loss
         with self._interrupt.evaluation(self.model):  # a stop here leaves the epoch unrecorded
-            test_loss, test_acc = self.evaluate()
+            test_loss, test_acc = self.evaluate(self._eval_batch)
         self.train_seconds += train_s
         self.train_examples += total
         self.epochs_done = epoch

@@ -14,6 +14,12 @@ A forward pass in training mode updates BatchNorm's running statistics: the buff
 hooked step and put back when it is interrupted. An evaluation broken off records nothing: the epoch
 stays unfinished, and the run ends ``stopped`` with its last finished epoch.
 
+One layer's work is never broken off, so how long a stop waits is the longest layer: on a CPU a big
+network's test pass goes in batches of at most ``EVAL_FLOPS`` (:func:`evaluation_batch`), not 512 images
+(NiN at 224 px: 26 images, its largest layer about half a second on two cores). A training step keeps its
+batch; its largest layer's backward pass (NiN's 5×5 convolution at batch 128: about 2.5 s) is the longest
+a stop can wait.
+
 The hooks are off with several processes (they stop together, at a sync point) and with torch.compile
 (a hook that raises would be traced into the compiled graph).
 """
@@ -29,6 +35,10 @@ import torch
 from convscope.core.training.checks import StopTraining
 
 SLOW_STEP_S = 0.2  # a step at least this long is broken off from the inside when stopped
+EVAL_BATCH = 512  # the test pass's batch ...
+EVAL_FLOPS = 40e9  # ... on a CPU at most this many FLOPs of forward pass per batch (about 1 s on two cores)
+MIN_EVAL_BATCH = 8
+COUNTED_SIDE = 64  # inputs at least this large have their FLOPs counted (smaller ones are cheap anyway)
 
 
 class Interrupted(Exception):
@@ -43,6 +53,26 @@ def as_stop(epoch: int) -> Iterator[None]:
         yield
     except Interrupted:
         raise StopTraining("stopped", f"stopped by the user during epoch {epoch}.") from None
+
+
+def evaluation_batch(config, device: torch.device) -> int:
+    """The test pass's batch: 512 images, fewer on a CPU for a network whose batch of 512 would take
+    many seconds (counted on the 'meta' device: no memory, no random numbers)."""
+    c, side, _ = config.input_size
+    if device.type != "cpu" or side < COUNTED_SIDE:
+        return EVAL_BATCH
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from convscope.core.setup.build import meta_model
+
+    try:
+        model = meta_model(config).eval()
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            model(torch.zeros(1, c, side, side, device="meta"))
+        flops = counter.get_total_flops()
+    except Exception:  # noqa: BLE001 - a network the meta device cannot run: the usual batch
+        return EVAL_BATCH
+    return int(min(EVAL_BATCH, max(MIN_EVAL_BATCH, EVAL_FLOPS // max(flops, 1))))
 
 
 class Interrupter:

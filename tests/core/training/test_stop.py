@@ -225,3 +225,11 @@ def test_fast_steps_are_not_hooked(monkeypatch):
     trainer.batch_hooks.append(lambda t, idx, xb: hooked.append(len(t.model.conv1._forward_pre_hooks)))
     assert trainer.run().status == "completed"
     assert hooked == [1] + [0] * (STEPS - 1)  # the first step is timed hooked, then none is
+
+
+def test_a_big_network_is_evaluated_on_a_cpu_in_batches_a_stop_need_not_wait_long_for():
+    nin = make_config("nin", "fashion-mnist-sample", form="d2l", device="cpu")
+    batch = interrupt.evaluation_batch(nin, torch.device("cpu"))
+    assert interrupt.MIN_EVAL_BATCH <= batch < 64  # ~1.5 GFLOPs an image: a few dozen at a time
+    assert interrupt.evaluation_batch(nin, torch.device("cuda")) == interrupt.EVAL_BATCH
+    assert interrupt.evaluation_batch(tiny(), torch.device("cpu")) == interrupt.EVAL_BATCH  # small inputs
