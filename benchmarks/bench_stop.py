@@ -5,8 +5,11 @@ one batch of the test pass. Each trial trains on the Fashion-MNIST sample (``--s
 epoch is a step or two) in a thread, presses Stop at a random moment — inside a training step, or inside
 the test pass at the epoch's end, in turn — and measures the time from the press until ``Trainer.run()``
 has returned (the run folder written, its status "stopped"). Goal: the median of the trials ≤ 2 s.
+``--gaps`` instead trains one epoch of one step and reports the longest time between two of the points
+where a stop is taken (the longest layer, forward or backward), in the step and in the test pass: the
+most a stop can wait.
 
-    .venv/bin/python benchmarks/bench_stop.py [--trials 5] [--arch nin] [--batch 128] [--seed 0]
+    .venv/bin/python benchmarks/bench_stop.py [--trials 5] [--arch nin] [--batch 128] [--seed 0] [--gaps]
 """
 from __future__ import annotations
 
@@ -61,6 +64,29 @@ def trial(cfg, where: str, delay_s: float, run_dir: str) -> dict:
                 folder_status=status["status"], epochs=result.epochs, step=trainer.global_step)
 
 
+def gaps(cfg) -> dict:
+    """The longest wait between two stop points in one training step and in the test pass."""
+    trainer = Trainer(cfg, record_snapshots=False)
+    trainer.setup()
+    marks: list[tuple[float, bool]] = []  # (time, training)
+    check = trainer._interrupt.check
+
+    def timed_check():
+        marks.append((time.perf_counter(), trainer.model.training))
+        check()
+
+    trainer._interrupt.check = timed_check
+    trainer.run(1)
+    out = {}
+    for name, training in (("step", True), ("evaluation", False)):
+        times = [t for t, mode in marks if mode == training]
+        out[f"{name}_points"] = len(times)
+        longest = max((b - a for a, b in zip(times, times[1:])), default=None)
+        out[f"{name}_longest_gap_s"] = None if longest is None else round(longest, 3)
+        out[f"{name}_s"] = round(times[-1] - times[0], 3) if times else None  # first point to last
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch", default="nin")
@@ -73,9 +99,13 @@ def main() -> None:
                                                                  "the step or the test pass began (s)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--gaps", action="store_true", help="the longest wait between stop points instead")
     a = ap.parse_args()
     cfg = make_config(a.arch, a.dataset, form=a.form, batch_size=a.batch, subset=a.subset, epochs=2,
                       device="cpu")
+    if a.gaps:
+        print(json.dumps(gaps(cfg), indent=2))
+        return
     rng = random.Random(a.seed)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
