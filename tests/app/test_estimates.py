@@ -116,7 +116,7 @@ class FakeJobs:
         self.submitted.append((kind, fn, callback))
 
     def answer(self, kind, result, error=None):
-        for k, _, callback in [s for s in self.submitted if s[0] == kind]:
+        for _, _, callback in [s for s in self.submitted if s[0] == kind]:
             callback(result, error)
         self.submitted = [s for s in self.submitted if s[0] != kind]
 
