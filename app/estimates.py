@@ -4,13 +4,17 @@ Both are computed in the background (``core.training.introspect``, through the w
 cached: parameter counts by network shape, training rates (images per second) by what sets the speed.
 A rate measured by a short timing run is replaced by the one a real run reached. A long estimate offers
 ways to make the run shorter ("That is long. Try: …"), as links that change the setting; an offer that
-changes the network (a smaller width, the native size) is measured the same way, in the same job, so it
-promises the time the estimate then shows once clicked.
+changes the network (a smaller width, the native size) is measured the same way, in the same job, and
+shown at the headline's pace: the headline's rate times the measured ratio of the two networks' rates
+(the headline may come from a real run, which is slower or faster than the timing run), so the offers
+and the headline agree, and an offer promises the time the estimate then shows once clicked.
 
 Trust: the measurement times the run's own network, optimizer and thread count (the window's training
 thread leaves a core to the window), once the window is ready; while a new estimate is being measured the
-line shows no figure, so an old one is never read as the new one; once it is done nothing runs in the
-background until a setting changes.
+line shows no figure, so an old one is never read as the new one, and after a few seconds says that it
+is still measuring (a big network on a CPU takes up to a minute); once it is done nothing runs in the
+background until a setting changes. A rate is shown only when it is a real one (finite and positive),
+with as many digits as it needs (a rate under one image per second is not shown as 0).
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import json
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, QTimer
 
 from .core_texts import core_text
 from .pacing import debounce_timer
@@ -29,12 +33,34 @@ SHORT_RUN_S = 5 * 60  # what the "train on fewer images" offer aims at
 ESTIMATE_DELAY_MS = 350  # estimate once the user has stopped changing settings for this long
 RUN_OVERHEAD_S = 0.5  # reading the data, building the network, saving it (measured: under 1 s for LeNet)
 FASTER = 0.8  # an offer that changes the network is made when its run takes at most this share of the time
+STILL_MEASURING_MS = 3000  # after this long, the line says the measurement is still going on, and for how long
 
 
 def measuring_text() -> str:
     """The line while a new estimate is measured: no figure, so an old one is never read as the new one."""
     return ("<span style='color:#555'>" + QCoreApplication.translate(
         "Estimates", "Estimating the training time on this device…") + "</span>")
+
+
+def still_measuring_text(seconds: int) -> str:
+    """The line once a measurement has taken a while (a big network on a CPU: up to a minute)."""
+    return ("<span style='color:#555'>" + QCoreApplication.translate(
+        "Estimates", "Still measuring the training speed on this device ({seconds} s)… "
+                     "A big network takes up to a minute; you can train meanwhile.").format(seconds=seconds)
+            + "</span>")
+
+
+def format_rate(rate: float) -> str:
+    """Images per second with the digits a slow rate needs: 1,234 · 56 · 3.4 · 0.25."""
+    if rate >= 10:
+        return f"{rate:,.0f}"
+    if rate >= 1:
+        return f"{rate:.1f}"
+    return f"{rate:.2g}"
+
+
+def real_rate(rate) -> bool:
+    return rate is not None and math.isfinite(rate) and rate > 0
 
 
 def format_duration(seconds: float) -> str:
@@ -99,13 +125,18 @@ def variants(cfg) -> dict[str, object]:
     return out
 
 
-def _measure_all(cfg, known: dict[str, float], cancel) -> dict[str, float]:
-    """The rate of ``cfg`` (unless known) and, when its run is long, of the offers' variants."""
+def _measure_all(cfg, known: dict[str, float], cancel, shown: float | None = None) -> dict[str, float]:
+    """The measured rate of ``cfg`` (unless ``known``) and, when its run is long, of the offers'
+    variants. ``shown``: the rate the headline has already (from a real run): ``cfg`` itself is then
+    measured only when the offers need it, for their ratio."""
     rates: dict[str, float] = {}
     key = rate_key(cfg)
-    rate = known.get(key) or _measure(cfg, cancel)
-    rates[key] = rate
-    if run_seconds(cfg, rate) > LONG_RUN_S:
+    rate = known.get(key)
+    if rate is None and shown is not None and run_seconds(cfg, shown) <= LONG_RUN_S:
+        return rates  # no offers: nothing to measure
+    if rate is None:
+        rate = rates[key] = _measure(cfg, cancel)
+    if run_seconds(cfg, shown or rate) > LONG_RUN_S:  # the offers are made
         for variant in variants(cfg).values():
             k = rate_key(variant)
             if k not in known and k not in rates:
@@ -124,12 +155,17 @@ class Estimates(QObject):
         super().__init__(parent)
         self.panel, self.info_label, self.label = panel, info_label, label
         self.params: dict[str, int] = {}
-        self.rates: dict[str, tuple[float, str]] = {}  # rate key → (images/s, "measured" or "run")
+        self.rates: dict[str, tuple[float, str]] = {}  # rate key → (images/s, "measured" or "run"): the headline's
+        self.measured: dict[str, float] = {}  # rate key → images/s of the timing run (kept when a run's replaces it)
         self._jobs = None
         self._core = None
         self._is_running: Callable[[], bool] = lambda: False
         self._config = None
         self._timer = debounce_timer(self, ESTIMATE_DELAY_MS, self.request)
+        self._measuring = QElapsedTimer()  # since the measurement whose figure the line waits for began
+        self._ticker = QTimer(self)  # while it goes on: the line says so, with the seconds so far
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
         label.linkActivated.connect(self.on_link)
 
     def start(self, jobs, core, is_running: Callable[[], bool]) -> None:
@@ -144,11 +180,13 @@ class Estimates(QObject):
         self._config = cfg
         self.update_arch_info()
         if cfg is None:
+            self._waiting(False)
             self.label.setText("")
         elif not self._is_running():
             if rate_key(cfg) in self.rates:
                 self.show(cfg)  # a known rate: the figure now (the offers' variants may follow)
             else:
+                self._waiting(False)
                 self.label.setText(measuring_text())
             if self._complete(cfg):
                 self._timer.stop()
@@ -160,16 +198,50 @@ class Estimates(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+        self._waiting(False)
 
     def hold(self) -> None:
         """A run is training: no estimates until :meth:`schedule`, and the line says why."""
         self._timer.stop()
+        self._waiting(False)
         self.label.setText("<span style='color:#555'>" + QCoreApplication.translate(
             "Estimates", "Training — settings are locked until the run ends. Stop or Pause at any time.") + "</span>")
 
     def record_rate(self, cfg, images_per_s: float) -> None:
-        """The rate a real run of ``cfg`` reached: it replaces any measured one."""
-        self.rates[rate_key(cfg)] = (float(images_per_s), "run")
+        """The rate a real run of ``cfg`` reached: it replaces any measured one in the headline."""
+        if real_rate(images_per_s):
+            self.rates[rate_key(cfg)] = (float(images_per_s), "run")
+
+    def measured_rate(self, key: str) -> float | None:
+        """The timing run's rate for ``key`` (what the offers' ratios are taken from)."""
+        if key in self.measured:
+            return self.measured[key]
+        entry = self.rates.get(key)
+        return entry[0] if entry is not None and entry[1] == "measured" else None
+
+    # ------------------------------------------------------------------- while a rate is measured
+    def _waiting(self, on: bool) -> None:
+        """Whether the line waits for a measurement (and, after a few seconds, says it still does)."""
+        if on:
+            if not self._ticker.isActive():
+                self._measuring.start()
+                self._ticker.start()
+        else:
+            self._ticker.stop()
+            self._measuring.invalidate()
+
+    def measuring_for_s(self) -> float:
+        """Seconds the line has been waiting for the measurement (0 when it is not)."""
+        return self._measuring.elapsed() / 1000 if self._measuring.isValid() else 0.0
+
+    def _tick(self) -> None:
+        cfg = self._config
+        if cfg is None or self._is_running() or rate_key(cfg) in self.rates:
+            self._waiting(False)
+            return
+        seconds = self.measuring_for_s()
+        if seconds * 1000 >= STILL_MEASURING_MS:
+            self.label.setText(still_measuring_text(int(seconds)))
 
     # ------------------------------------------------------------------------ parameter counts
     def update_arch_info(self) -> None:
@@ -205,9 +277,10 @@ class Estimates(QObject):
         rate = self.rates.get(rate_key(cfg))
         if rate is None:
             return False
-        if run_seconds(cfg, rate[0]) <= LONG_RUN_S:
+        if run_seconds(cfg, rate[0]) <= LONG_RUN_S or not variants(cfg):
             return True
-        return all(rate_key(v) in self.rates for v in variants(cfg).values())
+        keys = [rate_key(cfg)] + [rate_key(v) for v in variants(cfg).values()]
+        return all(self.measured_rate(k) is not None for k in keys)
 
     def request(self) -> None:
         cfg = self._config
@@ -216,25 +289,34 @@ class Estimates(QObject):
         if self._complete(cfg):
             self.show(cfg)
             return
-        if rate_key(cfg) not in self.rates:
+        key = rate_key(cfg)
+        if key not in self.rates:
             self.label.setText(measuring_text())
-        known, key = {k: v[0] for k, v in self.rates.items()}, rate_key(cfg)
-        self._jobs.submit("estimate", lambda cancel, c=cfg, k=known: _measure_all(c, k, cancel),
+            self._waiting(True)
+        known = {k: r for k in {*self.rates, *self.measured} if (r := self.measured_rate(k)) is not None}
+        shown = self.rates[key][0] if key in self.rates else None
+        self._jobs.submit("estimate", lambda cancel, c=cfg, k=known, s=shown: _measure_all(c, k, cancel, s),
                           lambda result, error: self._on_rates(key, result, error))
 
     def _on_rates(self, key: str, result, error) -> None:
         for k, rate in (result or {}).items():
-            if rate and math.isfinite(rate):
+            if real_rate(rate):
+                self.measured[k] = float(rate)
                 self.rates.setdefault(k, (float(rate), "measured"))
         cfg = self._config
-        if cfg is None or rate_key(cfg) != key or self._is_running():
+        if cfg is None or rate_key(cfg) != key:
             return
-        if error is not None and key not in self.rates:
+        self._waiting(False)
+        if self._is_running():
+            return
+        if key not in self.rates:  # no real rate: no figure (never one made up)
             from convscope.core.training.introspect import Cancelled
 
             if not isinstance(error, Cancelled):
                 self.label.setText("<span style='color:#555'>" + QCoreApplication.translate(
-                    "Estimates", "No time estimate: {error}").format(error=error) + "</span>")
+                    "Estimates", "No time estimate: {error}").format(
+                    error=error or QCoreApplication.translate("Estimates", "the timing run measured no speed"))
+                    + "</span>")
             return
         self.show(cfg)
 
@@ -242,6 +324,15 @@ class Estimates(QObject):
         """Seconds a run of ``cfg`` takes at the known rate, or None (no rate known yet)."""
         entry = self.rates.get(rate_key(cfg))
         return None if entry is None else run_seconds(cfg, entry[0])
+
+    def offer_seconds(self, cfg, variant) -> float | None:
+        """Seconds a run of ``variant`` (an offer for ``cfg``) takes at the pace of ``cfg``'s headline:
+        its rate times the measured ratio of the two (None while either is not measured)."""
+        mine, theirs = self.measured_rate(rate_key(cfg)), self.measured_rate(rate_key(variant))
+        entry = self.rates.get(rate_key(cfg))
+        if entry is None or mine is None or theirs is None:
+            return None
+        return run_seconds(variant, entry[0] * theirs / mine)
 
     def show(self, cfg) -> None:
         seconds = self.estimate_seconds(cfg)
@@ -261,7 +352,7 @@ class Estimates(QObject):
         text = QCoreApplication.translate(
             "Estimates", "<b>{duration}</b> on {where} "
                          "<span style='color:#555'>({rate} images/s, {origin})</span>").format(
-            duration=approx + format_duration(seconds), where=where, rate=f"{rate:,.0f}", origin=origin)
+            duration=approx + format_duration(seconds), where=where, rate=format_rate(rate), origin=origin)
         offers = self._offers(cfg, seconds) if seconds > LONG_RUN_S else []
         if offers:
             text += "<br><span style='color:#a84300'>" + QCoreApplication.translate(
@@ -274,7 +365,7 @@ class Estimates(QObject):
         names = {"width:0.5": QCoreApplication.translate("Estimates", "use width 0.5"),
                  "form:native": QCoreApplication.translate("Estimates", "use the native size")}
         for link, variant in variants(cfg).items():
-            faster = self.estimate_seconds(variant)  # measured in the same job as cfg's own rate
+            faster = self.offer_seconds(cfg, variant)  # measured in the same job as cfg's own rate
             if faster is not None and faster <= FASTER * seconds:
                 offers.append(f"<a href='{link}'>{names[link]}</a> (≈ {format_duration(faster)})")
         n_train = _train_images(cfg)

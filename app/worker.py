@@ -175,7 +175,8 @@ class RunController(QObject):
         self._host.start(worker)
 
     def stop(self) -> None:
-        """Ask the run to stop; it does within one batch (also while paused)."""
+        """Ask the run to stop; it does within a layer of the network, even inside a long step (also while
+        paused), keeping the last finished step (``core.training.interrupt``)."""
         if not self.is_running():
             return
         self._stop_requested.set()

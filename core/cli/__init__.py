@@ -219,7 +219,7 @@ def cmd_train(args) -> int:
     from convscope.core.training.engine import Trainer
 
     config = _checked_config(args, check_files=True)
-    on_event = Progress()
+    on_event = Progress(final_line=args.json)
     if args.out and args.preset:
         on_event = _keeping_lesson(on_event, args.out, args.preset)
     return _train(args, Trainer(config, on_event=on_event, run_dir=args.out, publish_interval=0.25))
@@ -273,7 +273,7 @@ def _train_together(args, group) -> int:
         error = group.agree(error)
         if error:
             raise BadInput(error)
-        trainer = Trainer(config, on_event=Progress() if group.primary else None,
+        trainer = Trainer(config, on_event=Progress(final_line=args.json) if group.primary else None,
                           run_dir=args.out if group.primary else None, publish_interval=0.25, group=group)
         return _train(args, trainer)
     finally:
@@ -372,7 +372,8 @@ def _resume(args) -> int:
 
     try:
         trainer = Trainer.from_run(args.resume, epochs=args.epochs, device=args.device,
-                                   data_root=args.data_root, on_event=Progress(), publish_interval=0.25)
+                                   data_root=args.data_root, on_event=Progress(final_line=args.json),
+                                   publish_interval=0.25)
     except (CheckpointError, ConfigError) as exc:
         raise BadInput(str(exc)) from None
     print(f"continuing {printable(args.resume)} from epoch {trainer.resume_point.epoch} to epoch "

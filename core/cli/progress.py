@@ -8,23 +8,38 @@ import time
 from .common import printable
 
 
-class Progress:
-    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal)."""
+ESTIMATE_STEPS = 3  # the up-front estimate comes once this many steps are timed ...
+ESTIMATE_AFTER_S = 10.0  # ... or once the first steps have taken this long
+LONG_RUN_S = 60.0  # a run estimated to train longer than this gets the estimate line
 
-    def __init__(self, stream=None):
+
+class Progress:
+    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal), and for a long
+    run an estimate of its training time once its first steps are timed.
+
+    ``final_line``: also the line of the result; off where stdout prints it (``train`` without --json)."""
+
+    def __init__(self, stream=None, final_line: bool = True):
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
+        self.final_line = final_line
         self.end_epoch = 0
         self.last = 0.0
+        self.started = 0.0  # when the run started (monotonic); the estimate is due after its first steps
+        self.steps_timed = 0
+        self.estimated = False
 
     def __call__(self, event) -> None:
         from convscope.core.training import events as E
 
         if isinstance(event, E.RunStarted):
             self.end_epoch = event.end_epoch
+            self.started, self.steps_timed, self.estimated = time.monotonic(), 0, False
             self._line(f"{event.config.arch} on {event.config.dataset}: {event.n_train:,} training / "
                        f"{event.n_test:,} test images, {event.params:,} parameters, {event.device}")
-        elif isinstance(event, E.StepMetrics) and self.tty:
+        elif isinstance(event, E.StepMetrics) and not self.estimated:
+            self._estimate(event)
+        if isinstance(event, E.StepMetrics) and self.tty:
             now = time.monotonic()
             if now - self.last < 0.1 and event.step != event.steps_per_epoch:
                 return
@@ -42,15 +57,32 @@ class Progress:
                        f" | {event.examples_per_s:,.0f} img/s, {event.seconds:.1f} s")
         elif isinstance(event, E.RunWarning):
             self._line(f"warning: {event.message}")
-        elif isinstance(event, E.RunFinished):
+        elif isinstance(event, E.RunFinished) and self.final_line:
             r = event.result
             self._line(f"{r.status}: {r.message}")
+
+    def _estimate(self, event) -> None:
+        """Once the first steps are timed: how long the run will train, when that is long."""
+        self.steps_timed += len(event.global_steps)
+        elapsed = time.monotonic() - self.started
+        if self.steps_timed < ESTIMATE_STEPS and elapsed < ESTIMATE_AFTER_S:
+            return
+        self.estimated = True
+        total = elapsed + event.eta_s
+        if math.isfinite(total) and total >= LONG_RUN_S:
+            self._line(f"estimate: about {duration(total)} of training on this computer "
+                       f"({event.examples_per_s:,.1f} images/s over the first {self.steps_timed} steps)")
 
     def _line(self, text: str) -> None:
         if self.tty:
             self.stream.write("\r\033[K")
         self.stream.write(printable(text) + "\n")
         self.stream.flush()
+
+
+def duration(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def hms(seconds: float) -> str:

@@ -6,7 +6,9 @@ host reads those buffers only when it publishes (at most ``publish_interval`` ap
 ``.item()`` per step and no host/device sync in the hot path.
 
 Control: ``stop()``, ``pause()`` and ``resume()`` set ``threading.Event``s that the loop checks between
-batches, so they work from any thread and take effect within one batch.
+batches, so they work from any thread; inside a long step or evaluation pass, between the network's layers
+(:mod:`core.training.interrupt`). A stop keeps the last finished step; an epoch whose test pass it broke
+off is not recorded.
 Events: the trainer calls ``on_event(event)`` with the dataclasses of :mod:`core.training.events`. The GUI's
 worker turns them into Qt signals; the CLI prints them. Elsewhere: one step (:mod:`core.training.step`, which
 the time estimate times too), the schedule (:mod:`core.training.schedule`), the checks that end or warn about
@@ -47,6 +49,7 @@ from convscope.core.training import events as ev
 from convscope.core.training.checks import StopTraining
 from convscope.core.training.evaluation import evaluate_model
 from convscope.core.training.events import EpochEnd, RunFinished, RunResult, RunStarted, RunWarning, StepMetrics
+from convscope.core.training.interrupt import Interrupter, as_stop, evaluation_batch
 from convscope.core.training.optim import make_optimizer
 from convscope.core.training.schedule import Schedule
 from convscope.core.training.step import TrainStep, make_step
@@ -94,6 +97,8 @@ class Trainer:
         self.batch_hooks: list[Callable[[Trainer, torch.Tensor, torch.Tensor], None]] = []
         self._stop, self._unpaused = threading.Event(), threading.Event()
         self._unpaused.set()
+        self._interrupt = Interrupter(self._stop, self._unpaused)  # stop and pause inside a long step
+        self._eval_batch = 512  # the test pass's batch (smaller for a big network on a CPU)
         self._ready = False
         self.progress = Progress(config.batch_size)
         self.last_result: RunResult | None = None
@@ -201,6 +206,8 @@ class Trainer:
         if self.config.compile:
             self.train_model = torch.compile(self.train_model)  # the probes keep hooking self.model
         self.step_fn.model = self.train_model
+        self._interrupt.enabled = self.group is None and not self.config.compile
+        self._eval_batch = evaluation_batch(self.config, self.device)  # a stop waits at most for one layer
 
     def _setup(self, writer: RunWriter | None) -> None:
         cfg = self.config
@@ -311,8 +318,10 @@ class Trainer:
                                          "take longer while it is compiled."))
             for text in augment_spec.label_warnings(self.config.augment, self.info) if first_run else ():
                 self.on_event(RunWarning(ev.AUGMENT_LABELS, text))
+            self._interrupt.slow = True  # until a step of this call is timed
             for epoch in range(start + 1, end + 1):
-                self._train_epoch(epoch, end)
+                with as_stop(epoch):
+                    self._train_epoch(epoch, end)
         except Exception as exc:  # noqa: BLE001 - reported (and logged) in the result: never lose the run silently
             status, message, reason = self._ending(exc)
         result = RunResult.of(status, message, time.perf_counter() - t_start, reason, self.progress,
@@ -361,13 +370,15 @@ class Trainer:
         total = int(sizes.sum())  # every process's examples
         train_loss = float((losses.astype(np.float64) * sizes).sum() / total)
         train_acc = float(correct.sum() / total)
-        self.train_seconds += train_s
-        self.train_examples += total
         self._check_divergence(np.array([train_loss]))
         checks.check_weights(self.model, self.config.lr)  # the last step can break them after a finite loss
-        test_loss, test_acc = self.evaluate(sink=self.examples.test_sink() if self.examples else None)
+        with self._interrupt.evaluation(self.model):  # a stop here leaves the epoch unrecorded
+            test_loss, test_acc = self.evaluate(self._eval_batch,
+                                                sink=self.examples.test_sink() if self.examples else None)
         if self.examples is not None:
             self.examples.end_epoch()
+        self.train_seconds += train_s
+        self.train_examples += total
         self.epochs_done = epoch
         if self.last_confusion is not None:
             self.confusions.append(confusions.record(epoch, self.global_step, self.last_confusion.tolist()))
@@ -408,7 +419,9 @@ class Trainer:
                 self._check_stop(epoch)
                 paused_s += self._wait_if_paused()
                 self._check_stop(epoch)
-            loss, correct = self._step(idx)
+            with self._interrupt.step(self.model):
+                loss, correct = self._step(idx)
+            paused_s += self._interrupt.take_paused()
             self.schedule.step()
             loss_buf.append(loss)
             correct_buf.append(correct)

@@ -146,9 +146,11 @@ def measure_rate(config: TrainConfig, cancel: threading.Event | None = None, bud
     """Training examples per second of the configured model on its device, from a few timed steps.
 
     The model is built on the meta device and given storage without drawing from torch's global random
-    generator; the data is random. On a CPU the batch is capped at 32 (throughput per example depends
-    little on the batch beyond that) and smaller for very slow networks, so an estimate takes a few
-    seconds at most; the rate is what counts, not the result.
+    generator; the data is random. On a CPU the rate is the one at the run's batch capped at 32
+    (throughput per example depends little on the batch beyond that): timed at that batch where the
+    budget allows, else at two smaller ones and scaled (:func:`rate_at`: a step costs a fixed part plus
+    a part per example), so a batch of 1 and a batch of 128 get their own rates; an estimate takes a
+    few seconds for most networks.
 
     ``threads``: the torch threads the run will train with (the window keeps a core for itself). Timing
     with more threads than the run gets overstates its speed, and on a machine whose other cores are busy
@@ -186,6 +188,18 @@ def timing_step(cfg: TrainConfig, device: torch.device, gen: torch.Generator | N
     return make_step(cfg, model, opt, device)
 
 
+def rate_at(points: list[tuple[int, float]], batch: int) -> float:
+    """Examples per second at ``batch`` from step times measured at other batches (``(batch, seconds)``
+    pairs): a straight line through the smallest and the largest (a fixed cost per step plus one per
+    example); one batch size, or a line that noise tilted the wrong way, keeps that batch's rate."""
+    (b0, t0), (b1, t1) = min(points), max(points)
+    if b1 == batch or b1 == b0 or t1 <= t0:
+        return b1 / max(t1, 1e-9)
+    per_example = (t1 - t0) / (b1 - b0)
+    fixed = max(0.0, t1 - per_example * b1)
+    return batch / max(fixed + per_example * batch, 1e-9)
+
+
 def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) -> float:
     device = resolve_device(cfg.device)
     gen = torch.Generator(device="cpu").manual_seed(0)
@@ -211,25 +225,31 @@ def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) ->
         step(x, y)
         return time.perf_counter() - t0
 
+    def median_time(x, y, share: float) -> float:
+        times: list[float] = []
+        while True:
+            times.append(timed(x, y))
+            if sum(times) >= budget_s * share or len(times) >= 10:
+                return statistics.median(times)
+
     # Dropout draws from the global generator: give it a private state for these few steps.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         if device.type != "cpu":  # a GPU: the run's own batch
-            batch = cfg.batch_size
-        else:
-            # Gauge with a tiny batch, then time a batch that takes about a quarter of the budget
-            # (small batches use a CPU less well: measure with as large a one as the budget allows).
-            b0 = min(cfg.batch_size, 4)
-            x, y = make_batch(b0)
-            timed(x, y)  # warm-up: allocations, kernel selection
-            rate0 = b0 / max(timed(x, y), 1e-9)
-            batch = int(min(cfg.batch_size, 32, max(b0, rate0 * budget_s * 0.25)))
-        x, y = make_batch(batch)
-        if device.type != "cpu" or batch != b0:
+            x, y = make_batch(cfg.batch_size)
+            timed(x, y)  # warm-up
+            return cfg.batch_size / max(median_time(x, y, 0.5), 1e-9)
+        # A CPU: gauge with a tiny batch, then time a batch that takes about a quarter of the budget
+        # (small batches use a CPU less well: measure with as large a one as the budget allows), and
+        # scale to the run's batch (capped at 32) where the budget did not allow that one.
+        target = min(cfg.batch_size, 32)
+        b0 = min(target, 4)
+        x, y = make_batch(b0)
+        timed(x, y)  # warm-up: allocations, kernel selection
+        points = [(b0, median_time(x, y, 0.1))]
+        batch = int(min(target, max(b0, b0 / points[0][1] * budget_s * 0.25)))
+        if batch != b0:
+            x, y = make_batch(batch)
             timed(x, y)
-        times: list[float] = []
-        while True:
-            times.append(timed(x, y))
-            if sum(times) >= budget_s * 0.5 or len(times) >= 10:
-                break
-    return batch / max(statistics.median(times), 1e-9)
+            points.append((batch, median_time(x, y, 0.5)))
+    return rate_at(points, target)

@@ -1456,8 +1456,16 @@
         <translation>正在估计在此设备上的训练时间…</translation>
     </message>
     <message>
+        <source>Still measuring the training speed on this device ({seconds} s)… A big network takes up to a minute; you can train meanwhile.</source>
+        <translation>仍在测量本设备上的训练速度（{seconds} 秒）……大型网络最多需要一分钟；现在也可以开始训练。</translation>
+    </message>
+    <message>
         <source>No time estimate: {error}</source>
         <translation>无法估计时间：{error}</translation>
+    </message>
+    <message>
+        <source>the timing run measured no speed</source>
+        <translation>计时运行没有测得速度</translation>
     </message>
     <message>
         <source>the Apple GPU</source>

@@ -58,3 +58,57 @@ def test_the_estimate_times_the_step_the_run_takes():
     assert abs(float(ours[0]) - float(torch.nn.functional.cross_entropy(theirs[1], y))) > 1e-3  # smoothed
     for (name, p), q in zip(step.model.named_parameters(), trainer.model.parameters()):
         assert torch.equal(p, q), name
+
+
+class FakeSteps:
+    """Steps that "take" ``fixed + per_example × batch`` seconds on a clock of their own."""
+
+    def __init__(self, fixed: float, per_example: float):
+        self.fixed, self.per_example, self.now = fixed, per_example, 0.0
+        self.batches: list[int] = []
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def step(self, x, y):
+        self.batches.append(len(x))
+        self.now += self.fixed + self.per_example * len(x)
+
+
+def fake_rate(monkeypatch, batch_size: int, fixed: float, per_example: float) -> tuple[float, FakeSteps]:
+    import types
+
+    from convscope.core.training import introspect
+
+    steps = FakeSteps(fixed, per_example)
+    monkeypatch.setattr(introspect, "timing_step", lambda cfg, device, gen=None: steps.step)
+    monkeypatch.setattr(introspect, "time", types.SimpleNamespace(perf_counter=steps.perf_counter))
+    cfg = make_config("lenet", "mnist-sample", batch_size=batch_size, device="cpu")
+    return introspect.measure_rate(cfg, budget_s=2.0), steps
+
+
+def test_the_measured_rate_is_the_one_at_the_runs_batch(monkeypatch):
+    """A step costs a fixed part plus a part per example: batch 1 and batch 128 get their own rates."""
+    import pytest
+
+    # Fast steps: timed at the run's batch itself (capped at 32).
+    one, _ = fake_rate(monkeypatch, 1, fixed=0.01, per_example=0.001)
+    assert one == pytest.approx(1 / 0.011)
+    big, steps = fake_rate(monkeypatch, 128, fixed=0.01, per_example=0.001)
+    assert big == pytest.approx(32 / (0.01 + 0.032)) and max(steps.batches) == 32
+    # Slow steps: the budget allows only smaller batches; the two sizes timed give the rate at 32.
+    slow, steps = fake_rate(monkeypatch, 128, fixed=0.05, per_example=0.01)
+    assert max(steps.batches) < 32
+    assert slow == pytest.approx(32 / (0.05 + 0.32))
+    slow_one, _ = fake_rate(monkeypatch, 1, fixed=0.05, per_example=0.01)
+    assert slow_one == pytest.approx(1 / 0.06) and slow > 4 * slow_one
+
+
+def test_rate_at_keeps_a_single_batchs_rate_and_ignores_a_line_tilted_by_noise():
+    import pytest
+
+    from convscope.core.training.introspect import rate_at
+
+    assert rate_at([(4, 2.0)], 32) == 2.0  # one batch size (a very slow network): its rate
+    assert rate_at([(4, 0.5), (12, 0.4)], 32) == 12 / 0.4  # the larger batch timed faster: noise
+    assert rate_at([(4, 0.5), (12, 1.3)], 32) == pytest.approx(32 / (0.1 + 32 * 0.1))
