@@ -25,12 +25,13 @@ def add_parser(sub) -> None:
                        description="Per example of a run's training or test split: the epoch it was first "
                        "learned, how often it was forgotten (right, then wrong), its history and its last loss.")
     p.add_argument("--checkpoint", required=True, help="run directory written by 'train --out' or the window")
-    p.add_argument("--split", choices=SPLITS, default="train")
+    p.add_argument("--split", choices=SPLITS, default="train", help="the training images (each right or wrong at "
+                   "every epoch) or the test images (at every epoch's evaluation); default train")
     p.add_argument("--sort", choices=SORTS, help="most forgotten first, never learned first, or learned "
                    "last first (default: by index)")
     p.add_argument("--top", type=positive_int, help="only the first N examples of that order")
     p.add_argument("--png", metavar="PATH", help="also write a gallery of these examples as a PNG")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the record as one JSON line on stdout")
 
 
 def run(args) -> int:

@@ -7,7 +7,6 @@ import time
 
 from .common import printable
 
-
 ESTIMATE_STEPS = 3  # the up-front estimate comes once this many steps are timed ...
 ESTIMATE_AFTER_S = 10.0  # ... or once the first steps have taken this long
 LONG_RUN_S = 60.0  # a run estimated to train longer than this gets the estimate line
