@@ -15,6 +15,7 @@ import time
 
 from convscope.core.setup import config as C
 
+from . import receptive_field
 from .common import (  # noqa: F401  (the names scripts and tests know as convscope.core.cli.X)
     EXIT_BAD_INPUT,
     EXIT_DIVERGED,
@@ -34,7 +35,7 @@ from .common import (  # noqa: F401  (the names scripts and tests know as convsc
 )
 
 # Commands that live in their own module (``add_parser(sub)``, ``run(args)``), after the ones below.
-COMMAND_MODULES: tuple = ()
+COMMAND_MODULES: tuple = (receptive_field,)
 
 
 
