@@ -108,6 +108,9 @@ class ActivationsController(QObject):
         session.run_opened.connect(self.on_run_opened)
         if self._external_running is None:
             self._external_running = session.is_running
+        from .receptive import ReceptiveFieldLink
+
+        self.receptive = ReceptiveFieldLink(self, jobs=session.jobs, session=session)
         if session.opened is not None:  # opened before these views existed
             self.on_run_opened(session.opened)
 
