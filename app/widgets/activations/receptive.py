@@ -123,7 +123,7 @@ class ReceptiveFieldLink(QObject):
         self.controller = controller
         self.view = view = controller.feature_view
         self.jobs = jobs
-        self.watcher = FieldWatcher(images=images, interval=1.0, max_overhead=0.02)
+        self.watcher = FieldWatcher(images=images, interval=1.0, max_overhead=0.015)
         self.panel = FieldPanel()
         view.layout().insertWidget(2, self.panel)
         self.box_item = QGraphicsRectItem()
