@@ -394,9 +394,10 @@ class FieldWatcher:
     layers (on two images), at most every ``interval`` seconds and never more than ``max_overhead`` of the
     thread's time (after a computation of ``t`` seconds the next waits ``t / max_overhead``). Results go
     to a latest-only ``mailbox``; :meth:`history` keeps ``(step, layer, unit, r50, r90)`` of every chosen
-    unit computed, the radius curve. :meth:`compute` runs one now: outside training (a background job),
-    with ``frozen=True`` it works on a copy of the model made once per step, so a probe running on the
-    model in another thread at the same time cannot change its mode under it."""
+    unit computed, the radius curve (a new run, whose steps start again, starts a new one). :meth:`compute`
+    runs one now: outside training (a background job), with ``frozen=True`` it works on a copy of the model
+    made once per step, so a probe running on the model in another thread at the same time cannot change
+    its mode under it."""
 
     def __init__(self, images: int = 8, interval: float = 1.0, max_overhead: float = 0.02, history: int = 500):
         self.images = int(images)
@@ -519,6 +520,8 @@ class FieldWatcher:
         step = int(target.global_step)
         report = FieldReport(step, chosen, dict(theory), table, seconds)
         with self._lock:
+            if self._history and step < self._history[-1][0]:
+                self._history.clear()  # a new run starts again from step 0: a new curve
             row = (step, layer, unit, chosen.r50, chosen.r90)
             if not self._history or self._history[-1][:3] != row[:3]:
                 self._history.append(row)

@@ -109,5 +109,10 @@ def test_training_thread_computes_only_while_the_view_is_shown(qtbot, link):
     thread.start()
     qtbot.waitUntil(lambda: not thread.is_alive(), timeout=WAIT)
     assert link.watcher.computations == 0
+    # A new run of the same network keeps the chosen unit; another network clears it.
+    link.attach(Trainer(make_config("lenet", "mnist-sample", subset=64, epochs=1, device="cpu")))
+    assert link.watcher.chosen == ("act2", (0, 5, 5))
+    link.attach(Trainer(make_config("nin", "mnist-sample", subset=64, epochs=1, width=0.25, device="cpu")))
+    assert link.watcher.chosen == (None, None)
     np.testing.assert_array_equal(link.panel.r90_curve.getData()[0] if link.panel.r90_curve.getData()[0]
                                   is not None else [], [])

@@ -44,6 +44,12 @@ def heat_rgba(heat: np.ndarray) -> np.ndarray:
     return rgba
 
 
+def _network(target) -> tuple:
+    """What decides the layers and their fields: architecture, form, input size and model options."""
+    config = target.config
+    return config.arch, config.form, tuple(config.input_size), tuple(sorted(config.model_options().items()))
+
+
 class FieldPanel(QWidget):
     """The radius plot and the per-layer table, under the feature maps."""
 
@@ -152,10 +158,17 @@ class ReceptiveFieldLink(QObject):
 
     # -- wiring ------------------------------------------------------------------------------------
     def attach(self, target) -> None:
-        """Follow ``target`` (a trainer before its thread starts, or an opened run)."""
+        """Follow ``target`` (a trainer before its thread starts, or an opened run). The chosen unit stays
+        chosen when the network is the same (a new run of it, or +1 epoch); another network clears it."""
+        before = self._target
         self._target = target
         self.watcher.attach(target)
-        self._clear()
+        layer, unit = self.watcher.chosen
+        same = before is not None and layer is not None and _network(before) == _network(target)
+        if same:
+            self._pending = True
+        else:
+            self._clear()
 
     def close(self) -> None:
         self.timer.stop()

@@ -393,3 +393,7 @@ def test_watcher_computes_between_steps_within_its_budget(trained_lenet):
     copy_ = watcher._frozen[2]
     watcher.compute(target, frozen=True)
     assert watcher._frozen[2] is copy_  # the same step: the same copy
+    assert [r[:3] for r in watcher.history()] == [(7, "act2", (0, 5, 5)), (7, "act1", None)]
+    target.global_step = 2  # a new run: its curve starts again
+    watcher.compute(target, frozen=True)
+    assert [r[:3] for r in watcher.history()] == [(2, "act1", None)]
