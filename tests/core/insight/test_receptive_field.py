@@ -397,3 +397,9 @@ def test_watcher_computes_between_steps_within_its_budget(trained_lenet):
     target.global_step = 2  # a new run: its curve starts again
     watcher.compute(target, frozen=True)
     assert [r[:3] for r in watcher.history()] == [(2, "act1", None)]
+
+
+def test_an_op_that_changes_the_size_in_an_unknown_way_ends_the_field():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Upsample(scale_factor=2), nn.Conv2d(2, 2, 3), nn.Flatten())
+    f = theoretical_fields(model, (1, 12, 12), ["0", "1", "2", "3"])
+    assert list(f) == ["0"] and f["0"].size == (3, 3)  # the forward pass itself went through
