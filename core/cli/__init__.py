@@ -14,6 +14,7 @@ import sys
 from convscope.core.setup import config as C
 
 from . import examples as examples_command
+from . import receptive_field
 from .common import (  # noqa: F401  (the names scripts and tests know as convscope.core.cli.X)
     EXIT_BAD_INPUT,
     EXIT_DIVERGED,
@@ -36,7 +37,7 @@ from .progress import DownloadLine, Progress
 from . import lesson  # isort: skip  (after the names it shares, above)
 
 # Commands that live in their own module (``add_parser(sub)``, ``run(args)``), after the ones below.
-COMMAND_MODULES: tuple = (lesson, examples_command)
+COMMAND_MODULES: tuple = (lesson, examples_command, receptive_field)
 
 
 

@@ -3072,6 +3072,57 @@
     </message>
 </context>
 <context>
+    <name>ReceptiveField</name>
+    <message>
+        <source>Receptive field: click a pixel of any channel to see what part of the image that unit sees (cyan box) and what it really uses (heat).</source>
+        <translation>感受野：点击任一通道中的一个像素，看这个单元能看到图像的哪一部分（青色框），以及它实际用到了哪些像素（热图）。</translation>
+    </message>
+    <message>
+        <source>training step</source>
+        <translation>训练步数</translation>
+    </message>
+    <message>
+        <source>radius (px)</source>
+        <translation>半径（像素）</translation>
+    </message>
+    <message>
+        <source>r50</source>
+        <translation>r50</translation>
+    </message>
+    <message>
+        <source>r90</source>
+        <translation>r90</translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>stride</source>
+        <translation>步幅</translation>
+    </message>
+    <message>
+        <source>Every probe layer: its theoretical receptive field (size and stride in input pixels) and the radii holding 50 % and 90 % of its centre unit&apos;s effective field.</source>
+        <translation>每个探测层：它的理论感受野（以输入像素计的大小和步幅），以及其中心单元的有效感受野中 50% 和 90% 的权重所在的半径。</translation>
+    </message>
+    <message>
+        <source>{layer}, channel {c}, row {y}, column {x}: computing its receptive field…</source>
+        <translation>{layer}，通道 {c}，第 {y} 行，第 {x} 列：正在计算它的感受野…</translation>
+    </message>
+    <message>
+        <source>Could not compute the receptive field: {error}</source>
+        <translation>无法计算感受野：{error}</translation>
+    </message>
+    <message>
+        <source>{layer}, channel {c}, row {y}, column {x}: it can see {sy}×{sx} input pixels (cyan box; neighbouring units are {stride} px apart). Its effective field (heat, averaged over {n} test images) holds 50 % of its weight within {r50} px of the centre and 90 % within {r90} px; {inside} of it lies in the box.</source>
+        <translation>{layer}，通道 {c}，第 {y} 行，第 {x} 列：它能看到 {sy}×{sx} 个输入像素（青色框；相邻单元相隔 {stride} 像素）。它的有效感受野（热图，在 {n} 张测试图像上取平均）有 50% 的权重落在距中心 {r50} 像素以内，90% 落在 {r90} 像素以内；其中 {inside} 位于框内。</translation>
+    </message>
+</context>
+<context>
     <name>Rescue</name>
     <message>
         <source>epoch {last}</source>

@@ -32,7 +32,8 @@ HELP_ZH = ROOT / "resources" / "help_zh_CN.html"
 CJK = "\u3400-\u9fff"
 HAN = f"[{CJK}]"
 # The chapters of the Chinese edition (zh-v2) the lessons may cite, with their titles.
-ZH_CHAPTERS = {"4.1": "多层感知机", "6.6": "卷积神经网络（LeNet）", "7.1": "深度卷积神经网络（AlexNet）",
+ZH_CHAPTERS = {"4.1": "多层感知机", "6.2": "图像卷积", "6.5": "汇聚层", "6.6": "卷积神经网络（LeNet）",
+               "7.1": "深度卷积神经网络（AlexNet）",
                "7.2": "使用块的网络（VGG）", "7.3": "网络中的网络（NiN）", "7.4": "含并行连结的网络（GoogLeNet）",
                "7.5": "批量规范化", "7.6": "残差网络（ResNet）", "11.3": "梯度下降", "13.1": "图像增广",
                "3.5": "图像分类数据集"}

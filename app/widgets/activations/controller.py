@@ -111,6 +111,9 @@ class ActivationsController(QObject):
         if self._external_running is None:
             self._external_running = session.is_running
         self.follow(session.timeline)
+        from .receptive import ReceptiveFieldLink
+
+        self.receptive = ReceptiveFieldLink(self, jobs=session.jobs, session=session)
         if session.opened is not None:  # opened before these views existed
             self.on_run_opened(session.opened)
 
