@@ -15,6 +15,7 @@ import time
 
 from convscope.core.setup import config as C
 
+from . import summary
 from .common import (  # noqa: F401  (the names scripts and tests know as convscope.core.cli.X)
     EXIT_BAD_INPUT,
     EXIT_DIVERGED,
@@ -34,7 +35,7 @@ from .common import (  # noqa: F401  (the names scripts and tests know as convsc
 )
 
 # Commands that live in their own module (``add_parser(sub)``, ``run(args)``), after the ones below.
-COMMAND_MODULES: tuple = ()
+COMMAND_MODULES: tuple = (summary,)
 
 
 
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="convscope", description="Train classic CNNs and look inside them. "
                 "Without a sub-command, opens the window.")
     p.add_argument("--version", action="version", version=f"convscope {__version__}")
-    names = ("train", "evaluate", "predict", "archs", "presets", "summary", "export", "race") \
+    names = ("train", "evaluate", "predict", "archs", "presets", "export", "race") \
         + tuple(module.NAME for module in COMMAND_MODULES)
     sub = p.add_subparsers(dest="command", parser_class=Parser, metavar="{" + ",".join(names) + "}")
 
@@ -114,13 +115,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("archs", help="list the architectures with parameters and FLOPs")
     a.add_argument("--json", action="store_true")
-
-    m = sub.add_parser("summary", help="per layer: output shape, parameters and FLOPs of a network or a run")
-    m.add_argument("--checkpoint", help="a run directory (default: the network --arch on --dataset)")
-    m.add_argument("--arch", default="lenet")
-    m.add_argument("--dataset", default="mnist-sample")
-    m.add_argument("--form", choices=C.FORMS)
-    m.add_argument("--json", action="store_true")
 
     x = sub.add_parser("export", help="a run as ONNX, its metrics as CSV, TensorBoard scalars or a PNG")
     x.add_argument("--checkpoint", required=True, help="run directory written by 'train --out'")
@@ -490,26 +484,6 @@ def cmd_presets(args) -> int:
     return EXIT_OK
 
 
-def cmd_summary(args) -> int:
-    from convscope.core.insight.summary import summarize
-
-    if args.checkpoint:
-        config = open_run(args.checkpoint).config
-    else:
-        try:
-            config = C.make_config(args.arch, args.dataset, form=args.form)
-        except (C.ConfigError, ValueError) as exc:
-            raise BadInput(str(exc)) from None
-    s = summarize(config)
-    lines = [f"{s.display_name}, input {'×'.join(map(str, s.input_shape))}",
-             f"{'layer':24s} {'type':18s} {'output':>14s} {'params':>12s} {'MFLOPs':>10s}"]
-    lines += [f"{r.name:24s} {r.kind:18s} {'×'.join(map(str, r.output_shape)):>14s} {r.params:>12,} "
-              f"{r.flops / 1e6:>10,.2f}" for r in s.rows]
-    lines.append(f"{'total':24s} {'':18s} {'':>14s} {s.total_params:>12,} {s.total_flops / 1e6:>10,.2f}")
-    emit(args, s.to_json(), "\n".join(lines))
-    return EXIT_OK
-
-
 def cmd_export(args) -> int:
     from convscope.core.runs.checkpoints import CheckpointError
     from convscope.core.runs.export import ExportError, export
@@ -554,7 +528,7 @@ def cmd_race(args) -> int:
 
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "archs": cmd_archs,
-            "presets": cmd_presets, "summary": cmd_summary, "export": cmd_export, "race": cmd_race}
+            "presets": cmd_presets, "export": cmd_export, "race": cmd_race}
 COMMANDS.update({module.NAME: module.run for module in COMMAND_MODULES})
 
 
