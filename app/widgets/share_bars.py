@@ -72,14 +72,15 @@ class ShareBars(QWidget):
             return
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        width = max(10, self.width() - self.LABEL_W - 8)
+        label_w = max(self.LABEL_W, 12 + max(p.fontMetrics().horizontalAdvance(t) for t in self.measure_names.values()))
+        width = max(10, self.width() - label_w - 8)
         text_pen = QPen(self.palette().windowText().color())
         for i, measure in enumerate(MEASURES):
             y = i * (self.BAR + self.GAP)
             p.setPen(text_pen)
-            p.drawText(QRectF(0, y, self.LABEL_W - 6, self.BAR),
+            p.drawText(QRectF(0, y, label_w - 6, self.BAR),
                        int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), self.measure_names[measure])
-            x = float(self.LABEL_W)
+            x = float(label_w)
             for key, colour in GROUPS:
                 w = width * self.shares.get(measure, {}).get(key, 0.0)
                 if w <= 0:
@@ -91,7 +92,7 @@ class ShareBars(QWidget):
                                f"{100 * self.shares[measure][key]:.0f} %")
                 x += w
         y = len(MEASURES) * (self.BAR + self.GAP)
-        x = float(self.LABEL_W)
+        x = float(label_w)
         for key, colour in GROUPS:  # the legend
             p.fillRect(QRectF(x, y + 4, 10, 10), colour)
             p.setPen(text_pen)

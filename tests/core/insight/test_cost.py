@@ -135,3 +135,14 @@ def test_a_cancelled_measurement_ends_with_cancelled():
     with pytest.raises(Cancelled):
         measure(lenet(), batch_size=2, budget_s=0.01, progress=progress, cancel=cancel)
     assert seen == sorted(seen)
+
+
+def test_a_peak_timed_at_a_busy_moment_is_raised_to_the_fastest_layer(monkeypatch):
+    import convscope.core.insight.cost as cost
+
+    monkeypatch.setattr(cost, "_PEAKS", {})
+    monkeypatch.setattr(cost, "_time_matmul", lambda device: 1e-9)  # far below anything a layer reaches
+    ledger = measure(lenet(), batch_size=2, **FAST)
+    best = max(r.gflops_per_s for r in ledger.rows)
+    assert ledger.peak_gflops == best == cost.matmul_peak("cpu") > 1e-9
+    assert max(r.peak_share for r in ledger.rows) == 1.0
