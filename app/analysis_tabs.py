@@ -99,6 +99,8 @@ class AnalysisTabs(QObject):
         self.race = RaceController(self.race_view, session, host, parent=self)
         self._summary_timer = debounce_timer(self, SUMMARY_DELAY_MS, self.update_summary)
         self._comparisons: dict[tuple, object] = {}
+        self._comparison_shown = None  # (config, (rows, rates, best)) of the comparison on show
+        self._measured: dict[tuple, dict[str, tuple[float, float]]] = {}  # comparison key → arch → per image
         self._epochs: list = []
         self._hinted: set[str] = set()
         self._batchnorm: bool | None = None
@@ -122,6 +124,9 @@ class AnalysisTabs(QObject):
         s.run_opened.connect(self.on_opened)
         self.confusion.evaluate_requested.connect(self.evaluate)
         self._follow_timeline()
+        self.model_view.measure_requested.connect(self.measure)
+        s.run_launched.connect(self._measure_unavailable)
+        s.thread_finished.connect(self._measure_available)
         self.confusion.image_chosen.connect(self.probe_with)
         self._build_export_menu()
         s.run_started.connect(self.lesson.on_run_started)
@@ -212,6 +217,67 @@ class AnalysisTabs(QObject):
         jobs.submit("comparison", lambda cancel, k=key: self._comparison(k),
                     lambda result, error, c=cfg: self._on_comparison(c, result, error))
 
+    def _shown_config(self):
+        opened = self.session.opened
+        return opened.config if opened is not None else self.session.current_config()
+
+    @staticmethod
+    def _comparison_key(cfg) -> tuple:
+        return cfg.dataset, cfg.form if cfg.form == "d2l" else "native"
+
+    @Slot()
+    def measure(self) -> bool:
+        """Measure what each layer of the network on show costs (a background job; never during a run)."""
+        jobs, cfg = self._jobs(), self._shown_config()
+        if jobs is None or cfg is None:
+            return False
+        if self.session.is_running():
+            self._measure_unavailable()
+            return False
+        from convscope.core.insight.cost import measure
+
+        from .runtime.jobs import post_to_gui
+
+        view = self.model_view
+
+        def progress(fraction, _text):
+            post_to_gui(view.set_measure_progress, fraction)
+
+        view.set_measure_progress(0.0)
+        jobs.submit("measure", lambda cancel, c=cfg: measure(c, progress=progress, cancel=cancel),
+                    lambda result, error, c=cfg: self._on_measured(c, result, error))
+        return True
+
+    def _on_measured(self, cfg, result, error) -> None:
+        if error is not None or result is None:
+            from convscope.core.base.training_flag import TrainingRunning
+            from convscope.core.insight.cost import Cancelled
+
+            if isinstance(error, (Cancelled, TrainingRunning)):
+                text = self.tr("a run started; measure again when it has finished.")
+            else:
+                text = str(error).strip().splitlines()[0] if error else self.tr("no result")
+            self.model_view.measure_failed(text)
+            if self.session.is_running():
+                self._measure_unavailable()
+            return
+        self.model_view.set_ledger(result)
+        measured = self._measured.setdefault(self._comparison_key(cfg), {})
+        measured[cfg.arch] = (result.ms_per_image, result.peak_bytes_per_image)
+        if self._comparison_shown is not None:
+            self._on_comparison(*self._comparison_shown, None)
+
+    @Slot()
+    def _measure_unavailable(self, *_args) -> None:
+        self.model_view.set_measure_available(False, self.tr(
+            "Measure waits until the run ends: it would share the processor with the training and time both "
+            "wrongly."))
+
+    @Slot()
+    def _measure_available(self) -> None:
+        if not self.session.is_running():
+            self.model_view.set_measure_available(True)
+
     def _on_summary(self, cfg, what, result, error) -> None:
         if error is not None or result is None:
             self.model_view.title.setText(self.tr("No summary of this network: {error}").format(error=error))
@@ -245,11 +311,13 @@ class AnalysisTabs(QObject):
     def _on_comparison(self, cfg, result, error) -> None:
         if error is not None or result is None:
             return
+        self._comparison_shown = (cfg, result)
         rows, rates, best = result
         from .core_texts import core_text
 
         self.model_view.set_comparison(rows, rates, best, current=cfg.arch,
-                                       dataset=core_text(cfg.info.display_name))
+                                       dataset=core_text(cfg.info.display_name),
+                                       measured=self._measured.get(self._comparison_key(cfg), {}))
 
     # ------------------------------------------------------------------------------- Evaluation tab
     def _evaluation_available(self) -> None:

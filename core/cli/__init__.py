@@ -15,6 +15,7 @@ from convscope.core.setup import config as C
 
 from . import examples as examples_command
 from . import receptive_field
+from . import summary
 from .common import (  # noqa: F401  (the names scripts and tests know as convscope.core.cli.X)
     EXIT_BAD_INPUT,
     EXIT_DIVERGED,
@@ -37,7 +38,7 @@ from .progress import DownloadLine, Progress
 from . import lesson  # isort: skip  (after the names it shares, above)
 
 # Commands that live in their own module (``add_parser(sub)``, ``run(args)``), after the ones below.
-COMMAND_MODULES: tuple = (lesson, examples_command, receptive_field)
+COMMAND_MODULES: tuple = (lesson, examples_command, receptive_field, summary)
 
 
 
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
                "(a launcher entry, a MIME type and the icon under ~/.local/share); "
                "--remove-desktop-entry undoes it.")
     p.add_argument("--version", action="version", version=f"convscope {__version__}")
-    names = ("train", "evaluate", "predict", "archs", "presets", "summary", "export", "race") \
+    names = ("train", "evaluate", "predict", "archs", "presets", "export", "race") \
         + tuple(module.NAME for module in COMMAND_MODULES)
     sub = p.add_subparsers(dest="command", parser_class=Parser, metavar="{" + ",".join(names) + "}")
 
@@ -133,14 +134,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("archs", help="list the architectures with parameters and FLOPs")
     a.add_argument("--json", action="store_true", help="print them as one JSON line on stdout")
-
-    m = sub.add_parser("summary", help="per layer: output shape, parameters and FLOPs of a network or a run")
-    m.add_argument("--checkpoint", help="a run directory (default: the network --arch on --dataset)")
-    m.add_argument("--arch", default="lenet", help="architecture (see 'archs'; default lenet)")
-    m.add_argument("--dataset", default="mnist-sample", help="the dataset that sets the input size and "
-                   "classes (default mnist-sample)")
-    m.add_argument("--form", choices=C.FORMS, help="native resolution or the d2l resize")
-    m.add_argument("--json", action="store_true", help="print the table as one JSON line on stdout")
 
     x = sub.add_parser("export", help="a run as ONNX, its metrics as CSV, TensorBoard scalars or a PNG, the "
                        "whole run as one .convscope file, or as one web page")
@@ -510,26 +503,6 @@ def cmd_presets(args) -> int:
     return EXIT_OK
 
 
-def cmd_summary(args) -> int:
-    from convscope.core.insight.summary import summarize
-
-    if args.checkpoint:
-        config = open_run(args.checkpoint).config
-    else:
-        try:
-            config = C.make_config(args.arch, args.dataset, form=args.form)
-        except (C.ConfigError, ValueError) as exc:
-            raise BadInput(str(exc)) from None
-    s = summarize(config)
-    lines = [f"{s.display_name}, input {'×'.join(map(str, s.input_shape))}",
-             f"{'layer':24s} {'type':18s} {'output':>14s} {'params':>12s} {'MFLOPs':>10s}"]
-    lines += [f"{r.name:24s} {r.kind:18s} {'×'.join(map(str, r.output_shape)):>14s} {r.params:>12,} "
-              f"{r.flops / 1e6:>10,.2f}" for r in s.rows]
-    lines.append(f"{'total':24s} {'':18s} {'':>14s} {s.total_params:>12,} {s.total_flops / 1e6:>10,.2f}")
-    emit(args, s.to_json(), "\n".join(lines))
-    return EXIT_OK
-
-
 def cmd_export(args) -> int:
     from convscope.core.runs.checkpoints import CheckpointError
     from convscope.core.runs.export import ExportError, export
@@ -574,7 +547,7 @@ def cmd_race(args) -> int:
 
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "archs": cmd_archs,
-            "presets": cmd_presets, "summary": cmd_summary, "export": cmd_export, "race": cmd_race}
+            "presets": cmd_presets, "export": cmd_export, "race": cmd_race}
 COMMANDS.update({module.NAME: module.run for module in COMMAND_MODULES})
 
 

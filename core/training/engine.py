@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from convscope.core.base import devices
+from convscope.core.base import devices, training_flag
 from convscope.core.base.devices import device_label, free_device_memory, is_out_of_memory, resolve_device
 from convscope.core.base.devices import out_of_memory_message as oom_message
 from convscope.core.base.modeltools import count_params, has_batchnorm
@@ -289,7 +289,12 @@ class Trainer:
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self, epochs: int | None = None) -> RunResult:
-        """Train ``epochs`` more epochs (default: the configured number on the first call)."""
+        """Train ``epochs`` more epochs (default: the configured number on the first call). The process's
+        training flag (:mod:`core.base.training_flag`) is held meanwhile."""
+        with training_flag.training():
+            return self._run(epochs)
+
+    def _run(self, epochs: int | None) -> RunResult:
         t_start = time.perf_counter()
         self._stop.clear()
         status, message, reason = "completed", "", ""

@@ -56,6 +56,14 @@
         <translation>你的设置</translation>
     </message>
     <message>
+        <source>a run started; measure again when it has finished.</source>
+        <translation>训练已开始；请在训练结束后再测量。</translation>
+    </message>
+    <message>
+        <source>Measure waits until the run ends: it would share the processor with the training and time both wrongly.</source>
+        <translation>测量要等训练结束：它会与训练争用处理器，两者的计时都会失真。</translation>
+    </message>
+    <message>
         <source>No summary of this network: {error}</source>
         <translation>无法汇总这个网络：{error}</translation>
     </message>
@@ -2620,6 +2628,42 @@
         <translation>FLOPs</translation>
     </message>
     <message>
+        <source>forward ms</source>
+        <translation>前向 ms</translation>
+    </message>
+    <message>
+        <source>backward ms</source>
+        <translation>反向 ms</translation>
+    </message>
+    <message>
+        <source>time share</source>
+        <translation>时间占比</translation>
+    </message>
+    <message>
+        <source>kept for backward</source>
+        <translation>为反向传播保存</translation>
+    </message>
+    <message>
+        <source>GFLOP/s</source>
+        <translation>GFLOP/s</translation>
+    </message>
+    <message>
+        <source>of peak</source>
+        <translation>占峰值</translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation>测量</translation>
+    </message>
+    <message>
+        <source>Train a copy of this network for a few steps on random images, at its input size and batch size on its device, and time each layer&apos;s forward and backward pass; count the activations each one keeps for the backward pass. Your settings and weights are not changed.</source>
+        <translation>在随机图像上把这个网络的副本训练几步（按它的输入尺寸和批量大小，在它的设备上），为每一层的前向和反向传播计时，并统计每一层为反向传播保存的激活。你的设置和权重都不会改变。</translation>
+    </message>
+    <message>
+        <source>Measured: nothing yet. The time and memory columns fill in when you press Measure.</source>
+        <translation>尚未测量。按“测量”后，时间和内存各列就会填上。</translation>
+    </message>
+    <message>
         <source>The architectures on the same input</source>
         <translation>同一输入上的各种架构</translation>
     </message>
@@ -2644,8 +2688,20 @@
         <translation>最佳测试准确率</translation>
     </message>
     <message>
+        <source>ms per image</source>
+        <translation>每张 ms</translation>
+    </message>
+    <message>
+        <source>peak memory per image</source>
+        <translation>每张峰值内存</translation>
+    </message>
+    <message>
         <source>&lt;b&gt;Why NiN drops the fully connected layers.&lt;/b&gt; AlexNet and VGG end in fully connected layers that hold most of their parameters (orange). NiN replaces them with 1×1 convolutions — a small MLP at every pixel — and a global average pooling that turns each of the last maps into one class score: the same kind of accuracy with a small share of the parameters, and fewer to overfit.</source>
         <translation>&lt;b&gt;NiN 为什么去掉全连接层。&lt;/b&gt;AlexNet 和 VGG 以全连接层结尾，它们的大部分参数都在这些层里（橙色）。NiN 用 1×1 卷积——每个像素上的一个小多层感知机——和全局平均汇聚层代替它们，把最后的每张特征图变成一个类别得分：准确率相当，参数只占一小部分，也更不容易过拟合。</translation>
+    </message>
+    <message>
+        <source>Measured: not this network yet. Press Measure.</source>
+        <translation>这个网络尚未测量。请按“测量”。</translation>
     </message>
     <message>
         <source>{kind}: {params} parameters, {flops} FLOPs for one image (a multiply-add counts 2)</source>
@@ -2662,6 +2718,22 @@
     <message>
         <source>{name}{what}: {params} parameters, {flops} FLOPs per image of {shape}. Orange: a layer with a fifth of the parameters or more.</source>
         <translation>{name}{what}：{params} 个参数，每张 {shape} 图像 {flops} 次浮点运算。橙色：参数量占整个网络五分之一及以上的层。</translation>
+    </message>
+    <message>
+        <source>the CPU ({n} threads)</source>
+        <translation>CPU（{n} 个线程）</translation>
+    </message>
+    <message>
+        <source>Measuring… {percent} % (a few seconds; the network trains a few steps on random images)</source>
+        <translation>正在测量… {percent}%（几秒钟；网络在随机图像上训练几步）</translation>
+    </message>
+    <message>
+        <source>Not measured: {reason}</source>
+        <translation>未测量：{reason}</translation>
+    </message>
+    <message>
+        <source>Measured on {device}, batch {batch}: one training step takes {step} ms ({lo}–{hi} over {steps} steps), {per_image} ms per image; the layers {rows} ms of it, the optimizer {opt} ms. Kept for backward: {saved}; parameters, gradients and optimizer state: {state}. Matrix-multiply peak: {peak} GFLOP/s.</source>
+        <translation>在{device}上测量，批量 {batch}：一个训练步耗时 {step} ms（{steps} 步中 {lo}–{hi}），每张 {per_image} ms；其中各层 {rows} ms，优化器 {opt} ms。为反向传播保存：{saved}；参数、梯度和优化器状态：{state}。矩阵乘法峰值：{peak} GFLOP/s。</translation>
     </message>
     <message>
         <source>The architectures on {dataset}, each at the input size it takes (◀: your settings; —: not measured or trained yet).</source>
@@ -3545,6 +3617,41 @@ This cannot be undone.</source>
     <message>
         <source>Fix the setting shown in red first.</source>
         <translation>请先修正红色显示的设置。</translation>
+    </message>
+</context>
+<context>
+    <name>ShareBars</name>
+    <message>
+        <source>parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>FLOPs</source>
+        <translation>FLOPs</translation>
+    </message>
+    <message>
+        <source>time (forward + backward)</source>
+        <translation>时间（前向 + 反向）</translation>
+    </message>
+    <message>
+        <source>kept for backward</source>
+        <translation>为反向传播保存</translation>
+    </message>
+    <message>
+        <source>convolutions</source>
+        <translation>卷积</translation>
+    </message>
+    <message>
+        <source>fully connected</source>
+        <translation>全连接层</translation>
+    </message>
+    <message>
+        <source>batch norm</source>
+        <translation>批量规范化</translation>
+    </message>
+    <message>
+        <source>pooling, activations, other</source>
+        <translation>汇聚、激活及其他</translation>
     </message>
 </context>
 <context>

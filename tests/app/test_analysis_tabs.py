@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject
-from test_main_window import WAIT, child, configure
+from test_main_window import WAIT, child, click, configure
 
 
 def train(qtbot, w):
@@ -172,3 +172,30 @@ def test_file_export_starts_in_documents_shows_it_is_busy_and_writes_normal_file
     for fmt in ("onnx", "csv", "png"):
         mode = stat.S_IMODE(os.stat(docs / f"{run_name}.{fmt}").st_mode)
         assert mode == 0o666 & ~umask, (fmt, oct(mode))
+
+
+def test_measure_fills_the_model_tab_and_is_refused_during_a_run(qtbot, window, step_gate, monkeypatch):
+    import convscope.core.insight.cost as cost
+
+    monkeypatch.setattr(cost, "MAX_STEPS", 3)  # the fewest timed steps: the test times nothing
+    w = window
+    configure(w, "lenet", "mnist-sample", epochs=1, subset=64, batch=4)
+    view = child(w, "modelSummaryView")
+    qtbot.waitUntil(lambda: view.summary is not None and view.summary.arch == "lenet", timeout=WAIT)
+    button = child(w, "measureButton")
+    assert button.isEnabled() and view.layers.data(view.layers.index(0, 7)) == "—"
+    button.click()
+    qtbot.waitUntil(lambda: view.ledger is not None, timeout=WAIT)
+    assert view.ledger.batch_size == 4 and view.ledger.summary.arch == "lenet"
+    assert view.layers.data(view.layers.index(0, 7)) != "—" and view.bars.isVisibleTo(view)
+    assert button.isEnabled() and "batch 4" in child(w, "measureStatus").text()
+    # During a run: the button is disabled with the reason, and a request is refused.
+    gate = step_gate(at=1)
+    w.trainer_setup_hooks.append(gate.attach)
+    click(qtbot, w, "startButton")
+    qtbot.waitUntil(gate.reached.is_set, timeout=WAIT)
+    assert not button.isEnabled() and "run" in child(w, "measureStatus").text()
+    assert w.analysis.measure() is False
+    gate.release.set()
+    qtbot.waitUntil(lambda: not w.is_running(), timeout=WAIT)
+    qtbot.waitUntil(button.isEnabled, timeout=WAIT)
