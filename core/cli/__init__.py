@@ -14,8 +14,7 @@ import sys
 from convscope.core.setup import config as C
 
 from . import examples as examples_command
-from . import receptive_field
-from . import summary
+from . import receptive_field, summary
 from .common import (  # noqa: F401  (the names scripts and tests know as convscope.core.cli.X)
     EXIT_BAD_INPUT,
     EXIT_DIVERGED,
