@@ -568,6 +568,10 @@ def main(argv: list[str] | None = None) -> int:
             from convscope.core.data.loading import set_download_progress
 
             set_download_progress(DownloadLine())
+            try:
+                return COMMANDS[args.command](args)
+            finally:
+                set_download_progress(None)  # the printer writes to this call's stderr, and only this call's
         return COMMANDS[args.command](args)
     except BadInput as exc:
         if _launched_rank() == 0:  # with torchrun, every process has the same message: rank 0 says it

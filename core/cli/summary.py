@@ -16,9 +16,10 @@ def add_parser(sub) -> None:
     m = sub.add_parser("summary", help="per layer: output shape, parameters and FLOPs of a network or a run "
                        "(--measure: and its time and memory on this computer)")
     m.add_argument("--checkpoint", help="a run directory (default: the network --arch on --dataset)")
-    m.add_argument("--arch", default="lenet")
-    m.add_argument("--dataset", default="mnist-sample")
-    m.add_argument("--form", choices=C.FORMS)
+    m.add_argument("--arch", default="lenet", help="architecture (see 'archs'; default lenet)")
+    m.add_argument("--dataset", default="mnist-sample", help="the dataset that sets the input size and "
+                   "classes (default mnist-sample)")
+    m.add_argument("--form", choices=C.FORMS, help="native resolution or the d2l resize")
     m.add_argument("--measure", action="store_true", help="time a few training steps on random data: each "
                    "layer's forward and backward ms, the activations it keeps for backward, its GFLOP/s "
                    "and share of the device's matrix-multiply peak; the whole step's time and memory")
@@ -26,7 +27,7 @@ def add_parser(sub) -> None:
                    "network's or the run's)")
     m.add_argument("--device", choices=C.DEVICES, help="with --measure: where to measure (default: the "
                    "network's or the run's device)")
-    m.add_argument("--json", action="store_true")
+    m.add_argument("--json", action="store_true", help="print the table as one JSON line on stdout")
 
 
 def _config(args):

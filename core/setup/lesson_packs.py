@@ -60,7 +60,7 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # The views a lesson may bring forward: object names of the window's views.
 VIEWS = ("lossPlot", "accuracyPlot", "featureMapView", "oneByOneView", "gapView", "layerHealthView",
          "modelSummaryView", "confusionView", "drawCanvas", "predictionView", "datasetBrowser", "raceView",
-         "runsBrowser", "examplesView", "receptiveFieldView", "costLedgerView", "augmentPreview")
+         "runsBrowser", "examplesView", "receptiveFieldPanel", "augmentPreview")
 # The run quantities a check may name. Layer health is measured on the run's saved weights.
 RUN_QUANTITIES = ("status", "test_accuracy", "train_accuracy", "test_loss", "train_loss", "best_test_accuracy",
                   "accuracy_gap", "epochs_to")

@@ -160,7 +160,7 @@ def test_file_export_starts_in_documents_shows_it_is_busy_and_writes_normal_file
     assert runs_root() not in Path(asked[0]).parents
     qtbot.waitUntil(busy.isVisible, timeout=WAIT)  # while the file is being written
     assert f"{run_name}.onnx" in busy.label.text()
-    w.tabs.setCurrentIndex(0)  # the window answers meanwhile
+    w.tabs.setCurrentWidget(w.curves)  # the window answers meanwhile
     gate.set()
     qtbot.waitUntil(lambda: not busy.isVisible(), timeout=WAIT)
     assert child(w, "banner").kind == "success", child(w, "banner").message.text()

@@ -286,7 +286,8 @@ def test_live_weights_and_test_samples(qtbot, panel, lenet_run):
 
 class FakeWindow(QObject):
     """What ``DrawPanel.install`` uses of the session and its host (``app.session``): a tab widget, the
-    run signals, the trainer set-up hooks, and the run opened (``loaded_run``); it plays both parts."""
+    run signals, the trainer set-up hooks, the run opened (``loaded_run``) and the timeline; it plays both
+    parts."""
 
     run_started = Signal(object)
     epoch_finished = Signal(object)
@@ -299,6 +300,9 @@ class FakeWindow(QObject):
         self.trainer_setup_hooks = []
         self.loaded_run = loaded_run
         self.run_opened = self.checkpoint_loaded
+        from convscope.app.timeline import Timeline
+
+        self.timeline = Timeline(self)  # the window's one timeline (the Draw tab says it predicts with now)
 
     def add_tab(self, widget, title):
         return self.tabs.addTab(widget, title)

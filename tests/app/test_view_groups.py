@@ -12,7 +12,7 @@ WAIT = 180_000
 # The views of the window, by group, in the order the strips show them.
 WINDOW_GROUPS = {"train": ["curvesPanel", "raceView"],
                  "inside": ["featureMapView", "oneByOneView", "gapView", "outputView", "layerHealthView"],
-                 "data": ["datasetBrowser", "augmentPreview"],
+                 "data": ["datasetBrowser", "augmentPreview", "examplesView"],
                  "model": ["modelSummaryView"],
                  "test": ["confusionView", "drawPanel"],
                  "runs": ["runsTab"],
@@ -20,7 +20,8 @@ WINDOW_GROUPS = {"train": ["curvesPanel", "raceView"],
 # The object names of the contract (DESIGN.md) and of the lessons' views, each in a view.
 CONTRACT_NAMES = ("lossPlot", "accuracyPlot", "featureMapView", "oneByOneView", "gapView", "drawCanvas",
                   "predictionView", "runsBrowser", "layerHealthView", "modelSummaryView", "confusionView",
-                  "raceView", "datasetBrowser", "augmentPreview", "outputView", "logView")
+                  "raceView", "datasetBrowser", "augmentPreview", "outputView", "logView", "examplesView",
+                  "receptiveFieldPanel", "measureButton")
 
 
 def named(name: str, text: str = "") -> QWidget:
