@@ -2598,6 +2598,13 @@
     </message>
 </context>
 <context>
+    <name>ModelSummary</name>
+    <message>
+        <source>The highest test accuracy over the epochs of a run. It is an optimistic figure: picking the epoch by it uses the test set to choose the model, which a validation set should do (d2l 4.4). The last epoch&apos;s test accuracy is the honest one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ModelSummaryView</name>
     <message>
         <source>The network&apos;s layers appear here once ConvScope has loaded.</source>
