@@ -12,7 +12,7 @@ memory per image of those measured here). The figures come from ``core.insight.s
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget
 
@@ -43,12 +43,21 @@ def _ms(ms: float) -> str:
     return f"{ms:.3f}" if ms < 10 else f"{ms:.1f}"
 
 
+def best_test_tip() -> str:
+    """What a "best test accuracy" column means, and why it flatters (d2l 4.4: choose with a validation set)."""
+    return QCoreApplication.translate(
+        "ModelSummary", "The highest test accuracy over the epochs of a run. It is an optimistic figure: picking "
+        "the epoch by it uses the test set to choose the model, which a validation set should do (d2l 4.4). The "
+        "last epoch's test accuracy is the honest one.")
+
+
 class _Table(QAbstractTableModel):
     """Rows of display strings with numeric sort keys, and an optional highlight per row."""
 
     def __init__(self, headers: list[str], parent: QObject | None = None):
         super().__init__(parent)
         self.headers = headers
+        self.header_tips: dict[int, str] = {}  # column → what its heading means (hovering the heading)
         self.rows: list[list[str]] = []
         self.tips: list[str] = []
         self.highlight: list[bool] = []
@@ -70,6 +79,8 @@ class _Table(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.headers[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return self.header_tips.get(section)
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -140,6 +151,7 @@ class ModelSummaryView(QWidget):
                                self.tr("in fully connected layers"), self.tr("images/s"),
                                self.tr("best test accuracy"), self.tr("ms per image"),
                                self.tr("peak memory per image")], self)
+        self.compare.header_tips[6] = best_test_tip()
         self.compare_view = _view(self.compare, "archCompare")
         self.lesson = QLabel(self.tr(
             "<b>Why NiN drops the fully connected layers.</b> AlexNet and VGG end in fully connected layers "

@@ -30,7 +30,7 @@ from ..core_texts import core_text
 from ..opened_run import status_text
 from .activations._common import static_plot
 from .curves import ACC_TOP
-from .model_summary import _count, _Table, _view
+from .model_summary import _count, _Table, _view, best_test_tip
 from .race_examples import RaceDifference
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf")
@@ -85,6 +85,7 @@ class RaceView(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.table = _Table([self.tr("network"), self.tr("status"), self.tr("parameters"), self.tr("FLOPs"),
                              self.tr("images/s"), self.tr("time to target"), self.tr("best test accuracy")], self)
+        self.table.header_tips[6] = best_test_tip()
         self.table_view = _view(self.table, "raceTable")
         self.difference = RaceDifference()  # images one network gets right and another never does
         right = QSplitter(Qt.Orientation.Vertical)

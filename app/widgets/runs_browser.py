@@ -128,6 +128,10 @@ class RunsModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return QCoreApplication.translate("RunsBrowser", COLUMNS[section])
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == 4:
+            from .model_summary import best_test_tip
+
+            return best_test_tip()  # "Best test accuracy": what it means, and why it flatters
         return None
 
     def flags(self, index):

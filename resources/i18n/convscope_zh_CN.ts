@@ -2598,6 +2598,13 @@
     </message>
 </context>
 <context>
+    <name>ModelSummary</name>
+    <message>
+        <source>The highest test accuracy over the epochs of a run. It is an optimistic figure: picking the epoch by it uses the test set to choose the model, which a validation set should do (d2l 4.4). The last epoch&apos;s test accuracy is the honest one.</source>
+        <translation>一次训练中各轮测试准确率的最高值。这是一个偏乐观的数字：按它挑选轮次，等于用测试集来选择模型，而这本应由验证集来做（《动手学深度学习》4.4 节）。最后一轮的测试准确率才是诚实的数字。</translation>
+    </message>
+</context>
+<context>
     <name>ModelSummaryView</name>
     <message>
         <source>The network&apos;s layers appear here once ConvScope has loaded.</source>
