@@ -1,4 +1,4 @@
-"""``receptive-field``: the JSON of the issue, the overlay picture, and one-line refusals (exit 2)."""
+"""``receptive-field``: the JSON every layer gets, the overlay picture, and one-line refusals (exit 2)."""
 import json
 
 import numpy as np
