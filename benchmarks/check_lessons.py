@@ -83,8 +83,8 @@ def main() -> int:
             code, line = quiet(["train", "--lesson", f"{args.pack}:{lesson.id}", "--device", "cpu", "--json",
                                 "--out", str(out), "--overwrite", *extra])
             trained = json.loads(line) if line.startswith("{") else {}
-            if (out / "metrics.jsonl").is_file():
-                runs[lesson.id] = out
+            if (out / "status.json").is_file():  # a run that diverged in its first epoch has no metrics, only
+                runs[lesson.id] = out  # its status: a lesson about diverging checks that
             rows.append((lesson, extra, trained, time.perf_counter() - start, code))
         print(f"{'lesson':28} {'epochs':>6} {'test':>6} {'s':>5}  checks")
         for lesson, extra, trained, seconds, code in rows:
