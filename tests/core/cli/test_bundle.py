@@ -158,3 +158,12 @@ def test_the_bundle_is_unpacked_with_private_permissions_and_removed_at_exit(bun
     holder = run_dir.parent
     B._cleanup()
     assert not holder.exists()
+
+
+def test_a_bundle_is_checked_against_a_lesson_as_its_folder_is(lenet_run, bundle_file, capsys):
+    args = ["lesson", "check", "builtin:lesson-relu-lenet", "--json", "--checkpoint"]
+    folder_code = main(args + [str(lenet_run)])
+    folder, _ = _json(capsys)
+    assert main(args + [str(bundle_file)]) == folder_code
+    packed, _ = _json(capsys)
+    assert packed["checks"] == folder["checks"] and packed["lesson"] == folder["lesson"]
