@@ -55,7 +55,8 @@ class RunDisplay:
             return
         self.session.stop()
         self._stop_asked = True
-        self.statusBar().showMessage(QCoreApplication.translate("MainWindow", "Stopping after this batch…"))
+        self.statusBar().showMessage(QCoreApplication.translate(
+            "MainWindow", "Stopping: the step under way is dropped, what was trained is kept…"))
         self.progress.stopping()
         self._update_buttons()
 

@@ -47,10 +47,11 @@ class SettingsColumn(QWidget):
         keypad.activated.connect(self.start_button.animateClick)
         self.pause_button = _button(QT_TRANSLATE_NOOP("SettingsColumn", "❚❚  Pause"), "pauseButton",
                                     QT_TRANSLATE_NOOP(
-                                        "SettingsColumn", "Pause after this batch; press again to resume"))
+                                        "SettingsColumn", "Pause within a second; press again to resume"))
         self.stop_button = _button(QT_TRANSLATE_NOOP("SettingsColumn", "■  Stop"), "stopButton",
                                    QT_TRANSLATE_NOOP(
-                                       "SettingsColumn", "Stop after this batch (the epochs done so far are kept)"))
+                                       "SettingsColumn", "Stop within a second (the step under way is dropped; the "
+                                                         "epochs done so far are kept)"))
         self.more_button = _button(QT_TRANSLATE_NOOP("SettingsColumn", "+1 epoch"), "moreEpochButton", MORE_TIP)
         buttons = QHBoxLayout()
         buttons.setSpacing(6)

@@ -380,9 +380,9 @@ def _train(args, trainer) -> int:
     group = trainer.group
     primary = group is None or group.primary
 
-    def on_sigint(signum, frame):  # Ctrl+C or SIGTERM: stop after this batch, keep what was trained
+    def on_sigint(signum, frame):  # Ctrl+C or SIGTERM: stop within a second, keep what was trained
         if primary and not trainer.stop_requested:
-            sys.stderr.write("\nstopping after this batch…\n")
+            sys.stderr.write("\nstopping: the step under way is dropped, what was trained is kept…\n")
         trainer.stop()
 
     previous = {sig: signal.signal(sig, on_sigint) for sig in (signal.SIGINT, signal.SIGTERM)}

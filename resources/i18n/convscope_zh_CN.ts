@@ -2546,8 +2546,8 @@
         <translation>自上次训练以来设置已更改：按“训练”开始新的训练。</translation>
     </message>
     <message>
-        <source>Stopping after this batch…</source>
-        <translation>将在这个小批量之后停止…</translation>
+        <source>Stopping: the step under way is dropped, what was trained is kept…</source>
+        <translation>正在停止：丢弃进行中的这一步，保留已经训练好的部分…</translation>
     </message>
     <message>
         <source>Resumed.</source>
@@ -3602,16 +3602,16 @@ This cannot be undone.</source>
         <translation>❚❚  暂停</translation>
     </message>
     <message>
-        <source>Pause after this batch; press again to resume</source>
-        <translation>在这个小批量之后暂停；再按一次继续</translation>
+        <source>Pause within a second; press again to resume</source>
+        <translation>在一秒内暂停；再按一次继续</translation>
+    </message>
+    <message>
+        <source>Stop within a second (the step under way is dropped; the epochs done so far are kept)</source>
+        <translation>在一秒内停止（丢弃进行中的这一步；保留已完成的轮次）</translation>
     </message>
     <message>
         <source>■  Stop</source>
         <translation>■  停止</translation>
-    </message>
-    <message>
-        <source>Stop after this batch (the epochs done so far are kept)</source>
-        <translation>在这个小批量之后停止（保留已完成的轮次）</translation>
     </message>
     <message>
         <source>+1 epoch</source>

@@ -146,7 +146,7 @@ def test_sigint_stops_and_saves(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, stderr
-    assert "stopping after this batch" in stderr and "Traceback" not in stderr
+    assert "stopping: the step under way is dropped" in stderr and "Traceback" not in stderr
     result = json.loads(stdout.strip().splitlines()[-1])
     assert result["status"] == "stopped" and result["epochs"] >= 2
     assert json.loads((out / "status.json").read_text())["status"] == "stopped"

@@ -267,7 +267,7 @@ def test_sigterm_stops_a_training_like_ctrl_c(tmp_path):
     child = run_cli("train", "--subset", "64", "--epochs", "10000", "--device", "cpu", "--out", out, "--json",
                     timeout=300, on_start=terminate_after_an_epoch)
     assert child.code == 0, child.err[-2000:]
-    assert "stopping after this batch" in child.err and "Traceback" not in child.err
+    assert "stopping: the step under way is dropped" in child.err and "Traceback" not in child.err
     result = json.loads(child.out.strip().splitlines()[-1])
     assert result["status"] == "stopped" and result["epochs"] >= 1
     assert json.loads((out / C.STATUS).read_text())["status"] == "stopped"
