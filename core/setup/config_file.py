@@ -18,17 +18,12 @@ read as untrusted input: at most :data:`LIMIT` bytes of UTF-8 TOML, parsed with 
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import fields
 from pathlib import Path
 
+from convscope.core.base import toml_text
 from convscope.core.base.safe_read import FileRefused, read_bounded
 from convscope.core.setup.config import TrainConfig
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 reads TOML with the backport
-    import tomli as tomllib
 
 LIMIT = 64 * 1024
 # What the file may set: what a preset's config may (the run's own bookkeeping fields are not settings).
@@ -54,9 +49,9 @@ def read_config_file(path: str) -> dict:
     except OSError as exc:
         raise ConfigFileError(f"--config {path} cannot be read: {exc.strerror or exc}.") from None
     try:
-        values = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigFileError(f"--config {path} is not valid TOML: {exc}.") from None
+        values = toml_text.loads(text)
+    except toml_text.TomlError as exc:
+        raise ConfigFileError(f"--config {path} {exc}.") from None
     unknown = sorted(set(values) - set(KEYS))
     if unknown:
         raise ConfigFileError(f"--config {path}: unknown setting {unknown[0]!r}; the settings are "

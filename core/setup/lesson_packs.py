@@ -40,11 +40,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
+from convscope.core.base import toml_text
 from convscope.core.base.resources import resource_path
 from convscope.core.base.safe_read import MIB, FileRefused, read_bounded
 
@@ -216,11 +212,9 @@ def parse_pack(text: str, name: str = "<pack>", validate: bool = True) -> Pack:
     if len(text) > MAX_BYTES:
         raise PackError(name, f"is larger than {MAX_BYTES // MIB} MB; a lesson pack is a small text file.")
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PackError(name, f"is not valid TOML: {exc}.") from None
-    except RecursionError:
-        raise PackError(name, "is not valid TOML: it nests too deeply.") from None
+        data = toml_text.loads(text)
+    except toml_text.TomlError as exc:
+        raise PackError(name, f"{exc}.") from None
     return pack_from_data(data, name, validate)
 
 

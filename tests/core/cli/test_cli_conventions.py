@@ -63,6 +63,7 @@ def test_settings_come_from_a_toml_file_and_options_win(tmp_path, capsys):
     ("epochs = 2.5\n", "epochs must be a whole number"),
     ('lr = -1.0\n', "learning rate must be a positive number"),
     ('arch = "resnet-9000"\n', "resnet-9000"),
+    ("lr = " + "[" * 5_000 + "]" * 5_000 + "\n", "it nests too deeply"),  # past the parser's recursion
 ])
 def test_a_bad_settings_file_is_one_line_naming_what_is_wrong(tmp_path, capsys, text, words):
     config = tmp_path / "bad.toml"
