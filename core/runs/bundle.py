@@ -68,6 +68,13 @@ def is_bundle(path: str | os.PathLike) -> bool:
     return path.suffix == SUFFIX or (path.is_file() and zipfile.is_zipfile(path))
 
 
+def run_folder(path: str | os.PathLike) -> Path:
+    """The run folder ``path`` names: a folder as it is, a bundle unpacked (:func:`open_bundle`). Every
+    reader of runs goes through here, so a bundle opens wherever a folder does; :class:`BundleError`."""
+    path = Path(path).expanduser()
+    return open_bundle(path) if not path.is_dir() and is_bundle(path) else path
+
+
 # -------------------------------------------------------------------------------------------- writing
 def _members(run_dir: Path) -> list[tuple[str, Path]]:
     """(name in the bundle, path) of every regular file of the run folder, sorted; links, special files,

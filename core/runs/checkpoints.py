@@ -566,14 +566,14 @@ def load_run(run_dir: str | os.PathLike, device: str = "cpu", weights_dir: str |
     the weights' header checked against it before any memory is spent on either."""
     run_dir = Path(run_dir).expanduser()
     bundle = None
-    if weights_dir is None and not run_dir.is_dir():
-        from convscope.core.runs.bundle import BundleError, is_bundle, open_bundle
+    if weights_dir is None:
+        from convscope.core.runs.bundle import BundleError, run_folder
 
-        if is_bundle(run_dir):  # a run as one file: unpacked into a private folder, read from there
-            try:
-                bundle, run_dir = run_dir, open_bundle(run_dir)
-            except BundleError as exc:
-                raise CheckpointError(str(exc)) from None
+        try:  # a run as one file: unpacked into a private folder, read from there
+            folder = run_folder(run_dir)
+        except BundleError as exc:
+            raise CheckpointError(str(exc)) from None
+        bundle, run_dir = (run_dir, folder) if folder != run_dir else (None, run_dir)
     if not run_dir.is_dir():
         raise CheckpointError(f"run directory {run_dir} does not exist; pass the folder given to "
                               f"'train --out' (or a .convscope file made by 'export --format bundle').")

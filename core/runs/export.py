@@ -267,13 +267,12 @@ def export(run_dir: str | Path, fmt: str, output: str | Path, overwrite: bool = 
     run_dir, output = Path(run_dir).expanduser(), Path(output).expanduser()
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
-    from convscope.core.runs.bundle import BundleError, is_bundle, open_bundle
+    from convscope.core.runs.bundle import BundleError, run_folder
 
-    if not run_dir.is_dir() and is_bundle(run_dir):
-        try:
-            run_dir = open_bundle(run_dir)  # a bundle exports as the folder it holds
-        except BundleError as exc:
-            raise ExportError(str(exc)) from None
+    try:
+        run_dir = run_folder(run_dir)  # a bundle exports as the folder it holds
+    except BundleError as exc:
+        raise ExportError(str(exc)) from None
     if not run_dir.is_dir():
         raise ExportError(f"run folder {run_dir} does not exist; pass a folder written by 'train --out'.")
     _check_output(output, fmt, overwrite)

@@ -95,15 +95,12 @@ class RunRecord:
 
 
 def read_run(run_dir: str | os.PathLike) -> RunRecord:
-    path = Path(run_dir).expanduser()
-    if not path.is_dir():
-        from convscope.core.runs.bundle import BundleError, is_bundle, open_bundle
+    from convscope.core.runs.bundle import BundleError, run_folder
 
-        if is_bundle(path):  # a run as one file: checked as the folder it holds
-            try:
-                path = open_bundle(path)
-            except BundleError as exc:
-                raise CheckError(str(exc)) from None
+    try:
+        path = run_folder(run_dir)  # a run as one file: checked as the folder it holds
+    except BundleError as exc:
+        raise CheckError(str(exc)) from None
     if not (path / CONFIG).is_file():
         raise CheckError(f"{run_dir} is not a run folder (it holds no {CONFIG}); give a folder written by "
                          f"'train --out' or by the window.")
