@@ -133,6 +133,9 @@ class Snapshot:
     one_by_one: dict[str, OneByOnePayload] = field(default_factory=dict)
     gap: dict[str, GapPayload] = field(default_factory=dict)
     seconds: float = 0.0  # how long the probe took
+    # The effective receptive field's radii (r50, r90, input pixels) of each spatial probe layer's centre
+    # unit at this moment, where the run's recorder measured them (core.insight.receptive_field.centre_radii).
+    fields: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def predicted(self) -> int:

@@ -371,6 +371,30 @@ def effective_field(model: nn.Module, x: torch.Tensor, layer: str, theory: Layer
     return EffectiveField(layer, (channel, uy, ux), heat, centre, box, r50, r90, inside, int(x.shape[0]))
 
 
+def network_key(config) -> tuple:
+    """What decides a network's layers and fields: architecture, form, input size and model options."""
+    return (config.arch, config.form, tuple(config.input_size), tuple(sorted(config.model_options().items())))
+
+
+def probe_fields(config, extra: Iterable[str] = ()) -> dict[str, LayerField]:
+    """The theoretical fields of ``config``'s probe layers (and of the ``extra`` layers) that have a spatial
+    output, from a shape-only copy of its network."""
+    from convscope.core.setup.build import meta_model
+
+    return theoretical_fields(meta_model(config), config.input_size, [*probe_layer_names(config.spec), *extra])
+
+
+def centre_radii(model: nn.Module, x: torch.Tensor, theory: dict[str, LayerField]) -> dict[str, tuple[float, float]]:
+    """``(r50, r90)`` of the centre unit (all channels) of every layer in ``theory``, over the images of
+    ``x``; a layer whose unit has no gradient at all (NaN radii) is left out."""
+    out = {}
+    for name, lf in theory.items():
+        ef = effective_field(model, x, name, lf)
+        if math.isfinite(ef.r50) and math.isfinite(ef.r90):
+            out[name] = (ef.r50, ef.r90)
+    return out
+
+
 # ------------------------------------------------------------------------------------------ watcher
 @dataclass
 class FieldReport:
@@ -453,13 +477,9 @@ class FieldWatcher:
         """The probe layers' (and ``layer``'s) theoretical fields for the target's config (cached)."""
         target = target or self.target
         config = target.config
-        names = probe_layer_names(config.spec) + ([layer] if layer else [])
-        key = (config.arch, config.form, tuple(config.input_size), tuple(sorted(config.model_options().items())),
-               tuple(names))
+        key = (network_key(config), layer)
         if key != self._theory_key:
-            from convscope.core.setup.build import meta_model
-
-            self._theory = theoretical_fields(meta_model(config), config.input_size, names)
+            self._theory = probe_fields(config, [layer] if layer else [])
             self._theory_key = key
         return self._theory
 
@@ -501,11 +521,8 @@ class FieldWatcher:
             images = target.test.images[: self.images]
             x = target.preprocess(images) if target.preprocess is not None else images.float().div(255)
             chosen = effective_field(model, x, layer, theory[layer], unit)
-            table = {}
-            for name in probe_layer_names(target.config.spec):
-                if name in theory:
-                    ef = effective_field(model, x[:2], name, theory[name])
-                    table[name] = (ef.r50, ef.r90)
+            probes = set(probe_layer_names(target.config.spec))
+            table = centre_radii(model, x[:2], {n: f for n, f in theory.items() if n in probes})
         except Exception as exc:  # noqa: BLE001 - never break the training loop
             self.last_error = f"{type(exc).__name__}: {exc}"
             self._next = time.perf_counter() + max(self.interval, 5.0)

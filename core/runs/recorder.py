@@ -14,6 +14,11 @@ hundred per run at most, whatever its length), reduced on the device as the live
 The first ``DENSE`` steps and the epochs' ends are always recorded (a fixed cost of a few dozen probe
 forwards per run); the scheduled steps after them stay within ``MAX_OVERHEAD`` (2 %) of the training
 time: one that comes due past that budget is recorded at a later step instead.
+Receptive fields: some snapshots also carry the effective field's radii (r50, r90) of every spatial probe
+layer's centre unit over ``FIELD_IMAGES`` test images (:func:`core.insight.receptive_field.centre_radii`:
+one forward to the layer and one backward to the input per layer, in eval mode), so an opened run can draw
+its radius curve: always the first snapshot (step 1, the field before training shaped it), then any
+snapshot while those measurements have taken at most ``FIELD_OVERHEAD`` (1 %) of the training time.
 It touches no RNG, parameter or buffer, so a run trains exactly as it would without it.
 """
 from __future__ import annotations
@@ -41,6 +46,8 @@ RATIO = 1.06  # then one step per 6 % more steps
 MAX_SNAPSHOTS = 200
 MAX_BYTES = 6 * MIB
 MAX_OVERHEAD = 0.02  # of the training time since the first step: a scheduled step past it waits
+FIELD_IMAGES = 4  # test images the recorded receptive-field radii average over
+FIELD_OVERHEAD = 0.01  # of the training time: the radii are recorded while their cost stays within it
 
 
 def grid_step(k: int) -> int:
@@ -69,6 +76,10 @@ class SnapshotRecorder:
         self._next_k = 1
         self._pending: tuple[str, int] | None = None  # a step that was due while over the budget
         self._t_start: float | None = None
+        self.fields = True  # record receptive-field radii (off after they fail once)
+        self.field_seconds = 0.0
+        self.field_records = 0
+        self._field_theory: tuple | None = None  # (network key, theoretical fields of the probe layers)
         self._load()
 
     # -- state -------------------------------------------------------------------------------------
@@ -179,6 +190,8 @@ class SnapshotRecorder:
             return
         if tag == "e":
             snap.epoch = rank
+        if self._fields_due():
+            snap.fields = self._radii(trainer)
         name = file_name(snap.step, tag, rank)
         try:
             data = encode(snap)
@@ -191,6 +204,36 @@ class SnapshotRecorder:
         self._files[name] = (snap.step, tag, rank, len(data))
         self.written += 1
         self._thin()
+
+    def _fields_due(self) -> bool:
+        if not self.fields:
+            return False
+        if self.field_records == 0:
+            return True
+        elapsed = time.perf_counter() - self._t_start if self._t_start is not None else 0.0
+        return self.field_seconds <= FIELD_OVERHEAD * elapsed
+
+    def _radii(self, trainer) -> dict[str, tuple[float, float]]:
+        from convscope.core.insight import receptive_field as RF
+
+        t0 = time.perf_counter()
+        try:
+            key = RF.network_key(trainer.config)
+            if self._field_theory is None or self._field_theory[0] != key:  # one forward of a blank image
+                theory = RF.theoretical_fields(trainer.model, trainer.config.input_size,
+                                               RF.probe_layer_names(trainer.config.spec))
+                self._field_theory = (key, theory)
+            images = trainer.test.images[:FIELD_IMAGES]
+            x = trainer.preprocess(images) if trainer.preprocess is not None else images.float().div(255)
+            radii = RF.centre_radii(trainer.model, x, self._field_theory[1])
+        except Exception as exc:  # noqa: BLE001 - never break the training loop
+            log.warning("receptive-field radii not recorded: %s: %s", type(exc).__name__, exc)
+            self.fields = False
+            return {}
+        finally:
+            self.field_seconds += time.perf_counter() - t0
+        self.field_records += 1
+        return radii
 
     def _layers(self, trainer):
         if self.layers is not None:

@@ -47,6 +47,7 @@ MAX_FILES = 1000  # snapshot files read from one run folder
 NAME = re.compile(r"^(\d{9})-([a-z])(\d{1,9})" + re.escape(SUFFIX) + r"$")
 FORMAT = "convscope-snapshot-1"
 STATE = "state.json"  # the recorder's thinning level
+MAX_FIELDS = 64  # receptive-field radii (layers) in one snapshot
 
 
 def snapshot_dir(run_dir: str | os.PathLike) -> Path:
@@ -98,7 +99,8 @@ def encode(snap: Snapshot) -> bytes:
         gaps.append({"module": p.module, "from_fc": p.from_fc, "channels": p.channels, "size": list(p.size)})
     meta = {"format": FORMAT, "step": snap.step, "epoch": snap.epoch, "wall_time": snap.wall_time,
             "label": snap.label, "source": snap.source, "class_names": list(snap.class_names),
-            "seconds": snap.seconds, "features": features, "one_by_one": ones, "gap": gaps}
+            "seconds": snap.seconds, "features": features, "one_by_one": ones, "gap": gaps,
+            "fields": {name: [float(v) for v in radii] for name, radii in snap.fields.items()}}
     raw = save(tensors, metadata={"snapshot": json.dumps(meta)})
     return gzip.compress(raw, compresslevel=6, mtime=0)
 
@@ -201,11 +203,25 @@ def decode(data: bytes) -> Snapshot:
                         logits=_array(tensors, "logits", np.float32, 1),
                         probs=_array(tensors, "probs", np.float32, 1),
                         class_names=tuple(str(c) for c in info.get("class_names", ())), features=features,
-                        one_by_one=ones, gap=gaps, seconds=float(info.get("seconds", 0.0)))
+                        one_by_one=ones, gap=gaps, seconds=float(info.get("seconds", 0.0)),
+                        fields=_fields(info.get("fields", {})))
     except SnapshotError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SnapshotError(f"its description is malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _fields(value) -> dict[str, tuple[float, float]]:
+    """The recorded receptive-field radii (older snapshots have none): layer → (r50, r90), finite and ≥ 0."""
+    if not isinstance(value, dict) or len(value) > MAX_FIELDS:
+        raise SnapshotError("its receptive-field radii are malformed")
+    out = {}
+    for name, pair in value.items():
+        r50, r90 = (float(v) for v in pair)  # a wrong length or type: ValueError/TypeError, malformed
+        if not (0 <= r50 < 1e6 and 0 <= r90 < 1e6):
+            raise SnapshotError(f"its receptive-field radii of {name} are not distances")
+        out[str(name)] = (r50, r90)
+    return out
 
 
 def read_snapshot(path: str | os.PathLike) -> Snapshot:

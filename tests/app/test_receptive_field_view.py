@@ -116,3 +116,34 @@ def test_training_thread_computes_only_while_the_view_is_shown(qtbot, link):
     assert link.watcher.chosen == (None, None)
     np.testing.assert_array_equal(link.panel.r90_curve.getData()[0] if link.panel.r90_curve.getData()[0]
                                   is not None else [], [])
+
+
+def test_an_opened_run_draws_the_radius_curve_it_recorded(qtbot, link, tmp_path, monkeypatch):
+    """An opened run has no live history: the dashed curve is the centre unit's radii recorded with its
+    snapshots while it trained, one point per snapshot that measured them."""
+    from convscope.core.runs import recorder
+    from convscope.core.runs.checkpoints import load_run
+
+    monkeypatch.setattr(recorder, "FIELD_OVERHEAD", float("inf"))  # every snapshot measures them
+    ctl, view = link.controller, link.view
+    view.show()
+    trainer = Trainer(make_config("lenet", "mnist-sample", subset=96, epochs=2, batch_size=16, device="cpu"),
+                      run_dir=str(tmp_path / "run"))
+    assert trainer.run().status == "completed"
+    run = load_run(tmp_path / "run")
+    ctl.on_run_opened(run)
+    recorded = [(s.step, *s.fields["act2"]) for s in ctl.replay]
+    assert len(recorded) >= 10 and recorded[0][0] == 1
+    view.layer_combo.setCurrentIndex(view.layer_combo.findData("act2"))
+    qtbot.waitUntil(lambda: view.snapshot is not None and "act2" in view.snapshot.features, timeout=WAIT)
+    payload = view.snapshot.features["act2"]
+    _click_mosaic(qtbot, view, payload, tile=0, y=5.5, x=5.5)
+    qtbot.waitUntil(lambda: link.report is not None, timeout=WAIT)
+    xs, ys = link.panel.r90_recorded.getData()
+    assert list(xs) == [r[0] for r in recorded] and list(ys) == pytest.approx([r[2] for r in recorded])
+    xs, ys = link.panel.r50_recorded.getData()
+    assert list(ys) == pytest.approx([r[1] for r in recorded])
+    assert len(link.panel.r90_curve.getData()[0]) == 1  # the clicked unit: the opened weights, measured now
+    # Another layer clears both curves.
+    view.layer_combo.setCurrentIndex(view.layer_combo.findData("act1"))
+    assert link.panel.r90_recorded.getData()[0] is None or len(link.panel.r90_recorded.getData()[0]) == 0

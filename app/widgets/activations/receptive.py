@@ -46,8 +46,9 @@ def heat_rgba(heat: np.ndarray) -> np.ndarray:
 
 def _network(target) -> tuple:
     """What decides the layers and their fields: architecture, form, input size and model options."""
-    config = target.config
-    return config.arch, config.form, tuple(config.input_size), tuple(sorted(config.model_options().items()))
+    from convscope.core.insight.receptive_field import network_key
+
+    return network_key(target.config)
 
 
 class FieldPanel(QWidget):
@@ -72,11 +73,22 @@ class FieldPanel(QWidget):
         self.plot.setBackground("w")
         self.plot.setLabel("bottom", QCoreApplication.translate("ReceptiveField", "training step"))
         self.plot.setLabel("left", QCoreApplication.translate("ReceptiveField", "radius (px)"))
-        self.plot.addLegend(offset=(5, 5))
+        legend = self.plot.addLegend(offset=(5, 5))
+        legend.setColumnCount(2)
         self.r50_curve = self.plot.plot([], [], pen=pg.mkPen("#d95f02", width=2), symbol="o", symbolSize=4,
                                         name=QCoreApplication.translate("ReceptiveField", "r50"))
         self.r90_curve = self.plot.plot([], [], pen=pg.mkPen("#1b9e77", width=2), symbol="o", symbolSize=4,
                                         name=QCoreApplication.translate("ReceptiveField", "r90"))
+        # What the run recorded while it trained (its snapshots): the layer's centre unit, all channels.
+        dashed = dict(width=1.5, style=Qt.DashLine)
+        self.r50_recorded = self.plot.plot([], [], pen=pg.mkPen("#d95f02", **dashed), name=QCoreApplication.translate(
+            "ReceptiveField", "r50, centre (recorded)"))
+        self.r90_recorded = self.plot.plot([], [], pen=pg.mkPen("#1b9e77", **dashed), name=QCoreApplication.translate(
+            "ReceptiveField", "r90, centre (recorded)"))
+        self.plot.setToolTip(QCoreApplication.translate(
+            "ReceptiveField", "Solid: the unit you clicked, measured while this view was shown. Dashed: the "
+                              "layer's centre unit (all channels), recorded with the run's snapshots while it "
+                              "trained, so an opened run shows how its field changed."))
         row.addWidget(self.plot, 1)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("receptiveFieldTable")
@@ -108,10 +120,16 @@ class FieldPanel(QWidget):
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
 
-    def set_curve(self, rows: list) -> None:
+    def set_curve(self, rows: list, recorded: list | None = None) -> None:
+        """``rows``: the chosen unit's ``(step, layer, unit, r50, r90)``; ``recorded``: ``(step, r50, r90)``
+        of the layer's centre unit from the run's snapshots."""
         steps = [r[0] for r in rows]
         self.r50_curve.setData(steps, [r[3] for r in rows])
         self.r90_curve.setData(steps, [r[4] for r in rows])
+        recorded = recorded or []
+        steps = [r[0] for r in recorded]
+        self.r50_recorded.setData(steps, [r[1] for r in recorded])
+        self.r90_recorded.setData(steps, [r[2] for r in recorded])
 
 
 class ReceptiveFieldLink(QObject):
@@ -287,7 +305,10 @@ class ReceptiveFieldLink(QObject):
             "of its weight within {r50} px of the centre and 90 % within {r90} px; {inside} of it lies in the box."
         ).format(layer=layer, c=channel, y=y, x=x, sy=lf.size[0], sx=lf.size[1], stride=lf.stride[0],
                  n=ef.images, r50=f"{ef.r50:.1f}", r90=f"{ef.r90:.1f}", inside=f"{ef.inside_share:.0%}"))
-        self.panel.set_rows({n: f for n, f in report.theory.items() if n in report.table or n == layer},
-                            report.table)
-        self.panel.set_curve(self.watcher.history(layer, unit))
+        self.panel.set_rows(report.theory, report.table)
+        self.panel.set_curve(self.watcher.history(layer, unit), self.recorded(layer))
         self.drawn += 1
+
+    def recorded(self, layer: str) -> list[tuple[int, float, float]]:
+        """``(step, r50, r90)`` of ``layer``'s centre unit from the opened run's snapshots, oldest first."""
+        return [(s.step, *s.fields[layer]) for s in self.controller.replay if layer in s.fields]

@@ -403,3 +403,38 @@ def test_an_op_that_changes_the_size_in_an_unknown_way_ends_the_field():
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Upsample(scale_factor=2), nn.Conv2d(2, 2, 3), nn.Flatten())
     f = theoretical_fields(model, (1, 12, 12), ["0", "1", "2", "3"])
     assert list(f) == ["0"] and f["0"].size == (3, 3)  # the forward pass itself went through
+
+
+def test_textbook_lenets_effective_field_is_well_inside_half_its_box_once_trained():
+    """LeNet as the textbook builds it (sigmoid, average pooling: d2l 6.6): once trained, 90 % of its
+    effective field lies within half the theoretical size of the centre; untrained it fills the box.
+    (The ReLU/max-pool LeNet above does not shrink so: max pooling passes each gradient to one pixel of
+    its window, and averaged over images those pixels spread over the whole box.)"""
+    from convscope.core.data.datasets import get_info
+    from convscope.core.data.loading import Preprocess, load_split
+
+    pre = Preprocess(get_info("mnist-sample"), 28, 1)
+    xs, ys = load_split("mnist-sample", "train")
+    xt, yt = load_split("mnist-sample", "test")
+    torch.manual_seed(0)
+    untrained = create_model("lenet", activation="sigmoid")
+    model = copy.deepcopy(untrained)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    g = torch.Generator().manual_seed(0)
+    x_all, y_all = pre(torch.from_numpy(xs)), torch.from_numpy(ys)
+    for _ in range(200):
+        idx = torch.randint(0, len(y_all), (32,), generator=g)
+        loss = nn.functional.cross_entropy(model(x_all[idx]), y_all[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        accuracy = (model(pre(torch.from_numpy(xt))).argmax(1).numpy() == yt).mean()
+    assert accuracy > 0.5  # it has learned something
+    x = pre(torch.from_numpy(xt[:16]))
+    theory = theoretical_fields(model, (1, 28, 28), ["act2"])["act2"]
+    trained, first = effective_field(model, x, "act2", theory), effective_field(untrained, x, "act2", theory)
+    assert theory.size == (14, 14)
+    assert trained.inside_share >= 0.99 and first.inside_share >= 0.99
+    assert trained.r90 < theory.size[0] / 2 <= first.r90 + 0.5
+    assert trained.r90 < first.r90 and trained.r50 < first.r50

@@ -141,3 +141,45 @@ def test_recording_stays_within_its_time_budget(tmp_path, monkeypatch):
     steps = [s.step for s in replay.read_snapshots(tmp_path / "run")]
     assert steps == list(range(1, R.DENSE + 1)) + [32]  # 16, the end of epoch 1, is among the dense ones
     assert trainer.recorder.seconds > 0
+
+
+# ------------------------------------------------------------------------------- receptive-field radii
+def test_snapshots_carry_the_centre_units_receptive_field_radii(tmp_path, monkeypatch):
+    """The first snapshot always measures them; later ones while their cost is within the budget (here
+    unlimited: every snapshot). They equal a direct measurement on the same weights and test images."""
+    from convscope.core.insight import receptive_field as RF
+
+    monkeypatch.setattr(R, "FIELD_OVERHEAD", float("inf"))
+    trainer = Trainer(tiny(epochs=1), run_dir=str(tmp_path / "run"))
+    trainer.run()
+    snaps = replay.read_snapshots(tmp_path / "run")
+    assert all(set(s.fields) == {"act1", "act2"} for s in snaps)
+    assert trainer.recorder.field_records >= len(snaps)  # (step 16: the dense one and the epoch's end)
+    theory = RF.probe_fields(trainer.config)
+    x = trainer.preprocess(trainer.test.images[:R.FIELD_IMAGES])
+    now = RF.centre_radii(trainer.model, x, theory)  # the final weights: the last snapshot's
+    assert snaps[-1].fields["act2"] == pytest.approx(now["act2"]) and snaps[-1].fields["act1"] == now["act1"]
+    r50, r90 = snaps[0].fields["act2"]
+    assert 0 < r50 < r90 <= 7 * 2 ** 0.5  # within the 14×14 box around the centre
+
+
+def test_receptive_field_radii_keep_to_their_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(R, "FIELD_OVERHEAD", 0.0)  # no time to spare: only the first snapshot's
+    trainer = Trainer(tiny(epochs=1), run_dir=str(tmp_path / "run"))
+    trainer.run()
+    snaps = replay.read_snapshots(tmp_path / "run")
+    assert [s.step for s in snaps if s.fields] == [1]
+    assert trainer.recorder.field_records == 1 and trainer.recorder.field_seconds > 0
+
+
+def test_malformed_radii_make_a_snapshot_unreadable_not_the_run(tmp_path):
+    base = Snapshot(seq=1, step=3, epoch=1, wall_time=0.0, image=np.zeros((4, 4), np.uint8), label=None,
+                    source="test sample 0", logits=np.zeros(2, np.float32), probs=np.full(2, 0.5, np.float32),
+                    fields={"act2": (1.5, 3.0)})
+    assert replay.decode(gzip.decompress(replay.encode(base))).fields == {"act2": (1.5, 3.0)}
+    for bad in ({"act2": (-1.0, 3.0)}, {"act2": (float("nan"), 3.0)}, {"act2": (1.0,)}):
+        base.fields = bad
+        with pytest.raises(replay.SnapshotError):
+            replay.decode(gzip.decompress(replay.encode(base)))
+    base.fields = {}  # an older snapshot: no radii at all
+    assert replay.decode(gzip.decompress(replay.encode(base))).fields == {}
