@@ -18,7 +18,9 @@ Receptive fields: some snapshots also carry the effective field's radii (r50, r9
 layer's centre unit over ``FIELD_IMAGES`` test images (:func:`core.insight.receptive_field.centre_radii`:
 one forward to the layer and one backward to the input per layer, in eval mode), so an opened run can draw
 its radius curve: always the first snapshot (step 1, the field before training shaped it), then any
-snapshot while those measurements have taken at most ``FIELD_OVERHEAD`` (1 %) of the training time.
+snapshot while those measurements have taken at most ``FIELD_OVERHEAD`` (1 %) of the training time, and
+each epoch's end while they have taken at most ``EPOCH_FIELD_OVERHEAD`` (5 %: so a short run of a few
+epochs still gets a point per epoch; in a run of minutes per epoch the 1 % is what counts).
 It touches no RNG, parameter or buffer, so a run trains exactly as it would without it.
 """
 from __future__ import annotations
@@ -48,6 +50,7 @@ MAX_BYTES = 6 * MIB
 MAX_OVERHEAD = 0.02  # of the training time since the first step: a scheduled step past it waits
 FIELD_IMAGES = 4  # test images the recorded receptive-field radii average over
 FIELD_OVERHEAD = 0.01  # of the training time: the radii are recorded while their cost stays within it
+EPOCH_FIELD_OVERHEAD = 0.05  # the same at an epoch's end
 
 
 def grid_step(k: int) -> int:
@@ -190,7 +193,7 @@ class SnapshotRecorder:
             return
         if tag == "e":
             snap.epoch = rank
-        if self._fields_due():
+        if self._fields_due(FIELD_OVERHEAD if tag != "e" else max(FIELD_OVERHEAD, EPOCH_FIELD_OVERHEAD)):
             snap.fields = self._radii(trainer)
         name = file_name(snap.step, tag, rank)
         try:
@@ -205,13 +208,13 @@ class SnapshotRecorder:
         self.written += 1
         self._thin()
 
-    def _fields_due(self) -> bool:
+    def _fields_due(self, budget: float) -> bool:
         if not self.fields:
             return False
         if self.field_records == 0:
             return True
         elapsed = time.perf_counter() - self._t_start if self._t_start is not None else 0.0
-        return self.field_seconds <= FIELD_OVERHEAD * elapsed
+        return self.field_seconds <= budget * elapsed
 
     def _radii(self, trainer) -> dict[str, tuple[float, float]]:
         from convscope.core.insight import receptive_field as RF

@@ -164,12 +164,19 @@ def test_snapshots_carry_the_centre_units_receptive_field_radii(tmp_path, monkey
 
 
 def test_receptive_field_radii_keep_to_their_budget(tmp_path, monkeypatch):
+    """With no time to spare only step 1 measures them; with the epochs' budget alone, the epochs' ends too."""
     monkeypatch.setattr(R, "FIELD_OVERHEAD", 0.0)  # no time to spare: only the first snapshot's
+    monkeypatch.setattr(R, "EPOCH_FIELD_OVERHEAD", 0.0)
     trainer = Trainer(tiny(epochs=1), run_dir=str(tmp_path / "run"))
     trainer.run()
     snaps = replay.read_snapshots(tmp_path / "run")
     assert [s.step for s in snaps if s.fields] == [1]
     assert trainer.recorder.field_records == 1 and trainer.recorder.field_seconds > 0
+    monkeypatch.setattr(R, "EPOCH_FIELD_OVERHEAD", float("inf"))
+    trainer = Trainer(tiny(epochs=2, subset=512), run_dir=str(tmp_path / "run2"))  # 32 steps an epoch
+    trainer.run()
+    snaps = replay.read_snapshots(tmp_path / "run2")
+    assert [s.step for s in snaps if s.fields] == [1, 32, 64]
 
 
 def test_malformed_radii_make_a_snapshot_unreadable_not_the_run(tmp_path):
