@@ -49,12 +49,25 @@ def device_label(device: torch.device) -> str:
     return f"CPU ({torch.get_num_threads()} threads)"
 
 
-def use_channels_last(wanted: bool, device: torch.device) -> bool:
-    """Whether a run's model and batches go channels-last: where the config asks for it, on a GPU only.
-    On the CPU, torch's oneDNN kernels (AVX2) corrupt the heap in the weight gradient of a strided 1×1
-    convolution in channels-last with one thread (docs/torch_cpu_channels_last_bug.md: ResNet's shortcut);
-    the CPU gain (about +10 to +30 % on LeNet) is not worth a crash, so the CPU keeps the default layout."""
-    return wanted and device.type != "cpu"
+def strided_pointwise_convs(model: torch.nn.Module) -> list[str]:
+    """The 1×1 convolutions of ``model`` with a stride above 1 (a ResNet shortcut where the size halves)."""
+    return [name for name, m in model.named_modules()
+            if isinstance(m, torch.nn.Conv2d) and tuple(m.kernel_size) == (1, 1) and max(m.stride) > 1]
+
+
+def use_channels_last(wanted: bool, device: torch.device, model: torch.nn.Module | None = None) -> bool:
+    """Whether a run's model and batches go channels-last (where the config asks for it, ``wanted``).
+
+    On a GPU: always. On the CPU only for a ``model`` without a strided 1×1 convolution: torch's oneDNN
+    kernels (AVX2) corrupt the heap in the weight gradient of such a convolution in channels-last with one
+    thread (docs/torch_cpu_channels_last_bug.md: ResNet's shortcut), so a network that has one (or an
+    unknown network: ``model`` None) keeps the default layout there; every other network gains the
+    channels-last speed-up (benchmarks/bench_cpu_layout.py)."""
+    if not wanted:
+        return False
+    if device.type != "cpu":
+        return True
+    return model is not None and not strided_pointwise_convs(model)
 
 
 def synchronize(device: torch.device) -> None:

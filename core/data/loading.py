@@ -443,6 +443,15 @@ def _pinned(t: torch.Tensor) -> torch.Tensor:
         return t
 
 
+def _standard_strides(shape) -> tuple[int, ...]:
+    """The strides of a row-major (NCHW) tensor of ``shape``."""
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= max(int(size), 1)
+    return tuple(reversed(strides))
+
+
 class Preprocess:
     """uint8 batch → normalised float batch of the model's input size, all on the device."""
 
@@ -467,6 +476,11 @@ class Preprocess:
             x = F.interpolate(x, size=(self.side, self.side), mode="bilinear", align_corners=False)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        elif x.stride() != _standard_strides(x.shape):
+            # Images stored pixel by pixel (H, W, C) arrive with channels-last strides; with one channel such
+            # a tensor passes for contiguous too, yet torch's CPU convolutions read its strides and run
+            # channels-last (and crash in oneDNN's strided 1×1 weight gradient: see use_channels_last).
+            x = x.clone(memory_format=torch.contiguous_format)
         return x
 
     def whole_split(self, split: DeviceSplit) -> torch.Tensor | None:

@@ -262,7 +262,7 @@ class _Probe:
             self.model = _fresh_model(config, device)
         else:
             self.model = copy.deepcopy(model).to(device)
-        self.channels_last = use_channels_last(config.channels_last, device)
+        self.channels_last = use_channels_last(config.channels_last, device, self.model)
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.model.train()

@@ -226,10 +226,10 @@ class Trainer:
         self.train = data_mod.DeviceSplit(x_train, y_train, self.device)
         self.test = data_mod.DeviceSplit(x_test, y_test, self.device)
         c, side, _ = cfg.input_size
-        self.channels_last = devices.use_channels_last(cfg.channels_last, self.device)
+        self.model = build_model(cfg).to(self.device)
+        self.channels_last = devices.use_channels_last(cfg.channels_last, self.device, self.model)
         self.preprocess = data_mod.Preprocess(self.info, side, c, channels_last=self.channels_last)
         self.train_ready = self.preprocess.whole_split(self.train)
-        self.model = build_model(cfg).to(self.device)
         if has_batchnorm(self.model) and min(self.batch_size, len(self.train)) < 2:
             raise ConfigError(f"{cfg.arch} uses BatchNorm, which needs at least 2 examples per batch; "
                               f"use a batch size (and subset) of 2 or more.")

@@ -178,7 +178,7 @@ def timing_step(cfg: TrainConfig, device: torch.device, gen: torch.Generator | N
                 b.fill_(1.0)
             else:
                 b.zero_()
-    channels_last = use_channels_last(cfg.channels_last, device)  # as the run will train
+    channels_last = use_channels_last(cfg.channels_last, device, model)  # as the run will train
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     model.train()
@@ -204,7 +204,8 @@ def _measure_rate(cfg: TrainConfig, cancel: threading.Event, budget_s: float) ->
     device = resolve_device(cfg.device)
     gen = torch.Generator(device="cpu").manual_seed(0)
     train_step = timing_step(cfg, device, gen)
-    channels_last = use_channels_last(cfg.channels_last, device)  # the layout timing_step gave the model
+    # The layout timing_step gave its model (a step without one to look at: the default layout).
+    channels_last = use_channels_last(cfg.channels_last, device, getattr(train_step, "model", None))
     c, side, _ = cfg.input_size
     n_classes = cfg.info.num_classes
 
