@@ -63,7 +63,7 @@ class _Picture:
     """One side's picture: the input image, the heat and the box, in a view box of the graphics widget."""
 
     def __init__(self, graphics: pg.GraphicsLayoutWidget, col: int):
-        self.title = graphics.addLabel("", row=0, col=col)
+        self.title = graphics.addLabel("", row=0, col=col, size="8pt", color="#333")
         self.box = graphics.addViewBox(row=1, col=col, lockAspect=True, invertY=True, enableMouse=False)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.heat_item = pg.ImageItem(axisOrder="row-major")
@@ -128,7 +128,7 @@ class CompareBox(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName("receptiveCompareImages")
         self.graphics.setBackground("w")
-        self.graphics.setMinimumSize(260, 150)
+        self.graphics.setMinimumSize(320, 150)
         self.graphics.setMaximumHeight(190)
         self.pictures = (_Picture(self.graphics, 0), _Picture(self.graphics, 1))
         body.addWidget(self.graphics, 1)
@@ -154,7 +154,7 @@ class CompareBox(QWidget):
         """Draw a :class:`~convscope.core.insight.field_compare.Comparison`."""
         for picture, side in zip(self.pictures, (result.a, result.b)):
             lf = side.layer.field
-            title = _tr("{network}: {layer}, sees {sy}×{sx}").format(
+            title = _tr("{network} · {layer}<br>sees {sy}×{sx} px").format(
                 network=side.name, layer=side.layer.name, sy=lf.size[0], sx=lf.size[1])
             picture.show(title, result.image, side)
         for i, side in enumerate((result.a, result.b)):
@@ -197,7 +197,8 @@ class CompareLink(QObject):
 
     # -- opening -----------------------------------------------------------------------------------
     def set_open(self, on: bool) -> None:
-        """Show (and compute) or hide the comparison."""
+        """Show (and compute) or hide the comparison; it takes the place of the run's radius plot and table."""
+        self.link.panel.single.setVisible(not on)
         self.box.setVisible(on)
         if not on:
             self.timer.stop()

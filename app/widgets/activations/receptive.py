@@ -75,7 +75,9 @@ class FieldPanel(QWidget):
                               "the weights that make them and the effective fields on the same images."))
         top.addWidget(self.compare_button, 0, Qt.AlignTop)
         outer.addLayout(top)
-        row = QHBoxLayout()
+        self.single = QWidget()  # the run's own plot and table (hidden while comparing)
+        row = QHBoxLayout(self.single)
+        row.setContentsMargins(0, 0, 0, 0)
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("receptiveRadiusPlot")
         self.plot.setMinimumHeight(120)
@@ -104,7 +106,7 @@ class FieldPanel(QWidget):
             "ReceptiveField", "Every probe layer: its theoretical receptive field (size and stride in input pixels) "
                               "and the radii holding 50 % and 90 % of its centre unit's effective field."))
         row.addWidget(self.table, 1)
-        outer.addLayout(row)
+        outer.addWidget(self.single)
         self.outer = outer  # the comparison (field_compare.CompareBox) goes under the row
 
     def set_rows(self, theory: dict, table: dict) -> None:
