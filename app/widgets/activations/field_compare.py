@@ -36,10 +36,6 @@ from .receptive import BOX_COLOUR, heat_rgba
 IMAGES = 8  # test images the effective fields are averaged over
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("FieldCompare", text)
-
-
 def compare_job(target, arch: str, layer_a: str | None, layer_b: str | None, images: int = IMAGES):
     """The comparison of ``target``'s network (its weights, a copy) with ``arch`` (fresh weights), on
     ``images`` of its test images; runs in a background job (see the module docstring)."""
@@ -103,24 +99,25 @@ class CompareBox(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        row.addWidget(QLabel(_tr("Compare with")))
+        row.addWidget(QLabel(QCoreApplication.translate("FieldCompare", "Compare with")))
         self.arch_combo = QComboBox()
         self.arch_combo.setObjectName("receptiveCompareArch")
-        self.arch_combo.setToolTip(_tr("The other architecture, on the same input size, with freshly "
-                                       "initialised weights."))
+        self.arch_combo.setToolTip(QCoreApplication.translate(
+            "FieldCompare", "The other architecture, on the same input size, with freshly initialised weights."))
         row.addWidget(self.arch_combo)
-        row.addWidget(QLabel(_tr("this run's layer")))
+        row.addWidget(QLabel(QCoreApplication.translate("FieldCompare", "this run's layer")))
         self.layer_a = QComboBox()
         self.layer_a.setObjectName("receptiveCompareLayerA")
         row.addWidget(self.layer_a, 1)
-        row.addWidget(QLabel(_tr("its layer")))
+        row.addWidget(QLabel(QCoreApplication.translate("FieldCompare", "its layer")))
         self.layer_b = QComboBox()
         self.layer_b.setObjectName("receptiveCompareLayerB")
-        self.layer_b.setToolTip(_tr("Until you choose one: the layer at the same relative depth (the share of "
-                                    "the network's convolution and pooling layers that have run)."))
+        self.layer_b.setToolTip(QCoreApplication.translate(
+            "FieldCompare", "Until you choose one: the layer at the same relative depth (the share of the "
+                            "network's convolution and pooling layers that have run)."))
         row.addWidget(self.layer_b, 1)
         outer.addLayout(row)
-        self.status = QLabel(_tr("Choose an architecture to compare with."))
+        self.status = QLabel(QCoreApplication.translate("FieldCompare", "Choose an architecture to compare with."))
         self.status.setObjectName("receptiveCompareStatus")
         self.status.setWordWrap(True)
         outer.addWidget(self.status)
@@ -135,12 +132,19 @@ class CompareBox(QWidget):
         self.table = QTableWidget(2, len(self.COLUMNS))
         self.table.setObjectName("receptiveCompareTable")
         self.table.setHorizontalHeaderLabels([
-            _tr("network"), _tr("layer"), _tr("field"), _tr("stride"), _tr("in its stage"), _tr("r50"),
-            _tr("r90"), _tr("parameters up to it")])
+            QCoreApplication.translate("FieldCompare", "network"),
+            QCoreApplication.translate("FieldCompare", "layer"),
+            QCoreApplication.translate("FieldCompare", "field"),
+            QCoreApplication.translate("FieldCompare", "stride"),
+            QCoreApplication.translate("FieldCompare", "in its stage"),
+            QCoreApplication.translate("FieldCompare", "r50"),
+            QCoreApplication.translate("FieldCompare", "r90"),
+            QCoreApplication.translate("FieldCompare", "parameters up to it")])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.setMaximumHeight(110)
-        self.table.setToolTip(_tr(
+        self.table.setToolTip(QCoreApplication.translate(
+            "FieldCompare",
             "field: the receptive field on the input image (size in pixels) of the layer's centre unit; "
             "stride: input pixels between neighbouring units; in its stage: the field counted in positions of "
             "the grid since the last pooling or strided layer, and the weights per input-output channel pair "
@@ -154,7 +158,8 @@ class CompareBox(QWidget):
         """Draw a :class:`~convscope.core.insight.field_compare.Comparison`."""
         for picture, side in zip(self.pictures, (result.a, result.b)):
             lf = side.layer.field
-            title = _tr("{network} · {layer}<br>sees {sy}×{sx} px").format(
+            title = QCoreApplication.translate(
+                "FieldCompare", "{network} · {layer}<br>sees {sy}×{sx} px").format(
                 network=side.name, layer=side.layer.name, sy=lf.size[0], sx=lf.size[1])
             picture.show(title, result.image, side)
         for i, side in enumerate((result.a, result.b)):
@@ -162,7 +167,8 @@ class CompareBox(QWidget):
             r50 = ef.r50 if ef is not None else math.nan
             r90 = ef.r90 if ef is not None else math.nan
             cells = (side.name, layer.name, f"{layer.field.size[0]}×{layer.field.size[1]}",
-                     f"{layer.field.stride[0]}", _tr("{size} · {weights} weights/pair").format(
+                     f"{layer.field.stride[0]}", QCoreApplication.translate(
+                         "FieldCompare", "{size} · {weights} weights/pair").format(
                          size=f"{layer.stage_size[0]}×{layer.stage_size[1]}", weights=layer.stage_weights),
                      "–" if math.isnan(r50) else f"{r50:.1f}", "–" if math.isnan(r90) else f"{r90:.1f}",
                      f"{layer.parameters:,}")
@@ -269,7 +275,7 @@ class CompareLink(QObject):
     def request(self) -> None:
         """Compute again (in a background job, once no run trains)."""
         self._pending = True
-        self.box.status.setText(_tr("Comparing…"))
+        self.box.status.setText(QCoreApplication.translate("FieldCompare", "Comparing…"))
         self._poll()
 
     def _first_layer(self) -> str | None:
@@ -289,10 +295,12 @@ class CompareLink(QObject):
         if not self._pending:
             return
         if target is None or target.model is None:
-            self.box.status.setText(_tr("Train or open a run first: the comparison uses its network."))
+            self.box.status.setText(QCoreApplication.translate(
+                "FieldCompare", "Train or open a run first: the comparison uses its network."))
             return
         if self.link.controller._is_running() or self.link.jobs is None:
-            self.box.status.setText(_tr("The comparison is computed when the run pauses or ends."))
+            self.box.status.setText(QCoreApplication.translate(
+                "FieldCompare", "The comparison is computed when the run pauses or ends."))
             return
         self._pending = False
         arch = self.box.arch_combo.currentData()
@@ -307,14 +315,16 @@ class CompareLink(QObject):
             return  # an older request's answer
         if error is not None:
             log.warning("could not compare the receptive fields: %s", error)
-            self.box.status.setText(_tr("Could not compare: {error}").format(error=error))
+            self.box.status.setText(QCoreApplication.translate(
+                "FieldCompare", "Could not compare: {error}").format(error=error))
             return
         self.result = result
         self._set_combo(self.box.layer_a, [layer.name for layer in result.a.layers], result.a.layer.name)
         self._set_combo(self.box.layer_b, [layer.name for layer in result.b.layers], result.b.layer.name)
         self.box.show_comparison(result)
         a, b = result.a, result.b
-        self.box.status.setText(_tr(
+        self.box.status.setText(QCoreApplication.translate(
+            "FieldCompare",
             "{a} at relative depth {ra} and {b} at {rb}: fields of {fa} and {fb} pixels, {sa} and {sb} within "
             "their stages. Left: this run's weights; right: fresh weights; heat averaged over {n} test images."
         ).format(a=a.layer.name, ra=f"{a.layer.relative:.2f}", b=b.layer.name, rb=f"{b.layer.relative:.2f}",
