@@ -254,6 +254,15 @@ class Side:
     weights: str = ""
 
 
+def run_side(run_dir, layer: str | None = None) -> Side:
+    """A side with a saved run's network and weights (a run folder or a ``.convscope`` bundle); a run that
+    cannot be opened raises :class:`~convscope.core.runs.checkpoints.CheckpointError` with the reason."""
+    from convscope.core.runs.checkpoints import load_run
+
+    run = load_run(run_dir)
+    return Side(run.config, layer, run.model, str(run_dir))
+
+
 @dataclass
 class SideResult:
     """What one side shows: the layer (a :class:`FieldLayer`), its centre unit and box, the effective

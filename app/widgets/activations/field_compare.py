@@ -36,9 +36,11 @@ from .receptive import BOX_COLOUR, heat_rgba
 IMAGES = 8  # test images the effective fields are averaged over
 
 
-def compare_job(target, arch: str, layer_a: str | None, layer_b: str | None, images: int = IMAGES):
+def compare_job(target, arch: str, layer_a: str | None, layer_b: str | None, images: int = IMAGES,
+                cancel=None):
     """The comparison of ``target``'s network (its weights, a copy) with ``arch`` (fresh weights), on
-    ``images`` of its test images; runs in a background job (see the module docstring)."""
+    ``images`` of its test images; runs in a background job (see the module docstring). ``cancel``: the
+    job's event; once set (a run is starting) the comparison gives up between its steps."""
     import copy
 
     from convscope.core.insight.field_compare import Side, compare, fresh_model, network_layers, side_config
@@ -52,7 +54,7 @@ def compare_job(target, arch: str, layer_a: str | None, layer_b: str | None, ima
     raw = test.images[:images] if (test is not None and model_a is not None) else None
     a = Side(config_a, layer_a, model_a, "trained")
     b = Side(config_b, layer_b, fresh_model(config_b), "fresh")
-    return compare(a, b, raw)
+    return compare(a, b, raw, cancel=cancel.is_set if cancel is not None else None)
 
 
 class _Picture:
@@ -194,6 +196,7 @@ class CompareLink(QObject):
         self.drawn = 0
         self._pending = False
         self._for_target = None  # the target the comparison was asked for
+        self._asked = None  # the last request sent to the jobs: (target id, arch, layer A, layer B)
         self._layer_b: str | None = None  # chosen by the user; None: the same relative depth
         self._filling = False
         self.box.arch_combo.currentIndexChanged.connect(self._arch_changed)
@@ -306,13 +309,16 @@ class CompareLink(QObject):
         arch = self.box.arch_combo.currentData()
         layer_a, layer_b = self._first_layer(), self._layer_b
         key = (id(target), arch, layer_a, layer_b)
-        self.link.jobs.submit(self.JOB, lambda _cancel: compare_job(target, arch, layer_a, layer_b),
+        self._asked = key
+        self.link.jobs.submit(self.JOB, lambda cancel: compare_job(target, arch, layer_a, layer_b, cancel=cancel),
                               lambda result, error: self._computed(key, result, error))
 
     def _computed(self, key, result, error) -> None:
-        target = self._target()
-        if key[0] != id(target) or key[1] != self.box.arch_combo.currentData():
-            return  # an older request's answer
+        if key != self._asked or key[0] != id(self._target()):
+            return  # an older request's answer (a newer one is on its way)
+        if isinstance(error, InterruptedError):  # a run started: again once it is over
+            self._pending = True
+            return
         if error is not None:
             log.warning("could not compare the receptive fields: %s", error)
             self.box.status.setText(QCoreApplication.translate(
