@@ -39,19 +39,26 @@ def _row(table: QTableWidget, i: int) -> list[str]:
     return [table.item(i, j).text() for j in range(table.columnCount())]
 
 
-def test_compare_lenet_with_nin_and_with_vgg_block3(qtbot, opened):
+def test_compare_lenet_with_nin_and_with_vgg_block3(qtbot, opened, monkeypatch):
+    from convscope.app.widgets.activations import field_compare as module
+
     w = opened
     link = w.activations.receptive.compare
     box = w.findChild(QWidget, "receptiveCompare")
     assert box is link.box and not box.isVisible()
-    jobs_thread = []
-    original = link.box.show_comparison
+    threads = {"computed": [], "drawn": []}
+    compute, draw = module.compare_job, link.box.show_comparison
 
-    def spy(result):  # drawn in the GUI thread
-        jobs_thread.append(threading.current_thread() is threading.main_thread())
-        original(result)
+    def computing(*args, **kwargs):
+        threads["computed"].append(threading.current_thread())
+        return compute(*args, **kwargs)
 
-    link.box.show_comparison = spy
+    def drawing(result):
+        threads["drawn"].append(threading.current_thread())
+        draw(result)
+
+    monkeypatch.setattr(module, "compare_job", computing)
+    link.box.show_comparison = drawing
     qtbot.mouseClick(w.findChild(QToolButton, "receptiveCompareButton"), Qt.MouseButton.LeftButton)
     assert box.isVisible()
     arch = w.findChild(QComboBox, "receptiveCompareArch")
@@ -84,7 +91,9 @@ def test_compare_lenet_with_nin_and_with_vgg_block3(qtbot, opened):
     assert _row(table, 1)[:5] == ["VGG-11", "block3.relu2", "26×26", "4", "5×5 · 18 weights/pair"]
     assert _row(table, 1)[6] == f"{result.b.effective.r90:.1f}" and _row(table, 1)[7] == "959,744"
     assert "5×5 and 5×5 within their stages" in link.box.status.text()
-    assert jobs_thread and all(jobs_thread)
+    # Computed in the background jobs' thread, drawn in the GUI thread.
+    assert threads["computed"] and threading.main_thread() not in threads["computed"]
+    assert len(threads["drawn"]) == link.drawn and set(threads["drawn"]) == {threading.main_thread()}
 
     # While a run is active nothing is computed; once it is not, the comparison follows.
     ctl = w.activations
