@@ -1639,6 +1639,97 @@
     </message>
 </context>
 <context>
+    <name>FieldCompare</name>
+    <message>
+        <source>Compare with</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <source>The other architecture, on the same input size, with freshly initialised weights.</source>
+        <translation>另一个架构，输入大小相同，权重为刚初始化的。</translation>
+    </message>
+    <message>
+        <source>this run&apos;s layer</source>
+        <translation>这次训练的层</translation>
+    </message>
+    <message>
+        <source>its layer</source>
+        <translation>它的层</translation>
+    </message>
+    <message>
+        <source>Until you choose one: the layer at the same relative depth (the share of the network&apos;s convolution and pooling layers that have run).</source>
+        <translation>在你选择之前：取相对深度相同的层（已经运行的卷积层和汇聚层占网络中全部卷积层和汇聚层的比例）。</translation>
+    </message>
+    <message>
+        <source>Choose an architecture to compare with.</source>
+        <translation>选择一个用来对比的架构。</translation>
+    </message>
+    <message>
+        <source>network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>field</source>
+        <translation>感受野</translation>
+    </message>
+    <message>
+        <source>stride</source>
+        <translation>步幅</translation>
+    </message>
+    <message>
+        <source>in its stage</source>
+        <translation>阶段内</translation>
+    </message>
+    <message>
+        <source>r50</source>
+        <translation>r50</translation>
+    </message>
+    <message>
+        <source>r90</source>
+        <translation>r90</translation>
+    </message>
+    <message>
+        <source>parameters up to it</source>
+        <translation>到该层为止的参数</translation>
+    </message>
+    <message>
+        <source>field: the receptive field on the input image (size in pixels) of the layer&apos;s centre unit; stride: input pixels between neighbouring units; in its stage: the field counted in positions of the grid since the last pooling or strided layer, and the weights per input-output channel pair on the way there (two 3×3 convolutions: 5×5 and 18; one 5×5: 5×5 and 25); r50, r90: radii holding 50 % and 90 % of the effective field; parameters up to it: every weight, bias and batch-norm parameter the layer&apos;s output is computed from.</source>
+        <translation>感受野：该层中心单元在输入图像上的感受野（以像素计的大小）；步幅：相邻单元之间相隔的输入像素；阶段内：从上一个汇聚层或带步幅的层起、以该网格的位置计的感受野，以及一路上每对输入—输出通道的权重数（两个 3×3 卷积：5×5 和 18；一个 5×5 卷积：5×5 和 25）；r50、r90：容纳有效感受野 50% 和 90% 的半径；到该层为止的参数：计算该层输出所用到的每个权重、偏置和批量规范化参数。</translation>
+    </message>
+    <message>
+        <source>{network} · {layer}&lt;br&gt;sees {sy}×{sx} px</source>
+        <translation>{network} · {layer}&lt;br&gt;看到 {sy}×{sx} 像素</translation>
+    </message>
+    <message>
+        <source>{size} · {weights} weights/pair</source>
+        <translation>{size} · 每对通道 {weights} 个权重</translation>
+    </message>
+    <message>
+        <source>Comparing…</source>
+        <translation>正在对比……</translation>
+    </message>
+    <message>
+        <source>Train or open a run first: the comparison uses its network.</source>
+        <translation>请先训练或打开一次训练结果：对比要用到它的网络。</translation>
+    </message>
+    <message>
+        <source>The comparison is computed when the run pauses or ends.</source>
+        <translation>对比会在训练暂停或结束时计算。</translation>
+    </message>
+    <message>
+        <source>Could not compare: {error}</source>
+        <translation>无法对比：{error}</translation>
+    </message>
+    <message>
+        <source>{a} at relative depth {ra} and {b} at {rb}: fields of {fa} and {fb} pixels, {sa} and {sb} within their stages. Left: this run&apos;s weights; right: fresh weights; heat averaged over {n} test images.</source>
+        <translation>相对深度 {ra} 处的 {a} 与相对深度 {rb} 处的 {b}：感受野分别为 {fa} 和 {fb} 像素，在各自阶段内分别为 {sa} 和 {sb}。左：这次训练的权重；右：刚初始化的权重；热图在 {n} 张测试图像上取平均。</translation>
+    </message>
+</context>
+<context>
     <name>HealthView</name>
     <message>
         <source>Start a training run: each layer&apos;s health appears here as it trains.</source>
@@ -3155,6 +3246,14 @@
     <message>
         <source>Receptive field: click a pixel of any channel to see what part of the image that unit sees (cyan box) and what it really uses (heat).</source>
         <translation>感受野：点击任一通道中的一个像素，看这个单元能看到图像的哪一部分（青色框），以及它实际用到了哪些像素（热图）。</translation>
+    </message>
+    <message>
+        <source>Compare with…</source>
+        <translation>对比……</translation>
+    </message>
+    <message>
+        <source>Put the same relative layer of another architecture beside this one: the fields, the weights that make them and the effective fields on the same images.</source>
+        <translation>把另一个架构中相对深度相同的层放在这一层旁边：对比感受野、形成感受野的权重，以及在同样图像上的有效感受野。</translation>
     </message>
     <message>
         <source>training step</source>

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -64,8 +65,20 @@ class FieldPanel(QWidget):
                               "unit sees (cyan box) and what it really uses (heat)."))
         self.status.setObjectName("receptiveFieldStatus")
         self.status.setWordWrap(True)
-        outer.addWidget(self.status)
-        row = QHBoxLayout()
+        top = QHBoxLayout()
+        top.addWidget(self.status, 1)
+        self.compare_button = QToolButton()
+        self.compare_button.setObjectName("receptiveCompareButton")
+        self.compare_button.setText(QCoreApplication.translate("ReceptiveField", "Compare with…"))
+        self.compare_button.setCheckable(True)
+        self.compare_button.setToolTip(QCoreApplication.translate(
+            "ReceptiveField", "Put the same relative layer of another architecture beside this one: the fields, "
+                              "the weights that make them and the effective fields on the same images."))
+        top.addWidget(self.compare_button, 0, Qt.AlignTop)
+        outer.addLayout(top)
+        self.single = QWidget()  # the run's own plot and table (hidden while comparing)
+        row = QHBoxLayout(self.single)
+        row.setContentsMargins(0, 0, 0, 0)
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("receptiveRadiusPlot")
         self.plot.setMinimumHeight(120)
@@ -105,7 +118,8 @@ class FieldPanel(QWidget):
             "ReceptiveField", "Every probe layer: its theoretical receptive field (size and stride in input pixels) "
                               "and the radii holding 50 % and 90 % of its centre unit's effective field."))
         row.addWidget(self.table, 1)
-        outer.addLayout(row)
+        outer.addWidget(self.single)
+        self.outer = outer  # the comparison (field_compare.CompareBox) goes under the row
 
     def set_rows(self, theory: dict, table: dict) -> None:
         self.table.setRowCount(len(theory))
@@ -150,6 +164,11 @@ class ReceptiveFieldLink(QObject):
         self.watcher = FieldWatcher(images=images, interval=1.0, max_overhead=0.015)
         self.panel = FieldPanel()
         view.layout().insertWidget(2, self.panel)
+        from .field_compare import CompareLink
+
+        self.compare = CompareLink(self)
+        self.panel.outer.addWidget(self.compare.box)
+        self.panel.compare_button.toggled.connect(self.compare.set_open)
         self.box_item = QGraphicsRectItem()
         self.box_item.setPen(pg.mkPen(BOX_COLOUR, width=2))
         self.box_item.setZValue(20)
@@ -190,6 +209,7 @@ class ReceptiveFieldLink(QObject):
 
     def close(self) -> None:
         self.timer.stop()
+        self.compare.close()
         self.watcher.detach()
 
     # -- choosing a unit ---------------------------------------------------------------------------
