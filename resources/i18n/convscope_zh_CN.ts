@@ -255,6 +255,10 @@
         <translation>残差连接</translation>
     </message>
     <message>
+        <source>1×n + n×1 convolutions</source>
+        <translation>1×n + n×1 卷积</translation>
+    </message>
+    <message>
         <source>activation choice</source>
         <translation>激活函数选择</translation>
     </message>
@@ -3768,6 +3772,10 @@ This cannot be undone.</source>
     <message>
         <source>Skip connections (ResNet): each block adds its input to its output, so the signal and the gradient pass through deep stacks. Off gives the plain stack of layers, which trains worse as it gets deeper.</source>
         <translation>残差连接（ResNet）：每个块把输入加到输出上，让信号和梯度能穿过很深的层堆叠。关闭后就是普通的层堆叠，层数越深训练得越差。</translation>
+    </message>
+    <message>
+        <source>1×n + n×1 convolutions (Inception v3): every n×n convolution inside the Inception blocks becomes a 1×n convolution followed by an n×1 one. Each unit still sees n×n pixels of its input (the same receptive field), with fewer weights: the 5×5 branch&apos;s 16·24·25 = 9,600 become 16·24·5 + 24·24·5 = 4,800.</source>
+        <translation>1×n + n×1 卷积（Inception v3）：Inception 块中的每个 n×n 卷积层都换成一个 1×n 卷积层再接一个 n×1 卷积层。每个单元仍然看到输入上 n×n 个像素（感受野不变），但权重更少：5×5 分支的 16·24·25 = 9,600 个权重变成 16·24·5 + 24·24·5 = 4,800 个。</translation>
     </message>
     <message>
         <source>Activation: the non-linearity after each layer. ReLU (max(0, x)) trains fast; the sigmoid of the 1998 LeNet saturates, so its gradients get small and it learns more slowly, especially in deep networks.</source>
