@@ -517,6 +517,15 @@ def test_the_factorize_switch_shows_for_the_inception_networks_only_and_reaches_
     w._validate()
     assert combo.currentData() is True and w.current_config().factorize is True
     assert w.current_config().arch == "inception-net"
+    # The saved settings bring the switch back; a saved value that is no switch is dropped.
+    from convscope.app.settings import saved_values
+
+    saved = {"arch": "inception-net", "dataset": "mnist-sample", "factorize": False}
+    assert saved_values(w.config_panel, {**saved, "factorize": "yes"}) == {k: v for k, v in saved.items()
+                                                                             if k != "factorize"}
+    w.config_panel.set_values(saved_values(w.config_panel, saved))
+    w._validate()
+    assert combo.currentData() is False and w.current_config().factorize is False
 
 
 def test_architectures_are_grouped_by_family(window):
