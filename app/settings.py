@@ -140,7 +140,7 @@ _NUMBERS = {"epochs": ("epochs_spin", True, False), "batch_size": ("batch_spin",
             "width": ("width_spin", False, True), "dropout": ("dropout_spin", False, True),
             "subset": ("subset_spin", True, True)}
 _TEXTS = {"data_root", "optimizer", "schedule", "device", "form", "activation"}  # text (or unset)
-_SWITCHES = {"batchnorm", "shortcut"}  # true, false or unset
+_SWITCHES = {"batchnorm", "shortcut", "factorize"}  # true, false or unset
 
 
 def _acceptable(panel, key: str, value) -> bool:

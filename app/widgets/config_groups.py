@@ -49,6 +49,7 @@ OPTION_NAMES = {"width": QT_TRANSLATE_NOOP(
     "ConfigPanel", "BatchNorm"),
                 "dropout": QT_TRANSLATE_NOOP("ConfigPanel", "dropout"),
                 "shortcut": QT_TRANSLATE_NOOP("ConfigPanel", "skip connections"),
+                "factorize": QT_TRANSLATE_NOOP("ConfigPanel", "1×n + n×1 convolutions"),
                 "activation": QT_TRANSLATE_NOOP("ConfigPanel", "activation choice")}
 
 
@@ -156,6 +157,9 @@ def build_network_box(p) -> QGroupBox:
     p.dropout_spin.setSpecialValueText(QCoreApplication.translate("ConfigPanel", "network default"))
     p.dropout_spin.setValue(-0.05)
     p.shortcut_combo = _combo("shortcutCombo", on_off)
+    # Only the Inception networks have it: the row is shown for the networks that take it.
+    p.factorize_combo = _combo("factorizeCombo", on_off)
+    p.factorize_label = QLabel(QCoreApplication.translate("ConfigPanel", "1×n + n×1 convolutions"))
     p.activation_combo = _combo("activationCombo",
                                    [NETWORK_DEFAULT, *choices(ACTIVATIONS, ACTIVATION_LABELS)])
     form.addRow(QCoreApplication.translate("ConfigPanel", "Architecture"), p.arch_combo)
@@ -165,6 +169,7 @@ def build_network_box(p) -> QGroupBox:
     form.addRow(QCoreApplication.translate("ConfigPanel", "BatchNorm"), p.batchnorm_combo)
     form.addRow(QCoreApplication.translate("ConfigPanel", "Dropout"), p.dropout_spin)
     form.addRow(QCoreApplication.translate("ConfigPanel", "Skip connections"), p.shortcut_combo)
+    form.addRow(p.factorize_label, p.factorize_combo)
     form.addRow(QCoreApplication.translate("ConfigPanel", "Activation"), p.activation_combo)
     return box
 

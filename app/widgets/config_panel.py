@@ -89,7 +89,8 @@ class ConfigPanel(QWidget):
         self.arch_combo.currentIndexChanged.connect(self._on_arch_changed)
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
         self.optimizer_combo.currentIndexChanged.connect(self._update_momentum_visibility)
-        for w in (self.form_combo, self.batchnorm_combo, self.shortcut_combo, self.activation_combo,
+        for w in (self.form_combo, self.batchnorm_combo, self.shortcut_combo, self.factorize_combo,
+                  self.activation_combo,
                   self.optimizer_combo, self.schedule_combo, self.device_combo):
             w.currentIndexChanged.connect(self._emit_changed)
         self.augment_box.changed.connect(self._emit_changed)
@@ -202,6 +203,7 @@ class ConfigPanel(QWidget):
             batchnorm=self.batchnorm_combo.currentData() if "batchnorm" in options else None,
             dropout=(None if dropout < 0 else dropout) if "dropout" in options else None,
             shortcut=self.shortcut_combo.currentData() if "shortcut" in options else None,
+            factorize=self.factorize_combo.currentData() if "factorize" in options else None,
             activation=self.activation_combo.currentData() if "activation" in options else None,
             subset=self.subset_spin.value() or None,
         )
@@ -276,6 +278,8 @@ class ConfigPanel(QWidget):
             self.dropout_spin.setValue(-0.05 if value is None else float(value))
         elif key == "shortcut":
             self._select_data(self.shortcut_combo, value)
+        elif key == "factorize":
+            self._select_data(self.factorize_combo, value)
         elif key == "activation":
             self._select_data(self.activation_combo, value)
         elif key == "subset":
@@ -437,7 +441,7 @@ class ConfigPanel(QWidget):
             values.update({k: v for k, v in spec.defaults.items() if k in HYPER_DEFAULTS})
             for key, value in values.items():
                 self.set_field(key, value)
-            for key in ("width", "batchnorm", "dropout", "shortcut", "activation"):
+            for key in ("width", "batchnorm", "dropout", "shortcut", "factorize", "activation"):
                 self.set_field(key, None)
             # Any other default the spec gives (e.g. shift) too.
             for key, value in spec.defaults.items():
@@ -493,12 +497,15 @@ class ConfigPanel(QWidget):
         name = spec.display_name if spec is not None else self.tr("this network")
         for key, widget in (("width", self.width_spin), ("batchnorm", self.batchnorm_combo),
                             ("dropout", self.dropout_spin), ("shortcut", self.shortcut_combo),
-                            ("activation", self.activation_combo)):
+                            ("factorize", self.factorize_combo), ("activation", self.activation_combo)):
             supported = key in options
             widget.setEnabled(supported)
             widget.setProperty("supported", supported)
             field = widget.objectName()
             widget.setToolTip(tip(field) if supported else unsupported_tip(field, name, _tr(OPTION_NAMES[key])))
+        # A switch of two networks only: its row is there for them, not greyed out for all the others.
+        self.factorize_combo.setVisible("factorize" in options)
+        self.factorize_label.setVisible("factorize" in options)
 
     def _update_momentum_visibility(self) -> None:
         sgd = self.optimizer_combo.currentData() == "sgd"

@@ -39,6 +39,11 @@ TIPS: dict[str, str] = {
         "Tooltips", "Skip connections (ResNet): each block adds its input to its output, so the signal and the "
                     "gradient pass through deep stacks. Off gives the plain stack of layers, which trains worse "
                     "as it gets deeper."),
+    "factorizeCombo": QT_TRANSLATE_NOOP(
+        "Tooltips", "1×n + n×1 convolutions (Inception v3): every n×n convolution inside the Inception blocks "
+                    "becomes a 1×n convolution followed by an n×1 one. Each unit still sees n×n pixels of its "
+                    "input (the same receptive field), with fewer weights: the 5×5 branch's 16·24·25 = 9,600 "
+                    "become 16·24·5 + 24·24·5 = 4,800."),
     "activationCombo": QT_TRANSLATE_NOOP(
         "Tooltips", "Activation: the non-linearity after each layer. ReLU (max(0, x)) trains fast; the sigmoid of"
                     " the 1998 LeNet saturates, so its gradients get small and it learns more slowly, especially "

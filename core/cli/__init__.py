@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="BatchNorm after the convolutions (--no-batchnorm: without; default: the architecture's)")
     t.add_argument("--shortcut", action=argparse.BooleanOptionalAction, default=None,
                    help="ResNet skip connections (--no-shortcut: the plain stack)")
+    t.add_argument("--factorize", action=argparse.BooleanOptionalAction, default=None,
+                   help="Inception nets: each n×n convolution of the Inception blocks as a 1×n then an n×1 "
+                   "convolution (the same receptive field, fewer weights; --no-factorize: n×n)")
     t.add_argument("--activation", choices=C.ACTIVATIONS, help="LeNet: relu (modern) or sigmoid")
     t.add_argument("--subset", type=positive_int, help="train on this many examples only")
     t.add_argument("--seed", type=nonneg_int, help="random seed: the same seed gives the same run (default 0)")
@@ -296,8 +299,8 @@ def _checked_config(args, check_files: bool):
 
     overrides = {k: getattr(args, k) for k in (
         "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "label_smoothing",
-        "shift", "augment", "form", "image_size", "width", "dropout", "batchnorm", "shortcut", "activation",
-        "subset", "seed", "device", "compile")}
+        "shift", "augment", "form", "image_size", "width", "dropout", "batchnorm", "shortcut", "factorize",
+        "activation", "subset", "seed", "device", "compile")}
     overrides["data_root"] = args.data_root
     arch, dataset = args.arch, args.dataset
     if args.preset and args.lesson:

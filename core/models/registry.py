@@ -80,7 +80,7 @@ _REGISTRY: dict[str, ModelSpec] = {}
 
 # Options every builder receives; the others only where listed in ModelSpec.options.
 COMMON_OPTIONS = frozenset({"in_channels", "num_classes", "input_size", "form"})
-KNOWN_OPTIONS = frozenset({"batchnorm", "dropout", "width", "activation", "shortcut"})
+KNOWN_OPTIONS = frozenset({"batchnorm", "dropout", "width", "activation", "shortcut", "factorize"})
 
 
 def register(spec: ModelSpec) -> ModelSpec:

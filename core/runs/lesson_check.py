@@ -12,7 +12,11 @@ within the bounds of :mod:`core.base.safe_read`; nothing is trained. ``at`` pick
 * ``status`` — how the run ended (completed, stopped, diverged, failed);
 * ``layer.grad_norm``, ``layer.act_mean``, ``layer.act_std``, ``layer.dead`` — the layer-health figures
   (``core.insight.health``) of the named layer, measured on the run's saved weights with a fixed batch of
-  its first 32 training images (the gradient: of the loss on that batch, the model in eval mode).
+  its first 32 training images (the gradient: of the loss on that batch, the model in eval mode);
+* ``params`` — the network's learned parameters (``count_params``), and ``layer.field`` — the number of
+  input pixels (height × width, unclipped) in the theoretical receptive field of the named layer
+  (``core.insight.receptive_field``): both from the network the run's settings build, on the 'meta'
+  device (its shape only: no weights or images are read, so a run kept in memory has them too).
 
 A check with ``compare = "pair"`` measures this run's value minus that of the paired lesson's run (given
 as ``pair_run``); without that run it is not measured (``passed`` None) and does not count as a failure.
@@ -26,7 +30,7 @@ from pathlib import Path
 
 from convscope.core.base.safe_read import JSON_LIMIT, FileRefused, loads_strict, read_bounded
 from convscope.core.runs.checkpoints import CONFIG, STATUS, CheckpointError, read_metrics, run_format
-from convscope.core.setup.lesson_packs import Check, Lesson
+from convscope.core.setup.lesson_packs import NETWORK_QUANTITIES, Check, Lesson
 
 FIELDS = {"test_accuracy": "test_acc", "train_accuracy": "train_acc", "test_loss": "test_loss",
           "train_loss": "train_loss"}
@@ -127,10 +131,20 @@ def _number(value) -> float | None:
     return None
 
 
-def measure(check: Check, run: RunRecord, health: dict | None = None) -> tuple[float | str | None, str]:
-    """The value of ``check``'s quantity in ``run`` and, when there is none, why (in words)."""
+def measure(check: Check, run: RunRecord, health: dict | None = None,
+            network: dict | None = None) -> tuple[float | str | None, str]:
+    """The value of ``check``'s quantity in ``run`` and, when there is none, why (in words); ``network``:
+    :func:`network_figures` of the run, for the quantities measured on its network."""
     if check.what == "status":
         return run.status, ""
+    if check.what in NETWORK_QUANTITIES:
+        if network is None:
+            return None, "the run's network not measured"
+        if check.what == "params":
+            return network["params"], ""
+        field = network["fields"].get(check.layer)
+        return (field, "") if field is not None else (None, f"the network has no layer {check.layer!r} with a "
+                                                            f"receptive field (a spatial output)")
     if check.what.startswith("layer."):
         if health is None:
             return None, "layer health not measured"
@@ -209,6 +223,29 @@ def layer_health(run_dir: str | os.PathLike) -> dict:
                                                          ("grad_norm", "act_mean", "act_std", "dead")}}
 
 
+def network_figures(config: dict, layers: list[str]) -> dict:
+    """``params`` and the ``fields`` (input pixels, height × width) of the named ``layers`` of the network
+    that the run's settings ``config`` build, on the 'meta' device (see the module docstring); a layer
+    the network lacks, or without a spatial output, has no field. ``CheckError`` when the settings cannot
+    build a network."""
+    from convscope.core.base.modeltools import count_params
+    from convscope.core.insight.receptive_field import theoretical_fields
+    from convscope.core.setup.build import meta_model
+    from convscope.core.setup.config import ConfigError, TrainConfig
+
+    if not isinstance(config, dict) or not config.get("arch"):
+        raise CheckError("the run records no settings: its network cannot be measured.")
+    try:
+        cfg = TrainConfig.from_dict(config, check_device=False)
+        model = meta_model(cfg)
+    except (ConfigError, ValueError, TypeError, RuntimeError) as exc:
+        raise CheckError(f"the run's settings do not build a network to measure: {exc}") from None
+    names = dict(model.named_modules())
+    fields = theoretical_fields(model, cfg.input_size, [n for n in dict.fromkeys(layers) if n in names])
+    return {"params": int(count_params(model)),
+            "fields": {n: f.size[0] * f.size[1] for n, f in fields.items()}}
+
+
 def check_run(lesson: Lesson, run_dir: str | os.PathLike, pair_run: str | os.PathLike | None = None) -> LessonResult:
     """Every check of ``lesson`` on the run in ``run_dir`` (and on ``pair_run``, the paired lesson's run, for
     the checks that compare); ``CheckError`` when a run folder cannot be read."""
@@ -218,22 +255,30 @@ def check_run(lesson: Lesson, run_dir: str | os.PathLike, pair_run: str | os.Pat
 def check_records(lesson: Lesson, run: RunRecord, pair: RunRecord | None = None) -> LessonResult:
     """:func:`check_run` on runs already read, or kept in memory (``path`` None: a run that was not saved,
     whose layer health cannot be measured)."""
-    wants_health = any(c.what.startswith("layer.") for c in lesson.checks)
+    def on_weights(check: Check) -> bool:  # layer health: measured on the saved weights
+        return check.what.startswith("layer.") and check.what not in NETWORK_QUANTITIES
+
+    wants_health = any(on_weights(c) for c in lesson.checks)
     health = layer_health(run.path) if wants_health and run.path is not None else None
     pair_health = layer_health(pair.path) if pair is not None and pair.path is not None and any(
-        c.what.startswith("layer.") and c.compare for c in lesson.checks) else None
+        on_weights(c) and c.compare for c in lesson.checks) else None
+    on_network = [c for c in lesson.checks if c.what in NETWORK_QUANTITIES]
+    layers = [c.layer for c in on_network if c.layer]
+    network = network_figures(run.config, layers) if on_network else None
+    pair_network = network_figures(pair.config, layers) if pair is not None and any(
+        c.compare for c in on_network) else None
     result = LessonResult(lesson, str(run.path or ""), differences=differences(lesson.config, run.config))
     for check in lesson.checks:
-        if check.what.startswith("layer.") and run.path is None:
+        if on_weights(check) and run.path is None:
             result.results.append(CheckResult(check, None, None, "the run was not saved: its layers cannot be "
                                                                  "measured"))
             continue
-        value, note = measure(check, run, health)
+        value, note = measure(check, run, health, network)
         if check.compare == "pair":
-            if pair is None or (check.what.startswith("layer.") and pair.path is None):
+            if pair is None or (on_weights(check) and pair.path is None):
                 result.results.append(CheckResult(check, value, None, f"needs the run of lesson {lesson.pair}"))
                 continue
-            other, other_note = measure(check, pair, pair_health)
+            other, other_note = measure(check, pair, pair_health, pair_network)
             if value is None or other is None:
                 note = note or f"the run of lesson {lesson.pair}: {other_note}"
                 value = None

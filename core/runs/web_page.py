@@ -78,7 +78,8 @@ SETTINGS = (("arch", "architecture", "架构"), ("dataset", "dataset", "数据�
             ("weight_decay", "weight decay", "权重衰减"), ("schedule", "schedule", "学习率调度"),
             ("form", "input size", "输入尺寸"), ("image_size", "image size", "图像尺寸"),
             ("width", "width", "宽度"), ("batchnorm", "BatchNorm", "批量规范化"),
-            ("shortcut", "shortcuts", "残差连接"), ("activation", "activation", "激活函数"),
+            ("shortcut", "shortcuts", "残差连接"), ("factorize", "1×n + n×1 convolutions", "1×n + n×1 卷积"),
+            ("activation", "activation", "激活函数"),
             ("dropout", "dropout", "暂退法"), ("augment", "augmentation", "图像增广"),
             ("subset", "training images", "训练图像数"), ("seed", "seed", "随机种子"))
 

@@ -17,7 +17,7 @@ OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "step", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda", "mps")  # mps: the GPU of a Mac (Apple silicon)
 STATUSES = ("completed", "stopped", "diverged", "failed")
-MODEL_OPTIONS = ("width", "batchnorm", "dropout", "shortcut", "activation")
+MODEL_OPTIONS = ("width", "batchnorm", "dropout", "shortcut", "factorize", "activation")
 ACTIVATIONS = ("relu", "sigmoid")
 FORMS = ("native", "d2l")  # the dataset's own resolution, or the d2l book's resize (224/96 px)
 DATASET_NAMES = tuple(DATASETS)
@@ -57,6 +57,7 @@ class TrainConfig:
     batchnorm: bool | None = None
     dropout: float | None = None
     shortcut: bool | None = None
+    factorize: bool | None = None  # Inception blocks: n×n convolutions as 1×n + n×1 pairs
     activation: str | None = None
     subset: int | None = None  # train on the first N examples of a fixed shuffle
     amp: bool = True  # autocast on CUDA
@@ -156,7 +157,7 @@ class TrainConfig:
              f"width multiplier must be in (0, 4], got {self.width!r}.")
         need(self.dropout is None or (math.isfinite(self.dropout) and 0 <= self.dropout < 1),
              f"dropout must be in [0, 1), got {self.dropout!r}.")
-        for opt in ("batchnorm", "shortcut"):
+        for opt in ("batchnorm", "shortcut", "factorize"):
             value = getattr(self, opt)
             need(value is None or isinstance(value, bool), f"{opt} must be true or false, got {value!r}.")
         need(self.activation is None or self.activation in ACTIVATIONS,

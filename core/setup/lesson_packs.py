@@ -25,8 +25,10 @@ A pack (read with the standard library's ``tomllib``; see the README for a compl
     max = 0.2                        # one of is / min / max (min and max may come together)
     say = "…"                        # the explanation (say_zh in Chinese)
 
-A check on a layer-health metric names the layer (``layer = "features.1"``); ``epochs_to`` names its
-``target`` accuracy; ``compare = "pair"`` measures this run's value minus that of the paired lesson's run.
+A check on a layer-health metric names the layer (``layer = "features.1"``), and so does ``layer.field``
+(the theoretical receptive field of any layer with a spatial output, e.g. an Inception block);
+``epochs_to`` names its ``target`` accuracy; ``compare = "pair"`` measures this run's value minus that of
+the paired lesson's run.
 
 Reading a pack never runs anything from it and never raises anything but :class:`PackError`, whose
 message names the file, the lesson and the key. Parsing imports no torch; validating each lesson's
@@ -59,9 +61,14 @@ VIEWS = ("lossPlot", "accuracyPlot", "featureMapView", "oneByOneView", "gapView"
          "runsBrowser", "examplesView", "receptiveFieldPanel", "augmentPreview")
 # The run quantities a check may name. Layer health is measured on the run's saved weights.
 RUN_QUANTITIES = ("status", "test_accuracy", "train_accuracy", "test_loss", "train_loss", "best_test_accuracy",
-                  "accuracy_gap", "epochs_to")
-LAYER_QUANTITIES = ("layer.grad_norm", "layer.act_mean", "layer.act_std", "layer.dead")
+                  "accuracy_gap", "epochs_to", "params")
+LAYER_QUANTITIES = ("layer.grad_norm", "layer.act_mean", "layer.act_std", "layer.dead", "layer.field")
 QUANTITIES = RUN_QUANTITIES + LAYER_QUANTITIES
+# Measured on the network the run's settings build (its shape: no weights, no images): the parameter count
+# and the theoretical receptive field of a layer.
+NETWORK_QUANTITIES = ("params", "layer.field")
+# Measured at the end of the run only ("at" is "final").
+END_QUANTITIES = ("status", *LAYER_QUANTITIES, *NETWORK_QUANTITIES)
 STATUSES = ("completed", "stopped", "diverged", "failed")
 
 PACK_KEYS = ("format", "title", "title_zh", "lesson")
@@ -76,7 +83,7 @@ CONFIG_TYPES: dict[str, tuple] = {
     **{k: (str,) for k in ("arch", "dataset", "optimizer", "schedule", "augment", "form", "activation")},
     **{k: (int,) for k in ("epochs", "batch_size", "seed", "subset", "image_size")},
     **{k: (int, float) for k in ("lr", "momentum", "weight_decay", "label_smoothing", "width", "dropout")},
-    **{k: (bool,) for k in ("batchnorm", "shortcut", "amp", "channels_last", "compile")},
+    **{k: (bool,) for k in ("batchnorm", "shortcut", "factorize", "amp", "channels_last", "compile")},
 }
 CONFIG_KEYS = tuple(CONFIG_TYPES)
 
@@ -400,7 +407,7 @@ def _checks(raw, name: str, lid: str, config: dict, pair: str | None, validate: 
                             "check.at")
         if isinstance(at, int) and isinstance(epochs, int) and at > epochs:
             raise PackError(name, f"epoch {at} is after the lesson's last ({epochs}).", lid, "check.at")
-        if (what == "status" or what.startswith("layer.")) and at != "final":
+        if what in END_QUANTITIES and at != "final":
             raise PackError(name, f"{what} is measured at the end of the run: leave 'at' out or write \"final\".",
                             lid, "check.at")
         has = [k for k in ("is", "min", "max") if k in c]
@@ -421,12 +428,12 @@ def _checks(raw, name: str, lid: str, config: dict, pair: str | None, validate: 
             raise PackError(name, f"must be a number, got {_show(expected)}.", lid, "check.is")
         layer = c.get("layer")
         if what.startswith("layer.") != (layer is not None):
-            raise PackError(name, "a layer-health check names its layer (layer = \"features.0\"); no other "
-                                  "check takes one.", lid, "check.layer")
+            raise PackError(name, "a layer check (layer health, layer.field) names its layer "
+                                  "(layer = \"features.0\"); no other check takes one.", lid, "check.layer")
         if layer is not None and (not isinstance(layer, str) or not layer or len(layer) > 200):
             raise PackError(name, f"must be a layer's name, got {_show(layer)}.", lid, "check.layer")
         if layer is not None and validate:
-            _check_layer(config, layer, name, lid)
+            _check_layer(config, layer, name, lid, leaves=what != "layer.field")
         target = c.get("target")
         if (what == "epochs_to") != (target is not None):
             raise PackError(name, "epochs_to takes the accuracy to reach (target = 0.9); no other check takes "
@@ -442,8 +449,9 @@ def _checks(raw, name: str, lid: str, config: dict, pair: str | None, validate: 
                     compare)
 
 
-def _check_layer(config: dict, layer: str, name: str, lid: str) -> None:
-    """A layer-health check names a layer of the lesson's network (a module of it without children)."""
+def _check_layer(config: dict, layer: str, name: str, lid: str, leaves: bool = True) -> None:
+    """A layer check names a layer of the lesson's network: a module of it without children for the
+    layer health (``leaves``), any module for the receptive field (an Inception block, a Sequential)."""
     from convscope.core.setup.build import meta_model
     from convscope.core.setup.config import make_config
 
@@ -452,10 +460,10 @@ def _check_layer(config: dict, layer: str, name: str, lid: str) -> None:
         model = meta_model(make_config(config["arch"], config["dataset"], **rest))
     except (ValueError, TypeError, RuntimeError) as exc:  # a network torch cannot lay out
         raise PackError(name, f"its network cannot be built: {exc}", lid, "config") from None
-    leaves = [n for n, m in model.named_modules() if n and not any(True for _ in m.children())]
-    if layer not in leaves:
+    names = [n for n, m in model.named_modules() if n and not (leaves and any(True for _ in m.children()))]
+    if layer not in names:
         raise PackError(name, f"{config['arch']} has no layer {layer!r}; its layers are "
-                              f"{', '.join(leaves[:40])}{' …' if len(leaves) > 40 else ''}.", lid, "check.layer")
+                              f"{', '.join(names[:40])}{' …' if len(names) > 40 else ''}.", lid, "check.layer")
 
 
 # ------------------------------------------------------------------------------------- PACK[:ID]

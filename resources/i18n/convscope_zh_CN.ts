@@ -255,6 +255,10 @@
         <translation>残差连接</translation>
     </message>
     <message>
+        <source>1×n + n×1 convolutions</source>
+        <translation>1×n + n×1 卷积</translation>
+    </message>
+    <message>
         <source>activation choice</source>
         <translation>激活函数选择</translation>
     </message>
@@ -3272,6 +3276,18 @@
         <translation>r90</translation>
     </message>
     <message>
+        <source>r50, centre (recorded)</source>
+        <translation>r50，中心（记录）</translation>
+    </message>
+    <message>
+        <source>r90, centre (recorded)</source>
+        <translation>r90，中心（记录）</translation>
+    </message>
+    <message>
+        <source>Solid: the unit you clicked, measured while this view was shown. Dashed: the layer&apos;s centre unit (all channels), recorded with the run&apos;s snapshots while it trained, so an opened run shows how its field changed.</source>
+        <translation>实线：你点击的单元，在显示本视图时测量。虚线：该层的中心单元（所有通道），训练时随运行的快照一起记录，因此打开的运行也能显示它的感受野如何变化。</translation>
+    </message>
+    <message>
         <source>layer</source>
         <translation>层</translation>
     </message>
@@ -3867,6 +3883,10 @@ This cannot be undone.</source>
     <message>
         <source>Skip connections (ResNet): each block adds its input to its output, so the signal and the gradient pass through deep stacks. Off gives the plain stack of layers, which trains worse as it gets deeper.</source>
         <translation>残差连接（ResNet）：每个块把输入加到输出上，让信号和梯度能穿过很深的层堆叠。关闭后就是普通的层堆叠，层数越深训练得越差。</translation>
+    </message>
+    <message>
+        <source>1×n + n×1 convolutions (Inception v3): every n×n convolution inside the Inception blocks becomes a 1×n convolution followed by an n×1 one. Each unit still sees n×n pixels of its input (the same receptive field), with fewer weights: the 5×5 branch&apos;s 16·24·25 = 9,600 become 16·24·5 + 24·24·5 = 4,800.</source>
+        <translation>1×n + n×1 卷积（Inception v3）：Inception 块中的每个 n×n 卷积层都换成一个 1×n 卷积层再接一个 n×1 卷积层。每个单元仍然看到输入上 n×n 个像素（感受野不变），但权重更少：5×5 分支的 16·24·25 = 9,600 个权重变成 16·24·5 + 24·24·5 = 4,800 个。</translation>
     </message>
     <message>
         <source>Activation: the non-linearity after each layer. ReLU (max(0, x)) trains fast; the sigmoid of the 1998 LeNet saturates, so its gradients get small and it learns more slowly, especially in deep networks.</source>

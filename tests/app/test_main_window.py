@@ -492,6 +492,42 @@ def test_choosing_an_architecture_loads_its_defaults_and_options(qtbot, window):
     qtbot.waitUntil(lambda: "parameters" in info.text() and "counting" not in info.text(), timeout=WAIT)
 
 
+def test_the_factorize_switch_shows_for_the_inception_networks_only_and_reaches_the_config(qtbot, window):
+    from convscope.core.models import get_spec
+
+    w = window
+    combo = child(w, "factorizeCombo")
+    label = w.config_panel.factorize_label
+    for name in ("lenet", "inception-net", "resnet-small", "googlenet", "nin"):
+        choose(child(w, "archCombo"), name)
+        takes = "factorize" in get_spec(name).options
+        assert (combo.isVisibleTo(w), label.isVisibleTo(w), combo.isEnabled()) == (takes, takes, takes), name
+        assert combo.currentData() is None  # the network's own (n×n) after every change of network
+    assert [combo.itemData(i) for i in range(combo.count())] == [None, True, False]
+    choose(child(w, "archCombo"), "inception-net")
+    for value in (True, False, None):
+        choose(combo, value)
+        w._validate()
+        assert w.current_config().factorize is value
+    choose(combo, True)
+    choose(child(w, "archCombo"), "lenet")  # LeNet has no such option: not sent, not refused
+    w._validate()
+    assert w.current_config() is not None and w.current_config().factorize is None
+    assert w.config_panel.apply_preset("lesson-factorize-on")
+    w._validate()
+    assert combo.currentData() is True and w.current_config().factorize is True
+    assert w.current_config().arch == "inception-net"
+    # The saved settings bring the switch back; a saved value that is no switch is dropped.
+    from convscope.app.settings import saved_values
+
+    saved = {"arch": "inception-net", "dataset": "mnist-sample", "factorize": False}
+    assert saved_values(w.config_panel, {**saved, "factorize": "yes"}) == {k: v for k, v in saved.items()
+                                                                             if k != "factorize"}
+    w.config_panel.set_values(saved_values(w.config_panel, saved))
+    w._validate()
+    assert combo.currentData() is False and w.current_config().factorize is False
+
+
 def test_architectures_are_grouped_by_family(window):
     from convscope.core.models import list_models
 

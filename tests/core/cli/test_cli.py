@@ -152,3 +152,33 @@ def test_sigint_stops_and_saves(tmp_path):
     assert json.loads((out / "status.json").read_text())["status"] == "stopped"
     assert [m["epoch"] for m in read_metrics(out)] == list(range(1, result["epochs"] + 1))
     assert load_run(out).epoch >= result["epochs"]
+
+
+def test_train_factorize_is_recorded_and_evaluate_and_resume_rebuild_that_network(capsys, tmp_path):
+    from convscope.core.models import count_params
+    from convscope.core.models.googlenet import Factorised
+    from convscope.core.runs.checkpoints import load_run
+
+    run = tmp_path / "run"
+    base = ["train", "--arch", "inception-net", "--dataset", "mnist-sample", "--subset", "64", "--batch-size", "32",
+            "--device", "cpu"]
+    code, out, err = run_cli(capsys, *base, "--factorize", "--epochs", "1", "--out", str(run), "--json")
+    assert code == 0, err
+    trained = last_json(out)
+    assert json.loads((run / "config.json").read_text())["factorize"] is True
+    model = load_run(run).model
+    assert count_params(model) == 83_234 and isinstance(model.incep2.branch5x5_2, Factorised)
+    code, out, err = run_cli(capsys, "evaluate", "--checkpoint", str(run), "--json")
+    assert code == 0 and abs(last_json(out)["accuracy"] - trained["test_acc"]) < 1e-9
+    code, out, err = run_cli(capsys, "train", "--resume", str(run), "--epochs", "2", "--json")
+    assert code == 0 and last_json(out)["epochs"] == 2, err
+    assert json.loads((run / "config.json").read_text())["factorize"] is True
+    assert isinstance(load_run(run).model.incep1.branch3x3_3, Factorised)
+
+    plain = tmp_path / "plain"
+    assert run_cli(capsys, *base, "--no-factorize", "--epochs", "1", "--out", str(plain))[0] == 0
+    assert json.loads((plain / "config.json").read_text())["factorize"] is False
+    assert count_params(load_run(plain).model) == 97_298
+    code, out, err = run_cli(capsys, "train", "--arch", "lenet", "--factorize", "--epochs", "1")
+    assert code == 2 and err.strip().splitlines() == [
+        "error: lenet has no 'factorize' option; it takes activation."]

@@ -370,7 +370,7 @@ SENSIBLE = {  # values a student could pick in the window
     "form": st.sampled_from(["native", "d2l"]),
     "image_size": st.sampled_from([8, 16, 24, 32, 48, 64]),
     "width": st.sampled_from([0.25, 0.5, 1.0, 2.0]),
-    "batchnorm": st.booleans(), "shortcut": st.booleans(),
+    "batchnorm": st.booleans(), "shortcut": st.booleans(), "factorize": st.booleans(),
     "dropout": st.floats(0, 0.9), "activation": st.sampled_from(["relu", "sigmoid"]),
     "epochs": st.integers(1, 100), "batch_size": st.integers(1, 1024),
     "lr": st.floats(1e-6, 10), "momentum": st.floats(0, 0.99), "weight_decay": st.floats(0, 0.01),

@@ -107,3 +107,13 @@ def test_a_real_browser_replays_the_run_without_any_request(tmp_path, capsys):
         assert leaving == {out.as_uri()}  # the page itself, and nothing else
     finally:
         browser.quit()
+
+
+def test_every_model_option_has_its_label_on_the_page():
+    """A run trained with an option (factorised Inception blocks, no shortcuts…) says so in its settings."""
+    from convscope.core.runs.web_page import SETTINGS
+    from convscope.core.setup.config import MODEL_OPTIONS
+
+    labels = {key: (en, zh) for key, en, zh in SETTINGS}
+    assert set(MODEL_OPTIONS) <= set(labels)
+    assert labels["factorize"] == ("1×n + n×1 convolutions", "1×n + n×1 卷积")

@@ -121,3 +121,56 @@ def test_run_folders_that_cannot_be_checked(tmp_path):
     (run / "metrics.jsonl").write_text("nonsense\n{}\n")
     with pytest.raises(CheckError, match="cannot read the run"):
         read_run(run)
+
+
+def test_the_parameter_count_and_the_receptive_field_come_from_the_runs_network(tmp_path):
+    """``params`` and ``layer.field`` are measured on the network the run's settings build: a factorised
+    Inception net against the plain one (no weights needed, nor a saved run)."""
+    from convscope.core.runs.lesson_check import RunRecord, check_records
+
+    base = {"arch": "inception-net", "dataset": "mnist-sample", "epochs": 3}
+    plain = make_run(tmp_path / "plain", [0.5], [1.0], config={**base, "factorize": False})
+    factorised = make_run(tmp_path / "factorised", [0.5], [1.0], config={**base, "factorize": True})
+    checks = (check("params", "is = 83234") + check("params", "is = -14064", extra='compare = "pair"')
+              + check("layer.field", "is = 196", extra='layer = "incep1.branch5x5_2"')
+              + check("layer.field", "is = 0", extra='layer = "incep2"\ncompare = "pair"')
+              + check("layer.field", "is = 84", extra='layer = "incep1.branch5x5_2.conv1xn"')
+              + check("layer.field", "is = 1", extra='layer = "fc"'))
+    the_lesson = parse_pack(_inception_pack(checks), "t.toml").lesson("a")
+    result = check_run(the_lesson, factorised, plain)
+    assert [(r.value, r.passed) for r in result.results[:5]] == [
+        (83234, True), (-14064, True), (196, True), (0, True), (6 * 14, True)]  # the 1×5 half: 6 rows, 14 columns
+    assert result.results[5].value is None and "no layer 'fc' with a receptive field" in result.results[5].note
+    assert [r.value for r in check_run(the_lesson, plain, factorised).results[:2]] == [97298, 14064]
+    # A run kept in memory (not saved) is measured too; without its pair the comparisons wait for it.
+    memory = check_records(the_lesson, RunRecord(None, {**base, "factorize": True}, [], "completed"))
+    assert [r.passed for r in memory.results[:4]] == [True, None, True, None]
+    with pytest.raises(CheckError, match="records no settings"):
+        check_records(the_lesson, RunRecord(None, {}, [], "completed"))
+
+
+def _inception_pack(checks: str) -> str:
+    return f'''format = 1
+[[lesson]]
+id = "a"
+title = "A"
+text = "A."
+question = "A?"
+view = "featureMapView"
+pair = "b"
+[lesson.config]
+arch = "inception-net"
+dataset = "mnist-sample"
+factorize = true
+{checks}
+[[lesson]]
+id = "b"
+title = "B"
+text = "B."
+question = "B?"
+view = "featureMapView"
+pair = "a"
+[lesson.config]
+arch = "inception-net"
+dataset = "mnist-sample"
+'''

@@ -170,6 +170,51 @@ def test_a_bad_pack_is_refused_naming_file_lesson_and_key(change, key, lesson, w
     assert words in str(err)
 
 
+NETWORK_CHECKS = '''
+[[lesson.check]]
+what = "params"
+compare = "pair"
+max = -1000
+say = "Fewer parameters."
+
+[[lesson.check]]
+what = "layer.field"
+layer = "incep2"
+is = 0
+compare = "pair"
+say = "The same field."
+'''
+FACTORISED = GOOD.replace('arch = "lenet"\ndataset = "mnist-sample"\nlr = 1.0',
+                          'arch = "inception-net"\ndataset = "mnist-sample"\nfactorize = true\nlr = 1.0', 1) \
+    .replace('[[lesson.check]]\nwhat = "layer.dead"\nlayer = "act1"', NETWORK_CHECKS + '[[lesson.check]]\nwhat = '
+             '"layer.dead"\nlayer = "incep1.branch1x1"', 1)
+
+
+def test_checks_on_the_network_and_the_factorize_switch():
+    """``params`` and ``layer.field`` (any module with a field, not only a leaf: an Inception block)."""
+    big = parse_pack(FACTORISED, "class.toml").lesson("lr-big")
+    assert big.config["factorize"] is True
+    assert [(c.what, c.layer, c.compare, c.expected()) for c in big.checks[2:4]] == [
+        ("params", None, "pair", {"max": -1000}), ("layer.field", "incep2", "pair", {"is": 0})]
+    assert parse_pack(FACTORISED.replace('layer = "incep2"', 'layer = "incep1.branch5x5_2.conv1xn"'))
+
+
+@pytest.mark.parametrize("change, key, words", [
+    (("factorize = true", 'factorize = "yes"'), "config.factorize", "true or false"),
+    (('arch = "inception-net"', 'arch = "nin"'), "config.factorize", "nin has no \'factorize\' option"),
+    (('layer = "incep2"', 'layer = "incep3"'), "check.layer", "no layer \'incep3\'"),
+    (('layer = "incep2"\n', ""), "check.layer", "names its layer"),
+    (('what = "params"', 'what = "params"\nlayer = "incep1"'), "check.layer", "no other check takes one"),
+    (('what = "params"', 'what = "params"\nat = 1'), "check.at", "measured at the end of the run"),
+    (('what = "layer.field"', 'what = "layer.field"\nat = "best"'), "check.at", "measured at the end"),
+])
+def test_bad_network_checks_are_refused(change, key, words):
+    old, new = change
+    assert old in FACTORISED
+    err = bad(FACTORISED.replace(old, new, 1), key=key, lesson="lr-big")
+    assert words in str(err)
+
+
 def test_a_bad_lesson_id_and_bad_toml_are_refused():
     err = bad(GOOD.replace('id = "lr-big"', 'id = "../../etc"'), key="id", lesson=None)
     assert "lesson 1" in str(err)
