@@ -254,13 +254,10 @@ class Side:
     weights: str = ""
 
 
-def run_side(run_dir, layer: str | None = None) -> Side:
-    """A side with a saved run's network and weights (a run folder or a ``.convscope`` bundle); a run that
-    cannot be opened raises :class:`~convscope.core.runs.checkpoints.CheckpointError` with the reason."""
-    from convscope.core.runs.checkpoints import load_run
-
-    run = load_run(run_dir)
-    return Side(run.config, layer, run.model, str(run_dir))
+def run_side(run, layer: str | None = None) -> Side:
+    """A side with a saved run's network and weights: ``run`` as ``core.runs.checkpoints.load_run`` opens
+    it (a run folder or a ``.convscope`` bundle; its ``config``, ``model`` and ``dir``)."""
+    return Side(run.config, layer, run.model, str(run.dir))
 
 
 @dataclass

@@ -20,6 +20,20 @@ TRUE_COLOUR = "#2ca02c"  # green: the true class
 PRED_COLOUR = "#ff7f0e"  # orange: the predicted class (when it is wrong)
 BAR_COLOUR = "#5b8def"
 EXPLANATION_WIDTH = 270
+BOX_COLOUR = "#00e6ff"  # a receptive field's theoretical box
+
+
+def heat_rgba(heat: np.ndarray) -> np.ndarray:
+    """A heat map (H, W) → uint8 RGBA: red → yellow, transparent where there is no heat."""
+    top = float(heat.max()) if heat.size else 0.0
+    h = heat / top if top > 0 else np.zeros_like(heat)
+    rgba = np.zeros((*heat.shape, 4), np.uint8)
+    rgba[..., 0] = 255
+    rgba[..., 1] = np.round(h * 255).astype(np.uint8)
+    rgba[..., 3] = np.round(np.clip(h * 1.2, 0, 0.85) * 255).astype(np.uint8)
+    return rgba
+
+
 
 
 def _cmap(name: str) -> pg.ColorMap:

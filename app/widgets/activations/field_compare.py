@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
 
 from convscope.app.pacing import repeating_timer
 
-from ._common import log
-from .receptive import BOX_COLOUR, heat_rgba
+from ._common import BOX_COLOUR, heat_rgba, log
 
 IMAGES = 8  # test images the effective fields are averaged over
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QObject, QRectF, Qt, Slot
 from PySide6.QtWidgets import (
@@ -28,21 +27,9 @@ from PySide6.QtWidgets import (
 
 from convscope.app.pacing import repeating_timer
 
-from ._common import log
+from ._common import BOX_COLOUR, heat_rgba, log
 
-BOX_COLOUR = "#00e6ff"
 COLUMNS = ("layer", "size", "stride", "r50", "r90")
-
-
-def heat_rgba(heat: np.ndarray) -> np.ndarray:
-    """A heat map (H, W) → uint8 RGBA: red → yellow, transparent where there is no heat."""
-    top = float(heat.max()) if heat.size else 0.0
-    h = heat / top if top > 0 else np.zeros_like(heat)
-    rgba = np.zeros((*heat.shape, 4), np.uint8)
-    rgba[..., 0] = 255
-    rgba[..., 1] = np.round(h * 255).astype(np.uint8)
-    rgba[..., 3] = np.round(np.clip(h * 1.2, 0, 0.85) * 255).astype(np.uint8)
-    return rgba
 
 
 def _network(target) -> tuple:

@@ -143,13 +143,13 @@ def test_effective_fields_on_the_same_images_lie_inside_their_boxes():
 
 def test_a_run_folders_weights_on_either_side(tmp_path):
     from convscope.core.insight.field_compare import run_side
-    from convscope.core.runs.checkpoints import CheckpointError
+    from convscope.core.runs.checkpoints import load_run
     from convscope.core.training.engine import Trainer
 
     run_dir = tmp_path / "lenet"
     config = make_config("lenet", "mnist-sample", epochs=1, subset=64, device="cpu")
     assert Trainer(config, run_dir=str(run_dir)).run().status == "completed"
-    trained = run_side(run_dir, "act2")
+    trained = run_side(load_run(run_dir), "act2")
     assert trained.weights == str(run_dir) and trained.config.arch == "lenet"
     images = torch.from_numpy(np.random.default_rng(1).integers(0, 256, (3, 1, 28, 28), dtype=np.uint8))
     fresh = side_config(trained.config, "lenet")
@@ -157,5 +157,3 @@ def test_a_run_folders_weights_on_either_side(tmp_path):
     assert result.a.layer.name == result.b.layer.name == "act2"  # the same network: the same layer
     assert result.a.effective.inside_share == pytest.approx(1.0) == result.b.effective.inside_share
     assert not np.allclose(result.a.effective.heat, result.b.effective.heat)  # trained ≠ fresh weights
-    with pytest.raises(CheckpointError, match="does not exist"):
-        run_side(tmp_path / "nowhere")
