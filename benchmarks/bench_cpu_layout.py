@@ -4,8 +4,9 @@
 
 The model, optimizer (Adam 1e-3) and batches (64 images, the first 1,024 training images, normalised once)
 are those the engine would use; both layouts train an epoch in turn, ``--rounds`` times after a warm-up,
-and each rate is the median of its epochs (a busy machine slows both alike). ConvScope trains contiguous
-on the CPU (docs/torch_cpu_channels_last_bug.md): this is the gain it gives up. Set
+and each rate is the median of its epochs (a busy machine slows both alike). ConvScope trains channels-last
+on the CPU except for networks with a strided 1×1 convolution (docs/torch_cpu_channels_last_bug.md): for
+those (the ResNets) this is the gain it gives up. Set
 ``ONEDNN_MAX_CPU_ISA=AVX2`` to time the AVX2 kernels on a CPU with AVX-512. Takes under a minute for LeNet.
 """
 from __future__ import annotations

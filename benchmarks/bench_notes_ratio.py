@@ -15,8 +15,13 @@ pair to pair so a machine that gets busier slows both; the printed ratio is the 
 Targets: the Inception net ≥ 2.5; LeNet and NiN no slower than before (compare the engine's img/s with an
 earlier run of this script on the same machine).
 
-``--channels-last-cpu`` also times the engine with the channels-last layout on the CPU, which ConvScope
-does not use there (docs/torch_cpu_channels_last_bug.md): what that layout would give, for the record.
+``--contiguous-cpu`` also times the engine in torch's default (contiguous) layout, which ConvScope keeps on
+the CPU only for networks with a strided 1×1 convolution (docs/torch_cpu_channels_last_bug.md): what the
+channels-last layout gives the others.
+
+Where the Inception net's step goes: ``convscope summary --arch inception-net --dataset mnist-sample
+--measure --batch-size 64`` (per layer forward and backward ms, and each layer's share of this CPU's
+matrix-multiply peak).
 """
 from __future__ import annotations
 
@@ -141,7 +146,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3, help="per run, the first one a warm-up")
     ap.add_argument("--subset", type=int, help="train on this many of the 4,500 sample digits")
     ap.add_argument("--threads", type=int, help="torch threads (default: torch's own)")
-    ap.add_argument("--channels-last-cpu", action="store_true", help="also time the engine in channels-last")
+    ap.add_argument("--contiguous-cpu", action="store_true", help="also time the engine in the default "
+                    "(contiguous) layout on the CPU")
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -161,17 +167,17 @@ def main() -> None:
                 engine.append(got["engine"])
                 notes.append(got["notes"])
                 ratios.append(got["engine"] / got["notes"])
-                if a.channels_last_cpu:
+                if a.contiguous_cpu:
                     original = devices.use_channels_last
-                    devices.use_channels_last = lambda wanted, device: wanted
+                    devices.use_channels_last = lambda wanted, device, model=None: False
                     try:
-                        layout.append(engine_rate(arch, a.epochs, a.subset, options) / got["engine"])
+                        layout.append(got["engine"] / engine_rate(arch, a.epochs, a.subset, options))
                     finally:
                         devices.use_channels_last = original
             print(f"{arch + (' (width 0.5)' if options else ''):24s} engine {statistics.median(engine):8,.0f} img/s"
                   f"   notes' loop {statistics.median(notes):8,.0f} img/s   engine ÷ notes "
                   f"{statistics.median(ratios):5.2f} (pairs: {', '.join(f'{r:.2f}' for r in ratios)})"
-                  + (f"   channels-last ÷ contiguous {statistics.median(layout):5.2f}" if layout else ""))
+                  + (f"   engine ÷ engine contiguous {statistics.median(layout):5.2f}" if layout else ""))
     print("target: inception-net ≥ 2.5; lenet and nin no slower than before")
 
 
