@@ -51,6 +51,11 @@ class VGGBlock(nn.Module):
 
 
 class VGG(nn.Module):
+    # Trained in torch's default layout on the CPU (core.base.devices.use_channels_last): its last blocks run
+    # on 3×3 and 1×1 maps at the native size, where the channels-last convolutions are slower (a step at
+    # 0.93–0.94× of the default layout's speed: benchmarks/bench_cpu_layout.py --arch vgg11).
+    contiguous_on_cpu = True
+
     def __init__(self, in_channels=1, num_classes=10, input_size=224, form="d2l", width=1.0,
                  dropout=0.5, batchnorm=False, conv_arch=VGG11_ARCH):
         super().__init__()
