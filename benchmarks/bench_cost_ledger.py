@@ -26,7 +26,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 __import__("main").use_this_checkout()  # `convscope` is this checkout where it is not installed
 
-from convscope.core.base.devices import device_label, resolve_device, synchronize  # noqa: E402
+from convscope.core.base.devices import device_label, resolve_device, synchronize, use_channels_last  # noqa: E402
 from convscope.core.insight.cost import measure  # noqa: E402
 from convscope.core.setup.build import build_model  # noqa: E402
 from convscope.core.setup.config import make_config  # noqa: E402
@@ -34,15 +34,18 @@ from convscope.core.training.optim import make_optimizer  # noqa: E402
 
 
 def independent_step(cfg, batch: int, device: torch.device, steps: int) -> list[float]:
-    """Milliseconds of ``steps`` plain training steps (after two warm-up steps)."""
+    """Milliseconds of ``steps`` plain training steps (after two warm-up steps), in the memory layout the
+    run would train in."""
     torch.manual_seed(0)
     model = build_model(cfg).to(device).train()
+    layout = torch.channels_last if use_channels_last(cfg.channels_last, device, model) else torch.contiguous_format
+    model = model.to(memory_format=layout)
     opt = make_optimizer(cfg, model.parameters())
     for g in opt.param_groups:
         g["lr"] = 1e-6
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     c, side, _ = cfg.input_size
-    x = torch.randn(batch, c, side, side, device=device)
+    x = torch.randn(batch, c, side, side, device=device).contiguous(memory_format=layout)
     y = torch.randint(0, cfg.info.num_classes, (batch,), device=device)
     times = []
     for i in range(steps + 2):
