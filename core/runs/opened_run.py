@@ -20,6 +20,22 @@ FOLDER_NOT_READ = ("its test images are not read: a run opened from disk never m
                    "images, choose your image folder in the settings and train a run on it.")
 
 
+def weights_step(run) -> int:
+    """The optimizer step after which an opened run's weights were saved: as its status, its weights' own
+    record or its last recorded evaluation says (0 when none does)."""
+    candidates = (run.status.get("step") if isinstance(run.status, dict) else None,
+                  (getattr(run, "info", None) or {}).get("step"),
+                  (getattr(run, "confusions", None) or [{}])[-1].get("step"))
+    for value in candidates:
+        try:
+            step = int(value)
+        except (TypeError, ValueError):
+            continue
+        if step > 0 and not isinstance(value, bool):
+            return step
+    return 0
+
+
 class RunTarget:
     """The probe's view of an opened run (see the module docstring)."""
 
@@ -33,8 +49,7 @@ class RunTarget:
         c, side, _ = run.config.input_size
         self.preprocess = data_mod.Preprocess(self.info, side, c)
         self.epochs_done = run.epoch
-        steps = run.status.get("step") if isinstance(run.status, dict) else None
-        self.global_step = int(steps) if isinstance(steps, int) and not isinstance(steps, bool) else 0
+        self.global_step = weights_step(run)
         self.step_hooks: list = []  # never called: nothing trains an opened run
 
     @classmethod

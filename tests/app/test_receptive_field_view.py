@@ -143,7 +143,8 @@ def test_an_opened_run_draws_the_radius_curve_it_recorded(qtbot, link, tmp_path,
     assert list(xs) == [r[0] for r in recorded] and list(ys) == pytest.approx([r[2] for r in recorded])
     xs, ys = link.panel.r50_recorded.getData()
     assert list(ys) == pytest.approx([r[1] for r in recorded])
-    assert len(link.panel.r90_curve.getData()[0]) == 1  # the clicked unit: the opened weights, measured now
+    xs, _ = link.panel.r90_curve.getData()  # the clicked unit: the opened weights, measured now, at their step
+    assert list(xs) == [trainer.global_step] == [recorded[-1][0]]
     # Another layer clears both curves.
     view.layer_combo.setCurrentIndex(view.layer_combo.findData("act1"))
     assert link.panel.r90_recorded.getData()[0] is None or len(link.panel.r90_recorded.getData()[0]) == 0
