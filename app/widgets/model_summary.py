@@ -106,8 +106,8 @@ def _view(model: _Table, name: str) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(22)
     header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the names take the spare width
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # names whole, even when it scrolls
+    header.setStretchLastSection(True)  # the spare width, when there is some
     return view
 
 
@@ -131,6 +131,7 @@ class ModelSummaryView(QWidget):
                               self.tr("backward ms"), self.tr("time share"), self.tr("kept for backward"),
                               self.tr("GFLOP/s"), self.tr("of peak")], self)
         self.layer_view = _view(self.layers, "modelSummary")
+        self.layer_view.setMinimumHeight(6 * 22 + 26)  # a few layers readable above the measured figures
         self.measure_button = QPushButton(self.tr("Measure"))
         self.measure_button.setObjectName("measureButton")
         self.measure_button.setToolTip(self.tr(
@@ -153,6 +154,7 @@ class ModelSummaryView(QWidget):
                                self.tr("peak memory per image")], self)
         self.compare.header_tips[6] = best_test_tip()
         self.compare_view = _view(self.compare, "archCompare")
+        self.compare_view.setMinimumHeight(4 * 22 + 26)
         self.lesson = QLabel(self.tr(
             "<b>Why NiN drops the fully connected layers.</b> AlexNet and VGG end in fully connected layers "
             "that hold most of their parameters (orange). NiN replaces them with 1×1 convolutions — a small "

@@ -75,6 +75,7 @@ class FieldPanel(QWidget):
         self.plot.setLabel("left", QCoreApplication.translate("ReceptiveField", "radius (px)"))
         legend = self.plot.addLegend(offset=(5, 5))
         legend.setColumnCount(2)
+        legend.setBrush(pg.mkBrush(255, 255, 255, 215))  # readable over the curves it covers
         self.r50_curve = self.plot.plot([], [], pen=pg.mkPen("#d95f02", width=2), symbol="o", symbolSize=4,
                                         name=QCoreApplication.translate("ReceptiveField", "r50"))
         self.r90_curve = self.plot.plot([], [], pen=pg.mkPen("#1b9e77", width=2), symbol="o", symbolSize=4,
