@@ -13,6 +13,10 @@ within the bounds of :mod:`core.base.safe_read`; nothing is trained. ``at`` pick
 * ``layer.grad_norm``, ``layer.act_mean``, ``layer.act_std``, ``layer.dead`` — the layer-health figures
   (``core.insight.health``) of the named layer, measured on the run's saved weights with a fixed batch of
   its first 32 training images (the gradient: of the loss on that batch, the model in eval mode);
+* ``layer.r90``, ``layer.r90_change``, ``layer.r90_of_half_field`` — the effective receptive field's r90 of the
+  named probe layer's centre unit as the run's snapshots recorded it while it trained (``core.runs.recorder``):
+  the last recorded value (input pixels), the last minus the first, and the last ÷ half the side of the
+  layer's theoretical field (below 1: nine tenths of the field's weight within half the box's size);
 * ``params`` — the network's learned parameters (``count_params``), and ``layer.field`` — the number of
   input pixels (height × width, unclipped) in the theoretical receptive field of the named layer
   (``core.insight.receptive_field``): both from the network the run's settings build, on the 'meta'
@@ -30,7 +34,7 @@ from pathlib import Path
 
 from convscope.core.base.safe_read import JSON_LIMIT, FileRefused, loads_strict, read_bounded
 from convscope.core.runs.checkpoints import CONFIG, STATUS, CheckpointError, read_metrics, run_format
-from convscope.core.setup.lesson_packs import NETWORK_QUANTITIES, Check, Lesson
+from convscope.core.setup.lesson_packs import NETWORK_QUANTITIES, RADIUS_QUANTITIES, Check, Lesson
 
 FIELDS = {"test_accuracy": "test_acc", "train_accuracy": "train_acc", "test_loss": "test_loss",
           "train_loss": "train_loss"}
@@ -145,6 +149,8 @@ def measure(check: Check, run: RunRecord, health: dict | None = None,
         field = network["fields"].get(check.layer)
         return (field, "") if field is not None else (None, f"the network has no layer {check.layer!r} with a "
                                                             f"receptive field (a spatial output)")
+    if check.what in RADIUS_QUANTITIES:
+        return recorded_radius(check, run, network)
     if check.what.startswith("layer."):
         if health is None:
             return None, "layer health not measured"
@@ -223,6 +229,23 @@ def layer_health(run_dir: str | os.PathLike) -> dict:
                                                          ("grad_norm", "act_mean", "act_std", "dead")}}
 
 
+def recorded_radius(check: Check, run: RunRecord, network: dict | None) -> tuple[float | None, str]:
+    """A :data:`RADIUS_QUANTITIES` value of ``run`` (see the module docstring) and, without one, why."""
+    from convscope.core.runs.replay import read_snapshots
+
+    if run.path is None:
+        return None, "the run was not saved: it recorded no receptive field"
+    radii = [s.fields[check.layer][1] for s in read_snapshots(run.path) if check.layer in s.fields]
+    if not radii:
+        return None, f"the run recorded no receptive field of {check.layer}"
+    if check.what == "layer.r90":
+        return radii[-1], ""
+    if check.what == "layer.r90_change":
+        return (radii[-1] - radii[0], "") if len(radii) > 1 else (None, "the run recorded its field only once")
+    side = (network or {}).get("sides", {}).get(check.layer)
+    return (radii[-1] / (side / 2), "") if side else (None, f"{check.layer} has no theoretical field")
+
+
 def network_figures(config: dict, layers: list[str]) -> dict:
     """``params`` and the ``fields`` (input pixels, height × width) of the named ``layers`` of the network
     that the run's settings ``config`` build, on the 'meta' device (see the module docstring); a layer
@@ -243,7 +266,8 @@ def network_figures(config: dict, layers: list[str]) -> dict:
     names = dict(model.named_modules())
     fields = theoretical_fields(model, cfg.input_size, [n for n in dict.fromkeys(layers) if n in names])
     return {"params": int(count_params(model)),
-            "fields": {n: f.size[0] * f.size[1] for n, f in fields.items()}}
+            "fields": {n: f.size[0] * f.size[1] for n, f in fields.items()},
+            "sides": {n: f.size[0] for n, f in fields.items()}}
 
 
 def check_run(lesson: Lesson, run_dir: str | os.PathLike, pair_run: str | os.PathLike | None = None) -> LessonResult:
@@ -256,13 +280,13 @@ def check_records(lesson: Lesson, run: RunRecord, pair: RunRecord | None = None)
     """:func:`check_run` on runs already read, or kept in memory (``path`` None: a run that was not saved,
     whose layer health cannot be measured)."""
     def on_weights(check: Check) -> bool:  # layer health: measured on the saved weights
-        return check.what.startswith("layer.") and check.what not in NETWORK_QUANTITIES
+        return check.what.startswith("layer.") and check.what not in (*NETWORK_QUANTITIES, *RADIUS_QUANTITIES)
 
     wants_health = any(on_weights(c) for c in lesson.checks)
     health = layer_health(run.path) if wants_health and run.path is not None else None
     pair_health = layer_health(pair.path) if pair is not None and pair.path is not None and any(
         on_weights(c) and c.compare for c in lesson.checks) else None
-    on_network = [c for c in lesson.checks if c.what in NETWORK_QUANTITIES]
+    on_network = [c for c in lesson.checks if c.what in NETWORK_QUANTITIES or c.what == "layer.r90_of_half_field"]
     layers = [c.layer for c in on_network if c.layer]
     network = network_figures(run.config, layers) if on_network else None
     pair_network = network_figures(pair.config, layers) if pair is not None and any(

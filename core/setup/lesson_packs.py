@@ -62,7 +62,11 @@ VIEWS = ("lossPlot", "accuracyPlot", "featureMapView", "oneByOneView", "gapView"
 # The run quantities a check may name. Layer health is measured on the run's saved weights.
 RUN_QUANTITIES = ("status", "test_accuracy", "train_accuracy", "test_loss", "train_loss", "best_test_accuracy",
                   "accuracy_gap", "epochs_to", "params")
-LAYER_QUANTITIES = ("layer.grad_norm", "layer.act_mean", "layer.act_std", "layer.dead", "layer.field")
+# The effective receptive field's r90 of a probe layer's centre unit as the run's snapshots recorded it
+# while it trained (its last value; its last minus its first; its last ÷ half the theoretical field's side).
+RADIUS_QUANTITIES = ("layer.r90", "layer.r90_change", "layer.r90_of_half_field")
+LAYER_QUANTITIES = ("layer.grad_norm", "layer.act_mean", "layer.act_std", "layer.dead", "layer.field",
+                    *RADIUS_QUANTITIES)
 QUANTITIES = RUN_QUANTITIES + LAYER_QUANTITIES
 # Measured on the network the run's settings build (its shape: no weights, no images): the parameter count
 # and the theoretical receptive field of a layer.
@@ -434,6 +438,8 @@ def _checks(raw, name: str, lid: str, config: dict, pair: str | None, validate: 
             raise PackError(name, f"must be a layer's name, got {_show(layer)}.", lid, "check.layer")
         if layer is not None and validate:
             _check_layer(config, layer, name, lid, leaves=what != "layer.field")
+            if what in RADIUS_QUANTITIES:
+                _check_probe_layer(config, layer, name, lid)
         target = c.get("target")
         if (what == "epochs_to") != (target is not None):
             raise PackError(name, "epochs_to takes the accuracy to reach (target = 0.9); no other check takes "
@@ -464,6 +470,16 @@ def _check_layer(config: dict, layer: str, name: str, lid: str, leaves: bool = T
     if layer not in names:
         raise PackError(name, f"{config['arch']} has no layer {layer!r}; its layers are "
                               f"{', '.join(names[:40])}{' …' if len(names) > 40 else ''}.", lid, "check.layer")
+
+
+def _check_probe_layer(config: dict, layer: str, name: str, lid: str) -> None:
+    """The recorded radii are those of the architecture's probe layers."""
+    from convscope.core.models import get_spec
+
+    probes = list(dict.fromkeys(p.module for p in get_spec(config["arch"]).probe_layers))
+    if layer not in probes:
+        raise PackError(name, f"the runs of {config['arch']} record the effective field of its probe layers "
+                              f"only: {', '.join(probes)}.", lid, "check.layer")
 
 
 # ------------------------------------------------------------------------------------- PACK[:ID]

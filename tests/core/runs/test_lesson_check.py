@@ -174,3 +174,31 @@ pair = "a"
 arch = "inception-net"
 dataset = "mnist-sample"
 '''
+
+
+def test_the_recorded_effective_field_of_a_probe_layer(tmp_path, monkeypatch):
+    """``layer.r90``, ``layer.r90_change`` and ``layer.r90_of_half_field`` read the radii the run's snapshots
+    recorded while it trained: the last, the last minus the first, the last ÷ half the field's side (act2: 14)."""
+    from convscope.core.runs import recorder
+    from convscope.core.runs.replay import read_snapshots
+    from convscope.core.setup.lesson_packs import PackError
+
+    monkeypatch.setattr(recorder, "FIELD_OVERHEAD", float("inf"))
+    out = tmp_path / "run"
+    assert main(["train", "--subset", "64", "--batch-size", "16", "--epochs", "2", "--device", "cpu",
+                 "--out", str(out)]) == 0
+    radii = [s.fields["act2"][1] for s in read_snapshots(out) if "act2" in s.fields]
+    assert len(radii) > 2
+    checks = (check("layer.r90", "min = 0.0", extra='layer = "act2"')
+              + check("layer.r90_change", "max = 100.0", extra='layer = "act2"')
+              + check("layer.r90_of_half_field", "max = 100.0", extra='layer = "act2"'))
+    result = check_run(lesson(checks), out)
+    assert [r.value for r in result.results] == pytest.approx([radii[-1], radii[-1] - radii[0], radii[-1] / 7])
+    assert all(r.passed for r in result.results)
+    # A run that recorded no field (an older one) has no value, and says why.
+    old = make_run(tmp_path / "old", [0.5], [1.0])
+    missing = check_run(lesson(checks), old).results[0]
+    assert missing.value is None and missing.passed is False and "recorded no receptive field" in missing.note
+    # Only the probe layers' fields are recorded: another layer is refused when the pack is read.
+    with pytest.raises(PackError, match="probe layers only"):
+        lesson(check("layer.r90", "min = 0.0", extra='layer = "conv1"'))
