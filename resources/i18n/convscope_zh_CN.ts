@@ -3315,6 +3315,10 @@
         <source>{layer}, channel {c}, row {y}, column {x}: it can see {sy}×{sx} input pixels (cyan box; neighbouring units are {stride} px apart). Its effective field (heat, averaged over {n} test images) holds 50 % of its weight within {r50} px of the centre and 90 % within {r90} px; {inside} of it lies in the box.</source>
         <translation>{layer}，通道 {c}，第 {y} 行，第 {x} 列：它能看到 {sy}×{sx} 个输入像素（青色框；相邻单元相隔 {stride} 像素）。它的有效感受野（热图，在 {n} 张测试图像上取平均）有 50% 的权重落在距中心 {r50} 像素以内，90% 落在 {r90} 像素以内；其中 {inside} 位于框内。</translation>
     </message>
+    <message>
+        <source>{layer}, channel {c}, row {y}, column {x}: it can see {sy}×{sx} input pixels (cyan box; neighbouring units are {stride} px apart), but on these {n} test images no pixel changes it: it is switched off (zero) on every one of them, so it has no effective field. Click another channel or position.</source>
+        <translation>{layer}，通道 {c}，第 {y} 行，第 {x} 列：它能看到 {sy}×{sx} 输入像素（青色框；相邻单元相隔 {stride} 像素），但在这 {n} 张测试图像上没有任何像素能改变它：它在每一张图像上都处于关闭状态（输出为零），所以没有有效感受野。请点击其他通道或位置。</translation>
+    </message>
 </context>
 <context>
     <name>Rescue</name>

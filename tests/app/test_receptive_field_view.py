@@ -143,8 +143,19 @@ def test_an_opened_run_draws_the_radius_curve_it_recorded(qtbot, link, tmp_path,
     assert list(xs) == [r[0] for r in recorded] and list(ys) == pytest.approx([r[2] for r in recorded])
     xs, ys = link.panel.r50_recorded.getData()
     assert list(ys) == pytest.approx([r[1] for r in recorded])
-    xs, _ = link.panel.r90_curve.getData()  # the clicked unit: the opened weights, measured now, at their step
+    # The clicked unit: the opened weights, measured now, at their step — once a unit that is alive is clicked
+    # (a unit switched off on every test image has no effective field, and says so).
+    for tile in range(1, payload.grid[0] * payload.grid[1]):
+        if np.isfinite(link.report.chosen.r50):
+            break
+        assert "no effective field" in link.panel.status.text()
+        assert not len(link.panel.r90_curve.getData()[0] if link.panel.r90_curve.getData()[0] is not None else [])
+        drawn = link.drawn
+        _click_mosaic(qtbot, view, payload, tile=tile, y=5.5, x=5.5)
+        qtbot.waitUntil(lambda: link.drawn > drawn, timeout=WAIT)
+    xs, _ = link.panel.r90_curve.getData()
     assert list(xs) == [trainer.global_step] == [recorded[-1][0]]
+    assert "no effective field" not in link.panel.status.text()
     # Another layer clears both curves.
     view.layer_combo.setCurrentIndex(view.layer_combo.findData("act1"))
     assert link.panel.r90_recorded.getData()[0] is None or len(link.panel.r90_recorded.getData()[0]) == 0

@@ -306,15 +306,26 @@ class ReceptiveFieldLink(QObject):
         self.heat_item.setVisible(True)
         lf = report.theory[layer]
         channel, y, x = ef.unit
-        self.panel.status.setText(QCoreApplication.translate(
-            "ReceptiveField",
-            "{layer}, channel {c}, row {y}, column {x}: it can see {sy}×{sx} input pixels (cyan box; neighbouring "
-            "units are {stride} px apart). Its effective field (heat, averaged over {n} test images) holds 50 % "
-            "of its weight within {r50} px of the centre and 90 % within {r90} px; {inside} of it lies in the box."
-        ).format(layer=layer, c=channel, y=y, x=x, sy=lf.size[0], sx=lf.size[1], stride=lf.stride[0],
-                 n=ef.images, r50=f"{ef.r50:.1f}", r90=f"{ef.r90:.1f}", inside=f"{ef.inside_share:.0%}"))
+        if math.isfinite(ef.r50):
+            text = QCoreApplication.translate(
+                "ReceptiveField",
+                "{layer}, channel {c}, row {y}, column {x}: it can see {sy}×{sx} input pixels (cyan box; "
+                "neighbouring units are {stride} px apart). Its effective field (heat, averaged over {n} test "
+                "images) holds 50 % of its weight within {r50} px of the centre and 90 % within {r90} px; {inside} "
+                "of it lies in the box.")
+        else:
+            text = QCoreApplication.translate(
+                "ReceptiveField",
+                "{layer}, channel {c}, row {y}, column {x}: it can see {sy}×{sx} input pixels (cyan box; "
+                "neighbouring units are {stride} px apart), but on these {n} test images no pixel changes it: "
+                "it is switched off (zero) on every one of them, so it has no effective field. Click another "
+                "channel or position.")
+        self.panel.status.setText(text.format(
+            layer=layer, c=channel, y=y, x=x, sy=lf.size[0], sx=lf.size[1], stride=lf.stride[0], n=ef.images,
+            r50=f"{ef.r50:.1f}", r90=f"{ef.r90:.1f}", inside=f"{ef.inside_share:.0%}"))
         self.panel.set_rows(report.theory, report.table)
-        self.panel.set_curve(self.watcher.history(layer, unit), self.recorded(layer))
+        history = [r for r in self.watcher.history(layer, unit) if math.isfinite(r[3])]
+        self.panel.set_curve(history, self.recorded(layer))
         self.drawn += 1
 
     def recorded(self, layer: str) -> list[tuple[int, float, float]]:
