@@ -152,7 +152,7 @@ def test_an_opened_run_draws_the_radius_curve_it_recorded(qtbot, link, tmp_path,
         assert not len(link.panel.r90_curve.getData()[0] if link.panel.r90_curve.getData()[0] is not None else [])
         drawn = link.drawn
         _click_mosaic(qtbot, view, payload, tile=tile, y=5.5, x=5.5)
-        qtbot.waitUntil(lambda: link.drawn > drawn, timeout=WAIT)
+        qtbot.waitUntil(lambda before=drawn: link.drawn > before, timeout=WAIT)
     xs, _ = link.panel.r90_curve.getData()
     assert list(xs) == [trainer.global_step] == [recorded[-1][0]]
     assert "no effective field" not in link.panel.status.text()
