@@ -217,6 +217,8 @@ def _fields(value) -> dict[str, tuple[float, float]]:
         raise SnapshotError("its receptive-field radii are malformed")
     out = {}
     for name, pair in value.items():
+        if not isinstance(pair, list):
+            raise SnapshotError(f"its receptive-field radii of {name} are not a pair of numbers")
         r50, r90 = (float(v) for v in pair)  # a wrong length or type: ValueError/TypeError, malformed
         if not (0 <= r50 < 1e6 and 0 <= r90 < 1e6):
             raise SnapshotError(f"its receptive-field radii of {name} are not distances")

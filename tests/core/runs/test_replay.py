@@ -188,5 +188,8 @@ def test_malformed_radii_make_a_snapshot_unreadable_not_the_run(tmp_path):
         base.fields = bad
         with pytest.raises(replay.SnapshotError):
             replay.decode(gzip.decompress(replay.encode(base)))
+    for bad in ({"act2": "12"}, {"act2": {"r50": 1}}, ["act2"], {f"l{i}": [1, 2] for i in range(65)}):
+        with pytest.raises(replay.SnapshotError):  # as read from a file's description
+            replay._fields(bad)
     base.fields = {}  # an older snapshot: no radii at all
     assert replay.decode(gzip.decompress(replay.encode(base))).fields == {}
