@@ -1649,8 +1649,12 @@
         <translation>对比</translation>
     </message>
     <message>
-        <source>The other architecture, on the same input size, with freshly initialised weights.</source>
-        <translation>另一个架构，输入大小相同，权重为刚初始化的。</translation>
+        <source>run {name} takes {shape} images and this run {mine}: choose a saved run of the same input size and channels.</source>
+        <translation>训练结果 {name} 的输入是 {shape} 的图像，而这次训练是 {mine}：请选择输入尺寸和通道数相同的已保存训练结果。</translation>
+    </message>
+    <message>
+        <source>The other architecture, on the same input size, with freshly initialised weights; or, below them, a saved run of the same dataset with its trained weights.</source>
+        <translation>另一个架构，输入大小相同，权重为刚初始化的；或者（列在架构下方）同一数据集上已保存的训练结果，使用它训练好的权重。</translation>
     </message>
     <message>
         <source>this run&apos;s layer</source>
@@ -1713,6 +1717,10 @@
         <translation>{size} · 每对通道 {weights} 个权重</translation>
     </message>
     <message>
+        <source>run {name} ({arch}, trained)</source>
+        <translation>训练结果 {name}（{arch}，已训练）</translation>
+    </message>
+    <message>
         <source>Comparing…</source>
         <translation>正在对比……</translation>
     </message>
@@ -1729,8 +1737,16 @@
         <translation>无法对比：{error}</translation>
     </message>
     <message>
-        <source>{a} at relative depth {ra} and {b} at {rb}: fields of {fa} and {fb} pixels, {sa} and {sb} within their stages. Left: this run&apos;s weights; right: fresh weights; heat averaged over {n} test images.</source>
-        <translation>相对深度 {ra} 处的 {a} 与相对深度 {rb} 处的 {b}：感受野分别为 {fa} 和 {fb} 像素，在各自阶段内分别为 {sa} 和 {sb}。左：这次训练的权重；右：刚初始化的权重；热图在 {n} 张测试图像上取平均。</translation>
+        <source>{a} at relative depth {ra} and {b} at {rb}: fields of {fa} and {fb} pixels, {sa} and {sb} within their stages. Left: this run&apos;s weights; right: {right}; heat averaged over {n} test images.</source>
+        <translation>相对深度 {ra} 处的 {a} 与相对深度 {rb} 处的 {b}：感受野分别为 {fa} 和 {fb} 像素，在各自阶段内分别为 {sa} 和 {sb}。左：这次训练的权重；右：{right}；热图在 {n} 张测试图像上取平均。</translation>
+    </message>
+    <message>
+        <source>fresh weights</source>
+        <translation>刚初始化的权重</translation>
+    </message>
+    <message>
+        <source>the weights of run {name}</source>
+        <translation>训练结果 {name} 的权重</translation>
     </message>
 </context>
 <context>

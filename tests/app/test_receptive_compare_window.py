@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QTableWidget, QToolButton, QWidget
@@ -109,3 +110,49 @@ def test_compare_lenet_with_nin_and_with_vgg_block3(qtbot, opened, monkeypatch):
     assert link.result.b.layer.name == "block4.conv1"  # 3/4 of VGG's 11: depth 8 (0.73) nearer than 9
     qtbot.mouseClick(w.findChild(QToolButton, "receptiveCompareButton"), Qt.MouseButton.LeftButton)
     assert not box.isVisible()
+
+
+def test_compare_with_a_saved_run_of_the_same_dataset(qtbot, window):
+    """The saved runs of the same dataset follow the architectures in the combo (not the run shown itself,
+    nor a run of another dataset); choosing one compares with its trained weights; a run of another input
+    size is refused with a sentence."""
+    from convscope.app.settings import runs_root
+
+    root = runs_root()
+    runs = {}
+    for name, arch, dataset, extra in (("mine", "lenet", "mnist-sample", {}),
+                                       ("nin-run", "nin", "mnist-sample", {"width": 0.25}),
+                                       ("fashion", "lenet", "fashion-mnist-sample", {})):
+        runs[name] = root / name
+        cfg = make_config(arch, dataset, epochs=1, subset=64, device="cpu", **extra)
+        assert Trainer(cfg, run_dir=str(runs[name])).run().status == "completed"
+    w = window
+    assert w.load_checkpoint(runs["mine"]) is not None
+    view = w.activations.feature_view
+    assert w.view_groups.show_widget(view)
+    qtbot.waitUntil(lambda: view.layer == "act1", timeout=WAIT)
+    link = w.activations.receptive.compare
+    qtbot.mouseClick(w.findChild(QToolButton, "receptiveCompareButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: link.runs_listed >= 1 and link.drawn >= 1, timeout=WAIT)
+    arch = w.findChild(QComboBox, "receptiveCompareArch")
+    offered = [arch.itemData(i) for i in range(arch.count()) if str(arch.itemData(i)).startswith("run:")]
+    assert offered == ["run:" + str(runs["nin-run"])]  # not itself, not another dataset's
+    fresh = link.result
+    drawn = link.drawn
+    arch.setCurrentIndex(arch.findData("run:" + str(runs["nin-run"])))
+    qtbot.waitUntil(lambda: link.drawn > drawn, timeout=WAIT)
+    trained = link.result
+    assert trained.b.arch == "nin" and trained.b.weights == str(runs["nin-run"])
+    assert trained.b.layer.name == fresh.b.layer.name == "block1.mlp2"
+    assert "the weights of run nin-run" in link.box.status.text()
+    assert not np.allclose(trained.b.effective.heat, fresh.b.effective.heat)  # trained, not fresh weights
+
+
+def test_a_saved_run_of_another_input_size_is_refused_in_a_sentence(tmp_path):
+    from convscope.app.widgets.activations.field_compare import saved_run_side
+
+    run_dir = tmp_path / "cifar"
+    cfg = make_config("lenet-cifar", "cifar10-sample", epochs=1, subset=32, device="cpu")
+    assert Trainer(cfg, run_dir=str(run_dir)).run().status == "completed"
+    with pytest.raises(ValueError, match=r"run cifar takes 3×32×32 images and this run 1×28×28"):
+        saved_run_side(str(run_dir), make_config("lenet", "mnist-sample"), None)

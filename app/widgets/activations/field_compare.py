@@ -13,6 +13,7 @@ window's background jobs and only while no run trains; the GUI thread only draws
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -33,6 +34,7 @@ from convscope.app.pacing import repeating_timer
 from ._common import BOX_COLOUR, heat_rgba, log
 
 IMAGES = 8  # test images the effective fields are averaged over
+RUN_PREFIX = "run:"  # the architecture combo's data for a saved run: "run:" + its folder
 
 
 def compare_job(target, arch: str, layer_a: str | None, layer_b: str | None, images: int = IMAGES,
@@ -47,13 +49,41 @@ def compare_job(target, arch: str, layer_a: str | None, layer_b: str | None, ima
     config_a = target.config
     if layer_a is not None and all(layer.name != layer_a for layer in network_layers(config_a)):
         layer_a = None  # the feature-map view's layer has no field (a flattened output): the first probe
-    config_b = side_config(config_a, arch)
     model_a = copy.deepcopy(target.model) if target.model is not None else None
     test = target.test
     raw = test.images[:images] if (test is not None and model_a is not None) else None
     a = Side(config_a, layer_a, model_a, "trained")
-    b = Side(config_b, layer_b, fresh_model(config_b), "fresh")
+    if arch.startswith(RUN_PREFIX):
+        b = saved_run_side(arch[len(RUN_PREFIX):], config_a, layer_b)
+    else:
+        config_b = side_config(config_a, arch)
+        b = Side(config_b, layer_b, fresh_model(config_b), "fresh")
     return compare(a, b, raw, cancel=cancel.is_set if cancel is not None else None)
+
+
+def saved_run_side(path: str, config_a, layer: str | None):
+    """Side B from a saved run (its network and trained weights); it must take this run's input shape, since
+    both effective fields are measured on the same test images."""
+    from convscope.core.insight.field_compare import run_side
+    from convscope.core.runs.checkpoints import load_run
+
+    run = load_run(path)
+    if tuple(run.config.input_size) != tuple(config_a.input_size):
+        shape = "×".join(str(v) for v in run.config.input_size)
+        mine = "×".join(str(v) for v in config_a.input_size)
+        raise ValueError(QCoreApplication.translate(
+            "FieldCompare", "run {name} takes {shape} images and this run {mine}: choose a saved run of the same "
+                            "input size and channels.").format(name=Path(path).name, shape=shape, mine=mine))
+    return run_side(run, layer)
+
+
+def comparable_runs(rows, config_a, own_dir=None, limit: int = 30) -> list:
+    """The saved runs (``core.runs.listing`` rows, newest first) worth offering beside this run: the same
+    dataset, at least one epoch trained, not this run itself; at most ``limit``."""
+    own = Path(own_dir).resolve() if own_dir else None
+    out = [r for r in rows if r.dataset == config_a.dataset and r.epochs_done >= 1 and not r.problem
+           and (own is None or Path(r.path).resolve() != own)]
+    return out[:limit]
 
 
 class _Picture:
@@ -104,7 +134,8 @@ class CompareBox(QWidget):
         self.arch_combo = QComboBox()
         self.arch_combo.setObjectName("receptiveCompareArch")
         self.arch_combo.setToolTip(QCoreApplication.translate(
-            "FieldCompare", "The other architecture, on the same input size, with freshly initialised weights."))
+            "FieldCompare", "The other architecture, on the same input size, with freshly initialised weights; or, "
+                            "below them, a saved run of the same dataset with its trained weights."))
         row.addWidget(self.arch_combo)
         row.addWidget(QLabel(QCoreApplication.translate("FieldCompare", "this run's layer")))
         self.layer_a = QComboBox()
@@ -185,6 +216,7 @@ class CompareLink(QObject):
     """Runs the comparison for the receptive-field link (``link``: its controller, target and jobs)."""
 
     JOB = "receptive-compare"
+    RUNS_JOB = "receptive-compare-runs"
 
     def __init__(self, link, poll_ms: int = 150):
         super().__init__(link)
@@ -193,6 +225,7 @@ class CompareLink(QObject):
         self.box.setVisible(False)
         self.result = None  # the Comparison drawn
         self.drawn = 0
+        self.runs_listed = 0  # how often the saved runs were listed into the combo
         self._pending = False
         self._for_target = None  # the target the comparison was asked for
         self._asked = None  # the last request sent to the jobs: (target id, arch, layer A, layer B)
@@ -213,6 +246,7 @@ class CompareLink(QObject):
             return
         if self.box.arch_combo.count() == 0:
             self._fill_archs()
+        self._fill_runs()
         self.request()
         self.timer.start()
 
@@ -228,6 +262,35 @@ class CompareLink(QObject):
         index = self.box.arch_combo.findData(preferred)
         self.box.arch_combo.setCurrentIndex(max(index, 0))
         self._filling = False
+
+    def _fill_runs(self) -> None:
+        """Offer the saved runs of this run's dataset after the architectures (listed in a background job)."""
+        target = self._target()
+        if target is None or self.link.jobs is None:
+            return
+        from convscope.app.settings import runs_root
+        from convscope.core.runs.listing import list_runs
+
+        root, config, own = runs_root(), target.config, getattr(getattr(target, "run", None), "dir", None)
+        self.link.jobs.submit(self.RUNS_JOB, lambda _cancel: comparable_runs(list_runs(root), config, own),
+                              self._runs_listed)
+
+    def _runs_listed(self, rows, error) -> None:
+        combo = self.box.arch_combo
+        self._filling = True
+        for i in reversed(range(combo.count())):  # the previous list (and its separator)
+            data = combo.itemData(i)
+            if data is None or str(data).startswith(RUN_PREFIX):
+                combo.removeItem(i)
+        if error is not None:
+            log.warning("could not list the saved runs to compare with: %s", error)
+        elif rows:
+            combo.insertSeparator(combo.count())
+            for row in rows:
+                combo.addItem(QCoreApplication.translate("FieldCompare", "run {name} ({arch}, trained)").format(
+                    name=row.name, arch=row.arch), RUN_PREFIX + str(row.path))
+        self._filling = False
+        self.runs_listed += 1
 
     def choose(self, arch: str | None = None, layer_a: str | None = None, layer_b: str | None = None) -> None:
         """Compare with ``arch`` (its name), this run's ``layer_a`` and its ``layer_b`` (as the combos do)."""
@@ -293,6 +356,7 @@ class CompareLink(QObject):
             self._for_target = target
             if self.result is None or target is None or self.result.a.arch != target.config.arch:
                 self._set_combo(self.box.layer_a, [], None)
+            self._fill_runs()  # another run: other saved runs to offer (another dataset, not itself)
             self._pending = True
         if not self._pending:
             return
@@ -331,8 +395,11 @@ class CompareLink(QObject):
         self.box.status.setText(QCoreApplication.translate(
             "FieldCompare",
             "{a} at relative depth {ra} and {b} at {rb}: fields of {fa} and {fb} pixels, {sa} and {sb} within "
-            "their stages. Left: this run's weights; right: fresh weights; heat averaged over {n} test images."
+            "their stages. Left: this run's weights; right: {right}; heat averaged over {n} test images."
         ).format(a=a.layer.name, ra=f"{a.layer.relative:.2f}", b=b.layer.name, rb=f"{b.layer.relative:.2f}",
+                 right=QCoreApplication.translate("FieldCompare", "fresh weights") if b.weights == "fresh" else
+                 QCoreApplication.translate("FieldCompare", "the weights of run {name}").format(
+                     name=Path(b.weights).name),
                  fa=f"{a.layer.field.size[0]}×{a.layer.field.size[1]}",
                  fb=f"{b.layer.field.size[0]}×{b.layer.field.size[1]}",
                  sa=f"{a.layer.stage_size[0]}×{a.layer.stage_size[1]}",
