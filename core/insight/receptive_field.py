@@ -288,7 +288,7 @@ def theoretical_fields(model: nn.Module, input_shape: Sequence[int], layers: Ite
 
 def probe_layer_names(spec) -> list[str]:
     """The distinct modules of an architecture's probe layers (``ModelSpec.probe_layers``), in order."""
-    return list(dict.fromkeys(layer.module for layer in spec.probe_layers))
+    return spec.probe_modules
 
 
 # ------------------------------------------------------------------------------------------ effect
@@ -382,6 +382,12 @@ def probe_fields(config, extra: Iterable[str] = ()) -> dict[str, LayerField]:
     from convscope.core.setup.build import meta_model
 
     return theoretical_fields(meta_model(config), config.input_size, [*probe_layer_names(config.spec), *extra])
+
+
+def test_inputs(target, n: int) -> torch.Tensor:
+    """The first ``n`` test images of a training (or opened) run, as its model takes them (its preprocessing)."""
+    images = target.test.images[:n]
+    return target.preprocess(images) if target.preprocess is not None else images.float().div(255)
 
 
 def centre_radii(model: nn.Module, x: torch.Tensor, theory: dict[str, LayerField]) -> dict[str, tuple[float, float]]:
@@ -518,8 +524,7 @@ class FieldWatcher:
             if layer not in theory:
                 raise ValueError(f"{layer} has no spatial output, so it has no receptive field")
             model = self._model(target, frozen)
-            images = target.test.images[: self.images]
-            x = target.preprocess(images) if target.preprocess is not None else images.float().div(255)
+            x = test_inputs(target, self.images)
             chosen = effective_field(model, x, layer, theory[layer], unit)
             probes = set(probe_layer_names(target.config.spec))
             table = centre_radii(model, x[:2], {n: f for n, f in theory.items() if n in probes})

@@ -66,6 +66,11 @@ class ModelSpec:
     min_size: int = 28
 
     @property
+    def probe_modules(self) -> list[str]:
+        """The distinct modules of :attr:`probe_layers` (one module may be shown by several views), in order."""
+        return list(dict.fromkeys(layer.module for layer in self.probe_layers))
+
+    @property
     def forms(self) -> tuple[str, ...]:
         return ("native", "d2l") if self.d2l_size else ("native",)
 

@@ -226,9 +226,7 @@ class SnapshotRecorder:
                 theory = RF.theoretical_fields(trainer.model, trainer.config.input_size,
                                                RF.probe_layer_names(trainer.config.spec))
                 self._field_theory = (key, theory)
-            images = trainer.test.images[:FIELD_IMAGES]
-            x = trainer.preprocess(images) if trainer.preprocess is not None else images.float().div(255)
-            radii = RF.centre_radii(trainer.model, x, self._field_theory[1])
+            radii = RF.centre_radii(trainer.model, RF.test_inputs(trainer, FIELD_IMAGES), self._field_theory[1])
         except Exception as exc:  # noqa: BLE001 - never break the training loop
             log.warning("receptive-field radii not recorded: %s: %s", type(exc).__name__, exc)
             self.fields = False

@@ -476,7 +476,7 @@ def _check_probe_layer(config: dict, layer: str, name: str, lid: str) -> None:
     """The recorded radii are those of the architecture's probe layers."""
     from convscope.core.models import get_spec
 
-    probes = list(dict.fromkeys(p.module for p in get_spec(config["arch"]).probe_layers))
+    probes = get_spec(config["arch"]).probe_modules
     if layer not in probes:
         raise PackError(name, f"the runs of {config['arch']} record the effective field of its probe layers "
                               f"only: {', '.join(probes)}.", lid, "check.layer")
